@@ -1,1 +1,153 @@
-fn main() {}
+//! `conformance`: run the NATS conformance suite against one or more targets and
+//! write parity reports. See README.md for the commands.
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use conformance::catalog::{self, Selection};
+use conformance::results::{Outcome, TargetRun};
+use conformance::suite::{self, SuiteOptions};
+use conformance::{harness, target};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "conformance", about = "NATS server conformance suite and parity reports")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the suite against one target; exit 0 only when every scenario meets its expectations.
+    Run {
+        #[arg(long, default_value = "rnats")]
+        target: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run the suite against each target and write target/parity/ (report.md, .json, .html, junit).
+    Report {
+        #[arg(long = "target", default_values_t = vec!["rnats".to_string(), "go".to_string()])]
+        targets: Vec<String>,
+        /// Output folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the selected scenarios with their ids and tags.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Cucumber tag expression, e.g. "@process and not @cluster".
+    #[arg(long)]
+    tags: Option<String>,
+    /// Only this subsystem (core, jetstream, ...).
+    #[arg(long)]
+    subsystem: Option<String>,
+    /// Extra folder of .feature files using the same steps.
+    #[arg(long = "features")]
+    features: Vec<PathBuf>,
+    /// Include the @slow tier.
+    #[arg(long)]
+    slow: bool,
+    /// Scenarios in flight at once.
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Keep every scenario's folder (logs, configs, stores), not only failures'.
+    #[arg(long)]
+    keep: bool,
+    /// Also print cucumber's step-by-step output.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+impl Common {
+    fn options(&self) -> SuiteOptions {
+        let mut o = SuiteOptions::default();
+        o.feature_roots.extend(self.features.iter().cloned());
+        o.selection = Selection { tags: self.tags.clone(), subsystem: self.subsystem.clone(), include_slow: self.slow };
+        if let Some(c) = self.concurrency {
+            o.concurrency = c.max(1);
+        }
+        o.keep_dirs = self.keep;
+        o.verbose = self.verbose;
+        o
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    harness::install_reaper();
+    let _guard = harness::ReaperGuard;
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("conformance: cannot start tokio: {e}");
+            std::process::exit(2);
+        }
+    };
+    let code = match rt.block_on(run(cli)) {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(e) => {
+            eprintln!("conformance: error: {e:#}");
+            2
+        }
+    };
+    drop(_guard);
+    std::process::exit(code);
+}
+
+async fn run(cli: Cli) -> Result<bool> {
+    match cli.command {
+        Command::Run { target, common } => {
+            let t = target::resolve(&target)?;
+            let run = suite::run_target(t, &common.options()).await?;
+            let ok = suite::print_summary(&run);
+            closing_line(&[run]);
+            Ok(ok)
+        }
+        Command::Report { targets, out, common } => {
+            let opts = common.options();
+            let mut runs = Vec::new();
+            let mut ok = true;
+            for name in &targets {
+                let t = target::resolve(name)?;
+                let run = suite::run_target(t, &opts).await?;
+                ok &= suite::print_summary(&run);
+                runs.push(run);
+            }
+            let out = out.unwrap_or_else(|| conformance::workspace_root().join("target/parity"));
+            conformance::report::write_reports(&runs, &out, &conformance::report::GoCoverageIndex::builtin())?;
+            println!("\n{}", conformance::report::markdown_summary(&runs));
+            println!("reports written to {}", out.display());
+            closing_line(&runs);
+            Ok(ok)
+        }
+        Command::List { common } => {
+            let opts = common.options();
+            let all = catalog::load(&opts.feature_roots)?;
+            let sel = catalog::select(&all, &opts.selection)?;
+            for e in &sel {
+                println!("{}\t{}", e.id, e.tags.iter().map(|t| format!("@{t}")).collect::<Vec<_>>().join(" "));
+            }
+            for (sub, n) in catalog::per_subsystem(&sel) {
+                println!("# {sub}: {n}");
+            }
+            Ok(true)
+        }
+    }
+}
+
+/// The plain line CI reads: passes, unmet expectations, and everything else.
+fn closing_line(runs: &[TargetRun]) {
+    let passed: usize = runs.iter().map(|r| r.count(Outcome::Passed)).sum();
+    let failed: usize = runs.iter().map(|r| r.violations().count()).sum();
+    let other: usize = runs.iter().map(|r| r.scenarios.len()).sum::<usize>() - passed - failed;
+    println!("conformance: {passed} passed, {failed} failed, {other} skipped");
+}

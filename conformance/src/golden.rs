@@ -1,0 +1,128 @@
+//! Golden files: whole JSON replies compared with insta snapshots recorded from the Go
+//! oracle, stored under `golden/<subsystem>/`. Volatile fields are redacted first.
+use serde_json::Value;
+
+/// Keys whose values change from run to run or from server to server.
+pub const VOLATILE_KEYS: &[&str] = &[
+    "created", "ts", "time", "now", "start", "server_id", "server_name", "nonce", "port", "version",
+    "go", "git_commit", "client_id", "client_ip", "host", "id", "cid", "uptime", "domain",
+    "first_ts", "last_ts", "last_active", "leader", "api_level", "req_level",
+];
+
+/// Replaces volatile values with placeholders, recursively. Inbox subjects become
+/// `[inbox]` wherever they occur; extra dotted paths in `ignore` become `[ignored]`.
+pub fn redact(value: &Value, ignore: &[String]) -> Value {
+    let mut v = redact_keys(value);
+    for path in ignore {
+        set_path(&mut v, path, Value::String("[ignored]".into()));
+    }
+    v
+}
+
+fn redact_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let nv = if VOLATILE_KEYS.contains(&k.as_str()) && !v.is_object() && !v.is_array() {
+                        Value::String(format!("[{k}]"))
+                    } else {
+                        redact_keys(v)
+                    };
+                    (k.clone(), nv)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(redact_keys).collect()),
+        Value::String(s) if s.starts_with("_INBOX.") => Value::String("[inbox]".into()),
+        v => v.clone(),
+    }
+}
+
+/// Looks up a dotted path with `[n]` array indexes, e.g. `config.subjects[0]`.
+pub fn get_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = value;
+    for part in split_path(path) {
+        cur = match part {
+            PathPart::Key(k) => cur.get(k)?,
+            PathPart::Index(i) => cur.get(i)?,
+        };
+    }
+    Some(cur)
+}
+
+fn set_path(value: &mut Value, path: &str, new: Value) {
+    let mut cur = value;
+    for part in split_path(path) {
+        let next = match part {
+            PathPart::Key(k) => cur.get_mut(k),
+            PathPart::Index(i) => cur.get_mut(i),
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return,
+        }
+    }
+    *cur = new;
+}
+
+enum PathPart<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn split_path(path: &str) -> Vec<PathPart<'_>> {
+    let mut parts = Vec::new();
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        let (key, mut rest) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !key.is_empty() {
+            parts.push(PathPart::Key(key));
+        }
+        while let Some(end) = rest.find(']') {
+            if let Ok(i) = rest[1..end].parse() {
+                parts.push(PathPart::Index(i));
+            }
+            rest = &rest[end + 1..];
+        }
+    }
+    parts
+}
+
+/// Compares a reply with its golden file. Panics (a step failure) on a mismatch or a
+/// missing golden, unless recording: `record-golden.sh` sets `INSTA_UPDATE=always`
+/// when it runs against the Go oracle.
+pub fn assert_golden(subsystem: &str, snapshot: &str, value: &Value, ignore: &[String]) {
+    let redacted = redact(value, ignore);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(crate::workspace_root().join("golden").join(subsystem));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_sort_maps(true);
+    settings.bind(|| {
+        insta::assert_json_snapshot!(snapshot, redacted);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn redacts_volatile_fields_and_inboxes() {
+        let v = json!({"created": "2026-01-01", "config": {"name": "S", "subjects": ["_INBOX.abc"]}, "state": {"first_ts": "x", "messages": 3}});
+        let r = redact(&v, &["config.name".to_string()]);
+        assert_eq!(r, json!({"created": "[created]", "config": {"name": "[ignored]", "subjects": ["[inbox]"]}, "state": {"first_ts": "[first_ts]", "messages": 3}}));
+    }
+
+    #[test]
+    fn paths() {
+        let v = json!({"a": {"b": [1, {"c": true}]}});
+        assert_eq!(get_path(&v, "a.b[1].c"), Some(&json!(true)));
+        assert_eq!(get_path(&v, "a.b[0]"), Some(&json!(1)));
+        assert_eq!(get_path(&v, "a.x"), None);
+    }
+}

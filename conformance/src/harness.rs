@@ -1,0 +1,425 @@
+//! Server processes under test: generated configs, free ports on 127.0.0.1, a temp
+//! folder each, and process control (start, stop, kill -9, restart, reload, pause).
+//!
+//! No server may outlive the run: each child gets `PR_SET_PDEATHSIG(SIGKILL)`, every
+//! live pid is kept in a registry that `ReaperGuard` and the Ctrl-C handler kill, and
+//! dropping a `ServerProc` kills its process.
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncBufReadExt;
+
+/// How long a server may take to accept clients after it is started.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a graceful stop may take before the process is killed.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn live() -> &'static Mutex<HashSet<i32>> {
+    static LIVE: OnceLock<Mutex<HashSet<i32>>> = OnceLock::new();
+    LIVE.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+fn used_ports() -> &'static Mutex<HashSet<u16>> {
+    static USED: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
+    USED.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+/// Kills every server process this run started. Safe to call from a panic hook or a
+/// signal handler thread.
+pub fn kill_all() {
+    let pids: Vec<i32> = live().lock().map(|mut l| l.drain().collect()).unwrap_or_default();
+    for pid in pids {
+        // SAFETY: kill(2) with a pid we spawned; a stale pid is harmless here because
+        // we only register children and reap them before unregistering.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Installs a SIGINT/SIGTERM handler that kills all servers before the process goes
+/// away. (A panic unwinds through `ReaperGuard`; a `kill -9` of the runner is covered
+/// by each child's parent-death signal.)
+pub fn install_reaper() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(_) => return,
+            };
+            rt.block_on(async {
+                use tokio::signal::unix::{signal, SignalKind};
+                let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+                else {
+                    return;
+                };
+                let code = tokio::select! {
+                    _ = int.recv() => 130,
+                    _ = term.recv() => 143,
+                };
+                kill_all();
+                eprintln!("conformance: interrupted; all servers killed");
+                std::process::exit(code);
+            });
+        });
+    });
+}
+
+/// Guard that kills all servers when dropped: holds for the whole run so even an
+/// early return or unwinding panic in the runner cleans up.
+pub struct ReaperGuard;
+
+impl Drop for ReaperGuard {
+    fn drop(&mut self) {
+        kill_all();
+    }
+}
+
+/// A free TCP port on 127.0.0.1, not handed out before in this run.
+pub fn free_port() -> Result<u16> {
+    for _ in 0..100 {
+        let l = TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")?;
+        let port = l.local_addr()?.port();
+        if used_ports().lock().map_err(|_| anyhow!("port registry poisoned"))?.insert(port) {
+            return Ok(port);
+        }
+    }
+    bail!("no free port found")
+}
+
+/// One server process and everything it owns on disk.
+#[derive(Debug)]
+pub struct ServerProc {
+    pub name: String,
+    pub dir: PathBuf,
+    pub store_dir: PathBuf,
+    pub config_path: PathBuf,
+    pub log_path: PathBuf,
+    pub port: u16,
+    pub http_port: u16,
+    /// Scenario-supplied config lines, before placeholder substitution.
+    pub extra_config: String,
+    binary: PathBuf,
+    args: Vec<String>,
+    child: Option<Child>,
+    paused: bool,
+}
+
+impl ServerProc {
+    pub fn new(name: &str, parent: &Path, binary: &Path, args: &[String], extra_config: &str) -> Result<Self> {
+        let dir = parent.join(name);
+        let store_dir = dir.join("store");
+        std::fs::create_dir_all(&store_dir).with_context(|| format!("creating {}", store_dir.display()))?;
+        Ok(ServerProc {
+            name: name.to_string(),
+            config_path: dir.join("server.conf"),
+            log_path: dir.join("server.log"),
+            store_dir,
+            dir,
+            port: free_port()?,
+            http_port: free_port()?,
+            extra_config: extra_config.to_string(),
+            binary: binary.to_path_buf(),
+            args: args.to_vec(),
+            child: None,
+            paused: false,
+        })
+    }
+
+    pub fn client_url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    pub fn monitor_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    /// Replaces `{store_dir}`, `{port}`, `{http_port}`, `{name}` and `{dir}`.
+    pub fn substitute(&self, text: &str) -> String {
+        text.replace("{store_dir}", &self.store_dir.to_string_lossy())
+            .replace("{port}", &self.port.to_string())
+            .replace("{http_port}", &self.http_port.to_string())
+            .replace("{name}", &self.name)
+            .replace("{dir}", &self.dir.to_string_lossy())
+    }
+
+    /// The whole config file: the harness's listen settings, then the scenario's lines.
+    pub fn render_config(&self) -> String {
+        format!(
+            "# generated by the conformance harness\nserver_name: \"{}\"\nhost: 127.0.0.1\nport: {}\nhttp: \"127.0.0.1:{}\"\n\n{}\n",
+            self.name,
+            self.port,
+            self.http_port,
+            self.substitute(&self.extra_config)
+        )
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    /// Writes the config, spawns the process and waits until it accepts clients.
+    pub async fn start(&mut self) -> Result<()> {
+        if self.is_running() {
+            bail!("server {} is already running", self.name);
+        }
+        std::fs::write(&self.config_path, self.render_config())?;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log_path)?;
+        let args: Vec<String> =
+            self.args.iter().map(|a| a.replace("{config}", &self.config_path.to_string_lossy())).collect();
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(&args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log));
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().with_context(|| format!("spawning {}", self.binary.display()))?;
+        live().lock().map_err(|_| anyhow!("pid registry poisoned"))?.insert(child.id() as i32);
+        self.child = Some(child);
+        self.paused = false;
+        self.wait_ready(READY_TIMEOUT).await
+    }
+
+    /// Polls the client port until the server greets with INFO.
+    pub async fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                self.reap();
+                bail!("server {} exited during start-up ({status})\n{}", self.name, self.log_tail(30));
+            }
+            if probe_info(self.port).await {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("server {} not ready after {:?}\n{}", self.name, timeout, self.log_tail(30));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn pid(&self) -> Result<i32> {
+        self.child.as_ref().map(|c| c.id() as i32).ok_or_else(|| anyhow!("server {} is not running", self.name))
+    }
+
+    /// Sends a Unix signal to the server process.
+    pub fn signal(&self, sig: i32) -> Result<()> {
+        let pid = self.pid()?;
+        // SAFETY: plain kill(2) on our own child.
+        if unsafe { libc::kill(pid, sig) } != 0 {
+            bail!("kill({pid}, {sig}) failed: {}", std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    fn reap(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.wait();
+            if let Ok(mut l) = live().lock() {
+                l.remove(&(c.id() as i32));
+            }
+        }
+    }
+
+    /// Graceful stop: SIGTERM, then SIGKILL if it takes longer than `STOP_TIMEOUT`.
+    pub async fn stop(&mut self) -> Result<()> {
+        if self.child.is_none() {
+            return Ok(());
+        }
+        if self.paused {
+            self.signal(libc::SIGCONT)?;
+            self.paused = false;
+        }
+        self.signal(libc::SIGTERM)?;
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(Ok(Some(_))) = self.child.as_mut().map(|c| c.try_wait()) {
+                self.reap();
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.kill();
+        bail!("server {} ignored SIGTERM for {:?}; killed", self.name, STOP_TIMEOUT)
+    }
+
+    /// `kill -9`: no chance to flush or clean up.
+    pub fn kill(&mut self) {
+        if self.child.is_some() {
+            let _ = self.signal(libc::SIGKILL);
+            self.reap();
+        }
+        self.paused = false;
+    }
+
+    pub async fn restart(&mut self) -> Result<()> {
+        self.stop().await?;
+        self.start().await
+    }
+
+    pub fn pause(&mut self) -> Result<()> {
+        self.signal(libc::SIGSTOP)?;
+        self.paused = true;
+        Ok(())
+    }
+
+    pub fn resume(&mut self) -> Result<()> {
+        self.signal(libc::SIGCONT)?;
+        self.paused = false;
+        Ok(())
+    }
+
+    /// Rewrites the config with new scenario lines and sends SIGHUP, then waits for the
+    /// server to log the outcome. Returns an error carrying the server's complaint when
+    /// the reload is rejected.
+    pub async fn reload(&mut self, extra_config: &str, timeout: Duration) -> Result<()> {
+        let before = std::fs::metadata(&self.log_path).map(|m| m.len()).unwrap_or(0);
+        self.extra_config = extra_config.to_string();
+        std::fs::write(&self.config_path, self.render_config())?;
+        self.signal(libc::SIGHUP)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let new = self.log_since(before);
+            if new.contains("Reloaded server configuration") {
+                return Ok(());
+            }
+            if let Some(line) = new.lines().find(|l| l.contains("Failed to reload") || l.contains("[ERR]")) {
+                bail!("reload rejected: {line}");
+            }
+            if Instant::now() >= deadline {
+                bail!("server {} did not report a reload within {:?}\n{}", self.name, timeout, self.log_tail(20));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn log_since(&self, offset: u64) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log_path) {
+            if f.seek(SeekFrom::Start(offset)).is_ok() {
+                let _ = f.read_to_string(&mut s);
+            }
+        }
+        s
+    }
+
+    /// The whole log so far.
+    pub fn log(&self) -> String {
+        self.log_since(0)
+    }
+
+    /// The last `n` lines of the server's log, for failure reports.
+    pub fn log_tail(&self, n: usize) -> String {
+        let text = self.log();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.len().saturating_sub(n);
+        format!("--- last {} lines of {} ---\n{}", lines.len() - start, self.log_path.display(), lines[start..].join("\n"))
+    }
+
+    /// Truncates a file under the store dir (path relative to it) to `len` bytes.
+    pub fn truncate_store_file(&self, rel: &str, len: u64) -> Result<()> {
+        let p = self.find_store_file(rel)?;
+        let f = std::fs::OpenOptions::new().write(true).open(&p)?;
+        f.set_len(len)?;
+        Ok(())
+    }
+
+    /// Flips every bit of `count` bytes at `offset` in a store file.
+    pub fn corrupt_store_file(&self, rel: &str, offset: u64, count: usize) -> Result<()> {
+        let p = self.find_store_file(rel)?;
+        let mut data = std::fs::read(&p)?;
+        let start = (offset as usize).min(data.len());
+        let end = (start + count).min(data.len());
+        for b in &mut data[start..end] {
+            *b = !*b;
+        }
+        std::fs::write(&p, data)?;
+        Ok(())
+    }
+
+    /// Resolves a store-relative path; a `*` in the last part matches any file name
+    /// (e.g. `jetstream/$G/streams/S/msgs/*.blk`).
+    pub fn find_store_file(&self, rel: &str) -> Result<PathBuf> {
+        let full = self.store_dir.join(rel);
+        if full.exists() {
+            return Ok(full);
+        }
+        let parent = full.parent().ok_or_else(|| anyhow!("bad path {rel}"))?;
+        let pattern = full.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+        let re = regex::Regex::new(&format!("^{}$", regex::escape(&pattern).replace(r"\*", ".*")))?;
+        let mut found: Vec<PathBuf> = std::fs::read_dir(parent)
+            .with_context(|| format!("reading {}", parent.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().is_some_and(|n| re.is_match(&n.to_string_lossy())))
+            .collect();
+        found.sort();
+        found.into_iter().next().ok_or_else(|| anyhow!("no file matches {rel} in {}", self.store_dir.display()))
+    }
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// True when a TCP connect to the port gets an `INFO ` line.
+async fn probe_info(port: u16) -> bool {
+    let attempt = async {
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+        let mut reader = tokio::io::BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).await.ok()?;
+        line.starts_with("INFO ").then_some(())
+    };
+    matches!(tokio::time::timeout(Duration::from_millis(500), attempt).await, Ok(Some(())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_not_reused() {
+        let a = free_port().unwrap();
+        let b = free_port().unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn config_has_listen_settings_and_placeholders() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ServerProc::new("A", dir.path(), Path::new("/bin/true"), &[], "jetstream { store_dir: \"{store_dir}\" }")
+            .unwrap();
+        let c = s.render_config();
+        assert!(c.contains(&format!("port: {}", s.port)));
+        assert!(c.contains(&format!("http: \"127.0.0.1:{}\"", s.http_port)));
+        assert!(c.contains(&s.store_dir.to_string_lossy().to_string()));
+        assert!(!c.contains("{store_dir}"));
+    }
+
+    #[tokio::test]
+    async fn a_server_that_exits_fails_fast_with_its_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = ServerProc::new("A", dir.path(), Path::new("/bin/sh"), &["-c".into(), "echo boom; exit 3".into()], "")
+            .unwrap();
+        let err = s.start().await.unwrap_err().to_string();
+        assert!(err.contains("exited during start-up"), "{err}");
+        assert!(err.contains("boom"), "{err}");
+    }
+}

@@ -1,0 +1,30 @@
+//! The NATS conformance suite: Gherkin scenarios that drive any NATS server over the
+//! wire, with process control, checked against upstream nats-server.
+//!
+//! Layers, from the outside in:
+//! - `suite`: runs the features against one target and collects `results`;
+//! - `catalog`: finds scenarios, gives them stable ids, decides what is skipped;
+//! - `target`: target profiles (how to launch a server, its version, what it lacks);
+//! - `expectations`: scenarios a target is known to fail, with reasons;
+//! - `world` + `steps`: the cucumber world and the step vocabulary;
+//! - `harness`: server processes (config, ports, start, kill, reload, signals);
+//! - `raw`: a raw TCP client for exact protocol bytes;
+//! - `golden`: insta snapshots of JSON replies;
+//! - `report`: Markdown, JSON, JUnit and HTML parity reports.
+pub mod catalog;
+pub mod expectations;
+pub mod golden;
+pub mod harness;
+pub mod raw;
+pub mod report;
+pub mod results;
+pub mod steps;
+pub mod suite;
+pub mod target;
+pub mod world;
+
+/// The workspace root, where `features/`, `golden/` and `.oracle/` live.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}

@@ -1,0 +1,208 @@
+//! A raw TCP client for protocol-level scenarios: send exact bytes, expect exact bytes.
+//! async-nats hides what these scenarios test (verbose `+OK`, `-ERR` texts, closes).
+use anyhow::{anyhow, bail, Context, Result};
+use bytes::{Buf, BytesMut};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Debug)]
+pub struct RawConn {
+    stream: TcpStream,
+    buf: BytesMut,
+    /// The INFO JSON the server greeted with.
+    pub info: serde_json::Value,
+    closed: bool,
+}
+
+/// Turns `\r`, `\n`, `\t`, `\\`, `\"`, `\0` and `\xHH` escapes into bytes.
+pub fn unescape(s: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            i += 1;
+            match b[i] {
+                b'r' => out.push(b'\r'),
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'0' => out.push(0),
+                b'\\' => out.push(b'\\'),
+                b'"' => out.push(b'"'),
+                b'x' if i + 2 < b.len() => {
+                    let hex = std::str::from_utf8(&b[i + 1..i + 3])?;
+                    out.push(u8::from_str_radix(hex, 16).with_context(|| format!("bad escape \\x{hex}"))?);
+                    i += 2;
+                }
+                c => bail!("unknown escape \\{}", c as char),
+            }
+        } else {
+            out.push(b[i]);
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Shows bytes with escapes, for error messages.
+pub fn escape(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len());
+    for &c in b {
+        match c {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(c as char),
+            _ => s.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    s
+}
+
+impl RawConn {
+    /// Connects and reads the INFO line.
+    pub async fn connect(addr: &str, timeout: Duration) -> Result<RawConn> {
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| anyhow!("connect to {addr} timed out"))??;
+        stream.set_nodelay(true)?;
+        let mut c = RawConn { stream, buf: BytesMut::with_capacity(8192), info: serde_json::Value::Null, closed: false };
+        let line = c.read_line(timeout).await?;
+        let json = line.strip_prefix("INFO ").ok_or_else(|| anyhow!("expected INFO, got '{line}'"))?;
+        c.info = serde_json::from_str(json).context("INFO is not JSON")?;
+        Ok(c)
+    }
+
+    pub async fn send(&mut self, data: &[u8]) -> Result<()> {
+        self.stream.write_all(data).await.context("write to server")?;
+        self.stream.flush().await?;
+        Ok(())
+    }
+
+    /// Reads more bytes; false when the server closed the connection.
+    async fn fill(&mut self, deadline: tokio::time::Instant) -> Result<bool> {
+        if self.closed {
+            return Ok(false);
+        }
+        let mut tmp = [0u8; 8192];
+        match tokio::time::timeout_at(deadline, self.stream.read(&mut tmp)).await {
+            Err(_) => bail!("timed out waiting for data; buffered: \"{}\"", escape(&self.buf)),
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                self.closed = true;
+                Ok(false)
+            }
+            Ok(Ok(n)) => {
+                self.buf.extend_from_slice(&tmp[..n]);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Expects exactly these bytes next in the stream.
+    pub async fn expect(&mut self, want: &[u8], timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.buf.len() < want.len() {
+            if !self.buf.is_empty() && !want.starts_with(&self.buf) {
+                break;
+            }
+            if !self.fill(deadline).await? {
+                break;
+            }
+        }
+        if self.buf.len() >= want.len() && &self.buf[..want.len()] == want {
+            self.buf.advance(want.len());
+            return Ok(());
+        }
+        bail!(
+            "expected \"{}\", got \"{}\"{}",
+            escape(want),
+            escape(&self.buf),
+            if self.closed { " and the connection was closed" } else { "" }
+        )
+    }
+
+    /// Reads the next `\r\n`-terminated line, without the terminator.
+    pub async fn read_line(&mut self, timeout: Duration) -> Result<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(pos) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = self.buf.split_to(pos + 2);
+                return Ok(String::from_utf8_lossy(&line[..pos]).to_string());
+            }
+            if !self.fill(deadline).await? {
+                bail!("connection closed before a full line; buffered: \"{}\"", escape(&self.buf));
+            }
+        }
+    }
+
+    /// Reads `n` payload bytes plus the trailing `\r\n`.
+    pub async fn read_payload(&mut self, n: usize, timeout: Duration) -> Result<Vec<u8>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.buf.len() < n + 2 {
+            if !self.fill(deadline).await? {
+                bail!("connection closed inside a payload");
+            }
+        }
+        let data = self.buf.split_to(n + 2);
+        if &data[n..] != b"\r\n" {
+            bail!("payload not followed by CRLF: \"{}\"", escape(&data));
+        }
+        Ok(data[..n].to_vec())
+    }
+
+    /// Expects nothing at all to arrive for `quiet`.
+    pub async fn expect_silence(&mut self, quiet: Duration) -> Result<()> {
+        if !self.buf.is_empty() {
+            bail!("expected no data, have \"{}\"", escape(&self.buf));
+        }
+        let deadline = tokio::time::Instant::now() + quiet;
+        match self.fill(deadline).await {
+            Err(_) => Ok(()),
+            Ok(true) => bail!("expected no data, got \"{}\"", escape(&self.buf)),
+            Ok(false) => bail!("expected no data, but the server closed the connection"),
+        }
+    }
+
+    /// Expects the server to close the connection, skipping any data before the close.
+    pub async fn expect_closed(&mut self, timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match self.fill(deadline).await {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    // Keep only a tail so a chatty server cannot grow the buffer forever.
+                    if self.buf.len() > 64 * 1024 {
+                        let keep = self.buf.split_off(self.buf.len() - 1024);
+                        self.buf = keep;
+                    }
+                }
+                Err(_) => bail!("the connection is still open after {:?}", timeout),
+            }
+        }
+    }
+
+    /// True once a read saw the server close the connection.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Bytes received but not consumed yet.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_round_trip() {
+        assert_eq!(unescape(r"PUB foo 5\r\nhello\r\n").unwrap(), b"PUB foo 5\r\nhello\r\n");
+        assert_eq!(unescape(r"\x00\xff\\").unwrap(), vec![0, 255, b'\\']);
+        assert!(unescape(r"\q").is_err());
+        assert_eq!(escape(b"-ERR 'x'\r\n\x01"), "-ERR 'x'\\r\\n\\x01");
+    }
+}

@@ -1,0 +1,271 @@
+//! async-nats client steps: connect, subscribe, publish, request, expect messages.
+use super::Dur;
+use crate::world::{NatsWorld, Sub, DEFAULT_WAIT};
+use anyhow::{anyhow, Context, Result};
+use bytes::Bytes;
+use cucumber::gherkin::Step;
+use super::StepResult;
+use crate::fail;
+use cucumber::{given, then, when};
+use futures::StreamExt;
+use std::time::Duration;
+
+/// Connects a named client with the given options.
+async fn connect(w: &mut NatsWorld, name: &str, server: Option<&str>, opts: async_nats::ConnectOptions) -> Result<()> {
+    let url = w.url_of(server)?;
+    let opts = opts.connection_timeout(DEFAULT_WAIT).name(name);
+    let client = tokio::time::timeout(DEFAULT_WAIT * 2, opts.connect(url.as_str()))
+        .await
+        .map_err(|_| anyhow!("client '{name}' could not connect to {url} in time"))?
+        .with_context(|| format!("client '{name}' connecting to {url}"))?;
+    w.clients.insert(name.to_string(), client);
+    Ok(())
+}
+
+#[given(expr = "a client {string}")]
+async fn a_client(w: &mut NatsWorld, name: String) -> StepResult {
+    Ok(connect(w, &name, None, async_nats::ConnectOptions::new()).await?)
+}
+
+#[given(expr = "a client {string} to server {string}")]
+async fn a_client_to(w: &mut NatsWorld, name: String, server: String) -> StepResult {
+    Ok(connect(w, &name, Some(&server), async_nats::ConnectOptions::new()).await?)
+}
+
+#[given(expr = "a client {string} without echo")]
+async fn a_client_no_echo(w: &mut NatsWorld, name: String) -> StepResult {
+    Ok(connect(w, &name, None, async_nats::ConnectOptions::new().no_echo()).await?)
+}
+
+#[given(expr = "a client {string} with user {string} and password {string}")]
+async fn a_client_user(w: &mut NatsWorld, name: String, user: String, pass: String) -> StepResult {
+    Ok(connect(w, &name, None, async_nats::ConnectOptions::with_user_and_password(user, pass)).await?)
+}
+
+#[given(expr = "a client {string} with token {string}")]
+async fn a_client_token(w: &mut NatsWorld, name: String, token: String) -> StepResult {
+    Ok(connect(w, &name, None, async_nats::ConnectOptions::with_token(token)).await?)
+}
+
+#[then(expr = "a client with user {string} and password {string} is rejected")]
+async fn client_rejected(w: &mut NatsWorld, user: String, pass: String) -> StepResult {
+    let url = w.url_of(None)?;
+    let opts = async_nats::ConnectOptions::with_user_and_password(user, pass).connection_timeout(DEFAULT_WAIT);
+    match tokio::time::timeout(DEFAULT_WAIT * 2, opts.connect(url.as_str())).await {
+        Err(_) => fail!("connect neither succeeded nor failed in time"),
+        Ok(Ok(_)) => fail!("the connection was accepted"),
+        Ok(Err(e)) => {
+            let text = e.to_string().to_lowercase();
+            if text.contains("authorization") || text.contains("authentication") {
+                Ok(())
+            } else {
+                fail!("connect failed, but not with an authorization error: {e}")
+            }
+        }
+    }
+}
+
+async fn subscribe(w: &mut NatsWorld, client: &str, subject: &str, queue: Option<&str>, name: &str) -> Result<()> {
+    let c = w.client(client)?.clone();
+    let subscriber = match queue {
+        Some(q) => c.queue_subscribe(subject.to_string(), q.to_string()).await?,
+        None => c.subscribe(subject.to_string()).await?,
+    };
+    // The server must know the subscription before anyone publishes.
+    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    w.subs.insert(name.to_string(), Sub { client: client.to_string(), subscriber, received: Vec::new() });
+    Ok(())
+}
+
+#[when(expr = "{string} subscribes to {string} as {string}")]
+async fn sub_step(w: &mut NatsWorld, client: String, subject: String, name: String) -> StepResult {
+    Ok(subscribe(w, &client, &subject, None, &name).await?)
+}
+
+#[when(expr = "{string} subscribes to {string} in queue {string} as {string}")]
+async fn qsub_step(w: &mut NatsWorld, client: String, subject: String, queue: String, name: String) -> StepResult {
+    Ok(subscribe(w, &client, &subject, Some(&queue), &name).await?)
+}
+
+#[when(expr = "{string} unsubscribes {string}")]
+async fn unsub_step(w: &mut NatsWorld, _client: String, name: String) -> StepResult {
+    let sub = w.sub(&name)?;
+    sub.subscriber.unsubscribe().await?;
+    let c = w.client(&_client)?.clone();
+    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    Ok(())
+}
+
+#[when(expr = "{string} publishes {string} to {string}")]
+async fn publish(w: &mut NatsWorld, client: String, payload: String, subject: String) -> StepResult {
+    let c = w.client(&client)?;
+    c.publish(subject, Bytes::from(payload)).await?;
+    Ok(())
+}
+
+#[when(expr = "{string} publishes {string} to {string} with reply {string}")]
+async fn publish_reply(w: &mut NatsWorld, client: String, payload: String, subject: String, reply: String) -> StepResult {
+    let c = w.client(&client)?;
+    c.publish_with_reply(subject, reply, Bytes::from(payload)).await?;
+    Ok(())
+}
+
+#[when(expr = "{string} publishes {string} to {string} with headers:")]
+async fn publish_headers(w: &mut NatsWorld, client: String, payload: String, subject: String, step: &Step) -> StepResult {
+    let table = step.table.as_ref().ok_or_else(|| anyhow!("needs a table of header names and values"))?;
+    let mut headers = async_nats::HeaderMap::new();
+    for row in &table.rows {
+        let [k, v] = row.as_slice() else { fail!("header rows need two cells") };
+        headers.append(k.as_str(), v.as_str());
+    }
+    let c = w.client(&client)?;
+    c.publish_with_headers(subject, headers, Bytes::from(payload)).await?;
+    Ok(())
+}
+
+#[when(expr = "{string} publishes {int} messages to {string}")]
+async fn publish_many(w: &mut NatsWorld, client: String, n: usize, subject: String) -> StepResult {
+    let c = w.client(&client)?;
+    for i in 0..n {
+        c.publish(subject.clone(), Bytes::from(format!("{i}"))).await?;
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} flushes")]
+async fn flush(w: &mut NatsWorld, client: String) -> StepResult {
+    let c = w.client(&client)?.clone();
+    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    Ok(())
+}
+
+/// Takes the next message off a subscription, within `within`.
+async fn next_message(w: &mut NatsWorld, name: &str, within: Duration) -> Result<async_nats::Message> {
+    let sub = w.sub(name)?;
+    match tokio::time::timeout(within, sub.subscriber.next()).await {
+        Err(_) => fail!("'{name}' received no message within {within:?} (had {} before)", sub.received.len()),
+        Ok(None) => fail!("subscription '{name}' ended"),
+        Ok(Some(m)) => {
+            sub.received.push(m.clone());
+            Ok(m)
+        }
+    }
+}
+
+#[then(expr = "{string} receives {string} on {string} within {duration}")]
+async fn receives(w: &mut NatsWorld, name: String, payload: String, subject: String, within: Dur) -> StepResult {
+    let m = next_message(w, &name, within.0).await?;
+    if m.subject.as_str() != subject || m.payload != payload.as_bytes() {
+        fail!(
+            "'{name}' expected \"{payload}\" on {subject}, got \"{}\" on {}",
+            String::from_utf8_lossy(&m.payload),
+            m.subject
+        );
+    }
+    Ok(())
+}
+
+#[then(expr = "{string} receives {string} on {string} with reply {string} within {duration}")]
+async fn receives_with_reply(
+    w: &mut NatsWorld,
+    name: String,
+    payload: String,
+    subject: String,
+    reply: String,
+    within: Dur,
+) -> Result<()> {
+    let m = next_message(w, &name, within.0).await?;
+    let got_reply = m.reply.as_ref().map(|r| r.to_string()).unwrap_or_default();
+    if m.subject.as_str() != subject || m.payload != payload.as_bytes() || got_reply != reply {
+        fail!(
+            "'{name}' expected \"{payload}\" on {subject} reply {reply}, got \"{}\" on {} reply {got_reply}",
+            String::from_utf8_lossy(&m.payload),
+            m.subject
+        );
+    }
+    Ok(())
+}
+
+#[then(expr = "{string} receives {int} messages within {duration}")]
+async fn receives_n(w: &mut NatsWorld, name: String, n: usize, within: Dur) -> StepResult {
+    let deadline = tokio::time::Instant::now() + within.0;
+    for i in 0..n {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        next_message(w, &name, left).await.with_context(|| format!("after {i} of {n} messages"))?;
+    }
+    Ok(())
+}
+
+#[then(expr = "{string} receives no message within {duration}")]
+async fn receives_none(w: &mut NatsWorld, name: String, quiet: Dur) -> StepResult {
+    let sub = w.sub(&name)?;
+    match tokio::time::timeout(quiet.0, sub.subscriber.next()).await {
+        Err(_) | Ok(None) => Ok(()),
+        Ok(Some(m)) => fail!(
+            "'{name}' received \"{}\" on {}, expected nothing",
+            String::from_utf8_lossy(&m.payload),
+            m.subject
+        ),
+    }
+}
+
+#[then(expr = "the last message on {string} has header {string} equal to {string}")]
+async fn last_header(w: &mut NatsWorld, name: String, key: String, value: String) -> StepResult {
+    let sub = w.sub(&name)?;
+    let m = sub.received.last().ok_or_else(|| anyhow!("'{name}' has received nothing"))?;
+    let got = m.headers.as_ref().and_then(|h| h.get(key.as_str())).map(|v| v.to_string());
+    if got.as_deref() != Some(value.as_str()) {
+        fail!("header {key}: expected {value:?}, got {got:?}");
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} requests {string} on {string} as {string}")]
+async fn request(w: &mut NatsWorld, client: String, payload: String, subject: String, name: String) -> StepResult {
+    let c = w.client(&client)?.clone();
+    let res = match tokio::time::timeout(DEFAULT_WAIT, c.request(subject, Bytes::from(payload))).await {
+        Err(_) => Err("timed out".to_string()),
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(e)) => Err(format!("{:?}: {e}", e.kind())),
+    };
+    w.replies.insert(name, res);
+    Ok(())
+}
+
+#[then(expr = "reply {string} is {string}")]
+async fn reply_is(w: &mut NatsWorld, name: String, payload: String) -> StepResult {
+    match w.replies.get(&name) {
+        None => fail!("no request named '{name}'"),
+        Some(Err(e)) => fail!("request '{name}' failed: {e}"),
+        Some(Ok(m)) if m.payload == payload.as_bytes() => Ok(()),
+        Some(Ok(m)) => fail!("reply '{name}': expected \"{payload}\", got \"{}\"", String::from_utf8_lossy(&m.payload)),
+    }
+}
+
+#[then(expr = "a request from {string} on {string} fails with no responders")]
+async fn no_responders(w: &mut NatsWorld, client: String, subject: String) -> StepResult {
+    let c = w.client(&client)?.clone();
+    match tokio::time::timeout(DEFAULT_WAIT, c.request(subject, Bytes::new())).await {
+        Err(_) => fail!("request timed out instead of failing with no responders"),
+        Ok(Ok(m)) => fail!("request got a reply: {:?}", m),
+        Ok(Err(e)) if e.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
+        Ok(Err(e)) => fail!("request failed, but not with no responders: {e}"),
+    }
+}
+
+#[when(expr = "{string} replies {string} to requests on {string}")]
+async fn responder(w: &mut NatsWorld, client: String, payload: String, subject: String) -> StepResult {
+    let c = w.client(&client)?.clone();
+    let mut sub = c.subscribe(subject).await?;
+    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    let body = Bytes::from(payload);
+    let task = tokio::spawn(async move {
+        while let Some(m) = sub.next().await {
+            if let Some(reply) = m.reply {
+                let _ = c.publish(reply, body.clone()).await;
+            }
+        }
+    });
+    w.tasks.push(task.abort_handle());
+    Ok(())
+}

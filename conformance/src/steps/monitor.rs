@@ -1,0 +1,82 @@
+//! Monitoring steps: GET an HTTP endpoint of a server and check its JSON.
+use super::json_value;
+use crate::golden::get_path;
+use crate::world::{NatsWorld, DEFAULT_WAIT};
+use anyhow::{anyhow, Context, Result};
+use super::StepResult;
+use crate::fail;
+use cucumber::{then, when};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use std::time::Duration;
+
+/// One HTTP/1.1 GET; returns the status and the body.
+pub async fn http_get(url: &str) -> Result<(u16, String)> {
+    let uri: hyper::Uri = url.parse().with_context(|| format!("bad url {url}"))?;
+    let host = uri.host().ok_or_else(|| anyhow!("no host in {url}"))?.to_string();
+    let port = uri.port_u16().unwrap_or(80);
+    let work = async {
+        let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let driver = tokio::spawn(conn);
+        let req = hyper::Request::get(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+            .header(hyper::header::HOST, format!("{host}:{port}"))
+            .body(Empty::<Bytes>::new())?;
+        let res = sender.send_request(req).await?;
+        let status = res.status().as_u16();
+        let body = res.into_body().collect().await?.to_bytes();
+        driver.abort();
+        anyhow::Ok((status, String::from_utf8_lossy(&body).to_string()))
+    };
+    tokio::time::timeout(DEFAULT_WAIT, work).await.map_err(|_| anyhow!("GET {url} timed out"))?
+}
+
+fn monitor_base(w: &mut NatsWorld, server: Option<&str>) -> Result<String> {
+    if w.external_url.is_some() {
+        return std::env::var("NATS_MONITOR_URL").map_err(|_| anyhow!("url: target: set NATS_MONITOR_URL to read monitoring endpoints"));
+    }
+    Ok(w.server(server)?.monitor_url())
+}
+
+async fn fetch_json(w: &mut NatsWorld, server: Option<&str>, path: &str) -> Result<serde_json::Value> {
+    let url = format!("{}{path}", monitor_base(w, server)?);
+    let (status, body) = http_get(&url).await?;
+    serde_json::from_str(&body).with_context(|| format!("GET {url} ({status}) is not JSON: {body}"))
+}
+
+#[when(expr = "the monitoring endpoint {string} is read")]
+async fn read(w: &mut NatsWorld, path: String) -> StepResult {
+    let v = fetch_json(w, None, &path).await?;
+    w.last_json = Some(v);
+    Ok(())
+}
+
+/// Polls the endpoint (monitoring lags the wire a little) until the field has the value.
+#[then(expr = "the monitoring endpoint {string} field {string} is {string}")]
+async fn field_is(w: &mut NatsWorld, path: String, field: String, value: String) -> StepResult {
+    let want = json_value(&value);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let v = fetch_json(w, None, &path).await?;
+        let got = get_path(&v, &field).cloned();
+        if got.as_ref() == Some(&want) {
+            w.last_json = Some(v);
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            fail!("{path} {field}: expected {want}, got {}", got.map(|g| g.to_string()).unwrap_or("nothing".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[then(expr = "the monitoring endpoint {string} answers with status {int}")]
+async fn status_is(w: &mut NatsWorld, path: String, code: u16) -> StepResult {
+    let url = format!("{}{path}", monitor_base(w, None)?);
+    let (status, body) = http_get(&url).await?;
+    if status != code {
+        fail!("GET {url}: expected status {code}, got {status}: {body}");
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Raw protocol steps: exact bytes in, exact bytes out.
+use super::{json_value, Dur};
+use crate::raw::{unescape, RawConn};
+use crate::world::{NatsWorld, DEFAULT_WAIT};
+use anyhow::{anyhow, Result};
+use cucumber::gherkin::Step;
+use super::StepResult;
+use crate::fail;
+use cucumber::{given, then, when};
+
+async fn open(w: &mut NatsWorld, name: &str, server: Option<&str>) -> Result<()> {
+    let addr = w.addr_of(server)?;
+    let conn = RawConn::connect(&addr, DEFAULT_WAIT).await?;
+    w.raws.insert(name.to_string(), conn);
+    Ok(())
+}
+
+#[given(expr = "a raw connection {string}")]
+async fn raw_conn(w: &mut NatsWorld, name: String) -> StepResult {
+    Ok(open(w, &name, None).await?)
+}
+
+#[given(expr = "a raw connection {string} to server {string}")]
+async fn raw_conn_to(w: &mut NatsWorld, name: String, server: String) -> StepResult {
+    Ok(open(w, &name, Some(&server)).await?)
+}
+
+/// Opens, sends `CONNECT <options>` then `PING`, and expects `PONG` (with `+OK`
+/// first when the options ask for verbose).
+#[given(regex = r#"^a raw connection "([^"]*)" with connect options (\{.*\})$"#)]
+async fn raw_conn_opts(w: &mut NatsWorld, name: String, opts: String) -> StepResult {
+    let parsed: serde_json::Value = serde_json::from_str(&opts).map_err(|e| anyhow!("connect options are not JSON: {e}"))?;
+    open(w, &name, None).await?;
+    let c = w.raw(&name)?;
+    c.send(format!("CONNECT {opts}\r\nPING\r\n").as_bytes()).await?;
+    if parsed.get("verbose") == Some(&serde_json::Value::Bool(true)) {
+        c.expect(b"+OK\r\n", DEFAULT_WAIT).await?;
+    }
+    Ok(c.expect(b"PONG\r\n", DEFAULT_WAIT).await?)
+}
+
+#[when(expr = "{string} sends {string}")]
+async fn send(w: &mut NatsWorld, name: String, data: String) -> StepResult {
+    let bytes = unescape(&data)?;
+    Ok(w.raw(&name)?.send(&bytes).await?)
+}
+
+/// Sends a docstring; each line ends with CRLF, and escapes still apply.
+#[when(expr = "{string} sends the lines:")]
+async fn send_lines(w: &mut NatsWorld, name: String, step: &Step) -> StepResult {
+    let text = super::docstring(step)?;
+    let mut bytes = Vec::new();
+    for line in text.lines() {
+        bytes.extend(unescape(line)?);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    Ok(w.raw(&name)?.send(&bytes).await?)
+}
+
+/// Sends `PUB <subject> <n>` with an n-byte payload of `x`.
+#[when(expr = "{string} publishes {int} bytes to {string}")]
+async fn send_sized(w: &mut NatsWorld, name: String, n: usize, subject: String) -> StepResult {
+    let mut bytes = format!("PUB {subject} {n}\r\n").into_bytes();
+    bytes.extend(std::iter::repeat_n(b'x', n));
+    bytes.extend_from_slice(b"\r\n");
+    Ok(w.raw(&name)?.send(&bytes).await?)
+}
+
+/// Sends a line made of `n` copies of a character (no CRLF), for control-line limits.
+#[when(expr = "{string} sends {int} bytes of {string}")]
+async fn send_repeated(w: &mut NatsWorld, name: String, n: usize, ch: String) -> StepResult {
+    let b = unescape(&ch)?;
+    let bytes: Vec<u8> = b.iter().copied().cycle().take(n).collect();
+    Ok(w.raw(&name)?.send(&bytes).await?)
+}
+
+#[then(expr = "{string} receives {string} within {duration}")]
+async fn receives(w: &mut NatsWorld, name: String, data: String, within: Dur) -> StepResult {
+    let want = unescape(&data)?;
+    Ok(w.raw(&name)?.expect(&want, within.0).await?)
+}
+
+#[then(expr = "{string} receives {string}")]
+async fn receives_default(w: &mut NatsWorld, name: String, data: String) -> StepResult {
+    let want = unescape(&data)?;
+    Ok(w.raw(&name)?.expect(&want, DEFAULT_WAIT).await?)
+}
+
+#[then(expr = "{string} receives a line matching {string}")]
+async fn receives_line(w: &mut NatsWorld, name: String, pattern: String) -> StepResult {
+    let re = regex::Regex::new(&pattern)?;
+    let line = w.raw(&name)?.read_line(DEFAULT_WAIT).await?;
+    if !re.is_match(&line) {
+        fail!("line \"{line}\" does not match /{pattern}/");
+    }
+    Ok(())
+}
+
+/// Reads one `MSG`/`HMSG` frame and checks its payload.
+#[then(expr = "{string} receives a message with payload {string}")]
+async fn receives_msg_payload(w: &mut NatsWorld, name: String, payload: String) -> StepResult {
+    let c = w.raw(&name)?;
+    let line = c.read_line(DEFAULT_WAIT).await?;
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    let size: usize = match parts.first() {
+        Some(&"MSG") => parts.last().and_then(|s| s.parse().ok()),
+        Some(&"HMSG") => parts.last().and_then(|s| s.parse().ok()),
+        _ => None,
+    }
+    .ok_or_else(|| anyhow!("expected a MSG or HMSG line, got \"{line}\""))?;
+    let body = c.read_payload(size, DEFAULT_WAIT).await?;
+    let want = unescape(&payload)?;
+    if !body.ends_with(&want) {
+        fail!("payload \"{}\" does not end with \"{payload}\"", crate::raw::escape(&body));
+    }
+    Ok(())
+}
+
+#[then(expr = "{string} receives no data within {duration}")]
+async fn silence(w: &mut NatsWorld, name: String, quiet: Dur) -> StepResult {
+    Ok(w.raw(&name)?.expect_silence(quiet.0).await?)
+}
+
+#[then(expr = "{string} is closed by the server within {duration}")]
+async fn closed(w: &mut NatsWorld, name: String, within: Dur) -> StepResult {
+    Ok(w.raw(&name)?.expect_closed(within.0).await?)
+}
+
+/// The connection is alive: a PING now gets a PONG as the next bytes.
+#[then(expr = "{string} is still open")]
+async fn still_open(w: &mut NatsWorld, name: String) -> StepResult {
+    let c = w.raw(&name)?;
+    c.send(b"PING\r\n").await?;
+    Ok(c.expect(b"PONG\r\n", DEFAULT_WAIT).await?)
+}
+
+#[then(expr = "the INFO of {string} has field {string} equal to {string}")]
+async fn info_field(w: &mut NatsWorld, name: String, path: String, value: String) -> StepResult {
+    let info = w.raw(&name)?.info.clone();
+    let got = crate::golden::get_path(&info, &path);
+    let want = json_value(&value);
+    if got != Some(&want) {
+        fail!("INFO {path}: expected {want}, got {}", got.map(|g| g.to_string()).unwrap_or("nothing".into()));
+    }
+    Ok(())
+}
+
+#[then(expr = "the INFO of {string} has field {string} matching {string}")]
+async fn info_field_matches(w: &mut NatsWorld, name: String, path: String, pattern: String) -> StepResult {
+    let info = w.raw(&name)?.info.clone();
+    let re = regex::Regex::new(&pattern)?;
+    let got = crate::golden::get_path(&info, &path).ok_or_else(|| anyhow!("INFO has no field {path}"))?;
+    let text = match got {
+        serde_json::Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    if !re.is_match(&text) {
+        fail!("INFO {path} = {text} does not match /{pattern}/");
+    }
+    Ok(())
+}
+
+#[then(expr = "the INFO of {string} has no field {string}")]
+async fn info_no_field(w: &mut NatsWorld, name: String, path: String) -> StepResult {
+    let info = w.raw(&name)?.info.clone();
+    if let Some(v) = crate::golden::get_path(&info, &path) {
+        fail!("INFO has {path} = {v}, expected no such field");
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Server steps: start, stop, kill, restart, pause, reload, store-file damage.
+use super::{docstring, Dur};
+use crate::world::NatsWorld;
+use cucumber::gherkin::Step;
+use super::StepResult;
+use crate::fail;
+use cucumber::{given, then, when};
+
+#[given(expr = "a server")]
+async fn a_server(w: &mut NatsWorld) -> StepResult {
+    Ok(w.start_server("S", "").await?)
+}
+
+#[given(expr = "a server {string}")]
+async fn a_named_server(w: &mut NatsWorld, name: String) -> StepResult {
+    Ok(w.start_server(&name, "").await?)
+}
+
+#[given(expr = "a server with config:")]
+async fn a_server_with_config(w: &mut NatsWorld, step: &Step) -> StepResult {
+    w.require_process("a server with config")?;
+    Ok(w.start_server("S", &docstring(step)?).await?)
+}
+
+#[given(expr = "a server {string} with config:")]
+async fn a_named_server_with_config(w: &mut NatsWorld, name: String, step: &Step) -> StepResult {
+    w.require_process("a server with config")?;
+    Ok(w.start_server(&name, &docstring(step)?).await?)
+}
+
+/// `the server` or `the server "A"`.
+fn which(name: &str) -> Option<&str> {
+    (!name.is_empty()).then_some(name)
+}
+
+#[when(regex = r#"^the server(?: "([^"]*)")? is (stopped|killed|restarted|paused|resumed)$"#)]
+async fn control(w: &mut NatsWorld, name: String, action: String) -> StepResult {
+    w.require_process(&format!("the server is {action}"))?;
+    let s = w.server(which(&name))?;
+    match action.as_str() {
+        "stopped" => Ok(s.stop().await?),
+        "killed" => {
+            s.kill();
+            Ok(())
+        }
+        "restarted" => Ok(s.restart().await?),
+        "paused" => Ok(s.pause()?),
+        "resumed" => Ok(s.resume()?),
+        _ => unreachable!("regex limits the actions"),
+    }
+}
+
+#[when(regex = r#"^the server(?: "([^"]*)")? is started again$"#)]
+async fn start_again(w: &mut NatsWorld, name: String) -> StepResult {
+    w.require_process("the server is started again")?;
+    Ok(w.server(which(&name))?.start().await?)
+}
+
+#[when(regex = r#"^the server(?: "([^"]*)")? config is changed to:?$"#)]
+async fn reload_config(w: &mut NatsWorld, name: String, step: &Step) -> StepResult {
+    w.require_process("config reload")?;
+    let text = docstring(step)?;
+    Ok(w.server(which(&name))?.reload(&text, crate::world::DEFAULT_WAIT).await?)
+}
+
+#[then(regex = r#"^reloading the server(?: "([^"]*)")? with this config fails with "([^"]*)":?$"#)]
+async fn reload_fails(w: &mut NatsWorld, name: String, want: String, step: &Step) -> StepResult {
+    w.require_process("config reload")?;
+    let text = docstring(step)?;
+    match w.server(which(&name))?.reload(&text, crate::world::DEFAULT_WAIT).await {
+        Ok(()) => fail!("reload succeeded, expected it to fail with '{want}'"),
+        Err(e) if e.to_string().contains(&want) => Ok(()),
+        Err(e) => fail!("reload failed, but not with '{want}': {e}"),
+    }
+}
+
+#[then(regex = r#"^the server(?: "([^"]*)")? log contains "([^"]*)" within (\d+(?:ms|s))$"#)]
+async fn log_contains(w: &mut NatsWorld, name: String, text: String, within: Dur) -> StepResult {
+    w.require_process("reading the server log")?;
+    let s = w.server(which(&name))?;
+    let deadline = std::time::Instant::now() + within.0;
+    loop {
+        if s.log().contains(&text) {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            fail!("log has no '{text}' after {:?}\n{}", within.0, s.log_tail(20));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[when(regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is truncated to (\d+) bytes$"#)]
+async fn truncate(w: &mut NatsWorld, file: String, name: String, len: u64) -> StepResult {
+    w.require_process("store file damage")?;
+    Ok(w.server(which(&name))?.truncate_store_file(&file, len)?)
+}
+
+#[when(regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is corrupted at offset (\d+) for (\d+) bytes$"#)]
+async fn corrupt(w: &mut NatsWorld, file: String, name: String, offset: u64, count: usize) -> StepResult {
+    w.require_process("store file damage")?;
+    Ok(w.server(which(&name))?.corrupt_store_file(&file, offset, count)?)
+}
+
+#[when(regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is deleted$"#)]
+async fn delete_file(w: &mut NatsWorld, file: String, name: String) -> StepResult {
+    w.require_process("store file damage")?;
+    let p = w.server(which(&name))?.find_store_file(&file)?;
+    std::fs::remove_file(p)?;
+    Ok(())
+}

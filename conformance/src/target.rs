@@ -1,0 +1,244 @@
+//! Target profiles: which server the suite drives, how to launch it, its version and
+//! the capabilities it lacks. Profiles live in `conformance/targets/<name>.toml`.
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A profile file as written on disk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `workspace:rnats`, `oracle`, or a path to an executable.
+    pub binary: String,
+    /// Launch arguments; `{config}` is replaced by the generated config file's path.
+    #[serde(default = "default_args")]
+    pub args: Vec<String>,
+    /// A version string, or `auto` to ask the binary.
+    #[serde(default = "auto")]
+    pub version: String,
+    #[serde(default)]
+    pub lacks: Vec<String>,
+    /// Expectations file, relative to the profile's folder.
+    pub expectations: Option<String>,
+}
+
+fn default_args() -> Vec<String> {
+    vec!["-c".into(), "{config}".into()]
+}
+
+fn auto() -> String {
+    "auto".into()
+}
+
+/// How the suite reaches servers of this target.
+#[derive(Debug, Clone)]
+pub enum Launch {
+    /// Start a fresh process per scenario from this binary.
+    Process { binary: PathBuf, args: Vec<String> },
+    /// Use an already running server; no process control.
+    Url(String),
+}
+
+/// A target, resolved and ready to run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// As given on the command line (`rnats`, `go`, `bin:PATH`, `url:URL`).
+    pub name: String,
+    pub launch: Launch,
+    pub version: Version,
+    pub version_text: String,
+    pub lacks: Vec<String>,
+    pub expectations: Option<PathBuf>,
+}
+
+/// A `major.minor.patch` server version, for `@since-X.Y` gates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl Version {
+    /// Finds the first `X.Y.Z` in text such as `nats-server: v2.15.1`.
+    pub fn find_in(text: &str) -> Option<Version> {
+        let re = regex::Regex::new(r"(\d+)\.(\d+)\.(\d+)").ok()?;
+        let c = re.captures(text)?;
+        Some(Version(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?))
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// The folder holding target profiles.
+pub fn profiles_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("targets")
+}
+
+/// Where `scripts/install-go-server.sh` puts the oracle.
+pub fn oracle_default_path() -> PathBuf {
+    crate::workspace_root().join(".oracle/nats-server-2.15.1/nats-server")
+}
+
+/// Resolves a target spec from the command line.
+pub fn resolve(spec: &str) -> Result<Target> {
+    if let Some(url) = spec.strip_prefix("url:") {
+        return Ok(Target {
+            name: spec.to_string(),
+            launch: Launch::Url(url.to_string()),
+            version: Version(0, 0, 0),
+            version_text: "unknown (url target)".into(),
+            lacks: vec!["process".into()],
+            expectations: None,
+        });
+    }
+    if let Some(path) = spec.strip_prefix("bin:") {
+        let binary = PathBuf::from(path);
+        if !binary.is_file() {
+            bail!("target {spec}: no executable at {}", binary.display());
+        }
+        let text = ask_version(&binary)?;
+        return Ok(Target {
+            name: spec.to_string(),
+            launch: Launch::Process { binary, args: default_args() },
+            version: Version::find_in(&text).unwrap_or(Version(0, 0, 0)),
+            version_text: text,
+            lacks: vec![],
+            expectations: None,
+        });
+    }
+    let file = profiles_dir().join(format!("{spec}.toml"));
+    if !file.is_file() {
+        let known = known_profiles().join(", ");
+        bail!("unknown target '{spec}': no profile {} (known: {known}; or use bin:PATH or url:URL)", file.display());
+    }
+    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let profile: ProfileFile = toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+    from_profile(spec, profile)
+}
+
+fn known_profiles() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(profiles_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            (n.ends_with(".toml") && !n.ends_with(".expect.toml")).then(|| n.trim_end_matches(".toml").to_string())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn from_profile(spec: &str, p: ProfileFile) -> Result<Target> {
+    let binary = match p.binary.as_str() {
+        "oracle" => oracle_binary()?,
+        b if b.starts_with("workspace:") => workspace_binary(&b["workspace:".len()..])?,
+        b => {
+            let path = PathBuf::from(b);
+            if !path.is_file() {
+                bail!("target {spec}: binary {} does not exist", path.display());
+            }
+            path
+        }
+    };
+    let version_text = if p.version == "auto" { ask_version(&binary)? } else { p.version.clone() };
+    let version = Version::find_in(&version_text)
+        .with_context(|| format!("target {spec}: no version in '{version_text}'"))?;
+    Ok(Target {
+        name: spec.to_string(),
+        launch: Launch::Process { binary, args: p.args },
+        version,
+        version_text,
+        lacks: p.lacks,
+        expectations: p.expectations.map(|e| profiles_dir().join(e)),
+    })
+}
+
+/// The Go oracle: `$NATS_SERVER_BIN`, else the install script's folder.
+fn oracle_binary() -> Result<PathBuf> {
+    if let Ok(p) = std::env::var("NATS_SERVER_BIN") {
+        let path = PathBuf::from(p);
+        if path.is_file() {
+            return Ok(path);
+        }
+        bail!("NATS_SERVER_BIN={} is not a file", path.display());
+    }
+    let path = oracle_default_path();
+    if path.is_file() {
+        return Ok(path);
+    }
+    bail!(
+        "the Go oracle (upstream nats-server) is not installed.\nInstall it with:\n    {}/scripts/install-go-server.sh\nor set NATS_SERVER_BIN to a nats-server binary.",
+        crate::workspace_root().display()
+    )
+}
+
+/// A binary of this workspace: `$RNATS_BIN` if set, else built with cargo now, so a
+/// newcomer's `cargo test -p conformance` needs no extra step.
+fn workspace_binary(bin: &str) -> Result<PathBuf> {
+    let env_name = format!("{}_BIN", bin.to_uppercase());
+    if let Ok(p) = std::env::var(&env_name) {
+        return Ok(PathBuf::from(p));
+    }
+    let root = crate::workspace_root();
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root).args(["build", "--quiet", "-p", "server", "--bin", bin]);
+    if profile == "release" {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().context("running cargo to build the rnats binary")?;
+    if !status.success() {
+        bail!("building {bin} failed ({status})");
+    }
+    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let path = target_dir.join(profile).join(bin);
+    if !path.is_file() {
+        bail!("built {bin} but found no binary at {}", path.display());
+    }
+    Ok(path)
+}
+
+fn ask_version(binary: &Path) -> Result<String> {
+    let out = Command::new(binary)
+        .arg("--version")
+        .output()
+        .with_context(|| format!("running {} --version", binary.display()))?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    Ok(text.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_versions() {
+        assert_eq!(Version::find_in("nats-server: v2.15.1"), Some(Version(2, 15, 1)));
+        assert_eq!(Version::find_in("version 2.9.10-beta"), Some(Version(2, 9, 10)));
+        assert_eq!(Version::find_in("nothing"), None);
+        assert!(Version(2, 9, 10) < Version(2, 11, 0));
+    }
+
+    #[test]
+    fn shipped_profiles_parse() {
+        for name in ["rnats", "go"] {
+            let text = std::fs::read_to_string(profiles_dir().join(format!("{name}.toml"))).unwrap();
+            let p: ProfileFile = toml::from_str(&text).unwrap();
+            assert_eq!(p.name, name);
+        }
+    }
+
+    #[test]
+    fn unknown_target_is_a_clear_error() {
+        let err = resolve("nope").unwrap_err().to_string();
+        assert!(err.contains("unknown target 'nope'"), "{err}");
+    }
+}
