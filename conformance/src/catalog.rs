@@ -7,9 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The subsystems the suite reports on, in report order.
-pub const SUBSYSTEMS: &[&str] = &[
-    "core", "accounts", "jetstream", "filestore", "cluster", "norace", "trace", "reload", "events",
-];
+pub const SUBSYSTEMS: &[&str] =
+    &["core", "accounts", "jetstream", "filestore", "cluster", "norace", "trace", "reload", "events"];
 
 /// One scenario (an outline contributes one per example row).
 #[derive(Debug, Clone)]

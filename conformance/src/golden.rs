@@ -4,9 +4,31 @@ use serde_json::Value;
 
 /// Keys whose values change from run to run or from server to server.
 pub const VOLATILE_KEYS: &[&str] = &[
-    "created", "ts", "time", "now", "start", "server_id", "server_name", "nonce", "port", "version",
-    "go", "git_commit", "client_id", "client_ip", "host", "id", "cid", "uptime", "domain",
-    "first_ts", "last_ts", "last_active", "leader", "api_level", "req_level",
+    "created",
+    "ts",
+    "time",
+    "now",
+    "start",
+    "server_id",
+    "server_name",
+    "nonce",
+    "port",
+    "version",
+    "go",
+    "git_commit",
+    "client_id",
+    "client_ip",
+    "host",
+    "id",
+    "cid",
+    "uptime",
+    "domain",
+    "first_ts",
+    "last_ts",
+    "last_active",
+    "leader",
+    "api_level",
+    "req_level",
 ];
 
 /// Replaces volatile values with placeholders, recursively. Inbox subjects become
@@ -115,7 +137,10 @@ mod tests {
     fn redacts_volatile_fields_and_inboxes() {
         let v = json!({"created": "2026-01-01", "config": {"name": "S", "subjects": ["_INBOX.abc"]}, "state": {"first_ts": "x", "messages": 3}});
         let r = redact(&v, &["config.name".to_string()]);
-        assert_eq!(r, json!({"created": "[created]", "config": {"name": "[ignored]", "subjects": ["[inbox]"]}, "state": {"first_ts": "[first_ts]", "messages": 3}}));
+        assert_eq!(
+            r,
+            json!({"created": "[created]", "config": {"name": "[ignored]", "subjects": ["[inbox]"]}, "state": {"first_ts": "[first_ts]", "messages": 3}})
+        );
     }
 
     #[test]

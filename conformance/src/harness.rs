@@ -327,7 +327,12 @@ impl ServerProc {
         let text = self.log();
         let lines: Vec<&str> = text.lines().collect();
         let start = lines.len().saturating_sub(n);
-        format!("--- last {} lines of {} ---\n{}", lines.len() - start, self.log_path.display(), lines[start..].join("\n"))
+        format!(
+            "--- last {} lines of {} ---\n{}",
+            lines.len() - start,
+            self.log_path.display(),
+            lines[start..].join("\n")
+        )
     }
 
     /// Truncates a file under the store dir (path relative to it) to `len` bytes.
@@ -404,8 +409,9 @@ mod tests {
     #[test]
     fn config_has_listen_settings_and_placeholders() {
         let dir = tempfile::tempdir().unwrap();
-        let s = ServerProc::new("A", dir.path(), Path::new("/bin/true"), &[], "jetstream { store_dir: \"{store_dir}\" }")
-            .unwrap();
+        let s =
+            ServerProc::new("A", dir.path(), Path::new("/bin/true"), &[], "jetstream { store_dir: \"{store_dir}\" }")
+                .unwrap();
         let c = s.render_config();
         assert!(c.contains(&format!("port: {}", s.port)));
         assert!(c.contains(&format!("http: \"127.0.0.1:{}\"", s.http_port)));
@@ -416,8 +422,9 @@ mod tests {
     #[tokio::test]
     async fn a_server_that_exits_fails_fast_with_its_log() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = ServerProc::new("A", dir.path(), Path::new("/bin/sh"), &["-c".into(), "echo boom; exit 3".into()], "")
-            .unwrap();
+        let mut s =
+            ServerProc::new("A", dir.path(), Path::new("/bin/sh"), &["-c".into(), "echo boom; exit 3".into()], "")
+                .unwrap();
         let err = s.start().await.unwrap_err().to_string();
         assert!(err.contains("exited during start-up"), "{err}");
         assert!(err.contains("boom"), "{err}");

@@ -68,7 +68,8 @@ impl RawConn {
             .await
             .map_err(|_| anyhow!("connect to {addr} timed out"))??;
         stream.set_nodelay(true)?;
-        let mut c = RawConn { stream, buf: BytesMut::with_capacity(8192), info: serde_json::Value::Null, closed: false };
+        let mut c =
+            RawConn { stream, buf: BytesMut::with_capacity(8192), info: serde_json::Value::Null, closed: false };
         let line = c.read_line(timeout).await?;
         let json = line.strip_prefix("INFO ").ok_or_else(|| anyhow!("expected INFO, got '{line}'"))?;
         c.info = serde_json::from_str(json).context("INFO is not JSON")?;

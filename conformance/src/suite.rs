@@ -67,10 +67,13 @@ pub async fn run_target(target: Target, opts: &SuiteOptions) -> Result<TargetRun
         }
     }
 
-    let run_root = tempfile::Builder::new()
-        .prefix(&format!("nats-conformance-{}-", sanitize(&target.name)))
-        .tempdir()?
-        .keep();
+    // Goldens are recorded from the oracle only: any other target compares, never writes.
+    if !target.records_goldens() {
+        std::env::set_var("INSTA_UPDATE", "no");
+    }
+
+    let run_root =
+        tempfile::Builder::new().prefix(&format!("nats-conformance-{}-", sanitize(&target.name))).tempdir()?.keep();
     let version = target.version_text.clone();
     let target_name = target.name.clone();
     let ctx = Arc::new(RunContext {
@@ -117,7 +120,8 @@ pub async fn run_target(target: Target, opts: &SuiteOptions) -> Result<TargetRun
 }
 
 async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOptions) {
-    let out: Box<dyn std::io::Write> = if opts.verbose { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
+    let out: Box<dyn std::io::Write> =
+        if opts.verbose { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
     let filter_ctx = ctx.clone();
     let before_ctx = ctx.clone();
     let after_ctx = ctx.clone();
@@ -143,9 +147,10 @@ async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOpti
                 let Some(entry) = w.entry.clone() else { return };
                 let (outcome, message) = match finished {
                     ScenarioFinished::StepPassed => (Outcome::Passed, None),
-                    ScenarioFinished::StepSkipped => {
-                        (Outcome::Failed, Some("a step has no definition (see the step vocabulary in README.md)".into()))
-                    }
+                    ScenarioFinished::StepSkipped => (
+                        Outcome::Failed,
+                        Some("a step has no definition (see the step vocabulary in README.md)".into()),
+                    ),
                     ScenarioFinished::StepFailed(_, _, err) => (Outcome::Failed, Some(err.to_string())),
                     ScenarioFinished::BeforeHookFailed(info) => {
                         (Outcome::Failed, Some(format!("before hook failed: {}", panic_text(info))))
@@ -219,12 +224,25 @@ pub fn sanitize(s: &str) -> String {
 pub fn print_summary(run: &TargetRun) -> bool {
     let violations: Vec<_> = run.violations().collect();
     for v in &violations {
-        println!("\n==== {} on {}: {}", v.id, run.target, if v.outcome == Outcome::Passed { "passed but is listed as an expected failure; remove it from the expectations file" } else { "FAILED" });
+        println!(
+            "\n==== {} on {}: {}",
+            v.id,
+            run.target,
+            if v.outcome == Outcome::Passed {
+                "passed but is listed as an expected failure; remove it from the expectations file"
+            } else {
+                "FAILED"
+            }
+        );
         if let Some(m) = &v.message {
             println!("{m}");
         }
         for log in &v.server_logs {
-            println!("{log}");
+            // A start-up failure already carries its log in the message.
+            let header = log.lines().next().unwrap_or_default();
+            if !v.message.as_deref().unwrap_or_default().contains(header) {
+                println!("{log}");
+            }
         }
     }
     let passed = run.count(Outcome::Passed);

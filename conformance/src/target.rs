@@ -55,6 +55,13 @@ pub struct Target {
     pub expectations: Option<PathBuf>,
 }
 
+impl Target {
+    /// Only the Go oracle may write golden files (`scripts/record-golden.sh`).
+    pub fn records_goldens(&self) -> bool {
+        self.name == "go"
+    }
+}
+
 /// A `major.minor.patch` server version, for `@since-X.Y` gates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version(pub u32, pub u32, pub u32);
@@ -148,8 +155,8 @@ fn from_profile(spec: &str, p: ProfileFile) -> Result<Target> {
         }
     };
     let version_text = if p.version == "auto" { ask_version(&binary)? } else { p.version.clone() };
-    let version = Version::find_in(&version_text)
-        .with_context(|| format!("target {spec}: no version in '{version_text}'"))?;
+    let version =
+        Version::find_in(&version_text).with_context(|| format!("target {spec}: no version in '{version_text}'"))?;
     Ok(Target {
         name: spec.to_string(),
         launch: Launch::Process { binary, args: p.args },

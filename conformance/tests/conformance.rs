@@ -21,7 +21,10 @@ fn main() {
                 let ok = suite::print_summary(&run);
                 let passed = run.count(conformance::results::Outcome::Passed);
                 let failed = run.violations().count();
-                println!("conformance: {passed} passed, {failed} failed, {} skipped", run.scenarios.len() - passed - failed);
+                println!(
+                    "conformance: {passed} passed, {failed} failed, {} skipped",
+                    run.scenarios.len() - passed - failed
+                );
                 ok
             }
             Err(e) => {

@@ -1,11 +1,11 @@
 //! async-nats client steps: connect, subscribe, publish, request, expect messages.
 use super::Dur;
+use super::StepResult;
+use crate::fail;
 use crate::world::{NatsWorld, Sub, DEFAULT_WAIT};
 use anyhow::{anyhow, Context, Result};
 use bytes::Bytes;
 use cucumber::gherkin::Step;
-use super::StepResult;
-use crate::fail;
 use cucumber::{given, then, when};
 use futures::StreamExt;
 use std::time::Duration;
@@ -104,14 +104,26 @@ async fn publish(w: &mut NatsWorld, client: String, payload: String, subject: St
 }
 
 #[when(expr = "{string} publishes {string} to {string} with reply {string}")]
-async fn publish_reply(w: &mut NatsWorld, client: String, payload: String, subject: String, reply: String) -> StepResult {
+async fn publish_reply(
+    w: &mut NatsWorld,
+    client: String,
+    payload: String,
+    subject: String,
+    reply: String,
+) -> StepResult {
     let c = w.client(&client)?;
     c.publish_with_reply(subject, reply, Bytes::from(payload)).await?;
     Ok(())
 }
 
 #[when(expr = "{string} publishes {string} to {string} with headers:")]
-async fn publish_headers(w: &mut NatsWorld, client: String, payload: String, subject: String, step: &Step) -> StepResult {
+async fn publish_headers(
+    w: &mut NatsWorld,
+    client: String,
+    payload: String,
+    subject: String,
+    step: &Step,
+) -> StepResult {
     let table = step.table.as_ref().ok_or_else(|| anyhow!("needs a table of header names and values"))?;
     let mut headers = async_nats::HeaderMap::new();
     for row in &table.rows {
@@ -201,11 +213,9 @@ async fn receives_none(w: &mut NatsWorld, name: String, quiet: Dur) -> StepResul
     let sub = w.sub(&name)?;
     match tokio::time::timeout(quiet.0, sub.subscriber.next()).await {
         Err(_) | Ok(None) => Ok(()),
-        Ok(Some(m)) => fail!(
-            "'{name}' received \"{}\" on {}, expected nothing",
-            String::from_utf8_lossy(&m.payload),
-            m.subject
-        ),
+        Ok(Some(m)) => {
+            fail!("'{name}' received \"{}\" on {}, expected nothing", String::from_utf8_lossy(&m.payload), m.subject)
+        }
     }
 }
 

@@ -1,13 +1,13 @@
 //! JSON API steps: `$JS.API.*` (or any JSON request), field checks, error replies and
 //! whole-reply golden files.
 use super::json_value;
+use super::StepResult;
+use crate::fail;
 use crate::golden::{assert_golden, get_path};
 use crate::world::{NatsWorld, DEFAULT_WAIT};
 use anyhow::{anyhow, Result};
 use bytes::Bytes;
 use cucumber::gherkin::Step;
-use super::StepResult;
-use crate::fail;
 use cucumber::{then, when};
 
 async fn json_request(w: &mut NatsWorld, client: &str, subject: &str, body: String) -> Result<()> {
@@ -60,7 +60,9 @@ fn check_field(w: &NatsWorld, path: &str, want: serde_json::Value) -> Result<()>
 
 #[then(expr = "the reply has field {string}")]
 async fn has_field(w: &mut NatsWorld, path: String) -> StepResult {
-    Ok(get_path(w.json()?, &path).map(|_| ()).ok_or_else(|| anyhow!("reply has no field {path}: {}", w.json().unwrap_or(&serde_json::Value::Null)))?)
+    Ok(get_path(w.json()?, &path)
+        .map(|_| ())
+        .ok_or_else(|| anyhow!("reply has no field {path}: {}", w.json().unwrap_or(&serde_json::Value::Null)))?)
 }
 
 #[then(expr = "the reply has no field {string}")]
@@ -74,7 +76,8 @@ async fn has_no_field(w: &mut NatsWorld, path: String) -> StepResult {
 /// Checks an API error exactly: HTTP-like `code`, NATS `err_code` and `description`.
 #[then(expr = "the reply is an error with code {int}, err_code {int} and description {string}")]
 async fn api_error(w: &mut NatsWorld, code: i64, err_code: i64, description: String) -> StepResult {
-    let err = get_path(w.json()?, "error").ok_or_else(|| anyhow!("reply is not an error: {}", w.json().unwrap_or(&serde_json::Value::Null)))?;
+    let err = get_path(w.json()?, "error")
+        .ok_or_else(|| anyhow!("reply is not an error: {}", w.json().unwrap_or(&serde_json::Value::Null)))?;
     let want = serde_json::json!({"code": code, "err_code": err_code, "description": description});
     if err != &want {
         fail!("error reply: expected {want}, got {err}");

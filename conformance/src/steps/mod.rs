@@ -1,6 +1,7 @@
 //! The step vocabulary. Each file covers one kind of actor: servers (process control),
 //! async-nats clients, raw protocol connections, JSON APIs and monitoring.
 pub mod client;
+pub mod core_extra;
 pub mod json;
 pub mod monitor;
 pub mod raw;

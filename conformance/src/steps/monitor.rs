@@ -1,10 +1,10 @@
 //! Monitoring steps: GET an HTTP endpoint of a server and check its JSON.
 use super::json_value;
+use super::StepResult;
+use crate::fail;
 use crate::golden::get_path;
 use crate::world::{NatsWorld, DEFAULT_WAIT};
 use anyhow::{anyhow, Context, Result};
-use super::StepResult;
-use crate::fail;
 use cucumber::{then, when};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -34,7 +34,8 @@ pub async fn http_get(url: &str) -> Result<(u16, String)> {
 
 fn monitor_base(w: &mut NatsWorld, server: Option<&str>) -> Result<String> {
     if w.external_url.is_some() {
-        return std::env::var("NATS_MONITOR_URL").map_err(|_| anyhow!("url: target: set NATS_MONITOR_URL to read monitoring endpoints"));
+        return std::env::var("NATS_MONITOR_URL")
+            .map_err(|_| anyhow!("url: target: set NATS_MONITOR_URL to read monitoring endpoints"));
     }
     Ok(w.server(server)?.monitor_url())
 }

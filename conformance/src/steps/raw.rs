@@ -1,11 +1,11 @@
 //! Raw protocol steps: exact bytes in, exact bytes out.
+use super::StepResult;
 use super::{json_value, Dur};
+use crate::fail;
 use crate::raw::{unescape, RawConn};
 use crate::world::{NatsWorld, DEFAULT_WAIT};
 use anyhow::{anyhow, Result};
 use cucumber::gherkin::Step;
-use super::StepResult;
-use crate::fail;
 use cucumber::{given, then, when};
 
 async fn open(w: &mut NatsWorld, name: &str, server: Option<&str>) -> Result<()> {
@@ -29,7 +29,8 @@ async fn raw_conn_to(w: &mut NatsWorld, name: String, server: String) -> StepRes
 /// first when the options ask for verbose).
 #[given(regex = r#"^a raw connection "([^"]*)" with connect options (\{.*\})$"#)]
 async fn raw_conn_opts(w: &mut NatsWorld, name: String, opts: String) -> StepResult {
-    let parsed: serde_json::Value = serde_json::from_str(&opts).map_err(|e| anyhow!("connect options are not JSON: {e}"))?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(&opts).map_err(|e| anyhow!("connect options are not JSON: {e}"))?;
     open(w, &name, None).await?;
     let c = w.raw(&name)?;
     c.send(format!("CONNECT {opts}\r\nPING\r\n").as_bytes()).await?;
@@ -50,6 +51,8 @@ async fn send(w: &mut NatsWorld, name: String, data: String) -> StepResult {
 async fn send_lines(w: &mut NatsWorld, name: String, step: &Step) -> StepResult {
     let text = super::docstring(step)?;
     let mut bytes = Vec::new();
+    // gherkin keeps the newline after the opening quotes and the indent before the closing ones.
+    let text = text.strip_prefix('\n').unwrap_or(&text).trim_end_matches([' ', '\t']);
     for line in text.lines() {
         bytes.extend(unescape(line)?);
         bytes.extend_from_slice(b"\r\n");

@@ -1,9 +1,9 @@
 //! Server steps: start, stop, kill, restart, pause, reload, store-file damage.
+use super::StepResult;
 use super::{docstring, Dur};
+use crate::fail;
 use crate::world::NatsWorld;
 use cucumber::gherkin::Step;
-use super::StepResult;
-use crate::fail;
 use cucumber::{given, then, when};
 
 #[given(expr = "a server")]
@@ -96,7 +96,9 @@ async fn truncate(w: &mut NatsWorld, file: String, name: String, len: u64) -> St
     Ok(w.server(which(&name))?.truncate_store_file(&file, len)?)
 }
 
-#[when(regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is corrupted at offset (\d+) for (\d+) bytes$"#)]
+#[when(
+    regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is corrupted at offset (\d+) for (\d+) bytes$"#
+)]
 async fn corrupt(w: &mut NatsWorld, file: String, name: String, offset: u64, count: usize) -> StepResult {
     w.require_process("store file damage")?;
     Ok(w.server(which(&name))?.corrupt_store_file(&file, offset, count)?)
