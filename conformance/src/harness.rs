@@ -212,7 +212,7 @@ impl ServerProc {
         }
     }
 
-    fn pid(&self) -> Result<i32> {
+    pub fn pid(&self) -> Result<i32> {
         self.child.as_ref().map(|c| c.id() as i32).ok_or_else(|| anyhow!("server {} is not running", self.name))
     }
 

@@ -10,7 +10,9 @@
 //! - `harness`: server processes (config, ports, start, kill, reload, signals);
 //! - `raw`: a raw TCP client for exact protocol bytes;
 //! - `golden`: insta snapshots of JSON replies;
-//! - `report`: Markdown, JSON, JUnit and HTML parity reports.
+//! - `report`: Markdown, JSON, JUnit and HTML parity reports;
+//! - `bench`: the same workloads against several targets, with ratios to Go.
+pub mod bench;
 pub mod catalog;
 pub mod expectations;
 pub mod golden;

@@ -34,6 +34,17 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Benchmark targets with the same workloads and print each figure with its ratio to go.
+    Bench {
+        #[arg(long = "target", default_values_t = vec!["rnats".to_string(), "go".to_string()])]
+        targets: Vec<String>,
+        /// Small workloads, for a smoke run.
+        #[arg(long)]
+        quick: bool,
+        /// Rounds; targets alternate within each round and each figure keeps its best.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// List the selected scenarios with their ids and tags.
     List {
         #[command(flatten)]
@@ -128,6 +139,23 @@ async fn run(cli: Cli) -> Result<bool> {
             println!("reports written to {}", out.display());
             closing_line(&runs);
             Ok(ok)
+        }
+        Command::Bench { targets, quick, rounds } => {
+            use conformance::bench;
+            let scale = if quick { bench::Scale::quick() } else { bench::Scale::full() };
+            let root = tempfile::Builder::new().prefix("nats-conformance-bench-").tempdir()?;
+            let resolved = targets.iter().map(|n| target::resolve(n)).collect::<Result<Vec<_>>>()?;
+            let mut results: Vec<(String, Vec<bench::Figure>)> =
+                resolved.iter().map(|t| (t.name.clone(), Vec::new())).collect();
+            for round in 1..=rounds.max(1) {
+                for (i, t) in resolved.iter().enumerate() {
+                    println!("bench round {round}: {} ({})", t.name, t.version_text);
+                    let figs = bench::run_target(t, scale, root.path()).await?;
+                    bench::keep_best(&mut results[i].1, figs);
+                }
+            }
+            println!("\n{}", bench::table(&results));
+            Ok(true)
         }
         Command::List { common } => {
             let opts = common.options();

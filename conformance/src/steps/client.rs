@@ -22,6 +22,19 @@ async fn connect(w: &mut NatsWorld, name: &str, server: Option<&str>, opts: asyn
     Ok(())
 }
 
+/// Waits until the server has processed everything this client sent so far. async-nats'
+/// `flush` only writes the socket, so it is followed by a request on a fresh subject that
+/// the server answers itself (no responders): any answer proves the round trip. A
+/// scenario with a `>` subscriber would swallow the request; that only costs the wait.
+pub async fn round_trip(c: &async_nats::Client) -> Result<()> {
+    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    let token = c.new_inbox().rsplit('.').next().unwrap_or("x").to_string();
+    let _ =
+        tokio::time::timeout(Duration::from_secs(2), c.request(format!("_CONFORMANCE.barrier.{token}"), Bytes::new()))
+            .await;
+    Ok(())
+}
+
 #[given(expr = "a client {string}")]
 async fn a_client(w: &mut NatsWorld, name: String) -> StepResult {
     Ok(connect(w, &name, None, async_nats::ConnectOptions::new()).await?)
@@ -72,7 +85,7 @@ async fn subscribe(w: &mut NatsWorld, client: &str, subject: &str, queue: Option
         None => c.subscribe(subject.to_string()).await?,
     };
     // The server must know the subscription before anyone publishes.
-    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    round_trip(&c).await?;
     w.subs.insert(name.to_string(), Sub { client: client.to_string(), subscriber, received: Vec::new() });
     Ok(())
 }
@@ -92,7 +105,7 @@ async fn unsub_step(w: &mut NatsWorld, _client: String, name: String) -> StepRes
     let sub = w.sub(&name)?;
     sub.subscriber.unsubscribe().await?;
     let c = w.client(&_client)?.clone();
-    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    round_trip(&c).await?;
     Ok(())
 }
 
@@ -147,7 +160,7 @@ async fn publish_many(w: &mut NatsWorld, client: String, n: usize, subject: Stri
 #[when(expr = "{string} flushes")]
 async fn flush(w: &mut NatsWorld, client: String) -> StepResult {
     let c = w.client(&client)?.clone();
-    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    round_trip(&c).await?;
     Ok(())
 }
 
@@ -267,7 +280,7 @@ async fn no_responders(w: &mut NatsWorld, client: String, subject: String) -> St
 async fn responder(w: &mut NatsWorld, client: String, payload: String, subject: String) -> StepResult {
     let c = w.client(&client)?.clone();
     let mut sub = c.subscribe(subject).await?;
-    tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
+    round_trip(&c).await?;
     let body = Bytes::from(payload);
     let task = tokio::spawn(async move {
         while let Some(m) = sub.next().await {
