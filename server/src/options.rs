@@ -2,8 +2,15 @@
 //!
 //! Field names follow Go's `server/opts.go` `Options` struct (snake-cased), so a
 //! reader can map a Go config key to a field without a table.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use crate::config::{self, ConfigError, Diagnostic};
+
+mod from_config;
+pub use from_config::{is_valid_subject, parse_go_duration, split_host_port};
+#[cfg(test)]
+mod tests;
 
 /// A user entry from `authorization { users: [...] }` or an account's `users`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -13,6 +20,8 @@ pub struct User {
     pub password: String,
     pub permissions: Option<Permissions>,
     /// Account this user binds to; `None` means the global account `$G`.
+    /// Users defined inside `accounts { A { users: [...] } }` appear both here
+    /// (in `Options::users`, as in Go) and in `AccountOpts::users`.
     pub account: Option<String>,
 }
 
@@ -32,6 +41,10 @@ pub struct SubjectPermission {
 }
 
 /// `allow_responses`: lets a user publish to reply subjects it received.
+///
+/// When set, Go makes the publish allow list non-nil; so `response.is_some()`
+/// with an empty `publish.allow` means "publish only to reply subjects".
+/// (An empty allow list without `response` means "no allow restriction".)
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponsePermission {
     pub max_msgs: usize,
@@ -75,6 +88,12 @@ pub struct ClusterOpts {
     pub host: String,
     pub port: i32,
     pub routes: Vec<String>,
+    pub advertise: Option<String>,
+    pub no_advertise: bool,
+    pub connect_retries: i32,
+    /// Route credentials from `cluster { authorization {...} }` or the `--cluster` URL.
+    pub username: Option<String>,
+    pub password: Option<String>,
 }
 
 /// All server options. Defaults are Go's (`server/const.go`, `opts.go` `setBaselineOptions`).
@@ -89,6 +108,9 @@ pub struct Options {
     pub http_host: String,
     /// Monitoring port; 0 means disabled, `-1` random.
     pub http_port: i32,
+    /// HTTPS monitoring port. rnats has no TLS, so a non-zero value is refused
+    /// by `Options::validate`.
+    pub https_port: i32,
     pub http_base_path: String,
     pub max_connections: i32,
     pub max_subscriptions: i32,
@@ -112,12 +134,16 @@ pub struct Options {
     pub no_auth_user: Option<String>,
     pub accounts: Vec<AccountOpts>,
     pub system_account: Option<String>,
+    pub no_system_account: bool,
     pub jetstream: JetStreamOpts,
     pub cluster: ClusterOpts,
     // Logging.
     pub debug: bool,
     pub trace: bool,
+    /// Also trace the system account (`trace_verbose`, `-VV`).
+    pub trace_verbose: bool,
     pub logtime: bool,
+    pub logtime_utc: bool,
     pub log_file: Option<PathBuf>,
     pub pid_file: Option<PathBuf>,
     pub ports_file_dir: Option<PathBuf>,
@@ -133,6 +159,7 @@ impl Default for Options {
             client_advertise: None,
             http_host: "0.0.0.0".into(),
             http_port: 0,
+            https_port: 0,
             http_base_path: String::new(),
             max_connections: 64 * 1024,
             max_subscriptions: 0,
@@ -155,14 +182,69 @@ impl Default for Options {
             no_auth_user: None,
             accounts: Vec::new(),
             system_account: None,
+            no_system_account: false,
             jetstream: JetStreamOpts::default(),
             cluster: ClusterOpts::default(),
             debug: false,
             trace: false,
+            trace_verbose: false,
             logtime: true,
+            logtime_utc: false,
             log_file: None,
             pid_file: None,
             ports_file_dir: None,
         }
+    }
+}
+
+impl Options {
+    /// Reads a config file over the defaults. Warnings alone do not fail
+    /// (as Go's `server.ProcessConfigFile`); use [`Options::apply_config_file`]
+    /// to see them.
+    pub fn from_config_file(path: impl AsRef<Path>) -> Result<Options, ConfigError> {
+        let mut o = Options::default();
+        o.apply_config_file(path)?;
+        Ok(o)
+    }
+
+    /// Reads config text over the defaults (`include` is relative to the cwd).
+    pub fn from_config_str(data: &str) -> Result<Options, ConfigError> {
+        let mut o = Options::default();
+        let map = config::parse_str(data)?;
+        o.apply_config_map(&map, "")?;
+        Ok(o)
+    }
+
+    /// Applies a config file onto `self` (keys absent from the file keep their
+    /// current value). `Ok` carries warnings; `Err` holds errors and warnings.
+    pub fn apply_config_file(&mut self, path: impl AsRef<Path>) -> Result<Vec<Diagnostic>, ConfigError> {
+        let path = path.as_ref();
+        self.config_file = Some(path.to_path_buf());
+        let map = config::parse_file(path)?;
+        self.apply_config_map(&map, &path.to_string_lossy())
+    }
+
+    /// Applies an already parsed config tree (Go: `processConfigFile`).
+    pub fn apply_config_map(&mut self, map: &config::Map, file: &str) -> Result<Vec<Diagnostic>, ConfigError> {
+        let mut rep = from_config::Report::default();
+        if map.is_empty() {
+            rep.warnings.push(Diagnostic::new(None, format!("{file}: config has no values or is empty")));
+        }
+        self.configure_system_account(map, &mut rep);
+        for (k, v) in map.iter() {
+            self.apply_key(k, v, &mut rep);
+        }
+        if rep.errors.is_empty() {
+            return Ok(rep.warnings);
+        }
+        Err(ConfigError { errors: rep.errors, warnings: rep.warnings })
+    }
+
+    /// Checks that only features rnats implements are requested.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.https_port != 0 {
+            return Err("https monitoring requires TLS, which rnats does not support".into());
+        }
+        Ok(())
     }
 }

@@ -1,1 +1,195 @@
 //! The NATS config file format.
+//!
+//! `lex` tokenises (a port of Go's `conf/lex.go` state machine), `parse` builds a
+//! [`Value`] tree where every value remembers where it came from, resolving
+//! `$variables` and `include` directives on the way (Go's `conf/parse.go` in its
+//! "pedantic" mode, which is what `nats-server` itself uses).
+use std::fmt;
+use std::sync::Arc;
+
+pub mod lex;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+pub use parse::{parse_file, parse_str};
+
+/// Where a value came from.
+///
+/// `col` follows Go's quirk (`conf/lex.go` `emit`): on line 1 it is a 0-based
+/// byte offset, on later lines it is 1-based, because Go measures from the
+/// preceding newline. Kept so error positions match `nats-server -t` output.
+/// Values set from a map key carry the key's position, as in Go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub file: Arc<str>,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// An ordered map: keeps keys in file order so errors are reported
+/// deterministically (Go iterates its maps randomly). A repeated key replaces
+/// the earlier value, as in Go.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Map {
+    entries: Vec<(String, Value)>,
+}
+
+impl Map {
+    pub fn new() -> Self {
+        Map::default()
+    }
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn insert(&mut self, key: String, value: Value) {
+        match self.get_mut(&key) {
+            Some(v) => *v = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A config value. Integers have their size suffix already applied.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    String(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// An ISO-8601 Zulu datetime (`2006-01-02T15:04:05Z`), kept as text.
+    DateTime(String),
+    Array(Vec<Value>),
+    Map(Map),
+}
+
+impl Kind {
+    /// The Go type name, used in Go-worded type errors
+    /// ("interface {} is string, not int64").
+    pub fn go_type(&self) -> &'static str {
+        match self {
+            Kind::String(_) => "string",
+            Kind::Int(_) => "int64",
+            Kind::Float(_) => "float64",
+            Kind::Bool(_) => "bool",
+            Kind::DateTime(_) => "time.Time",
+            Kind::Array(_) => "[]interface {}",
+            Kind::Map(_) => "map[string]interface {}",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub kind: Kind,
+    pub pos: Pos,
+    /// Set when a `$var` referenced this value; Go skips the unknown-field
+    /// check for such keys, since they are variables, not options.
+    pub used_variable: bool,
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_int(&self) -> Option<i64> {
+        match self.kind {
+            Kind::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind {
+            Kind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+    pub fn as_map(&self) -> Option<&Map> {
+        match &self.kind {
+            Kind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match &self.kind {
+            Kind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// One error or warning, optionally tied to a place in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(pos: Option<Pos>, message: impl Into<String>) -> Self {
+        Diagnostic { pos, message: message.into() }
+    }
+    pub fn at(pos: &Pos, message: impl Into<String>) -> Self {
+        Diagnostic::new(Some(pos.clone()), message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.pos {
+            Some(p) => write!(f, "{}: {}", p, self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Errors and warnings from reading a config. Like Go's `processConfigErr`,
+/// all problems are collected, and warnings are listed before errors.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigError {
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl ConfigError {
+    pub fn single(d: Diagnostic) -> Self {
+        ConfigError { errors: vec![d], warnings: Vec::new() }
+    }
+    /// True when only warnings were found: Go still starts the server then
+    /// (but `-t` fails).
+    pub fn only_warnings(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in self.warnings.iter().chain(self.errors.iter()) {
+            writeln!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}

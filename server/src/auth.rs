@@ -1,0 +1,393 @@
+//! Client authentication and authorization: token, user/password (plain or bcrypt),
+//! nkeys with a nonce challenge, per-user permissions, and `no_auth_user`.
+//!
+//! Follows Go's `server/auth.go` (`checkClientAuth`, `configureAuthorization`,
+//! `isBcrypt`, `comparePasswords`).
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::options::{Options, Permissions, SubjectPermission};
+use crate::sublist::{subject_matches_filter, subset_of};
+
+/// The name of the default (global) account.
+pub const GLOBAL_ACCOUNT: &str = "$G";
+
+/// The JSON a client sends with `CONNECT`. Every field is optional so a later
+/// `CONNECT` only changes what it mentions, as Go's `json.Unmarshal` into the
+/// existing options does.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConnectArgs {
+    pub verbose: Option<bool>,
+    pub pedantic: Option<bool>,
+    pub tls_required: Option<bool>,
+    pub auth_token: Option<String>,
+    pub user: Option<String>,
+    pub pass: Option<String>,
+    pub name: Option<String>,
+    pub lang: Option<String>,
+    pub version: Option<String>,
+    pub protocol: Option<i64>,
+    pub echo: Option<bool>,
+    pub headers: Option<bool>,
+    pub no_responders: Option<bool>,
+    pub sig: Option<String>,
+    pub nkey: Option<String>,
+    pub jwt: Option<String>,
+}
+
+/// One subject direction, compiled. `allow: None` means everything is allowed.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectRules {
+    pub allow: Option<Vec<String>>,
+    pub deny: Vec<String>,
+}
+
+impl SubjectRules {
+    fn from_opts(p: &SubjectPermission) -> Self {
+        SubjectRules { allow: if p.allow.is_empty() { None } else { Some(p.allow.clone()) }, deny: p.deny.clone() }
+    }
+
+    /// Whether a literal publish subject passes the allow and deny lists.
+    pub fn allows_publish(&self, subject: &str) -> bool {
+        if let Some(allow) = &self.allow {
+            if !allow.iter().any(|f| subject_matches_filter(subject, f)) {
+                return false;
+            }
+        }
+        !self.deny.iter().any(|f| subject_matches_filter(subject, f))
+    }
+
+    /// Go's `canSubscribe`: allowed when the subscription is covered by an allow
+    /// entry; denied when a deny entry matches the subscription subject taken
+    /// literally (partial overlaps are filtered at delivery instead).
+    pub fn allows_subscribe(&self, subject: &str) -> bool {
+        if let Some(allow) = &self.allow {
+            if !allow.iter().any(|f| subset_of(subject, f)) {
+                return false;
+            }
+        }
+        !self.deny.iter().any(|f| subject_matches_filter(subject, f))
+    }
+
+    /// Whether a delivered message subject hits the deny list (for wildcard subs that
+    /// overlap a denied subject; Go's `checkDenySub`).
+    pub fn denies_delivery(&self, subject: &str) -> bool {
+        self.deny.iter().any(|f| subject_matches_filter(subject, f))
+    }
+}
+
+/// `allow_responses` limits.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseRules {
+    pub max_msgs: usize,
+    pub expires: Duration,
+}
+
+/// A user's compiled permissions.
+#[derive(Debug, Clone, Default)]
+pub struct ClientPermissions {
+    pub publish: Option<SubjectRules>,
+    pub subscribe: Option<SubjectRules>,
+    pub response: Option<ResponseRules>,
+}
+
+impl ClientPermissions {
+    pub fn from_opts(p: &Permissions) -> Self {
+        let mut publish = p.publish.as_ref().map(SubjectRules::from_opts);
+        let response = p.response.as_ref().map(|r| ResponseRules { max_msgs: r.max_msgs, expires: r.expires });
+        // Go's `auth.go` (`configureAuthorization`/`processUserPermissionsTemplate`):
+        // with `allow_responses` and no publish allow list, publishing is denied except
+        // to reply subjects.
+        if response.is_some() {
+            let rules = publish.get_or_insert_with(SubjectRules::default);
+            if rules.allow.is_none() {
+                rules.allow = Some(Vec::new());
+            }
+        }
+        ClientPermissions { publish, subscribe: p.subscribe.as_ref().map(SubjectRules::from_opts), response }
+    }
+}
+
+/// Who a connection authenticated as.
+#[derive(Debug, Clone)]
+pub struct AuthOutcome {
+    pub account: String,
+    pub user: Option<String>,
+    pub permissions: Option<Arc<ClientPermissions>>,
+}
+
+#[derive(Debug, Clone)]
+struct UserEntry {
+    password: String,
+    account: String,
+    permissions: Option<Arc<ClientPermissions>>,
+}
+
+#[derive(Debug, Clone)]
+struct NkeyEntry {
+    account: String,
+    permissions: Option<Arc<ClientPermissions>>,
+}
+
+/// The server's authentication configuration, built once from [`Options`].
+#[derive(Debug, Default)]
+pub struct Auth {
+    token: Option<String>,
+    single_user: Option<(String, String)>,
+    users: HashMap<String, UserEntry>,
+    nkeys: HashMap<String, NkeyEntry>,
+    no_auth_user: Option<String>,
+}
+
+fn account_or_global(a: &Option<String>) -> String {
+    a.clone().unwrap_or_else(|| GLOBAL_ACCOUNT.to_string())
+}
+
+impl Auth {
+    pub fn from_options(opts: &Options) -> Self {
+        let mut auth =
+            Auth { token: opts.authorization.clone(), no_auth_user: opts.no_auth_user.clone(), ..Auth::default() };
+        if let Some(u) = &opts.username {
+            auth.single_user = Some((u.clone(), opts.password.clone().unwrap_or_default()));
+        }
+        let perms = |p: &Option<Permissions>| p.as_ref().map(|p| Arc::new(ClientPermissions::from_opts(p)));
+        for u in &opts.users {
+            auth.users.insert(
+                u.username.clone(),
+                UserEntry {
+                    password: u.password.clone(),
+                    account: account_or_global(&u.account),
+                    permissions: perms(&u.permissions),
+                },
+            );
+        }
+        for n in &opts.nkeys {
+            auth.nkeys.insert(
+                n.nkey.clone(),
+                NkeyEntry { account: account_or_global(&n.account), permissions: perms(&n.permissions) },
+            );
+        }
+        for acc in &opts.accounts {
+            for u in &acc.users {
+                auth.users.insert(
+                    u.username.clone(),
+                    UserEntry {
+                        password: u.password.clone(),
+                        account: acc.name.clone(),
+                        permissions: perms(&u.permissions),
+                    },
+                );
+            }
+            for n in &acc.nkeys {
+                auth.nkeys.insert(
+                    n.nkey.clone(),
+                    NkeyEntry { account: acc.name.clone(), permissions: perms(&n.permissions) },
+                );
+            }
+        }
+        auth
+    }
+
+    /// Whether clients must authenticate (INFO `auth_required`).
+    pub fn required(&self) -> bool {
+        self.token.is_some() || self.single_user.is_some() || !self.users.is_empty() || !self.nkeys.is_empty()
+    }
+
+    /// Whether INFO carries a nonce for nkey signatures.
+    pub fn uses_nkeys(&self) -> bool {
+        !self.nkeys.is_empty()
+    }
+
+    /// Checks a client's `CONNECT` credentials. `None` means an authorization violation.
+    pub fn check(&self, c: &ConnectArgs, nonce: &[u8]) -> Option<AuthOutcome> {
+        if !self.required() {
+            return Some(AuthOutcome { account: GLOBAL_ACCOUNT.into(), user: None, permissions: None });
+        }
+        if let Some(nkey) = c.nkey.as_deref().filter(|_| !self.nkeys.is_empty()) {
+            let entry = self.nkeys.get(nkey)?;
+            let sig = decode_base64(c.sig.as_deref()?)?;
+            let kp = nkeys::KeyPair::from_public_key(nkey).ok()?;
+            kp.verify(nonce, &sig).ok()?;
+            return Some(AuthOutcome {
+                account: entry.account.clone(),
+                user: Some(nkey.to_string()),
+                permissions: entry.permissions.clone(),
+            });
+        }
+        if !self.users.is_empty() {
+            let user = match c.user.as_deref() {
+                Some(u) => u,
+                None => {
+                    // Go's `no_auth_user`: a client presenting no credentials at all
+                    // is bound to this user.
+                    let anonymous = c.auth_token.is_none() && c.nkey.is_none();
+                    let u = self.no_auth_user.as_deref().filter(|_| anonymous)?;
+                    let entry = self.users.get(u)?;
+                    return Some(AuthOutcome {
+                        account: entry.account.clone(),
+                        user: Some(u.to_string()),
+                        permissions: entry.permissions.clone(),
+                    });
+                }
+            };
+            let entry = self.users.get(user)?;
+            if !compare_password(&entry.password, c.pass.as_deref().unwrap_or("")) {
+                return None;
+            }
+            return Some(AuthOutcome {
+                account: entry.account.clone(),
+                user: Some(user.to_string()),
+                permissions: entry.permissions.clone(),
+            });
+        }
+        if let Some(token) = &self.token {
+            if compare_password(token, c.auth_token.as_deref().unwrap_or("")) {
+                return Some(AuthOutcome { account: GLOBAL_ACCOUNT.into(), user: None, permissions: None });
+            }
+            return None;
+        }
+        if let Some((u, p)) = &self.single_user {
+            if c.user.as_deref() == Some(u.as_str()) && compare_password(p, c.pass.as_deref().unwrap_or("")) {
+                return Some(AuthOutcome { account: GLOBAL_ACCOUNT.into(), user: Some(u.clone()), permissions: None });
+            }
+        }
+        None
+    }
+}
+
+/// Go's `isBcrypt`: stored secrets starting with `$2` are bcrypt hashes.
+fn is_bcrypt(stored: &str) -> bool {
+    stored.starts_with("$2")
+}
+
+/// Compares a configured secret with what the client sent, in constant time for
+/// plain text and via bcrypt for hashes.
+pub fn compare_password(stored: &str, given: &str) -> bool {
+    if is_bcrypt(stored) {
+        return bcrypt::verify(given, stored).unwrap_or(false);
+    }
+    let (a, b) = (stored.as_bytes(), given.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+const B64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64 URL-safe encoding without padding (Go's `base64.RawURLEncoding`), used
+/// for the INFO nonce.
+pub fn encode_base64_url(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let n = chunk.len();
+        let v = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..=n {
+            out.push(B64_URL[((v >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Decodes standard or URL-safe base64, padded or not (Go accepts a nonce
+/// signature in either raw URL or standard encoding).
+pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::{NkeyUser, User};
+
+    #[test]
+    fn base64_roundtrip() {
+        for data in [&b""[..], b"a", b"ab", b"abc", b"abcd", &[255, 254, 253, 0, 1]] {
+            assert_eq!(decode_base64(&encode_base64_url(data)).unwrap(), data);
+        }
+        assert_eq!(decode_base64("aGk=").unwrap(), b"hi");
+    }
+
+    #[test]
+    fn users_and_tokens() {
+        let mut opts = Options::default();
+        opts.users.push(User { username: "a".into(), password: "p".into(), ..User::default() });
+        let auth = Auth::from_options(&opts);
+        assert!(auth.required());
+        let ok = ConnectArgs { user: Some("a".into()), pass: Some("p".into()), ..ConnectArgs::default() };
+        assert_eq!(auth.check(&ok, b"").unwrap().account, GLOBAL_ACCOUNT);
+        let bad = ConnectArgs { user: Some("a".into()), pass: Some("x".into()), ..ConnectArgs::default() };
+        assert!(auth.check(&bad, b"").is_none());
+
+        let opts = Options { authorization: Some("s3cr3t".into()), ..Options::default() };
+        let auth = Auth::from_options(&opts);
+        let tok = ConnectArgs { auth_token: Some("s3cr3t".into()), ..ConnectArgs::default() };
+        assert!(auth.check(&tok, b"").is_some());
+        assert!(auth.check(&ConnectArgs::default(), b"").is_none());
+    }
+
+    #[test]
+    fn bcrypt_password() {
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        assert!(compare_password(&hash, "pw"));
+        assert!(!compare_password(&hash, "nope"));
+    }
+
+    #[test]
+    fn nkey_challenge() {
+        let kp = nkeys::KeyPair::new_user();
+        let mut opts = Options::default();
+        opts.nkeys.push(NkeyUser { nkey: kp.public_key(), ..NkeyUser::default() });
+        let auth = Auth::from_options(&opts);
+        let nonce = b"abcdefghijk";
+        let sig = kp.sign(nonce).unwrap();
+        let c =
+            ConnectArgs { nkey: Some(kp.public_key()), sig: Some(encode_base64_url(&sig)), ..ConnectArgs::default() };
+        assert!(auth.check(&c, nonce).is_some());
+        assert!(auth.check(&c, b"other").is_none());
+    }
+
+    #[test]
+    fn permissions() {
+        let p = Permissions {
+            publish: Some(SubjectPermission { allow: vec!["foo.>".into()], deny: vec!["foo.secret".into()] }),
+            subscribe: Some(SubjectPermission { allow: vec!["bar.*".into()], deny: vec![] }),
+            response: None,
+        };
+        let cp = ClientPermissions::from_opts(&p);
+        let pubr = cp.publish.unwrap();
+        assert!(pubr.allows_publish("foo.x"));
+        assert!(!pubr.allows_publish("foo.secret"));
+        assert!(!pubr.allows_publish("baz"));
+        let subr = cp.subscribe.unwrap();
+        assert!(subr.allows_subscribe("bar.x"));
+        assert!(subr.allows_subscribe("bar.*"));
+        assert!(!subr.allows_subscribe("bar.>"));
+    }
+}

@@ -1,0 +1,793 @@
+//! HTTP monitoring endpoints: `/varz`, `/connz`, `/subsz`, `/routez`, `/healthz`,
+//! `/accountz` and friends, with the field names, order and JSON style of Go's
+//! `server/monitor.go` (two-space indented, HTML characters escaped).
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use crate::client::ClientShared;
+use crate::log::rfc3339;
+use crate::server::{Server, LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
+use crate::sublist::SublistStats;
+
+/// Go's `DefaultConnListSize` / `DefaultSubListSize`.
+const DEFAULT_LIST_SIZE: usize = 1024;
+
+/// Per-endpoint request counters reported in `/varz` `http_req_stats`.
+static REQ_STATS: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+
+/// Serves monitoring requests until the server shuts down.
+pub async fn serve(srv: Arc<Server>, listener: TcpListener) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((s, _)) => s,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if srv.is_shutting_down() {
+            return;
+        }
+        let srv = Arc::clone(&srv);
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| {
+                let srv = Arc::clone(&srv);
+                async move { Ok::<_, Infallible>(handle(&srv, &req)) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+fn query_params(req: &Request<Incoming>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(q) = req.uri().query() {
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            out.insert(k.to_string(), v.to_string());
+        }
+    }
+    out
+}
+
+fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let base = srv.opts.http_base_path.trim_end_matches('/');
+    let path = req.uri().path();
+    let path = path.strip_prefix(base).unwrap_or(path);
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    let q = query_params(req);
+    let endpoint = match path {
+        "" | "/" => "/",
+        "/varz" | "/connz" | "/subsz" | "/subscriptionsz" | "/routez" | "/healthz" | "/accountz"
+        | "/leafz" | "/gatewayz" | "/accstatz" => path,
+        _ => {
+            return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n".into());
+        }
+    };
+    {
+        let mut stats = REQ_STATS.lock().unwrap_or_else(|e| e.into_inner());
+        *stats.entry(endpoint.to_string()).or_insert(0) += 1;
+    }
+    let body = match endpoint {
+        "/" => {
+            return respond(
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                format!(
+                    "<html lang=\"en\">\n<body>\n<a href=./varz>General</a>\n<a href=./connz>Connections</a>\n\
+                     <a href=./accountz>Accounts</a>\n<a href=./subsz>Subscriptions</a>\n<a href=./routez>Routes</a>\n\
+                     <a href=./healthz>Health Probe</a>\n<p>v{VERSION}</p>\n</body>\n</html>\n"
+                ),
+            )
+        }
+        "/healthz" => {
+            return respond(StatusCode::OK, "application/json", "{\"status\":\"ok\"}".into());
+        }
+        "/varz" => varz(srv),
+        "/connz" => match connz(srv, &q) {
+            Ok(v) => v,
+            Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
+        },
+        "/subsz" | "/subscriptionsz" => subsz(srv, &q),
+        "/routez" => obj([
+            ("server_id", v(&srv.id)),
+            ("server_name", v(&srv.name)),
+            ("now", v(rfc3339(SystemTime::now()))),
+            ("num_routes", v(0)),
+            ("routes", v(json!([]))),
+        ]),
+        "/leafz" => obj([
+            ("server_id", v(&srv.id)),
+            ("now", v(rfc3339(SystemTime::now()))),
+            ("leafnodes", v(0)),
+            ("leafs", v(json!([]))),
+        ]),
+        "/gatewayz" => obj([
+            ("server_id", v(&srv.id)),
+            ("now", v(rfc3339(SystemTime::now()))),
+            ("outbound_gateways", v(json!({}))),
+            ("inbound_gateways", v(json!({}))),
+        ]),
+        "/accstatz" => accstatz(srv),
+        _ => accountz(srv, &q),
+    };
+    respond(StatusCode::OK, "application/json", to_go_json(&body))
+}
+
+fn respond(status: StatusCode, ctype: &str, body: String) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    if let Ok(v) = ctype.parse() {
+        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
+/// A JSON object that keeps insertion order (serde_json's `Map` sorts keys unless
+/// its `preserve_order` feature is on, and Go emits struct fields in declared order).
+#[derive(Default)]
+struct Obj(Vec<(String, J)>);
+
+/// A JSON value whose objects keep their field order.
+enum J {
+    V(Value),
+    O(Obj),
+    A(Vec<J>),
+}
+
+impl From<Value> for J {
+    fn from(v: Value) -> J {
+        J::V(v)
+    }
+}
+
+impl From<Obj> for J {
+    fn from(o: Obj) -> J {
+        J::O(o)
+    }
+}
+
+impl Obj {
+    fn put(&mut self, k: &str, v: impl Into<J>) {
+        self.0.push((k.to_string(), v.into()));
+    }
+}
+
+impl Serialize for Obj {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for J {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            J::V(v) => v.serialize(s),
+            J::O(o) => o.serialize(s),
+            J::A(a) => a.serialize(s),
+        }
+    }
+}
+
+/// Builds an ordered object from `(key, value)` pairs.
+fn obj<const N: usize>(pairs: [(&str, J); N]) -> Obj {
+    let mut o = Obj::default();
+    for (k, v) in pairs {
+        o.put(k, v);
+    }
+    o
+}
+
+fn v(val: impl Serialize) -> J {
+    J::V(serde_json::to_value(val).unwrap_or(Value::Null))
+}
+
+/// Go's `json.MarshalIndent(v, "", "  ")`, including its HTML escaping of `<`, `>`
+/// and `&` (they can only occur inside strings, so a textual replace is exact).
+fn to_go_json(v: &impl Serialize) -> String {
+    let s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Go's `myUptime`: whole seconds split into y/d/h/m/s.
+pub fn uptime_string(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (mins, hrs) = (secs / 60, secs / 3600);
+    let (days, yrs) = (hrs / 24, hrs / 24 / 365);
+    if yrs > 0 {
+        format!("{yrs}y{}d{}h{}m{}s", days % 365, hrs % 24, mins % 60, secs % 60)
+    } else if days > 0 {
+        format!("{days}d{}h{}m{}s", hrs % 24, mins % 60, secs % 60)
+    } else if hrs > 0 {
+        format!("{hrs}h{}m{}s", mins % 60, secs % 60)
+    } else if mins > 0 {
+        format!("{mins}m{}s", secs % 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+fn trim_frac(v: f64, prec: usize) -> String {
+    let mut s = format!("{v:.prec$}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    s
+}
+
+/// Go's `time.Duration.String()` for the ranges monitoring uses.
+pub fn go_duration(d: Duration) -> String {
+    let ns = d.as_nanos();
+    if ns == 0 {
+        "0s".into()
+    } else if ns < 1_000 {
+        format!("{ns}ns")
+    } else if ns < 1_000_000 {
+        format!("{}µs", trim_frac(ns as f64 / 1e3, 3))
+    } else if ns < 1_000_000_000 {
+        format!("{}ms", trim_frac(ns as f64 / 1e6, 6))
+    } else {
+        let secs = d.as_secs();
+        let frac = trim_frac(f64::from(d.subsec_nanos()) / 1e9, 9);
+        let frac = frac.trim_start_matches('0');
+        let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+        let tail = format!("{s}{}s", if frac == "0" { "" } else { frac });
+        if h > 0 {
+            format!("{h}h{m}m{tail}")
+        } else if m > 0 {
+            format!("{m}m{tail}")
+        } else {
+            tail
+        }
+    }
+}
+
+/// Resident memory in bytes from `/proc/self/statm` (0 when unavailable).
+fn resident_memory() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+fn system_account(srv: &Server) -> String {
+    srv.opts
+        .system_account
+        .clone()
+        .unwrap_or_else(|| SYSTEM_ACCOUNT.to_string())
+}
+
+fn varz(srv: &Server) -> Obj {
+    let o = &srv.opts;
+    let st = &srv.stats;
+    let port = srv
+        .client_addr
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .map(|a| a.port())
+        .unwrap_or(0);
+    let http_port = srv
+        .http_addr
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .map(|a| a.port())
+        .unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let now = SystemTime::now();
+    let req_stats: BTreeMap<String, u64> = REQ_STATS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let kinds = |clients: u64| {
+        obj([
+            ("clients", v(clients)),
+            ("routes", v(0)),
+            ("gateways", v(0)),
+            ("leafs", v(0)),
+        ])
+    };
+    let mut out = Obj::default();
+    let mut put = |k: &str, val: Value| out.put(k, val);
+    put("server_id", json!(srv.id));
+    put("server_name", json!(srv.name));
+    put("version", json!(VERSION));
+    put("proto", json!(PROTO));
+    put("go", json!(LANG_VERSION));
+    put("host", json!(o.host));
+    put("port", json!(port));
+    if srv.auth.required() {
+        put("auth_required", json!(true));
+    }
+    put("max_connections", json!(o.max_connections));
+    if o.max_subscriptions > 0 {
+        put("max_subscriptions", json!(o.max_subscriptions));
+    }
+    put("ping_interval", json!(o.ping_interval.as_nanos() as u64));
+    put("ping_max", json!(o.max_pings_out));
+    put("http_host", json!(srv.http_host()));
+    put("http_port", json!(http_port));
+    put("http_base_path", json!(o.http_base_path));
+    put("https_port", json!(0));
+    put("auth_timeout", go_float(o.auth_timeout.as_secs_f64()));
+    put("max_control_line", json!(o.max_control_line));
+    put("max_payload", json!(o.max_payload));
+    put("max_pending", json!(o.max_pending));
+    for k in ["cluster", "gateway", "leaf", "mqtt", "websocket", "jetstream"] {
+        put(k, json!({}));
+    }
+    put("tls_timeout", go_float(2.0));
+    put("write_deadline", json!(o.write_deadline.as_nanos() as u64));
+    put("start", json!(rfc3339(srv.start_time)));
+    put("now", json!(rfc3339(now)));
+    put("uptime", json!(uptime_string(srv.start.elapsed())));
+    put("mem", json!(resident_memory()));
+    put("cores", json!(cores));
+    put("gomaxprocs", json!(cores));
+    put("cpu", json!(0));
+    put("connections", json!(srv.num_clients()));
+    put("total_connections", json!(st.total_connections.load(Ordering::Relaxed)));
+    put("routes", json!(0));
+    put("remotes", json!(0));
+    put("leafnodes", json!(0));
+    let (im, ib) = (
+        st.in_msgs.load(Ordering::Relaxed),
+        st.in_bytes.load(Ordering::Relaxed),
+    );
+    let (om, ob) = (
+        st.out_msgs.load(Ordering::Relaxed),
+        st.out_bytes.load(Ordering::Relaxed),
+    );
+    put("in_msgs", json!(im));
+    put("in_bytes", json!(ib));
+    put("in_client_msgs", json!(im));
+    put("in_client_bytes", json!(ib));
+    put("out_msgs", json!(om));
+    put("out_bytes", json!(ob));
+    put("out_client_msgs", json!(om));
+    put("out_client_bytes", json!(ob));
+    let slow = st.slow_consumers.load(Ordering::Relaxed);
+    let stale = st.stale_connections.load(Ordering::Relaxed);
+    put("slow_consumers", json!(slow));
+    put("stale_connections", json!(stale));
+    put("stalled_clients", json!(0));
+    put("subscriptions", json!(srv.total_subscriptions()));
+    put("http_req_stats", json!(req_stats));
+    put("config_load_time", json!(rfc3339(srv.start_time)));
+    put("config_digest", json!(""));
+    put("system_account", json!(system_account(srv)));
+    out.put("slow_consumer_stats", kinds(slow));
+    out.put("stale_connection_stats", kinds(stale));
+    out
+}
+
+/// Go's connz `sort` options.
+fn sort_clients(clients: &mut [ConnSnapshot], by: &str) -> Result<(), String> {
+    match by {
+        "" | "cid" => clients.sort_by_key(|c| c.cid),
+        "start" => clients.sort_by_key(|c| c.start),
+        "subs" => clients.sort_by(|a, b| b.subs.cmp(&a.subs)),
+        "pending" => clients.sort_by(|a, b| b.pending.cmp(&a.pending)),
+        "msgs_to" => clients.sort_by(|a, b| b.out_msgs.cmp(&a.out_msgs)),
+        "msgs_from" => clients.sort_by(|a, b| b.in_msgs.cmp(&a.in_msgs)),
+        "bytes_to" => clients.sort_by(|a, b| b.out_bytes.cmp(&a.out_bytes)),
+        "bytes_from" => clients.sort_by(|a, b| b.in_bytes.cmp(&a.in_bytes)),
+        "last" => clients.sort_by(|a, b| b.last.cmp(&a.last)),
+        "idle" => clients.sort_by(|a, b| a.last.cmp(&b.last)),
+        "uptime" => clients.sort_by_key(|c| c.start),
+        "rtt" => clients.sort_by(|a, b| b.rtt.cmp(&a.rtt)),
+        other => return Err(format!("Invalid sorting option: {other}")),
+    }
+    Ok(())
+}
+
+struct ConnSnapshot {
+    cid: u64,
+    client: Arc<ClientShared>,
+    start: SystemTime,
+    last: SystemTime,
+    subs: usize,
+    pending: usize,
+    in_msgs: u64,
+    out_msgs: u64,
+    in_bytes: u64,
+    out_bytes: u64,
+    rtt: Duration,
+}
+
+/// One subscription as `/connz?subs=detail` and `/subsz?subs=1` show it.
+fn sub_detail(sub: &crate::client::Subscription, with_account: bool) -> Obj {
+    let mut o = Obj::default();
+    if with_account {
+        let name = sub.client.account().name.clone();
+        o.put("account", v(&name));
+        o.put("account_tag", v(&name));
+    }
+    o.put("subject", v(&*sub.subject));
+    if let Some(q) = &sub.queue {
+        o.put("qgroup", v(&**q));
+    }
+    o.put("sid", v(String::from_utf8_lossy(&sub.sid)));
+    o.put("msgs", v(sub.delivered.load(Ordering::Relaxed)));
+    let max = sub.max.load(Ordering::Relaxed);
+    if max > 0 {
+        o.put("max", v(max));
+    }
+    o.put("cid", v(sub.client.cid));
+    o
+}
+
+/// Go encodes a whole-valued float64 without a fraction (`2`, not `2.0`).
+fn go_float(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        json!(f as i64)
+    } else {
+        json!(f)
+    }
+}
+
+fn flag(q: &BTreeMap<String, String>, k: &str) -> bool {
+    matches!(q.get(k).map(String::as_str), Some("1" | "true" | "detail"))
+}
+
+fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
+    let now = SystemTime::now();
+    let mut snaps: Vec<ConnSnapshot> = srv
+        .clients()
+        .into_iter()
+        .map(|c| {
+            let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let last_ns = c.last_activity_ns.load(Ordering::Relaxed);
+            let last = if last_ns == 0 {
+                meta.start
+            } else {
+                UNIX_EPOCH + Duration::from_nanos(last_ns)
+            };
+            ConnSnapshot {
+                cid: c.cid,
+                start: meta.start,
+                last,
+                subs: c.num_subs(),
+                pending: c.pending_bytes(),
+                in_msgs: c.in_msgs.load(Ordering::Relaxed),
+                out_msgs: c.out_msgs.load(Ordering::Relaxed),
+                in_bytes: c.in_bytes.load(Ordering::Relaxed),
+                out_bytes: c.out_bytes.load(Ordering::Relaxed),
+                rtt: meta.rtt,
+                client: c,
+            }
+        })
+        .collect();
+    if let Some(cid) = q.get("cid").and_then(|c| c.parse::<u64>().ok()) {
+        snaps.retain(|s| s.cid == cid);
+    }
+    if let Some(acc) = q.get("acc") {
+        snaps.retain(|s| s.client.account().name == *acc);
+    }
+    sort_clients(&mut snaps, q.get("sort").map(String::as_str).unwrap_or(""))?;
+    let total = snaps.len();
+    let offset = q
+        .get("offset")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let limit = q
+        .get("limit")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&l| l > 0)
+        .unwrap_or(DEFAULT_LIST_SIZE);
+    let detail = q.get("subs").map(String::as_str) == Some("detail");
+    let subs = flag(q, "subs");
+    let auth = flag(q, "auth");
+    let conns: Vec<J> = snaps
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|s| {
+            let c = &s.client;
+            let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let mut out = Obj::default();
+            let mut put = |k: &str, val: Value| out.put(k, val);
+            put("cid", json!(c.cid));
+            put("kind", json!("Client"));
+            put("type", json!("nats"));
+            put("ip", json!(c.addr.ip().to_string()));
+            put("port", json!(c.addr.port()));
+            put("start", json!(rfc3339(s.start)));
+            put("last_activity", json!(rfc3339(s.last)));
+            put("rtt", json!(go_duration(Duration::from_micros(s.rtt.as_micros() as u64))));
+            put(
+                "uptime",
+                json!(uptime_string(now.duration_since(s.start).unwrap_or_default())),
+            );
+            put(
+                "idle",
+                json!(uptime_string(now.duration_since(s.last).unwrap_or_default())),
+            );
+            put("pending_bytes", json!(s.pending));
+            put("in_msgs", json!(s.in_msgs));
+            put("out_msgs", json!(s.out_msgs));
+            put("in_bytes", json!(s.in_bytes));
+            put("out_bytes", json!(s.out_bytes));
+            put("subscriptions", json!(s.subs));
+            if !meta.name.is_empty() {
+                put("name", json!(meta.name));
+            }
+            if !meta.lang.is_empty() {
+                put("lang", json!(meta.lang));
+            }
+            if !meta.version.is_empty() {
+                put("version", json!(meta.version));
+            }
+            if auth {
+                if let Some(u) = &meta.user {
+                    put("authorized_user", json!(u));
+                }
+                put("account", json!(meta.account));
+            }
+            if subs {
+                let mut list: Vec<Arc<crate::client::Subscription>> = c
+                    .subs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .values()
+                    .cloned()
+                    .collect();
+                list.sort_by(|a, b| a.sid.cmp(&b.sid));
+                if !list.is_empty() {
+                    if detail {
+                        let d: Vec<J> = list.iter().map(|s| J::O(sub_detail(s, false))).collect();
+                        out.put("subscriptions_list_detail", J::A(d));
+                    } else {
+                        let l: Vec<&str> = list.iter().map(|s| &*s.subject).collect();
+                        put("subscriptions_list", json!(l));
+                    }
+                }
+            }
+            J::O(out)
+        })
+        .collect();
+    Ok(obj([
+        ("server_id", v(&srv.id)),
+        ("now", v(rfc3339(now))),
+        ("num_connections", v(conns.len())),
+        ("total", v(total)),
+        ("offset", v(offset)),
+        ("limit", v(limit)),
+        ("connections", J::A(conns)),
+    ]))
+}
+
+fn merged_stats(srv: &Server, only: Option<&str>) -> SublistStats {
+    let mut total = SublistStats::default();
+    let mut fan_sum = 0.0;
+    let mut fan_n = 0usize;
+    for acc in srv.accounts.list() {
+        if only.is_some_and(|a| a != acc.name) {
+            continue;
+        }
+        let s = acc.sublist.stats();
+        total.num_subscriptions += s.num_subscriptions;
+        total.num_cache += s.num_cache;
+        total.num_inserts += s.num_inserts;
+        total.num_removes += s.num_removes;
+        total.num_matches += s.num_matches;
+        total.cache_hits += s.cache_hits;
+        total.max_fanout = total.max_fanout.max(s.max_fanout);
+        fan_sum += s.avg_fanout * s.num_cache as f64;
+        fan_n += s.num_cache;
+    }
+    if fan_n > 0 {
+        total.avg_fanout = fan_sum / fan_n as f64;
+    }
+    total
+}
+
+fn stats_json(s: &SublistStats) -> Obj {
+    let hit_rate = if s.num_matches > 0 {
+        s.cache_hits as f64 / s.num_matches as f64
+    } else {
+        0.0
+    };
+    obj([
+        ("num_subscriptions", v(s.num_subscriptions)),
+        ("num_cache", v(s.num_cache)),
+        ("num_inserts", v(s.num_inserts)),
+        ("num_removes", v(s.num_removes)),
+        ("num_matches", v(s.num_matches)),
+        ("cache_hit_rate", J::V(go_float(hit_rate))),
+        ("max_fanout", v(s.max_fanout)),
+        ("avg_fanout", J::V(go_float(s.avg_fanout))),
+    ])
+}
+
+fn subsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
+    let acc = q.get("acc").map(String::as_str);
+    let stats = merged_stats(srv, acc);
+    let mut out = Obj::default();
+    out.put("server_id", v(&srv.id));
+    out.put("now", v(rfc3339(SystemTime::now())));
+    out.0.extend(stats_json(&stats).0);
+    let offset = q
+        .get("offset")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let limit = q
+        .get("limit")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&l| l > 0)
+        .unwrap_or(DEFAULT_LIST_SIZE);
+    if flag(q, "subs") {
+        let test = q.get("test").cloned();
+        let mut all = Vec::new();
+        for a in srv.accounts.list() {
+            if acc.is_some_and(|n| n != a.name) {
+                continue;
+            }
+            for s in a.sublist.all() {
+                if let Some(t) = &test {
+                    if !crate::sublist::subject_matches_filter(t, &s.subject) {
+                        continue;
+                    }
+                }
+                all.push(J::O(sub_detail(&s, true)));
+            }
+        }
+        out.put("total", v(all.len()));
+        out.put("offset", v(offset));
+        out.put("limit", v(limit));
+        let page: Vec<J> = all.into_iter().skip(offset).take(limit).collect();
+        if !page.is_empty() {
+            out.put("subscriptions_list", J::A(page));
+        }
+    } else {
+        out.put("total", v(0));
+        out.put("offset", v(offset));
+        out.put("limit", v(limit));
+    }
+    out
+}
+
+fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
+    let now = rfc3339(SystemTime::now());
+    if let Some(name) = q.get("acc") {
+        let Some(acc) = srv.accounts.get(name) else {
+            return obj([
+                ("server_id", v(&srv.id)),
+                ("now", v(now)),
+                ("system_account", v(system_account(srv))),
+            ]);
+        };
+        let detail = obj([
+            ("account_name", v(&acc.name)),
+            ("update_time", v(rfc3339(srv.start_time))),
+            ("expired", v(false)),
+            ("complete", v(true)),
+            ("jetstream_enabled", v(false)),
+            ("leafnode_connections", v(0)),
+            ("client_connections", v(acc.client_count())),
+            ("subscriptions", v(acc.sublist.count())),
+            ("name_tag", v(&acc.name)),
+            ("sublist_stats", J::O(stats_json(&acc.sublist.stats()))),
+        ]);
+        return obj([
+            ("server_id", v(&srv.id)),
+            ("now", v(now)),
+            ("system_account", v(system_account(srv))),
+            ("account_detail", J::O(detail)),
+        ]);
+    }
+    // Go lists the system account first, then the rest in map order.
+    let sys = system_account(srv);
+    let mut names: Vec<String> = vec![sys.clone()];
+    names.extend(
+        srv.accounts
+            .list()
+            .into_iter()
+            .map(|a| a.name.clone())
+            .filter(|n| *n != sys),
+    );
+    obj([
+        ("server_id", v(&srv.id)),
+        ("now", v(now)),
+        ("system_account", v(sys)),
+        ("accounts", v(names)),
+    ])
+}
+
+fn accstatz(srv: &Server) -> Obj {
+    let accounts: Vec<J> = srv
+        .accounts
+        .list()
+        .into_iter()
+        .filter(|a| a.client_count() > 0)
+        .map(|a| {
+            let traffic = |msgs: u64, bytes: u64| J::O(obj([("msgs", v(msgs)), ("bytes", v(bytes))]));
+            J::O(obj([
+                ("acc", v(&a.name)),
+                ("name", v(&a.name)),
+                ("conns", v(a.client_count())),
+                ("leafnodes", v(0)),
+                ("total_conns", v(a.client_count())),
+                ("num_subscriptions", v(a.sublist.count())),
+                (
+                    "sent",
+                    traffic(
+                        a.out_msgs.load(Ordering::Relaxed),
+                        a.out_bytes.load(Ordering::Relaxed),
+                    ),
+                ),
+                (
+                    "received",
+                    traffic(
+                        a.in_msgs.load(Ordering::Relaxed),
+                        a.in_bytes.load(Ordering::Relaxed),
+                    ),
+                ),
+                ("slow_consumers", v(0)),
+            ]))
+        })
+        .collect();
+    obj([
+        ("server_id", v(&srv.id)),
+        ("now", v(rfc3339(SystemTime::now()))),
+        ("account_statz", J::A(accounts)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(uptime_string(Duration::from_secs(769)), "12m49s");
+        assert_eq!(uptime_string(Duration::from_secs(0)), "0s");
+        assert_eq!(uptime_string(Duration::from_secs(90_061)), "1d1h1m1s");
+        assert_eq!(go_duration(Duration::from_micros(374)), "374µs");
+        assert_eq!(go_duration(Duration::from_micros(1500)), "1.5ms");
+        assert_eq!(go_duration(Duration::from_millis(61_500)), "1m1.5s");
+        assert_eq!(go_duration(Duration::ZERO), "0s");
+    }
+
+    #[test]
+    fn html_escaping() {
+        assert_eq!(
+            to_go_json(&obj([("s", v("foo.>")), ("a", v(1))])),
+            "{\n  \"s\": \"foo.\\u003e\",\n  \"a\": 1\n}"
+        );
+    }
+}

@@ -1,0 +1,549 @@
+//! The NATS client protocol: an incremental, zero-copy parser for what clients send.
+//!
+//! The parser pulls one operation at a time out of a `BytesMut` read buffer. Frames
+//! may be split at any byte and many may be pipelined in one read; the parser keeps
+//! just enough state (a half-parsed `PUB` waiting for its payload and how far it has
+//! already scanned for a newline) to resume. Returned operations hold `Bytes` views
+//! into the read buffer, so subjects and payloads are never copied here.
+//!
+//! Semantics follow Go's `server/parser.go` (`client.parse`) and the `process*`
+//! argument parsers in `server/client.go`.
+use bytes::{Buf, Bytes, BytesMut};
+
+/// One complete operation sent by a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// `CONNECT <json>`: the raw JSON argument.
+    Connect(Bytes),
+    /// `PUB` or `HPUB`. For `HPUB`, `payload` holds headers followed by the body
+    /// and `header_len` says where the headers end.
+    Pub {
+        subject: Bytes,
+        reply: Option<Bytes>,
+        header_len: Option<usize>,
+        payload: Bytes,
+    },
+    /// `SUB <subject> [queue] <sid>`
+    Sub {
+        subject: Bytes,
+        queue: Option<Bytes>,
+        sid: Bytes,
+    },
+    /// `UNSUB <sid> [max]`; `max` is Go's `parseSize` result (negative when unparsable).
+    Unsub {
+        sid: Bytes,
+        max: Option<i64>,
+    },
+    Ping,
+    Pong,
+    /// `INFO` from a client is accepted and ignored.
+    Info,
+    /// `+OK` from a client is accepted and ignored.
+    Ok,
+    /// `-ERR <text>`: Go logs it and closes the connection.
+    Err(Bytes),
+}
+
+/// Why parsing stopped. Every variant ends the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProtoError {
+    /// Garbage where an operation was expected: Go sends
+    /// `-ERR 'Unknown Protocol Operation'`.
+    UnknownOp,
+    /// Control line longer than `max_control_line`: `-ERR 'maximum control line exceeded'`.
+    MaxControlLine,
+    /// Declared payload larger than `max_payload`: `-ERR 'Maximum Payload Violation'`.
+    MaxPayload,
+    /// `HPUB` from a client that did not announce header support. Go closes without
+    /// telling the client (it only logs `message headers not supported`).
+    HeadersNotSupported,
+    /// Malformed arguments. Go logs the text and closes without an `-ERR`.
+    BadArgs(String),
+}
+
+/// Limits the parser enforces; the client updates `headers` after `CONNECT`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_control_line: usize,
+    /// `None` means unlimited.
+    pub max_payload: Option<usize>,
+    pub headers: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_control_line: 4096, max_payload: Some(1024 * 1024), headers: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pub,
+    Hpub,
+    Sub,
+    Unsub,
+    Ping,
+    Pong,
+    Connect,
+    Info,
+    PlusOk,
+    MinusErr,
+}
+
+impl Kind {
+    fn keyword(self) -> &'static [u8] {
+        match self {
+            Kind::Pub => b"PUB",
+            Kind::Hpub => b"HPUB",
+            Kind::Sub => b"SUB",
+            Kind::Unsub => b"UNSUB",
+            Kind::Ping => b"PING",
+            Kind::Pong => b"PONG",
+            Kind::Connect => b"CONNECT",
+            Kind::Info => b"INFO",
+            Kind::PlusOk => b"+OK",
+            Kind::MinusErr => b"-ERR",
+        }
+    }
+
+    /// Operations whose keyword must be followed by a space or tab.
+    fn needs_space(self) -> bool {
+        matches!(self, Kind::Pub | Kind::Hpub | Kind::Sub | Kind::Unsub | Kind::MinusErr)
+    }
+
+    /// Operations that carry an argument subject to `max_control_line`.
+    fn has_arg(self) -> bool {
+        !matches!(self, Kind::Ping | Kind::Pong | Kind::PlusOk)
+    }
+}
+
+/// A `PUB`/`HPUB` whose control line was parsed, waiting for its payload.
+#[derive(Debug)]
+struct PendingPub {
+    subject: Bytes,
+    reply: Option<Bytes>,
+    header_len: Option<usize>,
+    size: usize,
+}
+
+/// Incremental parser state for one connection.
+#[derive(Debug, Default)]
+pub struct Parser {
+    pending: Option<PendingPub>,
+    /// Bytes of the current control line already searched for `\n`.
+    scanned: usize,
+}
+
+impl Parser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// True when the parser is between operations (nothing half-read).
+    pub fn is_idle(&self) -> bool {
+        self.pending.is_none() && self.scanned == 0
+    }
+
+    /// Takes the next complete operation out of `buf`, or `Ok(None)` if more bytes
+    /// are needed. Consumed bytes are removed from `buf`.
+    pub fn next_op(&mut self, buf: &mut BytesMut, limits: &Limits) -> Result<Option<Op>, ProtoError> {
+        loop {
+            if let Some(p) = &self.pending {
+                let size = p.size;
+                if buf.len() > size && buf[size] != b'\r' {
+                    return Err(ProtoError::UnknownOp);
+                }
+                if buf.len() > size + 1 && buf[size + 1] != b'\n' {
+                    return Err(ProtoError::UnknownOp);
+                }
+                if buf.len() < size + 2 {
+                    return Ok(None);
+                }
+                let payload = buf.split_to(size).freeze();
+                buf.advance(2);
+                let Some(p) = self.pending.take() else {
+                    return Err(ProtoError::UnknownOp);
+                };
+                return Ok(Some(Op::Pub { subject: p.subject, reply: p.reply, header_len: p.header_len, payload }));
+            }
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let Some((kind, arg_start)) = classify(buf)? else {
+                return Ok(None);
+            };
+            let from = self.scanned.max(arg_start);
+            let newline = buf[from..].iter().position(|&b| b == b'\n').map(|i| i + from);
+            let Some(nl) = newline else {
+                self.scanned = buf.len();
+                if kind.has_arg() && buf.len() - arg_start > limits.max_control_line {
+                    return Err(ProtoError::MaxControlLine);
+                }
+                return Ok(None);
+            };
+            self.scanned = 0;
+            let mut arg_end = nl;
+            if arg_end > arg_start && buf[arg_end - 1] == b'\r' {
+                arg_end -= 1;
+            }
+            if kind.has_arg() && arg_end.saturating_sub(arg_start) > limits.max_control_line {
+                return Err(ProtoError::MaxControlLine);
+            }
+            let line = buf.split_to(nl + 1).freeze();
+            let arg = if arg_start <= arg_end { line.slice(arg_start..arg_end) } else { Bytes::new() };
+            match kind {
+                Kind::Ping => return Ok(Some(Op::Ping)),
+                Kind::Pong => return Ok(Some(Op::Pong)),
+                Kind::PlusOk => return Ok(Some(Op::Ok)),
+                Kind::Info => return Ok(Some(Op::Info)),
+                Kind::MinusErr => return Ok(Some(Op::Err(arg))),
+                Kind::Connect => return Ok(Some(Op::Connect(arg))),
+                Kind::Sub => return parse_sub(&arg).map(Some),
+                Kind::Unsub => return parse_unsub(&arg).map(Some),
+                Kind::Pub => {
+                    self.pending = Some(parse_pub(&arg, limits)?);
+                }
+                Kind::Hpub => {
+                    if !limits.headers {
+                        return Err(ProtoError::HeadersNotSupported);
+                    }
+                    self.pending = Some(parse_hpub(&arg, limits)?);
+                }
+            }
+        }
+    }
+}
+
+/// Works out which operation starts `buf` and where its argument begins, rejecting
+/// bad bytes as early as Go's byte-at-a-time state machine would.
+fn classify(buf: &[u8]) -> Result<Option<(Kind, usize)>, ProtoError> {
+    let candidates: &[Kind] = match buf[0] {
+        b'P' | b'p' => &[Kind::Pub, Kind::Ping, Kind::Pong],
+        b'H' | b'h' => &[Kind::Hpub],
+        b'S' | b's' => &[Kind::Sub],
+        b'U' | b'u' => &[Kind::Unsub],
+        b'C' | b'c' => &[Kind::Connect],
+        b'I' | b'i' => &[Kind::Info],
+        b'+' => &[Kind::PlusOk],
+        b'-' => &[Kind::MinusErr],
+        _ => return Err(ProtoError::UnknownOp),
+    };
+    let mut partial = false;
+    for &kind in candidates {
+        let kw = kind.keyword();
+        let n = kw.len().min(buf.len());
+        if !buf[..n].eq_ignore_ascii_case(&kw[..n]) {
+            continue;
+        }
+        if buf.len() <= kw.len() {
+            partial = true;
+            continue;
+        }
+        let mut pos = kw.len();
+        if kind.needs_space() && !matches!(buf[pos], b' ' | b'\t') {
+            return Err(ProtoError::UnknownOp);
+        }
+        if kind.has_arg() {
+            while pos < buf.len() && matches!(buf[pos], b' ' | b'\t') {
+                pos += 1;
+            }
+            if pos == buf.len() {
+                return Ok(None);
+            }
+        }
+        return Ok(Some((kind, pos)));
+    }
+    if partial {
+        Ok(None)
+    } else {
+        Err(ProtoError::UnknownOp)
+    }
+}
+
+/// Splits an argument on spaces and tabs like Go's `processPub`/`processSub`.
+fn split_args(arg: &Bytes) -> Vec<Bytes> {
+    let mut out = Vec::with_capacity(4);
+    let mut start: Option<usize> = None;
+    for (i, &b) in arg.iter().enumerate() {
+        if b == b' ' || b == b'\t' {
+            if let Some(s) = start.take() {
+                out.push(arg.slice(s..i));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(arg.slice(s..));
+    }
+    out
+}
+
+/// Go's `parseSize`: ASCII digits only, at most 9 of them, else -1.
+pub fn parse_size(d: &[u8]) -> i64 {
+    if d.is_empty() || d.len() > 9 {
+        return -1;
+    }
+    let mut n: i64 = 0;
+    for &b in d {
+        if !b.is_ascii_digit() {
+            return -1;
+        }
+        n = n * 10 + i64::from(b - b'0');
+    }
+    n
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn check_payload(size: usize, limits: &Limits) -> Result<(), ProtoError> {
+    match limits.max_payload {
+        Some(max) if size > max => Err(ProtoError::MaxPayload),
+        _ => Ok(()),
+    }
+}
+
+fn parse_pub(arg: &Bytes, limits: &Limits) -> Result<PendingPub, ProtoError> {
+    let mut args = split_args(arg);
+    let (subject, reply, size) = match args.len() {
+        2 => {
+            let size = args.pop().unwrap_or_default();
+            (args.pop().unwrap_or_default(), None, size)
+        }
+        3 => {
+            let size = args.pop().unwrap_or_default();
+            let reply = args.pop();
+            (args.pop().unwrap_or_default(), reply, size)
+        }
+        _ => return Err(ProtoError::BadArgs(format!("processPub Parse Error: {:?}", lossy(arg)))),
+    };
+    let n = parse_size(&size);
+    if n < 0 {
+        return Err(ProtoError::BadArgs(format!("processPub Bad or Missing Size: {:?}", lossy(arg))));
+    }
+    let size = n as usize;
+    check_payload(size, limits)?;
+    Ok(PendingPub { subject, reply, header_len: None, size })
+}
+
+fn parse_hpub(arg: &Bytes, limits: &Limits) -> Result<PendingPub, ProtoError> {
+    let mut args = split_args(arg);
+    let (subject, reply, hdr, total) = match args.len() {
+        3 => {
+            let total = args.pop().unwrap_or_default();
+            let hdr = args.pop().unwrap_or_default();
+            (args.pop().unwrap_or_default(), None, hdr, total)
+        }
+        4 => {
+            let total = args.pop().unwrap_or_default();
+            let hdr = args.pop().unwrap_or_default();
+            let reply = args.pop();
+            (args.pop().unwrap_or_default(), reply, hdr, total)
+        }
+        _ => return Err(ProtoError::BadArgs(format!("processHeaderPub Parse Error: {:?}", lossy(arg)))),
+    };
+    let hdr = parse_size(&hdr);
+    if hdr < 0 {
+        return Err(ProtoError::BadArgs(format!("processHeaderPub Bad or Missing Header Size: {:?}", lossy(arg))));
+    }
+    let total = parse_size(&total);
+    if total < 0 {
+        return Err(ProtoError::BadArgs(format!("processHeaderPub Bad or Missing Total Size: {:?}", lossy(arg))));
+    }
+    if hdr > total {
+        return Err(ProtoError::BadArgs(format!(
+            "processHeaderPub Header Size larger then TotalSize: {:?}",
+            lossy(arg)
+        )));
+    }
+    let size = total as usize;
+    check_payload(size, limits)?;
+    // Go quirk (client.go `processHeaderPub`): a zero header size is accepted and the
+    // message is then treated as having no headers at all.
+    let header_len = if hdr > 0 { Some(hdr as usize) } else { None };
+    Ok(PendingPub { subject, reply, header_len, size })
+}
+
+fn parse_sub(arg: &Bytes) -> Result<Op, ProtoError> {
+    let mut args = split_args(arg);
+    match args.len() {
+        2 => {
+            let sid = args.pop().unwrap_or_default();
+            Ok(Op::Sub { subject: args.pop().unwrap_or_default(), queue: None, sid })
+        }
+        3 => {
+            let sid = args.pop().unwrap_or_default();
+            let queue = args.pop();
+            Ok(Op::Sub { subject: args.pop().unwrap_or_default(), queue, sid })
+        }
+        _ => Err(ProtoError::BadArgs(format!("processSub Parse Error: {:?}", lossy(arg)))),
+    }
+}
+
+fn parse_unsub(arg: &Bytes) -> Result<Op, ProtoError> {
+    let mut args = split_args(arg);
+    match args.len() {
+        1 => Ok(Op::Unsub { sid: args.pop().unwrap_or_default(), max: None }),
+        2 => {
+            let max = parse_size(&args.pop().unwrap_or_default());
+            Ok(Op::Unsub { sid: args.pop().unwrap_or_default(), max: Some(max) })
+        }
+        _ => Err(ProtoError::BadArgs(format!("processUnsub Parse Error: {:?}", lossy(arg)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits { headers: true, ..Limits::default() }
+    }
+
+    fn parse_all(input: &[u8], chunk: usize) -> Result<Vec<Op>, ProtoError> {
+        let mut p = Parser::new();
+        let mut buf = BytesMut::new();
+        let mut ops = Vec::new();
+        for part in input.chunks(chunk.max(1)) {
+            buf.extend_from_slice(part);
+            while let Some(op) = p.next_op(&mut buf, &limits())? {
+                ops.push(op);
+            }
+        }
+        Ok(ops)
+    }
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    const STREAM: &[u8] = b"CONNECT {\"verbose\":false}\r\nSUB foo 1\r\nsub foo q 2\r\n\
+PUB foo 5\r\nhello\r\npub foo bar 0\r\n\r\nHPUB foo 12 14\r\nNATS/1.0\r\n\r\nhi\r\n\
+HPUB a r 12 12\r\nNATS/1.0\r\n\r\n\r\nUNSUB 1\r\nunsub 2 5\r\nPING\r\npong\r\n+OK\r\nINFO {}\r\n\
+PUB\tx\t\t2\nhi\r\nPINGxx\n";
+
+    fn expected() -> Vec<Op> {
+        vec![
+            Op::Connect(b("{\"verbose\":false}")),
+            Op::Sub { subject: b("foo"), queue: None, sid: b("1") },
+            Op::Sub { subject: b("foo"), queue: Some(b("q")), sid: b("2") },
+            Op::Pub { subject: b("foo"), reply: None, header_len: None, payload: b("hello") },
+            Op::Pub { subject: b("foo"), reply: Some(b("bar")), header_len: None, payload: b("") },
+            Op::Pub { subject: b("foo"), reply: None, header_len: Some(12), payload: b("NATS/1.0\r\n\r\nhi") },
+            Op::Pub { subject: b("a"), reply: Some(b("r")), header_len: Some(12), payload: b("NATS/1.0\r\n\r\n") },
+            Op::Unsub { sid: b("1"), max: None },
+            Op::Unsub { sid: b("2"), max: Some(5) },
+            Op::Ping,
+            Op::Pong,
+            Op::Ok,
+            Op::Info,
+            Op::Pub { subject: b("x"), reply: None, header_len: None, payload: b("hi") },
+            Op::Ping,
+        ]
+    }
+
+    #[test]
+    fn whole_stream() {
+        assert_eq!(parse_all(STREAM, STREAM.len()).unwrap(), expected());
+    }
+
+    #[test]
+    fn split_at_every_byte() {
+        for chunk in 1..16 {
+            assert_eq!(parse_all(STREAM, chunk).unwrap(), expected(), "chunk {chunk}");
+        }
+        for split in 1..STREAM.len() {
+            let mut p = Parser::new();
+            let mut buf = BytesMut::new();
+            let mut ops = Vec::new();
+            for part in [&STREAM[..split], &STREAM[split..]] {
+                buf.extend_from_slice(part);
+                while let Some(op) = p.next_op(&mut buf, &limits()).unwrap() {
+                    ops.push(op);
+                }
+            }
+            assert_eq!(ops, expected(), "split at {split}");
+        }
+    }
+
+    #[test]
+    fn errors() {
+        let cases: &[(&[u8], ProtoError)] = &[
+            (b"FOO\r\n", ProtoError::UnknownOp),
+            (b"MSG foo 1 2\r\n", ProtoError::UnknownOp),
+            (b" PING\r\n", ProtoError::UnknownOp),
+            (b"\r\n", ProtoError::UnknownOp),
+            (b"UNSUB\r\n", ProtoError::UnknownOp),
+            (b"PUBX\r\n", ProtoError::UnknownOp),
+            (b"PUB foo 2\r\nhello\r\n", ProtoError::UnknownOp),
+            (b"PUB foo 2\r\nhi\nX", ProtoError::UnknownOp),
+            (b"PUB foo 2000000\r\n", ProtoError::MaxPayload),
+        ];
+        for (input, want) in cases {
+            for chunk in 1..input.len() + 1 {
+                assert_eq!(parse_all(input, chunk).unwrap_err(), *want, "{input:?}");
+            }
+        }
+        for bad in [
+            &b"PUB foo\r\n"[..],
+            b"PUB foo x\r\n",
+            b"PUB foo -1\r\n",
+            b"PUB a b c 1\r\n",
+            b"SUB foo\r\n",
+            b"SUB a b c d\r\n",
+            b"UNSUB 1 2 3\r\n",
+            b"HPUB foo 3 2\r\n",
+            b"PUB foo 0123456789\r\n",
+        ] {
+            assert!(matches!(parse_all(bad, bad.len()), Err(ProtoError::BadArgs(_))));
+        }
+    }
+
+    #[test]
+    fn headers_require_connect() {
+        let mut p = Parser::new();
+        let mut buf = BytesMut::from(&b"HPUB foo 2 2\r\nhi\r\n"[..]);
+        assert_eq!(p.next_op(&mut buf, &Limits::default()), Err(ProtoError::HeadersNotSupported));
+    }
+
+    #[test]
+    fn control_line_limit() {
+        let mut long = b"PUB foo ".to_vec();
+        long.extend(std::iter::repeat_n(b'a', 5000));
+        // Incomplete line: caught before the newline arrives.
+        assert_eq!(parse_all(&long, 100).unwrap_err(), ProtoError::MaxControlLine);
+        long.extend_from_slice(b" 1\r\na\r\n");
+        assert_eq!(parse_all(&long, long.len()).unwrap_err(), ProtoError::MaxControlLine);
+        // PING ignores whatever follows it, like Go.
+        let mut ping = b"PING".to_vec();
+        ping.extend(std::iter::repeat_n(b'x', 5000));
+        ping.extend_from_slice(b"\r\n");
+        assert_eq!(parse_all(&ping, 7).unwrap(), vec![Op::Ping]);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            let mut input = Vec::new();
+            for _ in 0..64 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let alphabet = b"PUBSHINGCOTUX +-OKER\r\n 0123456789.*>\t";
+                input.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let _ = parse_all(&input, (seed % 7) as usize + 1);
+        }
+    }
+
+    #[test]
+    fn size_parsing() {
+        assert_eq!(parse_size(b"000000002"), 2);
+        assert_eq!(parse_size(b"0123456789"), -1);
+        assert_eq!(parse_size(b""), -1);
+        assert_eq!(parse_size(b"1a"), -1);
+    }
+}

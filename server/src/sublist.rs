@@ -1,0 +1,573 @@
+//! The subscription index: a trie over subject tokens with `*` and `>` wildcards,
+//! queue groups, and a cache of recent match results.
+//!
+//! Modelled on Go's `server/sublist.go`: matching walks the trie level by level,
+//! collecting full-wildcard matches first, then partial-wildcard, then literal, which
+//! fixes the delivery order a client observes. Any insert or remove drops the cached
+//! results whose subject the changed subscription matches.
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// A small, fast, non-cryptographic hasher (the FxHash mix) for hot in-memory maps
+/// keyed by short strings or integers that clients cannot use to attack us in bulk.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(FX_SEED);
+    }
+}
+
+/// `BuildHasher` for [`FxHasher`].
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+/// A `HashMap` using [`FxHasher`].
+pub type FxHashMap<K, V> = HashMap<K, V, FxBuild>;
+
+/// Go's `slCacheMax`: the number of cached match results kept.
+const CACHE_MAX: usize = 1024;
+/// Go's `slCacheSweep`: the size the cache is trimmed to when full.
+const CACHE_SWEEP: usize = 256;
+
+/// The subscribers matching one subject.
+pub struct SublistResult<S> {
+    /// Plain subscribers: every one gets the message.
+    pub psubs: Vec<Arc<S>>,
+    /// Queue groups: one member of each gets the message.
+    pub qsubs: Vec<Vec<Arc<S>>>,
+}
+
+impl<S> SublistResult<S> {
+    fn empty() -> Self {
+        SublistResult { psubs: Vec::new(), qsubs: Vec::new() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.psubs.is_empty() && self.qsubs.is_empty()
+    }
+}
+
+struct Node<S> {
+    next: Option<Box<Level<S>>>,
+    psubs: FxHashMap<u64, Arc<S>>,
+    qsubs: FxHashMap<Box<str>, FxHashMap<u64, Arc<S>>>,
+}
+
+impl<S> Node<S> {
+    fn new() -> Self {
+        Node { next: None, psubs: FxHashMap::default(), qsubs: FxHashMap::default() }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.psubs.is_empty() && self.qsubs.is_empty() && self.next.as_ref().is_none_or(|l| l.is_empty())
+    }
+}
+
+struct Level<S> {
+    nodes: FxHashMap<Box<str>, Node<S>>,
+    pwc: Option<Box<Node<S>>>,
+    fwc: Option<Box<Node<S>>>,
+}
+
+impl<S> Level<S> {
+    fn new() -> Self {
+        Level { nodes: FxHashMap::default(), pwc: None, fwc: None }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty() && self.pwc.is_none() && self.fwc.is_none()
+    }
+
+    fn node_mut(&mut self, token: &str) -> &mut Node<S> {
+        match token {
+            "*" => self.pwc.get_or_insert_with(|| Box::new(Node::new())),
+            ">" => self.fwc.get_or_insert_with(|| Box::new(Node::new())),
+            _ => self.nodes.entry(token.into()).or_insert_with(Node::new),
+        }
+    }
+}
+
+struct Trie<S> {
+    root: Level<S>,
+    count: usize,
+}
+
+/// Counters reported by monitoring (`/subsz`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SublistStats {
+    pub num_subscriptions: usize,
+    pub num_cache: usize,
+    pub num_inserts: u64,
+    pub num_removes: u64,
+    pub num_matches: u64,
+    pub cache_hits: u64,
+    /// Largest number of subscribers in a cached match result.
+    pub max_fanout: usize,
+    /// Mean subscribers per cached match result.
+    pub avg_fanout: f64,
+}
+
+struct Cache<S> {
+    map: FxHashMap<Box<str>, Arc<SublistResult<S>>>,
+    inserts: u64,
+    removes: u64,
+    matches: u64,
+    hits: u64,
+}
+
+/// The subscription index. `S` is the subscription type; each entry is identified by
+/// a caller-chosen unique `u64` key.
+pub struct Sublist<S> {
+    trie: RwLock<Trie<S>>,
+    cache: Mutex<Cache<S>>,
+    cache_enabled: bool,
+}
+
+/// Errors from [`Sublist::insert`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum SublistError {
+    InvalidSubject,
+}
+
+impl<S> Default for Sublist<S> {
+    fn default() -> Self {
+        Self::new(true)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<S> Sublist<S> {
+    pub fn new(cache_enabled: bool) -> Self {
+        Sublist {
+            trie: RwLock::new(Trie { root: Level::new(), count: 0 }),
+            cache: Mutex::new(Cache { map: FxHashMap::default(), inserts: 0, removes: 0, matches: 0, hits: 0 }),
+            cache_enabled,
+        }
+    }
+
+    /// Adds a subscription. `subject` must be a valid (possibly wildcard) subject.
+    pub fn insert(&self, subject: &str, queue: Option<&str>, key: u64, sub: Arc<S>) -> Result<(), SublistError> {
+        if !is_valid_subject(subject) {
+            return Err(SublistError::InvalidSubject);
+        }
+        let mut trie = self.trie.write().unwrap_or_else(|e| e.into_inner());
+        let mut level = &mut trie.root;
+        let mut tokens = subject.split('.').peekable();
+        let node = loop {
+            let Some(tok) = tokens.next() else {
+                return Err(SublistError::InvalidSubject);
+            };
+            let node = level.node_mut(tok);
+            if tokens.peek().is_none() {
+                break node;
+            }
+            level = node.next.get_or_insert_with(|| Box::new(Level::new()));
+        };
+        let added = match queue {
+            None => node.psubs.insert(key, sub).is_none(),
+            Some(q) => node.qsubs.entry(q.into()).or_default().insert(key, sub).is_none(),
+        };
+        if added {
+            trie.count += 1;
+        }
+        let mut cache = lock(&self.cache);
+        cache.inserts += 1;
+        cache.map.retain(|k, _| !subject_matches_filter(k, subject));
+        Ok(())
+    }
+
+    /// Removes a subscription; returns whether it was present.
+    pub fn remove(&self, subject: &str, queue: Option<&str>, key: u64) -> bool {
+        let mut trie = self.trie.write().unwrap_or_else(|e| e.into_inner());
+        let tokens: Vec<&str> = subject.split('.').collect();
+        let removed = remove_from(&mut trie.root, &tokens, queue, key);
+        if removed {
+            trie.count -= 1;
+            let mut cache = lock(&self.cache);
+            cache.removes += 1;
+            cache.map.retain(|k, _| !subject_matches_filter(k, subject));
+        }
+        removed
+    }
+
+    /// Number of subscriptions held.
+    pub fn count(&self) -> usize {
+        self.trie.read().unwrap_or_else(|e| e.into_inner()).count
+    }
+
+    /// All subscribers whose subject matches the literal `subject`.
+    pub fn match_subject(&self, subject: &str) -> Arc<SublistResult<S>> {
+        if self.cache_enabled {
+            let mut cache = lock(&self.cache);
+            cache.matches += 1;
+            if let Some(r) = cache.map.get(subject) {
+                let r = Arc::clone(r);
+                cache.hits += 1;
+                return r;
+            }
+        }
+        let trie = self.trie.read().unwrap_or_else(|e| e.into_inner());
+        let mut result = SublistResult::empty();
+        if !subject.is_empty() {
+            let tokens: Vec<&str> = subject.split('.').collect();
+            if tokens.iter().all(|t| !t.is_empty()) {
+                match_level(&trie.root, &tokens, &mut result);
+            }
+        }
+        let result = Arc::new(result);
+        if self.cache_enabled {
+            // Inserting while still holding the read lock keeps writers from changing
+            // the trie between our walk and the cache insert.
+            let mut cache = lock(&self.cache);
+            if cache.map.len() >= CACHE_MAX {
+                let excess = cache.map.len() - CACHE_SWEEP;
+                let victims: Vec<Box<str>> = cache.map.keys().take(excess).cloned().collect();
+                for v in victims {
+                    cache.map.remove(&v);
+                }
+            }
+            cache.map.insert(subject.into(), Arc::clone(&result));
+        } else {
+            let mut cache = lock(&self.cache);
+            cache.matches += 1;
+        }
+        drop(trie);
+        result
+    }
+
+    /// Every subscription, in no particular order (for monitoring).
+    pub fn all(&self) -> Vec<Arc<S>> {
+        fn walk<S>(level: &Level<S>, out: &mut Vec<Arc<S>>) {
+            let nodes = level
+                .nodes
+                .values()
+                .chain(level.pwc.as_deref())
+                .chain(level.fwc.as_deref());
+            for n in nodes {
+                out.extend(n.psubs.values().cloned());
+                for g in n.qsubs.values() {
+                    out.extend(g.values().cloned());
+                }
+                if let Some(next) = &n.next {
+                    walk(next, out);
+                }
+            }
+        }
+        let trie = self.trie.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::with_capacity(trie.count);
+        walk(&trie.root, &mut out);
+        out
+    }
+
+    /// True if any subscription matches `subject`.
+    pub fn has_interest(&self, subject: &str) -> bool {
+        !self.match_subject(subject).is_empty()
+    }
+
+    pub fn stats(&self) -> SublistStats {
+        let count = self.count();
+        let cache = lock(&self.cache);
+        let mut max_fanout = 0;
+        let mut total = 0;
+        for r in cache.map.values() {
+            let n = r.psubs.len() + r.qsubs.len();
+            max_fanout = max_fanout.max(n);
+            total += n;
+        }
+        let avg_fanout = if cache.map.is_empty() {
+            0.0
+        } else {
+            total as f64 / cache.map.len() as f64
+        };
+        SublistStats {
+            max_fanout,
+            avg_fanout,
+            num_subscriptions: count,
+            num_cache: cache.map.len(),
+            num_inserts: cache.inserts,
+            num_removes: cache.removes,
+            num_matches: cache.matches,
+            cache_hits: cache.hits,
+        }
+    }
+}
+
+fn add_node<S>(node: &Node<S>, result: &mut SublistResult<S>) {
+    result.psubs.extend(node.psubs.values().cloned());
+    for group in node.qsubs.values() {
+        if group.is_empty() {
+            continue;
+        }
+        result.qsubs.push(group.values().cloned().collect());
+    }
+}
+
+/// Go's `matchLevel` order: at each level the `>` node first, then a recursive `*`
+/// walk, then the literal token.
+fn match_level<S>(level: &Level<S>, tokens: &[&str], result: &mut SublistResult<S>) {
+    let mut level = Some(level);
+    let mut last: Option<&Node<S>> = None;
+    let mut pwc: Option<&Node<S>> = None;
+    for (i, tok) in tokens.iter().enumerate() {
+        let Some(l) = level else {
+            return;
+        };
+        if let Some(fwc) = &l.fwc {
+            add_node(fwc, result);
+        }
+        pwc = l.pwc.as_deref();
+        if let Some(next) = pwc.and_then(|p| p.next.as_deref()) {
+            match_level(next, &tokens[i + 1..], result);
+        }
+        last = l.nodes.get(*tok);
+        level = last.and_then(|n| n.next.as_deref());
+    }
+    if let Some(n) = last {
+        add_node(n, result);
+    }
+    if let Some(p) = pwc {
+        add_node(p, result);
+    }
+}
+
+fn remove_from<S>(level: &mut Level<S>, tokens: &[&str], queue: Option<&str>, key: u64) -> bool {
+    let Some((tok, rest)) = tokens.split_first() else {
+        return false;
+    };
+    let node: &mut Node<S> = match *tok {
+        "*" => match level.pwc.as_deref_mut() {
+            Some(n) => n,
+            None => return false,
+        },
+        ">" => match level.fwc.as_deref_mut() {
+            Some(n) => n,
+            None => return false,
+        },
+        t => match level.nodes.get_mut(t) {
+            Some(n) => n,
+            None => return false,
+        },
+    };
+    let removed = if rest.is_empty() {
+        match queue {
+            None => node.psubs.remove(&key).is_some(),
+            Some(q) => {
+                let mut removed = false;
+                if let Some(group) = node.qsubs.get_mut(q) {
+                    removed = group.remove(&key).is_some();
+                    if group.is_empty() {
+                        node.qsubs.remove(q);
+                    }
+                }
+                removed
+            }
+        }
+    } else {
+        let removed = match node.next.as_deref_mut() {
+            Some(next) => remove_from(next, rest, queue, key),
+            None => false,
+        };
+        if node.next.as_ref().is_some_and(|l| l.is_empty()) {
+            node.next = None;
+        }
+        removed
+    };
+    if removed && node.is_empty() {
+        match *tok {
+            "*" => level.pwc = None,
+            ">" => level.fwc = None,
+            t => {
+                level.nodes.remove(t);
+            }
+        }
+    }
+    removed
+}
+
+/// Go's `IsValidSubject`: non-empty tokens, `>` only as the last token, and no
+/// whitespace inside tokens.
+pub fn is_valid_subject(subject: &str) -> bool {
+    if subject.is_empty() {
+        return false;
+    }
+    let mut saw_fwc = false;
+    for tok in subject.split('.') {
+        if tok.is_empty() || saw_fwc {
+            return false;
+        }
+        if tok.len() > 1 && tok.bytes().any(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0c)) {
+            return false;
+        }
+        if tok == ">" {
+            saw_fwc = true;
+        }
+    }
+    true
+}
+
+/// Go's `IsValidLiteralSubject`: a valid subject with no wildcard tokens.
+pub fn is_valid_literal_subject(subject: &str) -> bool {
+    is_valid_subject(subject) && subject.split('.').all(|t| t != "*" && t != ">")
+}
+
+/// True if the literal `subject` is matched by `filter` (which may hold wildcards).
+pub fn subject_matches_filter(subject: &str, filter: &str) -> bool {
+    let mut s = subject.split('.');
+    let mut f = filter.split('.');
+    loop {
+        match (f.next(), s.next()) {
+            (Some(">"), Some(_)) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(ft), Some(st)) if ft == st => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// True if every subject matched by `sub` is also matched by `filter`
+/// (used for permission checks on wildcard subscriptions).
+pub fn subset_of(sub: &str, filter: &str) -> bool {
+    let mut s = sub.split('.');
+    let mut f = filter.split('.');
+    loop {
+        match (f.next(), s.next()) {
+            (Some(">"), Some(_)) => return true,
+            (Some("*"), Some(st)) if st != ">" => {}
+            (Some(ft), Some(st)) if ft == st => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(r: &SublistResult<u64>) -> Vec<u64> {
+        let mut v: Vec<u64> = r.psubs.iter().map(|s| **s).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn literal_and_wildcards() {
+        let sl: Sublist<u64> = Sublist::default();
+        for (k, s) in [(1, "foo.bar"), (2, "foo.*"), (3, "foo.>"), (4, ">"), (5, "*.bar"), (6, "foo")] {
+            sl.insert(s, None, k, Arc::new(k)).unwrap();
+        }
+        assert_eq!(keys(&sl.match_subject("foo.bar")), vec![1, 2, 3, 4, 5]);
+        assert_eq!(keys(&sl.match_subject("foo")), vec![4, 6]);
+        assert_eq!(keys(&sl.match_subject("foo.bar.baz")), vec![3, 4]);
+        assert_eq!(keys(&sl.match_subject("x.bar")), vec![4, 5]);
+        // Cached result is dropped when a matching sub is removed.
+        assert!(sl.remove("foo.*", None, 2));
+        assert!(!sl.remove("foo.*", None, 2));
+        assert_eq!(keys(&sl.match_subject("foo.bar")), vec![1, 3, 4, 5]);
+        sl.insert("foo.bar", None, 7, Arc::new(7)).unwrap();
+        assert_eq!(keys(&sl.match_subject("foo.bar")), vec![1, 3, 4, 5, 7]);
+        assert_eq!(sl.count(), 6);
+    }
+
+    #[test]
+    fn go_match_order() {
+        let sl: Sublist<u64> = Sublist::new(false);
+        sl.insert("foo.*", None, 1, Arc::new(1)).unwrap();
+        sl.insert("foo.>", None, 2, Arc::new(2)).unwrap();
+        sl.insert(">", None, 3, Arc::new(3)).unwrap();
+        let r = sl.match_subject("foo.bar");
+        let order: Vec<u64> = r.psubs.iter().map(|s| **s).collect();
+        assert_eq!(order, vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn queues() {
+        let sl: Sublist<u64> = Sublist::default();
+        sl.insert("foo", Some("q"), 1, Arc::new(1)).unwrap();
+        sl.insert("foo", Some("q"), 2, Arc::new(2)).unwrap();
+        sl.insert("*", Some("r"), 3, Arc::new(3)).unwrap();
+        let r = sl.match_subject("foo");
+        assert!(r.psubs.is_empty());
+        assert_eq!(r.qsubs.len(), 2);
+        assert!(sl.remove("foo", Some("q"), 1));
+        assert!(sl.remove("foo", Some("q"), 2));
+        assert_eq!(sl.match_subject("foo").qsubs.len(), 1);
+    }
+
+    #[test]
+    fn invalid_subjects() {
+        let sl: Sublist<u64> = Sublist::default();
+        for s in ["", "foo.", ".foo", "foo..bar", "foo.>.bar", "a b.c"] {
+            assert!(sl.insert(s, None, 1, Arc::new(1)).is_err(), "{s}");
+        }
+        assert!(is_valid_subject("foo*.b*r"));
+        assert!(!is_valid_literal_subject("foo.*"));
+        assert!(is_valid_literal_subject("foo.bar"));
+    }
+
+    #[test]
+    fn many_subscriptions() {
+        let sl: Sublist<u64> = Sublist::default();
+        for i in 0..100_000u64 {
+            let subj = format!("bench.{}.{}", i % 100, i);
+            sl.insert(&subj, None, i, Arc::new(i)).unwrap();
+        }
+        sl.insert("bench.*.>", None, 1_000_000, Arc::new(0)).unwrap();
+        assert_eq!(sl.count(), 100_001);
+        assert_eq!(sl.match_subject("bench.7.7").psubs.len(), 2);
+        assert_eq!(sl.match_subject("bench.7.8").psubs.len(), 1);
+        for i in 0..100_000u64 {
+            let subj = format!("bench.{}.{}", i % 100, i);
+            assert!(sl.remove(&subj, None, i));
+        }
+        assert_eq!(sl.count(), 1);
+    }
+
+    #[test]
+    fn filters() {
+        assert!(subject_matches_filter("a.b.c", "a.>"));
+        assert!(subject_matches_filter("a.b", "a.*"));
+        assert!(!subject_matches_filter("a", "a.>"));
+        assert!(!subject_matches_filter("a.b.c", "a.*"));
+        assert!(subset_of("a.b", "a.*"));
+        assert!(subset_of("a.*", "a.>"));
+        assert!(!subset_of("a.>", "a.*"));
+    }
+}
