@@ -113,19 +113,78 @@ fn split_path(path: &str) -> Vec<PathPart<'_>> {
     parts
 }
 
-/// Compares a reply with its golden file. Panics (a step failure) on a mismatch or a
-/// missing golden, unless recording: `record-golden.sh` sets `INSTA_UPDATE=always`
-/// when it runs against the Go oracle.
-pub fn assert_golden(subsystem: &str, snapshot: &str, value: &Value, ignore: &[String]) {
+/// Compares a reply with its golden file, `golden/<subsystem>/<snapshot>.snap`.
+///
+/// When recording (the runner allows it only for the Go oracle, through
+/// `scripts/record-golden.sh`, which sets `INSTA_UPDATE=always`), insta writes the file.
+/// Otherwise the stored JSON is compared structurally and a mismatch lists each
+/// differing path, which reads better in a failure report than a text diff.
+pub fn assert_golden(subsystem: &str, snapshot: &str, value: &Value, ignore: &[String]) -> anyhow::Result<()> {
     let redacted = redact(value, ignore);
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(crate::workspace_root().join("golden").join(subsystem));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.set_sort_maps(true);
-    settings.bind(|| {
-        insta::assert_json_snapshot!(snapshot, redacted);
-    });
+    let dir = crate::workspace_root().join("golden").join(subsystem);
+    if std::env::var("INSTA_UPDATE").as_deref() == Ok("always") {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(&dir);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_sort_maps(true);
+        settings.bind(|| {
+            insta::assert_json_snapshot!(snapshot, redacted);
+        });
+        return Ok(());
+    }
+    let path = dir.join(format!("{snapshot}.snap"));
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "no golden file {} ({e}); record it from the Go oracle with scripts/record-golden.sh",
+            path.display()
+        )
+    })?;
+    let body = snapshot_body(&text);
+    let want: Value = serde_json::from_str(body).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
+    let mut diffs = Vec::new();
+    diff(&want, &redacted, "", &mut diffs);
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!("reply differs from golden {}:\n  {}", path.display(), diffs.join("\n  "))
+}
+
+/// The snapshot's content after insta's `---` metadata header.
+fn snapshot_body(text: &str) -> &str {
+    match text.strip_prefix("---\n").and_then(|rest| rest.find("\n---\n").map(|i| &rest[i + 5..])) {
+        Some(body) => body,
+        None => text,
+    }
+}
+
+/// Collects `path: expected X, got Y` lines for every difference.
+fn diff(want: &Value, got: &Value, path: &str, out: &mut Vec<String>) {
+    let at = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    match (want, got) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                match b.get(k) {
+                    Some(vb) => diff(va, vb, &at(k), out),
+                    None => out.push(format!("{}: expected {va}, missing", at(k))),
+                }
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    out.push(format!("{}: unexpected field, value {vb}", at(k)));
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                diff(va, vb, &format!("{path}[{i}]"), out);
+            }
+        }
+        (a, b) if a != b => {
+            out.push(format!("{}: expected {a}, got {b}", if path.is_empty() { "(root)" } else { path }))
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -141,6 +200,22 @@ mod tests {
             r,
             json!({"created": "[created]", "config": {"name": "[ignored]", "subjects": ["[inbox]"]}, "state": {"first_ts": "[first_ts]", "messages": 3}})
         );
+    }
+
+    #[test]
+    fn diffs_name_each_path() {
+        let mut out = Vec::new();
+        diff(&json!({"a": 1, "b": {"c": [1, 2]}, "d": 1}), &json!({"a": 2, "b": {"c": [1, 3]}, "e": 1}), "", &mut out);
+        assert_eq!(
+            out,
+            [
+                "a: expected 1, got 2",
+                "b.c[1]: expected 2, got 3",
+                "d: expected 1, missing",
+                "e: unexpected field, value 1"
+            ]
+        );
+        assert_eq!(snapshot_body("---\nsource: x\n---\n{\"a\": 1}\n"), "{\"a\": 1}\n");
     }
 
     #[test]

@@ -165,8 +165,30 @@ impl ServerProc {
         matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
     }
 
-    /// Writes the config, spawns the process and waits until it accepts clients.
+    /// Writes the config, spawns the process and waits until it accepts clients. A port
+    /// taken in the meantime (another runner on the machine) gets new ports and a retry,
+    /// but only on the first start: a restart must keep its ports.
     pub async fn start(&mut self) -> Result<()> {
+        let first_start = self.child.is_none() && !self.log_path.exists();
+        let mut attempt = 0;
+        loop {
+            let log_before = std::fs::metadata(&self.log_path).map(|m| m.len()).unwrap_or(0);
+            match self.start_once().await {
+                Err(e)
+                    if first_start && attempt < 3 && self.log_since(log_before).contains("address already in use") =>
+                {
+                    attempt += 1;
+                    self.kill();
+                    self.port = free_port()?;
+                    self.http_port = free_port()?;
+                    let _ = e;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn start_once(&mut self) -> Result<()> {
         if self.is_running() {
             bail!("server {} is already running", self.name);
         }

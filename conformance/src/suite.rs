@@ -128,7 +128,12 @@ async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOpti
     NatsWorld::cucumber()
         .with_writer(writer::Basic::raw(out, writer::Coloring::Never, writer::Verbosity::Default).normalized())
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
-        .max_concurrent_scenarios(opts.concurrency)
+        // Scenarios on a url: target share one server and its subjects: one at a time.
+        .max_concurrent_scenarios(if matches!(ctx.target.launch, crate::target::Launch::Url(_)) {
+            1
+        } else {
+            opts.concurrency
+        })
         .before(move |feature, _rule, scenario, w| {
             let ctx = before_ctx.clone();
             Box::pin(async move {

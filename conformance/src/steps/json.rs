@@ -89,8 +89,7 @@ fn golden_check(w: &NatsWorld, name: &str, ignore: &[String]) -> Result<()> {
     let e = w.entry()?;
     let snapshot = format!("{}__{}__{}", e.feature_stem, e.slug, crate::catalog::slug(name));
     let subsystem = e.subsystem.clone();
-    assert_golden(&subsystem, &snapshot, w.json()?, ignore);
-    Ok(())
+    assert_golden(&subsystem, &snapshot, w.json()?, ignore)
 }
 
 #[then(expr = "the reply matches golden {string}")]

@@ -2,6 +2,7 @@
 //! async-nats clients, raw protocol connections, JSON APIs and monitoring.
 pub mod client;
 pub mod core_extra;
+pub mod jetstream;
 pub mod json;
 pub mod monitor;
 pub mod raw;
