@@ -216,6 +216,23 @@ impl ServerProc {
         self.wait_ready(READY_TIMEOUT).await
     }
 
+    /// Starts the server expecting it to refuse its config and exit non-zero; returns
+    /// its log. A server that comes up instead is an error (and is killed).
+    pub async fn start_expecting_failure(&mut self) -> Result<String> {
+        let before = std::fs::metadata(&self.log_path).map(|m| m.len()).unwrap_or(0);
+        match self.start_once().await {
+            Ok(()) => {
+                self.kill();
+                bail!("server {} started, expected it to refuse its config\n{}", self.name, self.log_tail(10))
+            }
+            Err(_) if !self.is_running() => Ok(self.log_since(before)),
+            Err(e) => {
+                self.kill();
+                Err(e)
+            }
+        }
+    }
+
     /// Polls the client port until the server greets with INFO.
     pub async fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;

@@ -111,3 +111,24 @@ async fn delete_file(w: &mut NatsWorld, file: String, name: String) -> StepResul
     std::fs::remove_file(p)?;
     Ok(())
 }
+
+/// A config the server must refuse: it exits at start-up and its output names the
+/// problem. The text is matched as a substring, since the two servers prefix their
+/// messages differently (program name, path).
+#[then(expr = "a server with this config fails to start with {string}:")]
+async fn refuses_config(w: &mut NatsWorld, want: String, step: &Step) -> StepResult {
+    w.require_process("a server with config")?;
+    let crate::target::Launch::Process { binary, args } = w.ctx.target.launch.clone() else {
+        fail!("needs a target that can start servers");
+    };
+    std::fs::create_dir_all(&w.dir)?;
+    let n = w.servers.len();
+    let mut s = crate::harness::ServerProc::new(&format!("refused{n}"), &w.dir, &binary, &args, &docstring(step)?)?;
+    let log = s.start_expecting_failure().await?;
+    let want = s.substitute(&String::from_utf8_lossy(&crate::raw::unescape(&want)?));
+    w.servers.insert(s.name.clone(), s);
+    if !log.contains(&want) {
+        fail!("the server refused the config, but its output does not contain \"{want}\":\n{log}");
+    }
+    Ok(())
+}
