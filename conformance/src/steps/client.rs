@@ -22,6 +22,9 @@ async fn connect(w: &mut NatsWorld, name: &str, server: Option<&str>, opts: asyn
     Ok(())
 }
 
+/// Subject prefix of the harness's round-trip requests.
+pub const BARRIER_PREFIX: &str = "_CONFORMANCE.barrier.";
+
 /// Waits until the server has processed everything this client sent so far. async-nats'
 /// `flush` only writes the socket, so it is followed by a request on a fresh subject that
 /// the server answers itself (no responders): any answer proves the round trip. A
@@ -30,8 +33,7 @@ pub async fn round_trip(c: &async_nats::Client) -> Result<()> {
     tokio::time::timeout(DEFAULT_WAIT, c.flush()).await.map_err(|_| anyhow!("flush timed out"))??;
     let token = c.new_inbox().rsplit('.').next().unwrap_or("x").to_string();
     let _ =
-        tokio::time::timeout(Duration::from_secs(2), c.request(format!("_CONFORMANCE.barrier.{token}"), Bytes::new()))
-            .await;
+        tokio::time::timeout(Duration::from_secs(2), c.request(format!("{BARRIER_PREFIX}{token}"), Bytes::new())).await;
     Ok(())
 }
 
@@ -167,14 +169,24 @@ async fn flush(w: &mut NatsWorld, client: String) -> StepResult {
 /// Takes the next message off a subscription, within `within`.
 async fn next_message(w: &mut NatsWorld, name: &str, within: Duration) -> Result<async_nats::Message> {
     let sub = w.sub(name)?;
-    match tokio::time::timeout(within, sub.subscriber.next()).await {
-        Err(_) => fail!("'{name}' received no message within {within:?} (had {} before)", sub.received.len()),
-        Ok(None) => fail!("subscription '{name}' ended"),
-        Ok(Some(m)) => {
-            sub.received.push(m.clone());
-            Ok(m)
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, sub.subscriber.next()).await {
+            Err(_) => fail!("'{name}' received no message within {within:?} (had {} before)", sub.received.len()),
+            Ok(None) => fail!("subscription '{name}' ended"),
+            Ok(Some(m)) if is_barrier(&m) => continue,
+            Ok(Some(m)) => {
+                sub.received.push(m.clone());
+                return Ok(m);
+            }
         }
     }
+}
+
+/// The harness's own round-trip requests (see `round_trip`) reach wide wildcard
+/// subscriptions too; they are not the scenario's traffic.
+fn is_barrier(m: &async_nats::Message) -> bool {
+    m.subject.starts_with(BARRIER_PREFIX)
 }
 
 #[then(expr = "{string} receives {string} on {string} within {duration}")]
@@ -224,10 +236,18 @@ async fn receives_n(w: &mut NatsWorld, name: String, n: usize, within: Dur) -> S
 #[then(expr = "{string} receives no message within {duration}")]
 async fn receives_none(w: &mut NatsWorld, name: String, quiet: Dur) -> StepResult {
     let sub = w.sub(&name)?;
-    match tokio::time::timeout(quiet.0, sub.subscriber.next()).await {
-        Err(_) | Ok(None) => Ok(()),
-        Ok(Some(m)) => {
-            fail!("'{name}' received \"{}\" on {}, expected nothing", String::from_utf8_lossy(&m.payload), m.subject)
+    let deadline = tokio::time::Instant::now() + quiet.0;
+    loop {
+        match tokio::time::timeout_at(deadline, sub.subscriber.next()).await {
+            Err(_) | Ok(None) => return Ok(()),
+            Ok(Some(m)) if is_barrier(&m) => continue,
+            Ok(Some(m)) => {
+                fail!(
+                    "'{name}' received \"{}\" on {}, expected nothing",
+                    String::from_utf8_lossy(&m.payload),
+                    m.subject
+                )
+            }
         }
     }
 }

@@ -90,5 +90,12 @@ async fn together(w: &mut NatsWorld, a: String, b: String, n: usize, within: Dur
     if counts[0] < min || counts[1] < min {
         fail!("'{a}' got {} and '{b}' got {}, expected each at least {min}", counts[0], counts[1]);
     }
+    // A queue group delivers each message once: nothing beyond the n may follow.
+    for name in [&a, &b] {
+        let sub = w.sub(name)?;
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(100), sub.subscriber.next()).await {
+            fail!("'{name}' got a message beyond the {n} expected (duplicate delivery?): {}", m.subject);
+        }
+    }
     Ok(())
 }
