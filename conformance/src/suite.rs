@@ -156,7 +156,10 @@ async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOpti
                         Outcome::Failed,
                         Some("a step has no definition (see the step vocabulary in README.md)".into()),
                     ),
-                    ScenarioFinished::StepFailed(_, _, err) => (Outcome::Failed, Some(err.to_string())),
+                    ScenarioFinished::StepFailed(_, _, err) => {
+                        let text = err.to_string();
+                        (Outcome::Failed, Some(text.trim_start_matches("Step panicked. Captured output: ").to_string()))
+                    }
                     ScenarioFinished::BeforeHookFailed(info) => {
                         (Outcome::Failed, Some(format!("before hook failed: {}", panic_text(info))))
                     }
