@@ -223,7 +223,7 @@ impl<'a> Lexer<'a> {
             self.line += 1;
             self.lstart = self.pos;
         }
-        let r = self.input[self.pos..].chars().next().unwrap_or(EOF);
+        let r = self.input.get(self.pos..).and_then(|s| s.chars().next()).unwrap_or(EOF);
         self.width = r.len_utf8();
         self.pos += self.width;
         r
@@ -236,6 +236,12 @@ impl<'a> Lexer<'a> {
 
     fn backup(&mut self) {
         self.pos -= self.width;
+        // Go's lexer sometimes backs up twice with only the last rune's width; over a
+        // multi-byte rune that lands inside it, so step back to its first byte
+        // (found by fuzzing: a panic on `ü` followed by `)`).
+        while self.pos > 0 && !self.input.is_char_boundary(self.pos) {
+            self.pos -= 1;
+        }
         if self.pos < self.input.len() && self.input.as_bytes()[self.pos] == b'\n' {
             self.line -= 1;
         }

@@ -339,3 +339,12 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// Found by the config fuzz target: a double backup over a multi-byte rune panicked.
+#[test]
+fn multibyte_rune_before_close_paren_does_not_panic() {
+    let input = "n\n()))\"n\n))ü))))u)))";
+    let _ = crate::config::parse_str(input);
+    let artifact = "a = (\n))))))ü))))\n";
+    let _ = crate::config::parse_str(artifact);
+}
