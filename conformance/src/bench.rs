@@ -276,6 +276,7 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
     };
     let config = "max_connections: 100000\nmax_pending: 256MB\n";
     let mut server = ServerProc::new(&crate::suite::sanitize(&target.name), root, binary, args, config)?;
+    server.ready_line = target.ready_log_line.clone();
     server.start().await?;
     let addr = format!("127.0.0.1:{}", server.port);
     let url = server.client_url();

@@ -29,6 +29,18 @@ pub const VOLATILE_KEYS: &[&str] = &[
     "leader",
     "api_level",
     "req_level",
+    // monitoring endpoints (/varz, /connz, /accountz): host resources and times
+    "mem",
+    "cpu",
+    "cores",
+    "gomaxprocs",
+    "rtt",
+    "last_activity",
+    "idle",
+    "stop",
+    "config_load_time",
+    "update_time",
+    "http_port",
 ];
 
 /// Replaces volatile values with placeholders, recursively. Inbox subjects become

@@ -17,6 +17,10 @@ use tokio::io::AsyncBufReadExt;
 
 /// How long a server may take to accept clients after it is started.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// What Go (and rnats) log once the client listener is bound; client test suites wait
+/// for it too.
+pub const LISTENING_LINE: &str = "Listening for client connections on";
+
 /// How long a graceful stop may take before the process is killed.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -106,6 +110,10 @@ pub struct ServerProc {
     pub http_port: u16,
     /// Scenario-supplied config lines, before placeholder substitution.
     pub extra_config: String,
+    /// A log line (followed by `127.0.0.1:<port>`) that proves this process listens on
+    /// its port. Without it, a probe could be answered by another program that grabbed
+    /// the port between allocation and bind, e.g. a second runner on the machine.
+    pub ready_line: Option<String>,
     binary: PathBuf,
     args: Vec<String>,
     child: Option<Child>,
@@ -126,6 +134,7 @@ impl ServerProc {
             port: free_port()?,
             http_port: free_port()?,
             extra_config: extra_config.to_string(),
+            ready_line: Some(LISTENING_LINE.to_string()),
             binary: binary.to_path_buf(),
             args: args.to_vec(),
             child: None,
@@ -241,7 +250,11 @@ impl ServerProc {
                 self.reap();
                 bail!("server {} exited during start-up ({status})\n{}", self.name, self.log_tail(30));
             }
-            if probe_info(self.port).await {
+            let listening = match &self.ready_line {
+                Some(line) => self.log().contains(&format!("{line} 127.0.0.1:{}", self.port)),
+                None => true,
+            };
+            if listening && probe_info(self.port).await {
                 return Ok(());
             }
             if Instant::now() >= deadline {

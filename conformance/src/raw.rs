@@ -61,6 +61,16 @@ pub fn escape(b: &[u8]) -> String {
     s
 }
 
+/// The error for bytes that did not match.
+fn fail_expect(want: &[u8], got: &[u8], closed: bool) -> Result<()> {
+    bail!(
+        "expected \"{}\", got \"{}\"{}",
+        escape(want),
+        escape(got),
+        if closed { " and the connection was closed" } else { "" }
+    )
+}
+
 impl RawConn {
     /// Connects and reads the INFO line.
     pub async fn connect(addr: &str, timeout: Duration) -> Result<RawConn> {
@@ -70,7 +80,7 @@ impl RawConn {
         stream.set_nodelay(true)?;
         let mut c =
             RawConn { stream, buf: BytesMut::with_capacity(8192), info: serde_json::Value::Null, closed: false };
-        let line = c.read_line(timeout).await?;
+        let line = c.read_line(timeout, false).await?;
         let json = line.strip_prefix("INFO ").ok_or_else(|| anyhow!("expected INFO, got '{line}'"))?;
         c.info = serde_json::from_str(json).context("INFO is not JSON")?;
         Ok(c)
@@ -104,8 +114,16 @@ impl RawConn {
     /// Expects exactly these bytes next in the stream.
     pub async fn expect(&mut self, want: &[u8], timeout: Duration) -> Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
-        while self.buf.len() < want.len() {
-            if !self.buf.is_empty() && !want.starts_with(&self.buf) {
+        let skip_pings = !want.starts_with(b"PING");
+        loop {
+            if skip_pings {
+                self.answer_keepalive_pings().await?;
+            }
+            if self.buf.len() >= want.len() {
+                break;
+            }
+            let maybe_ping = skip_pings && b"PING\r\n".starts_with(&self.buf);
+            if !self.buf.is_empty() && !want.starts_with(&self.buf) && !maybe_ping {
                 break;
             }
             if !self.fill(deadline).await? {
@@ -116,18 +134,30 @@ impl RawConn {
             self.buf.advance(want.len());
             return Ok(());
         }
-        bail!(
-            "expected \"{}\", got \"{}\"{}",
-            escape(want),
-            escape(&self.buf),
-            if self.closed { " and the connection was closed" } else { "" }
-        )
+        fail_expect(want, &self.buf, self.closed)
+    }
+
+    /// Servers send a keepalive PING a few seconds after CONNECT (Go's first ping
+    /// interval is 2s). Where a step expects something else, a PING at the head of
+    /// the stream is keepalive noise: answer it as a client would and look past it.
+    /// Steps that expect a PING, or silence, still see it.
+    async fn answer_keepalive_pings(&mut self) -> Result<()> {
+        while self.buf.starts_with(b"PING\r\n") {
+            self.buf.advance(6);
+            self.send(b"PONG\r\n").await?;
+        }
+        Ok(())
     }
 
     /// Reads the next `\r\n`-terminated line, without the terminator.
-    pub async fn read_line(&mut self, timeout: Duration) -> Result<String> {
+    /// Reads the next line; with `skip_pings`, keepalive PINGs before it are answered
+    /// and skipped.
+    pub async fn read_line(&mut self, timeout: Duration, skip_pings: bool) -> Result<String> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
+            if skip_pings {
+                self.answer_keepalive_pings().await?;
+            }
             if let Some(pos) = self.buf.windows(2).position(|w| w == b"\r\n") {
                 let line = self.buf.split_to(pos + 2);
                 return Ok(String::from_utf8_lossy(&line[..pos]).to_string());

@@ -24,6 +24,14 @@ pub struct ProfileFile {
     pub lacks: Vec<String>,
     /// Expectations file, relative to the profile's folder.
     pub expectations: Option<String>,
+    /// Log line the server prints once it listens for clients (followed by
+    /// `<host>:<port>`); "" when it prints none, and readiness is a probe alone.
+    #[serde(default = "listening_line")]
+    pub ready_log_line: String,
+}
+
+fn listening_line() -> String {
+    crate::harness::LISTENING_LINE.into()
 }
 
 fn default_args() -> Vec<String> {
@@ -53,6 +61,8 @@ pub struct Target {
     pub version_text: String,
     pub lacks: Vec<String>,
     pub expectations: Option<PathBuf>,
+    /// See `ProfileFile::ready_log_line`; `None` means probe only.
+    pub ready_log_line: Option<String>,
 }
 
 impl Target {
@@ -101,6 +111,7 @@ pub fn resolve(spec: &str) -> Result<Target> {
             version_text: "unknown (url target)".into(),
             lacks: vec!["process".into()],
             expectations: None,
+            ready_log_line: None,
         });
     }
     if let Some(path) = spec.strip_prefix("bin:") {
@@ -116,6 +127,7 @@ pub fn resolve(spec: &str) -> Result<Target> {
             version_text: text,
             lacks: vec![],
             expectations: None,
+            ready_log_line: Some(listening_line()),
         });
     }
     let file = profiles_dir().join(format!("{spec}.toml"));
@@ -164,6 +176,7 @@ fn from_profile(spec: &str, p: ProfileFile) -> Result<Target> {
         version_text,
         lacks: p.lacks,
         expectations: p.expectations.map(|e| profiles_dir().join(e)),
+        ready_log_line: Some(p.ready_log_line).filter(|l| !l.is_empty()),
     })
 }
 

@@ -133,6 +133,7 @@ impl NatsWorld {
             Launch::Process { binary, args } => {
                 std::fs::create_dir_all(&self.dir)?;
                 let mut s = ServerProc::new(name, &self.dir, &binary, &args, extra_config)?;
+                s.ready_line = self.ctx.target.ready_log_line.clone();
                 let res = s.start().await;
                 self.servers.insert(name.to_string(), s);
                 res

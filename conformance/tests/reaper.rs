@@ -16,6 +16,7 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", port))
 s.listen(16)
+print(f"[1] Listening for client connections on 127.0.0.1:{port}", file=sys.stderr, flush=True)
 conns = []
 while True:
     c, _ = s.accept()

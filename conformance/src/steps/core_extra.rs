@@ -37,7 +37,8 @@ async fn raw_spread(w: &mut NatsWorld, name: String, n: usize, within: Dur, sids
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..n {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let line = c.read_line(left).await.map_err(|e| anyhow!("after {i} of {n} messages ({counts:?}): {e:#}"))?;
+        let line =
+            c.read_line(left, true).await.map_err(|e| anyhow!("after {i} of {n} messages ({counts:?}): {e:#}"))?;
         let parts: Vec<&str> = line.split_whitespace().collect();
         let size: usize = match parts.first() {
             Some(&"MSG") | Some(&"HMSG") if parts.len() >= 4 => parts.last().and_then(|s| s.parse().ok()),

@@ -11,7 +11,7 @@ use crate::world::{NatsWorld, Sub, DEFAULT_WAIT};
 use anyhow::{anyhow, Context, Result};
 use bytes::Bytes;
 use cucumber::gherkin::Step;
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 use futures::StreamExt;
 use std::time::Duration;
 
@@ -73,7 +73,14 @@ async fn pub_for_ack_headers(
     Ok(publish_for_ack(w, &client, &subject, Bytes::from(payload), Some(h)).await?)
 }
 
+/// Publishes a payload of `n` bytes for a pub ack (limits on bytes and message size).
+#[when(expr = "{string} publishes {int} bytes to {string} for an ack")]
+async fn pub_sized_for_ack(w: &mut NatsWorld, client: String, n: usize, subject: String) -> StepResult {
+    Ok(publish_for_ack(w, &client, &subject, Bytes::from(vec![b'x'; n]), None).await?)
+}
+
 /// Publishes one message for a pub ack and fails unless it was stored.
+#[given(expr = "{string} stores {string} on {string}")]
 #[when(expr = "{string} stores {string} on {string}")]
 async fn store_one(w: &mut NatsWorld, client: String, payload: String, subject: String) -> StepResult {
     publish_for_ack(w, &client, &subject, Bytes::from(payload), None).await?;
@@ -84,6 +91,7 @@ async fn store_one(w: &mut NatsWorld, client: String, payload: String, subject: 
 }
 
 /// Like the above, with headers from a table.
+#[given(expr = "{string} stores {string} on {string} with headers:")]
 #[when(expr = "{string} stores {string} on {string} with headers:")]
 async fn store_one_headers(
     w: &mut NatsWorld,
@@ -101,6 +109,7 @@ async fn store_one_headers(
 }
 
 /// Publishes `n` messages (payloads "1".."n") one by one, each acknowledged without error.
+#[given(expr = "{string} stores {int} messages on {string}")]
 #[when(expr = "{string} stores {int} messages on {string}")]
 async fn store_many(w: &mut NatsWorld, client: String, n: usize, subject: String) -> StepResult {
     for i in 1..=n {
@@ -375,20 +384,23 @@ async fn poll_until(
     let deadline = tokio::time::Instant::now() + bound;
     let c = w.client(&client)?.clone();
     loop {
-        let reply = tokio::time::timeout(DEFAULT_WAIT, c.request(subject.clone(), Bytes::new()))
-            .await
-            .map_err(|_| anyhow!("no reply to {subject}"))?
-            .map_err(|e| anyhow!("request to {subject} failed: {e}"))?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&reply.payload).map_err(|e| anyhow!("reply to {subject} is not JSON ({e})"))?;
-        let ok = get_path(&v, &path) == Some(&want);
-        let got = get_path(&v, &path).cloned();
-        w.last_json = Some(v);
-        if ok {
-            return Ok(());
-        }
+        // A request can fail while a restarted server comes back: that is "not yet".
+        let got = match tokio::time::timeout(Duration::from_secs(1), c.request(subject.clone(), Bytes::new())).await {
+            Ok(Ok(reply)) => {
+                let v: serde_json::Value = serde_json::from_slice(&reply.payload)
+                    .map_err(|e| anyhow!("reply to {subject} is not JSON ({e})"))?;
+                let got = get_path(&v, &path).cloned();
+                w.last_json = Some(v);
+                if got.as_ref() == Some(&want) {
+                    return Ok(());
+                }
+                format!("{got:?}")
+            }
+            Ok(Err(e)) => format!("request error: {e}"),
+            Err(_) => "no reply".to_string(),
+        };
         if tokio::time::Instant::now() >= deadline {
-            fail!("{subject}: field {path} is {got:?} after {bound:?}, expected {want}");
+            fail!("{subject}: field {path} is {got} after {bound:?}, expected {want}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -411,7 +423,7 @@ async fn field_len(w: &mut NatsWorld, path: String, n: usize) -> StepResult {
 }
 
 /// The field's text contains a fragment (for error descriptions with variable parts).
-#[then(expr = "the reply field {string} contains {string}")]
+#[then(expr = "the reply field {string} has text containing {string}")]
 async fn field_contains(w: &mut NatsWorld, path: String, fragment: String) -> StepResult {
     let json = w.json()?;
     let v = get_path(json, &path).ok_or_else(|| anyhow!("reply has no field {path}: {json}"))?;
@@ -419,5 +431,55 @@ async fn field_contains(w: &mut NatsWorld, path: String, fragment: String) -> St
     if !text.contains(&fragment) {
         fail!("field {path} = {text:?} does not contain {fragment:?}");
     }
+    Ok(())
+}
+
+async fn api_ok(w: &mut NatsWorld, client: &str, subject: &str, body: serde_json::Value) -> Result<()> {
+    let c = w.client(client)?.clone();
+    let reply = tokio::time::timeout(DEFAULT_WAIT, c.request(subject.to_string(), Bytes::from(body.to_string())))
+        .await
+        .map_err(|_| anyhow!("no reply to {subject} within {DEFAULT_WAIT:?}"))?
+        .map_err(|e| anyhow!("request to {subject} failed: {e}"))?;
+    let v: serde_json::Value = serde_json::from_slice(&reply.payload)
+        .map_err(|e| anyhow!("reply to {subject} is not JSON ({e}): {}", String::from_utf8_lossy(&reply.payload)))?;
+    if let Some(e) = v.get("error") {
+        fail!("{subject} failed: {e}");
+    }
+    w.last_json = Some(v);
+    Ok(())
+}
+
+/// Creates a stream from its JSON config (the name is taken from it) and fails on an
+/// error reply.
+#[given(expr = "{string} creates the stream:")]
+#[when(expr = "{string} creates the stream:")]
+async fn create_stream(w: &mut NatsWorld, client: String, step: &Step) -> StepResult {
+    let body: serde_json::Value =
+        serde_json::from_str(&super::docstring(step)?).map_err(|e| anyhow!("stream config is not JSON: {e}"))?;
+    let name = body.get("name").and_then(|n| n.as_str()).ok_or_else(|| anyhow!("stream config has no name"))?;
+    let subject = format!("$JS.API.STREAM.CREATE.{name}");
+    Ok(api_ok(w, &client, &subject, body).await?)
+}
+
+/// Creates a consumer on a stream from its JSON consumer config (`name` or
+/// `durable_name` picks the subject) and fails on an error reply.
+#[given(expr = "{string} creates the consumer on {string}:")]
+#[when(expr = "{string} creates the consumer on {string}:")]
+async fn create_consumer(w: &mut NatsWorld, client: String, stream: String, step: &Step) -> StepResult {
+    let config: serde_json::Value =
+        serde_json::from_str(&super::docstring(step)?).map_err(|e| anyhow!("consumer config is not JSON: {e}"))?;
+    let name = config.get("name").or_else(|| config.get("durable_name")).and_then(|n| n.as_str());
+    let subject = match name {
+        Some(n) => format!("$JS.API.CONSUMER.CREATE.{stream}.{n}"),
+        None => format!("$JS.API.CONSUMER.CREATE.{stream}"),
+    };
+    let body = serde_json::json!({"stream_name": stream, "config": config});
+    Ok(api_ok(w, &client, &subject, body).await?)
+}
+
+/// Lets time pass (duplicate windows, ack waits, max age); prefer polling steps.
+#[when(expr = "{duration} has passed")]
+async fn time_passes(_w: &mut NatsWorld, d: Dur) -> StepResult {
+    tokio::time::sleep(d.0).await;
     Ok(())
 }

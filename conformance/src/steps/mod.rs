@@ -1,5 +1,6 @@
 //! The step vocabulary. Each file covers one kind of actor: servers (process control),
 //! async-nats clients, raw protocol connections, JSON APIs and monitoring.
+pub mod auth_monitor;
 pub mod client;
 pub mod core_extra;
 pub mod jetstream;

@@ -124,6 +124,7 @@ async fn refuses_config(w: &mut NatsWorld, want: String, step: &Step) -> StepRes
     std::fs::create_dir_all(&w.dir)?;
     let n = w.servers.len();
     let mut s = crate::harness::ServerProc::new(&format!("refused{n}"), &w.dir, &binary, &args, &docstring(step)?)?;
+    s.ready_line = w.ctx.target.ready_log_line.clone();
     let log = s.start_expecting_failure().await?;
     let want = s.substitute(&String::from_utf8_lossy(&crate::raw::unescape(&want)?));
     w.servers.insert(s.name.clone(), s);
