@@ -109,7 +109,12 @@ pub fn resolve(spec: &str) -> Result<Target> {
             launch: Launch::Url(url.to_string()),
             version: Version(0, 0, 0),
             version_text: "unknown (url target)".into(),
-            lacks: vec!["process".into()],
+            // Monitoring needs its URL, given through NATS_MONITOR_URL.
+            lacks: if std::env::var("NATS_MONITOR_URL").is_ok() {
+                vec!["process".into()]
+            } else {
+                vec!["process".into(), "monitoring".into()]
+            },
             expectations: None,
             ready_log_line: None,
         });

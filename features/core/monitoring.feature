@@ -1,3 +1,4 @@
+@needs-monitoring
 Feature: HTTP monitoring endpoints
   /varz reflects the configuration, /connz lists connections with their
   subscriptions (sortable, pageable, open or closed), /subsz counts and lists
