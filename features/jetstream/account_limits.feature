@@ -259,7 +259,7 @@ Feature: JetStream account and server limits
     When "a" sends a "$JS.API.STREAM.INFO.S" request
     Then the reply field "config.max_bytes" is 524288
 
-  @go:TestJetStreamUsageNoReservation @go:TestJetStreamAccountReservation
+  @go:TestJetStreamUsageNoReservation @go:TestJetStreamAccountReservation @since-2.10
   Scenario: Account info reports reserved storage for streams with max bytes
     Given a server with config:
       """

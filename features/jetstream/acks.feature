@@ -174,7 +174,7 @@ Feature: JetStream acknowledgements
     Then the reply field "num_redelivered" is 1
     And the reply field "delivered.consumer_seq" is 2
 
-  @go:TestJetStreamConsumerMaxDeliveries @go:TestJetStreamMaxDeliveryRedeliveredReporting
+  @go:TestJetStreamConsumerMaxDeliveries @go:TestJetStreamMaxDeliveryRedeliveredReporting @since-2.10
   Scenario: Reaching max deliver publishes a max deliveries advisory
     Given "c1" creates the consumer on "S":
       """

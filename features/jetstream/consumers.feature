@@ -128,7 +128,7 @@ Feature: JetStream consumers
       """
     Then the reply is an error with code 400, err_code 10020 and description "consumer expected to be ephemeral but a durable name was set in request"
 
-  @go:TestJetStreamConsumerCreate @go:TestJetStreamInvalidStreamOrConsumerName
+  @go:TestJetStreamConsumerCreate @go:TestJetStreamInvalidStreamOrConsumerName @since-2.12
   Scenario: A durable name with a wildcard or dot is refused
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S" request with:
       """
@@ -243,7 +243,7 @@ Feature: JetStream consumers
       """
     Then the reply is an error with code 400, err_code 10089 and description "consumer flow control requires a push based consumer"
 
-  @go:TestJetStreamConsumerBackOff
+  @go:TestJetStreamConsumerBackOff @since-2.12
   Scenario: Backoff values must be positive
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S.b" request with:
       """
@@ -276,7 +276,7 @@ Feature: JetStream consumers
       """
     Then the reply field "error.err_code" is 10094
 
-  @go:TestJetStreamBothFiltersSet
+  @go:TestJetStreamBothFiltersSet @since-2.10
   Scenario: A consumer cannot set both filter subject and filter subjects
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S.x" request with:
       """
@@ -284,7 +284,7 @@ Feature: JetStream consumers
       """
     Then the reply is an error with code 400, err_code 10136 and description "consumer cannot have both FilterSubject and FilterSubjects specified"
 
-  @go:TestJetStreamConsumerOverlappingSubjects
+  @go:TestJetStreamConsumerOverlappingSubjects @since-2.10
   Scenario: Overlapping filter subjects are refused
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S.x" request with:
       """
@@ -292,7 +292,7 @@ Feature: JetStream consumers
       """
     Then the reply is an error with code 400, err_code 10138 and description "consumer subject filters cannot overlap"
 
-  @go:TestJetStreamConsumerMultipleSubjectsWithEmpty
+  @go:TestJetStreamConsumerMultipleSubjectsWithEmpty @since-2.10
   Scenario: An empty filter in filter subjects is refused
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S.x" request with:
       """
@@ -317,7 +317,7 @@ Feature: JetStream consumers
     Then the reply has no field "error"
     And the reply field "config.filter_subject" is "foo.a"
 
-  @go:TestJetStreamConsumerMultipleSubjects @go:TestJetStreamMultipleSubjectsBasic
+  @go:TestJetStreamConsumerMultipleSubjects @go:TestJetStreamMultipleSubjectsBasic @since-2.10
   Scenario: A consumer with several filter subjects counts only their messages
     When "c1" stores "a" on "foo.a"
     And "c1" stores "b" on "foo.b"
@@ -359,7 +359,7 @@ Feature: JetStream consumers
     When "c1" pulls from consumer "x" of stream "S" with 1 as "f"
     Then "f" receives the payloads "b" within 2s
 
-  @go:TestJetStreamConsumerActions @go:TestJetStreamConsumerActionsViaAPI
+  @go:TestJetStreamConsumerActions @go:TestJetStreamConsumerActionsViaAPI @since-2.10
   Scenario: The create action refuses to change an existing consumer
     Given "c1" creates the consumer on "S":
       """
@@ -384,7 +384,7 @@ Feature: JetStream consumers
     Then the reply has no field "error"
     And the reply field "name" is "x"
 
-  @go:TestJetStreamConsumerActions @go:TestJetStreamConsumerActionsViaAPI
+  @go:TestJetStreamConsumerActions @go:TestJetStreamConsumerActionsViaAPI @since-2.10
   Scenario: The update action refuses a consumer that does not exist
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S.x" request with:
       """
@@ -405,7 +405,7 @@ Feature: JetStream consumers
     Then the reply has no field "error"
     And the reply field "config.description" is "changed"
 
-  @go:TestJetStreamChangeConsumerType
+  @go:TestJetStreamChangeConsumerType @since-2.10
   Scenario: A consumer cannot change from pull to push
     Given "c1" creates the consumer on "S":
       """
@@ -430,7 +430,7 @@ Feature: JetStream consumers
     Then the reply field "error.err_code" is 10012
     And the reply field "error.description" has text containing "ack policy can not be updated"
 
-  @go:TestJetStreamConsumerDefaultsFromStream
+  @go:TestJetStreamConsumerDefaultsFromStream @since-2.10
   Scenario: Consumers take defaults from the stream's consumer limits
     When "c1" creates the stream:
       """
@@ -443,7 +443,7 @@ Feature: JetStream consumers
     Then the reply field "config.inactive_threshold" is 10000000000
     And the reply field "config.max_ack_pending" is 15
 
-  @go:TestJetStreamConsumerDefaultsFromStream
+  @go:TestJetStreamConsumerDefaultsFromStream @since-2.10
   Scenario: A consumer above the stream's max ack pending limit is refused
     When "c1" creates the stream:
       """
@@ -463,7 +463,7 @@ Feature: JetStream consumers
       """
     Then the reply field "config.description" is "a consumer"
 
-  @go:TestJetStreamConsumerAndStreamMetadata
+  @go:TestJetStreamConsumerAndStreamMetadata @since-2.10
   Scenario: Consumer and stream metadata are echoed back
     When "c1" creates the stream:
       """
@@ -573,7 +573,7 @@ Feature: JetStream consumers
     When "c1" sends a "$JS.API.CONSUMER.NAMES.NOPE" request
     Then the reply is an error with code 404, err_code 10059 and description "stream not found"
 
-  @go:TestJetStreamConsumerCreate
+  @go:TestJetStreamConsumerCreate @since-2.11
   Scenario: Consumer create fills defaults in the returned configuration
     Given "c1" creates the consumer on "S":
       """
@@ -631,7 +631,7 @@ Feature: JetStream consumers
     When the server is restarted
     And "c1" polls "$JS.API.CONSUMER.INFO.S.d" until the reply field "error.code" is 404
 
-  @go:TestJetStreamConsumerPedanticMode
+  @go:TestJetStreamConsumerPedanticMode @since-2.11
   Scenario: Pedantic create refuses defaults the stream would impose
     When "c1" creates the stream:
       """
@@ -648,7 +648,7 @@ Feature: JetStream consumers
       """
     Then the reply field "config.max_ack_pending" is 100
 
-  @go:TestJetStreamConsumerPedanticMode
+  @go:TestJetStreamConsumerPedanticMode @since-2.11
   Scenario: Pedantic create refuses a backoff without a matching ack wait
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S.d" request with:
       """
@@ -661,7 +661,7 @@ Feature: JetStream consumers
       """
     Then the reply field "config.ack_wait" is 1000000000
 
-  @go:TestJetStreamConsumerSingleFilterSubjectInFilterSubjects
+  @go:TestJetStreamConsumerSingleFilterSubjectInFilterSubjects @since-2.10
   Scenario: A single entry in filter subjects works like a filter subject
     When "c1" stores "a" on "foo.a"
     And "c1" stores "b" on "foo.b"
@@ -673,7 +673,7 @@ Feature: JetStream consumers
     When "c1" pulls from consumer "x" of stream "S" with 2 as "f"
     Then "f" receives the payloads "b" within 2s
 
-  @go:TestJetStreamConsumerThreeFilters @go:TestJetStreamConsumerMultipleFiltersSequence
+  @go:TestJetStreamConsumerThreeFilters @go:TestJetStreamConsumerMultipleFiltersSequence @since-2.10
   Scenario: A consumer with three filters delivers in stream order
     When "c1" stores "a1" on "foo.a"
     And "c1" stores "x1" on "foo.x"
@@ -689,7 +689,7 @@ Feature: JetStream consumers
     Then "f" receives the payloads "a1, b1, c1, a2" within 2s
     And the last message on "f" has reply matching "^\$JS\.ACK\.S\.x\.1\.5\.4\."
 
-  @go:TestJetStreamConsumerMultipleSubjectsLast
+  @go:TestJetStreamConsumerMultipleSubjectsLast @since-2.10
   Scenario: Deliver last with several filters starts at the last matching message
     When "c1" stores "a1" on "foo.a"
     And "c1" stores "b1" on "foo.b"
@@ -702,7 +702,7 @@ Feature: JetStream consumers
     When "c1" pulls from consumer "x" of stream "S" with 10 as "f"
     Then "f" receives the payloads "b1" within 2s
 
-  @go:TestJetStreamConsumerMultipleSubjectsLastPerSubject @go:TestJetStreamConsumerMultipleFiltersLastPerSubject
+  @go:TestJetStreamConsumerMultipleSubjectsLastPerSubject @go:TestJetStreamConsumerMultipleFiltersLastPerSubject @since-2.10
   Scenario: Deliver last per subject with several filters
     When "c1" stores "a1" on "foo.a"
     And "c1" stores "b1" on "foo.b"
@@ -731,7 +731,7 @@ Feature: JetStream consumers
     Then the reply has no field "error"
     And the reply field "num_pending" is 2
 
-  @go:TestJetStreamConsumerAllowOverlappingSubjectsIfNotSubset
+  @go:TestJetStreamConsumerAllowOverlappingSubjectsIfNotSubset @since-2.12
   Scenario: Filters that only partly overlap are allowed
     When "c1" creates the stream:
       """
@@ -743,7 +743,7 @@ Feature: JetStream consumers
       """
     Then the reply has no field "error"
 
-  @go:TestJetStreamConsumerWithFormattingSymbol @go:TestJetStreamConsumerAckV1NameWithPercent
+  @go:TestJetStreamConsumerWithFormattingSymbol @go:TestJetStreamConsumerAckV1NameWithPercent @since-2.14
   Scenario: A consumer name with a percent sign works
     When "c1" stores "a" on "foo.a"
     And "c1" creates the consumer on "S":
@@ -755,7 +755,7 @@ Feature: JetStream consumers
     When "c1" acks the last message on "f" and waits for the confirmation
     And "c1" polls "$JS.API.CONSUMER.INFO.S.x%t" until the reply field "ack_floor.stream_seq" is 1
 
-  @go:TestJetStreamConsumerLegacyDurableCreateSetsConsumerName
+  @go:TestJetStreamConsumerLegacyDurableCreateSetsConsumerName @since-2.12
   Scenario: The legacy durable create sets the consumer name
     When "c1" sends a "$JS.API.CONSUMER.DURABLE.CREATE.S.legacy" request with:
       """
@@ -781,7 +781,7 @@ Feature: JetStream consumers
     Then the reply has no field "error"
     And the reply field "name" is "a"
 
-  @go:TestJetStreamConsumerUpdateRejectsStorageChange
+  @go:TestJetStreamConsumerUpdateRejectsStorageChange @since-2.14
   Scenario: A consumer's memory storage setting cannot be updated
     Given "c1" creates the consumer on "S":
       """

@@ -145,7 +145,7 @@ Feature: JetStream key-value semantics
     Then the reply field "message.seq" is 2
     And the reply field "message.data" is "djI="
 
-  @go:TestJetStreamStreamSourceFromKV
+  @go:TestJetStreamStreamSourceFromKV @since-2.10
   Scenario: A stream can source a bucket and rename its keys
     When "c1" stores "v1" on "$KV.b.k1"
     And "c1" stores "v2" on "$KV.b.k2"

@@ -75,7 +75,7 @@ Feature: JetStream mirrors and sources
       """
     Then the reply is an error with code 400, err_code 10034 and description "stream mirrors can not contain subjects"
 
-  @go:TestJetStreamMirrorFirstSeqNotSupported
+  @go:TestJetStreamMirrorFirstSeqNotSupported @since-2.10
   Scenario: A mirror cannot set a first sequence
     When "c1" sends a "$JS.API.STREAM.CREATE.M" request with:
       """
@@ -158,7 +158,7 @@ Feature: JetStream mirrors and sources
       """
     Then the reply field "message.subject" is "orders.paid"
 
-  @go:TestJetStreamInputTransform @go:TestJetStreamMirrorCrossAccountWithFilteredSubjectAndSubjectTransform
+  @go:TestJetStreamInputTransform @go:TestJetStreamMirrorCrossAccountWithFilteredSubjectAndSubjectTransform @since-2.10
   Scenario: A source with a subject transform rewrites subjects
     When "c1" creates the stream:
       """
@@ -171,7 +171,7 @@ Feature: JetStream mirrors and sources
       """
     Then the reply field "message.subject" is "archive.orders.paid"
 
-  @go:TestJetStreamSourceBasics
+  @go:TestJetStreamSourceBasics @since-2.10
   Scenario: Sourced messages carry the origin in a header
     When "c1" creates the stream:
       """
@@ -182,7 +182,7 @@ Feature: JetStream mirrors and sources
     Then "g" receives 1 messages within 2s
     And the last message on "g" has header "Nats-Stream-Source" matching "^O 1 "
 
-  @go:TestJetStreamSourceConfigValidation
+  @go:TestJetStreamSourceConfigValidation @since-2.10
   Scenario: The same source listed twice is refused
     When "c1" sends a "$JS.API.STREAM.CREATE.ALL" request with:
       """
@@ -190,7 +190,7 @@ Feature: JetStream mirrors and sources
       """
     Then the reply is an error with code 400, err_code 10140 and description "duplicate source configuration detected"
 
-  @go:TestJetStreamSourceConfigValidation
+  @go:TestJetStreamSourceConfigValidation @since-2.10
   Scenario: Overlapping source filters on one stream are refused
     When "c1" sends a "$JS.API.STREAM.CREATE.ALL" request with:
       """
@@ -198,7 +198,7 @@ Feature: JetStream mirrors and sources
       """
     Then the reply is an error with code 400, err_code 10147 and description "source filters can not overlap"
 
-  @go:TestJetStreamSourceConfigValidation
+  @go:TestJetStreamSourceConfigValidation @since-2.10
   Scenario: A source with both a filter and transforms is refused
     When "c1" sends a "$JS.API.STREAM.CREATE.ALL" request with:
       """
@@ -206,7 +206,7 @@ Feature: JetStream mirrors and sources
       """
     Then the reply is an error with code 400, err_code 10144 and description "source with multiple subject transforms cannot also have a single subject filter"
 
-  @go:TestJetStreamSourceHeaderNotAllowedIfNotSourced
+  @go:TestJetStreamSourceHeaderNotAllowedIfNotSourced @since-2.15
   Scenario: Publishing a stream-source header into a stream is refused
     When "c1" publishes "x" to "orders.new" for an ack with headers:
       | Nats-Stream-Source | O 1 orders.new |
@@ -343,7 +343,7 @@ Feature: JetStream mirrors and sources
     Then "g" receives the payloads "dv" within 2s
     And the last message on "g" has header "Nats-Stream" equal to "M"
 
-  @go:TestJetStreamPromoteMirrorUpdatingOrigin
+  @go:TestJetStreamPromoteMirrorUpdatingOrigin @since-2.12
   Scenario: A mirror can be promoted to a normal stream once its subjects are free
     When "c1" creates the stream:
       """

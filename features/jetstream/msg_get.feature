@@ -120,7 +120,7 @@ Feature: JetStream message get
     And the last message on "g" has payload "c1"
     And the last message on "g" has header "Nats-Sequence" equal to "4"
 
-  @go:TestJetStreamDirectGetBatch
+  @go:TestJetStreamDirectGetBatch @since-2.12
   Scenario: A batched direct get returns messages then an end-of-batch status
     When "c1" sends '{"seq":1,"batch":3}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "a1, b1, a2" within 2s
@@ -128,31 +128,31 @@ Feature: JetStream message get
     And the last message on "g" has header "Nats-Last-Sequence" equal to "2"
     And "g" receives a status 204 with description "EOB" within 2s
 
-  @go:TestJetStreamDirectGetBatch
+  @go:TestJetStreamDirectGetBatch @since-2.11
   Scenario: A batched direct get filtered by subject
     When "c1" sends '{"seq":1,"batch":5,"next_by_subj":"foo.a"}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "a1, a2" within 2s
     And "g" receives a status 204 within 2s
 
-  @go:TestJetStreamDirectGetBatchMaxBytes
+  @go:TestJetStreamDirectGetBatchMaxBytes @since-2.11
   Scenario: A batched direct get stops at max bytes
     When "c1" sends '{"seq":1,"batch":4,"max_bytes":1}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "a1" within 2s
     And "g" receives a status 204 within 2s
 
-  @go:TestJetStreamDirectGetMulti
+  @go:TestJetStreamDirectGetMulti @since-2.11
   Scenario: A multi-last direct get returns the last message of each subject
     When "c1" sends '{"multi_last":["foo.*"]}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "b1, a2, c1" within 2s
     And "g" receives a status 204 within 2s
 
-  @go:TestJetStreamDirectGetMulti
+  @go:TestJetStreamDirectGetMulti @since-2.11
   Scenario: A multi-last direct get for a single subject
     When "c1" sends '{"multi_last":["foo.a"]}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "a2" within 2s
     And "g" receives a status 204 within 2s
 
-  @go:TestJetStreamAllowDirectAfterUpdate @go:TestJetStreamSuppressAllowDirect
+  @go:TestJetStreamAllowDirectAfterUpdate @go:TestJetStreamSuppressAllowDirect @since-2.10
   Scenario: Direct get is not served for a stream without allow direct
     When "c1" creates the stream:
       """
@@ -178,7 +178,7 @@ Feature: JetStream message get
     Then "g" receives 1 messages within 2s
     And the last message on "g" has payload "x"
 
-  @go:TestJetStreamGetNoHeaders
+  @go:TestJetStreamGetNoHeaders @since-2.12
   Scenario: A direct get can leave out the message headers
     When "c1" stores "h" on "foo.h" with headers:
       | X-Thing | yes |
@@ -206,7 +206,7 @@ Feature: JetStream message get
     Then the reply field "message.data" is "YTE="
     And "adv" receives no message within 300ms
 
-  @go:TestJetStreamMsgGetAsOfTime
+  @go:TestJetStreamMsgGetAsOfTime @since-2.11
   Scenario: A message get by start time returns the first message at or after it
     When "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
       """
@@ -229,24 +229,24 @@ Feature: JetStream message get
       """
     Then the reply is an error with code 400, err_code 10003 and description "bad request"
 
-  @go:TestJetStreamDirectGetUpToTime
+  @go:TestJetStreamDirectGetUpToTime @since-2.11
   Scenario: A multi-last direct get up to a time in the past finds nothing
     When "c1" sends '{"multi_last":["foo.a"],"up_to_time":"2000-01-01T00:00:00Z"}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives a status 404 within 2s
 
-  @go:TestJetStreamDirectGetMultiUpToTime
+  @go:TestJetStreamDirectGetMultiUpToTime @since-2.11
   Scenario: A multi-last direct get up to a sequence ignores later messages
     When "c1" sends '{"multi_last":["foo.a"],"up_to_seq":2}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "a1" within 2s
     And "g" receives a status 204 within 2s
 
-  @go:TestJetStreamDirectGetMultiPaging
+  @go:TestJetStreamDirectGetMultiPaging @since-2.11
   Scenario: A multi-last direct get can be limited by batch
     When "c1" sends '{"multi_last":["foo.*"],"batch":2}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "b1, a2" within 2s
     And "g" receives a status 204 within 2s
 
-  @go:TestJetStreamDirectGetStartTimeSingleMsg
+  @go:TestJetStreamDirectGetStartTimeSingleMsg @since-2.11
   Scenario: A direct get by start time returns the first message
     When "c1" sends '{"start_time":"2000-01-01T00:00:00Z"}' to "$JS.API.DIRECT.GET.S" with replies to "g"
     Then "g" receives the payloads "a1" within 2s

@@ -38,7 +38,7 @@ Feature: JetStream consumer priority groups
       """
     Then the reply is an error with code 400, err_code 10161 and description "Group name cannot be an empty string"
 
-  @go:TestJetStreamConsumerWithPriorityGroups
+  @go:TestJetStreamConsumerWithPriorityGroups @since-2.12
   Scenario: Groups without a priority policy are refused
     When "c1" sends a "$JS.API.CONSUMER.CREATE.S.p" request with:
       """

@@ -175,7 +175,7 @@ Feature: JetStream publishing
       | Nats-Expected-Last-Subject-Sequence | 0 |
     Then the reply field "seq" is 4
 
-  @go:TestJetStreamLastSequenceBySubjectWithSubject
+  @go:TestJetStreamLastSequenceBySubjectWithSubject @since-2.11
   Scenario: The expected last subject sequence can name a wildcard subject
     When "c1" stores "a" on "foo.a"
     And "c1" stores "b" on "foo.b"

@@ -45,7 +45,7 @@ Feature: JetStream pull consumers
     When "c1" pulls from consumer "d" of stream "S" with {"batch":1,"no_wait":true} as "f"
     Then "f" receives a status 404 with description "No Messages" within 2s
 
-  @go:TestJetStreamConsumerNoWaitNoMessagesOnEosWithDeliveredMsgs @go:TestJetStreamConsumerPullNoWaitBatchLargerThanPending
+  @go:TestJetStreamConsumerNoWaitNoMessagesOnEosWithDeliveredMsgs @go:TestJetStreamConsumerPullNoWaitBatchLargerThanPending @since-2.11
   Scenario: A no-wait request larger than what is pending delivers what exists then ends
     When "c1" stores 2 messages on "foo.a"
     And "c1" polls "$JS.API.CONSUMER.INFO.S.d" until the reply field "num_pending" is 2
@@ -82,7 +82,7 @@ Feature: JetStream pull consumers
     Then "f" receives the payloads "1, 2" within 2s
     And "f" receives a status 409 with description "Message Size Exceeds MaxBytes" within 2s
 
-  @go:TestJetStreamConsumerPullBatchCompleted
+  @go:TestJetStreamConsumerPullBatchCompleted @since-2.10
   Scenario: A satisfied max-bytes request ends with Batch Completed
     When "c1" stores 1 messages on "foo.a"
     And "c1" polls "$JS.API.CONSUMER.INFO.S.d" until the reply field "num_pending" is 1
@@ -197,7 +197,7 @@ Feature: JetStream pull consumers
     And "c1" polls "$JS.API.CONSUMER.INFO.S.eph" until the reply field "error.code" is 404 within 5s
     Then the reply is an error with code 404, err_code 10014 and description "consumer not found"
 
-  @go:TestJetStreamNextMsgNoInterest @go:TestJetStreamConsumerPullRemoveInterest
+  @go:TestJetStreamNextMsgNoInterest @go:TestJetStreamConsumerPullRemoveInterest @since-2.10
   Scenario: Pull requests on an unknown consumer find no responders
     When "c1" pulls from consumer "nope" of stream "S" with 1 as "f"
     Then "f" receives a status 503 within 2s

@@ -95,7 +95,7 @@ Feature: JetStream purge and message delete
       """
     Then the reply is an error with code 400, err_code 10003 and description "bad request"
 
-  @go:TestJetStreamPurgeExSeqInInteriorDeleteGap
+  @go:TestJetStreamPurgeExSeqInInteriorDeleteGap @since-2.10
   Scenario: Purging up to a sequence inside a gap of deleted messages
     When "c1" stores 10 messages on "foo.a"
     And "c1" sends a "$JS.API.STREAM.MSG.DELETE.S" request with:
@@ -273,7 +273,7 @@ Feature: JetStream purge and message delete
     And "c1" pulls from consumer "dlc" of stream "S" with 1 as "f1"
     Then "f1" receives "after" on "foo.a" within 2s
 
-  @go:TestJetStreamPurgeEffectsConsumerDelivery
+  @go:TestJetStreamPurgeEffectsConsumerDelivery @since-2.10
   Scenario: A filtered purge leaves the consumer's other subjects pending
     When "c1" stores 2 messages on "foo.a"
     And "c1" stores 2 messages on "foo.b"
@@ -302,7 +302,7 @@ Feature: JetStream purge and message delete
     And "c1" pulls from consumer "d" of stream "S" with {"batch":1,"expires":1000000000} as "g"
     Then "g" receives a status 408 within 3s
 
-  @go:TestJetStreamPartialPurgeWithAckPending @go:TestJetStreamSubjectFilteredPurgeClearsPendingAcks
+  @go:TestJetStreamPartialPurgeWithAckPending @go:TestJetStreamSubjectFilteredPurgeClearsPendingAcks @since-2.10
   Scenario: A filtered purge clears only the pending acks of that subject
     Given "c1" creates the consumer on "S":
       """

@@ -77,7 +77,7 @@ Feature: JetStream republish and subject transforms
     Then the reply field "error.code" is 500
     And the reply field "error.err_code" is 10052
 
-  @go:TestJetStreamInputTransform
+  @go:TestJetStreamInputTransform @since-2.10
   Scenario: A stream transform rewrites the subjects it stores
     Given "c1" creates the stream:
       """
@@ -91,7 +91,7 @@ Feature: JetStream republish and subject transforms
       """
     Then the reply field "message.subject" is "stored.a"
 
-  @go:TestJetStreamStreamTransformOverlap
+  @go:TestJetStreamStreamTransformOverlap @since-2.11
   Scenario: A stream transform with an invalid destination is refused
     When "c1" sends a "$JS.API.STREAM.CREATE.T" request with:
       """
@@ -99,7 +99,7 @@ Feature: JetStream republish and subject transforms
       """
     Then the reply field "error.err_code" is 10156
 
-  @go:TestJetStreamImplicitRePublishAfterSubjectTransform
+  @go:TestJetStreamImplicitRePublishAfterSubjectTransform @since-2.10
   Scenario: Republish sees the transformed subject
     Given "c1" creates the stream:
       """
@@ -110,7 +110,7 @@ Feature: JetStream republish and subject transforms
     Then "rp" receives "x" on "rp.a" within 2s
     And the last message on "rp" has header "Nats-Subject" equal to "stored.a"
 
-  @go:TestJetStreamBadSubjectMappingStream
+  @go:TestJetStreamBadSubjectMappingStream @since-2.10
   Scenario: A consumer filter can use the transformed subjects
     Given "c1" creates the stream:
       """

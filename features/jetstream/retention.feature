@@ -27,7 +27,7 @@ Feature: JetStream retention policies
     And "c1" polls "$JS.API.STREAM.INFO.WQ" until the reply field "state.messages" is 1
     Then the reply field "state.first_seq" is 3
 
-  @go:TestJetStreamWorkQueueRetentionStream
+  @go:TestJetStreamWorkQueueRetentionStream @since-2.11
   Scenario: A work queue requires explicit acks for pull consumers
     Given "c1" creates the stream:
       """
@@ -184,7 +184,7 @@ Feature: JetStream retention policies
     Then "push" receives 2 messages within 2s
     When "c1" polls "$JS.API.STREAM.INFO.IS" until the reply field "state.messages" is 0
 
-  @go:TestJetStreamLimitsToInterestPolicy @go:TestJetStreamStreamRetentionUpdatesConsumers
+  @go:TestJetStreamLimitsToInterestPolicy @go:TestJetStreamStreamRetentionUpdatesConsumers @since-2.10
   Scenario: A limits stream can be changed to interest retention
     Given "c1" creates the stream:
       """
@@ -206,7 +206,7 @@ Feature: JetStream retention policies
     Then the reply field "config.retention" is "interest"
     When "c1" polls "$JS.API.STREAM.INFO.L" until the reply field "state.messages" is 1
 
-  @go:TestJetStreamLimitsToInterestPolicy
+  @go:TestJetStreamLimitsToInterestPolicy @since-2.10
   Scenario: A work queue cannot be changed to another retention
     Given "c1" creates the stream:
       """
@@ -290,7 +290,7 @@ Feature: JetStream retention policies
     And "c1" polls "$JS.API.STREAM.INFO.IS" until the reply field "state.messages" is 1
     Then the reply field "state.first_seq" is 1
 
-  @go:TestJetStreamInterestStreamConsumerFilterEdit
+  @go:TestJetStreamInterestStreamConsumerFilterEdit @since-2.10
   Scenario: Narrowing an interest consumer's filter releases the messages it no longer wants
     Given "c1" creates the stream:
       """

@@ -60,7 +60,7 @@ Feature: JetStream rollups
     When "c1" sends a "$JS.API.STREAM.INFO.S" request
     Then the reply field "state.messages" is 2
 
-  @go:TestJetStreamRollup
+  @go:TestJetStreamRollup @since-2.11
   Scenario: An unknown rollup value is refused
     Given "c1" creates the stream:
       """

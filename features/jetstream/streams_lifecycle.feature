@@ -86,10 +86,18 @@ Feature: JetStream stream lifecycle
       | a    | ["$JS.API.foo","$JS.API.bar"] |
       | b    | ["$JS.API.>"]                 |
       | c    | ["$JS.API.*"]                 |
+
+    @since-2.10
+    Examples:
+      | name | subjects                      |
       | d    | ["$JS.>"]                     |
       | e    | ["$SYS.>"]                    |
-      | f    | ["*.>"]                       |
       | g    | [">"]                         |
+
+    @since-2.11
+    Examples:
+      | name | subjects                      |
+      | f    | ["*.>"]                       |
 
   @go:TestJetStreamAddStreamOverlapWithJSAPISubjects
   Scenario: Streams on advisory subjects and a no-ack catch-all stream are allowed
@@ -126,9 +134,13 @@ Feature: JetStream stream lifecycle
       | "retention":"bogus"   | invalid JSON                |
       | "discard":"bogus"     | invalid JSON                |
       | "storage":"bogus"     | invalid JSON                |
+
+    @since-2.12
+    Examples:
+      | field                 | text                        |
       | "max_age":-1000000000 | max age can not be negative |
 
-  @go:TestJetStreamStreamCreatePedanticMode @go:TestJetStreamInvalidConfigValues
+  @go:TestJetStreamStreamCreatePedanticMode @go:TestJetStreamInvalidConfigValues @since-2.12
   Scenario: Pedantic create refuses a limit below -1
     When "c1" sends a "$JS.API.STREAM.CREATE.TEST" request with:
       """
@@ -447,7 +459,7 @@ Feature: JetStream stream lifecycle
     When "c1" sends a "$JS.API.STREAM.INFO.S" request
     Then the reply has no field "state.deleted"
 
-  @go:TestJetStreamRecoversStreamFirstSeqWhenEmpty
+  @go:TestJetStreamRecoversStreamFirstSeqWhenEmpty @since-2.10
   Scenario: A stream can start at a configured first sequence
     When "c1" sends a "$JS.API.STREAM.CREATE.S" request with:
       """
@@ -458,7 +470,7 @@ Feature: JetStream stream lifecycle
     When "c1" publishes "x" to "foo" for an ack
     Then the reply field "seq" is 100
 
-  @go:TestJetStreamRecoversStreamFirstSeqWhenEmpty
+  @go:TestJetStreamRecoversStreamFirstSeqWhenEmpty @since-2.10
   Scenario: An empty stream keeps its first sequence across a restart
     When "c1" sends a "$JS.API.STREAM.CREATE.S" request with:
       """
@@ -523,7 +535,7 @@ Feature: JetStream stream lifecycle
       """
     Then the reply field "config.description" is "orders of the day"
 
-  @go:TestJetStreamAutoTuneFSConfig
+  @go:TestJetStreamAutoTuneFSConfig @since-2.10
   Scenario: A file stream can be compressed with s2
     When "c1" sends a "$JS.API.STREAM.CREATE.S" request with:
       """
@@ -563,13 +575,17 @@ Feature: JetStream stream lifecycle
     Then the reply field "error.code" is 400
     And the reply field "error.description" has text containing "<text>"
 
+    @since-2.12
     Examples:
       | api             | subject                                           | body                                                                       | text                              |
       | stream create   | $JS.API.STREAM.CREATE.TEST_STREAM                 | {"name":"TEST_STREAM","subjects":["test.>"],"extra_field":"unexpected"}    | invalid JSON                      |
       | stream update   | $JS.API.STREAM.UPDATE.TEST_STREAM                 | {"name":"TEST_STREAM","subjects":["test.>"],"extra_field":"unexpected"}    | invalid JSON                      |
-      | stream delete   | $JS.API.STREAM.DELETE.TEST_STREAM                 | {"extra_field":"unexpected"}                                               | expected an empty request payload |
       | stream info     | $JS.API.STREAM.INFO.TEST_STREAM                   | {"extra_field":"unexpected"}                                               | invalid JSON                      |
       | consumer create | $JS.API.CONSUMER.CREATE.TEST_STREAM.TEST_CONSUMER | {"stream_name":"TEST_STREAM","config":{"durable_name":"TEST_CONSUMER","ack_policy":"explicit","extra_field":"unexpected"}} | invalid JSON |
+
+    Examples:
+      | api             | subject                                           | body                                                                       | text                              |
+      | stream delete   | $JS.API.STREAM.DELETE.TEST_STREAM                 | {"extra_field":"unexpected"}                                               | expected an empty request payload |
 
   @go:TestJetStreamServerDomainConfig
   Scenario: Account info reports the JetStream domain

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::options::{Options, Permissions, SubjectPermission};
-use crate::sublist::{subject_matches_filter, subset_of};
+use crate::sublist::subject_matches_filter;
 
 /// The name of the default (global) account.
 pub const GLOBAL_ACCOUNT: &str = "$G";
@@ -60,16 +60,31 @@ impl SubjectRules {
         !self.deny.iter().any(|f| subject_matches_filter(subject, f))
     }
 
-    /// Go's `canSubscribe`: allowed when the subscription is covered by an allow
-    /// entry; denied when a deny entry matches the subscription subject taken
-    /// literally (partial overlaps are filtered at delivery instead).
-    pub fn allows_subscribe(&self, subject: &str) -> bool {
+    /// Go's `canSubscribe`. Entries may be `"subject"` or `"subject queue"`; an entry
+    /// without a queue covers every queue group. The subscription subject is matched
+    /// against entries as if it were literal, so allow `foo.*` also admits a
+    /// subscription to `foo.>` (Go quirk: its sublist `Match` treats the `>` token
+    /// as an ordinary token that `*` matches). Partial overlaps with deny entries are
+    /// filtered at delivery instead.
+    pub fn allows_subscribe(&self, subject: &str, queue: Option<&str>) -> bool {
+        let hit = |entry: &String| {
+            let (subj, q) = match entry.split_once(' ') {
+                Some((s, q)) => (s, Some(q.trim())),
+                None => (entry.as_str(), None),
+            };
+            subject_matches_filter(subject, subj)
+                && match (q, queue) {
+                    (None, _) => true,
+                    (Some(pq), Some(cq)) => subject_matches_filter(cq, pq),
+                    (Some(_), None) => false,
+                }
+        };
         if let Some(allow) = &self.allow {
-            if !allow.iter().any(|f| subset_of(subject, f)) {
+            if !allow.iter().any(hit) {
                 return false;
             }
         }
-        !self.deny.iter().any(|f| subject_matches_filter(subject, f))
+        !self.deny.iter().any(hit)
     }
 
     /// Whether a delivered message subject hits the deny list (for wildcard subs that
@@ -196,6 +211,31 @@ impl Auth {
         self.token.is_some() || self.single_user.is_some() || !self.users.is_empty() || !self.nkeys.is_empty()
     }
 
+    /// The binding for clients that present no credentials, when `no_auth_user`
+    /// names a configured user or nkey.
+    pub fn no_auth_outcome(&self) -> Option<AuthOutcome> {
+        let name = self.no_auth_user.as_deref()?;
+        if let Some(entry) = self.users.get(name) {
+            return Some(AuthOutcome {
+                account: entry.account.clone(),
+                user: Some(name.to_string()),
+                permissions: entry.permissions.clone(),
+            });
+        }
+        let entry = self.nkeys.get(name)?;
+        Some(AuthOutcome {
+            account: entry.account.clone(),
+            user: Some(name.to_string()),
+            permissions: entry.permissions.clone(),
+        })
+    }
+
+    /// INFO `auth_required`: with a usable `no_auth_user`, Go does not demand
+    /// credentials (clients may even skip CONNECT).
+    pub fn info_auth_required(&self) -> bool {
+        self.required() && self.no_auth_outcome().is_none()
+    }
+
     /// Whether INFO carries a nonce for nkey signatures.
     pub fn uses_nkeys(&self) -> bool {
         !self.nkeys.is_empty()
@@ -205,6 +245,13 @@ impl Auth {
     pub fn check(&self, c: &ConnectArgs, nonce: &[u8]) -> Option<AuthOutcome> {
         if !self.required() {
             return Some(AuthOutcome { account: GLOBAL_ACCOUNT.into(), user: None, permissions: None });
+        }
+        // Go's `no_auth_user`: a client presenting no credentials at all is bound to
+        // this user (a password user or an nkey).
+        if c.user.is_none() && c.auth_token.is_none() && c.nkey.is_none() && c.jwt.is_none() {
+            if let Some(o) = self.no_auth_outcome() {
+                return Some(o);
+            }
         }
         if let Some(nkey) = c.nkey.as_deref().filter(|_| !self.nkeys.is_empty()) {
             let entry = self.nkeys.get(nkey)?;
@@ -218,21 +265,7 @@ impl Auth {
             });
         }
         if !self.users.is_empty() {
-            let user = match c.user.as_deref() {
-                Some(u) => u,
-                None => {
-                    // Go's `no_auth_user`: a client presenting no credentials at all
-                    // is bound to this user.
-                    let anonymous = c.auth_token.is_none() && c.nkey.is_none();
-                    let u = self.no_auth_user.as_deref().filter(|_| anonymous)?;
-                    let entry = self.users.get(u)?;
-                    return Some(AuthOutcome {
-                        account: entry.account.clone(),
-                        user: Some(u.to_string()),
-                        permissions: entry.permissions.clone(),
-                    });
-                }
-            };
+            let user = c.user.as_deref()?;
             let entry = self.users.get(user)?;
             if !compare_password(&entry.password, c.pass.as_deref().unwrap_or("")) {
                 return None;
@@ -386,8 +419,15 @@ mod tests {
         assert!(!pubr.allows_publish("foo.secret"));
         assert!(!pubr.allows_publish("baz"));
         let subr = cp.subscribe.unwrap();
-        assert!(subr.allows_subscribe("bar.x"));
-        assert!(subr.allows_subscribe("bar.*"));
-        assert!(!subr.allows_subscribe("bar.>"));
+        assert!(subr.allows_subscribe("bar.x", None));
+        assert!(subr.allows_subscribe("bar.*", None));
+        // Go quirk: `*` in an allow entry admits a `>` subscription token.
+        assert!(subr.allows_subscribe("bar.>", None));
+        assert!(!subr.allows_subscribe("baz", None));
+        let q = SubjectRules { allow: Some(vec!["baz q".into(), "any".into()]), deny: vec![] };
+        assert!(q.allows_subscribe("baz", Some("q")));
+        assert!(!q.allows_subscribe("baz", Some("r")));
+        assert!(!q.allows_subscribe("baz", None));
+        assert!(q.allows_subscribe("any", Some("r")));
     }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
@@ -25,8 +25,13 @@ use crate::sublist::{is_valid_literal_subject, FxHashMap, SublistError};
 
 /// Go's `firstClientPingInterval`: the first keepalive ping comes early.
 const FIRST_CLIENT_PING_INTERVAL: Duration = Duration::from_secs(2);
+/// Go's built-in service telling a client who it is (`$SYS.REQ.USER.INFO`).
+const USER_INFO_SUBJECT: &str = "$SYS.REQ.USER.INFO";
 /// Read buffer growth step.
 const READ_CHUNK: usize = 32 * 1024;
+/// Smallest read size; idle connections keep buffers this small (Go starts its
+/// read buffer at 512 bytes and adapts it to traffic).
+const READ_MIN: usize = 512;
 
 /// A subscription held in an account's sublist.
 pub struct Subscription {
@@ -56,6 +61,19 @@ struct Outbound {
     buf: BytesMut,
     closing: Option<Closing>,
 }
+
+/// Result of queueing outbound data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queued {
+    Ok,
+    /// Queued, but the buffer is more than half full.
+    Stall,
+    Closed,
+}
+
+/// Most time a producer spends per read waiting for slow subscribers to drain
+/// (Go's `stallTotalAllowed`).
+const STALL_BUDGET: Duration = Duration::from_millis(10);
 
 /// Why a connection closed (reported in logs and `/connz`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +132,8 @@ pub struct ClientShared {
     pub addr: SocketAddr,
     out: Mutex<Outbound>,
     out_ready: Notify,
+    /// Signalled by the writer after each socket write.
+    drained: Notify,
     kill: Notify,
     killed: AtomicBool,
     close_reason: Mutex<Option<CloseReason>>,
@@ -136,6 +156,8 @@ pub struct ClientShared {
     pub out_msgs: AtomicU64,
     pub out_bytes: AtomicU64,
     pub meta: Mutex<ClientMeta>,
+    /// `v<version>:<lang>:<name>` from CONNECT, for log lines.
+    tag: Mutex<Option<String>>,
     /// Go's `c.last`: time of the last inbound message or subscription change, as
     /// nanoseconds since the Unix epoch (0 = never).
     pub last_activity_ns: AtomicU64,
@@ -150,10 +172,17 @@ impl ClientShared {
     /// Appends protocol bytes to the outbound buffer. Returns false if the
     /// connection is closing or just became a slow consumer.
     pub fn queue_out(&self, parts: &[&[u8]]) -> bool {
+        self.enqueue(parts) != Queued::Closed
+    }
+
+    /// Like [`ClientShared::queue_out`] but also says whether the buffer is past half
+    /// of `max_pending`, in which case the producer should stall briefly
+    /// (Go's `queueOutbound` stall channel) so the writer can catch up.
+    fn enqueue(&self, parts: &[&[u8]]) -> Queued {
         let total: usize = parts.iter().map(|p| p.len()).sum();
         let mut out = lock(&self.out);
         if out.closing.is_some() {
-            return false;
+            return Queued::Closed;
         }
         if out.buf.len() + total > self.max_pending {
             out.closing = Some(Closing::Drop);
@@ -162,17 +191,42 @@ impl ClientShared {
             self.server.stats.slow_consumers.fetch_add(1, Ordering::Relaxed);
             self.log_notice(format_args!("Slow Consumer Detected: MaxPending of {} Exceeded", self.max_pending));
             self.close(CloseReason::SlowConsumerPendingBytes);
-            return false;
+            return Queued::Closed;
         }
         let was_empty = out.buf.is_empty();
         for p in parts {
             out.buf.extend_from_slice(p);
         }
+        let stall = out.buf.len() > self.max_pending / 2;
         drop(out);
         if was_empty {
             self.out_ready.notify_one();
         }
-        true
+        if stall {
+            Queued::Stall
+        } else {
+            Queued::Ok
+        }
+    }
+
+    /// Waits (bounded by `budget`) until this client's writer has brought the
+    /// outbound buffer back under half of `max_pending`.
+    async fn wait_drained(&self, budget: Duration) {
+        let deadline = tokio::time::Instant::now() + budget;
+        loop {
+            let notified = self.drained.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let out = lock(&self.out);
+                if out.closing.is_some() || out.buf.len() <= self.max_pending / 2 {
+                    return;
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Bytes waiting to be written.
@@ -212,8 +266,18 @@ impl ClientShared {
         lock(&self.subs).len()
     }
 
+    /// Go's client log prefix: `ip:port - cid:N`, plus `"v<version>:<lang>:<name>"`
+    /// once CONNECT named the client.
     fn log_prefix(&self) -> String {
-        format!("{} - cid:{}", self.addr, self.cid)
+        match lock(&self.tag).as_deref() {
+            Some(tag) => format!("{} - cid:{} - {}", self.addr, self.cid, go_quote(tag.as_bytes())),
+            None => format!("{} - cid:{}", self.addr, self.cid),
+        }
+    }
+
+    /// A protocol trace line (`-V`), e.g. `<<- [SUB foo 1]`.
+    fn trace(&self, msg: std::fmt::Arguments<'_>) {
+        crate::trace!("{} - {}", self.log_prefix(), msg);
     }
 
     fn log_error(&self, msg: std::fmt::Arguments<'_>) {
@@ -278,6 +342,22 @@ struct Client {
     /// so the first keepalive ping is never skipped for an idle client.
     last_activity: Option<Instant>,
     scratch: Vec<u8>,
+    /// Subscribers whose outbound buffers passed half of `max_pending` during the
+    /// current read; we wait for them before reading more.
+    stalled: Vec<Arc<ClientShared>>,
+    /// Message counters gathered during one read, published to the shared
+    /// (contended) server and account counters once per read like Go does.
+    counts: Counts,
+}
+
+#[derive(Default)]
+struct Counts {
+    /// A message or subscription change arrived (Go's `c.last` update).
+    active: bool,
+    in_msgs: u64,
+    in_bytes: u64,
+    out_msgs: u64,
+    out_bytes: u64,
 }
 
 /// Serves one accepted connection until it closes.
@@ -290,8 +370,9 @@ pub async fn serve(srv: Arc<Server>, stream: TcpStream, cid: u64, addr: SocketAd
     let shared = Arc::new(ClientShared {
         cid,
         addr,
-        out: Mutex::new(Outbound { buf: BytesMut::with_capacity(4096), closing: None }),
+        out: Mutex::new(Outbound { buf: BytesMut::new(), closing: None }),
         out_ready: Notify::new(),
+        drained: Notify::new(),
         kill: Notify::new(),
         killed: AtomicBool::new(false),
         close_reason: Mutex::new(None),
@@ -320,11 +401,12 @@ pub async fn serve(srv: Arc<Server>, stream: TcpStream, cid: u64, addr: SocketAd
             ping_sent: None,
         }),
         last_activity_ns: AtomicU64::new(0),
+        tag: Mutex::new(None),
         server: Arc::clone(&srv),
     });
     let writer = tokio::spawn(write_loop(Arc::clone(&shared), wr, srv.opts.write_deadline));
 
-    let auth_required = srv.auth.required();
+    let auth_required = srv.auth.info_auth_required();
     let nonce = if srv.auth.uses_nkeys() {
         let bytes: [u8; 11] = rand::random();
         crate::auth::encode_base64_url(&bytes)
@@ -365,13 +447,19 @@ pub async fn serve(srv: Arc<Server>, stream: TcpStream, cid: u64, addr: SocketAd
         pings_out: 0,
         last_activity: None,
         scratch: Vec::with_capacity(256),
+        stalled: Vec::new(),
+        counts: Counts::default(),
     };
 
+    // With `no_auth_user`, a client is usable before (or without) CONNECT.
+    if srv.auth.required() && !auth_required {
+        if let Some(outcome) = srv.auth.no_auth_outcome() {
+            client.bind(outcome);
+        }
+    }
     let reason = client.run(&mut rd).await;
     shared.close(reason);
-    if !matches!(reason, CloseReason::ClientClosed | CloseReason::ServerShutdown) {
-        debug!("{} - Client connection closed: {}", shared.log_prefix(), reason.as_str());
-    }
+    debug!("{} - Client connection closed: {}", shared.log_prefix(), reason.as_str());
     client.cleanup();
     let _ = tokio::time::timeout(srv.opts.write_deadline, writer).await;
 }
@@ -394,7 +482,7 @@ async fn write_loop(shared: Arc<ClientShared>, mut wr: OwnedWriteHalf, deadline:
         }
         let deadline = if deadline.is_zero() { Duration::from_secs(3600) } else { deadline };
         match tokio::time::timeout(deadline, wr.write_all(&data)).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => shared.drained.notify_waiters(),
             Ok(Err(_)) => {
                 lock(&shared.out).closing = Some(Closing::Drop);
                 shared.close(CloseReason::WriteError);
@@ -419,7 +507,8 @@ async fn write_loop(shared: Arc<ClientShared>, mut wr: OwnedWriteHalf, deadline:
 
 impl Client {
     async fn run(&mut self, rd: &mut tokio::net::tcp::OwnedReadHalf) -> CloseReason {
-        let mut buf = BytesMut::with_capacity(READ_CHUNK);
+        let mut buf = BytesMut::with_capacity(READ_MIN);
+        let mut read_size = READ_MIN;
         let opts = &self.srv.opts;
         let ping_interval =
             if opts.ping_interval.is_zero() { Duration::from_secs(3600 * 24 * 365) } else { opts.ping_interval };
@@ -437,17 +526,45 @@ impl Client {
             if shared.killed.load(Ordering::Acquire) {
                 return shared.close_reason().unwrap_or(CloseReason::ServerShutdown);
             }
-            if buf.capacity() - buf.len() < 1024 {
-                buf.reserve(READ_CHUNK);
+            if buf.capacity() - buf.len() < read_size {
+                buf.reserve(read_size);
             }
-            let awaiting_auth = self.auth_required && !self.connected;
+            // The auth timer runs whenever auth is configured, even when a
+            // `no_auth_user` lets the client skip credentials (Go's `setAuthTimer`).
+            let awaiting_auth = self.srv.auth.required() && !self.connected;
             tokio::select! {
-                r = rd.read_buf(&mut buf) => {
+                // Bounded reads keep one batch of deliveries small enough for the
+                // stall check below to protect subscribers (Go caps reads at 64KB).
+                r = async {
+                    let mut limited = (&mut buf).limit(read_size);
+                    rd.read_buf(&mut limited).await
+                } => {
                     match r {
                         Ok(0) => return CloseReason::ClientClosed,
-                        Ok(_) => {
-                            if let Flow::Close(reason) = self.process(&mut buf) {
-                                return reason;
+                        Ok(n) => {
+                            // Grow the read size under load, shrink it when idle.
+                            if n == read_size && read_size < READ_CHUNK {
+                                read_size *= 2;
+                            } else if n < read_size / 2 && read_size > READ_MIN {
+                                read_size /= 2;
+                            }
+                            // Process what was read, pausing whenever a subscriber's
+                            // buffer passes half of max_pending so its writer can drain.
+                            let start = tokio::time::Instant::now();
+                            loop {
+                                let flow = self.process(&mut buf);
+                                self.flush_counts();
+                                if let Flow::Close(reason) = flow {
+                                    return reason;
+                                }
+                                if self.stalled.is_empty() {
+                                    break;
+                                }
+                                for target in std::mem::take(&mut self.stalled) {
+                                    self.srv.stats.stalled_clients.fetch_add(1, Ordering::Relaxed);
+                                    let left = STALL_BUDGET.saturating_sub(start.elapsed());
+                                    target.wait_drained(left).await;
+                                }
                             }
                         }
                         Err(_) => return CloseReason::ReadError,
@@ -478,15 +595,15 @@ impl Client {
             return Flow::Continue;
         }
         if self.pings_out + 1 > self.srv.opts.max_pings_out {
-            self.srv
-                .stats
-                .stale_connections
-                .fetch_add(1, Ordering::Relaxed);
+            self.srv.stats.stale_connections.fetch_add(1, Ordering::Relaxed);
             self.send_err("Stale Connection");
             return Flow::Close(CloseReason::StaleConnection);
         }
         self.pings_out += 1;
         lock(&self.shared.meta).ping_sent = Some(Instant::now());
+        if crate::log::trace_enabled() {
+            self.shared.trace(format_args!("->> [PING]"));
+        }
         self.shared.queue_out(&[b"PING\r\n"]);
         Flow::Continue
     }
@@ -498,8 +615,11 @@ impl Client {
                 Ok(None) => return Flow::Continue,
                 Err(e) => return self.proto_error(e),
             };
+            if crate::log::trace_enabled() {
+                self.trace_op(&op);
+            }
             if self.auth_required && !self.connected && !matches!(op, Op::Connect(_)) {
-                self.auth_violation();
+                self.auth_violation(None);
                 return Flow::Close(CloseReason::AuthViolation);
             }
             let flow = match op {
@@ -510,6 +630,12 @@ impl Client {
                 Op::Sub { subject, queue, sid } => self.process_sub(&subject, queue.as_deref(), &sid),
                 Op::Unsub { sid, max } => self.process_unsub(&sid, max),
                 Op::Ping => {
+                    // A client PING counts as activity: it suppresses the next
+                    // server keepalive ping like Go does.
+                    self.touch();
+                    if crate::log::trace_enabled() {
+                        self.shared.trace(format_args!("->> [PONG]"));
+                    }
                     self.shared.queue_out(&[b"PONG\r\n"]);
                     self.after_first_pong();
                     Flow::Continue
@@ -522,7 +648,15 @@ impl Client {
                     }
                     Flow::Continue
                 }
-                Op::Info | Op::Ok => Flow::Continue,
+                Op::Info(arg) => {
+                    if serde_json::from_slice::<serde_json::Value>(&arg).is_ok() {
+                        Flow::Continue
+                    } else {
+                        self.shared.log_error(format_args!("invalid INFO from client"));
+                        Flow::Close(CloseReason::ProtocolViolation)
+                    }
+                }
+                Op::Ok => Flow::Continue,
                 Op::Err(text) => {
                     self.shared.log_error(format_args!("Client Error {}", String::from_utf8_lossy(&text)));
                     Flow::Close(CloseReason::ClientClosed)
@@ -530,6 +664,9 @@ impl Client {
             };
             if let Flow::Close(_) = flow {
                 return flow;
+            }
+            if !self.stalled.is_empty() {
+                return Flow::Continue;
             }
         }
     }
@@ -547,9 +684,9 @@ impl Client {
                 self.shared.log_error(format_args!("maximum control line exceeded"));
                 Flow::Close(CloseReason::MaxControlLine)
             }
-            ProtoError::MaxPayload => {
+            ProtoError::MaxPayload { size, max } => {
                 self.send_err("Maximum Payload Violation");
-                self.shared.log_error(format_args!("Maximum Payload Violation"));
+                self.shared.log_error(format_args!("maximum payload exceeded: {size} vs {max}"));
                 Flow::Close(CloseReason::MaxPayload)
             }
             ProtoError::HeadersNotSupported => {
@@ -583,29 +720,128 @@ impl Client {
         self.shared.queue_out(&[b"INFO ", info.as_bytes(), b" \r\n"]);
     }
 
-    /// Records inbound activity for keepalive and monitoring.
+    fn flush_counts(&mut self) {
+        let c = std::mem::take(&mut self.counts);
+        if c.active {
+            self.last_activity = Some(Instant::now());
+            let ns = SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+            self.shared.last_activity_ns.store(ns, Ordering::Relaxed);
+        }
+        if c.in_msgs > 0 {
+            self.shared.in_msgs.fetch_add(c.in_msgs, Ordering::Relaxed);
+            self.shared.in_bytes.fetch_add(c.in_bytes, Ordering::Relaxed);
+            self.account.in_msgs.fetch_add(c.in_msgs, Ordering::Relaxed);
+            self.account.in_bytes.fetch_add(c.in_bytes, Ordering::Relaxed);
+            self.srv.stats.in_msgs.fetch_add(c.in_msgs, Ordering::Relaxed);
+            self.srv.stats.in_bytes.fetch_add(c.in_bytes, Ordering::Relaxed);
+        }
+        if c.out_msgs > 0 {
+            self.account.out_msgs.fetch_add(c.out_msgs, Ordering::Relaxed);
+            self.account.out_bytes.fetch_add(c.out_bytes, Ordering::Relaxed);
+            self.srv.stats.out_msgs.fetch_add(c.out_msgs, Ordering::Relaxed);
+            self.srv.stats.out_bytes.fetch_add(c.out_bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// Notes inbound activity; timestamps are taken once per read in `flush_counts`.
     fn touch(&mut self) {
-        self.last_activity = Some(Instant::now());
-        let ns = SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        self.shared.last_activity_ns.store(ns, Ordering::Relaxed);
+        self.counts.active = true;
     }
 
     fn send_err(&self, text: &str) {
+        if crate::log::trace_enabled() {
+            self.shared.trace(format_args!("->> [-ERR {text}]"));
+        }
         self.shared.queue_out(&[b"-ERR '", text.as_bytes(), b"'\r\n"]);
     }
 
     fn send_ok(&self) {
         if self.opts.verbose {
+            if crate::log::trace_enabled() {
+                self.shared.trace(format_args!("->> [OK]"));
+            }
             self.shared.queue_out(&[b"+OK\r\n"]);
         }
     }
 
-    fn auth_violation(&self) {
+    /// Traces an inbound operation the way Go's `traceInOp` prints it.
+    fn trace_op(&self, op: &Op) {
+        let q = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
+        let line = match op {
+            Op::Connect(arg) => format!("CONNECT {}", q(arg)),
+            Op::Pub { subject, reply, header_len, payload } => {
+                let mut l = if header_len.is_some() { "HPUB ".to_string() } else { "PUB ".to_string() };
+                l.push_str(&q(subject));
+                if let Some(r) = reply {
+                    l.push(' ');
+                    l.push_str(&q(r));
+                }
+                if let Some(h) = header_len {
+                    l.push_str(&format!(" {h}"));
+                }
+                l.push_str(&format!(" {}", payload.len()));
+                self.shared.trace(format_args!("<<- [{l}]"));
+                self.shared.trace(format_args!("<<- MSG_PAYLOAD: [{}]", go_quote(payload)));
+                return;
+            }
+            Op::Sub { subject, queue, sid } => match queue {
+                Some(g) => format!("SUB {} {} {}", q(subject), q(g), q(sid)),
+                None => format!("SUB {} {}", q(subject), q(sid)),
+            },
+            Op::Unsub { sid, max } => match max {
+                Some(m) => format!("UNSUB {} {m}", q(sid)),
+                None => format!("UNSUB {}", q(sid)),
+            },
+            Op::Ping => "PING".into(),
+            Op::Pong => "PONG".into(),
+            Op::Info(_) | Op::Ok => return,
+            Op::Err(t) => format!("-ERR {}", q(t)),
+        };
+        self.shared.trace(format_args!("<<- [{line}]"));
+    }
+
+    /// Go's `authViolation`: the client sees `Authorization Violation`, the log
+    /// names what credential was tried (`authentication error - User "a"`).
+    fn auth_violation(&self, args: Option<&ConnectArgs>) {
         self.send_err("Authorization Violation");
-        self.shared.log_error(format_args!("Authorization Violation"));
+        let detail = match args {
+            Some(a) if a.nkey.is_some() => {
+                format!(" - Nkey {}", go_quote(a.nkey.as_deref().unwrap_or("").as_bytes()))
+            }
+            Some(a) if a.user.is_some() => {
+                format!(" - User {}", go_quote(a.user.as_deref().unwrap_or("").as_bytes()))
+            }
+            Some(a) if a.auth_token.is_some() => " - Token \"[REDACTED]\"".to_string(),
+            _ => String::new(),
+        };
+        self.shared.log_error(format_args!("authentication error{detail}"));
+    }
+
+    /// Binds the connection to an authenticated identity: its account and
+    /// permissions (Go's `registerWithAccount` plus `setPermissions`).
+    fn bind(&mut self, outcome: crate::auth::AuthOutcome) {
+        let acc = self.srv.accounts.get_or_create(&outcome.account);
+        if !Arc::ptr_eq(&acc, &self.account) {
+            // Subscriptions live in the old account's sublist; they cannot follow.
+            let subs: Vec<Arc<Subscription>> = lock(&self.shared.subs).drain().map(|(_, s)| s).collect();
+            for sub in subs {
+                self.account.sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key);
+            }
+            self.account.num_clients.fetch_sub(1, Ordering::Relaxed);
+            acc.num_clients.fetch_add(1, Ordering::Relaxed);
+            *self.shared.account.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&acc);
+            self.account = acc;
+        }
+        let has_deny =
+            outcome.permissions.as_ref().and_then(|p| p.subscribe.as_ref()).is_some_and(|s| !s.deny.is_empty());
+        self.shared.has_sub_deny.store(has_deny, Ordering::Relaxed);
+        let has_resp = outcome.permissions.as_ref().is_some_and(|p| p.response.is_some());
+        self.shared.has_resp.store(has_resp, Ordering::Relaxed);
+        *self.shared.perms.write().unwrap_or_else(|e| e.into_inner()) = outcome.permissions.clone();
+        self.perms = outcome.permissions;
+        let mut meta = lock(&self.shared.meta);
+        meta.user = outcome.user;
+        meta.account = self.account.name.clone();
     }
 
     fn process_connect(&mut self, arg: &[u8]) -> Flow {
@@ -635,35 +871,30 @@ impl Client {
         if let Some(v) = args.protocol {
             o.protocol = v;
         }
-        if self.auth_required {
+        if self.srv.auth.required() {
             match self.srv.auth.check(&args, self.nonce.as_bytes()) {
                 Some(outcome) => {
-                    let acc = self.srv.accounts.get_or_create(&outcome.account);
-                    if !Arc::ptr_eq(&acc, &self.account) {
-                        self.account.num_clients.fetch_sub(1, Ordering::Relaxed);
-                        acc.num_clients.fetch_add(1, Ordering::Relaxed);
-                        *self.shared.account.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&acc);
-                        self.account = acc;
+                    // Go 2.12+: a repeated CONNECT re-binds the connection, dropping
+                    // the subscriptions made under the previous binding.
+                    if self.connected {
+                        let subs: Vec<Arc<Subscription>> = lock(&self.shared.subs).drain().map(|(_, s)| s).collect();
+                        for sub in subs {
+                            self.account.sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key);
+                        }
                     }
-                    let has_deny = outcome
-                        .permissions
-                        .as_ref()
-                        .and_then(|p| p.subscribe.as_ref())
-                        .is_some_and(|s| !s.deny.is_empty());
-                    self.shared.has_sub_deny.store(has_deny, Ordering::Relaxed);
-                    let has_resp = outcome.permissions.as_ref().is_some_and(|p| p.response.is_some());
-                    self.shared.has_resp.store(has_resp, Ordering::Relaxed);
-                    *self.shared.perms.write().unwrap_or_else(|e| e.into_inner()) = outcome.permissions.clone();
-                    self.perms = outcome.permissions;
-                    let mut meta = lock(&self.shared.meta);
-                    meta.user = outcome.user;
-                    meta.account = self.account.name.clone();
+                    self.bind(outcome);
                 }
                 None => {
-                    self.auth_violation();
+                    self.auth_violation(Some(&args));
                     return Flow::Close(CloseReason::AuthViolation);
                 }
             }
+        }
+        // Go's `processConnect` accepts only protocol 0 and 1.
+        if !(0..=1).contains(&self.opts.protocol) {
+            self.send_err("invalid client protocol");
+            self.shared.log_error(format_args!("invalid client protocol"));
+            return Flow::Close(CloseReason::ProtocolViolation);
         }
         // Go's `processConnect`: no_responders only works with headers.
         if self.opts.no_responders && !self.opts.headers {
@@ -687,6 +918,25 @@ impl Client {
             if let Some(v) = args.version {
                 meta.version = v;
             }
+            // Go seeds the RTT with the time from sending INFO to receiving CONNECT.
+            if meta.rtt.is_zero() {
+                meta.rtt = SystemTime::now().duration_since(meta.start).unwrap_or_default();
+            }
+            // Go's `processConnect` client tag: "v<version>:<lang>:<name>", skipping
+            // empty parts.
+            let mut parts = Vec::new();
+            if !meta.version.is_empty() {
+                parts.push(format!("v{}", meta.version));
+            }
+            if !meta.lang.is_empty() {
+                parts.push(meta.lang.clone());
+            }
+            if !meta.name.is_empty() {
+                parts.push(meta.name.clone());
+            }
+            if !parts.is_empty() {
+                *lock(&self.shared.tag) = Some(parts.join(":"));
+            }
         }
         self.connected = true;
         self.send_ok();
@@ -694,6 +944,10 @@ impl Client {
     }
 
     fn pub_allowed(&mut self, subject: &str) -> bool {
+        // Go reserves `$NRG.` (its Raft traffic) for the server itself.
+        if subject.starts_with("$NRG.") && self.account.name != self.srv.system_account_name() {
+            return false;
+        }
         let Some(perms) = &self.perms else {
             return true;
         };
@@ -724,12 +978,8 @@ impl Client {
 
     fn process_pub(&mut self, subject: Bytes, reply: Option<Bytes>, header_len: Option<usize>, payload: Bytes) -> Flow {
         let size = payload.len() as u64;
-        self.shared.in_msgs.fetch_add(1, Ordering::Relaxed);
-        self.shared.in_bytes.fetch_add(size, Ordering::Relaxed);
-        self.account.in_msgs.fetch_add(1, Ordering::Relaxed);
-        self.account.in_bytes.fetch_add(size, Ordering::Relaxed);
-        self.srv.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
-        self.srv.stats.in_bytes.fetch_add(size, Ordering::Relaxed);
+        self.counts.in_msgs += 1;
+        self.counts.in_bytes += size;
         self.touch();
         let subj = std::str::from_utf8(&subject).unwrap_or("");
         // Go quirk (client.go `processPub`): the pedantic check only reports the
@@ -748,7 +998,27 @@ impl Client {
         }
         self.send_ok();
         let delivered = self.deliver_to_account(subj, &subject, reply.as_deref(), header_len, &payload);
-        if !delivered && self.opts.no_responders && self.opts.headers {
+        let mut handled = false;
+        if subj == USER_INFO_SUBJECT {
+            if let Some(r) = &reply {
+                let user = lock(&self.shared.meta).user.clone().unwrap_or_default();
+                let json = self.srv.user_info_json(&user, &self.account.name, self.perms.as_deref());
+                let reply_subj = String::from_utf8_lossy(r).into_owned();
+                publish_internal(&self.account, &reply_subj, r, None, None, json.as_bytes());
+                handled = true;
+            }
+        }
+        handled |= match self.srv.publish_hook() {
+            Some(hook) => hook(&crate::server::Published {
+                account: &self.account.name,
+                subject: subj,
+                reply: reply.as_deref(),
+                headers: header_len.and_then(|h| payload.get(..h)),
+                payload: header_len.and_then(|h| payload.get(h..)).unwrap_or(&payload),
+            }),
+            None => false,
+        };
+        if !delivered && !handled && self.opts.no_responders && self.opts.headers {
             if let Some(reply) = &reply {
                 self.send_no_responders(&subject, reply);
             }
@@ -769,7 +1039,10 @@ impl Client {
         let result = self.account.sublist.match_subject(reply_str);
         for sub in &result.psubs {
             if sub.client.cid == self.shared.cid {
-                self.deliver(sub, reply, None, Some(hdr.len()), &hdr);
+                // Go delivers the status once, to the first matching subscription,
+                // and regardless of the echo setting.
+                self.deliver_inner(sub, reply, None, Some(hdr.len()), &hdr, true);
+                break;
             }
         }
     }
@@ -817,68 +1090,36 @@ impl Client {
         header_len: Option<usize>,
         payload: &[u8],
     ) -> bool {
+        self.deliver_inner(sub, subject, reply, header_len, payload, false)
+    }
+
+    fn deliver_inner(
+        &mut self,
+        sub: &Arc<Subscription>,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        header_len: Option<usize>,
+        payload: &[u8],
+        to_self: bool,
+    ) -> bool {
         let target = &sub.client;
-        if target.cid == self.shared.cid && !self.opts.echo {
+        if target.cid == self.shared.cid && !self.opts.echo && !to_self {
             return false;
         }
-        if target.has_sub_deny.load(Ordering::Relaxed) {
-            let perms = target.perms.read().unwrap_or_else(|e| e.into_inner());
-            let subj = std::str::from_utf8(subject).unwrap_or("");
-            if perms.as_ref().and_then(|p| p.subscribe.as_ref()).is_some_and(|s| s.denies_delivery(subj)) {
-                return false;
-            }
-        }
-        let max = sub.max.load(Ordering::Relaxed);
-        if max > 0 {
-            let n = sub.delivered.fetch_add(1, Ordering::Relaxed) + 1;
-            if n > max {
-                return false;
-            }
-            if n == max {
-                target.remove_sub(sub);
-            }
-        } else {
-            sub.delivered.fetch_add(1, Ordering::Relaxed);
-        }
-        // A client that did not announce header support gets the body only
-        // (Go strips the header block in `deliverMsg`).
-        let (header_len, body) = match header_len {
-            Some(h) if target.headers.load(Ordering::Relaxed) => (Some(h), payload),
-            Some(h) => (None, payload.get(h..).unwrap_or(&[])),
-            None => (None, payload),
+        let Some((queued, size)) = write_msg(sub, subject, reply, header_len, payload, &mut self.scratch) else {
+            return false;
         };
-        let line = &mut self.scratch;
-        line.clear();
-        line.extend_from_slice(if header_len.is_some() { b"HMSG " } else { b"MSG " });
-        line.extend_from_slice(subject);
-        line.push(b' ');
-        line.extend_from_slice(&sub.sid);
-        line.push(b' ');
-        if let Some(r) = reply {
-            line.extend_from_slice(r);
-            line.push(b' ');
-        }
-        if let Some(h) = header_len {
-            push_usize(line, h);
-            line.push(b' ');
-        }
-        push_usize(line, body.len());
-        line.extend_from_slice(b"\r\n");
-        if !target.queue_out(&[line, body, b"\r\n"]) {
-            return false;
-        }
-        let size = body.len() as u64;
-        target.out_msgs.fetch_add(1, Ordering::Relaxed);
-        target.out_bytes.fetch_add(size, Ordering::Relaxed);
-        self.srv.stats.out_msgs.fetch_add(1, Ordering::Relaxed);
-        self.srv.stats.out_bytes.fetch_add(size, Ordering::Relaxed);
-        self.account.out_msgs.fetch_add(1, Ordering::Relaxed);
-        self.account.out_bytes.fetch_add(size, Ordering::Relaxed);
-        if let Some(r) = reply {
-            if target.cid != self.shared.cid || self.opts.echo {
-                target.note_reply(r);
+        match queued {
+            Queued::Closed => return false,
+            Queued::Stall => {
+                if !self.stalled.iter().any(|c| c.cid == target.cid) {
+                    self.stalled.push(Arc::clone(target));
+                }
             }
+            Queued::Ok => {}
         }
+        self.counts.out_msgs += 1;
+        self.counts.out_bytes += size;
         true
     }
 
@@ -886,25 +1127,26 @@ impl Client {
         self.touch();
         let subj = std::str::from_utf8(subject).unwrap_or("");
         let queue_str = queue.map(|q| std::str::from_utf8(q).unwrap_or(""));
-        if let Some(rules) = self.perms.as_ref().and_then(|p| p.subscribe.as_ref()) {
-            if !rules.allows_subscribe(subj) {
-                let text = match queue {
-                    Some(q) => format!(
-                        "Permissions Violation for Subscription to {} using queue {}",
-                        go_quote(subject),
-                        go_quote(q)
-                    ),
-                    None => format!("Permissions Violation for Subscription to {}", go_quote(subject)),
-                };
-                self.send_err(&text);
-                self.shared.log_error(format_args!(
-                    "Subscription Violation - User {}, Subject {}, SID {}",
-                    go_quote(lock(&self.shared.meta).user.as_deref().unwrap_or("").as_bytes()),
+        // Go reserves the `_sys_` queue group for internal subscriptions.
+        let reserved_queue = queue_str == Some("_sys_");
+        let rules = self.perms.as_ref().and_then(|p| p.subscribe.as_ref());
+        if reserved_queue || rules.is_some_and(|r| !r.allows_subscribe(subj, queue_str)) {
+            let text = match queue {
+                Some(q) => format!(
+                    "Permissions Violation for Subscription to {} using queue {}",
                     go_quote(subject),
-                    String::from_utf8_lossy(sid)
-                ));
-                return Flow::Continue;
-            }
+                    go_quote(q)
+                ),
+                None => format!("Permissions Violation for Subscription to {}", go_quote(subject)),
+            };
+            self.send_err(&text);
+            self.shared.log_error(format_args!(
+                "Subscription Violation - User {}, Subject {}, SID {}",
+                go_quote(lock(&self.shared.meta).user.as_deref().unwrap_or("").as_bytes()),
+                go_quote(subject),
+                String::from_utf8_lossy(sid)
+            ));
+            return Flow::Continue;
         }
         let max_subs = self.srv.opts.max_subscriptions;
         if max_subs > 0 && self.shared.num_subs() >= max_subs as usize {
@@ -958,6 +1200,9 @@ impl Client {
         }
         self.send_ok();
         if let Some(sub) = remove {
+            if crate::log::trace_enabled() {
+                self.shared.trace(format_args!("<-> [DELSUB {}]", String::from_utf8_lossy(&sub.sid)));
+            }
             self.shared.remove_sub(&sub);
         }
         Flow::Continue
@@ -965,11 +1210,13 @@ impl Client {
 
     fn cleanup(&mut self) {
         let subs: Vec<Arc<Subscription>> = lock(&self.shared.subs).drain().map(|(_, s)| s).collect();
+        let mut subjects = Vec::with_capacity(subs.len());
         for sub in subs {
             self.account.sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key);
+            subjects.push(sub.subject.to_string());
         }
         self.account.num_clients.fetch_sub(1, Ordering::Relaxed);
-        self.srv.unregister_client(&self.shared);
+        self.srv.unregister_client(&self.shared, subjects);
     }
 }
 
@@ -992,6 +1239,122 @@ impl ClientShared {
         }
         replies.insert(Bytes::copy_from_slice(reply), (rules.max_msgs.max(1), expires));
     }
+}
+
+/// Formats and queues one `MSG`/`HMSG` for `sub` (Go's `deliverMsg`): applies the
+/// subscriber's deny filter and auto-unsubscribe limit, strips headers for clients
+/// that did not ask for them, and records reply subjects for `allow_responses`.
+/// Returns the queue outcome and body size, or `None` when the message was skipped.
+fn write_msg(
+    sub: &Arc<Subscription>,
+    subject: &[u8],
+    reply: Option<&[u8]>,
+    header_len: Option<usize>,
+    payload: &[u8],
+    line: &mut Vec<u8>,
+) -> Option<(Queued, u64)> {
+    let target = &sub.client;
+    if target.has_sub_deny.load(Ordering::Relaxed) {
+        let perms = target.perms.read().unwrap_or_else(|e| e.into_inner());
+        let subj = std::str::from_utf8(subject).unwrap_or("");
+        if perms.as_ref().and_then(|p| p.subscribe.as_ref()).is_some_and(|s| s.denies_delivery(subj)) {
+            return None;
+        }
+    }
+    let max = sub.max.load(Ordering::Relaxed);
+    if max > 0 {
+        let n = sub.delivered.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > max {
+            return None;
+        }
+        if n == max {
+            target.remove_sub(sub);
+        }
+    } else {
+        sub.delivered.fetch_add(1, Ordering::Relaxed);
+    }
+    // A client that did not announce header support gets the body only
+    // (Go strips the header block in `deliverMsg`).
+    let (header_len, body) = match header_len {
+        Some(h) if target.headers.load(Ordering::Relaxed) => (Some(h), payload),
+        Some(h) => (None, payload.get(h..).unwrap_or(&[])),
+        None => (None, payload),
+    };
+    line.clear();
+    line.extend_from_slice(if header_len.is_some() { b"HMSG " } else { b"MSG " });
+    line.extend_from_slice(subject);
+    line.push(b' ');
+    line.extend_from_slice(&sub.sid);
+    line.push(b' ');
+    if let Some(r) = reply {
+        line.extend_from_slice(r);
+        line.push(b' ');
+    }
+    if let Some(h) = header_len {
+        push_usize(line, h);
+        line.push(b' ');
+    }
+    push_usize(line, body.len());
+    line.extend_from_slice(b"\r\n");
+    if crate::log::trace_enabled() {
+        let text = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
+        target.trace(format_args!("->> [{text}]"));
+        target.trace(format_args!("->> MSG_PAYLOAD: [{}]", go_quote(body)));
+    }
+    let queued = target.enqueue(&[line, body, b"\r\n"]);
+    if queued == Queued::Closed {
+        return Some((queued, 0));
+    }
+    let size = body.len() as u64;
+    target.out_msgs.fetch_add(1, Ordering::Relaxed);
+    target.out_bytes.fetch_add(size, Ordering::Relaxed);
+    if let Some(r) = reply {
+        target.note_reply(r);
+    }
+    Some((queued, size))
+}
+
+/// Publishes a message on the server's behalf (no publishing client: no echo
+/// rules, no permissions) to every matching subscriber in `account`, one member
+/// per queue group. `route_subject` selects subscribers; `shown_subject` is what
+/// the `MSG` line says (they differ for e.g. stream consumer deliveries).
+/// `header_len` splits `payload` into headers and body. Returns whether anyone
+/// received it.
+pub fn publish_internal(
+    account: &Account,
+    route_subject: &str,
+    shown_subject: &[u8],
+    reply: Option<&[u8]>,
+    header_len: Option<usize>,
+    payload: &[u8],
+) -> bool {
+    let result = account.sublist.match_subject(route_subject);
+    let mut line = Vec::with_capacity(128);
+    let mut delivered = false;
+    let sent = |sub: &Arc<Subscription>, line: &mut Vec<u8>| {
+        matches!(write_msg(sub, shown_subject, reply, header_len, payload, line), Some((Queued::Ok | Queued::Stall, _)))
+    };
+    for sub in &result.psubs {
+        delivered |= sent(sub, &mut line);
+    }
+    for group in &result.qsubs {
+        if group.is_empty() {
+            continue;
+        }
+        let start = rand::random::<u32>() as usize % group.len();
+        for i in 0..group.len() {
+            if sent(&group[(start + i) % group.len()], &mut line) {
+                delivered = true;
+                break;
+            }
+        }
+    }
+    let size = payload.len() as u64;
+    if delivered {
+        account.out_msgs.fetch_add(1, Ordering::Relaxed);
+        account.out_bytes.fetch_add(size, Ordering::Relaxed);
+    }
+    delivered
 }
 
 fn push_usize(out: &mut Vec<u8>, mut n: usize) {

@@ -11,6 +11,8 @@
 //! - `client`: one client connection (reader and writer tasks, delivery).
 //! - `server`: listener, accept loop, client registry, shutdown.
 //! - `monitor`: HTTP monitoring endpoints.
+//! - `jetstream`: JetStream engine (streams, consumers, `$JS.API`), driven by the core.
+//! - `store`: message storage behind streams (`StreamStore` trait, memory store).
 pub mod cli;
 pub mod config;
 pub mod options;
@@ -19,7 +21,9 @@ pub mod log;
 pub mod account;
 pub mod auth;
 pub mod client;
+pub mod jetstream;
 pub mod monitor;
 pub mod protocol;
 pub mod server;
+pub mod store;
 pub mod sublist;

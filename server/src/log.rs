@@ -7,6 +7,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 static DEBUG: AtomicBool = AtomicBool::new(false);
 static TRACE: AtomicBool = AtomicBool::new(false);
 static LOGTIME: AtomicBool = AtomicBool::new(true);
+/// Where lines go when `log_file` is set; stderr otherwise.
+static FILE: std::sync::Mutex<Option<std::fs::File>> = std::sync::Mutex::new(None);
+
+/// Sends log lines to `path` (appending), as Go's `log_file` option does.
+pub fn set_file(path: &std::path::Path) -> std::io::Result<()> {
+    let f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    *FILE.lock().unwrap_or_else(|e| e.into_inner()) = Some(f);
+    Ok(())
+}
 
 /// Sets which optional levels are printed (`-D`, `-V`) and whether lines carry a time.
 pub fn configure(debug: bool, trace: bool, logtime: bool) {
@@ -67,7 +76,15 @@ pub fn log(level: &str, msg: std::fmt::Arguments<'_>) {
     } else {
         format!("[{}] [{level}] {msg}\n", std::process::id())
     };
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    let mut file = FILE.lock().unwrap_or_else(|e| e.into_inner());
+    match file.as_mut() {
+        Some(f) => {
+            let _ = f.write_all(line.as_bytes());
+        }
+        None => {
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        }
+    }
 }
 
 #[macro_export]

@@ -17,7 +17,17 @@ fn main() {
         Ok(o) => o,
         Err(code) => std::process::exit(code),
     };
+    if let Err(e) = server::server::check_options(&opts) {
+        eprintln!("rnats: {e}");
+        std::process::exit(1);
+    }
     server::log::configure(opts.debug, opts.trace, opts.logtime);
+    if let Some(path) = &opts.log_file {
+        if let Err(e) = server::log::set_file(path) {
+            eprintln!("rnats: cannot open log file {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -23,6 +23,12 @@ use crate::log::rfc3339;
 use crate::server::{Server, LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
 use crate::sublist::SublistStats;
 
+/// Build identifier shown as `git_commit` (set `RNATS_GIT_COMMIT` at build time).
+const GIT_COMMIT: &str = match option_env!("RNATS_GIT_COMMIT") {
+    Some(c) => c,
+    None => "unknown",
+};
+
 /// Go's `DefaultConnListSize` / `DefaultSubListSize`.
 const DEFAULT_LIST_SIZE: usize = 1024;
 
@@ -48,9 +54,7 @@ pub async fn serve(srv: Arc<Server>, listener: TcpListener) {
                 let srv = Arc::clone(&srv);
                 async move { Ok::<_, Infallible>(handle(&srv, &req)) }
             });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
         });
     }
 }
@@ -70,16 +74,12 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     let base = srv.opts.http_base_path.trim_end_matches('/');
     let path = req.uri().path();
     let path = path.strip_prefix(base).unwrap_or(path);
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let q = query_params(req);
     let endpoint = match path {
         "" | "/" => "/",
-        "/varz" | "/connz" | "/subsz" | "/subscriptionsz" | "/routez" | "/healthz" | "/accountz"
-        | "/leafz" | "/gatewayz" | "/accstatz" => path,
+        "/varz" | "/connz" | "/subsz" | "/subscriptionsz" | "/routez" | "/healthz" | "/accountz" | "/leafz"
+        | "/gatewayz" | "/accstatz" | "/jsz" => path,
         _ => {
             return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n".into());
         }
@@ -108,14 +108,40 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             Ok(v) => v,
             Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
         },
-        "/subsz" | "/subscriptionsz" => subsz(srv, &q),
-        "/routez" => obj([
+        "/subsz" | "/subscriptionsz" => match subsz(srv, &q) {
+            Ok(v) => v,
+            Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
+        },
+        "/jsz" => obj([
+            ("memory", v(0)),
+            ("storage", v(0)),
+            ("reserved_memory", v(0)),
+            ("reserved_storage", v(0)),
+            ("accounts", v(0)),
+            ("ha_assets", v(0)),
+            ("api", J::O(obj([("level", v(0)), ("total", v(0)), ("errors", v(0))]))),
             ("server_id", v(&srv.id)),
-            ("server_name", v(&srv.name)),
             ("now", v(rfc3339(SystemTime::now()))),
-            ("num_routes", v(0)),
-            ("routes", v(json!([]))),
+            ("disabled", v(true)),
+            ("config", J::O(obj([("max_memory", v(0)), ("max_storage", v(0))]))),
+            ("streams", v(0)),
+            ("consumers", v(0)),
+            ("messages", v(0)),
+            ("bytes", v(0)),
+            ("total", v(0)),
         ]),
+        "/routez" => {
+            if let Err(e) = parse_bool(&q, "subs") {
+                return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e);
+            }
+            obj([
+                ("server_id", v(&srv.id)),
+                ("server_name", v(&srv.name)),
+                ("now", v(rfc3339(SystemTime::now()))),
+                ("num_routes", v(0)),
+                ("routes", v(json!([]))),
+            ])
+        }
         "/leafz" => obj([
             ("server_id", v(&srv.id)),
             ("now", v(rfc3339(SystemTime::now()))),
@@ -128,7 +154,7 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             ("outbound_gateways", v(json!({}))),
             ("inbound_gateways", v(json!({}))),
         ]),
-        "/accstatz" => accstatz(srv),
+        "/accstatz" => accstatz(srv, matches!(parse_bool(&q, "unused"), Ok(true))),
         _ => accountz(srv, &q),
     };
     respond(StatusCode::OK, "application/json", to_go_json(&body))
@@ -211,9 +237,7 @@ fn v(val: impl Serialize) -> J {
 /// and `&` (they can only occur inside strings, so a textual replace is exact).
 fn to_go_json(v: &impl Serialize) -> String {
     let s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
-    s.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 /// Go's `myUptime`: whole seconds split into y/d/h/m/s.
@@ -284,49 +308,25 @@ fn resident_memory() -> u64 {
 }
 
 fn system_account(srv: &Server) -> String {
-    srv.opts
-        .system_account
-        .clone()
-        .unwrap_or_else(|| SYSTEM_ACCOUNT.to_string())
+    srv.opts.system_account.clone().unwrap_or_else(|| SYSTEM_ACCOUNT.to_string())
 }
 
 fn varz(srv: &Server) -> Obj {
     let o = &srv.opts;
     let st = &srv.stats;
-    let port = srv
-        .client_addr
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .map(|a| a.port())
-        .unwrap_or(0);
-    let http_port = srv
-        .http_addr
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .map(|a| a.port())
-        .unwrap_or(0);
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let port = srv.client_addr.lock().unwrap_or_else(|e| e.into_inner()).map(|a| a.port()).unwrap_or(0);
+    let http_port = srv.http_addr.lock().unwrap_or_else(|e| e.into_inner()).map(|a| a.port()).unwrap_or(0);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let now = SystemTime::now();
-    let req_stats: BTreeMap<String, u64> = REQ_STATS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let kinds = |clients: u64| {
-        obj([
-            ("clients", v(clients)),
-            ("routes", v(0)),
-            ("gateways", v(0)),
-            ("leafs", v(0)),
-        ])
-    };
+    let req_stats: BTreeMap<String, u64> = REQ_STATS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let kinds = |clients: u64| obj([("clients", v(clients)), ("routes", v(0)), ("gateways", v(0)), ("leafs", v(0))]);
     let mut out = Obj::default();
     let mut put = |k: &str, val: Value| out.put(k, val);
     put("server_id", json!(srv.id));
     put("server_name", json!(srv.name));
     put("version", json!(VERSION));
     put("proto", json!(PROTO));
+    put("git_commit", json!(GIT_COMMIT));
     put("go", json!(LANG_VERSION));
     put("host", json!(o.host));
     put("port", json!(port));
@@ -364,14 +364,8 @@ fn varz(srv: &Server) -> Obj {
     put("routes", json!(0));
     put("remotes", json!(0));
     put("leafnodes", json!(0));
-    let (im, ib) = (
-        st.in_msgs.load(Ordering::Relaxed),
-        st.in_bytes.load(Ordering::Relaxed),
-    );
-    let (om, ob) = (
-        st.out_msgs.load(Ordering::Relaxed),
-        st.out_bytes.load(Ordering::Relaxed),
-    );
+    let (im, ib) = (st.in_msgs.load(Ordering::Relaxed), st.in_bytes.load(Ordering::Relaxed));
+    let (om, ob) = (st.out_msgs.load(Ordering::Relaxed), st.out_bytes.load(Ordering::Relaxed));
     put("in_msgs", json!(im));
     put("in_bytes", json!(ib));
     put("in_client_msgs", json!(im));
@@ -384,14 +378,29 @@ fn varz(srv: &Server) -> Obj {
     let stale = st.stale_connections.load(Ordering::Relaxed);
     put("slow_consumers", json!(slow));
     put("stale_connections", json!(stale));
-    put("stalled_clients", json!(0));
+    put("stalled_clients", json!(st.stalled_clients.load(Ordering::Relaxed)));
     put("subscriptions", json!(srv.total_subscriptions()));
     put("http_req_stats", json!(req_stats));
     put("config_load_time", json!(rfc3339(srv.start_time)));
     put("config_digest", json!(""));
-    put("system_account", json!(system_account(srv)));
+    // Go 2.15.1's defaults; they describe JetStream wire behaviour this server
+    // would have to match once JetStream is wired in.
+    out.put(
+        "feature_flags",
+        obj([
+            ("js_ack_fc_v2", v(false)),
+            ("js_api_reply_v2", v(false)),
+            ("js_raft_delete_range", v(true)),
+            ("js_snapshot_sources", v(false)),
+        ]),
+    );
+    out.put("system_account", v(system_account(srv)));
     out.put("slow_consumer_stats", kinds(slow));
     out.put("stale_connection_stats", kinds(stale));
+    out.put(
+        "disk_io_wait_stats",
+        obj([("waiters", v(0)), ("waits", v(0)), ("wait_time", v(0)), ("max_wait_time", v(0))]),
+    );
     out
 }
 
@@ -400,17 +409,19 @@ fn sort_clients(clients: &mut [ConnSnapshot], by: &str) -> Result<(), String> {
     match by {
         "" | "cid" => clients.sort_by_key(|c| c.cid),
         "start" => clients.sort_by_key(|c| c.start),
-        "subs" => clients.sort_by(|a, b| b.subs.cmp(&a.subs)),
-        "pending" => clients.sort_by(|a, b| b.pending.cmp(&a.pending)),
-        "msgs_to" => clients.sort_by(|a, b| b.out_msgs.cmp(&a.out_msgs)),
-        "msgs_from" => clients.sort_by(|a, b| b.in_msgs.cmp(&a.in_msgs)),
-        "bytes_to" => clients.sort_by(|a, b| b.out_bytes.cmp(&a.out_bytes)),
-        "bytes_from" => clients.sort_by(|a, b| b.in_bytes.cmp(&a.in_bytes)),
-        "last" => clients.sort_by(|a, b| b.last.cmp(&a.last)),
-        "idle" => clients.sort_by(|a, b| a.last.cmp(&b.last)),
+        "subs" => clients.sort_by_key(|c| std::cmp::Reverse(c.subs)),
+        "pending" => clients.sort_by_key(|c| std::cmp::Reverse(c.pending)),
+        "msgs_to" => clients.sort_by_key(|c| std::cmp::Reverse(c.out_msgs)),
+        "msgs_from" => clients.sort_by_key(|c| std::cmp::Reverse(c.in_msgs)),
+        "bytes_to" => clients.sort_by_key(|c| std::cmp::Reverse(c.out_bytes)),
+        "bytes_from" => clients.sort_by_key(|c| std::cmp::Reverse(c.in_bytes)),
+        "last" => clients.sort_by_key(|c| std::cmp::Reverse(c.last)),
+        "idle" => clients.sort_by_key(|c| c.last),
         "uptime" => clients.sort_by_key(|c| c.start),
-        "rtt" => clients.sort_by(|a, b| b.rtt.cmp(&a.rtt)),
-        other => return Err(format!("Invalid sorting option: {other}")),
+        "rtt" => clients.sort_by_key(|c| std::cmp::Reverse(c.rtt)),
+        "stop" => clients.sort_by_key(|c| std::cmp::Reverse(c.closed.as_ref().map(|(t, _)| *t))),
+        "reason" => clients.sort_by_key(|c| c.client.close_reason().map(|r| r.as_str())),
+        other => return Err(format!("invalid sorting option: {other}")),
     }
     Ok(())
 }
@@ -427,6 +438,8 @@ struct ConnSnapshot {
     in_bytes: u64,
     out_bytes: u64,
     rtt: Duration,
+    /// Stop time and subscription subjects, for closed connections.
+    closed: Option<(SystemTime, Vec<String>)>,
 }
 
 /// One subscription as `/connz?subs=detail` and `/subsz?subs=1` show it.
@@ -461,37 +474,64 @@ fn go_float(f: f64) -> Value {
 }
 
 fn flag(q: &BTreeMap<String, String>, k: &str) -> bool {
-    matches!(q.get(k).map(String::as_str), Some("1" | "true" | "detail"))
+    matches!(parse_bool(q, k), Ok(true)) || q.get(k).map(String::as_str) == Some("detail")
+}
+
+/// Go's `strconv.ParseBool` on a query parameter (absent means false), with its
+/// error text as monitoring reports it.
+fn parse_bool(q: &BTreeMap<String, String>, k: &str) -> Result<bool, String> {
+    match q.get(k).map(String::as_str) {
+        None | Some("") => Ok(false),
+        Some("1" | "t" | "T" | "TRUE" | "true" | "True") => Ok(true),
+        Some("0" | "f" | "F" | "FALSE" | "false" | "False") => Ok(false),
+        Some("detail") if k == "subs" => Ok(true),
+        Some(other) => Err(format!(
+            "Error decoding boolean for '{k}': strconv.ParseBool: parsing {}: invalid syntax",
+            crate::client::go_quote(other.as_bytes())
+        )),
+    }
 }
 
 fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
+    for k in ["subs", "auth"] {
+        parse_bool(q, k)?;
+    }
+    if let Some(sort @ ("stop" | "reason")) = q.get("sort").map(String::as_str) {
+        if !matches!(q.get("state").map(String::as_str), Some("closed")) {
+            return Err(format!("sort by {sort} only valid on closed connections"));
+        }
+    }
     let now = SystemTime::now();
-    let mut snaps: Vec<ConnSnapshot> = srv
-        .clients()
-        .into_iter()
-        .map(|c| {
-            let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let last_ns = c.last_activity_ns.load(Ordering::Relaxed);
-            let last = if last_ns == 0 {
-                meta.start
-            } else {
-                UNIX_EPOCH + Duration::from_nanos(last_ns)
-            };
-            ConnSnapshot {
-                cid: c.cid,
-                start: meta.start,
-                last,
-                subs: c.num_subs(),
-                pending: c.pending_bytes(),
-                in_msgs: c.in_msgs.load(Ordering::Relaxed),
-                out_msgs: c.out_msgs.load(Ordering::Relaxed),
-                in_bytes: c.in_bytes.load(Ordering::Relaxed),
-                out_bytes: c.out_bytes.load(Ordering::Relaxed),
-                rtt: meta.rtt,
-                client: c,
-            }
-        })
-        .collect();
+    let snapshot = |c: Arc<ClientShared>, closed: Option<(SystemTime, Vec<String>)>| {
+        let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let last_ns = c.last_activity_ns.load(Ordering::Relaxed);
+        let last = if last_ns == 0 { meta.start } else { UNIX_EPOCH + Duration::from_nanos(last_ns) };
+        ConnSnapshot {
+            cid: c.cid,
+            start: meta.start,
+            last,
+            subs: closed.as_ref().map(|(_, s)| s.len()).unwrap_or_else(|| c.num_subs()),
+            pending: if closed.is_some() { 0 } else { c.pending_bytes() },
+            in_msgs: c.in_msgs.load(Ordering::Relaxed),
+            out_msgs: c.out_msgs.load(Ordering::Relaxed),
+            in_bytes: c.in_bytes.load(Ordering::Relaxed),
+            out_bytes: c.out_bytes.load(Ordering::Relaxed),
+            rtt: meta.rtt,
+            closed,
+            client: c,
+        }
+    };
+    let state = q.get("state").map(String::as_str).unwrap_or("open");
+    let mut snaps: Vec<ConnSnapshot> = Vec::new();
+    if matches!(state, "open" | "all" | "any") {
+        snaps.extend(srv.clients().into_iter().map(|c| snapshot(c, None)));
+    }
+    if matches!(state, "closed" | "all" | "any") {
+        snaps.extend(srv.closed_clients().into_iter().map(|cc| snapshot(cc.client, Some((cc.stop, cc.subs)))));
+    }
+    if !matches!(state, "open" | "closed" | "all" | "any") {
+        return Err(format!("Error decoding state for {state}"));
+    }
     if let Some(cid) = q.get("cid").and_then(|c| c.parse::<u64>().ok()) {
         snaps.retain(|s| s.cid == cid);
     }
@@ -500,15 +540,8 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
     }
     sort_clients(&mut snaps, q.get("sort").map(String::as_str).unwrap_or(""))?;
     let total = snaps.len();
-    let offset = q
-        .get("offset")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let limit = q
-        .get("limit")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&l| l > 0)
-        .unwrap_or(DEFAULT_LIST_SIZE);
+    let offset = q.get("offset").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let limit = q.get("limit").and_then(|v| v.parse::<usize>().ok()).filter(|&l| l > 0).unwrap_or(DEFAULT_LIST_SIZE);
     let detail = q.get("subs").map(String::as_str) == Some("detail");
     let subs = flag(q, "subs");
     let auth = flag(q, "auth");
@@ -520,6 +553,7 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
             let c = &s.client;
             let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
             let mut out = Obj::default();
+            let mut name_tag = None;
             let mut put = |k: &str, val: Value| out.put(k, val);
             put("cid", json!(c.cid));
             put("kind", json!("Client"));
@@ -528,15 +562,18 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
             put("port", json!(c.addr.port()));
             put("start", json!(rfc3339(s.start)));
             put("last_activity", json!(rfc3339(s.last)));
+            let end = match &s.closed {
+                Some((stop, _)) => {
+                    put("stop", json!(rfc3339(*stop)));
+                    let reason = c.close_reason().map(|r| r.as_str()).unwrap_or("Client Closed");
+                    put("reason", json!(reason));
+                    *stop
+                }
+                None => now,
+            };
             put("rtt", json!(go_duration(Duration::from_micros(s.rtt.as_micros() as u64))));
-            put(
-                "uptime",
-                json!(uptime_string(now.duration_since(s.start).unwrap_or_default())),
-            );
-            put(
-                "idle",
-                json!(uptime_string(now.duration_since(s.last).unwrap_or_default())),
-            );
+            put("uptime", json!(uptime_string(end.duration_since(s.start).unwrap_or_default())));
+            put("idle", json!(uptime_string(end.duration_since(s.last).unwrap_or_default())));
             put("pending_bytes", json!(s.pending));
             put("in_msgs", json!(s.in_msgs));
             put("out_msgs", json!(s.out_msgs));
@@ -557,15 +594,15 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
                     put("authorized_user", json!(u));
                 }
                 put("account", json!(meta.account));
+                name_tag = Some(meta.account.clone());
             }
-            if subs {
-                let mut list: Vec<Arc<crate::client::Subscription>> = c
-                    .subs
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .values()
-                    .cloned()
-                    .collect();
+            if let (true, Some((_, closed_subs))) = (subs, &s.closed) {
+                if !closed_subs.is_empty() {
+                    put("subscriptions_list", json!(closed_subs));
+                }
+            } else if subs {
+                let mut list: Vec<Arc<crate::client::Subscription>> =
+                    c.subs.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
                 list.sort_by(|a, b| a.sid.cmp(&b.sid));
                 if !list.is_empty() {
                     if detail {
@@ -576,6 +613,9 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
                         put("subscriptions_list", json!(l));
                     }
                 }
+            }
+            if let Some(tag) = name_tag {
+                out.put("name_tag", v(tag));
             }
             J::O(out)
         })
@@ -617,11 +657,7 @@ fn merged_stats(srv: &Server, only: Option<&str>) -> SublistStats {
 }
 
 fn stats_json(s: &SublistStats) -> Obj {
-    let hit_rate = if s.num_matches > 0 {
-        s.cache_hits as f64 / s.num_matches as f64
-    } else {
-        0.0
-    };
+    let hit_rate = if s.num_matches > 0 { s.cache_hits as f64 / s.num_matches as f64 } else { 0.0 };
     obj([
         ("num_subscriptions", v(s.num_subscriptions)),
         ("num_cache", v(s.num_cache)),
@@ -634,22 +670,21 @@ fn stats_json(s: &SublistStats) -> Obj {
     ])
 }
 
-fn subsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
+fn subsz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
+    parse_bool(q, "subs")?;
+    if let Some(t) = q.get("test") {
+        if !crate::sublist::is_valid_literal_subject(t) {
+            return Err(format!("invalid test subject, must be valid publish subject: {t}"));
+        }
+    }
     let acc = q.get("acc").map(String::as_str);
     let stats = merged_stats(srv, acc);
     let mut out = Obj::default();
     out.put("server_id", v(&srv.id));
     out.put("now", v(rfc3339(SystemTime::now())));
     out.0.extend(stats_json(&stats).0);
-    let offset = q
-        .get("offset")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let limit = q
-        .get("limit")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&l| l > 0)
-        .unwrap_or(DEFAULT_LIST_SIZE);
+    let offset = q.get("offset").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let limit = q.get("limit").and_then(|v| v.parse::<usize>().ok()).filter(|&l| l > 0).unwrap_or(DEFAULT_LIST_SIZE);
     if flag(q, "subs") {
         let test = q.get("test").cloned();
         let mut all = Vec::new();
@@ -678,18 +713,14 @@ fn subsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
         out.put("offset", v(offset));
         out.put("limit", v(limit));
     }
-    out
+    Ok(out)
 }
 
 fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     let now = rfc3339(SystemTime::now());
     if let Some(name) = q.get("acc") {
         let Some(acc) = srv.accounts.get(name) else {
-            return obj([
-                ("server_id", v(&srv.id)),
-                ("now", v(now)),
-                ("system_account", v(system_account(srv))),
-            ]);
+            return obj([("server_id", v(&srv.id)), ("now", v(now)), ("system_account", v(system_account(srv)))]);
         };
         let detail = obj([
             ("account_name", v(&acc.name)),
@@ -710,30 +741,18 @@ fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
             ("account_detail", J::O(detail)),
         ]);
     }
-    // Go lists the system account first, then the rest in map order.
+    // Go lists accounts in map order; sorted by name is deterministic.
     let sys = system_account(srv);
-    let mut names: Vec<String> = vec![sys.clone()];
-    names.extend(
-        srv.accounts
-            .list()
-            .into_iter()
-            .map(|a| a.name.clone())
-            .filter(|n| *n != sys),
-    );
-    obj([
-        ("server_id", v(&srv.id)),
-        ("now", v(now)),
-        ("system_account", v(sys)),
-        ("accounts", v(names)),
-    ])
+    let names: Vec<String> = srv.accounts.list().into_iter().map(|a| a.name.clone()).collect();
+    obj([("server_id", v(&srv.id)), ("now", v(now)), ("system_account", v(sys)), ("accounts", v(names))])
 }
 
-fn accstatz(srv: &Server) -> Obj {
+fn accstatz(srv: &Server, unused: bool) -> Obj {
     let accounts: Vec<J> = srv
         .accounts
         .list()
         .into_iter()
-        .filter(|a| a.client_count() > 0)
+        .filter(|a| unused || a.client_count() > 0)
         .map(|a| {
             let traffic = |msgs: u64, bytes: u64| J::O(obj([("msgs", v(msgs)), ("bytes", v(bytes))]));
             J::O(obj([
@@ -743,29 +762,13 @@ fn accstatz(srv: &Server) -> Obj {
                 ("leafnodes", v(0)),
                 ("total_conns", v(a.client_count())),
                 ("num_subscriptions", v(a.sublist.count())),
-                (
-                    "sent",
-                    traffic(
-                        a.out_msgs.load(Ordering::Relaxed),
-                        a.out_bytes.load(Ordering::Relaxed),
-                    ),
-                ),
-                (
-                    "received",
-                    traffic(
-                        a.in_msgs.load(Ordering::Relaxed),
-                        a.in_bytes.load(Ordering::Relaxed),
-                    ),
-                ),
+                ("sent", traffic(a.out_msgs.load(Ordering::Relaxed), a.out_bytes.load(Ordering::Relaxed))),
+                ("received", traffic(a.in_msgs.load(Ordering::Relaxed), a.in_bytes.load(Ordering::Relaxed))),
                 ("slow_consumers", v(0)),
             ]))
         })
         .collect();
-    obj([
-        ("server_id", v(&srv.id)),
-        ("now", v(rfc3339(SystemTime::now()))),
-        ("account_statz", J::A(accounts)),
-    ])
+    obj([("server_id", v(&srv.id)), ("now", v(rfc3339(SystemTime::now()))), ("account_statz", J::A(accounts))])
 }
 
 #[cfg(test)]
@@ -785,9 +788,6 @@ mod tests {
 
     #[test]
     fn html_escaping() {
-        assert_eq!(
-            to_go_json(&obj([("s", v("foo.>")), ("a", v(1))])),
-            "{\n  \"s\": \"foo.\\u003e\",\n  \"a\": 1\n}"
-        );
+        assert_eq!(to_go_json(&obj([("s", v("foo.>")), ("a", v(1))])), "{\n  \"s\": \"foo.\\u003e\",\n  \"a\": 1\n}");
     }
 }

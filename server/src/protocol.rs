@@ -36,8 +36,9 @@ pub enum Op {
     },
     Ping,
     Pong,
-    /// `INFO` from a client is accepted and ignored.
-    Info,
+    /// `INFO <json>` from a client: ignored when the JSON is valid (Go's
+    /// `processInfo`), otherwise the connection closes.
+    Info(Bytes),
     /// `+OK` from a client is accepted and ignored.
     Ok,
     /// `-ERR <text>`: Go logs it and closes the connection.
@@ -53,7 +54,7 @@ pub enum ProtoError {
     /// Control line longer than `max_control_line`: `-ERR 'maximum control line exceeded'`.
     MaxControlLine,
     /// Declared payload larger than `max_payload`: `-ERR 'Maximum Payload Violation'`.
-    MaxPayload,
+    MaxPayload { size: usize, max: usize },
     /// `HPUB` from a client that did not announce header support. Go closes without
     /// telling the client (it only logs `message headers not supported`).
     HeadersNotSupported,
@@ -170,11 +171,23 @@ impl Parser {
                 return Ok(None);
             }
             let Some((kind, arg_start)) = classify(buf)? else {
+                // Go skips whitespace after an operation name without buffering it;
+                // keep memory bounded by dropping all but one such byte.
+                if buf.len() > SKIP_LIMIT {
+                    if let Some(keep) = keyword_then_blanks(buf) {
+                        buf.truncate(keep);
+                    }
+                }
                 return Ok(None);
             };
             let from = self.scanned.max(arg_start);
             let newline = buf[from..].iter().position(|&b| b == b'\n').map(|i| i + from);
             let Some(nl) = newline else {
+                // PING, PONG and +OK ignore everything up to the newline (Go's parser
+                // never stores it), so drop those bytes instead of buffering them.
+                if !kind.has_arg() && buf.len() > SKIP_LIMIT {
+                    buf.truncate(arg_start);
+                }
                 self.scanned = buf.len();
                 if kind.has_arg() && buf.len() - arg_start > limits.max_control_line {
                     return Err(ProtoError::MaxControlLine);
@@ -195,7 +208,7 @@ impl Parser {
                 Kind::Ping => return Ok(Some(Op::Ping)),
                 Kind::Pong => return Ok(Some(Op::Pong)),
                 Kind::PlusOk => return Ok(Some(Op::Ok)),
-                Kind::Info => return Ok(Some(Op::Info)),
+                Kind::Info => return Ok(Some(Op::Info(arg))),
                 Kind::MinusErr => return Ok(Some(Op::Err(arg))),
                 Kind::Connect => return Ok(Some(Op::Connect(arg))),
                 Kind::Sub => return parse_sub(&arg).map(Some),
@@ -212,6 +225,16 @@ impl Parser {
             }
         }
     }
+}
+
+/// Ignored bytes we are willing to hold before discarding them.
+const SKIP_LIMIT: usize = 1024;
+
+/// If `buf` is an operation name followed only by spaces/tabs, the length to keep
+/// (the name plus one blank).
+fn keyword_then_blanks(buf: &[u8]) -> Option<usize> {
+    let name_len = buf.iter().position(|&b| b == b' ' || b == b'\t')?;
+    buf[name_len..].iter().all(|&b| b == b' ' || b == b'\t').then_some(name_len + 1)
 }
 
 /// Works out which operation starts `buf` and where its argument begins, rejecting
@@ -300,7 +323,7 @@ fn lossy(b: &[u8]) -> String {
 
 fn check_payload(size: usize, limits: &Limits) -> Result<(), ProtoError> {
     match limits.max_payload {
-        Some(max) if size > max => Err(ProtoError::MaxPayload),
+        Some(max) if size > max => Err(ProtoError::MaxPayload { size, max }),
         _ => Ok(()),
     }
 }
@@ -438,7 +461,7 @@ PUB\tx\t\t2\nhi\r\nPINGxx\n";
             Op::Ping,
             Op::Pong,
             Op::Ok,
-            Op::Info,
+            Op::Info(b("{}")),
             Op::Pub { subject: b("x"), reply: None, header_len: None, payload: b("hi") },
             Op::Ping,
         ]
@@ -479,7 +502,7 @@ PUB\tx\t\t2\nhi\r\nPINGxx\n";
             (b"PUBX\r\n", ProtoError::UnknownOp),
             (b"PUB foo 2\r\nhello\r\n", ProtoError::UnknownOp),
             (b"PUB foo 2\r\nhi\nX", ProtoError::UnknownOp),
-            (b"PUB foo 2000000\r\n", ProtoError::MaxPayload),
+            (b"PUB foo 2000000\r\n", ProtoError::MaxPayload { size: 2_000_000, max: 1_048_576 }),
         ];
         for (input, want) in cases {
             for chunk in 1..input.len() + 1 {
@@ -521,6 +544,28 @@ PUB\tx\t\t2\nhi\r\nPINGxx\n";
         ping.extend(std::iter::repeat_n(b'x', 5000));
         ping.extend_from_slice(b"\r\n");
         assert_eq!(parse_all(&ping, 7).unwrap(), vec![Op::Ping]);
+    }
+
+    #[test]
+    fn ignored_bytes_are_not_buffered() {
+        let mut p = Parser::new();
+        let mut buf = BytesMut::new();
+        buf.extend_from_slice(b"PING");
+        for _ in 0..100 {
+            buf.extend_from_slice(&[b'x'; 1000]);
+            assert_eq!(p.next_op(&mut buf, &limits()).unwrap(), None);
+            assert!(buf.len() < 3000);
+        }
+        buf.extend_from_slice(b"\r\nPUB");
+        assert_eq!(p.next_op(&mut buf, &limits()).unwrap(), Some(Op::Ping));
+        for _ in 0..100 {
+            buf.extend_from_slice(&[b' '; 1000]);
+            assert_eq!(p.next_op(&mut buf, &limits()).unwrap(), None);
+            assert!(buf.len() < 3000);
+        }
+        buf.extend_from_slice(b"foo 2\r\nhi\r\n");
+        let op = p.next_op(&mut buf, &limits()).unwrap();
+        assert!(matches!(op, Some(Op::Pub { .. })), "{op:?}");
     }
 
     #[test]

@@ -80,15 +80,71 @@ impl<S> SublistResult<S> {
     }
 }
 
+/// Subscriptions on one trie node, kept in insertion order (Go delivers in
+/// roughly subscribe order) with O(1) removal: removed slots become holes that are
+/// compacted once they outnumber live entries.
+struct SubSet<S> {
+    slots: Vec<Option<(u64, Arc<S>)>>,
+    index: FxHashMap<u64, usize>,
+}
+
+impl<S> Default for SubSet<S> {
+    fn default() -> Self {
+        SubSet { slots: Vec::new(), index: FxHashMap::default() }
+    }
+}
+
+impl<S> SubSet<S> {
+    fn insert(&mut self, key: u64, sub: Arc<S>) -> bool {
+        if let Some(&i) = self.index.get(&key) {
+            self.slots[i] = Some((key, sub));
+            return false;
+        }
+        self.index.insert(key, self.slots.len());
+        self.slots.push(Some((key, sub)));
+        true
+    }
+
+    fn remove(&mut self, key: u64) -> bool {
+        let Some(i) = self.index.remove(&key) else {
+            return false;
+        };
+        self.slots[i] = None;
+        if self.index.is_empty() {
+            self.slots.clear();
+        } else if self.slots.len() > 8 && self.slots.len() > 2 * self.index.len() {
+            self.slots.retain(Option::is_some);
+            for (i, slot) in self.slots.iter().enumerate() {
+                if let Some((k, _)) = slot {
+                    self.index.insert(*k, i);
+                }
+            }
+        }
+        true
+    }
+
+    fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Arc<S>> {
+        self.slots.iter().filter_map(|s| s.as_ref().map(|(_, v)| v))
+    }
+}
+
 struct Node<S> {
     next: Option<Box<Level<S>>>,
-    psubs: FxHashMap<u64, Arc<S>>,
-    qsubs: FxHashMap<Box<str>, FxHashMap<u64, Arc<S>>>,
+    psubs: SubSet<S>,
+    qsubs: FxHashMap<Box<str>, SubSet<S>>,
 }
 
 impl<S> Node<S> {
     fn new() -> Self {
-        Node { next: None, psubs: FxHashMap::default(), qsubs: FxHashMap::default() }
+        Node { next: None, psubs: SubSet::default(), qsubs: FxHashMap::default() }
     }
 
     fn is_empty(&self) -> bool {
@@ -200,15 +256,15 @@ impl<S> Sublist<S> {
             level = node.next.get_or_insert_with(|| Box::new(Level::new()));
         };
         let added = match queue {
-            None => node.psubs.insert(key, sub).is_none(),
-            Some(q) => node.qsubs.entry(q.into()).or_default().insert(key, sub).is_none(),
+            None => node.psubs.insert(key, sub),
+            Some(q) => node.qsubs.entry(q.into()).or_default().insert(key, sub),
         };
         if added {
             trie.count += 1;
         }
         let mut cache = lock(&self.cache);
         cache.inserts += 1;
-        cache.map.retain(|k, _| !subject_matches_filter(k, subject));
+        invalidate(&mut cache.map, subject);
         Ok(())
     }
 
@@ -221,7 +277,7 @@ impl<S> Sublist<S> {
             trie.count -= 1;
             let mut cache = lock(&self.cache);
             cache.removes += 1;
-            cache.map.retain(|k, _| !subject_matches_filter(k, subject));
+            invalidate(&mut cache.map, subject);
         }
         removed
     }
@@ -274,11 +330,7 @@ impl<S> Sublist<S> {
     /// Every subscription, in no particular order (for monitoring).
     pub fn all(&self) -> Vec<Arc<S>> {
         fn walk<S>(level: &Level<S>, out: &mut Vec<Arc<S>>) {
-            let nodes = level
-                .nodes
-                .values()
-                .chain(level.pwc.as_deref())
-                .chain(level.fwc.as_deref());
+            let nodes = level.nodes.values().chain(level.pwc.as_deref()).chain(level.fwc.as_deref());
             for n in nodes {
                 out.extend(n.psubs.values().cloned());
                 for g in n.qsubs.values() {
@@ -290,7 +342,7 @@ impl<S> Sublist<S> {
             }
         }
         let trie = self.trie.read().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::with_capacity(trie.count);
+        let mut out = Vec::with_capacity(trie.count.min(1 << 16));
         walk(&trie.root, &mut out);
         out
     }
@@ -310,11 +362,7 @@ impl<S> Sublist<S> {
             max_fanout = max_fanout.max(n);
             total += n;
         }
-        let avg_fanout = if cache.map.is_empty() {
-            0.0
-        } else {
-            total as f64 / cache.map.len() as f64
-        };
+        let avg_fanout = if cache.map.is_empty() { 0.0 } else { total as f64 / cache.map.len() as f64 };
         SublistStats {
             max_fanout,
             avg_fanout,
@@ -328,7 +376,20 @@ impl<S> Sublist<S> {
     }
 }
 
+/// Drops cached results a change to `subject` affects. A literal subject can only
+/// affect its own entry, so only wildcard changes scan the cache (as Go's
+/// `addToCache`/`removeFromCache` do).
+fn invalidate<S>(map: &mut FxHashMap<Box<str>, Arc<SublistResult<S>>>, subject: &str) {
+    let wildcard = subject.split('.').any(|t| t == "*" || t == ">");
+    if wildcard {
+        map.retain(|k, _| !subject_matches_filter(k, subject));
+    } else {
+        map.remove(subject);
+    }
+}
+
 fn add_node<S>(node: &Node<S>, result: &mut SublistResult<S>) {
+    result.psubs.reserve(node.psubs.len());
     result.psubs.extend(node.psubs.values().cloned());
     for group in node.qsubs.values() {
         if group.is_empty() {
@@ -386,11 +447,11 @@ fn remove_from<S>(level: &mut Level<S>, tokens: &[&str], queue: Option<&str>, ke
     };
     let removed = if rest.is_empty() {
         match queue {
-            None => node.psubs.remove(&key).is_some(),
+            None => node.psubs.remove(key),
             Some(q) => {
                 let mut removed = false;
                 if let Some(group) = node.qsubs.get_mut(q) {
-                    removed = group.remove(&key).is_some();
+                    removed = group.remove(key);
                     if group.is_empty() {
                         node.qsubs.remove(q);
                     }
@@ -515,6 +576,23 @@ mod tests {
         let r = sl.match_subject("foo.bar");
         let order: Vec<u64> = r.psubs.iter().map(|s| **s).collect();
         assert_eq!(order, vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn insertion_order_survives_removals() {
+        let sl: Sublist<u64> = Sublist::new(false);
+        for k in 0..20u64 {
+            sl.insert("foo", None, k, Arc::new(k)).unwrap();
+        }
+        for k in (0..20u64).filter(|k| k % 3 != 0) {
+            assert!(sl.remove("foo", None, k));
+        }
+        let order: Vec<u64> = sl.match_subject("foo").psubs.iter().map(|s| **s).collect();
+        assert_eq!(order, vec![0, 3, 6, 9, 12, 15, 18]);
+        sl.insert("foo", None, 99, Arc::new(99)).unwrap();
+        assert!(sl.remove("foo", None, 0));
+        let order: Vec<u64> = sl.match_subject("foo").psubs.iter().map(|s| **s).collect();
+        assert_eq!(order, vec![3, 6, 9, 12, 15, 18, 99]);
     }
 
     #[test]

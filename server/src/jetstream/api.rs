@@ -1,0 +1,1020 @@
+//! `$JS.API.>` request handlers (Go jetstream_api.go), single-server
+//! semantics. Each handler returns the reply payload; `handle` wraps it in
+//! an `Outbound` to the request's reply subject.
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use rand::Rng;
+use serde::Serialize;
+
+use super::api_types::*;
+use super::consumer::{check_consumer_config, set_consumer_defaults, Consumer};
+use super::errors::{ApiError, E};
+use super::stream::{apply_seal, check_stream_config, check_update, get_header, Stream};
+use super::{AccountJs, Outbound};
+use crate::store::{subjects_collide, StreamStore};
+
+/// Go `JSApiLevel`.
+pub const API_LEVEL: u32 = 5;
+/// Go `JSApiNamesLimit` / `JSApiListLimit` / `JSMaxSubjectDetails`.
+const NAMES_LIMIT: usize = 1024;
+const LIST_LIMIT: usize = 256;
+const MAX_SUBJECT_DETAILS: usize = 100_000;
+
+/// Response type names (Go `JSApi*ResponseType`).
+pub mod types {
+    pub const ACCOUNT_INFO: &str = "io.nats.jetstream.api.v1.account_info_response";
+    pub const STREAM_CREATE: &str = "io.nats.jetstream.api.v1.stream_create_response";
+    pub const STREAM_UPDATE: &str = "io.nats.jetstream.api.v1.stream_update_response";
+    pub const STREAM_DELETE: &str = "io.nats.jetstream.api.v1.stream_delete_response";
+    pub const STREAM_INFO: &str = "io.nats.jetstream.api.v1.stream_info_response";
+    pub const STREAM_NAMES: &str = "io.nats.jetstream.api.v1.stream_names_response";
+    pub const STREAM_LIST: &str = "io.nats.jetstream.api.v1.stream_list_response";
+    pub const STREAM_PURGE: &str = "io.nats.jetstream.api.v1.stream_purge_response";
+    pub const MSG_GET: &str = "io.nats.jetstream.api.v1.stream_msg_get_response";
+    pub const MSG_DELETE: &str = "io.nats.jetstream.api.v1.stream_msg_delete_response";
+    pub const STREAM_STEPDOWN: &str = "io.nats.jetstream.api.v1.stream_leader_stepdown_response";
+    pub const CONSUMER_CREATE: &str = "io.nats.jetstream.api.v1.consumer_create_response";
+    pub const CONSUMER_DELETE: &str = "io.nats.jetstream.api.v1.consumer_delete_response";
+    pub const CONSUMER_INFO: &str = "io.nats.jetstream.api.v1.consumer_info_response";
+    pub const CONSUMER_NAMES: &str = "io.nats.jetstream.api.v1.consumer_names_response";
+    pub const CONSUMER_LIST: &str = "io.nats.jetstream.api.v1.consumer_list_response";
+    pub const CONSUMER_PAUSE: &str = "io.nats.jetstream.api.v1.consumer_pause_response";
+    pub const CONSUMER_STEPDOWN: &str = "io.nats.jetstream.api.v1.consumer_leader_stepdown_response";
+}
+
+/// Context a handler needs besides the account.
+pub struct Ctx<'a> {
+    pub server_name: &'a str,
+    pub version: &'a str,
+    pub now: i64,
+    pub interest: &'a dyn Fn(&str) -> bool,
+    pub max_memory: i64,
+    pub max_store: i64,
+}
+
+/// Serializes a value as Go's encoder would: `<`, `>`, `&` escaped inside
+/// strings. These bytes never occur in JSON structure, so a byte-level
+/// rewrite of the output is exact.
+pub fn go_json<T: Serialize>(v: &T) -> Bytes {
+    let raw = serde_json::to_vec(v).unwrap_or_default();
+    if !raw.iter().any(|&b| b == b'<' || b == b'>' || b == b'&') {
+        return Bytes::from(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() + 16);
+    for b in raw {
+        match b {
+            b'<' => out.extend_from_slice(b"\\u003c"),
+            b'>' => out.extend_from_slice(b"\\u003e"),
+            b'&' => out.extend_from_slice(b"\\u0026"),
+            _ => out.push(b),
+        }
+    }
+    Bytes::from(out)
+}
+
+#[derive(Serialize)]
+struct Typed<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(flatten)]
+    body: T,
+}
+
+fn typed<T: Serialize>(kind: &str, body: T) -> Bytes {
+    go_json(&Typed { kind, body })
+}
+
+/// `{"type":..,"error":{..}}` plus the fields Go's response struct always
+/// marshals (no `omitempty`), e.g. the paging of names/list/info replies.
+pub fn error_reply(kind: &str, err: &ApiError) -> Bytes {
+    #[derive(Serialize)]
+    struct Paged<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        error: &'a ApiError,
+        total: u8,
+        offset: u8,
+        limit: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        streams: Option<Option<[u8; 0]>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        consumers: Option<[u8; 0]>,
+    }
+    let paged =
+        |streams, consumers| go_json(&Paged { kind, error: err, total: 0, offset: 0, limit: 0, streams, consumers });
+    match kind {
+        types::STREAM_INFO => paged(None, None),
+        types::STREAM_NAMES => paged(Some(None), None),
+        types::STREAM_LIST => paged(Some(Some([])), None),
+        types::CONSUMER_NAMES | types::CONSUMER_LIST => paged(None, Some([])),
+        types::STREAM_PURGE => {
+            #[derive(Serialize)]
+            struct P<'a> {
+                #[serde(rename = "type")]
+                kind: &'a str,
+                error: &'a ApiError,
+                purged: u8,
+            }
+            go_json(&P { kind, error: err, purged: 0 })
+        }
+        types::CONSUMER_PAUSE => {
+            #[derive(Serialize)]
+            struct P<'a> {
+                #[serde(rename = "type")]
+                kind: &'a str,
+                error: &'a ApiError,
+                paused: bool,
+                pause_until: GoTime,
+            }
+            go_json(&P { kind, error: err, paused: false, pause_until: GoTime(0) })
+        }
+        _ => go_json(&ErrorResponse { kind, error: err }),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned + Default>(payload: &[u8]) -> Result<T, ApiError> {
+    if payload.trim_ascii().is_empty() {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(payload).map_err(|e| ApiError::err(E::InvalidJson, go_json_error(&e)))
+}
+
+/// Approximates Go's `encoding/json` error texts for the common cases.
+fn go_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => "unexpected end of JSON input".to_string(),
+        _ => {
+            let msg = e.to_string();
+            match msg.rfind(" at line ") {
+                Some(i) => msg[..i].to_string(),
+                None => msg,
+            }
+        }
+    }
+}
+
+fn with_dynamic_meta(meta: &Option<BTreeMap<String, String>>, version: &str) -> Option<BTreeMap<String, String>> {
+    let mut m = meta.clone().unwrap_or_default();
+    m.insert("_nats.level".into(), API_LEVEL.to_string());
+    m.insert("_nats.ver".into(), version.to_string());
+    Some(m)
+}
+
+fn with_static_meta(meta: &mut Option<BTreeMap<String, String>>, level: u32) {
+    let m = meta.get_or_insert_with(BTreeMap::new);
+    m.retain(|k, _| !k.starts_with("_nats."));
+    m.insert("_nats.req.level".into(), level.to_string());
+}
+
+pub fn stream_state_json(store: &dyn StreamStore, consumers: usize) -> StreamStateJson {
+    let st = store.state();
+    StreamStateJson {
+        messages: st.msgs,
+        bytes: st.bytes,
+        first_seq: st.first_seq,
+        first_ts: GoTime(st.first_ts),
+        last_seq: st.last_seq,
+        last_ts: GoTime(st.last_ts),
+        num_subjects: st.num_subjects,
+        subjects: None,
+        num_deleted: st.num_deleted,
+        deleted: None,
+        consumer_count: consumers as u64,
+    }
+}
+
+fn stream_info(s: &Stream, ctx: &Ctx, dynamic: bool, cluster: bool) -> StreamInfo {
+    let mut config = s.cfg.clone();
+    if dynamic {
+        config.metadata = with_dynamic_meta(&config.metadata, ctx.version);
+    }
+    StreamInfo {
+        config,
+        created: GoTime(s.created),
+        state: stream_state_json(&*s.store, s.consumers.len()),
+        cluster: cluster.then(|| ClusterInfo { leader: ctx.server_name.to_string() }),
+        ts: GoTime(ctx.now),
+    }
+}
+
+fn consumer_info(c: &Consumer, store: &dyn StreamStore, ctx: &Ctx, dynamic: bool) -> ConsumerInfo {
+    let mut info = c.info(store, ctx.now);
+    info.push_bound = c.is_push() && (ctx.interest)(&c.cfg.deliver_subject);
+    if dynamic {
+        info.config.metadata = with_dynamic_meta(&info.config.metadata, ctx.version);
+    }
+    info
+}
+
+/// Random 8-character consumer name (Go `createConsumerName`).
+fn ephemeral_name() -> String {
+    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut r = rand::rng();
+    (0..8).map(|_| CH[r.random_range(0..CH.len())] as char).collect()
+}
+
+/// Dispatches one API request. Returns the reply payload (and any extra
+/// messages in `out`), or `None` when Go sends no reply at all.
+pub fn dispatch(
+    acc: &mut AccountJs,
+    subject: &str,
+    reply: &str,
+    hdr: &[u8],
+    payload: &[u8],
+    ctx: &Ctx,
+    out: &mut Vec<Outbound>,
+) -> Option<Bytes> {
+    let rest = subject.strip_prefix("$JS.API.")?;
+    let toks: Vec<&str> = rest.split('.').collect();
+    // Go `errorOnRequiredApiLevel`: a client may demand a minimum API level.
+    let level_err =
+        get_header(hdr, "Nats-Required-Api-Level").is_some_and(|v| v.parse::<u32>().map_or(true, |l| l > API_LEVEL));
+    if level_err {
+        if let Some(kind) = super::api_type_for(subject) {
+            acc.api_total += 1;
+            acc.api_errors += 1;
+            return Some(error_reply(kind, &ApiError::new(E::RequiredApiLevel)));
+        }
+    }
+    let (kind, res): (&str, Result<Bytes, ApiError>) = match toks.as_slice() {
+        ["INFO"] => (types::ACCOUNT_INFO, Ok(account_info(acc, ctx))),
+        ["STREAM", "CREATE", name] => (types::STREAM_CREATE, stream_create(acc, name, payload, ctx)),
+        ["STREAM", "UPDATE", name] => (types::STREAM_UPDATE, stream_update(acc, name, payload, ctx)),
+        ["STREAM", "DELETE", name] => (types::STREAM_DELETE, stream_delete(acc, name, out)),
+        ["STREAM", "INFO", name] => (types::STREAM_INFO, stream_info_req(acc, name, payload, ctx)),
+        ["STREAM", "NAMES"] => (types::STREAM_NAMES, stream_names(acc, payload)),
+        ["STREAM", "LIST"] => (types::STREAM_LIST, stream_list(acc, payload, ctx)),
+        ["STREAM", "PURGE", name] => (types::STREAM_PURGE, stream_purge(acc, name, payload)),
+        ["STREAM", "MSG", "GET", name] => (types::MSG_GET, msg_get(acc, name, payload)),
+        ["STREAM", "MSG", "DELETE", name] => (types::MSG_DELETE, msg_delete(acc, name, payload)),
+        ["STREAM", "LEADER", "STEPDOWN", name] => {
+            let r = if acc.streams.contains_key(*name) {
+                Err(ApiError::new(E::ClusterRequired))
+            } else {
+                Err(ApiError::new(E::StreamNotFound))
+            };
+            (types::STREAM_STEPDOWN, r)
+        }
+        ["DIRECT", "GET", name, subj @ ..] => {
+            direct_get(acc, name, &subj.join("."), reply, payload, out);
+            return None;
+        }
+        ["CONSUMER", "CREATE", stream, rest @ ..] => {
+            (types::CONSUMER_CREATE, consumer_create(acc, stream, rest, false, payload, ctx, out))
+        }
+        ["CONSUMER", "DURABLE", "CREATE", stream, rest @ ..] => {
+            (types::CONSUMER_CREATE, consumer_create(acc, stream, rest, true, payload, ctx, out))
+        }
+        ["CONSUMER", "DELETE", stream, name] => (types::CONSUMER_DELETE, consumer_delete(acc, stream, name, out)),
+        ["CONSUMER", "INFO", stream, name] => (types::CONSUMER_INFO, consumer_info_req(acc, stream, name, ctx)),
+        ["CONSUMER", "NAMES", stream] => (types::CONSUMER_NAMES, consumer_names(acc, stream, payload)),
+        ["CONSUMER", "LIST", stream] => (types::CONSUMER_LIST, consumer_list(acc, stream, payload, ctx)),
+        ["CONSUMER", "PAUSE", stream, name] => {
+            (types::CONSUMER_PAUSE, consumer_pause(acc, stream, name, payload, ctx, out))
+        }
+        ["CONSUMER", "LEADER", "STEPDOWN", stream, name] => {
+            let r = match acc.streams.get(*stream) {
+                None => Err(ApiError::new(E::StreamNotFound)),
+                Some(s) if !s.consumers.contains_key(*name) => Err(ApiError::new(E::ConsumerNotFound)),
+                Some(_) => Err(ApiError::new(E::ClusterRequired)),
+            };
+            (types::CONSUMER_STEPDOWN, r)
+        }
+        ["CONSUMER", "MSG", "NEXT", stream, name] => {
+            if let Some(s) = acc.streams.get_mut(*stream) {
+                if let Some(c) = s.consumers.get_mut(*name) {
+                    c.next_request(reply, payload, &*s.store, ctx.now, ctx.interest, out);
+                    s.sweep_retention();
+                }
+            }
+            return None;
+        }
+        _ => return None,
+    };
+    acc.api_total += 1;
+    Some(match res {
+        Ok(b) => b,
+        Err(e) => {
+            acc.api_errors += 1;
+            error_reply(kind, &e)
+        }
+    })
+}
+
+fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
+    #[derive(Serialize)]
+    struct Limits {
+        max_memory: i64,
+        max_storage: i64,
+        max_streams: i64,
+        max_consumers: i64,
+        max_ack_pending: i64,
+        memory_max_stream_bytes: i64,
+        storage_max_stream_bytes: i64,
+        max_bytes_required: bool,
+    }
+    #[derive(Serialize)]
+    struct Api {
+        level: u32,
+        total: u64,
+        errors: u64,
+    }
+    #[derive(Serialize)]
+    struct Info {
+        memory: u64,
+        storage: u64,
+        reserved_memory: u64,
+        reserved_storage: u64,
+        streams: usize,
+        consumers: usize,
+        limits: Limits,
+        api: Api,
+    }
+    let (mut memory, mut storage, mut rmem, mut rsto) = (0, 0, 0, 0);
+    for s in acc.streams.values() {
+        let b = s.store.state().bytes;
+        let reserved = s.cfg.max_bytes.max(0) as u64;
+        if s.cfg.storage == Storage::Memory {
+            memory += b;
+            rmem += reserved;
+        } else {
+            storage += b;
+            rsto += reserved;
+        }
+    }
+    let _ = (ctx.max_memory, ctx.max_store);
+    typed(
+        types::ACCOUNT_INFO,
+        Info {
+            memory,
+            storage,
+            reserved_memory: rmem,
+            reserved_storage: rsto,
+            streams: acc.streams.len(),
+            consumers: acc.streams.values().map(|s| s.consumers.len()).sum(),
+            limits: Limits {
+                max_memory: -1,
+                max_storage: -1,
+                max_streams: -1,
+                max_consumers: -1,
+                max_ack_pending: -1,
+                memory_max_stream_bytes: -1,
+                storage_max_stream_bytes: -1,
+                max_bytes_required: false,
+            },
+            api: Api { level: API_LEVEL, total: acc.api_total, errors: acc.api_errors },
+        },
+    )
+}
+
+/// Required API level of a stream config (Go `setStaticStreamMetadata`).
+fn stream_req_level(cfg: &StreamConfig) -> u32 {
+    if cfg.allow_msg_ttl || cfg.subject_delete_marker_ttl > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+#[derive(Serialize)]
+struct Created {
+    #[serde(flatten)]
+    info: StreamInfo,
+    did_create: bool,
+}
+
+fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let cfg: StreamConfig = parse(payload)?;
+    if cfg.name != name {
+        return Err(ApiError::new(E::StreamMismatch));
+    }
+    if cfg.sealed {
+        return Err(ApiError::err(E::StreamInvalidConfig, "stream configuration for create can not be sealed"));
+    }
+    let mut cfg = check_stream_config(cfg)?;
+    if cfg.num_replicas > 1 {
+        return Err(ApiError::new(E::StreamReplicasNotSupported));
+    }
+    if cfg.mirror.is_some() || cfg.sources.as_ref().is_some_and(|s| !s.is_empty()) {
+        // Not implemented yet: refuse rather than accept a stream that would
+        // never receive anything (our own text, Go has no such error).
+        return Err(ApiError::err(E::StreamCreate, "stream mirrors and sources are not supported yet"));
+    }
+    let level = stream_req_level(&cfg);
+    with_static_meta(&mut cfg.metadata, level);
+    if let Some(existing) = acc.streams.get(name) {
+        if existing.cfg != cfg {
+            return Err(ApiError::new(E::StreamNameExist));
+        }
+        // Go answers an identical create like a fresh one, `did_create` too.
+        return Ok(typed(
+            types::STREAM_CREATE,
+            Created { info: stream_info(existing, ctx, true, false), did_create: true },
+        ));
+    }
+    check_overlap(acc, name, &cfg)?;
+    let s = Stream::new(cfg, ctx.now);
+    let body = Created { info: stream_info(&s, ctx, true, false), did_create: true };
+    acc.streams.insert(name.to_string(), s);
+    Ok(typed(types::STREAM_CREATE, body))
+}
+
+fn check_overlap(acc: &AccountJs, name: &str, cfg: &StreamConfig) -> Result<(), ApiError> {
+    for (other, s) in &acc.streams {
+        if other == name {
+            continue;
+        }
+        if cfg.subjects.iter().any(|a| s.cfg.subjects.iter().any(|b| subjects_collide(a, b))) {
+            return Err(ApiError::new(E::StreamSubjectOverlap));
+        }
+    }
+    Ok(())
+}
+
+fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let cfg: StreamConfig = parse(payload)?;
+    if cfg.name != name {
+        return Err(ApiError::new(E::StreamMismatch));
+    }
+    let mut cfg = check_stream_config(cfg)?;
+    let Some(existing) = acc.streams.get(name) else {
+        return Err(ApiError::new(E::StreamNotFound));
+    };
+    check_update(&existing.cfg, &cfg)?;
+    apply_seal(&mut cfg);
+    if cfg.num_replicas > 1 {
+        return Err(ApiError::new(E::StreamReplicasNotSupported));
+    }
+    let level = stream_req_level(&cfg);
+    with_static_meta(&mut cfg.metadata, level);
+    check_overlap(acc, name, &cfg)?;
+    let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    s.update_config(cfg);
+    let Stream { consumers, cfg, .. } = &mut *s;
+    for c in consumers.values_mut() {
+        c.refresh_filters(cfg);
+    }
+    Ok(typed(types::STREAM_UPDATE, stream_info(s, ctx, true, false)))
+}
+
+#[derive(Serialize)]
+struct Success {
+    success: bool,
+}
+
+fn stream_delete(acc: &mut AccountJs, name: &str, out: &mut Vec<Outbound>) -> Result<Bytes, ApiError> {
+    let mut s = acc.streams.remove(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    for c in s.consumers.values_mut() {
+        c.on_delete(out);
+    }
+    Ok(typed(types::STREAM_DELETE, Success { success: true }))
+}
+
+fn stream_info_req(acc: &AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let req: StreamInfoRequest = parse(payload)?;
+    let s = acc.streams.get(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let mut info = stream_info(s, ctx, true, true);
+    let (mut total, mut limit, mut offset) = (0usize, 0usize, 0usize);
+    if !req.subjects_filter.is_empty() {
+        let all: BTreeMap<String, u64> =
+            s.store.subjects_state(&req.subjects_filter).into_iter().map(|(k, v)| (k, v.msgs)).collect();
+        total = all.len();
+        offset = req.offset.max(0) as usize;
+        limit = MAX_SUBJECT_DETAILS;
+        let page: BTreeMap<String, u64> = all.into_iter().skip(offset).take(MAX_SUBJECT_DETAILS).collect();
+        if !page.is_empty() {
+            info.state.subjects = Some(page);
+        }
+    }
+    if req.deleted_details && s.store.state().msgs > 0 {
+        let st = s.store.state();
+        let deleted: Vec<u64> = (st.first_seq..=st.last_seq).filter(|&q| s.store.load_msg(q).is_none()).collect();
+        if !deleted.is_empty() {
+            info.state.deleted = Some(deleted);
+        }
+    }
+    #[derive(Serialize)]
+    struct Paged {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        #[serde(flatten)]
+        info: StreamInfo,
+    }
+    Ok(typed(types::STREAM_INFO, Paged { total, offset, limit, info }))
+}
+
+fn filtered_names(acc: &AccountJs, filter: &str) -> Vec<String> {
+    acc.streams
+        .iter()
+        .filter(|(_, s)| filter.is_empty() || s.cfg.subjects.iter().any(|x| subjects_collide(x, filter)))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+fn stream_names(acc: &AccountJs, payload: &[u8]) -> Result<Bytes, ApiError> {
+    let req: PagedRequest = parse(payload)?;
+    let names = filtered_names(acc, &req.subject);
+    let offset = req.offset.max(0) as usize;
+    #[derive(Serialize)]
+    struct Names {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        /// Go leaves the slice nil (`null`) when nothing matched.
+        streams: Option<Vec<String>>,
+    }
+    let total = names.len();
+    let page: Vec<String> = names.into_iter().skip(offset).take(NAMES_LIMIT).collect();
+    let streams = (!page.is_empty()).then_some(page);
+    Ok(typed(types::STREAM_NAMES, Names { total, offset, limit: NAMES_LIMIT, streams }))
+}
+
+fn stream_list(acc: &AccountJs, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let req: PagedRequest = parse(payload)?;
+    let names = filtered_names(acc, &req.subject);
+    let offset = req.offset.max(0) as usize;
+    #[derive(Serialize)]
+    struct List {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        streams: Vec<StreamInfo>,
+    }
+    let total = names.len();
+    let streams = names
+        .iter()
+        .skip(offset)
+        .take(LIST_LIMIT)
+        .filter_map(|n| acc.streams.get(n))
+        .map(|s| stream_info(s, ctx, false, false))
+        .collect();
+    Ok(typed(types::STREAM_LIST, List { total, offset, limit: LIST_LIMIT, streams }))
+}
+
+fn stream_purge(acc: &mut AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, ApiError> {
+    let trimmed = payload.trim_ascii();
+    let req: PurgeRequest = if trimmed.first().is_some_and(|&b| b == b'{' || b == b'[') {
+        parse(trimmed)?
+    } else {
+        PurgeRequest::default()
+    };
+    if req.seq > 0 && req.keep > 0 {
+        return Err(ApiError::new(E::BadRequest));
+    }
+    let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    if s.cfg.sealed {
+        return Err(ApiError::new(E::StreamSealed));
+    }
+    if s.cfg.deny_purge {
+        return Err(ApiError::err(E::StreamPurgeFailed, "stream purge not permitted"));
+    }
+    let purged = if req.filter.is_empty() && req.seq == 0 && req.keep == 0 {
+        s.store.purge()
+    } else {
+        s.store.purge_ex(&req.filter, req.seq, req.keep)
+    };
+    let Stream { consumers, store, .. } = s;
+    for c in consumers.values_mut() {
+        c.on_purge(&**store);
+    }
+    #[derive(Serialize)]
+    struct Purged {
+        success: bool,
+        purged: u64,
+    }
+    Ok(typed(types::STREAM_PURGE, Purged { success: true, purged }))
+}
+
+fn stored_msg_json(m: &crate::store::StoredMsg) -> StoredMsgJson {
+    StoredMsgJson {
+        subject: m.subject.to_string(),
+        seq: m.seq,
+        hdrs: (!m.hdr.is_empty()).then(|| base64(&m.hdr)),
+        data: (!m.msg.is_empty()).then(|| base64(&m.msg)),
+        time: GoTime(m.ts),
+    }
+}
+
+fn msg_get(acc: &AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, ApiError> {
+    if payload.trim_ascii().is_empty() {
+        return Err(ApiError::new(E::BadRequest));
+    }
+    let req: MsgGetRequest = parse(payload)?;
+    if req.batch > 0 || req.max_bytes > 0 {
+        return Err(ApiError::new(E::BadRequest));
+    }
+    let (seq, last, next) = (req.seq, &req.last_by_subj, &req.next_by_subj);
+    if (seq > 0 && !last.is_empty())
+        || (seq == 0 && last.is_empty() && next.is_empty() && req.start_time.is_none())
+        || (seq > 0 && req.start_time.is_some())
+        || (req.start_time.is_some() && !last.is_empty())
+        || (!last.is_empty() && !next.is_empty())
+    {
+        return Err(ApiError::new(E::BadRequest));
+    }
+    let s = acc.streams.get(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let m = if !last.is_empty() {
+        s.store.load_last_msg(last)
+    } else if !next.is_empty() {
+        s.store.load_next_msg(next, seq)
+    } else if let Some(t) = req.start_time {
+        first_at_or_after(&*s.store, t.0)
+    } else {
+        s.store.load_msg(seq)
+    };
+    let m = m.ok_or_else(|| ApiError::new(E::NoMessageFound))?;
+    #[derive(Serialize)]
+    struct Get {
+        message: StoredMsgJson,
+    }
+    Ok(typed(types::MSG_GET, Get { message: stored_msg_json(&m) }))
+}
+
+fn first_at_or_after(store: &dyn StreamStore, t: i64) -> Option<crate::store::StoredMsg> {
+    let mut s = store.state().first_seq;
+    loop {
+        let m = store.load_next_msg("", s)?;
+        if m.ts >= t {
+            return Some(m);
+        }
+        s = m.seq + 1;
+    }
+}
+
+fn msg_delete(acc: &mut AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, ApiError> {
+    if payload.trim_ascii().is_empty() {
+        return Err(ApiError::new(E::BadRequest));
+    }
+    let req: MsgDeleteRequest = parse(payload)?;
+    let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    if s.cfg.sealed {
+        return Err(ApiError::new(E::StreamSealed));
+    }
+    if s.cfg.deny_delete {
+        return Err(ApiError::err(E::StreamMsgDeleteFailed, "message delete not permitted"));
+    }
+    // `no_erase` only changes whether a file store overwrites the bytes.
+    if !s.store.remove_msg(req.seq) {
+        return Err(ApiError::with(E::SequenceNotFound, "seq", req.seq));
+    }
+    Ok(typed(types::MSG_DELETE, Success { success: true }))
+}
+
+/// `$JS.API.DIRECT.GET.<stream>[.<subject>]`: replies with the raw message
+/// and `Nats-*` headers (Go `processDirectGetRequest`).
+fn direct_get(acc: &AccountJs, name: &str, last_subj: &str, reply: &str, payload: &[u8], out: &mut Vec<Outbound>) {
+    let status = |line: &str| Outbound {
+        subject: reply.to_string(),
+        msg_subject: None,
+        reply: None,
+        headers: Some(Bytes::from(format!("NATS/1.0 {line}\r\n\r\n"))),
+        payload: Bytes::new(),
+    };
+    let Some(s) = acc.streams.get(name) else { return };
+    if !s.cfg.allow_direct {
+        return;
+    }
+    let req: MsgGetRequest = if !last_subj.is_empty() {
+        if !payload.trim_ascii().is_empty() {
+            out.push(status("408 Bad Request"));
+            return;
+        }
+        MsgGetRequest { last_by_subj: last_subj.to_string(), ..Default::default() }
+    } else if payload.trim_ascii().is_empty() {
+        out.push(status("408 Empty Request"));
+        return;
+    } else {
+        match parse(payload) {
+            Ok(r) => r,
+            Err(_) => {
+                out.push(status("408 Bad Request"));
+                return;
+            }
+        }
+    };
+    if req.seq == 0 && req.last_by_subj.is_empty() && req.next_by_subj.is_empty() && req.start_time.is_none() {
+        out.push(status("408 Bad Request"));
+        return;
+    }
+    let store = &*s.store;
+    let one = |m: &crate::store::StoredMsg, extra: &str| -> Outbound {
+        let mut h = if m.hdr.is_empty() || req.no_hdr {
+            String::from("NATS/1.0\r\n")
+        } else {
+            String::from_utf8_lossy(&m.hdr[..m.hdr.len().saturating_sub(2)]).into_owned()
+        };
+        h.push_str(&format!(
+            "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\n{extra}\r\n",
+            s.cfg.name,
+            m.subject,
+            m.seq,
+            format_rfc3339(m.ts)
+        ));
+        Outbound {
+            subject: reply.to_string(),
+            msg_subject: None,
+            reply: None,
+            headers: Some(Bytes::from(h)),
+            payload: m.msg.clone(),
+        }
+    };
+    if req.batch > 0 {
+        let filter = if req.next_by_subj.is_empty() { "" } else { req.next_by_subj.as_str() };
+        let mut seq = if let Some(t) = req.start_time {
+            first_at_or_after(store, t.0).map_or(u64::MAX, |m| m.seq)
+        } else {
+            req.seq.max(1)
+        };
+        let (mut sent, mut bytes, mut last) = (0i64, 0i64, 0u64);
+        while sent < req.batch {
+            let Some(m) = store.load_next_msg(filter, seq) else { break };
+            let size = (m.subject.len() + m.hdr.len() + m.msg.len()) as i64;
+            if req.max_bytes > 0 && sent > 0 && bytes + size > req.max_bytes {
+                break;
+            }
+            sent += 1;
+            bytes += size;
+            seq = m.seq + 1;
+            let pending = store.num_pending(seq, filter, false);
+            out.push(one(&m, &format!("Nats-Num-Pending: {pending}\r\nNats-Last-Sequence: {last}\r\n")));
+            last = m.seq;
+        }
+        if sent == 0 {
+            out.push(status("404 Message Not Found"));
+            return;
+        }
+        let pending = store.num_pending(seq, filter, false);
+        out.push(status(&format!("204 EOB\r\nNats-Num-Pending: {pending}\r\nNats-Last-Sequence: {last}")));
+        return;
+    }
+    let m = if !req.last_by_subj.is_empty() {
+        store.load_last_msg(&req.last_by_subj)
+    } else if !req.next_by_subj.is_empty() {
+        store.load_next_msg(&req.next_by_subj, req.seq)
+    } else if let Some(t) = req.start_time {
+        first_at_or_after(store, t.0)
+    } else {
+        store.load_msg(req.seq)
+    };
+    match m {
+        Some(m) => out.push(one(&m, "")),
+        None => out.push(status("404 Message Not Found")),
+    }
+}
+
+fn consumer_req_level(cfg: &ConsumerConfig) -> u32 {
+    if cfg.pause_until.is_some() || !cfg.priority_groups.is_empty() {
+        1
+    } else {
+        0
+    }
+}
+
+fn consumer_create(
+    acc: &mut AccountJs,
+    stream: &str,
+    rest: &[&str],
+    legacy_durable: bool,
+    payload: &[u8],
+    ctx: &Ctx,
+    out: &mut Vec<Outbound>,
+) -> Result<Bytes, ApiError> {
+    let req: CreateConsumerRequest = parse(payload)?;
+    let (consumer_name, filtered) = match rest {
+        [] if legacy_durable => return Err(ApiError::new(E::ConsumerDurableNameNotInSubject)),
+        [] => (String::new(), String::new()),
+        [name] => (name.to_string(), String::new()),
+        _ if legacy_durable => return Err(ApiError::new(E::ConsumerDurableNameNotInSubject)),
+        [name, f @ ..] => (name.to_string(), f.join(".")),
+    };
+    if stream != req.stream_name {
+        return Err(ApiError::new(E::StreamMismatch));
+    }
+    // A missing config is a zero config in Go, not an error.
+    let mut cfg = req.config.unwrap_or_default();
+    let legacy_ephemeral = rest.is_empty() && !legacy_durable;
+    let consumer_name = if legacy_ephemeral { cfg.name.clone() } else { consumer_name };
+    if consumer_name.contains(['\\', '/']) {
+        return Err(ApiError::new(E::ConsumerNameContainsPathSeparators));
+    }
+    if legacy_durable {
+        if cfg.durable.is_empty() {
+            return Err(ApiError::new(E::ConsumerDurableNameNotSet));
+        }
+        if consumer_name != cfg.durable {
+            return Err(ApiError::new(E::ConsumerDurableNameNotMatchSubject));
+        }
+        cfg.name = consumer_name.clone();
+    } else if !legacy_ephemeral {
+        if !cfg.durable.is_empty() && consumer_name != cfg.durable {
+            return Err(ApiError::new(E::ConsumerDurableNameNotMatchSubject));
+        }
+        if !cfg.name.is_empty() && cfg.name != consumer_name {
+            return Err(ApiError::err(E::ConsumerCreate, "consumer name in subject does not match name in request"));
+        }
+        cfg.name = consumer_name.clone();
+    }
+    if legacy_ephemeral && !cfg.durable.is_empty() {
+        return Err(ApiError::new(E::ConsumerEphemeralWithDurableName));
+    }
+    if !filtered.is_empty() && !cfg.filter_subjects.is_empty() {
+        return Err(ApiError::new(E::ConsumerMultipleFiltersNotAllowed));
+    }
+    if !filtered.is_empty() && cfg.filter_subject != filtered {
+        return Err(ApiError::new(E::ConsumerCreateFilterSubjectMismatch));
+    }
+    if cfg.num_replicas > 1 {
+        return Err(ApiError::new(E::StreamReplicasNotSupported));
+    }
+    let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    if let Some(existing) = s.consumers.get(&cfg.name).filter(|_| !cfg.name.is_empty()) {
+        cfg.pause_until = existing.cfg.pause_until;
+    }
+    let level = consumer_req_level(&cfg);
+    with_static_meta(&mut cfg.metadata, level);
+    set_consumer_defaults(&mut cfg, &s.cfg);
+    check_consumer_config(&cfg, &s.cfg).map_err(|e| {
+        if e.err_code == 10052 {
+            // Go wraps these in the generic consumer create error.
+            ApiError::err(E::ConsumerCreate, e.description)
+        } else {
+            e
+        }
+    })?;
+    let action = req.action.as_str();
+    let name = if cfg.name.is_empty() { ephemeral_name() } else { cfg.name.clone() };
+    if let Some(existing) = s.consumers.get_mut(&name) {
+        if action == "create" && existing.cfg != cfg {
+            return Err(ApiError::new(E::ConsumerAlreadyExists));
+        }
+        check_consumer_update(&existing.cfg, &cfg).map_err(|e| ApiError::err(E::ConsumerCreate, e))?;
+        existing.cfg = cfg;
+        existing.refresh_filters(&s.cfg);
+        let info = consumer_info(existing, &*s.store, ctx, true);
+        return Ok(typed(types::CONSUMER_CREATE, info));
+    }
+    if action == "update" {
+        return Err(ApiError::new(E::ConsumerDoesNotExist));
+    }
+    if s.cfg.max_consumers > 0 && s.consumers.len() as i64 >= s.cfg.max_consumers {
+        return Err(ApiError::new(E::MaximumConsumersLimit));
+    }
+    if s.cfg.retention == Retention::Workqueue {
+        if cfg.ack_policy != AckPolicy::Explicit {
+            return Err(ApiError::new(E::ConsumerWqRequiresExplicitAck));
+        }
+        if cfg.deliver_policy != DeliverPolicy::All {
+            return Err(ApiError::new(E::ConsumerWqConsumerNotDeliverAll));
+        }
+        let mine: Vec<&str> = if !cfg.filter_subject.is_empty() {
+            vec![cfg.filter_subject.as_str()]
+        } else {
+            cfg.filter_subjects.iter().map(|x| x.as_str()).collect()
+        };
+        for o in s.consumers.values() {
+            let theirs: Vec<&str> = if !o.cfg.filter_subject.is_empty() {
+                vec![o.cfg.filter_subject.as_str()]
+            } else {
+                o.cfg.filter_subjects.iter().map(|x| x.as_str()).collect()
+            };
+            if mine.is_empty() || theirs.is_empty() {
+                return Err(ApiError::new(if mine.is_empty() && theirs.is_empty() {
+                    E::ConsumerWqMultipleUnfiltered
+                } else {
+                    E::ConsumerWqConsumerNotUnique
+                }));
+            }
+            if mine.iter().any(|a| theirs.iter().any(|b| subjects_collide(a, b))) {
+                return Err(ApiError::new(E::ConsumerWqConsumerNotUnique));
+            }
+        }
+    }
+    let mut c = Consumer::new(&s.cfg, &name, cfg, &*s.store, ctx.now);
+    // Go answers with the state before the first delivery.
+    let info = consumer_info(&c, &*s.store, ctx, true);
+    c.deliver(&*s.store, ctx.now, ctx.interest, out);
+    s.consumers.insert(name, c);
+    s.sweep_retention();
+    Ok(typed(types::CONSUMER_CREATE, info))
+}
+
+/// Go `checkNewConsumerConfig`: what a consumer update may not change.
+fn check_consumer_update(old: &ConsumerConfig, new: &ConsumerConfig) -> Result<(), &'static str> {
+    if old.deliver_policy != new.deliver_policy {
+        return Err("deliver policy can not be updated");
+    }
+    if old.mem_storage != new.mem_storage {
+        return Err("storage type can not be updated");
+    }
+    if old.direct != new.direct {
+        return Err("direct can not be updated");
+    }
+    if old.opt_start_seq != new.opt_start_seq {
+        return Err("start sequence can not be updated");
+    }
+    if old.opt_start_time != new.opt_start_time {
+        return Err("start time can not be updated");
+    }
+    if old.ack_policy != new.ack_policy {
+        return Err("ack policy can not be updated");
+    }
+    if old.replay_policy != new.replay_policy {
+        return Err("replay policy can not be updated");
+    }
+    if old.heartbeat != new.heartbeat {
+        return Err("heart beats can not be updated");
+    }
+    if old.flow_control != new.flow_control {
+        return Err("flow control can not be updated");
+    }
+    if old.deliver_subject.is_empty() && !new.deliver_subject.is_empty() {
+        return Err("can not update pull consumer to push based");
+    }
+    if !old.deliver_subject.is_empty() && new.deliver_subject.is_empty() {
+        return Err("can not update push consumer to pull based");
+    }
+    Ok(())
+}
+
+fn consumer_delete(acc: &mut AccountJs, stream: &str, name: &str, out: &mut Vec<Outbound>) -> Result<Bytes, ApiError> {
+    let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let mut c = s.consumers.remove(name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
+    c.on_delete(out);
+    s.sweep_retention();
+    Ok(typed(types::CONSUMER_DELETE, Success { success: true }))
+}
+
+fn consumer_info_req(acc: &AccountJs, stream: &str, name: &str, ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let s = acc.streams.get(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let c = s.consumers.get(name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
+    Ok(typed(types::CONSUMER_INFO, consumer_info(c, &*s.store, ctx, true)))
+}
+
+fn consumer_names(acc: &AccountJs, stream: &str, payload: &[u8]) -> Result<Bytes, ApiError> {
+    let req: PagedRequest = parse(payload)?;
+    let s = acc.streams.get(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let offset = req.offset.max(0) as usize;
+    #[derive(Serialize)]
+    struct Names {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        consumers: Vec<String>,
+    }
+    let consumers = s.consumers.keys().skip(offset).take(NAMES_LIMIT).cloned().collect();
+    Ok(typed(types::CONSUMER_NAMES, Names { total: s.consumers.len(), offset, limit: NAMES_LIMIT, consumers }))
+}
+
+fn consumer_list(acc: &AccountJs, stream: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let req: PagedRequest = parse(payload)?;
+    let s = acc.streams.get(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let offset = req.offset.max(0) as usize;
+    #[derive(Serialize)]
+    struct List {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        consumers: Vec<ConsumerInfo>,
+    }
+    let consumers =
+        s.consumers.values().skip(offset).take(LIST_LIMIT).map(|c| consumer_info(c, &*s.store, ctx, false)).collect();
+    Ok(typed(types::CONSUMER_LIST, List { total: s.consumers.len(), offset, limit: LIST_LIMIT, consumers }))
+}
+
+fn consumer_pause(
+    acc: &mut AccountJs,
+    stream: &str,
+    name: &str,
+    payload: &[u8],
+    ctx: &Ctx,
+    out: &mut Vec<Outbound>,
+) -> Result<Bytes, ApiError> {
+    let req: PauseRequest = parse(payload)?;
+    let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let c = s.consumers.get_mut(name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
+    let until = req.pause_until.filter(|t| !t.is_zero());
+    c.cfg.pause_until = until;
+    let level = consumer_req_level(&c.cfg);
+    with_static_meta(&mut c.cfg.metadata, level);
+    let remaining = until.map_or(0, |t| t.0.saturating_sub(ctx.now).max(0));
+    if remaining == 0 {
+        c.deliver(&*s.store, ctx.now, ctx.interest, out);
+    }
+    #[derive(Serialize)]
+    struct Paused {
+        paused: bool,
+        pause_until: GoTime,
+        #[serde(skip_serializing_if = "is_zero")]
+        pause_remaining: i64,
+    }
+    fn is_zero(v: &i64) -> bool {
+        *v == 0
+    }
+    Ok(typed(
+        types::CONSUMER_PAUSE,
+        Paused { paused: remaining > 0, pause_until: until.unwrap_or_default(), pause_remaining: remaining },
+    ))
+}

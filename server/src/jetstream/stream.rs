@@ -1,0 +1,692 @@
+//! Streams: config validation and defaults, the publish path (headers,
+//! dedupe, limits, rollups, republish) and retention bookkeeping.
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+
+use super::api_types::{format_rfc3339, Discard, Retention, Storage, StreamConfig};
+use super::consumer::Consumer;
+use super::errors::{ApiError, E};
+use super::Outbound;
+use crate::store::{subject_matches, subjects_collide, MemStore, SizeModel, StoreLimits, StreamStore};
+
+/// Go `JSMaxNameLen`.
+pub const MAX_NAME_LEN: usize = 255;
+/// Go `JSMaxDescriptionLen`.
+pub const MAX_DESCRIPTION_LEN: usize = 4 * 1024;
+/// Go `StreamDefaultDuplicatesWindow` (2 minutes).
+pub const DEFAULT_DUPLICATES_WINDOW: i64 = 120_000_000_000;
+
+/// Header names the publish path reads (Go stream.go constants).
+pub const HDR_MSG_ID: &str = "Nats-Msg-Id";
+pub const HDR_EXPECTED_STREAM: &str = "Nats-Expected-Stream";
+pub const HDR_EXPECTED_LAST_SEQ: &str = "Nats-Expected-Last-Sequence";
+pub const HDR_EXPECTED_LAST_SUBJ_SEQ: &str = "Nats-Expected-Last-Subject-Sequence";
+pub const HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
+pub const HDR_EXPECTED_LAST_MSG_ID: &str = "Nats-Expected-Last-Msg-Id";
+pub const HDR_ROLLUP: &str = "Nats-Rollup";
+pub const HDR_TTL: &str = "Nats-TTL";
+
+/// Value of header `name` in a `NATS/1.0` header block. Matching is exact on
+/// the name, like Go's `getHeader` (it searches for `\r\nName:`).
+pub fn get_header<'a>(hdr: &'a [u8], name: &str) -> Option<&'a str> {
+    let text = std::str::from_utf8(hdr).ok()?;
+    for line in text.split("\r\n").skip(1) {
+        if let Some((k, v)) = line.split_once(':') {
+            if k == name {
+                return Some(v.trim());
+            }
+        }
+    }
+    None
+}
+
+/// A stream name is valid when non-empty and free of `.`, `*`, `>`, path
+/// separators and whitespace (Go `isValidName` plus the path check).
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| matches!(c, '.' | '*' | '>' | ' ' | '\t' | '\r' | '\n' | '\\' | '/'))
+}
+
+/// A subject is valid when it has no empty tokens, whitespace, and `>` only
+/// last.
+pub fn is_valid_subject(subject: &str) -> bool {
+    if subject.is_empty() || subject.chars().any(|c| c.is_whitespace()) {
+        return false;
+    }
+    let toks: Vec<&str> = subject.split('.').collect();
+    for (i, t) in toks.iter().enumerate() {
+        if t.is_empty() || (*t == ">" && i != toks.len() - 1) {
+            return false;
+        }
+        if t.len() > 1 && (t.contains('*') || t.contains('>')) {
+            // Wildcard characters inside a token are literal in NATS; allowed.
+        }
+    }
+    true
+}
+
+/// Applies a subject mapping `src -> dest` where `dest` may reference the
+/// source wildcards as `{{wildcard(N)}}`, `$N`, or positionally as `*`/`>`.
+/// Returns `None` when `subject` does not match `src`.
+pub fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<String> {
+    let src = if src.is_empty() { ">" } else { src };
+    if !subject_matches(src, subject) {
+        return None;
+    }
+    if dest.is_empty() {
+        return Some(subject.to_string());
+    }
+    let stoks: Vec<&str> = subject.split('.').collect();
+    let mut wild: Vec<String> = Vec::new();
+    for (i, t) in src.split('.').enumerate() {
+        match t {
+            "*" => wild.push(stoks.get(i)?.to_string()),
+            ">" => wild.push(stoks[i..].join(".")),
+            _ => {}
+        }
+    }
+    let mut next_positional = 0;
+    let mut out = Vec::new();
+    for t in dest.split('.') {
+        let lower = t.replace(' ', "").to_ascii_lowercase();
+        if let Some(n) = lower.strip_prefix("{{wildcard(").and_then(|r| r.strip_suffix(")}}")) {
+            let n: usize = n.parse().ok()?;
+            out.push(wild.get(n.checked_sub(1)?)?.clone());
+        } else if let Some(n) = t.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+            out.push(wild.get(n.checked_sub(1)?)?.clone());
+        } else if t == "*" || t == ">" {
+            out.push(wild.get(next_positional)?.clone());
+            next_positional += 1;
+        } else {
+            out.push(t.to_string());
+        }
+    }
+    Some(out.join("."))
+}
+
+/// Parses a Go duration string (`"1.5s"`, `"2m30s"`, `"100ms"`) to nanos.
+pub fn parse_go_duration(s: &str) -> Option<i64> {
+    let (neg, mut rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if n == 0 {
+            return None;
+        }
+        let v: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let mult = match &rest[..u] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += v * mult;
+        rest = &rest[u..];
+    }
+    let t = total as i64;
+    Some(if neg { -t } else { t })
+}
+
+/// Go `parseMessageTTL`: `never` is -1, a Go duration of at least 1s or a
+/// plain number of seconds; returns seconds.
+pub fn parse_msg_ttl(v: &str) -> Result<i64, ApiError> {
+    if v.eq_ignore_ascii_case("never") {
+        return Ok(-1);
+    }
+    if let Some(d) = parse_go_duration(v) {
+        if v.parse::<i64>().is_err() {
+            if d < 1_000_000_000 {
+                return Err(ApiError::new(E::MessageTtlInvalid));
+            }
+            return Ok(d / 1_000_000_000);
+        }
+    }
+    match v.parse::<i64>() {
+        Ok(n) if n >= 0 => Ok(n),
+        _ => Err(ApiError::new(E::MessageTtlInvalid)),
+    }
+}
+
+/// Validates a requested stream config and fills Go's defaults
+/// (Go stream.go `checkStreamCfg`).
+pub fn check_stream_config(mut cfg: StreamConfig) -> Result<StreamConfig, ApiError> {
+    let inv = |m: &str| ApiError::err(E::StreamInvalidConfig, m);
+    if !is_valid_name(&cfg.name) {
+        return Err(inv("stream name is required and can not contain '.', '*', '>', '\\', '/'"));
+    }
+    if cfg.name.len() > MAX_NAME_LEN {
+        return Err(inv(&format!("stream name is too long, maximum allowed is {MAX_NAME_LEN}")));
+    }
+    if cfg.description.len() > MAX_DESCRIPTION_LEN {
+        return Err(inv(&format!("stream description is too long, maximum allowed is {MAX_DESCRIPTION_LEN}")));
+    }
+    if cfg.num_replicas == 0 {
+        cfg.num_replicas = 1;
+    }
+    if cfg.num_replicas > 5 {
+        return Err(inv("maximum replicas is 5"));
+    }
+    if cfg.num_replicas < 0 {
+        return Err(ApiError::new(E::ReplicasCountCannotBeNegative));
+    }
+    if cfg.max_msgs == 0 {
+        cfg.max_msgs = -1;
+    }
+    if cfg.max_msgs_per_subject == 0 {
+        cfg.max_msgs_per_subject = -1;
+    }
+    if cfg.max_bytes == 0 {
+        cfg.max_bytes = -1;
+    }
+    if cfg.max_msg_size == 0 {
+        cfg.max_msg_size = -1;
+    }
+    if cfg.max_consumers == 0 {
+        cfg.max_consumers = -1;
+    }
+    if cfg.max_age < 0 {
+        return Err(inv("max age can not be negative"));
+    }
+    if cfg.max_age > 0 && cfg.max_age < 100_000_000 {
+        return Err(inv("max age needs to be >= 100ms"));
+    }
+    if cfg.duplicate_window == 0 && cfg.mirror.is_none() && cfg.sources.as_ref().is_none_or(|s| s.is_empty()) {
+        cfg.duplicate_window = if cfg.max_age != 0 && cfg.max_age < DEFAULT_DUPLICATES_WINDOW {
+            cfg.max_age
+        } else {
+            DEFAULT_DUPLICATES_WINDOW
+        };
+    }
+    if cfg.duplicate_window < 0 {
+        return Err(inv("duplicates window can not be negative"));
+    }
+    if cfg.max_age != 0 && cfg.duplicate_window > cfg.max_age {
+        return Err(inv("duplicates window can not be larger then max age"));
+    }
+    if cfg.duplicate_window > 0 && cfg.duplicate_window < 100_000_000 {
+        return Err(inv("duplicates window needs to be >= 100ms"));
+    }
+    if cfg.deny_purge && cfg.allow_rollup_hdrs {
+        return Err(inv("roll-ups require the purge permission"));
+    }
+    if cfg.discard_new_per_subject {
+        if cfg.discard != Discard::New {
+            return Err(inv("discard new per subject requires discard new policy to be set"));
+        }
+        if cfg.max_msgs_per_subject <= 0 {
+            return Err(inv("discard new per subject requires max msgs per subject > 0"));
+        }
+    }
+    if cfg.subject_delete_marker_ttl > 0 {
+        if cfg.subject_delete_marker_ttl < 1_000_000_000 {
+            return Err(inv("subject delete marker TTL must be at least 1 second"));
+        }
+        if !cfg.allow_msg_ttl {
+            return Err(inv("subject delete marker cannot be set if message TTLs are disabled"));
+        }
+    } else if cfg.subject_delete_marker_ttl < 0 {
+        return Err(inv("subject delete marker TTL must not be negative"));
+    }
+    if cfg.mirror.is_some() && !cfg.subjects.is_empty() {
+        return Err(ApiError::new(E::StreamCreate).with_desc("stream mirrors can not contain subjects", 10034));
+    }
+    let has_upstream = cfg.mirror.is_some() || cfg.sources.as_ref().is_some_and(|s| !s.is_empty());
+    if cfg.subjects.is_empty() && !has_upstream {
+        cfg.subjects.push(cfg.name.clone());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for s in &cfg.subjects {
+        if !is_valid_subject(s) {
+            return Err(inv("invalid subject"));
+        }
+        if !seen.insert(s.as_str()) {
+            return Err(inv("duplicate subjects detected"));
+        }
+        if s == ">" && !cfg.no_ack {
+            return Err(inv("capturing all subjects requires no-ack to be true"));
+        }
+        if (subjects_collide(s, "$JS.API.>")) && !cfg.no_ack {
+            return Err(inv("subjects that overlap with jetstream api require no-ack to be true"));
+        }
+    }
+    for (i, a) in cfg.subjects.iter().enumerate() {
+        for b in &cfg.subjects[i + 1..] {
+            if subjects_collide(a, b) {
+                return Err(inv(&format!("subject {a:?} overlaps with {b:?}")));
+            }
+        }
+    }
+    if let Some(rp) = &cfg.republish {
+        if !rp.source.is_empty() && !is_valid_subject(&rp.source) {
+            return Err(inv("stream configuration for republish source is invalid"));
+        }
+        if !is_valid_subject(&rp.destination) {
+            return Err(inv("stream configuration for republish destination is invalid"));
+        }
+        let src = if rp.source.is_empty() { ">" } else { rp.source.as_str() };
+        for s in &cfg.subjects {
+            if subjects_collide(s, &rp.destination) && subjects_collide(src, s) {
+                return Err(inv("stream configuration for republish destination forms a cycle"));
+            }
+        }
+    }
+    if let Some(tr) = &cfg.subject_transform {
+        if !tr.source.is_empty() && !is_valid_subject(&tr.source) {
+            return Err(ApiError::err(E::StreamTransformInvalidSource, format!("invalid subject {}", tr.source)));
+        }
+        if !tr.destination.is_empty() && !is_valid_subject(&tr.destination) {
+            return Err(ApiError::err(E::StreamTransformInvalidDestination, "invalid subject"));
+        }
+    }
+    Ok(cfg)
+}
+
+impl ApiError {
+    /// Same error with a different description and error code (for a few
+    /// rows not worth a table entry of their own).
+    fn with_desc(mut self, d: &str, err_code: u16) -> ApiError {
+        self.code = 400;
+        self.err_code = err_code;
+        self.description = d.to_string();
+        self
+    }
+}
+
+/// Checks an update against the current config (Go `configUpdateCheck`).
+pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
+    let inv = |m: &str| ApiError::err(E::StreamInvalidConfig, m);
+    if new.name != old.name {
+        return Err(inv("stream configuration name must match original"));
+    }
+    if new.storage != old.storage {
+        return Err(inv("stream configuration update can not change storage type"));
+    }
+    if new.retention != old.retention
+        && (new.retention == Retention::Workqueue || old.retention == Retention::Workqueue)
+    {
+        return Err(inv("stream configuration update can not change retention policy to/from workqueue"));
+    }
+    if old.sealed && !new.sealed {
+        return Err(inv("stream configuration update can not unseal a sealed stream"));
+    }
+    if old.deny_delete && !new.deny_delete {
+        return Err(inv("stream configuration update can not cancel deny message deletes"));
+    }
+    if old.deny_purge && !new.deny_purge {
+        return Err(inv("stream configuration update can not cancel deny purge"));
+    }
+    if old.mirror != new.mirror {
+        return Err(ApiError {
+            code: 400,
+            err_code: 10055,
+            description: "stream mirror configuration can not be updated".into(),
+        });
+    }
+    if old.allow_msg_ttl && !new.allow_msg_ttl {
+        return Err(inv("message TTL status can not be disabled"));
+    }
+    Ok(())
+}
+
+/// Sealing freezes a stream: Go stream.go `configUpdateCheck` rewrites these.
+pub fn apply_seal(cfg: &mut StreamConfig) {
+    if cfg.sealed {
+        cfg.max_age = 0;
+        cfg.discard = Discard::New;
+        cfg.deny_delete = true;
+        cfg.deny_purge = true;
+        cfg.allow_rollup_hdrs = false;
+    }
+}
+
+/// The store limits a config implies.
+pub fn store_limits(cfg: &StreamConfig) -> StoreLimits {
+    StoreLimits {
+        max_msgs: cfg.max_msgs,
+        max_bytes: cfg.max_bytes,
+        max_age: cfg.max_age,
+        max_msgs_per: cfg.max_msgs_per_subject,
+        discard_new: cfg.discard == Discard::New,
+        discard_new_per: cfg.discard_new_per_subject,
+        size_model: if cfg.storage == Storage::File { SizeModel::File } else { SizeModel::Memory },
+    }
+}
+
+/// One stream of an account.
+pub struct Stream {
+    pub cfg: StreamConfig,
+    pub created: i64,
+    pub store: Box<dyn StreamStore>,
+    pub consumers: BTreeMap<String, Consumer>,
+    /// Nats-Msg-Id -> (seq, ts), and arrival order for window expiry.
+    dedupe: HashMap<String, u64>,
+    dedupe_order: VecDeque<(i64, String)>,
+    last_msg_id: String,
+}
+
+impl Stream {
+    pub fn new(cfg: StreamConfig, created: i64) -> Stream {
+        // No file store yet: file streams live in memory but account bytes
+        // as Go's file store does (see `SizeModel::File`).
+        let store: Box<dyn StreamStore> = Box::new(MemStore::with_first_seq(store_limits(&cfg), cfg.first_seq));
+        Stream {
+            cfg,
+            created,
+            store,
+            consumers: BTreeMap::new(),
+            dedupe: HashMap::new(),
+            dedupe_order: VecDeque::new(),
+            last_msg_id: String::new(),
+        }
+    }
+
+    /// True when this stream captures `subject`.
+    pub fn matches(&self, subject: &str) -> bool {
+        self.cfg.subjects.iter().any(|f| subject_matches(f, subject))
+    }
+
+    pub fn update_config(&mut self, cfg: StreamConfig) {
+        self.store.update_limits(store_limits(&cfg));
+        self.cfg = cfg;
+    }
+
+    fn prune_dedupe(&mut self, now: i64) {
+        let window = self.cfg.duplicate_window;
+        while let Some((ts, _)) = self.dedupe_order.front() {
+            if window > 0 && now.saturating_sub(*ts) < window {
+                break;
+            }
+            let (_, id) = self.dedupe_order.pop_front().unwrap_or_default();
+            self.dedupe.remove(&id);
+        }
+    }
+
+    /// Go `processJetStreamMsg` for a single server: checks the publish
+    /// preconditions, stores the message, applies rollups and republish.
+    /// Returns the stored sequence or the pub-ack error; a duplicate returns
+    /// `Err(None)` after writing its ack into `ack`.
+    pub fn process_msg(
+        &mut self,
+        subject: &str,
+        hdr: &[u8],
+        payload: &[u8],
+        now: i64,
+        ack: &mut String,
+        out: &mut Vec<Outbound>,
+    ) -> Result<Option<u64>, ApiError> {
+        if self.cfg.sealed {
+            return Err(ApiError::new(E::StreamSealed));
+        }
+        let mut msg_id = "";
+        let mut ttl = 0i64;
+        let (mut rollup_sub, mut rollup_all) = (false, false);
+        if !hdr.is_empty() {
+            if let Some(s) = get_header(hdr, HDR_EXPECTED_STREAM) {
+                if !s.is_empty() && s != self.cfg.name {
+                    return Err(ApiError::new(E::StreamNotMatch));
+                }
+            }
+            let ttl_hdr = get_header(hdr, HDR_TTL);
+            if let Some(v) = ttl_hdr {
+                let parsed = parse_msg_ttl(v);
+                if parsed.as_ref().is_ok_and(|t| *t != 0) && !self.cfg.allow_msg_ttl {
+                    return Err(ApiError::new(E::MessageTtlDisabled));
+                }
+            }
+            if let Some(v) = get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ) {
+                let want: Option<u64> = v.parse().ok();
+                let seq_subj =
+                    get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ).filter(|s| !s.is_empty()).unwrap_or(subject);
+                let found = self.store.load_last_msg(seq_subj).map_or(0, |m| m.seq);
+                if want != Some(found) {
+                    return Err(ApiError::with(E::StreamWrongLastSequence, "seq", found));
+                }
+            } else if get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ).is_some_and(|s| !s.is_empty()) {
+                return Err(ApiError::new(E::StreamExpectedLastSeqPerSubjectInvalid));
+            }
+            if let Some(v) = get_header(hdr, HDR_EXPECTED_LAST_SEQ) {
+                let last = self.store.state().last_seq;
+                if v.parse::<u64>().ok() != Some(last) {
+                    return Err(ApiError::with(E::StreamWrongLastSequence, "seq", last));
+                }
+            }
+            if let Some(id) = get_header(hdr, HDR_MSG_ID).filter(|s| !s.is_empty()) {
+                msg_id = id;
+                self.prune_dedupe(now);
+                if let Some(&seq) = self.dedupe.get(id) {
+                    // Go writes this literal, space included (stream.go).
+                    let _ = write!(
+                        ack,
+                        "{{\"stream\":\"{}\",\"seq\":{seq},\"duplicate\": true}}",
+                        json_str(&self.cfg.name)
+                    );
+                    return Ok(None);
+                }
+            }
+            if let Some(want) = get_header(hdr, HDR_EXPECTED_LAST_MSG_ID).filter(|s| !s.is_empty()) {
+                if want != self.last_msg_id {
+                    return Err(ApiError::with(E::StreamWrongLastMsgId, "id", &self.last_msg_id));
+                }
+            }
+            if let Some(r) = get_header(hdr, HDR_ROLLUP).filter(|s| !s.is_empty()) {
+                if !self.cfg.allow_rollup_hdrs || self.cfg.deny_purge {
+                    return Err(ApiError::err(E::StreamRollupFailed, "rollup not permitted"));
+                }
+                match r {
+                    "sub" => rollup_sub = true,
+                    "all" => rollup_all = true,
+                    _ => return Err(ApiError::err(E::StreamRollupFailed, format!("rollup value invalid: {r:?}"))),
+                }
+            }
+            if let Some(v) = ttl_hdr {
+                ttl = parse_msg_ttl(v)?;
+            }
+        }
+        let max = self.cfg.max_msg_size;
+        if max >= 0 && (hdr.len() as i64 > max || payload.len() as i64 > max - hdr.len() as i64) {
+            return Err(ApiError::new(E::StreamMessageExceedsMaximum));
+        }
+        if hdr.len() > u16::MAX as usize {
+            return Err(ApiError::new(E::StreamHeaderExceedsMaximum));
+        }
+
+        let store_subject: std::borrow::Cow<str> = match &self.cfg.subject_transform {
+            Some(tr) => transform_subject(&tr.source, &tr.destination, subject).map_or(subject.into(), Into::into),
+            None => subject.into(),
+        };
+
+        // Interest retention without any interested consumer: consume the
+        // sequence but keep nothing (Go `SkipMsgNoInterest`).
+        if self.cfg.retention == Retention::Interest
+            && !self.consumers.values().any(|c| c.filter_matches(&store_subject))
+        {
+            let seq = self.store.skip_msg(now);
+            self.remember_msg_id(msg_id, seq, now);
+            let _ = write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq}}}", json_str(&self.cfg.name));
+            return Ok(Some(seq));
+        }
+
+        let republish = self.cfg.republish.as_ref().and_then(|rp| {
+            transform_subject(&rp.source, &rp.destination, &store_subject).map(|d| (d, rp.headers_only))
+        });
+        let republish_last =
+            if republish.is_some() { self.store.load_last_msg(&store_subject).map_or(0, |m| m.seq) } else { 0 };
+
+        let hdr_bytes = if hdr.is_empty() { Bytes::new() } else { Bytes::copy_from_slice(hdr) };
+        let seq = self
+            .store
+            .store_msg(&store_subject, hdr_bytes, Bytes::copy_from_slice(payload), now, ttl)
+            .map_err(|e| ApiError::err(E::StreamStoreFailed, e))?;
+        self.remember_msg_id(msg_id, seq, now);
+        self.last_msg_id = msg_id.to_string();
+
+        if rollup_sub {
+            self.store.purge_ex(&store_subject, 0, 1);
+        } else if rollup_all {
+            self.store.purge_ex("", 0, 1);
+        }
+
+        if let Some((dest, headers_only)) = republish {
+            let ts = format_rfc3339(now);
+            let mut h = if hdr.is_empty() {
+                String::from("NATS/1.0\r\n")
+            } else {
+                String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
+            };
+            let _ = write!(
+                h,
+                "Nats-Stream: {}\r\nNats-Subject: {store_subject}\r\nNats-Sequence: {seq}\r\nNats-Time-Stamp: {ts}\r\nNats-Last-Sequence: {republish_last}\r\n",
+                self.cfg.name
+            );
+            let body = if headers_only {
+                let _ = write!(h, "Nats-Msg-Size: {}\r\n", payload.len());
+                Bytes::new()
+            } else {
+                Bytes::copy_from_slice(payload)
+            };
+            h.push_str("\r\n");
+            out.push(Outbound {
+                subject: dest,
+                msg_subject: None,
+                reply: None,
+                headers: Some(Bytes::from(h)),
+                payload: body,
+            });
+        }
+        let _ = write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq}}}", json_str(&self.cfg.name));
+        Ok(Some(seq))
+    }
+
+    fn remember_msg_id(&mut self, id: &str, seq: u64, now: i64) {
+        if id.is_empty() || self.cfg.duplicate_window <= 0 {
+            return;
+        }
+        self.dedupe.insert(id.to_string(), seq);
+        self.dedupe_order.push_back((now, id.to_string()));
+    }
+
+    /// Drops dedupe entries past the window and expired messages.
+    pub fn expire(&mut self, now: i64) {
+        self.prune_dedupe(now);
+        self.store.expire(now);
+    }
+
+    /// For interest and work-queue retention: drops leading messages every
+    /// interested consumer is done with (covers ack-none consumers and
+    /// consumers that went away). Stops at the first message still needed.
+    pub fn sweep_retention(&mut self) {
+        if self.cfg.retention == Retention::Limits {
+            return;
+        }
+        while let Some(m) = self.store.load_next_msg("", 0) {
+            let done = self.consumers.values().filter(|c| c.filter_matches(&m.subject)).all(|c| c.has_acked(m.seq));
+            let wq_orphan = self.cfg.retention == Retention::Workqueue
+                && !self.consumers.values().any(|c| c.filter_matches(&m.subject));
+            if !done || wq_orphan {
+                break;
+            }
+            self.store.remove_msg(m.seq);
+        }
+    }
+
+    /// For interest and work-queue retention: removes `seq` once every
+    /// consumer interested in its subject has acknowledged it.
+    pub fn check_retention_ack(&mut self, seq: u64) {
+        if self.cfg.retention == Retention::Limits {
+            return;
+        }
+        let Some(m) = self.store.load_msg(seq) else { return };
+        let all_acked = self.consumers.values().filter(|c| c.filter_matches(&m.subject)).all(|c| c.has_acked(seq));
+        if all_acked {
+            self.store.remove_msg(seq);
+        }
+    }
+}
+
+/// Escapes a string for embedding inside JSON quotes, as Go's encoder does
+/// (including `<`, `>` and `&` as `\u00XX`).
+pub fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers() {
+        let h = b"NATS/1.0\r\nNats-Msg-Id: 1\r\nFoo:  bar \r\n\r\n";
+        assert_eq!(get_header(h, "Nats-Msg-Id"), Some("1"));
+        assert_eq!(get_header(h, "Foo"), Some("bar"));
+        assert_eq!(get_header(h, "nats-msg-id"), None);
+    }
+
+    #[test]
+    fn transforms() {
+        assert_eq!(transform_subject("foo.*", "bar.{{wildcard(1)}}", "foo.x").as_deref(), Some("bar.x"));
+        assert_eq!(transform_subject(">", "rp.>", "a.b").as_deref(), Some("rp.a.b"));
+        assert_eq!(transform_subject("foo.*.*", "x.$2.$1", "foo.a.b").as_deref(), Some("x.b.a"));
+        assert_eq!(transform_subject("foo", "bar", "baz"), None);
+    }
+
+    #[test]
+    fn durations_and_ttl() {
+        assert_eq!(parse_go_duration("1s"), Some(1_000_000_000));
+        assert_eq!(parse_go_duration("1m30s"), Some(90_000_000_000));
+        assert_eq!(parse_go_duration("100ms"), Some(100_000_000));
+        assert_eq!(parse_go_duration("x"), None);
+        assert_eq!(parse_msg_ttl("1s"), Ok(1));
+        assert_eq!(parse_msg_ttl("never"), Ok(-1));
+        assert_eq!(parse_msg_ttl("60"), Ok(60));
+        assert!(parse_msg_ttl("500ms").is_err());
+        assert!(parse_msg_ttl("-5").is_err());
+    }
+
+    #[test]
+    fn config_defaults() {
+        let cfg = check_stream_config(StreamConfig { name: "S".into(), ..Default::default() }).unwrap();
+        assert_eq!(cfg.subjects, vec!["S".to_string()]);
+        assert_eq!((cfg.max_msgs, cfg.max_bytes, cfg.max_msg_size, cfg.num_replicas), (-1, -1, -1, 1));
+        assert_eq!(cfg.duplicate_window, DEFAULT_DUPLICATES_WINDOW);
+        assert!(check_stream_config(StreamConfig { name: "a.b".into(), ..Default::default() }).is_err());
+        let e = check_stream_config(StreamConfig {
+            name: "S".into(),
+            subjects: vec!["foo.*".into(), "foo.bar".into()],
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.description, "subject \"foo.*\" overlaps with \"foo.bar\"");
+    }
+}

@@ -1,0 +1,249 @@
+//! Message storage for JetStream streams.
+//!
+//! `StreamStore` is the contract between a stream and its storage, shaped after
+//! Go's `StreamStore` interface (server/store.go) but reduced to what the
+//! engine uses. The memory store implements it now; a file store will later.
+//!
+//! Conventions:
+//! - Sequences start at 1; `0` means "none".
+//! - Timestamps are Unix nanoseconds (`i64`); `0` means Go's zero time.
+//! - The caller supplies timestamps so tests are deterministic and the engine
+//!   keeps one clock.
+//! - An empty header `Bytes` means "no headers".
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+pub mod memory;
+
+pub use memory::MemStore;
+
+/// One stored message. Cloning is cheap: the subject is shared with the
+/// store's per-subject index and the payloads are refcounted `Bytes`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMsg {
+    pub subject: Arc<str>,
+    pub hdr: Bytes,
+    pub msg: Bytes,
+    pub seq: u64,
+    pub ts: i64,
+}
+
+/// Store failures. Texts are Go's (server/store.go `Err*`), since pub acks
+/// and API errors carry them verbatim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreError {
+    MaxMsgs,
+    MaxBytes,
+    MaxMsgsPerSubject,
+    MsgNotFound,
+    MsgTooLarge,
+    Closed,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StoreError::MaxMsgs => "maximum messages exceeded",
+            StoreError::MaxBytes => "maximum bytes exceeded",
+            StoreError::MaxMsgsPerSubject => "maximum messages per subject exceeded",
+            StoreError::MsgNotFound => "no message found",
+            StoreError::MsgTooLarge => "message too large",
+            StoreError::Closed => "store closed",
+        })
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// How message sizes are accounted in `bytes`. Go's memory and file stores
+/// count different per-record overheads, and clients see those numbers in
+/// stream info, so a store reports the model of its configured storage type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SizeModel {
+    /// Go `memStoreMsgSize`: subject + headers + payload + 16.
+    #[default]
+    Memory,
+    /// Go `fileStoreMsgSizeRaw`: 22 + subject + payload + 8, plus 4 + headers
+    /// when there are headers.
+    File,
+}
+
+impl SizeModel {
+    #[inline]
+    pub fn size(self, subj_len: usize, hdr_len: usize, msg_len: usize) -> u64 {
+        match self {
+            SizeModel::Memory => (subj_len + hdr_len + msg_len + 16) as u64,
+            SizeModel::File if hdr_len == 0 => (22 + subj_len + msg_len + 8) as u64,
+            SizeModel::File => (22 + subj_len + 4 + hdr_len + msg_len + 8) as u64,
+        }
+    }
+}
+
+/// The limits a store enforces itself on every append (Go applies these
+/// inside the stores too, see memstore.go `storeRawMsg`/`enforceMsgLimit`).
+/// Negative or zero values mean "unlimited" as in Go's config.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreLimits {
+    pub max_msgs: i64,
+    pub max_bytes: i64,
+    /// Nanoseconds; 0 = no age limit.
+    pub max_age: i64,
+    pub max_msgs_per: i64,
+    pub discard_new: bool,
+    pub discard_new_per: bool,
+    pub size_model: SizeModel,
+}
+
+/// Stream state as Go's `StreamState` (store.go), minus the JSON concerns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamState {
+    pub msgs: u64,
+    pub bytes: u64,
+    pub first_seq: u64,
+    pub first_ts: i64,
+    pub last_seq: u64,
+    pub last_ts: i64,
+    pub num_subjects: u64,
+    pub num_deleted: u64,
+}
+
+/// Per-subject summary (Go `SimpleState`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SimpleState {
+    pub msgs: u64,
+    pub first: u64,
+    pub last: u64,
+}
+
+/// Storage contract for a stream.
+pub trait StreamStore: Send {
+    /// Appends a message at the next sequence. `ttl` is seconds (0 = none,
+    /// -1 = never expires). Returns the assigned sequence.
+    fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError>;
+    /// Consumes a sequence without storing a message (interest retention with
+    /// no interest, Go `SkipMsg`).
+    fn skip_msg(&mut self, ts: i64) -> u64;
+    /// Loads the message at `seq`.
+    fn load_msg(&self, seq: u64) -> Option<StoredMsg>;
+    /// First message with sequence >= `start` whose subject matches `filter`
+    /// (`""` or `">"` match all).
+    fn load_next_msg(&self, filter: &str, start: u64) -> Option<StoredMsg>;
+    /// Last message whose subject matches `filter`.
+    fn load_last_msg(&self, filter: &str) -> Option<StoredMsg>;
+    /// Removes one message; false when it was not there.
+    fn remove_msg(&mut self, seq: u64) -> bool;
+    /// Removes everything, keeping the sequence (next = last + 1). Returns
+    /// the number of messages purged.
+    fn purge(&mut self) -> u64;
+    /// Go `PurgeEx`: messages matching `subject` (all if empty), below `seq`
+    /// when non-zero, keeping the newest `keep` per matched subject set.
+    fn purge_ex(&mut self, subject: &str, seq: u64, keep: u64) -> u64;
+    /// Removes all messages below `seq`; sets first to `seq`. Returns count.
+    fn compact(&mut self, seq: u64) -> u64;
+    fn state(&self) -> StreamState;
+    /// Per-subject state for subjects matching `filter`.
+    fn subjects_state(&self, filter: &str) -> BTreeMap<String, SimpleState>;
+    /// Messages with seq >= `start` matching `filter`; with
+    /// `last_per_subject`, counts only each subject's last message.
+    fn num_pending(&self, start: u64, filter: &str, last_per_subject: bool) -> u64;
+    /// Applies new limits, enforcing them immediately.
+    fn update_limits(&mut self, limits: StoreLimits);
+    /// Removes messages past max age or their TTL at time `now`. Returns the
+    /// number removed.
+    fn expire(&mut self, now: i64) -> u64;
+    /// When the next expiry is due (Unix nanos), if any.
+    fn next_expiry(&self) -> Option<i64>;
+}
+
+/// True when `subject` (a literal) matches `filter` (may hold `*` and `>`).
+/// An empty filter matches everything.
+pub fn subject_matches(filter: &str, subject: &str) -> bool {
+    if filter.is_empty() || filter == ">" || filter == subject {
+        return true;
+    }
+    let mut f = filter.split('.');
+    let mut s = subject.split('.');
+    loop {
+        match (f.next(), s.next()) {
+            (None, None) => return true,
+            (Some(">"), Some(_)) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// True when a subject has no wildcard tokens.
+pub fn is_literal(subject: &str) -> bool {
+    !subject.split('.').any(|t| t == "*" || t == ">")
+}
+
+/// True when two subjects (either may hold wildcards) can match a common
+/// literal subject (Go `SubjectsCollide`).
+pub fn subjects_collide(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let mut x = a.split('.');
+    let mut y = b.split('.');
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(">"), Some(_)) | (Some(_), Some(">")) => return true,
+            (Some("*"), Some(_)) | (Some(_), Some("*")) => {}
+            (Some(p), Some(q)) if p == q => {}
+            _ => return false,
+        }
+    }
+}
+
+/// True when every subject `sub` can match is also matched by `sup`
+/// (Go `SubjectIsSubsetMatch`).
+pub fn subject_is_subset(sub: &str, sup: &str) -> bool {
+    let mut x = sub.split('.');
+    let mut y = sup.split('.');
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(_), Some(">")) => return true,
+            (Some(">"), _) => return false,
+            (Some(_), Some("*")) => {}
+            (Some("*"), _) => return false,
+            (Some(p), Some(q)) if p == q => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching() {
+        assert!(subject_matches("foo.*", "foo.bar"));
+        assert!(!subject_matches("foo.*", "foo.bar.baz"));
+        assert!(subject_matches("foo.>", "foo.bar.baz"));
+        assert!(!subject_matches("foo.>", "foo"));
+        assert!(subject_matches("", "x"));
+        assert!(subjects_collide("foo.*", "*.bar"));
+        assert!(subjects_collide("foo.>", "foo.bar"));
+        assert!(!subjects_collide("foo.*", "foo.bar.baz"));
+        assert!(subject_is_subset("foo.bar", "foo.*"));
+        assert!(subject_is_subset("foo.*", "foo.>"));
+        assert!(!subject_is_subset("foo.>", "foo.*"));
+        assert!(!subject_is_subset("foo.*", "foo.bar"));
+        assert!(is_literal("a.b") && !is_literal("a.*"));
+    }
+
+    #[test]
+    fn size_models() {
+        assert_eq!(SizeModel::Memory.size(3, 0, 5), 24);
+        assert_eq!(SizeModel::File.size(3, 0, 17), 50);
+        assert_eq!(SizeModel::File.size(3, 10, 17), 64);
+    }
+}

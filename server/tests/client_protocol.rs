@@ -1,0 +1,154 @@
+//! End-to-end checks of the client protocol against a server running in-process.
+//! Expected bytes were captured from Go nats-server 2.15.1.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use server::options::Options;
+use server::server::Server;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn start(opts: Options) -> (Arc<Server>, SocketAddr) {
+    let srv = Server::new(Options { host: "127.0.0.1".into(), port: -1, ..opts });
+    let run = Arc::clone(&srv);
+    tokio::spawn(async move { run.run().await });
+    for _ in 0..200 {
+        let addr = *srv.client_addr.lock().unwrap();
+        if let Some(addr) = addr {
+            return (srv, addr);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("server did not start");
+}
+
+/// Connects, swallows INFO, sends `input`, and returns everything received until
+/// the server goes quiet (or closes, marked with `<EOF>`).
+async fn exchange(addr: SocketAddr, input: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut info = vec![0u8; 4096];
+    let n = s.read(&mut info).await.unwrap();
+    assert!(info[..n].starts_with(b"INFO {"));
+    s.write_all(input).await.unwrap();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        match tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                out.extend_from_slice(b"<EOF>");
+                break;
+            }
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn go_compatible_bytes() {
+    let (srv, addr) = start(Options::default()).await;
+    let cases: &[(&[u8], &str)] = &[
+        // Before CONNECT, Go's defaults are verbose and pedantic.
+        (b"SUB foo 1\r\nPUB foo 2\r\nhi\r\nPING\r\n", "+OK\r\n+OK\r\nMSG foo 1 2\r\nhi\r\nPONG\r\n"),
+        (
+            b"CONNECT {\"verbose\":false}\r\nSUB foo 1\r\nPUB foo bar 2\r\nhi\r\nPING\r\n",
+            "MSG foo 1 bar 2\r\nhi\r\nPONG\r\n",
+        ),
+        (b"FOO\r\n", "-ERR 'Unknown Protocol Operation'\r\n<EOF>"),
+        (b"PUB foo 2000000\r\n", "-ERR 'Maximum Payload Violation'\r\n<EOF>"),
+        (b"PUB foo\r\n", "<EOF>"),
+        (
+            b"CONNECT {\"pedantic\":true}\r\nPUB foo.* 1\r\na\r\nPING\r\n",
+            "+OK\r\n-ERR 'Invalid Publish Subject'\r\n+OK\r\nPONG\r\n",
+        ),
+        (b"SUB foo..bar 1\r\nPING\r\n", "-ERR 'Invalid Subject'\r\nPONG\r\n"),
+        (
+            b"CONNECT {\"echo\":false,\"verbose\":false}\r\nSUB foo 1\r\nPUB foo 1\r\na\r\nPING\r\n",
+            "PONG\r\n",
+        ),
+        (
+            b"CONNECT {\"headers\":true,\"no_responders\":true,\"verbose\":false}\r\nSUB r 1\r\nPUB foo r 2\r\nhi\r\nPING\r\n",
+            "HMSG r 1 35 35\r\nNATS/1.0 503\r\nNats-Subject: foo\r\n\r\n\r\nPONG\r\n",
+        ),
+        (
+            b"CONNECT {\"no_responders\":true}\r\nPING\r\n",
+            "-ERR 'no responders requires headers support'\r\n<EOF>",
+        ),
+        (
+            b"CONNECT {\"verbose\":false}\r\nSUB foo 1\r\nUNSUB 1 2\r\nPUB foo 1\r\na\r\nPUB foo 1\r\nb\r\nPUB foo 1\r\nc\r\nPING\r\n",
+            "MSG foo 1 1\r\na\r\nMSG foo 1 1\r\nb\r\nPONG\r\n",
+        ),
+        (
+            b"CONNECT {\"headers\":false}\r\nHPUB foo 12 14\r\nNATS/1.0\r\n\r\nhi\r\n",
+            "+OK\r\n<EOF>",
+        ),
+        (b"CONNECT {\"protocol\":5}\r\n", "-ERR 'invalid client protocol'\r\n<EOF>"),
+    ];
+    for (input, want) in cases {
+        let got = exchange(addr, input).await;
+        assert_eq!(got, *want, "input {:?}", String::from_utf8_lossy(input));
+    }
+    let mut long = b"PUB foo ".to_vec();
+    long.extend(std::iter::repeat_n(b'a', 5000));
+    assert_eq!(exchange(addr, &long).await, "-ERR 'maximum control line exceeded'\r\n<EOF>");
+    srv.shutdown();
+}
+
+#[tokio::test]
+async fn token_auth() {
+    let (srv, addr) = start(Options { authorization: Some("s3cr3t".into()), ..Options::default() }).await;
+    assert_eq!(exchange(addr, b"PING\r\n").await, "-ERR 'Authorization Violation'\r\n<EOF>");
+    assert_eq!(exchange(addr, b"CONNECT {\"auth_token\":\"s3cr3t\",\"verbose\":false}\r\nPING\r\n").await, "PONG\r\n");
+    srv.shutdown();
+}
+
+#[tokio::test]
+async fn publish_hook_answers_requests() {
+    let (srv, addr) = start(Options::default()).await;
+    let weak = Arc::downgrade(&srv);
+    srv.set_publish_hook(Arc::new(move |p: &server::server::Published<'_>| {
+        if p.subject != "svc.echo" {
+            return false;
+        }
+        if let (Some(srv), Some(reply)) = (weak.upgrade(), p.reply) {
+            let reply = String::from_utf8_lossy(reply).into_owned();
+            srv.publish_internal(p.account, &reply, None, None, None, p.payload);
+        }
+        true
+    }));
+    let got = exchange(
+        addr,
+        b"CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\nSUB inbox 1\r\nPUB svc.echo inbox 2\r\nhi\r\nPUB nobody inbox 0\r\n\r\nPING\r\n",
+    )
+    .await;
+    assert_eq!(
+        got,
+        "MSG inbox 1 2\r\nhi\r\nHMSG inbox 1 38 38\r\nNATS/1.0 503\r\nNats-Subject: nobody\r\n\r\n\r\nPONG\r\n"
+    );
+    srv.shutdown();
+}
+
+#[tokio::test]
+async fn nkey_nonce_challenge() {
+    let kp = nkeys::KeyPair::new_user();
+    let mut opts = Options::default();
+    opts.nkeys.push(server::options::NkeyUser { nkey: kp.public_key(), ..Default::default() });
+    let (srv, addr) = start(opts).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).await.unwrap();
+    let line = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let json = line.trim_start_matches("INFO ").trim_end();
+    let info: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(info["auth_required"], true);
+    let nonce = info["nonce"].as_str().unwrap().to_string();
+    let sig = server::auth::encode_base64_url(&kp.sign(nonce.as_bytes()).unwrap());
+    let connect =
+        format!("CONNECT {{\"verbose\":false,\"nkey\":\"{}\",\"sig\":\"{sig}\"}}\r\nPING\r\n", kp.public_key());
+    s.write_all(connect.as_bytes()).await.unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf)).await.unwrap().unwrap();
+    assert_eq!(&buf[..n], b"PONG\r\n");
+    srv.shutdown();
+}
