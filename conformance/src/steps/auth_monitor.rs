@@ -22,23 +22,6 @@ async fn connect(w: &mut NatsWorld, name: &str, opts: async_nats::ConnectOptions
     Ok(())
 }
 
-/// Expects a connect attempt to fail with an authorization error.
-async fn expect_rejected(url: String, opts: async_nats::ConnectOptions) -> Result<()> {
-    let opts = opts.connection_timeout(DEFAULT_WAIT);
-    match tokio::time::timeout(DEFAULT_WAIT * 2, opts.connect(url.as_str())).await {
-        Err(_) => fail!("connect neither succeeded nor failed in time"),
-        Ok(Ok(_)) => fail!("the connection was accepted"),
-        Ok(Err(e)) => {
-            let text = e.to_string().to_lowercase();
-            if text.contains("authorization") || text.contains("authentication") {
-                Ok(())
-            } else {
-                fail!("connect failed, but not with an authorization error: {e}")
-            }
-        }
-    }
-}
-
 /// Options for credentials written as in a URL's user info: `user:pass` is a user
 /// and password (the password may be empty), anything else is a token. (async-nats
 /// does not read credentials from the URL itself, so they are passed as options.)
@@ -57,19 +40,19 @@ async fn a_client_nkey(w: &mut NatsWorld, name: String, seed: String) -> StepRes
 #[then(expr = "a client with nkey seed {string} is rejected")]
 async fn nkey_rejected(w: &mut NatsWorld, seed: String) -> StepResult {
     let url = w.url_of(None)?;
-    Ok(expect_rejected(url, async_nats::ConnectOptions::with_nkey(seed)).await?)
+    Ok(super::client::expect_rejected(url, async_nats::ConnectOptions::with_nkey(seed)).await?)
 }
 
 #[then(expr = "a client with token {string} is rejected")]
 async fn token_rejected(w: &mut NatsWorld, token: String) -> StepResult {
     let url = w.url_of(None)?;
-    Ok(expect_rejected(url, async_nats::ConnectOptions::with_token(token)).await?)
+    Ok(super::client::expect_rejected(url, async_nats::ConnectOptions::with_token(token)).await?)
 }
 
 #[then(expr = "a client without credentials is rejected")]
 async fn anonymous_rejected(w: &mut NatsWorld) -> StepResult {
     let url = w.url_of(None)?;
-    Ok(expect_rejected(url, async_nats::ConnectOptions::new()).await?)
+    Ok(super::client::expect_rejected(url, async_nats::ConnectOptions::new()).await?)
 }
 
 /// Credentials in the URL, as `user:pass` or a bare token.
@@ -81,7 +64,7 @@ async fn a_client_url_creds(w: &mut NatsWorld, name: String, creds: String) -> S
 #[then(expr = "a client with URL credentials {string} is rejected")]
 async fn url_creds_rejected(w: &mut NatsWorld, creds: String) -> StepResult {
     let url = w.url_of(None)?;
-    Ok(expect_rejected(url, url_creds(&creds)).await?)
+    Ok(super::client::expect_rejected(url, url_creds(&creds)).await?)
 }
 
 fn list<'a>(w: &'a NatsWorld, path: &str) -> Result<&'a Vec<serde_json::Value>> {

@@ -65,7 +65,12 @@ async fn a_client_token(w: &mut NatsWorld, name: String, token: String) -> StepR
 #[then(expr = "a client with user {string} and password {string} is rejected")]
 async fn client_rejected(w: &mut NatsWorld, user: String, pass: String) -> StepResult {
     let url = w.url_of(None)?;
-    let opts = async_nats::ConnectOptions::with_user_and_password(user, pass).connection_timeout(DEFAULT_WAIT);
+    Ok(expect_rejected(url, async_nats::ConnectOptions::with_user_and_password(user, pass)).await?)
+}
+
+/// Expects a connect attempt to fail with an authorization error.
+pub async fn expect_rejected(url: String, opts: async_nats::ConnectOptions) -> Result<()> {
+    let opts = opts.connection_timeout(DEFAULT_WAIT);
     match tokio::time::timeout(DEFAULT_WAIT * 2, opts.connect(url.as_str())).await {
         Err(_) => fail!("connect neither succeeded nor failed in time"),
         Ok(Ok(_)) => fail!("the connection was accepted"),
@@ -131,6 +136,17 @@ async fn publish_reply(
     Ok(())
 }
 
+/// Headers from a two-column data table (name, value).
+pub fn header_table(step: &Step) -> Result<async_nats::HeaderMap> {
+    let table = step.table.as_ref().ok_or_else(|| anyhow!("needs a table of header names and values"))?;
+    let mut headers = async_nats::HeaderMap::new();
+    for row in &table.rows {
+        let [k, v] = row.as_slice() else { fail!("header rows need two cells") };
+        headers.append(k.as_str(), v.as_str());
+    }
+    Ok(headers)
+}
+
 #[when(expr = "{string} publishes {string} to {string} with headers:")]
 async fn publish_headers(
     w: &mut NatsWorld,
@@ -139,12 +155,7 @@ async fn publish_headers(
     subject: String,
     step: &Step,
 ) -> StepResult {
-    let table = step.table.as_ref().ok_or_else(|| anyhow!("needs a table of header names and values"))?;
-    let mut headers = async_nats::HeaderMap::new();
-    for row in &table.rows {
-        let [k, v] = row.as_slice() else { fail!("header rows need two cells") };
-        headers.append(k.as_str(), v.as_str());
-    }
+    let headers = header_table(step)?;
     let c = w.client(&client)?;
     c.publish_with_headers(subject, headers, Bytes::from(payload)).await?;
     Ok(())

@@ -15,16 +15,6 @@ use cucumber::{given, then, when};
 use futures::StreamExt;
 use std::time::Duration;
 
-fn header_table(step: &Step) -> Result<async_nats::HeaderMap> {
-    let table = step.table.as_ref().ok_or_else(|| anyhow!("needs a table of header names and values"))?;
-    let mut headers = async_nats::HeaderMap::new();
-    for row in &table.rows {
-        let [k, v] = row.as_slice() else { fail!("header rows need two cells") };
-        headers.append(k.as_str(), v.as_str());
-    }
-    Ok(headers)
-}
-
 /// Publishes with a reply subject and waits for the reply, which must be JSON (a
 /// JetStream pub ack or its error); it becomes the last JSON reply.
 async fn publish_for_ack(
@@ -69,7 +59,7 @@ async fn pub_for_ack_headers(
     subject: String,
     step: &Step,
 ) -> StepResult {
-    let h = header_table(step)?;
+    let h = super::client::header_table(step)?;
     Ok(publish_for_ack(w, &client, &subject, Bytes::from(payload), Some(h)).await?)
 }
 
@@ -100,7 +90,7 @@ async fn store_one_headers(
     subject: String,
     step: &Step,
 ) -> StepResult {
-    let h = header_table(step)?;
+    let h = super::client::header_table(step)?;
     publish_for_ack(w, &client, &subject, Bytes::from(payload), Some(h)).await?;
     if let Some(e) = ack_error(w) {
         fail!("storing on {subject} failed: {e}");
