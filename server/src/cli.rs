@@ -350,7 +350,19 @@ pub fn evaluate<I: IntoIterator<Item = String>>(args: I) -> Outcome {
     let mut opts = Options::default();
     let mut warnings = String::new();
     if let Some(cfg) = m.get_one::<String>("config") {
-        match opts.apply_config_file(cfg) {
+        // Go reports a file it cannot read or parse as a plain error: one line,
+        // without a position prefix, unlike the option errors and warnings
+        // gathered below.
+        let map = match crate::config::parse_file(std::path::Path::new(cfg)) {
+            Ok(map) => map,
+            Err(e) => {
+                let msgs: Vec<&str> = e.warnings.iter().chain(&e.errors).map(|d| d.message.as_str()).collect();
+                return die(msgs.join("\n"));
+            }
+        };
+        opts.config_file = Some(PathBuf::from(cfg));
+        opts.config_digest = map.digest();
+        match opts.apply_config_map(&map, cfg) {
             Ok(w) if !w.is_empty() => {
                 let text: String = w.iter().map(|d| format!("{d}\n")).collect();
                 // Go's -t fails on warnings too; a normal start prints them.
@@ -363,7 +375,7 @@ pub fn evaluate<I: IntoIterator<Item = String>>(args: I) -> Outcome {
             Err(e) => return die(e),
         }
         if check {
-            return exit("", format!("{EXE}: configuration file {cfg} is valid\n"), 0);
+            return exit("", format!("{EXE}: configuration file {cfg} is valid ({})\n", opts.config_digest), 0);
         }
     } else if check {
         return die("must specify [-c, --config] option to check configuration file syntax");

@@ -25,8 +25,6 @@ use crate::sublist::{is_valid_literal_subject, FxHashMap, SublistError};
 
 /// Go's `firstClientPingInterval`: the first keepalive ping comes early.
 const FIRST_CLIENT_PING_INTERVAL: Duration = Duration::from_secs(2);
-/// Go's built-in service telling a client who it is (`$SYS.REQ.USER.INFO`).
-const USER_INFO_SUBJECT: &str = "$SYS.REQ.USER.INFO";
 /// Read buffer growth step.
 const READ_CHUNK: usize = 32 * 1024;
 /// Smallest read size; idle connections keep buffers this small (Go starts its
@@ -44,6 +42,63 @@ pub struct Subscription {
     /// Auto-unsubscribe limit; 0 means none.
     pub max: AtomicU64,
     pub delivered: AtomicU64,
+    /// Set on the server's own subscriptions (Go's `icb`): a matching message
+    /// is handed to this callback instead of being written to a connection.
+    pub icb: Option<InternalCallback>,
+}
+
+/// A message delivered to an internal subscription.
+pub struct InternalMsg<'a> {
+    /// The connection that published it; `None` when the server did.
+    pub from: Option<&'a Arc<ClientShared>>,
+    pub subject: &'a [u8],
+    pub reply: Option<&'a [u8]>,
+    /// The raw `NATS/1.0 ...` header block, if any.
+    pub headers: Option<&'a [u8]>,
+    pub payload: &'a [u8],
+}
+
+/// Handler of an internal subscription (Go's `msgHandler`).
+pub type InternalCallback = Arc<dyn Fn(&InternalMsg<'_>) + Send + Sync>;
+
+impl Subscription {
+    /// A server-owned subscription on `subject` held by the internal client
+    /// `client` (see [`ClientShared::new_internal`]); it is not registered
+    /// anywhere yet.
+    pub fn new_internal(client: &Arc<ClientShared>, subject: &str, sid: u64, icb: InternalCallback) -> Arc<Self> {
+        Arc::new(Subscription {
+            client: Arc::clone(client),
+            key: NEXT_SUB_KEY.fetch_add(1, Ordering::Relaxed),
+            subject: subject.into(),
+            queue: None,
+            sid: Bytes::from(sid.to_string()),
+            max: AtomicU64::new(0),
+            delivered: AtomicU64::new(0),
+            icb: Some(icb),
+        })
+    }
+
+    /// Hands a message to an internal subscription's callback; false for a
+    /// subscription of a connection.
+    fn call_internal(
+        &self,
+        from: Option<&Arc<ClientShared>>,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        header_len: Option<usize>,
+        payload: &[u8],
+    ) -> bool {
+        let Some(icb) = &self.icb else {
+            return false;
+        };
+        self.delivered.fetch_add(1, Ordering::Relaxed);
+        let (headers, payload) = match header_len {
+            Some(h) => (payload.get(..h), payload.get(h..).unwrap_or(&[])),
+            None => (None, payload),
+        };
+        icb(&InternalMsg { from, subject, reply, headers, payload });
+        true
+    }
 }
 
 static NEXT_SUB_KEY: AtomicU64 = AtomicU64::new(1);
@@ -358,6 +413,57 @@ struct Counts {
     in_bytes: u64,
     out_msgs: u64,
     out_bytes: u64,
+}
+
+impl ClientShared {
+    /// A connection-less client owned by the server (Go's internal `SYSTEM`
+    /// client) that holds internal subscriptions in `account`. Nothing is ever
+    /// written to it: its subscriptions carry callbacks.
+    pub fn new_internal(srv: &Arc<Server>, cid: u64, account: &Arc<Account>) -> Arc<ClientShared> {
+        let now = SystemTime::now();
+        Arc::new(ClientShared {
+            cid,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            out: Mutex::new(Outbound { buf: BytesMut::new(), closing: None }),
+            out_ready: Notify::new(),
+            drained: Notify::new(),
+            kill: Notify::new(),
+            killed: AtomicBool::new(false),
+            close_reason: Mutex::new(None),
+            max_pending: usize::MAX,
+            echo: AtomicBool::new(false),
+            headers: AtomicBool::new(true),
+            has_sub_deny: AtomicBool::new(false),
+            perms: RwLock::new(None),
+            has_resp: AtomicBool::new(false),
+            replies: Mutex::new(FxHashMap::default()),
+            subs: Mutex::new(FxHashMap::default()),
+            account: RwLock::new(Arc::clone(account)),
+            in_msgs: AtomicU64::new(0),
+            in_bytes: AtomicU64::new(0),
+            out_msgs: AtomicU64::new(0),
+            out_bytes: AtomicU64::new(0),
+            meta: Mutex::new(ClientMeta {
+                start: now,
+                last_activity: now,
+                name: String::new(),
+                lang: String::new(),
+                version: String::new(),
+                user: None,
+                account: account.name.clone(),
+                rtt: Duration::ZERO,
+                ping_sent: None,
+            }),
+            last_activity_ns: AtomicU64::new(0),
+            tag: Mutex::new(None),
+            server: Arc::clone(srv),
+        })
+    }
+
+    /// The permissions the client authenticated with, if any.
+    pub fn permissions(&self) -> Option<Arc<ClientPermissions>> {
+        self.perms.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// Serves one accepted connection until it closes.
@@ -998,17 +1104,7 @@ impl Client {
         }
         self.send_ok();
         let delivered = self.deliver_to_account(subj, &subject, reply.as_deref(), header_len, &payload);
-        let mut handled = false;
-        if subj == USER_INFO_SUBJECT {
-            if let Some(r) = &reply {
-                let user = lock(&self.shared.meta).user.clone().unwrap_or_default();
-                let json = self.srv.user_info_json(&user, &self.account.name, self.perms.as_deref());
-                let reply_subj = String::from_utf8_lossy(r).into_owned();
-                publish_internal(&self.account, &reply_subj, r, None, None, json.as_bytes());
-                handled = true;
-            }
-        }
-        handled |= match self.srv.publish_hook() {
+        let handled = match self.srv.publish_hook() {
             Some(hook) => hook(&crate::server::Published {
                 account: &self.account.name,
                 subject: subj,
@@ -1102,6 +1198,9 @@ impl Client {
         payload: &[u8],
         to_self: bool,
     ) -> bool {
+        if sub.call_internal(Some(&self.shared), subject, reply, header_len, payload) {
+            return true;
+        }
         let target = &sub.client;
         if target.cid == self.shared.cid && !self.opts.echo && !to_self {
             return false;
@@ -1148,6 +1247,18 @@ impl Client {
             ));
             return Flow::Continue;
         }
+        // Go's `maxTokensViolation`: checked after permissions, before the limit
+        // on the number of subscriptions.
+        let max_tokens = self.srv.opts.max_sub_tokens;
+        if max_tokens > 0 && subject.split(|b| *b == b'.').count() > max_tokens as usize {
+            self.send_err(&format!("Permissions Violation for Subscription to {}, too many tokens", go_quote(subject)));
+            self.shared.log_error(format_args!(
+                "Subscription Violation Too Many Tokens - Subject {}, SID {}",
+                go_quote(subject),
+                String::from_utf8_lossy(sid)
+            ));
+            return Flow::Continue;
+        }
         let max_subs = self.srv.opts.max_subscriptions;
         if max_subs > 0 && self.shared.num_subs() >= max_subs as usize {
             self.send_err("maximum subscriptions exceeded");
@@ -1167,6 +1278,7 @@ impl Client {
                     sid: sid.clone(),
                     max: AtomicU64::new(0),
                     delivered: AtomicU64::new(0),
+                    icb: None,
                 });
                 let valid = !subj.is_empty() && queue_str.is_none_or(|q| !q.is_empty());
                 let res = if valid {
@@ -1332,7 +1444,11 @@ pub fn publish_internal(
     let mut line = Vec::with_capacity(128);
     let mut delivered = false;
     let sent = |sub: &Arc<Subscription>, line: &mut Vec<u8>| {
-        matches!(write_msg(sub, shown_subject, reply, header_len, payload, line), Some((Queued::Ok | Queued::Stall, _)))
+        sub.call_internal(None, shown_subject, reply, header_len, payload)
+            || matches!(
+                write_msg(sub, shown_subject, reply, header_len, payload, line),
+                Some((Queued::Ok | Queued::Stall, _))
+            )
     };
     for sub in &result.psubs {
         delivered |= sent(sub, &mut line);

@@ -11,6 +11,7 @@
 //! - `client`: one client connection (reader and writer tasks, delivery).
 //! - `server`: listener, accept loop, client registry, shutdown.
 //! - `monitor`: HTTP monitoring endpoints.
+//! - `system`: the system account's internal services (`$SYS.REQ.*`).
 //! - `jetstream`: JetStream engine (streams, consumers, `$JS.API`), driven by the core.
 //! - `store`: message storage behind streams (`StreamStore` trait, memory store).
 pub mod cli;
@@ -27,3 +28,4 @@ pub mod protocol;
 pub mod server;
 pub mod store;
 pub mod sublist;
+pub mod system;

@@ -112,24 +112,7 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             Ok(v) => v,
             Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
         },
-        "/jsz" => obj([
-            ("memory", v(0)),
-            ("storage", v(0)),
-            ("reserved_memory", v(0)),
-            ("reserved_storage", v(0)),
-            ("accounts", v(0)),
-            ("ha_assets", v(0)),
-            ("api", J::O(obj([("level", v(0)), ("total", v(0)), ("errors", v(0))]))),
-            ("server_id", v(&srv.id)),
-            ("now", v(rfc3339(SystemTime::now()))),
-            ("disabled", v(true)),
-            ("config", J::O(obj([("max_memory", v(0)), ("max_storage", v(0))]))),
-            ("streams", v(0)),
-            ("consumers", v(0)),
-            ("messages", v(0)),
-            ("bytes", v(0)),
-            ("total", v(0)),
-        ]),
+        "/jsz" => jsz(srv, &q),
         "/routez" => {
             if let Err(e) = parse_bool(&q, "subs") {
                 return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e);
@@ -299,7 +282,7 @@ pub fn go_duration(d: Duration) -> String {
 }
 
 /// Resident memory in bytes from `/proc/self/statm` (0 when unavailable).
-fn resident_memory() -> u64 {
+pub(crate) fn resident_memory() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
         .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
@@ -347,9 +330,10 @@ fn varz(srv: &Server) -> Obj {
     put("max_control_line", json!(o.max_control_line));
     put("max_payload", json!(o.max_payload));
     put("max_pending", json!(o.max_pending));
-    for k in ["cluster", "gateway", "leaf", "mqtt", "websocket", "jetstream"] {
+    for k in ["cluster", "gateway", "leaf", "mqtt", "websocket"] {
         put(k, json!({}));
     }
+    put("jetstream", serde_json::to_value(varz_jetstream(srv)).unwrap_or(Value::Null));
     put("tls_timeout", go_float(2.0));
     put("write_deadline", json!(o.write_deadline.as_nanos() as u64));
     put("start", json!(rfc3339(srv.start_time)));
@@ -382,7 +366,7 @@ fn varz(srv: &Server) -> Obj {
     put("subscriptions", json!(srv.total_subscriptions()));
     put("http_req_stats", json!(req_stats));
     put("config_load_time", json!(rfc3339(srv.start_time)));
-    put("config_digest", json!(""));
+    put("config_digest", json!(o.config_digest));
     // Go 2.15.1's defaults; they describe JetStream wire behaviour this server
     // would have to match once JetStream is wired in.
     out.put(
@@ -716,6 +700,120 @@ fn subsz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
     Ok(out)
 }
 
+/// `/jsz` config section (Go's `JetStreamConfig`).
+fn js_config(srv: &Server, js: &crate::jetstream::JetStream) -> Obj {
+    let cfg = js.config();
+    obj([
+        ("max_memory", v(cfg.max_memory)),
+        ("max_storage", v(cfg.max_store)),
+        ("store_dir", v(crate::server::jetstream_store_dir(&srv.opts).display().to_string())),
+        ("sync_interval", v(120_000_000_000u64)),
+        ("strict", v(true)),
+    ])
+}
+
+/// Go's `JetStreamStats` as `/jsz` and `/varz` show it.
+fn js_stats(st: &crate::jetstream::JsStats, accounts: usize) -> Vec<(&'static str, J)> {
+    vec![
+        ("memory", v(st.memory)),
+        ("storage", v(st.storage)),
+        ("reserved_memory", v(st.reserved_memory)),
+        ("reserved_storage", v(st.reserved_storage)),
+        ("accounts", v(accounts)),
+        ("ha_assets", v(0)),
+        (
+            "api",
+            J::O(obj([
+                ("level", v(crate::jetstream::api::API_LEVEL)),
+                ("total", v(st.api_total)),
+                ("errors", v(st.api_errors)),
+            ])),
+        ),
+    ]
+}
+
+/// Number of accounts with JetStream enabled.
+fn js_accounts(srv: &Server, js: &crate::jetstream::JetStream) -> Vec<String> {
+    srv.accounts.list().iter().filter(|a| js.account_enabled(&a.name)).map(|a| a.name.clone()).collect()
+}
+
+/// `/varz` `jetstream`: `{}` when disabled, else config, stats and limits.
+fn varz_jetstream(srv: &Server) -> Obj {
+    let Some(js) = &srv.jetstream else { return Obj::default() };
+    let st = js.stats();
+    let mut stats = Obj::default();
+    for (k, val) in js_stats(&st, js_accounts(srv, js).len()) {
+        stats.put(k, val);
+    }
+    obj([
+        ("config", J::O(js_config(srv, js))),
+        ("stats", J::O(stats)),
+        ("limits", J::O(obj([("default_max_consumers", v(1000))]))),
+    ])
+}
+
+/// `/jsz` (Go's `JSInfo`): totals, and per-account details on request
+/// (`accounts`, `streams`, `consumers` or `acc`).
+fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
+    let now = rfc3339(SystemTime::now());
+    let Some(js) = &srv.jetstream else {
+        return obj([
+            ("memory", v(0)),
+            ("storage", v(0)),
+            ("reserved_memory", v(0)),
+            ("reserved_storage", v(0)),
+            ("accounts", v(0)),
+            ("ha_assets", v(0)),
+            ("api", J::O(obj([("level", v(0)), ("total", v(0)), ("errors", v(0))]))),
+            ("server_id", v(&srv.id)),
+            ("now", v(now)),
+            ("disabled", v(true)),
+            ("config", J::O(obj([("max_memory", v(0)), ("max_storage", v(0))]))),
+            ("streams", v(0)),
+            ("consumers", v(0)),
+            ("messages", v(0)),
+            ("bytes", v(0)),
+            ("total", v(0)),
+        ]);
+    };
+    let st = js.stats();
+    let names = js_accounts(srv, js);
+    let mut out = Obj::default();
+    for (k, val) in js_stats(&st, names.len()) {
+        out.put(k, val);
+    }
+    out.put("server_id", v(&srv.id));
+    out.put("now", v(now));
+    out.put("config", J::O(js_config(srv, js)));
+    out.put("limits", J::O(obj([("default_max_consumers", v(1000))])));
+    out.put("streams", v(st.streams));
+    out.put("consumers", v(st.consumers));
+    out.put("messages", v(st.messages));
+    out.put("bytes", v(st.bytes));
+    let want = flag(q, "accounts") || flag(q, "streams") || flag(q, "consumers") || q.contains_key("acc");
+    if want {
+        let only = q.get("acc");
+        let mut details = Vec::new();
+        for name in names.iter().filter(|n| only.is_none_or(|o| o == *n)) {
+            let a = st.accounts.iter().find(|a| &a.name == name).cloned().unwrap_or_default();
+            details.push(J::O(obj([
+                ("name", v(name)),
+                ("id", v(name)),
+                ("memory", v(a.memory)),
+                ("storage", v(a.storage)),
+                ("reserved_memory", v(u64::MAX)),
+                ("reserved_storage", v(u64::MAX)),
+                ("accounts", v(0)),
+                ("ha_assets", v(0)),
+                ("api", J::O(obj([("level", v(0)), ("total", v(a.api_total)), ("errors", v(a.api_errors))]))),
+            ])));
+        }
+        out.put("account_details", J::A(details));
+    }
+    out.put("total", v(names.len()));
+    out
+}
+
 fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     let now = rfc3339(SystemTime::now());
     if let Some(name) = q.get("acc") {
@@ -727,7 +825,7 @@ fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
             ("update_time", v(rfc3339(srv.start_time))),
             ("expired", v(false)),
             ("complete", v(true)),
-            ("jetstream_enabled", v(false)),
+            ("jetstream_enabled", v(srv.jetstream.as_ref().is_some_and(|js| js.account_enabled(&acc.name)))),
             ("leafnode_connections", v(0)),
             ("client_connections", v(acc.client_count())),
             ("subscriptions", v(acc.sublist.count())),
@@ -769,6 +867,31 @@ fn accstatz(srv: &Server, unused: bool) -> Obj {
         })
         .collect();
     obj([("server_id", v(&srv.id)), ("now", v(rfc3339(SystemTime::now()))), ("account_statz", J::A(accounts))])
+}
+
+/// `/varz` as compact JSON text, for the system account's `VARZ` service
+/// ([`crate::system`]); unlike the HTTP endpoint it leaves `http_req_stats` alone.
+pub fn varz_compact(srv: &Server) -> String {
+    to_compact_go_json(&varz(srv))
+}
+
+/// `statsz.jetstream` for the system account's `STATSZ` service: the `/varz`
+/// JetStream section without the store directory, as Go sends it; `None`
+/// without JetStream.
+pub fn statsz_jetstream(srv: &Server) -> Option<String> {
+    srv.jetstream.as_ref()?;
+    let mut js = varz_jetstream(srv);
+    for (k, val) in &mut js.0 {
+        if let (true, J::O(cfg)) = (k == "config", val) {
+            cfg.0.retain(|(k, _)| k != "store_dir");
+        }
+    }
+    Some(to_compact_go_json(&js))
+}
+
+fn to_compact_go_json(v: &impl Serialize) -> String {
+    let s = serde_json::to_string(v).unwrap_or_else(|_| "{}".into());
+    s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 #[cfg(test)]

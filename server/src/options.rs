@@ -65,6 +65,37 @@ pub struct AccountOpts {
     pub users: Vec<User>,
     pub nkeys: Vec<NkeyUser>,
     pub jetstream: bool,
+    /// Limits from an account's `jetstream { ... }` map (`None` for
+    /// `jetstream: enabled`, i.e. unlimited).
+    pub jetstream_limits: Option<JsAccountLimits>,
+}
+
+/// Per-account JetStream limits (Go `JetStreamAccountLimits`); -1 = unlimited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JsAccountLimits {
+    pub max_memory: i64,
+    pub max_store: i64,
+    pub max_streams: i64,
+    pub max_consumers: i64,
+    pub max_ack_pending: i64,
+    pub memory_max_stream_bytes: i64,
+    pub store_max_stream_bytes: i64,
+    pub max_bytes_required: bool,
+}
+
+impl Default for JsAccountLimits {
+    fn default() -> Self {
+        JsAccountLimits {
+            max_memory: -1,
+            max_store: -1,
+            max_streams: -1,
+            max_consumers: -1,
+            max_ack_pending: -1,
+            memory_max_stream_bytes: -1,
+            store_max_stream_bytes: -1,
+            max_bytes_required: false,
+        }
+    }
 }
 
 /// `jetstream { ... }` block.
@@ -96,10 +127,15 @@ pub struct ClusterOpts {
     pub password: Option<String>,
 }
 
+/// Go's `DEFAULT_MAX_CLOSED_CLIENTS`.
+pub const DEFAULT_MAX_CLOSED_CLIENTS: i32 = 10_000;
+
 /// All server options. Defaults are Go's (`server/const.go`, `opts.go` `setBaselineOptions`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     pub config_file: Option<PathBuf>,
+    /// Digest of the parsed config file (Go's `configDigest`), empty without one.
+    pub config_digest: String,
     pub server_name: Option<String>,
     pub host: String,
     /// Client port; `-1` picks a random free port (Go's `RANDOM_PORT`).
@@ -114,6 +150,12 @@ pub struct Options {
     pub http_base_path: String,
     pub max_connections: i32,
     pub max_subscriptions: i32,
+    /// Most tokens a client subscription subject may have; 0 means no limit
+    /// (Go's `MaxSubTokens`, `max_sub_tokens`).
+    pub max_sub_tokens: u8,
+    /// Closed connections remembered for `/connz?state=closed` (Go's
+    /// `MaxClosedClients`, default `DEFAULT_MAX_CLOSED_CLIENTS`).
+    pub max_closed_clients: i32,
     pub max_payload: i32,
     pub max_pending: i64,
     pub max_control_line: i32,
@@ -153,6 +195,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             config_file: None,
+            config_digest: String::new(),
             server_name: None,
             host: "0.0.0.0".into(),
             port: 4222,
@@ -163,6 +206,8 @@ impl Default for Options {
             http_base_path: String::new(),
             max_connections: 64 * 1024,
             max_subscriptions: 0,
+            max_sub_tokens: 0,
+            max_closed_clients: DEFAULT_MAX_CLOSED_CLIENTS,
             max_payload: 1024 * 1024,
             max_pending: 64 * 1024 * 1024,
             max_control_line: 4096,
@@ -221,6 +266,7 @@ impl Options {
         let path = path.as_ref();
         self.config_file = Some(path.to_path_buf());
         let map = config::parse_file(path)?;
+        self.config_digest = map.digest();
         self.apply_config_map(&map, &path.to_string_lossy())
     }
 
@@ -242,6 +288,10 @@ impl Options {
 
     /// Checks that only features rnats implements are requested.
     pub fn validate(&self) -> Result<(), String> {
+        if self.max_closed_clients < 0 {
+            // Go would panic sizing its ring buffer.
+            return Err("max_closed_clients can not be negative".into());
+        }
         if self.https_port != 0 {
             return Err("https monitoring requires TLS, which rnats does not support".into());
         }

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use crate::account::Accounts;
 use crate::auth::{Auth, GLOBAL_ACCOUNT};
 use crate::client::{ClientShared, CloseReason};
+use crate::jetstream::{JetStream, JetStreamConfig, Outbound};
 use crate::options::Options;
 use crate::sublist::FxHashMap;
 
@@ -39,9 +40,6 @@ pub struct Published<'a> {
 /// as a JetStream API answered), which suppresses the no-responders status.
 /// This is where an in-process engine (JetStream) plugs into the core.
 pub type PublishHook = Arc<dyn Fn(&Published<'_>) -> bool + Send + Sync>;
-
-/// Go's `DEFAULT_MAX_CLOSED_CLIENTS`: closed connections kept for `/connz`.
-const MAX_CLOSED_CLIENTS: usize = 10_000;
 
 /// A closed connection as `/connz?state=closed` reports it.
 #[derive(Clone)]
@@ -83,6 +81,8 @@ struct ClientInfo<'a> {
     #[serde(skip_serializing_if = "is_false")]
     auth_required: bool,
     max_payload: i32,
+    #[serde(skip_serializing_if = "is_false")]
+    jetstream: bool,
     client_id: u64,
     client_ip: String,
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -97,6 +97,8 @@ struct ClientInfo<'a> {
     remote_account: Option<&'a str>,
     #[serde(skip_serializing_if = "is_false")]
     acc_is_sys: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_lvl: Option<u32>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -150,6 +152,8 @@ pub struct Server {
     shutting_down: AtomicBool,
     pub config_file: Option<String>,
     publish_hook: std::sync::OnceLock<PublishHook>,
+    /// The JetStream engine, when `jetstream` is enabled.
+    pub jetstream: Option<Arc<JetStream>>,
 }
 
 impl Server {
@@ -165,7 +169,8 @@ impl Server {
             accounts.get_or_create(&acc.name);
         }
         let config_file = opts.config_file.as_ref().map(|p| p.display().to_string());
-        Arc::new(Server {
+        let jetstream = opts.jetstream.enabled.then(|| Arc::new(JetStream::new(jetstream_config(&opts, &name))));
+        let srv = Arc::new(Server {
             id,
             name,
             auth,
@@ -184,8 +189,63 @@ impl Server {
             shutting_down: AtomicBool::new(false),
             config_file,
             publish_hook: std::sync::OnceLock::new(),
+            jetstream,
             opts,
-        })
+        });
+        srv.wire_jetstream();
+        crate::system::install(&srv);
+        srv
+    }
+
+    /// Connects the JetStream engine to the core: every client publish goes
+    /// to `on_publish` (its outbound messages are published as the server's
+    /// internal client), the engine answers requests on subjects it listens
+    /// on (no 503 no-responders), and it asks the account sublists whether a
+    /// subject has subscribers.
+    fn wire_jetstream(self: &Arc<Self>) {
+        let Some(js) = &self.jetstream else { return };
+        let weak = Arc::downgrade(self);
+        js.set_interest_probe(Arc::new(move |account, subject| {
+            weak.upgrade()
+                .and_then(|s| s.accounts.get(account))
+                .is_some_and(|a| !a.sublist.match_subject(subject).is_empty())
+        }));
+        let weak = Arc::downgrade(self);
+        self.set_publish_hook(Arc::new(move |p: &Published<'_>| {
+            let Some(srv) = weak.upgrade() else { return false };
+            let Some(js) = &srv.jetstream else { return false };
+            let reply = p.reply.and_then(|r| std::str::from_utf8(r).ok());
+            let out = js.on_publish(p.account, p.subject, reply, p.headers, p.payload);
+            if !out.is_empty() {
+                srv.publish_js(js, p.account, out, 0);
+                return true;
+            }
+            // Only a request can trigger the no-responders status.
+            reply.is_some() && js.is_listening(p.account, p.subject)
+        }));
+    }
+
+    /// Publishes JetStream's outbound messages in order as the internal
+    /// client of `account`, feeding each back to the engine like a client
+    /// publish (a deliver subject or republish target may be captured by a
+    /// stream). `depth` bounds such chains.
+    pub fn publish_js(&self, js: &JetStream, account: &str, out: Vec<Outbound>, depth: u32) {
+        for o in out {
+            self.publish_internal(
+                account,
+                &o.subject,
+                o.msg_subject.as_deref(),
+                o.reply.as_deref(),
+                o.headers.as_deref(),
+                &o.payload,
+            );
+            if depth < 8 {
+                let more = js.on_publish(account, &o.subject, o.reply.as_deref(), o.headers.as_deref(), &o.payload);
+                if !more.is_empty() {
+                    self.publish_js(js, account, more, depth + 1);
+                }
+            }
+        }
     }
 
     /// The INFO JSON for a new client connection.
@@ -230,6 +290,8 @@ impl Server {
             connect_info: remote_account.is_some(),
             acc_is_sys: remote_account.is_some_and(|a| a == self.system_account_name()),
             remote_account,
+            jetstream: self.jetstream.is_some(),
+            api_lvl: self.jetstream.is_some().then_some(crate::jetstream::api::API_LEVEL),
         };
         serde_json::to_string(&info).unwrap_or_else(|_| "{}".into())
     }
@@ -246,52 +308,14 @@ impl Server {
         true
     }
 
+    /// Allocates a client id (Go's `gcid`); internal clients take one too.
+    pub fn next_client_id(&self) -> u64 {
+        self.next_cid.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// The system account's name (`system_account`, default `$SYS`).
     pub fn system_account_name(&self) -> &str {
         self.opts.system_account.as_deref().unwrap_or(SYSTEM_ACCOUNT)
-    }
-
-    /// Reply to Go's `$SYS.REQ.USER.INFO` service: who the requester is, its
-    /// account and permissions, wrapped in Go's server-info envelope.
-    pub fn user_info_json(&self, user: &str, account: &str, perms: Option<&crate::auth::ClientPermissions>) -> String {
-        use serde_json::{json, Map, Value};
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let rules = |r: &crate::auth::SubjectRules| {
-            let mut m = Map::new();
-            if let Some(a) = &r.allow {
-                m.insert("allow".into(), json!(a));
-            }
-            if !r.deny.is_empty() {
-                m.insert("deny".into(), json!(r.deny));
-            }
-            Value::Object(m)
-        };
-        let mut data = Map::new();
-        data.insert("user".into(), json!(user));
-        data.insert("account".into(), json!(account));
-        data.insert("account_name".into(), json!(account));
-        if let Some(p) = perms {
-            let mut pm = Map::new();
-            if let Some(r) = &p.publish {
-                pm.insert("publish".into(), rules(r));
-            }
-            if let Some(r) = &p.subscribe {
-                pm.insert("subscribe".into(), rules(r));
-            }
-            data.insert("permissions".into(), Value::Object(pm));
-        }
-        // Field order matters only to byte-for-byte readers; build the envelope by
-        // hand so `server` precedes `data` as in Go.
-        let server = format!(
-            "{{\"name\":{},\"host\":{},\"id\":{},\"ver\":\"{VERSION}\",\"jetstream\":false,\"flags\":0,\"seq\":{},\"time\":\"{}\"}}",
-            json!(self.name),
-            json!(self.opts.host),
-            json!(self.id),
-            SEQ.fetch_add(1, Ordering::Relaxed) + 1,
-            crate::log::rfc3339(SystemTime::now())
-        );
-        let out = format!("{{\"server\":{server},\"data\":{}}}", Value::Object(data));
-        out.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
     }
 
     /// Installs the publish hook (once; later calls are ignored and return false).
@@ -333,7 +357,11 @@ impl Server {
     pub fn unregister_client(&self, c: &Arc<ClientShared>, subs: Vec<String>) {
         self.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&c.cid);
         let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
-        if closed.len() >= MAX_CLOSED_CLIENTS {
+        let max = usize::try_from(self.opts.max_closed_clients).unwrap_or(0);
+        if max == 0 {
+            return;
+        }
+        while closed.len() >= max {
             closed.pop_front();
         }
         closed.push_back(ClosedClient { client: Arc::clone(c), stop: SystemTime::now(), subs });
@@ -468,6 +496,47 @@ impl Server {
         }
     }
 
+    /// Logs Go's JetStream banner, creates the store directory and starts the
+    /// engine's timer (redeliveries, heartbeats, expiries).
+    fn start_jetstream(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
+        let js = self.jetstream.as_ref()?;
+        let started = Instant::now();
+        info!("Starting JetStream");
+        let dir = jetstream_store_dir(&self.opts);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            warn!("Could not create JetStream store directory {}: {e}", dir.display());
+        }
+        js.load();
+        for line in [
+            "    _ ___ _____ ___ _____ ___ ___   _   __  __",
+            " _ | | __|_   _/ __|_   _| _ \\ __| /_\\ |  \\/  |",
+            "| || | _|  | | \\__ \\ | | |   / _| / _ \\| |\\/| |",
+            " \\__/|___| |_| |___/ |_| |_|_\\___/_/ \\_\\_|  |_|",
+            "",
+            "         https://docs.nats.io/jetstream",
+            "",
+            "---------------- JETSTREAM ----------------",
+        ] {
+            info!("{line}");
+        }
+        let cfg = js.config();
+        info!("  Strict:          true");
+        info!("  Max Memory:      {}", friendly_bytes(cfg.max_memory));
+        info!("  Max Storage:     {}", friendly_bytes(cfg.max_store));
+        info!("  Store Directory: \"{}\"", dir.display());
+        info!("  API Level:       {}", crate::jetstream::api::API_LEVEL);
+        info!("-------------------------------------------");
+        info!("Took {:?} to start JetStream", started.elapsed());
+        let weak = Arc::downgrade(self);
+        Some(crate::jetstream::spawn_timer(Arc::clone(js), move |account, o| {
+            if let Some(srv) = weak.upgrade() {
+                if let Some(js) = &srv.jetstream {
+                    srv.publish_js(js, account, vec![o], 0);
+                }
+            }
+        }))
+    }
+
     /// Binds the listeners and serves until shutdown. Returns an error text if a
     /// listener cannot be bound.
     pub async fn run(self: &Arc<Self>) -> Result<(), String> {
@@ -484,6 +553,7 @@ impl Server {
             info!("Starting http monitor on {}:{}", bracket_host(http_host), local.port());
             tokio::spawn(crate::monitor::serve(Arc::clone(self), listener));
         }
+        let js_timer = self.start_jetstream();
         let port = if self.opts.port < 0 { 0 } else { self.opts.port };
         let addr = format!("{}:{}", bracket_host(&self.opts.host), port);
         let listener = TcpListener::bind(&addr)
@@ -538,9 +608,81 @@ impl Server {
         if let Some(path) = ports_file {
             let _ = std::fs::remove_file(path);
         }
+        if let Some(t) = js_timer {
+            t.abort();
+        }
+        if let Some(js) = &self.jetstream {
+            js.save();
+        }
         info!("Server Exiting..");
         Ok(())
     }
+}
+
+/// The engine settings from the options (Go's `enableJetStream` defaults:
+/// 75% of system memory, 75% of the store directory's free disk, store in
+/// `<store_dir>/jetstream`). With no configured accounts only the global
+/// account has JetStream; otherwise the accounts that enable it.
+fn jetstream_config(opts: &Options, server_name: &str) -> JetStreamConfig {
+    let enabled_accounts = if opts.accounts.is_empty() {
+        std::iter::once(GLOBAL_ACCOUNT.to_string()).collect()
+    } else {
+        opts.accounts.iter().filter(|a| a.jetstream).map(|a| a.name.clone()).collect()
+    };
+    let dir = jetstream_store_dir(opts);
+    JetStreamConfig {
+        server_name: server_name.to_string(),
+        version: None,
+        max_memory: opts.jetstream.max_memory.filter(|&m| m > 0).unwrap_or_else(default_max_memory),
+        max_store: opts.jetstream.max_file.filter(|&m| m > 0).unwrap_or_else(|| default_max_store(&dir)),
+        enabled_accounts: Some(enabled_accounts),
+        store_dir: Some(dir),
+        domain: opts.jetstream.domain.clone(),
+    }
+}
+
+/// `<store_dir>/jetstream`; the store dir defaults to `<tmp>/nats`.
+pub fn jetstream_store_dir(opts: &Options) -> std::path::PathBuf {
+    let base = opts.jetstream.store_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("nats"));
+    base.join("jetstream")
+}
+
+fn default_max_memory() -> i64 {
+    let total_kb = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<i64>().ok()))
+    });
+    total_kb.map_or(256 * 1024 * 1024, |kb| kb.saturating_mul(1024) / 4 * 3)
+}
+
+fn default_max_store(dir: &std::path::Path) -> i64 {
+    const FALLBACK: i64 = 1 << 40;
+    let mut probe = dir.to_path_buf();
+    while !probe.exists() {
+        if !probe.pop() {
+            return FALLBACK;
+        }
+    }
+    let Ok(c) = std::ffi::CString::new(probe.as_os_str().as_encoded_bytes()) else { return FALLBACK };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a zeroed out-buffer.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return FALLBACK;
+    }
+    let avail = (st.f_bavail as u128).saturating_mul(st.f_frsize as u128);
+    i64::try_from(avail / 4 * 3).unwrap_or(FALLBACK)
+}
+
+/// Go's `friendlyBytes`: `17.66 GB`.
+pub fn friendly_bytes(bytes: i64) -> String {
+    let f = bytes as f64;
+    if f < 1024.0 {
+        return format!("{f} B");
+    }
+    let exp = ((f.ln() / 1024f64.ln()) as usize).clamp(1, 6);
+    let pre = ["K", "M", "G", "T", "P", "E"][exp - 1];
+    format!("{:.2} {pre}B", f / 1024f64.powi(exp as i32))
 }
 
 /// Formats a bind failure the way Go's `net.Listen` error reads.

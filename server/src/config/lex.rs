@@ -96,7 +96,7 @@ pub struct Lexer<'a> {
     state: Option<State>,
     items: std::collections::VecDeque<Item>,
     stack: Vec<State>,
-    string_parts: Vec<String>,
+    string_parts: Vec<Vec<u8>>,
     string_state: State,
     /// Byte index of the last newline seen (Go: `lstart`).
     lstart: usize,
@@ -179,8 +179,21 @@ impl<'a> Lexer<'a> {
         self.input.get(self.start..self.pos).unwrap_or("")
     }
 
+    /// The string parts gathered so far followed by the current text. Go builds
+    /// the value from raw bytes (a `\x` escape adds one byte), so escaped bytes
+    /// that together form UTF-8 make one character; invalid sequences become
+    /// U+FFFD.
+    fn joined_parts(&self) -> String {
+        let mut bytes = self.string_parts.concat();
+        bytes.extend_from_slice(self.cur().as_bytes());
+        match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    }
+
     fn emit(&mut self, typ: ItemType) {
-        let val = self.string_parts.concat() + self.cur();
+        let val = self.joined_parts();
         let pos = (self.pos - self.ilstart).saturating_sub(val.len());
         self.items.push_back(Item { typ, val, line: self.line, pos });
         self.start = self.pos;
@@ -191,7 +204,7 @@ impl<'a> Lexer<'a> {
         let val = if self.string_parts.is_empty() {
             self.cur().to_string()
         } else {
-            let v = self.string_parts.concat() + self.cur();
+            let v = self.joined_parts();
             self.string_parts.clear();
             v
         };
@@ -203,13 +216,13 @@ impl<'a> Lexer<'a> {
 
     fn add_current_string_part(&mut self, offset: usize) {
         let end = self.pos.saturating_sub(offset).max(self.start);
-        let part = self.input.get(self.start..end).unwrap_or("").to_string();
+        let part = self.input.get(self.start..end).unwrap_or("").as_bytes().to_vec();
         self.string_parts.push(part);
         self.start = self.pos;
     }
 
-    fn add_string_part(&mut self, s: &str) -> Option<State> {
-        self.string_parts.push(s.to_string());
+    fn add_string_part(&mut self, s: &[u8]) -> Option<State> {
+        self.string_parts.push(s.to_vec());
         self.start = self.pos;
         Some(self.string_state)
     }
@@ -923,11 +936,11 @@ impl<'a> Lexer<'a> {
                 let r = self.next();
                 match r {
                     'x' => Some(S::StringBinary),
-                    't' => self.add_string_part("\t"),
-                    'n' => self.add_string_part("\n"),
-                    'r' => self.add_string_part("\r"),
-                    '"' => self.add_string_part("\""),
-                    '\\' => self.add_string_part("\\"),
+                    't' => self.add_string_part(b"\t"),
+                    'n' => self.add_string_part(b"\n"),
+                    'r' => self.add_string_part(b"\r"),
+                    '"' => self.add_string_part(b"\""),
+                    '\\' => self.add_string_part(b"\\"),
                     _ => self.errorf(format!(
                         "Invalid escape character '{}'. Only the following escape characters are allowed: \\xXX, \\t, \\n, \\r, \\\", \\\\.",
                         esc(r)
@@ -945,10 +958,8 @@ impl<'a> Lexer<'a> {
                 let hex = self.input.get(self.pos.saturating_sub(2)..self.pos).unwrap_or("");
                 match u8::from_str_radix(hex, 16) {
                     Ok(b) if hex.len() == 2 && hex.bytes().all(|c| c.is_ascii_hexdigit()) => {
-                        // Go builds the string from raw bytes; bytes >= 0x80
-                        // would be invalid UTF-8, so map them to U+FFFD.
-                        let s = String::from_utf8_lossy(&[b]).into_owned();
-                        self.add_string_part(&s);
+                        // One raw byte, as Go's `hex.DecodeString`.
+                        self.add_string_part(&[b]);
                         Some(self.string_state)
                     }
                     _ => self.errorf(format!("Expected two hexadecimal digits after '\\x', but got '{hex}'")),

@@ -348,3 +348,34 @@ fn multibyte_rune_before_close_paren_does_not_panic() {
     let artifact = "a = (\n))))))ü))))\n";
     let _ = crate::config::parse_str(artifact);
 }
+
+#[test]
+fn escaped_bytes_join_into_utf8() {
+    // Go builds strings from raw bytes: `\xc3\xa9` is one character.
+    let m = parse("a = \"x\\xc3\\xa9\"\nb = \"\\xff\"\n");
+    assert_eq!(kind(&m, "a"), &Kind::String("x\u{e9}".into()));
+    assert_eq!(kind(&m, "b"), &Kind::String("\u{fffd}".into()));
+}
+
+#[test]
+fn digest_matches_go() {
+    // Digests printed by `nats-server -t` for the same text.
+    let d = |s: &str| parse(s).digest();
+    assert_eq!(d("port: 4222\n"), "sha256:797533ebd0dfba7d34a0f9337ecf147e442871f48ddfd07ed751575a5737267e");
+    assert_eq!(
+        d("port: 4333\ndebug: true\n"),
+        "sha256:ea5d7fd74f0e821b5a4810660010df9e75083164024c09e4bf517bee19e4c463"
+    );
+    assert_eq!(
+        d("x = \"\\x3c\\x26\"\nserver_name: $x\n"),
+        "sha256:ec72851e968eef6bc686405a039e00ecf36a020411e5826b503f9f4ae9ca00fa"
+    );
+    assert_eq!(
+        d("authorization { timeout: 0.0000001 }\n"),
+        "sha256:0cf2519d83b3592eb5f3f80f08033e24f0af96eb50a24964c7bb965f0f5003a1"
+    );
+    assert_eq!(
+        d("cluster { name: \"C\", listen: \"127.0.0.1:6222\", routes: [\"nats://127.0.0.1:6223\"] }\n"),
+        "sha256:31f402c589dcad38cbe3ae30d678e47b6d53539ffceb3fe3b26773d6e939843a"
+    );
+}

@@ -8,9 +8,9 @@ use rand::Rng;
 use serde::Serialize;
 
 use super::api_types::*;
-use super::consumer::{check_consumer_config, set_consumer_defaults, Consumer};
+use super::consumer::{check_consumer_config, check_consumer_pedantic, set_consumer_defaults, Consumer};
 use super::errors::{ApiError, E};
-use super::stream::{apply_seal, check_stream_config, check_update, get_header, Stream};
+use super::stream::{json_str_quoted, apply_seal, check_stream_config, check_stream_config_mode, check_update, get_header, Stream};
 use super::{AccountJs, Outbound};
 use crate::store::{subjects_collide, StreamStore};
 
@@ -41,6 +41,7 @@ pub mod types {
     pub const CONSUMER_LIST: &str = "io.nats.jetstream.api.v1.consumer_list_response";
     pub const CONSUMER_PAUSE: &str = "io.nats.jetstream.api.v1.consumer_pause_response";
     pub const CONSUMER_STEPDOWN: &str = "io.nats.jetstream.api.v1.consumer_leader_stepdown_response";
+    pub const CONSUMER_UNPIN: &str = "io.nats.jetstream.api.v1.consumer_unpin_response";
 }
 
 /// Context a handler needs besides the account.
@@ -51,6 +52,8 @@ pub struct Ctx<'a> {
     pub interest: &'a dyn Fn(&str) -> bool,
     pub max_memory: i64,
     pub max_store: i64,
+    /// JetStream domain, empty when none.
+    pub domain: &'a str,
 }
 
 /// Serializes a value as Go's encoder would: `<`, `>`, `&` escaped inside
@@ -190,11 +193,14 @@ fn stream_info(s: &Stream, ctx: &Ctx, dynamic: bool, cluster: bool) -> StreamInf
     if dynamic {
         config.metadata = with_dynamic_meta(&config.metadata, ctx.version);
     }
+    let (mirror, sources) = super::sourcing::info(s, &|_| None, ctx.now);
     StreamInfo {
         config,
         created: GoTime(s.created),
         state: stream_state_json(&*s.store, s.consumers.len()),
         cluster: cluster.then(|| ClusterInfo { leader: ctx.server_name.to_string() }),
+        mirror,
+        sources,
         ts: GoTime(ctx.now),
     }
 }
@@ -206,6 +212,13 @@ fn consumer_info(c: &Consumer, store: &dyn StreamStore, ctx: &Ctx, dynamic: bool
         info.config.metadata = with_dynamic_meta(&info.config.metadata, ctx.version);
     }
     info
+}
+
+/// A random 22-character id (pin ids, like Go's NUIDs).
+pub fn random_id() -> String {
+    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut r = rand::rng();
+    (0..22).map(|_| CH[r.random_range(0..CH.len())] as char).collect()
 }
 
 /// Random 8-character consumer name (Go `createConsumerName`).
@@ -242,7 +255,7 @@ pub fn dispatch(
         ["INFO"] => (types::ACCOUNT_INFO, Ok(account_info(acc, ctx))),
         ["STREAM", "CREATE", name] => (types::STREAM_CREATE, stream_create(acc, name, payload, ctx)),
         ["STREAM", "UPDATE", name] => (types::STREAM_UPDATE, stream_update(acc, name, payload, ctx)),
-        ["STREAM", "DELETE", name] => (types::STREAM_DELETE, stream_delete(acc, name, out)),
+        ["STREAM", "DELETE", name] => (types::STREAM_DELETE, stream_delete(acc, name, payload, out)),
         ["STREAM", "INFO", name] => (types::STREAM_INFO, stream_info_req(acc, name, payload, ctx)),
         ["STREAM", "NAMES"] => (types::STREAM_NAMES, stream_names(acc, payload)),
         ["STREAM", "LIST"] => (types::STREAM_LIST, stream_list(acc, payload, ctx)),
@@ -282,6 +295,19 @@ pub fn dispatch(
             };
             (types::CONSUMER_STEPDOWN, r)
         }
+        ["CONSUMER", "UNPIN", stream, name] => {
+            let r = match acc.streams.get_mut(*stream) {
+                None => Err(ApiError::new(E::StreamNotFound)),
+                Some(s) => match s.consumers.get_mut(*name) {
+                    None => Err(ApiError::new(E::ConsumerNotFound)),
+                    Some(c) => match parse::<UnpinRequest>(payload) {
+                        Err(e) => Err(e),
+                        Ok(req) => c.unpin(&req.group).map(|_| typed(types::CONSUMER_UNPIN, serde_json::json!({}))),
+                    },
+                },
+            };
+            (types::CONSUMER_UNPIN, r)
+        }
         ["CONSUMER", "MSG", "NEXT", stream, name] => {
             if let Some(s) = acc.streams.get_mut(*stream) {
                 if let Some(c) = s.consumers.get_mut(*name) {
@@ -294,13 +320,86 @@ pub fn dispatch(
         _ => return None,
     };
     acc.api_total += 1;
-    Some(match res {
+    if let Ok(body) = &res {
+        action_advisories(&toks, body, ctx.now, out);
+    }
+    // Go answers a successful message get without the audit advisory.
+    let audited = !(res.is_ok() && kind == types::MSG_GET);
+    let body = match res {
         Ok(b) => b,
         Err(e) => {
             acc.api_errors += 1;
             error_reply(kind, &e)
         }
-    })
+    };
+    if !audited {
+        return Some(body);
+    }
+    // Go audits every API call on `$JS.EVENT.ADVISORY.API`.
+    let audit = format!(
+        "{{\"type\":\"io.nats.jetstream.advisory.v1.api_audit\",\"id\":\"{}\",\"timestamp\":\"{}\",\"server\":{},\"subject\":{},\"request\":{},\"response\":{}}}",
+        random_id(),
+        format_rfc3339(ctx.now),
+        json_str_quoted(ctx.server_name),
+        json_str_quoted(subject),
+        json_str_quoted(&String::from_utf8_lossy(payload)),
+        json_str_quoted(&String::from_utf8_lossy(&body)),
+    );
+    out.push(advisory_msg("$JS.EVENT.ADVISORY.API".to_string(), audit));
+    Some(body)
+}
+
+fn advisory_msg(subject: String, json: String) -> Outbound {
+    Outbound { subject, msg_subject: None, reply: None, headers: None, payload: Bytes::from(json) }
+}
+
+/// Stream and consumer action advisories (Go `sendStreamAdvisory` and
+/// friends) for a successful API call whose reply is `body`.
+fn action_advisories(toks: &[&str], body: &[u8], now: i64, out: &mut Vec<Outbound>) {
+    let head = |typ: &str| {
+        format!("{{\"type\":\"{typ}\",\"id\":\"{}\",\"timestamp\":\"{}\"", random_id(), format_rfc3339(now))
+    };
+    let stream_adv = |name: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
+        let json = format!(
+            "{},\"stream\":{},\"action\":\"{action}\"}}",
+            head("io.nats.jetstream.advisory.v1.stream_action"),
+            json_str_quoted(name)
+        );
+        out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.STREAM.{kind}.{name}"), json));
+    };
+    let consumer_adv = |stream: &str, name: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
+        let json = format!(
+            "{},\"stream\":{},\"consumer\":{},\"action\":\"{action}\"}}",
+            head("io.nats.jetstream.advisory.v1.consumer_action"),
+            json_str_quoted(stream),
+            json_str_quoted(name)
+        );
+        out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{stream}.{name}"), json));
+    };
+    let reply: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    match toks {
+        ["STREAM", "CREATE", name] => stream_adv(name, "create", "CREATED", out),
+        ["STREAM", "UPDATE", name] => stream_adv(name, "modify", "UPDATED", out),
+        ["STREAM", "DELETE", name] => stream_adv(name, "delete", "DELETED", out),
+        ["CONSUMER", "CREATE", stream, ..] | ["CONSUMER", "DURABLE", "CREATE", stream, ..] => {
+            if let Some(name) = reply.get("name").and_then(|n| n.as_str()) {
+                consumer_adv(stream, name, "create", "CREATED", out);
+            }
+        }
+        ["CONSUMER", "DELETE", stream, name] => consumer_adv(stream, name, "delete", "DELETED", out),
+        ["CONSUMER", "PAUSE", stream, name] => {
+            let paused = reply.get("paused").and_then(|p| p.as_bool()).unwrap_or(false);
+            let until = reply.get("pause_until").and_then(|p| p.as_str()).unwrap_or("0001-01-01T00:00:00Z");
+            let json = format!(
+                "{},\"stream\":{},\"consumer\":{},\"paused\":{paused},\"pause_until\":\"{until}\"}}",
+                head("io.nats.jetstream.advisory.v1.consumer_pause"),
+                json_str_quoted(stream),
+                json_str_quoted(name)
+            );
+            out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.CONSUMER.PAUSE.{stream}.{name}"), json));
+        }
+        _ => {}
+    }
 }
 
 fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
@@ -322,7 +421,7 @@ fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
         errors: u64,
     }
     #[derive(Serialize)]
-    struct Info {
+    struct Info<'a> {
         memory: u64,
         storage: u64,
         reserved_memory: u64,
@@ -330,6 +429,8 @@ fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
         streams: usize,
         consumers: usize,
         limits: Limits,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        domain: &'a str,
         api: Api,
     }
     let (mut memory, mut storage, mut rmem, mut rsto) = (0, 0, 0, 0);
@@ -364,6 +465,7 @@ fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
                 storage_max_stream_bytes: -1,
                 max_bytes_required: false,
             },
+            domain: ctx.domain,
             api: Api { level: API_LEVEL, total: acc.api_total, errors: acc.api_errors },
         },
     )
@@ -385,22 +487,78 @@ struct Created {
     did_create: bool,
 }
 
+/// Go `StreamConfig` JSON fields (strict decoding refuses any other).
+const STREAM_FIELDS: &[&str] = &[
+    "name", "description", "subjects", "retention", "max_consumers", "max_msgs", "max_bytes", "max_age",
+    "max_msgs_per_subject", "max_msg_size", "discard", "storage", "num_replicas", "no_ack", "template_owner",
+    "duplicate_window", "placement", "mirror", "sources", "compression", "first_seq", "subject_transform",
+    "republish", "allow_direct", "mirror_direct", "discard_new_per_subject", "sealed", "deny_delete", "deny_purge",
+    "allow_rollup_hdrs", "consumer_limits", "allow_msg_ttl", "subject_delete_marker_ttl", "allow_msg_counter",
+    "allow_atomic", "allow_msg_schedules", "allow_batched", "persist_mode", "metadata", "pedantic",
+];
+/// Go `ConsumerConfig` JSON fields.
+const CONSUMER_FIELDS: &[&str] = &[
+    "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
+    "ack_wait", "max_deliver", "backoff", "filter_subject", "filter_subjects", "replay_policy", "rate_limit_bps",
+    "sample_freq", "max_waiting", "max_ack_pending", "flow_control", "idle_heartbeat", "headers_only", "max_batch",
+    "max_expires", "max_bytes", "inactive_threshold", "num_replicas", "mem_storage", "metadata", "pause_until",
+    "priority_groups", "priority_policy", "priority_timeout", "deliver_subject", "deliver_group", "direct",
+];
+const CREATE_CONSUMER_FIELDS: &[&str] = &["stream_name", "config", "action", "pedantic"];
+const STREAM_INFO_FIELDS: &[&str] = &["deleted_details", "subjects_filter", "offset"];
+
+/// Go decodes these requests with unknown fields disallowed (strict mode):
+/// any other top-level key (or key of `nested`) is invalid JSON.
+fn strict(payload: &[u8], allowed: &[&str], nested: Option<(&str, &[&str])>) -> Result<(), ApiError> {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_slice::<serde_json::Value>(payload) else { return Ok(()) };
+    let unknown = |k: &str| ApiError::err(E::InvalidJson, format!("json: unknown field \"{k}\""));
+    for (k, v) in &m {
+        if !allowed.contains(&k.as_str()) {
+            return Err(unknown(k));
+        }
+        if let (Some((name, fields)), serde_json::Value::Object(inner)) = (nested, v) {
+            if k == name {
+                if let Some(bad) = inner.keys().find(|ik| !fields.contains(&ik.as_str())) {
+                    return Err(unknown(bad));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Go's `isEmptyRequest`: nothing, or an empty JSON object.
+fn is_empty_request(payload: &[u8]) -> bool {
+    let t = payload.trim_ascii();
+    t.is_empty()
+        || matches!(serde_json::from_slice::<serde_json::Value>(t), Ok(serde_json::Value::Object(m)) if m.is_empty())
+}
+
+/// Go's `pedantic` flag of create/update requests (a sibling of the config
+/// fields in the JSON body).
+fn pedantic_flag(payload: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v.get("pedantic").and_then(|p| p.as_bool()))
+        .unwrap_or(false)
+}
+
 fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    if name.contains(['/', '\\']) {
+        return Err(ApiError::new(E::StreamNameContainsPathSeparators));
+    }
     let cfg: StreamConfig = parse(payload)?;
+    strict(payload, STREAM_FIELDS, None)?;
+    let pedantic = pedantic_flag(payload);
     if cfg.name != name {
         return Err(ApiError::new(E::StreamMismatch));
     }
     if cfg.sealed {
         return Err(ApiError::err(E::StreamInvalidConfig, "stream configuration for create can not be sealed"));
     }
-    let mut cfg = check_stream_config(cfg)?;
+    let mut cfg = check_stream_config_mode(cfg, pedantic)?;
     if cfg.num_replicas > 1 {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
-    }
-    if cfg.mirror.is_some() || cfg.sources.as_ref().is_some_and(|s| !s.is_empty()) {
-        // Not implemented yet: refuse rather than accept a stream that would
-        // never receive anything (our own text, Go has no such error).
-        return Err(ApiError::err(E::StreamCreate, "stream mirrors and sources are not supported yet"));
     }
     let level = stream_req_level(&cfg);
     with_static_meta(&mut cfg.metadata, level);
@@ -435,6 +593,7 @@ fn check_overlap(acc: &AccountJs, name: &str, cfg: &StreamConfig) -> Result<(), 
 
 fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
     let cfg: StreamConfig = parse(payload)?;
+    strict(payload, STREAM_FIELDS, None)?;
     if cfg.name != name {
         return Err(ApiError::new(E::StreamMismatch));
     }
@@ -464,7 +623,10 @@ struct Success {
     success: bool,
 }
 
-fn stream_delete(acc: &mut AccountJs, name: &str, out: &mut Vec<Outbound>) -> Result<Bytes, ApiError> {
+fn stream_delete(acc: &mut AccountJs, name: &str, payload: &[u8], out: &mut Vec<Outbound>) -> Result<Bytes, ApiError> {
+    if !is_empty_request(payload) {
+        return Err(ApiError::new(E::NotEmptyRequest));
+    }
     let mut s = acc.streams.remove(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     for c in s.consumers.values_mut() {
         c.on_delete(out);
@@ -474,6 +636,7 @@ fn stream_delete(acc: &mut AccountJs, name: &str, out: &mut Vec<Outbound>) -> Re
 
 fn stream_info_req(acc: &AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
     let req: StreamInfoRequest = parse(payload)?;
+    strict(payload, STREAM_INFO_FIELDS, None)?;
     let s = acc.streams.get(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     let mut info = stream_info(s, ctx, true, true);
     let (mut total, mut limit, mut offset) = (0usize, 0usize, 0usize);
@@ -690,11 +853,15 @@ fn direct_get(acc: &AccountJs, name: &str, last_subj: &str, reply: &str, payload
         match parse(payload) {
             Ok(r) => r,
             Err(_) => {
-                out.push(status("408 Bad Request"));
+                out.push(status("408 Malformed Request"));
                 return;
             }
         }
     };
+    if !req.multi_last.is_empty() {
+        direct_get_multi(s, &req, reply, out);
+        return;
+    }
     if req.seq == 0 && req.last_by_subj.is_empty() && req.next_by_subj.is_empty() && req.start_time.is_none() {
         out.push(status("408 Bad Request"));
         return;
@@ -765,6 +932,74 @@ fn direct_get(acc: &AccountJs, name: &str, last_subj: &str, reply: &str, payload
     }
 }
 
+/// Direct get of the last message of every subject matching `multi_last`
+/// (Go `getDirectMulti`), up to a sequence or time, in sequence order,
+/// closed by an end-of-batch status.
+fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<Outbound>) {
+    let store = &*s.store;
+    let mut upto = if req.up_to_seq > 0 { req.up_to_seq } else { u64::MAX };
+    if let Some(t) = req.up_to_time {
+        upto = match first_at_or_after(store, t.0) {
+            Some(m) => upto.min(m.seq.saturating_sub(1)),
+            None => upto,
+        };
+    }
+    let mut last: BTreeMap<String, crate::store::StoredMsg> = BTreeMap::new();
+    for f in &req.multi_last {
+        let mut seq = 0;
+        while let Some(m) = store.load_next_msg(f, seq) {
+            if m.seq > upto {
+                break;
+            }
+            seq = m.seq + 1;
+            last.insert(m.subject.to_string(), m);
+        }
+    }
+    let status = |line: String| Outbound {
+        subject: reply.to_string(),
+        msg_subject: None,
+        reply: None,
+        headers: Some(Bytes::from(format!("NATS/1.0 {line}\r\n\r\n"))),
+        payload: Bytes::new(),
+    };
+    if last.is_empty() {
+        out.push(status("404 Message Not Found".into()));
+        return;
+    }
+    let mut msgs: Vec<crate::store::StoredMsg> = last.into_values().collect();
+    msgs.sort_by_key(|m| m.seq);
+    if req.batch > 0 {
+        msgs.truncate(req.batch as usize);
+    }
+    let total = msgs.len();
+    let upto_shown = if upto == u64::MAX { store.state().last_seq } else { upto };
+    let mut last_seq = 0;
+    for (i, m) in msgs.iter().enumerate() {
+        let mut h = if m.hdr.is_empty() || req.no_hdr {
+            String::from("NATS/1.0\r\n")
+        } else {
+            String::from_utf8_lossy(&m.hdr[..m.hdr.len().saturating_sub(2)]).into_owned()
+        };
+        h.push_str(&format!(
+            "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\nNats-Num-Pending: {}\r\nNats-UpTo-Sequence: {upto_shown}\r\n\r\n",
+            s.cfg.name,
+            m.subject,
+            m.seq,
+            format_rfc3339(m.ts),
+            total - i - 1
+        ));
+        out.push(Outbound {
+            subject: reply.to_string(),
+            msg_subject: None,
+            reply: None,
+            headers: Some(Bytes::from(h)),
+            payload: m.msg.clone(),
+        });
+        last_seq = m.seq;
+    }
+    out.push(status(format!("204 EOB\r\nNats-Num-Pending: 0\r\nNats-Last-Sequence: {last_seq}")));
+}
+
 fn consumer_req_level(cfg: &ConsumerConfig) -> u32 {
     if cfg.pause_until.is_some() || !cfg.priority_groups.is_empty() {
         1
@@ -783,6 +1018,7 @@ fn consumer_create(
     out: &mut Vec<Outbound>,
 ) -> Result<Bytes, ApiError> {
     let req: CreateConsumerRequest = parse(payload)?;
+    strict(payload, CREATE_CONSUMER_FIELDS, Some(("config", CONSUMER_FIELDS)))?;
     let (consumer_name, filtered) = match rest {
         [] if legacy_durable => return Err(ApiError::new(E::ConsumerDurableNameNotInSubject)),
         [] => (String::new(), String::new()),
@@ -835,9 +1071,12 @@ fn consumer_create(
     }
     let level = consumer_req_level(&cfg);
     with_static_meta(&mut cfg.metadata, level);
+    if req.pedantic {
+        check_consumer_pedantic(&cfg, &s.cfg)?;
+    }
     set_consumer_defaults(&mut cfg, &s.cfg);
     check_consumer_config(&cfg, &s.cfg).map_err(|e| {
-        if e.err_code == 10052 {
+        if e.err_code == 10052 && !e.description.starts_with("consumer name") {
             // Go wraps these in the generic consumer create error.
             ApiError::err(E::ConsumerCreate, e.description)
         } else {

@@ -62,8 +62,11 @@ pub fn format_rfc3339(nanos: i64) -> String {
     if nanos == 0 {
         return "0001-01-01T00:00:00Z".to_string();
     }
-    let secs = nanos.div_euclid(1_000_000_000);
-    let frac = nanos.rem_euclid(1_000_000_000);
+    let (secs, frac) = if nanos > FAR_BASE {
+        (FAR_BASE / 1_000_000_000 + (nanos - FAR_BASE), 0)
+    } else {
+        (nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
+    };
     let (y, mo, d) = civil_from_days(secs.div_euclid(86400));
     let sod = secs.rem_euclid(86400);
     let mut out = format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60);
@@ -112,8 +115,17 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         return Some(0);
     }
     let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
-    secs.checked_mul(1_000_000_000)?.checked_add(frac)
+    match secs.checked_mul(1_000_000_000).and_then(|n| n.checked_add(frac)) {
+        Some(n) if n <= FAR_BASE => Some(n),
+        // Beyond ~2191 (e.g. a pause until 2999): kept with second precision
+        // above `FAR_BASE`, still ordered and still printed exactly.
+        _ => FAR_BASE.checked_add(secs.checked_sub(FAR_BASE / 1_000_000_000)?),
+    }
 }
+
+/// Unix nanos above which a time is stored as whole seconds past this base
+/// (i64 nanoseconds end in 2262; Go times do not).
+const FAR_BASE: i64 = 7_000_000_000_000_000_000;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -384,6 +396,10 @@ pub struct StreamInfo {
     pub state: StreamStateJson,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Value>,
     pub ts: GoTime,
 }
 
@@ -414,7 +430,19 @@ pub struct ConsumerInfo {
     pub paused: bool,
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub pause_remaining: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub priority_groups: Vec<PriorityGroupState>,
     pub ts: GoTime,
+}
+
+/// Go `PriorityGroupState` in consumer info.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PriorityGroupState {
+    pub group: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pinned_client_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned_ts: Option<GoTime>,
 }
 
 /// Request bodies.
@@ -451,6 +479,9 @@ pub struct MsgGetRequest {
     pub max_bytes: i64,
     pub no_hdr: bool,
     pub start_time: Option<GoTime>,
+    pub multi_last: Vec<String>,
+    pub up_to_seq: u64,
+    pub up_to_time: Option<GoTime>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -466,6 +497,7 @@ pub struct CreateConsumerRequest {
     pub stream_name: String,
     pub config: Option<ConsumerConfig>,
     pub action: String,
+    pub pedantic: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -476,6 +508,16 @@ pub struct NextRequest {
     pub max_bytes: i64,
     pub no_wait: bool,
     pub idle_heartbeat: i64,
+    pub group: String,
+    pub id: String,
+    pub min_pending: i64,
+    pub min_ack_pending: i64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UnpinRequest {
+    pub group: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -16,7 +16,7 @@ use super::api_types::{
 use super::errors::{ApiError, E};
 use super::stream::{is_valid_name, is_valid_subject, MAX_DESCRIPTION_LEN};
 use super::Outbound;
-use crate::store::{is_literal, subject_is_subset, subject_matches, subjects_collide, StoredMsg, StreamStore};
+use crate::store::{is_literal, subject_is_subset, subject_matches, StoredMsg, StreamStore};
 
 /// Go `JsAckWaitDefault`.
 pub const DEFAULT_ACK_WAIT: i64 = 30_000_000_000;
@@ -29,6 +29,30 @@ pub const DEFAULT_INACTIVE_THRESHOLD: i64 = 5_000_000_000;
 /// Bytes delivered before a push consumer with flow control asks for a
 /// flow-control reply.
 const FLOW_CONTROL_BYTES: u64 = 1024 * 1024;
+
+/// Pedantic mode (Go `setConsumerConfigDefaults` with `pedantic`): a value
+/// the server would silently fill in or correct is an error instead.
+pub fn check_consumer_pedantic(cfg: &ConsumerConfig, stream: &StreamConfig) -> Result<(), ApiError> {
+    let ped = |m: &str| Err(ApiError::err(E::Pedantic, m));
+    if cfg.max_deliver < -1 {
+        return ped("max_deliver must be set to -1");
+    }
+    if cfg.max_ack_pending < -1 {
+        return ped("max_ack_pending must be set to -1");
+    }
+    if cfg.max_ack_pending == 0 && stream.consumer_limits.max_ack_pending > 0 {
+        return ped("max_ack_pending must be set if it's configured in stream limits");
+    }
+    if cfg.inactive_threshold == 0 && stream.consumer_limits.inactive_threshold > 0 {
+        return ped("inactive_threshold must be set if it's configured in stream limits");
+    }
+    if let Some(&first) = cfg.backoff.first() {
+        if cfg.ack_wait != first {
+            return ped("first backoff value has to equal batch AckWait");
+        }
+    }
+    Ok(())
+}
 
 /// Fills defaults (Go `setConsumerConfigDefaults`).
 pub fn set_consumer_defaults(cfg: &mut ConsumerConfig, stream: &StreamConfig) {
@@ -132,6 +156,33 @@ pub fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Res
         if cfg.max_request_expires != 0 && cfg.max_request_expires < 1_000_000 {
             return Err(ApiError::new(E::ConsumerMaxRequestExpiresTooSmall));
         }
+        if cfg.rate_limit > 0 {
+            return Err(ApiError::new(E::ConsumerPullWithRateLimit));
+        }
+    }
+    let limit = stream.consumer_limits.max_ack_pending;
+    if limit > 0 && cfg.max_ack_pending > limit {
+        return Err(ApiError::with(E::ConsumerMaxPendingAckExcess, "limit", limit));
+    }
+    let policy = cfg.priority_policy.as_deref().unwrap_or("none");
+    if policy != "none" && !policy.is_empty() {
+        if !cfg.deliver_subject.is_empty() {
+            return Err(ApiError::new(E::PushWithPriorityGroup));
+        }
+        if cfg.priority_groups.is_empty() {
+            return Err(ApiError::new(E::PriorityPolicyWithoutGroup));
+        }
+        for g in &cfg.priority_groups {
+            if g.is_empty() {
+                return Err(ApiError::new(E::EmptyGroupName));
+            }
+            let ok = g.len() <= 16 && g.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_/=)+".contains(&b));
+            if !ok {
+                return Err(ApiError::new(E::InvalidGroupName));
+            }
+        }
+    } else if !cfg.priority_groups.is_empty() {
+        return Err(ApiError::new(E::PriorityGroupWithPolicyNone));
     }
     if !cfg.filter_subject.is_empty() && !cfg.filter_subjects.is_empty() {
         return Err(ApiError::new(E::ConsumerDuplicateFilterSubjects));
@@ -146,7 +197,8 @@ pub fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Res
         if !is_valid_subject(f) {
             return Err(inv("invalid subject"));
         }
-        if cfg.filter_subjects[i + 1..].iter().any(|g| subjects_collide(f, g)) {
+        // Go refuses only filters where one contains the other.
+        if cfg.filter_subjects[i + 1..].iter().any(|g| subject_is_subset(f, g) || subject_is_subset(g, f)) {
             return Err(ApiError::new(E::ConsumerOverlappingSubjectFilters));
         }
     }
@@ -190,6 +242,16 @@ pub fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Res
     Ok(())
 }
 
+/// A consumer's delivery state as persisted across restarts.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConsumerSnapshot {
+    pub sseq: u64,
+    pub dseq: u64,
+    pub asflr: u64,
+    pub adflr: u64,
+    pub pending: Vec<(u64, u64, u64)>,
+}
+
 /// An unacknowledged delivery.
 #[derive(Clone, Copy, Debug)]
 struct Pending {
@@ -215,6 +277,8 @@ pub struct PullRequest {
     pub hb: i64,
     pub last_hb: i64,
     pub delivered: i64,
+    /// Pinned-client policy: the pin id sent with each message.
+    pub pin: Option<String>,
 }
 
 /// One consumer of a stream.
@@ -249,6 +313,8 @@ pub struct Consumer {
     /// No pending deadline is due before this (skips scanning `pending`
     /// on every tick).
     next_check: i64,
+    /// Pinned-client policy: group -> (pin id, pinned at).
+    pub pinned: BTreeMap<String, (String, i64)>,
 }
 
 fn status(line: &str) -> Bytes {
@@ -314,6 +380,43 @@ impl Consumer {
     }
 
     /// Creates a consumer positioned per its deliver policy.
+    /// Delivery state for persistence: next stream and delivery sequences,
+    /// ack floors, and the pending (stream seq, delivery seq, count) list.
+    pub fn state_snapshot(&self) -> ConsumerSnapshot {
+        ConsumerSnapshot {
+            sseq: self.sseq,
+            dseq: self.dseq,
+            asflr: self.asflr,
+            adflr: self.adflr,
+            pending: self
+                .pending
+                .iter()
+                .map(|(&s, p)| (s, p.dseq, self.rdc.get(&s).copied().unwrap_or(0)))
+                .collect(),
+        }
+    }
+
+    /// Restores a [`Consumer::state_snapshot`]; pending messages are due for
+    /// redelivery one ack wait from `now`.
+    pub fn restore_state(&mut self, st: &ConsumerSnapshot, created: i64, now: i64) {
+        self.created = created;
+        self.sseq = st.sseq;
+        self.dseq = st.dseq;
+        self.asflr = st.asflr;
+        self.adflr = st.adflr;
+        self.lps.clear();
+        self.pending.clear();
+        self.rdc.clear();
+        for &(s, d, rc) in &st.pending {
+            let deadline = now.saturating_add(self.ack_wait_for(rc + 1));
+            self.pending.insert(s, Pending { dseq: d, deadline, queued: false });
+            if rc > 0 {
+                self.rdc.insert(s, rc);
+            }
+            self.next_check = self.next_check.min(deadline);
+        }
+    }
+
     pub fn new(stream: &StreamConfig, name: &str, cfg: ConsumerConfig, store: &dyn StreamStore, now: i64) -> Consumer {
         let filters = effective_filters(&cfg, stream);
         let mut c = Consumer {
@@ -342,6 +445,7 @@ impl Consumer {
             replay_prev_ts: 0,
             replay_due: 0,
             next_check: i64::MAX,
+            pinned: BTreeMap::new(),
         };
         c.select_start(store);
         c
@@ -452,6 +556,31 @@ impl Consumer {
         self.cfg.pause_until.is_some_and(|p| p.0 > now)
     }
 
+    fn priority_groups_state(&self) -> Vec<super::api_types::PriorityGroupState> {
+        let pinned = self.cfg.priority_policy.as_deref() == Some("pinned_client");
+        self.cfg
+            .priority_groups
+            .iter()
+            .map(|g| {
+                let pin = if pinned { self.pinned.get(g) } else { None };
+                super::api_types::PriorityGroupState {
+                    group: g.clone(),
+                    pinned_client_id: pin.map(|p| p.0.clone()).unwrap_or_default(),
+                    pinned_ts: pin.map(|p| GoTime(p.1)),
+                }
+            })
+            .collect()
+    }
+
+    /// `$JS.API.CONSUMER.UNPIN`: forgets the pinned client of `group`.
+    pub fn unpin(&mut self, group: &str) -> Result<(), ApiError> {
+        if !self.cfg.priority_groups.iter().any(|g| g == group) {
+            return Err(ApiError::new(E::InvalidPriorityGroup));
+        }
+        self.pinned.remove(group);
+        Ok(())
+    }
+
     pub fn info(&self, store: &dyn StreamStore, now: i64) -> ConsumerInfo {
         let remaining = self.cfg.pause_until.map_or(0, |p| p.0.saturating_sub(now));
         ConsumerInfo {
@@ -476,6 +605,7 @@ impl Consumer {
             push_bound: false,
             paused: remaining > 0,
             pause_remaining: remaining.max(0),
+            priority_groups: self.priority_groups_state(),
             ts: GoTime(now),
         }
     }
@@ -602,14 +732,26 @@ impl Consumer {
                 1
             };
             if redelivery && self.cfg.max_deliver > 0 && dc as i64 > self.cfg.max_deliver {
-                // Delivery count exhausted: stop tracking it (Go also sends a
-                // max-deliveries advisory).
+                // Delivery count exhausted: stop tracking it but keep counting
+                // it as redelivered, and tell the max-deliveries advisory.
                 self.pending.remove(&m.seq);
-                self.rdc.remove(&m.seq);
                 self.update_floors();
+                let body = format!(
+                    "\"stream_seq\":{},\"deliveries\":{}",
+                    m.seq,
+                    dc - 1
+                );
+                out.push(self.advisory("MAX_DELIVERIES", "io.nats.jetstream.advisory.v1.max_deliver", &body, now));
                 continue;
             }
-            let size = (m.subject.len() + m.hdr.len() + m.msg.len()) as i64;
+            let np = match npending {
+                Some(n) if !redelivery => n.saturating_sub(1),
+                Some(n) => n,
+                None => self.num_pending(store),
+            };
+            let ack = format!("$JS.ACK.{}.{}.{dc}.{}.{}.{}.{np}", self.stream, self.name, m.seq, self.dseq, m.ts);
+            // Go counts the ack reply in a pull request's byte budget.
+            let size = (m.subject.len() + ack.len() + m.hdr.len() + m.msg.len()) as i64;
             if let Some((max_bytes, b, n, reply)) =
                 self.waiting.front().map(|r| (r.max_bytes, r.b, r.n, r.reply.clone()))
             {
@@ -641,14 +783,7 @@ impl Consumer {
                     self.update_floors();
                 }
             }
-            let np = match npending {
-                Some(n) if !redelivery => n.saturating_sub(1),
-                Some(n) => n,
-                None => self.num_pending(store),
-            };
             npending = Some(np);
-            let npending = np;
-            let ack = format!("$JS.ACK.{}.{}.{dc}.{}.{dseq}.{}.{npending}", self.stream, self.name, m.seq, m.ts);
             let (headers, payload) = if self.cfg.headers_only {
                 let base = if m.hdr.is_empty() {
                     "NATS/1.0\r\n".to_string()
@@ -658,6 +793,17 @@ impl Consumer {
                 (Some(Bytes::from(format!("{base}Nats-Msg-Size: {}\r\n\r\n", m.msg.len()))), Bytes::new())
             } else {
                 ((!m.hdr.is_empty()).then(|| m.hdr.clone()), m.msg.clone())
+            };
+            let pin = if self.is_push() { None } else { self.waiting.front().and_then(|r| r.pin.clone()) };
+            let headers = match pin {
+                Some(id) => {
+                    let base = match &headers {
+                        Some(h) => String::from_utf8_lossy(&h[..h.len().saturating_sub(2)]).into_owned(),
+                        None => "NATS/1.0\r\n".to_string(),
+                    };
+                    Some(Bytes::from(format!("{base}Nats-Pin-Id: {id}\r\n\r\n")))
+                }
+                None => headers,
             };
             out.push(Outbound {
                 subject: target,
@@ -779,6 +925,46 @@ impl Consumer {
             }
         };
         let batch = if req.batch <= 0 { 1 } else { req.batch };
+        let mut pin = None;
+        if !self.cfg.priority_groups.is_empty() {
+            if req.group.is_empty() {
+                out.push(status_out(reply, "400 Bad Request - Priority Group missing"));
+                return;
+            }
+            if !self.cfg.priority_groups.contains(&req.group) {
+                out.push(status_out(reply, "400 Bad Request - Invalid Priority Group"));
+                return;
+            }
+            match self.cfg.priority_policy.as_deref() {
+                Some("overflow") => {
+                    let below_pending = req.min_pending > 0 && (self.num_pending(store) as i64) < req.min_pending;
+                    let below_ack = req.min_ack_pending > 0 && (self.pending.len() as i64) < req.min_ack_pending;
+                    if below_pending || below_ack {
+                        if req.no_wait {
+                            out.push(status_out(reply, "404 No Messages"));
+                        }
+                        return;
+                    }
+                }
+                Some("pinned_client") => match self.pinned.get(&req.group) {
+                    Some((id, _)) if !req.id.is_empty() && *id != req.id => {
+                        out.push(status_out(reply, "423 Nats-Pin-Id mismatch"));
+                        return;
+                    }
+                    Some((id, _)) => pin = Some(id.clone()),
+                    None => {
+                        let id = super::api::random_id();
+                        self.pinned.insert(req.group.clone(), (id.clone(), now));
+                        pin = Some(id);
+                    }
+                },
+                _ => {}
+            }
+        }
+        if req.idle_heartbeat > 0 && req.idle_heartbeat.saturating_mul(2) > req.expires {
+            out.push(status_out(reply, "400 Bad Request - heartbeat value too large"));
+            return;
+        }
         if self.cfg.max_request_batch > 0 && batch > self.cfg.max_request_batch {
             out.push(status_out(reply, &format!("409 Exceeded MaxRequestBatch of {}", self.cfg.max_request_batch)));
             return;
@@ -816,6 +1002,7 @@ impl Consumer {
             hb: req.idle_heartbeat,
             last_hb: now,
             delivered: 0,
+            pin,
         });
         self.deliver(store, now, has_interest, out);
     }
@@ -839,8 +1026,11 @@ impl Consumer {
         let mut acked = Vec::new();
         let mut ack_reply = true;
         let mut nak = false;
+        // Advisories go out after the ack reply.
+        let mut adv = Vec::new();
         let p = payload.trim_ascii();
         if p.is_empty() || p == b"+ACK" || p == b"+OK" {
+            self.ack_metric(sseq, dseq, now, &mut adv);
             self.ack(sseq, dseq, now, &mut acked);
         } else if let Some(rest) = p.strip_prefix(b"+NXT") {
             self.ack(sseq, dseq, now, &mut acked);
@@ -849,6 +1039,13 @@ impl Consumer {
                 self.next_request(r, rest, store, now, has_interest, out);
             }
         } else if let Some(rest) = p.strip_prefix(b"-NAK") {
+            if self.pending.contains_key(&sseq) {
+                let body = format!(
+                    "\"consumer_seq\":{dseq},\"stream_seq\":{sseq},\"deliveries\":{}",
+                    self.rdc.get(&sseq).copied().unwrap_or(0) + 1
+                );
+                adv.push(self.advisory("MSG_NAKED", "io.nats.jetstream.advisory.v1.nak", &body, now));
+            }
             let delay = parse_nak_delay(rest);
             nak = delay == 0;
             if let Some(pe) = self.pending.get_mut(&sseq) {
@@ -866,6 +1063,14 @@ impl Consumer {
                 pe.deadline = now.saturating_add(wait);
             }
         } else if p.starts_with(b"+TERM") && self.pending.remove(&sseq).is_some() {
+            let reason = std::str::from_utf8(&p[5..]).unwrap_or("").trim();
+            let reason =
+                if reason.is_empty() { String::new() } else { format!(",\"reason\":{}", super::stream::json_str_quoted(reason)) };
+            let body = format!(
+                "\"consumer_seq\":{dseq},\"stream_seq\":{sseq},\"deliveries\":{}{reason}",
+                self.rdc.get(&sseq).copied().unwrap_or(0) + 1,
+            );
+            adv.push(self.advisory("MSG_TERMINATED", "io.nats.jetstream.advisory.v1.terminated", &body, now));
             self.rdc.remove(&sseq);
             acked.push(sseq);
             self.update_floors();
@@ -881,11 +1086,53 @@ impl Consumer {
                 });
             }
         }
+        out.append(&mut adv);
         if !acked.is_empty() || nak {
             // Room under max_ack_pending, or a NAK'd message, may flow now.
             self.deliver(store, now, has_interest, out);
         }
         acked
+    }
+
+    /// A consumer advisory on `$JS.EVENT.ADVISORY.CONSUMER.<kind>.<stream>.<consumer>`
+    /// with Go's common fields and `body` (JSON members) after them.
+    fn advisory(&self, kind: &str, typ: &str, body: &str, now: i64) -> Outbound {
+        let json = format!(
+            "{{\"type\":\"{typ}\",\"id\":\"{}\",\"timestamp\":\"{}\",\"stream\":{},\"consumer\":{},{body}}}",
+            super::api::random_id(),
+            super::api_types::format_rfc3339(now),
+            super::stream::json_str_quoted(&self.stream),
+            super::stream::json_str_quoted(&self.name)
+        );
+        Outbound {
+            subject: format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{}.{}", self.stream, self.name),
+            msg_subject: None,
+            reply: None,
+            headers: None,
+            payload: Bytes::from(json),
+        }
+    }
+
+    /// Go's ack sampling: a `consumer_ack` metric for a sampled ack.
+    fn ack_metric(&self, sseq: u64, dseq: u64, now: i64, out: &mut Vec<Outbound>) {
+        let freq = self.cfg.sample_frequency.trim().trim_end_matches('%');
+        let Ok(pct) = freq.parse::<f64>() else { return };
+        if pct <= 0.0 || !self.pending.contains_key(&sseq) || rand::random::<f64>() * 100.0 >= pct {
+            return;
+        }
+        let dc = self.rdc.get(&sseq).copied().unwrap_or(0) + 1;
+        let sent = self.pending.get(&sseq).map_or(now, |p| p.deadline.saturating_sub(self.ack_wait_for(dc)));
+        let mut o = self.advisory(
+            "ACK",
+            "io.nats.jetstream.metric.v1.consumer_ack",
+            &format!(
+                "\"consumer_seq\":{dseq},\"stream_seq\":{sseq},\"ack_time\":{},\"deliveries\":{dc}",
+                now.saturating_sub(sent).max(0)
+            ),
+            now,
+        );
+        o.subject = format!("$JS.EVENT.METRIC.CONSUMER.ACK.{}.{}", self.stream, self.name);
+        out.push(o);
     }
 
     fn ack(&mut self, sseq: u64, _dseq: u64, now: i64, acked: &mut Vec<u64>) {
@@ -933,11 +1180,24 @@ impl Consumer {
             }
             self.next_check = next;
         }
+        let mut dropped = false;
         for s in due {
+            let dc = self.rdc.get(&s).copied().unwrap_or(0) + 1;
+            if self.cfg.max_deliver > 0 && dc as i64 >= self.cfg.max_deliver {
+                // No redelivery left: Go stops tracking it and says so.
+                self.pending.remove(&s);
+                dropped = true;
+                let body = format!("\"stream_seq\":{s},\"deliveries\":{dc}");
+                out.push(self.advisory("MAX_DELIVERIES", "io.nats.jetstream.advisory.v1.max_deliver", &body, now));
+                continue;
+            }
             if let Some(p) = self.pending.get_mut(&s) {
                 p.queued = true;
             }
             self.rdq.push_back(s);
+        }
+        if dropped {
+            self.update_floors();
         }
         self.deliver(store, now, has_interest, out);
         if self.is_push() {

@@ -98,6 +98,15 @@ pub enum E {
     ConsumerAckWaitNegative,
     ConsumerBackOffNegative,
     RequiredApiLevel,
+    ConsumerPullWithRateLimit,
+    PriorityPolicyWithoutGroup,
+    InvalidPriorityGroup,
+    EmptyGroupName,
+    InvalidGroupName,
+    PushWithPriorityGroup,
+    PriorityGroupWithPolicyNone,
+    ConsumerMaxPendingAckExcess,
+    Pedantic,
 }
 
 /// (id, code, err_code, description). Kept sorted by err_code.
@@ -163,6 +172,7 @@ const TABLE: &[(E, u16, u16, &str)] = &[
     (E::ConsumerMaxPendingAckPolicyRequired, 400, 10082, "consumer requires ack policy for max ack pending"),
     (E::ConsumerSmallHeartbeat, 400, 10083, "consumer idle heartbeat needs to be >= 100ms"),
     (E::ConsumerPullRequiresAck, 400, 10084, "consumer in pull mode requires explicit ack policy on workqueue stream"),
+    (E::ConsumerPullWithRateLimit, 400, 10086, "consumer in pull mode can not have rate limit set"),
     (E::ConsumerMaxWaitingNegative, 400, 10087, "consumer max waiting needs to be positive"),
     (E::ConsumerHbRequiresPush, 400, 10088, "consumer idle heartbeat requires a push based consumer"),
     (E::ConsumerFcRequiresPush, 400, 10089, "consumer flow control requires a push based consumer"),
@@ -185,6 +195,7 @@ const TABLE: &[(E, u16, u16, &str)] = &[
     (E::ConsumerMaxRequestBatchNegative, 400, 10114, "consumer max request batch needs to be > 0"),
     (E::ConsumerMaxRequestExpiresTooSmall, 400, 10115, "consumer max request expires needs to be >= 1ms"),
     (E::ConsumerMaxDeliverBackoff, 400, 10116, "max deliver is required to be > length of backoff values"),
+    (E::ConsumerMaxPendingAckExcess, 400, 10121, "consumer max ack pending exceeds system limit of {limit}"),
     (E::ConsumerNameContainsPathSeparators, 400, 10127, "Consumer name can not contain path separators"),
     (E::StreamNameContainsPathSeparators, 400, 10128, "Stream name can not contain path separators"),
     (
@@ -219,11 +230,23 @@ const TABLE: &[(E, u16, u16, &str)] = &[
     (E::StreamTransformInvalidSource, 400, 10155, "stream transform source: {err}"),
     (E::StreamTransformInvalidDestination, 400, 10156, "stream transform: {err}"),
     (E::StreamExpectedLastSeqPerSubjectInvalid, 400, 10193, "missing sequence for expected last sequence per subject"),
+    (E::Pedantic, 400, 10157, "pedantic mode: {err}"),
+    (E::PriorityPolicyWithoutGroup, 400, 10159, "Setting PriorityPolicy requires at least one PriorityGroup to be set"),
+    (E::InvalidPriorityGroup, 400, 10160, "Provided priority group does not exist for this consumer"),
+    (E::EmptyGroupName, 400, 10161, "Group name cannot be an empty string"),
+    (
+        E::InvalidGroupName,
+        400,
+        10162,
+        "Valid priority group name must match A-Z, a-z, 0-9, -_/=)+ and may not exceed 16 characters",
+    ),
     (E::MessageTtlInvalid, 400, 10165, "invalid per-message TTL"),
     (E::MessageTtlDisabled, 400, 10166, "per-message TTL is disabled"),
+    (E::PushWithPriorityGroup, 400, 10178, "priority groups can not be used with push consumers"),
     (E::ConsumerAckWaitNegative, 400, 10183, "consumer ack wait needs to be positive"),
     (E::ConsumerBackOffNegative, 400, 10184, "consumer backoff needs to be positive"),
     (E::RequiredApiLevel, 412, 10185, "JetStream minimum api level required"),
+    (E::PriorityGroupWithPolicyNone, 400, 10196, "consumer can not have priority groups when policy is none"),
 ];
 
 impl ApiError {

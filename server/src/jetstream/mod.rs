@@ -49,7 +49,7 @@
 //! The engine takes one internal mutex per call; all calls are synchronous
 //! and never block on I/O.
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -58,6 +58,8 @@ pub mod api;
 pub mod api_types;
 pub mod consumer;
 pub mod errors;
+pub mod persist;
+pub mod sourcing;
 pub mod stream;
 
 #[cfg(test)]
@@ -93,6 +95,43 @@ pub struct JetStreamConfig {
     pub max_store: i64,
     /// Accounts with JetStream enabled; `None` enables every account.
     pub enabled_accounts: Option<HashSet<String>>,
+    /// Where file streams are kept across restarts (`None`: not kept).
+    pub store_dir: Option<std::path::PathBuf>,
+    /// JetStream domain: reported in account info and pub acks, and
+    /// `$JS.<domain>.API.>` reaches the API.
+    pub domain: Option<String>,
+}
+
+/// Per-account usage, for monitoring.
+#[derive(Clone, Debug, Default)]
+pub struct AccountStats {
+    pub name: String,
+    pub memory: u64,
+    pub storage: u64,
+    pub reserved_memory: u64,
+    pub reserved_storage: u64,
+    pub api_total: u64,
+    pub api_errors: u64,
+    pub streams: u64,
+    pub consumers: u64,
+    pub messages: u64,
+    pub bytes: u64,
+}
+
+/// Server-wide usage, for monitoring.
+#[derive(Clone, Debug, Default)]
+pub struct JsStats {
+    pub memory: u64,
+    pub storage: u64,
+    pub reserved_memory: u64,
+    pub reserved_storage: u64,
+    pub api_total: u64,
+    pub api_errors: u64,
+    pub streams: u64,
+    pub consumers: u64,
+    pub messages: u64,
+    pub bytes: u64,
+    pub accounts: Vec<AccountStats>,
 }
 
 /// Interest probe: `(account, subject) -> has subscribers`.
@@ -116,6 +155,9 @@ pub struct JetStream {
     cfg: JetStreamConfig,
     version: String,
     inner: Mutex<Inner>,
+    /// Subject filters of every stream by account: the publish fast path
+    /// consults it without taking `inner`. Rebuilt after API calls.
+    index: RwLock<HashMap<String, Vec<String>>>,
 }
 
 /// Current wall clock in Unix nanoseconds.
@@ -130,7 +172,112 @@ const FC_PREFIX: &str = "$JS.FC.";
 impl JetStream {
     pub fn new(cfg: JetStreamConfig) -> JetStream {
         let version = cfg.version.clone().unwrap_or_else(|| crate::server::VERSION.to_string());
-        JetStream { cfg, version, inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None }) }
+        JetStream {
+            cfg,
+            version,
+            inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None }),
+            index: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The server-level settings this engine was created with.
+    pub fn config(&self) -> &JetStreamConfig {
+        &self.cfg
+    }
+
+    /// Whether JetStream is enabled for `account`.
+    pub fn account_enabled(&self, account: &str) -> bool {
+        self.enabled(account)
+    }
+
+    /// True when some stream of `account` may capture `subject` (lock-free
+    /// with respect to the engine: only the subject index is read).
+    fn captured(&self, account: &str, subject: &str) -> bool {
+        let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        idx.get(account).is_some_and(|fs| fs.iter().any(|f| crate::store::subject_matches(f, subject)))
+    }
+
+    fn rebuild_index(&self, inner: &Inner) {
+        let mut idx = HashMap::new();
+        for (name, acc) in &inner.accounts {
+            let fs: Vec<String> = acc.streams.values().flat_map(|s| s.cfg.subjects.iter().cloned()).collect();
+            if !fs.is_empty() {
+                idx.insert(name.clone(), fs);
+            }
+        }
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
+    }
+
+    /// Writes file streams to the store directory (call on shutdown).
+    pub fn save(&self) {
+        let Some(dir) = &self.cfg.store_dir else { return };
+        let inner = self.lock();
+        for (name, acc) in &inner.accounts {
+            if let Err(e) = persist::save_account(dir, name, acc) {
+                crate::error!("JetStream could not save account {name}: {e}");
+            }
+        }
+    }
+
+    /// Reads back the file streams of every enabled account (call once at
+    /// startup, before clients connect).
+    pub fn load(&self) {
+        let Some(dir) = &self.cfg.store_dir else { return };
+        let names: Vec<String> = match &self.cfg.enabled_accounts {
+            Some(set) => set.iter().cloned().collect(),
+            None => std::fs::read_dir(dir)
+                .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+                .unwrap_or_default(),
+        };
+        let now = now_nanos();
+        let mut inner = self.lock();
+        for name in names {
+            let streams = persist::load_account(dir, &name, now);
+            if streams.is_empty() {
+                continue;
+            }
+            let acc = inner.accounts.entry(name).or_default();
+            for s in streams {
+                acc.streams.insert(s.cfg.name.clone(), s);
+            }
+        }
+        self.rebuild_index(&inner);
+    }
+
+    /// Usage totals for monitoring (`/jsz`, `/varz`).
+    pub fn stats(&self) -> JsStats {
+        let inner = self.lock();
+        let mut st = JsStats::default();
+        for (name, acc) in &inner.accounts {
+            let mut a = AccountStats { name: name.clone(), api_total: acc.api_total, api_errors: acc.api_errors, ..Default::default() };
+            for s in acc.streams.values() {
+                let state = s.store.state();
+                if s.cfg.storage == api_types::Storage::Memory {
+                    a.memory += state.bytes;
+                    a.reserved_memory += s.cfg.max_bytes.max(0) as u64;
+                } else {
+                    a.storage += state.bytes;
+                    a.reserved_storage += s.cfg.max_bytes.max(0) as u64;
+                }
+                a.streams += 1;
+                a.consumers += s.consumers.len() as u64;
+                a.messages += state.msgs;
+                a.bytes += state.bytes;
+            }
+            st.memory += a.memory;
+            st.storage += a.storage;
+            st.reserved_memory += a.reserved_memory;
+            st.reserved_storage += a.reserved_storage;
+            st.api_total += a.api_total;
+            st.api_errors += a.api_errors;
+            st.streams += a.streams;
+            st.consumers += a.consumers;
+            st.messages += a.messages;
+            st.bytes += a.bytes;
+            st.accounts.push(a);
+        }
+        st.accounts.sort_by(|a, b| a.name.cmp(&b.name));
+        st
     }
 
     /// Installs the interest probe used for push delivery and ephemeral
@@ -191,11 +338,14 @@ impl JetStream {
             interest: &interest,
             max_memory: self.cfg.max_memory,
             max_store: self.cfg.max_store,
+            domain: self.cfg.domain.as_deref().unwrap_or(""),
         };
         let mut extra = Vec::new();
         if let Some(body) = api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut extra) {
             out.push(reply_msg(reply, body));
         }
+        sourcing::sync(acc, now, &interest, &mut extra);
+        self.rebuild_index(&inner);
         out.extend(extra);
         out
     }
@@ -224,7 +374,14 @@ impl JetStream {
         if subject.starts_with(API_PREFIX) {
             return self.handle_api_at(account, subject, reply, headers, payload, now);
         }
+        if let Some(api) = self.domain_api(subject) {
+            return self.handle_api_at(account, &api, reply, headers, payload, now);
+        }
         let mut out = Vec::new();
+        // Fast path: most subjects are neither JetStream's own nor captured.
+        if !subject.starts_with("$JS.") && !self.captured(account, subject) {
+            return out;
+        }
         if !self.enabled(account) {
             return out;
         }
@@ -253,6 +410,8 @@ impl JetStream {
         let result = s.process_msg(subject, hdr, payload, now, &mut ack, &mut out);
         if let Err(e) = &result {
             ack = pub_ack_error(&s.cfg.name, e);
+        } else if let Some(d) = self.cfg.domain.as_deref().filter(|d| !d.is_empty()) {
+            ack = with_domain(&ack, d);
         }
         if let Some(r) = reply.filter(|r| !r.is_empty()) {
             if !s.cfg.no_ack {
@@ -266,6 +425,7 @@ impl JetStream {
                 c.deliver(&**store, now, &interest, &mut out);
             }
             s.sweep_retention();
+            sourcing::sync(acc, now, &interest, &mut out);
         }
         out
     }
@@ -274,12 +434,38 @@ impl JetStream {
     /// API, acks, flow control, or a stream's subjects). The core must count
     /// this as a subscriber: no "503 no responders" for such requests, and
     /// the message must reach `on_publish` even with no client subscribed.
+    /// `$JS.<domain>.API.x` as `$JS.API.x` when it names our domain.
+    fn domain_api(&self, subject: &str) -> Option<String> {
+        let d = self.cfg.domain.as_deref().filter(|d| !d.is_empty())?;
+        let rest = subject.strip_prefix("$JS.")?.strip_prefix(d)?.strip_prefix(".API.")?;
+        Some(format!("{API_PREFIX}{rest}"))
+    }
+
     pub fn is_listening(&self, account: &str, subject: &str) -> bool {
+        if let Some(api) = self.domain_api(subject) {
+            return self.is_listening(account, &api);
+        }
+        if let Some(rest) = subject.strip_prefix(API_PREFIX) {
+            // Go subscribes to each API subject; pull requests and direct
+            // gets are answered by the consumer or stream itself, so only
+            // exist while those do.
+            if rest.starts_with("CONSUMER.MSG.NEXT.") || rest.starts_with("DIRECT.GET.") {
+                if !self.enabled(account) {
+                    return false;
+                }
+                let toks: Vec<&str> = rest.split('.').collect();
+                let inner = self.lock();
+                let Some(acc) = inner.accounts.get(account) else { return false };
+                return match toks.as_slice() {
+                    ["CONSUMER", "MSG", "NEXT", s, c] => acc.streams.get(*s).is_some_and(|s| s.consumers.contains_key(*c)),
+                    ["DIRECT", "GET", s, ..] => acc.streams.get(*s).is_some_and(|s| s.cfg.allow_direct),
+                    _ => false,
+                };
+            }
+            return api_type_for(subject).is_some();
+        }
         if !self.enabled(account) {
             return false;
-        }
-        if subject.starts_with(API_PREFIX) {
-            return true;
         }
         let inner = self.lock();
         let Some(acc) = inner.accounts.get(account) else { return false };
@@ -318,6 +504,7 @@ impl JetStream {
                 }
                 s.sweep_retention();
             }
+            sourcing::sync(acc, now, &interest, &mut out);
             all.extend(out.into_iter().map(|o| (name.clone(), o)));
         }
         all
@@ -365,6 +552,14 @@ fn reply_msg(reply: &str, body: Bytes) -> Outbound {
     Outbound { subject: reply.to_string(), msg_subject: None, reply: None, headers: None, payload: body }
 }
 
+/// Adds `"domain"` after `"seq"` in a pub ack (Go `PubAck` field order).
+fn with_domain(ack: &str, domain: &str) -> String {
+    let Some(i) = ack.find("\"seq\":") else { return ack.to_string() };
+    let digits = ack[i + 6..].bytes().take_while(|b| b.is_ascii_digit()).count();
+    let at = i + 6 + digits;
+    format!("{},\"domain\":\"{}\"{}", &ack[..at], json_str(domain), &ack[at..])
+}
+
 /// `{"error":{...},"stream":"S","seq":0}` as Go marshals `JSPubAckResponse`
 /// with an error and the stream name set.
 fn pub_ack_error(stream: &str, e: &ApiError) -> String {
@@ -399,6 +594,7 @@ pub(crate) fn api_type_for(subject: &str) -> Option<&'static str> {
         ("CONSUMER.NAMES.", CONSUMER_NAMES),
         ("CONSUMER.LIST.", CONSUMER_LIST),
         ("CONSUMER.PAUSE.", CONSUMER_PAUSE),
+        ("CONSUMER.UNPIN.", CONSUMER_UNPIN),
         ("STREAM.LEADER.STEPDOWN.", STREAM_STEPDOWN),
         ("CONSUMER.LEADER.STEPDOWN.", CONSUMER_STEPDOWN),
     ];

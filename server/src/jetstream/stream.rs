@@ -9,7 +9,7 @@ use super::api_types::{format_rfc3339, Discard, Retention, Storage, StreamConfig
 use super::consumer::Consumer;
 use super::errors::{ApiError, E};
 use super::Outbound;
-use crate::store::{subject_matches, subjects_collide, MemStore, SizeModel, StoreLimits, StreamStore};
+use crate::store::{subject_is_subset, subject_matches, subjects_collide, MemStore, SizeModel, StoreLimits, StreamStore};
 
 /// Go `JSMaxNameLen`.
 pub const MAX_NAME_LEN: usize = 255;
@@ -164,7 +164,12 @@ pub fn parse_msg_ttl(v: &str) -> Result<i64, ApiError> {
 
 /// Validates a requested stream config and fills Go's defaults
 /// (Go stream.go `checkStreamCfg`).
-pub fn check_stream_config(mut cfg: StreamConfig) -> Result<StreamConfig, ApiError> {
+pub fn check_stream_config(cfg: StreamConfig) -> Result<StreamConfig, ApiError> {
+    check_stream_config_mode(cfg, false)
+}
+
+/// [`check_stream_config`] with Go's pedantic mode: corrections become errors.
+pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result<StreamConfig, ApiError> {
     let inv = |m: &str| ApiError::err(E::StreamInvalidConfig, m);
     if !is_valid_name(&cfg.name) {
         return Err(inv("stream name is required and can not contain '.', '*', '>', '\\', '/'"));
@@ -184,19 +189,34 @@ pub fn check_stream_config(mut cfg: StreamConfig) -> Result<StreamConfig, ApiErr
     if cfg.num_replicas < 0 {
         return Err(ApiError::new(E::ReplicasCountCannotBeNegative));
     }
-    if cfg.max_msgs == 0 {
+    if cfg.max_msgs == 0 || cfg.max_msgs < -1 {
+        if pedantic && cfg.max_msgs < -1 {
+            return Err(ApiError::err(E::Pedantic, "max_msgs must be set to -1"));
+        }
         cfg.max_msgs = -1;
     }
-    if cfg.max_msgs_per_subject == 0 {
+    if cfg.max_msgs_per_subject == 0 || cfg.max_msgs_per_subject < -1 {
+        if pedantic && cfg.max_msgs_per_subject < -1 {
+            return Err(ApiError::err(E::Pedantic, "max_msgs_per_subject must be set to -1"));
+        }
         cfg.max_msgs_per_subject = -1;
     }
-    if cfg.max_bytes == 0 {
+    if cfg.max_bytes == 0 || cfg.max_bytes < -1 {
+        if pedantic && cfg.max_bytes < -1 {
+            return Err(ApiError::err(E::Pedantic, "max_bytes must be set to -1"));
+        }
         cfg.max_bytes = -1;
     }
-    if cfg.max_msg_size == 0 {
+    if cfg.max_msg_size == 0 || cfg.max_msg_size < -1 {
+        if pedantic && cfg.max_msg_size < -1 {
+            return Err(ApiError::err(E::Pedantic, "max_msg_size must be set to -1"));
+        }
         cfg.max_msg_size = -1;
     }
-    if cfg.max_consumers == 0 {
+    if cfg.max_consumers == 0 || cfg.max_consumers < -1 {
+        if pedantic && cfg.max_consumers < -1 {
+            return Err(ApiError::err(E::Pedantic, "max_consumers must be set to -1"));
+        }
         cfg.max_consumers = -1;
     }
     if cfg.max_age < 0 {
@@ -233,18 +253,30 @@ pub fn check_stream_config(mut cfg: StreamConfig) -> Result<StreamConfig, ApiErr
         }
     }
     if cfg.subject_delete_marker_ttl > 0 {
+        if cfg.mirror.is_some() {
+            return Err(inv("subject delete markers forbidden on mirrors"));
+        }
         if cfg.subject_delete_marker_ttl < 1_000_000_000 {
             return Err(inv("subject delete marker TTL must be at least 1 second"));
         }
+        // Go turns on what markers need (TTLs and rollups) by itself.
         if !cfg.allow_msg_ttl {
-            return Err(inv("subject delete marker cannot be set if message TTLs are disabled"));
+            if pedantic {
+                return Err(inv("subject delete marker cannot be set if message TTLs are disabled"));
+            }
+            cfg.allow_msg_ttl = true;
+        }
+        if !cfg.allow_rollup_hdrs {
+            if pedantic {
+                return Err(inv("subject delete marker cannot be set if roll-ups are disabled"));
+            }
+            cfg.allow_rollup_hdrs = true;
+            cfg.deny_purge = false;
         }
     } else if cfg.subject_delete_marker_ttl < 0 {
         return Err(inv("subject delete marker TTL must not be negative"));
     }
-    if cfg.mirror.is_some() && !cfg.subjects.is_empty() {
-        return Err(ApiError::new(E::StreamCreate).with_desc("stream mirrors can not contain subjects", 10034));
-    }
+    super::sourcing::check(&cfg)?;
     let has_upstream = cfg.mirror.is_some() || cfg.sources.as_ref().is_some_and(|s| !s.is_empty());
     if cfg.subjects.is_empty() && !has_upstream {
         cfg.subjects.push(cfg.name.clone());
@@ -262,6 +294,9 @@ pub fn check_stream_config(mut cfg: StreamConfig) -> Result<StreamConfig, ApiErr
         }
         if (subjects_collide(s, "$JS.API.>")) && !cfg.no_ack {
             return Err(inv("subjects that overlap with jetstream api require no-ack to be true"));
+        }
+        if !cfg.no_ack && subject_is_subset(s, "$SYS.>") && !subject_is_subset(s, "$SYS.ACCOUNT.>") {
+            return Err(inv("subjects that overlap with system api require no-ack to be true"));
         }
     }
     for (i, a) in cfg.subjects.iter().enumerate() {
@@ -296,17 +331,6 @@ pub fn check_stream_config(mut cfg: StreamConfig) -> Result<StreamConfig, ApiErr
     Ok(cfg)
 }
 
-impl ApiError {
-    /// Same error with a different description and error code (for a few
-    /// rows not worth a table entry of their own).
-    fn with_desc(mut self, d: &str, err_code: u16) -> ApiError {
-        self.code = 400;
-        self.err_code = err_code;
-        self.description = d.to_string();
-        self
-    }
-}
-
 /// Checks an update against the current config (Go `configUpdateCheck`).
 pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
     let inv = |m: &str| ApiError::err(E::StreamInvalidConfig, m);
@@ -330,7 +354,8 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiErr
     if old.deny_purge && !new.deny_purge {
         return Err(inv("stream configuration update can not cancel deny purge"));
     }
-    if old.mirror != new.mirror {
+    // Dropping the mirror promotes the stream (Go 2.12+); changing it is refused.
+    if old.mirror != new.mirror && new.mirror.is_some() {
         return Err(ApiError {
             code: 400,
             err_code: 10055,
@@ -377,6 +402,11 @@ pub struct Stream {
     dedupe: HashMap<String, u64>,
     dedupe_order: VecDeque<(i64, String)>,
     last_msg_id: String,
+    /// Mirrors and sources: last origin sequence copied, by source identity
+    /// (kept when a source is removed, so re-adding it resumes there).
+    pub src_progress: BTreeMap<String, u64>,
+    /// When the sources were last looked at (Unix nanos; 0 = never).
+    pub src_active: i64,
 }
 
 impl Stream {
@@ -392,7 +422,29 @@ impl Stream {
             dedupe: HashMap::new(),
             dedupe_order: VecDeque::new(),
             last_msg_id: String::new(),
+            src_progress: BTreeMap::new(),
+            src_active: 0,
         }
+    }
+
+    /// De-duplication state for persistence: (arrival, id, seq) in arrival
+    /// order, and the last message id.
+    pub fn dedupe_state(&self) -> (Vec<(i64, String, u64)>, String) {
+        let ids = self
+            .dedupe_order
+            .iter()
+            .filter_map(|(ts, id)| self.dedupe.get(id).map(|&seq| (*ts, id.clone(), seq)))
+            .collect();
+        (ids, self.last_msg_id.clone())
+    }
+
+    /// Restores what [`Stream::dedupe_state`] returned.
+    pub fn restore_dedupe(&mut self, ids: Vec<(i64, String, u64)>, last_msg_id: String) {
+        for (ts, id, seq) in ids {
+            self.dedupe.insert(id.clone(), seq);
+            self.dedupe_order.push_back((ts, id));
+        }
+        self.last_msg_id = last_msg_id;
     }
 
     /// True when this stream captures `subject`.
@@ -436,6 +488,13 @@ impl Stream {
         let mut ttl = 0i64;
         let (mut rollup_sub, mut rollup_all) = (false, false);
         if !hdr.is_empty() {
+            if super::sourcing::has_source_header(hdr) {
+                return Err(ApiError {
+                    code: 400,
+                    err_code: 10227,
+                    description: "message stream source header is not allowed".into(),
+                });
+            }
             if let Some(s) = get_header(hdr, HDR_EXPECTED_STREAM) {
                 if !s.is_empty() && s != self.cfg.name {
                     return Err(ApiError::new(E::StreamNotMatch));
@@ -583,7 +642,36 @@ impl Stream {
     /// Drops dedupe entries past the window and expired messages.
     pub fn expire(&mut self, now: i64) {
         self.prune_dedupe(now);
-        self.store.expire(now);
+        let sdm = self.cfg.subject_delete_marker_ttl;
+        if sdm <= 0 || self.cfg.max_age <= 0 {
+            self.store.expire(now);
+            return;
+        }
+        // Subject delete markers: a subject whose last message ages out
+        // gets a marker (Go `subjectDeleteMarker`), which expires by TTL.
+        let cutoff = now.saturating_sub(self.cfg.max_age);
+        let mut aged = Vec::new();
+        let mut seq = 0;
+        while let Some(m) = self.store.load_next_msg("", seq) {
+            if m.ts > cutoff {
+                break;
+            }
+            seq = m.seq + 1;
+            if get_header(&m.hdr, "Nats-Marker-Reason").is_none() && !aged.iter().any(|s: &String| **s == *m.subject) {
+                aged.push(m.subject.to_string());
+            }
+        }
+        if self.store.expire(now) == 0 {
+            return;
+        }
+        let secs = (sdm / 1_000_000_000).max(1);
+        for subj in aged {
+            if !self.store.subjects_state(&subj).is_empty() {
+                continue;
+            }
+            let hdr = format!("NATS/1.0\r\nNats-Marker-Reason: MaxAge\r\nNats-TTL: {secs}s\r\n\r\n");
+            let _ = self.store.store_msg(&subj, Bytes::from(hdr), Bytes::new(), now, secs);
+        }
     }
 
     /// For interest and work-queue retention: drops leading messages every
@@ -620,6 +708,11 @@ impl Stream {
 
 /// Escapes a string for embedding inside JSON quotes, as Go's encoder does
 /// (including `<`, `>` and `&` as `\u00XX`).
+/// `s` as a quoted JSON string.
+pub fn json_str_quoted(s: &str) -> String {
+    format!("\"{}\"", json_str(s))
+}
+
 pub fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -336,6 +336,18 @@ impl Options {
                 }
             }
             "max_subscriptions" | "max_subs" => self.max_subscriptions = to_i32(want_int(v)?),
+            "max_sub_tokens" | "max_subscription_tokens" => match want_int(v)? {
+                n if n > u8::MAX as i64 => rep.err(v, format!("{key} value is too big")),
+                n if n <= 0 => rep.err(v, format!("{key} value can not be negative")),
+                n => self.max_sub_tokens = n as u8,
+            },
+            // Go: 0 means the default (`setBaselineOptions`).
+            "max_closed_clients" => {
+                self.max_closed_clients = match to_i32(want_int(v)?) {
+                    0 => crate::options::DEFAULT_MAX_CLOSED_CLIENTS,
+                    n => n,
+                }
+            }
             "ping_interval" => self.ping_interval = parse_duration("ping_interval", v, rep)?,
             "ping_max" => self.max_pings_out = to_i32(want_int(v)?),
             "write_deadline" => self.write_deadline = parse_duration("write_deadline", v, rep)?,
@@ -370,8 +382,7 @@ impl Options {
             | "prof_block_rate"
             | "max_traced_msg_len"
             | "connect_error_reports"
-            | "reconnect_error_reports"
-            | "max_closed_clients" => {
+            | "reconnect_error_reports" => {
                 want_int(v)?;
             }
             // Known Go features that rnats does not implement: refuse rather
@@ -404,8 +415,6 @@ impl Options {
             | "allow_non_tls"
             | "write_timeout"
             | "trace_headers"
-            | "max_sub_tokens"
-            | "max_subscription_tokens"
             | "server_tags"
             | "server_metadata"
             | "feature_flags"
@@ -596,7 +605,9 @@ impl Options {
         self.password = auth.pass.clone();
         self.authorization = auth.token.clone();
         if auth.timeout > 0.0 {
-            self.auth_timeout = Duration::from_secs_f64(auth.timeout);
+            // A huge value (warned about when parsed) must not panic; Go's conversion
+            // overflows instead.
+            self.auth_timeout = Duration::try_from_secs_f64(auth.timeout).unwrap_or(Duration::MAX);
         }
         if (auth.user.is_some() || auth.pass.is_some()) && auth.token.is_some() {
             rep.err(v, "Cannot have a user/pass and token");
@@ -691,8 +702,10 @@ impl Options {
                                         format!("Expected 'enabled' or 'disabled' for string value, got '{s}'"),
                                     ),
                                 },
-                                // Per-account limits are not modelled: a map enables JetStream.
-                                Kind::Map(_) => acc.jetstream = true,
+                                Kind::Map(m) => {
+                                    acc.jetstream = true;
+                                    acc.jetstream_limits = Some(parse_account_js_limits(m, rep));
+                                }
                                 k => rep.err(
                                     mv,
                                     format!("Expected map, bool or string to define JetStream, got {}", k.go_type()),
@@ -775,6 +788,43 @@ fn value_text(v: &Value) -> String {
 
 /// JetStream sizes: an integer, or a string with a K/M/G/T suffix (powers of
 /// 1024) — Go's `getStorageSize`.
+/// An account's `jetstream { max_mem: 1G, max_file: 10G, max_streams: 10, ... }`
+/// (Go `parseJetStreamForAccount`).
+fn parse_account_js_limits(m: &Map, rep: &mut Report) -> crate::options::JsAccountLimits {
+    let mut l = crate::options::JsAccountLimits::default();
+    for (k, v) in m.iter() {
+        let size = |v: &Value, rep: &mut Report| match storage_size(v) {
+            Ok(n) => n,
+            Err(e) => {
+                rep.err(v, e);
+                -1
+            }
+        };
+        let int = |v: &Value, rep: &mut Report| match want_int(v) {
+            Ok(n) => n,
+            Err(d) => {
+                rep.errors.push(d);
+                -1
+            }
+        };
+        match k.to_ascii_lowercase().as_str() {
+            "max_memory" | "max_mem" | "mem" | "memory" => l.max_memory = size(v, rep),
+            "max_store" | "max_file" | "max_disk" | "store" | "disk" => l.max_store = size(v, rep),
+            "max_streams" | "streams" => l.max_streams = int(v, rep),
+            "max_consumers" | "consumers" => l.max_consumers = int(v, rep),
+            "max_ack_pending" => l.max_ack_pending = int(v, rep),
+            "mem_max_stream_bytes" | "memory_max_stream_bytes" => l.memory_max_stream_bytes = size(v, rep),
+            "disk_max_stream_bytes" | "store_max_stream_bytes" => l.store_max_stream_bytes = size(v, rep),
+            "max_bytes_required" | "max_stream_bytes" => match want_bool(v) {
+                Ok(b) => l.max_bytes_required = b,
+                Err(d) => rep.errors.push(d),
+            },
+            _ => {}
+        }
+    }
+    l
+}
+
 fn storage_size(v: &Value) -> Result<i64, String> {
     match &v.kind {
         Kind::Int(n) => Ok(*n),

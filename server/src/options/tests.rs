@@ -319,3 +319,16 @@ fn subjects() {
     assert!(!is_valid_subject(""));
     assert!(!is_valid_subject("a b"));
 }
+
+#[test]
+fn max_sub_tokens_and_max_closed_clients() {
+    let o = ok("max_sub_tokens: 4\nmax_closed_clients: 1\n");
+    assert_eq!((o.max_sub_tokens, o.max_closed_clients), (4, 1));
+    assert_eq!(ok("max_subscription_tokens: 255\n").max_sub_tokens, 255);
+    // Go: zero keeps the default ring size.
+    assert_eq!(ok("max_closed_clients: 0\n").max_closed_clients, DEFAULT_MAX_CLOSED_CLIENTS);
+    assert_eq!(Options::default().max_sub_tokens, 0);
+    assert!(err("max_sub_tokens: 256\n").contains("max_sub_tokens value is too big"));
+    assert!(err("max_subscription_tokens: 0\n").contains("max_subscription_tokens value can not be negative"));
+    assert!(ok("max_closed_clients: -1\n").validate().is_err());
+}

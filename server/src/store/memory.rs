@@ -42,6 +42,8 @@ pub struct MemStore {
     /// Sequences of the `None` slots in `msgs`, so counting live messages
     /// from a sequence to the end is O(holes) instead of O(messages).
     holes: BTreeSet<u64>,
+    /// Messages stored with a TTL of "never": max age does not remove them.
+    never: BTreeSet<u64>,
 }
 
 impl MemStore {
@@ -260,6 +262,8 @@ impl StreamStore for MemStore {
         e.last = seq;
         if ttl > 0 {
             self.ttls.insert((ts.saturating_add(ttl.saturating_mul(1_000_000_000)), seq));
+        } else if ttl < 0 {
+            self.never.insert(seq);
         }
         if at_subject_limit {
             self.enforce_per_subject(subject);
@@ -456,15 +460,26 @@ impl StreamStore for MemStore {
         let mut removed = 0;
         if self.limits.max_age > 0 {
             let cutoff = now.saturating_sub(self.limits.max_age);
-            while let Some(Some(m)) = self.msgs.front() {
+            let mut i = 0;
+            while i < self.msgs.len() {
+                let Some(Some(m)) = self.msgs.get(i) else {
+                    i += 1;
+                    continue;
+                };
                 if m.ts > cutoff {
                     break;
                 }
-                let b = self.base;
-                self.remove_inner(b);
-                self.trim_front();
+                let seq = m.seq;
+                i += 1;
+                if self.never.contains(&seq) {
+                    continue;
+                }
+                self.remove_inner(seq);
                 removed += 1;
             }
+            self.trim_front();
+            let base = self.base;
+            self.never = self.never.split_off(&base);
         }
         while let Some(&(at, seq)) = self.ttls.first() {
             if at > now {
@@ -481,7 +496,11 @@ impl StreamStore for MemStore {
 
     fn next_expiry(&self) -> Option<i64> {
         let age = if self.limits.max_age > 0 {
-            self.msgs.front().and_then(|m| m.as_ref()).map(|m| m.ts.saturating_add(self.limits.max_age))
+            self.msgs
+                .iter()
+                .flatten()
+                .find(|m| !self.never.contains(&m.seq))
+                .map(|m| m.ts.saturating_add(self.limits.max_age))
         } else {
             None
         };

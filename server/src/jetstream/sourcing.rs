@@ -1,0 +1,306 @@
+//! Mirrors and sources (Go stream.go `processMirrorMsgs` /
+//! `processInboundSourceMsg`), single server: instead of internal consumers
+//! and flow control, a stream copies what its origins stored since it last
+//! looked, after every store, API call and timer tick.
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::api_types::{GoTime, StreamConfig, SubjectTransform};
+use super::errors::{ApiError, E};
+use super::stream::{get_header, parse_msg_ttl, transform_subject, Stream, HDR_TTL};
+use super::{AccountJs, Outbound};
+use crate::store::{subject_is_subset, subject_matches, StoredMsg};
+
+/// Most messages copied from one origin per pass (keeps a pass short).
+const BATCH: usize = 10_000;
+
+/// A mirror or source entry of a stream config (Go `StreamSource`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SourceCfg {
+    pub name: String,
+    pub opt_start_seq: u64,
+    pub opt_start_time: Option<GoTime>,
+    pub filter_subject: String,
+    pub subject_transforms: Vec<SubjectTransform>,
+    pub external: Option<Value>,
+}
+
+impl SourceCfg {
+    /// Identity of a source (Go `composeIName`): name, filters and
+    /// destinations.
+    pub fn iname(&self) -> String {
+        let mut s = self.name.clone();
+        if !self.filter_subject.is_empty() {
+            s.push(' ');
+            s.push_str(&self.filter_subject);
+        }
+        for t in &self.subject_transforms {
+            s.push(' ');
+            s.push_str(&t.source);
+            s.push('>');
+            s.push_str(&t.destination);
+        }
+        s
+    }
+
+    /// Whether an origin message on `subject` is wanted, and under which
+    /// subject it is stored.
+    fn map(&self, subject: &str) -> Option<String> {
+        if !self.subject_transforms.is_empty() {
+            return self.subject_transforms.iter().find_map(|t| transform_subject(&t.source, &t.destination, subject));
+        }
+        (self.filter_subject.is_empty() || subject_matches(&self.filter_subject, subject)).then(|| subject.to_string())
+    }
+}
+
+fn parse(v: &Value) -> Option<SourceCfg> {
+    serde_json::from_value(v.clone()).ok()
+}
+
+/// The mirror of a config, parsed.
+pub fn mirror_of(cfg: &StreamConfig) -> Option<SourceCfg> {
+    cfg.mirror.as_ref().filter(|v| !v.is_null()).and_then(parse)
+}
+
+/// The sources of a config, parsed (unparsable entries dropped).
+pub fn sources_of(cfg: &StreamConfig) -> Vec<SourceCfg> {
+    cfg.sources.iter().flatten().filter_map(parse).collect()
+}
+
+fn err(code: u16, err_code: u16, d: &str) -> ApiError {
+    ApiError { code, err_code, description: d.to_string() }
+}
+
+/// Go `checkStreamCfg`'s mirror and source rules.
+pub fn check(cfg: &StreamConfig) -> Result<(), ApiError> {
+    if cfg.mirror.as_ref().is_some_and(|v| !v.is_null()) {
+        let Some(m) = mirror_of(cfg) else {
+            return Err(ApiError::err(E::StreamInvalidConfig, "stream mirror configuration invalid"));
+        };
+        if cfg.first_seq > 0 {
+            return Err(err(400, 10143, "stream mirrors can not have first sequence configured"));
+        }
+        if !cfg.subjects.is_empty() {
+            return Err(err(400, 10034, "stream mirrors can not contain subjects"));
+        }
+        if cfg.sources.as_ref().is_some_and(|s| !s.is_empty()) {
+            return Err(err(400, 10031, "stream mirrors can not also contain other sources"));
+        }
+        if !m.filter_subject.is_empty() && !m.subject_transforms.is_empty() {
+            return Err(err(400, 10150, "stream mirror with multiple subject transforms cannot also have a single subject filter"));
+        }
+        if cfg.subject_delete_marker_ttl > 0 {
+            return Err(ApiError::err(E::StreamInvalidConfig, "subject delete markers forbidden on mirrors"));
+        }
+        if !super::stream::is_valid_name(&m.name) && m.external.is_none() {
+            return Err(err(400, 10142, "mirrored stream name is invalid"));
+        }
+    }
+    let sources = cfg.sources.as_deref().unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    for v in sources {
+        let Some(src) = parse(v).filter(|s| super::stream::is_valid_name(&s.name)) else {
+            return Err(err(400, 10141, "sourced stream name is invalid"));
+        };
+        if !seen.insert(src.iname()) {
+            return Err(err(400, 10140, "duplicate source configuration detected"));
+        }
+        if !src.filter_subject.is_empty() && !src.subject_transforms.is_empty() {
+            return Err(err(
+                400,
+                10144,
+                "source with multiple subject transforms cannot also have a single subject filter",
+            ));
+        }
+        for (i, a) in src.subject_transforms.iter().enumerate() {
+            for (j, b) in src.subject_transforms.iter().enumerate() {
+                if i != j && subject_is_subset(&a.source, &b.source) {
+                    return Err(err(400, 10147, "source filters can not overlap"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `mirror` / `sources` entries of stream info (Go `StreamSourceInfo`).
+pub fn info(s: &Stream, origin_last: &dyn Fn(&str) -> Option<u64>, now: i64) -> (Option<Value>, Option<Value>) {
+    let one = |src: &SourceCfg| {
+        let done = s.src_progress.get(&src.iname()).copied().unwrap_or(0);
+        let lag = origin_last(&src.name).map_or(0, |l| l.saturating_sub(done));
+        let mut o = serde_json::Map::new();
+        o.insert("name".into(), json!(src.name));
+        if let Some(e) = &src.external {
+            o.insert("external".into(), e.clone());
+        }
+        o.insert("lag".into(), json!(lag));
+        let active = if s.src_active > 0 { now.saturating_sub(s.src_active) } else { -1 };
+        o.insert("active".into(), json!(active));
+        if !src.filter_subject.is_empty() {
+            o.insert("filter_subject".into(), json!(src.filter_subject));
+        }
+        if !src.subject_transforms.is_empty() {
+            o.insert("subject_transforms".into(), serde_json::to_value(&src.subject_transforms).unwrap_or(Value::Null));
+        }
+        Value::Object(o)
+    };
+    let mirror = mirror_of(&s.cfg).map(|m| one(&m));
+    let sources = sources_of(&s.cfg);
+    let sources = (!sources.is_empty()).then(|| Value::Array(sources.iter().map(one).collect()));
+    (mirror, sources)
+}
+
+/// Adds (or appends) a header line to a raw header block.
+fn with_header(hdr: &[u8], name: &str, value: &str) -> Bytes {
+    let mut h = if hdr.is_empty() {
+        b"NATS/1.0\r\n".to_vec()
+    } else {
+        hdr[..hdr.len().saturating_sub(2)].to_vec()
+    };
+    h.extend_from_slice(format!("{name}: {value}\r\n\r\n").as_bytes());
+    Bytes::from(h)
+}
+
+/// First origin sequence a new mirror/source starts from.
+fn start_seq(src: &SourceCfg, origin: &Stream) -> u64 {
+    if src.opt_start_seq > 0 {
+        return src.opt_start_seq;
+    }
+    if let Some(t) = src.opt_start_time.filter(|t| !t.is_zero()) {
+        let mut seq = 0;
+        while let Some(m) = origin.store.load_next_msg("", seq) {
+            if m.ts >= t.0 {
+                return m.seq;
+            }
+            seq = m.seq + 1;
+        }
+        return origin.store.state().last_seq + 1;
+    }
+    1
+}
+
+/// Copies new origin messages into every mirroring or sourcing stream of
+/// the account, then lets their consumers deliver. Repeats a few times so
+/// chains (a source of a source) settle in one call.
+pub fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Outbound>) {
+    let targets: Vec<String> = acc
+        .streams
+        .iter()
+        .filter(|(_, s)| s.cfg.mirror.as_ref().is_some_and(|v| !v.is_null()) || s.cfg.sources.as_ref().is_some_and(|v| !v.is_empty()))
+        .map(|(n, _)| n.clone())
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    for _ in 0..4 {
+        let mut progressed = false;
+        for t in &targets {
+            progressed |= sync_one(acc, t, now, interest, out);
+        }
+        if !progressed {
+            break;
+        }
+    }
+}
+
+/// Messages one origin has for a target: (origin seq, message, stored subject).
+type Batch = Vec<(u64, StoredMsg, Option<String>)>;
+
+fn sync_one(acc: &mut AccountJs, target: &str, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Outbound>) -> bool {
+    let Some(ts) = acc.streams.get(target) else { return false };
+    let (specs, is_mirror) = match mirror_of(&ts.cfg) {
+        Some(m) => (vec![m], true),
+        None => (sources_of(&ts.cfg), false),
+    };
+    let mut work: Vec<(SourceCfg, Batch, u64)> = Vec::new();
+    for src in specs {
+        if src.external.is_some() || src.name == target {
+            continue;
+        }
+        let Some(origin) = acc.streams.get(&src.name) else { continue };
+        let iname = src.iname();
+        let from = match ts.src_progress.get(&iname) {
+            Some(&done) => done + 1,
+            None => start_seq(&src, origin),
+        };
+        let last = origin.store.state().last_seq;
+        if from > last {
+            continue;
+        }
+        let mut batch = Vec::new();
+        let mut seq = from;
+        let mut scanned = from - 1;
+        while batch.len() < BATCH {
+            let Some(m) = origin.store.load_next_msg("", seq) else {
+                scanned = last;
+                break;
+            };
+            seq = m.seq + 1;
+            scanned = m.seq;
+            let mapped = src.map(&m.subject);
+            batch.push((m.seq, m, mapped));
+        }
+        work.push((src, batch, scanned));
+    }
+    if work.is_empty() {
+        return false;
+    }
+    let Some(s) = acc.streams.get_mut(target) else { return false };
+    let mut stored = false;
+    for (src, batch, scanned) in work {
+        for (oseq, m, mapped) in batch {
+            let Some(subject) = mapped else { continue };
+            let ttl = if s.cfg.allow_msg_ttl {
+                get_header(&m.hdr, HDR_TTL).and_then(|v| parse_msg_ttl(v).ok()).unwrap_or(0)
+            } else {
+                0
+            };
+            if is_mirror {
+                let st = s.store.state();
+                if st.last_seq >= oseq {
+                    continue;
+                }
+                if st.msgs == 0 && st.last_seq + 1 < oseq {
+                    s.store.compact(oseq);
+                }
+                while s.store.state().last_seq + 1 < oseq {
+                    s.store.skip_msg(m.ts);
+                }
+                if s.store.store_msg(&subject, m.hdr.clone(), m.msg.clone(), m.ts, ttl).is_ok() {
+                    stored = true;
+                }
+            } else {
+                let tag = format!("{} {oseq} {} {} {}", src.name, nonempty(&src.filter_subject), ">", m.subject);
+                let hdr = with_header(&m.hdr, "Nats-Stream-Source", &tag);
+                if s.store.store_msg(&subject, hdr, m.msg.clone(), now, ttl).is_ok() {
+                    stored = true;
+                }
+            }
+        }
+        s.src_progress.insert(src.iname(), scanned);
+    }
+    s.src_active = now;
+    if stored {
+        let Stream { consumers, store, .. } = &mut *s;
+        for c in consumers.values_mut() {
+            c.deliver(&**store, now, interest, out);
+        }
+        s.sweep_retention();
+    }
+    stored
+}
+
+fn nonempty(s: &str) -> &str {
+    if s.is_empty() {
+        ">"
+    } else {
+        s
+    }
+}
+
+/// Go refuses a client publish carrying the stream-source header.
+pub fn has_source_header(hdr: &[u8]) -> bool {
+    get_header(hdr, "Nats-Stream-Source").is_some()
+}
