@@ -3,6 +3,7 @@
 pub mod auth_monitor;
 pub mod client;
 pub mod core_extra;
+pub mod filestore;
 pub mod jetstream;
 pub mod json;
 pub mod monitor;
