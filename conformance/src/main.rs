@@ -177,5 +177,11 @@ fn closing_line(runs: &[TargetRun]) {
     let passed: usize = runs.iter().map(|r| r.count(Outcome::Passed)).sum();
     let failed: usize = runs.iter().map(|r| r.violations().count()).sum();
     let other: usize = runs.iter().map(|r| r.scenarios.len()).sum::<usize>() - passed - failed;
+    let xfail: usize = runs.iter().map(|r| r.expected_failures()).sum();
+    if xfail > 0 {
+        println!(
+            "conformance: {xfail} expected failures (listed in the targets' expectations files) count as skipped below"
+        );
+    }
     println!("conformance: {passed} passed, {failed} failed, {other} skipped");
 }

@@ -333,7 +333,8 @@ fn varz(srv: &Server) -> Obj {
     for k in ["cluster", "gateway", "leaf", "mqtt", "websocket"] {
         put(k, json!({}));
     }
-    put("jetstream", serde_json::to_value(varz_jetstream(srv)).unwrap_or(Value::Null));
+    // Filled in below, keeping the section's field order.
+    put("jetstream", json!({}));
     put("tls_timeout", go_float(2.0));
     put("write_deadline", json!(o.write_deadline.as_nanos() as u64));
     put("start", json!(rfc3339(srv.start_time)));
@@ -385,6 +386,9 @@ fn varz(srv: &Server) -> Obj {
         "disk_io_wait_stats",
         obj([("waiters", v(0)), ("waits", v(0)), ("wait_time", v(0)), ("max_wait_time", v(0))]),
     );
+    if let Some(slot) = out.0.iter_mut().find(|(k, _)| k == "jetstream") {
+        slot.1 = J::O(varz_jetstream(srv));
+    }
     out
 }
 

@@ -211,13 +211,17 @@ impl Server {
                 .is_some_and(|a| !a.sublist.match_subject(subject).is_empty())
         }));
         let weak = Arc::downgrade(self);
+        let engine = Arc::clone(js);
         self.set_publish_hook(Arc::new(move |p: &Published<'_>| {
-            let Some(srv) = weak.upgrade() else { return false };
-            let Some(js) = &srv.jetstream else { return false };
+            let js = &engine;
             let reply = p.reply.and_then(|r| std::str::from_utf8(r).ok());
+            // Returns at once (no allocation, no engine lock) for subjects
+            // JetStream neither serves nor captures.
             let out = js.on_publish(p.account, p.subject, reply, p.headers, p.payload);
             if !out.is_empty() {
-                srv.publish_js(js, p.account, out, 0);
+                if let Some(srv) = weak.upgrade() {
+                    srv.publish_js(js, p.account, out, 0);
+                }
                 return true;
             }
             // Only a request can trigger the no-responders status.
@@ -638,6 +642,7 @@ fn jetstream_config(opts: &Options, server_name: &str) -> JetStreamConfig {
         enabled_accounts: Some(enabled_accounts),
         store_dir: Some(dir),
         domain: opts.jetstream.domain.clone(),
+        account_limits: opts.accounts.iter().filter_map(|a| a.jetstream_limits.map(|l| (a.name.clone(), l))).collect(),
     }
 }
 

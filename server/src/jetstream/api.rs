@@ -10,7 +10,9 @@ use serde::Serialize;
 use super::api_types::*;
 use super::consumer::{check_consumer_config, check_consumer_pedantic, set_consumer_defaults, Consumer};
 use super::errors::{ApiError, E};
-use super::stream::{json_str_quoted, apply_seal, check_stream_config, check_stream_config_mode, check_update, get_header, Stream};
+use super::stream::{
+    apply_seal, check_stream_config, check_stream_config_mode, check_update, get_header, json_str_quoted, Stream,
+};
 use super::{AccountJs, Outbound};
 use crate::store::{subjects_collide, StreamStore};
 
@@ -54,6 +56,8 @@ pub struct Ctx<'a> {
     pub max_store: i64,
     /// JetStream domain, empty when none.
     pub domain: &'a str,
+    /// The account's JetStream limits, if it has any.
+    pub limits: Option<&'a crate::options::JsAccountLimits>,
 }
 
 /// Serializes a value as Go's encoder would: `<`, `>`, `&` escaped inside
@@ -455,15 +459,18 @@ fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
             reserved_storage: rsto,
             streams: acc.streams.len(),
             consumers: acc.streams.values().map(|s| s.consumers.len()).sum(),
-            limits: Limits {
-                max_memory: -1,
-                max_storage: -1,
-                max_streams: -1,
-                max_consumers: -1,
-                max_ack_pending: -1,
-                memory_max_stream_bytes: -1,
-                storage_max_stream_bytes: -1,
-                max_bytes_required: false,
+            limits: {
+                let l = ctx.limits.copied().unwrap_or_default();
+                Limits {
+                    max_memory: l.max_memory,
+                    max_storage: l.max_store,
+                    max_streams: l.max_streams,
+                    max_consumers: l.max_consumers,
+                    max_ack_pending: l.max_ack_pending,
+                    memory_max_stream_bytes: l.memory_max_stream_bytes,
+                    storage_max_stream_bytes: l.store_max_stream_bytes,
+                    max_bytes_required: l.max_bytes_required,
+                }
             },
             domain: ctx.domain,
             api: Api { level: API_LEVEL, total: acc.api_total, errors: acc.api_errors },
@@ -489,20 +496,83 @@ struct Created {
 
 /// Go `StreamConfig` JSON fields (strict decoding refuses any other).
 const STREAM_FIELDS: &[&str] = &[
-    "name", "description", "subjects", "retention", "max_consumers", "max_msgs", "max_bytes", "max_age",
-    "max_msgs_per_subject", "max_msg_size", "discard", "storage", "num_replicas", "no_ack", "template_owner",
-    "duplicate_window", "placement", "mirror", "sources", "compression", "first_seq", "subject_transform",
-    "republish", "allow_direct", "mirror_direct", "discard_new_per_subject", "sealed", "deny_delete", "deny_purge",
-    "allow_rollup_hdrs", "consumer_limits", "allow_msg_ttl", "subject_delete_marker_ttl", "allow_msg_counter",
-    "allow_atomic", "allow_msg_schedules", "allow_batched", "persist_mode", "metadata", "pedantic",
+    "name",
+    "description",
+    "subjects",
+    "retention",
+    "max_consumers",
+    "max_msgs",
+    "max_bytes",
+    "max_age",
+    "max_msgs_per_subject",
+    "max_msg_size",
+    "discard",
+    "storage",
+    "num_replicas",
+    "no_ack",
+    "template_owner",
+    "duplicate_window",
+    "placement",
+    "mirror",
+    "sources",
+    "compression",
+    "first_seq",
+    "subject_transform",
+    "republish",
+    "allow_direct",
+    "mirror_direct",
+    "discard_new_per_subject",
+    "sealed",
+    "deny_delete",
+    "deny_purge",
+    "allow_rollup_hdrs",
+    "consumer_limits",
+    "allow_msg_ttl",
+    "subject_delete_marker_ttl",
+    "allow_msg_counter",
+    "allow_atomic",
+    "allow_msg_schedules",
+    "allow_batched",
+    "persist_mode",
+    "metadata",
+    "pedantic",
 ];
 /// Go `ConsumerConfig` JSON fields.
 const CONSUMER_FIELDS: &[&str] = &[
-    "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
-    "ack_wait", "max_deliver", "backoff", "filter_subject", "filter_subjects", "replay_policy", "rate_limit_bps",
-    "sample_freq", "max_waiting", "max_ack_pending", "flow_control", "idle_heartbeat", "headers_only", "max_batch",
-    "max_expires", "max_bytes", "inactive_threshold", "num_replicas", "mem_storage", "metadata", "pause_until",
-    "priority_groups", "priority_policy", "priority_timeout", "deliver_subject", "deliver_group", "direct",
+    "durable_name",
+    "name",
+    "description",
+    "deliver_policy",
+    "opt_start_seq",
+    "opt_start_time",
+    "ack_policy",
+    "ack_wait",
+    "max_deliver",
+    "backoff",
+    "filter_subject",
+    "filter_subjects",
+    "replay_policy",
+    "rate_limit_bps",
+    "sample_freq",
+    "max_waiting",
+    "max_ack_pending",
+    "flow_control",
+    "idle_heartbeat",
+    "headers_only",
+    "max_batch",
+    "max_expires",
+    "max_bytes",
+    "inactive_threshold",
+    "num_replicas",
+    "mem_storage",
+    "metadata",
+    "pause_until",
+    "priority_groups",
+    "priority_policy",
+    "priority_timeout",
+    "deliver_subject",
+    "deliver_group",
+    "direct",
 ];
 const CREATE_CONSUMER_FIELDS: &[&str] = &["stream_name", "config", "action", "pedantic"];
 const STREAM_INFO_FIELDS: &[&str] = &["deleted_details", "subjects_filter", "offset"];
@@ -573,10 +643,56 @@ fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> 
         ));
     }
     check_overlap(acc, name, &cfg)?;
+    check_account_limits(acc, &cfg, None, ctx)?;
     let s = Stream::new(cfg, ctx.now);
     let body = Created { info: stream_info(&s, ctx, true, false), did_create: true };
     acc.streams.insert(name.to_string(), s);
     Ok(typed(types::STREAM_CREATE, body))
+}
+
+/// Go `checkStreamCfg` / `checkBytesLimits` against the account's limits
+/// and the server's: stream count, consumer limit, and the bytes a stream
+/// reserves (`max_bytes`) for its storage type. `updating` names the stream
+/// whose current reservation is replaced.
+fn check_account_limits(
+    acc: &AccountJs,
+    cfg: &StreamConfig,
+    updating: Option<&str>,
+    ctx: &Ctx,
+) -> Result<(), ApiError> {
+    let memory = cfg.storage == Storage::Memory;
+    if let Some(l) = ctx.limits {
+        if updating.is_none() && l.max_streams > 0 && acc.streams.len() as i64 >= l.max_streams {
+            return Err(ApiError::new(E::MaximumStreamsLimit));
+        }
+        if l.max_consumers > 0 && cfg.max_consumers > l.max_consumers {
+            return Err(ApiError::new(E::MaximumConsumersLimit));
+        }
+        if l.max_bytes_required && cfg.max_bytes <= 0 {
+            return Err(ApiError::new(E::StreamMaxBytesRequired));
+        }
+        let per_stream = if memory { l.memory_max_stream_bytes } else { l.store_max_stream_bytes };
+        if per_stream > 0 && cfg.max_bytes > per_stream {
+            return Err(ApiError::new(E::StreamMaxStreamBytesExceeded));
+        }
+    }
+    let add = if cfg.max_bytes > 0 { cfg.max_bytes } else { 1 };
+    let reserved: i64 = acc
+        .streams
+        .iter()
+        .filter(|(n, s)| Some(n.as_str()) != updating && (s.cfg.storage == Storage::Memory) == memory)
+        .map(|(_, s)| s.cfg.max_bytes.max(0))
+        .sum();
+    let exceeded = if memory { E::MemoryResourcesExceeded } else { E::StorageResourcesExceeded };
+    let account_max = ctx.limits.map_or(-1, |l| if memory { l.max_memory } else { l.max_store });
+    if account_max >= 0 && reserved + add > account_max {
+        return Err(ApiError::new(exceeded));
+    }
+    let server_max = if memory { ctx.max_memory } else { ctx.max_store };
+    if server_max > 0 && reserved + add > server_max {
+        return Err(ApiError::new(exceeded));
+    }
+    Ok(())
 }
 
 fn check_overlap(acc: &AccountJs, name: &str, cfg: &StreamConfig) -> Result<(), ApiError> {
@@ -609,6 +725,7 @@ fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> 
     let level = stream_req_level(&cfg);
     with_static_meta(&mut cfg.metadata, level);
     check_overlap(acc, name, &cfg)?;
+    check_account_limits(acc, &cfg, Some(name), ctx)?;
     let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     s.update_config(cfg);
     let Stream { consumers, cfg, .. } = &mut *s;
@@ -818,6 +935,16 @@ fn msg_delete(acc: &mut AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, 
     }
     if s.cfg.deny_delete {
         return Err(ApiError::err(E::StreamMsgDeleteFailed, "message delete not permitted"));
+    }
+    // Go's file store reports a missing sequence as a store error.
+    if s.cfg.storage == Storage::File {
+        if req.seq > s.store.state().last_seq {
+            return Err(ApiError::err(E::StreamMsgDeleteFailed, "stream store EOF"));
+        }
+        if !s.store.remove_msg(req.seq) {
+            return Err(ApiError::err(E::StreamMsgDeleteFailed, "no message found"));
+        }
+        return Ok(typed(types::MSG_DELETE, Success { success: true }));
     }
     // `no_erase` only changes whether a file store overwrites the bytes.
     if !s.store.remove_msg(req.seq) {
@@ -1065,6 +1192,7 @@ fn consumer_create(
     if cfg.num_replicas > 1 {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
     }
+    let total_consumers: usize = acc.streams.values().map(|s| s.consumers.len()).sum();
     let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     if let Some(existing) = s.consumers.get(&cfg.name).filter(|_| !cfg.name.is_empty()) {
         cfg.pause_until = existing.cfg.pause_until;
@@ -1093,10 +1221,16 @@ fn consumer_create(
         existing.cfg = cfg;
         existing.refresh_filters(&s.cfg);
         let info = consumer_info(existing, &*s.store, ctx, true);
+        s.sweep_interest_all();
         return Ok(typed(types::CONSUMER_CREATE, info));
     }
     if action == "update" {
         return Err(ApiError::new(E::ConsumerDoesNotExist));
+    }
+    if let Some(l) = ctx.limits.filter(|l| l.max_consumers > 0) {
+        if total_consumers >= l.max_consumers as usize {
+            return Err(ApiError::new(E::MaximumConsumersLimit));
+        }
     }
     if s.cfg.max_consumers > 0 && s.consumers.len() as i64 >= s.cfg.max_consumers {
         return Err(ApiError::new(E::MaximumConsumersLimit));

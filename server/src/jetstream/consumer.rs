@@ -388,11 +388,7 @@ impl Consumer {
             dseq: self.dseq,
             asflr: self.asflr,
             adflr: self.adflr,
-            pending: self
-                .pending
-                .iter()
-                .map(|(&s, p)| (s, p.dseq, self.rdc.get(&s).copied().unwrap_or(0)))
-                .collect(),
+            pending: self.pending.iter().map(|(&s, p)| (s, p.dseq, self.rdc.get(&s).copied().unwrap_or(0))).collect(),
         }
     }
 
@@ -736,11 +732,7 @@ impl Consumer {
                 // it as redelivered, and tell the max-deliveries advisory.
                 self.pending.remove(&m.seq);
                 self.update_floors();
-                let body = format!(
-                    "\"stream_seq\":{},\"deliveries\":{}",
-                    m.seq,
-                    dc - 1
-                );
+                let body = format!("\"stream_seq\":{},\"deliveries\":{}", m.seq, dc - 1);
                 out.push(self.advisory("MAX_DELIVERIES", "io.nats.jetstream.advisory.v1.max_deliver", &body, now));
                 continue;
             }
@@ -1064,8 +1056,11 @@ impl Consumer {
             }
         } else if p.starts_with(b"+TERM") && self.pending.remove(&sseq).is_some() {
             let reason = std::str::from_utf8(&p[5..]).unwrap_or("").trim();
-            let reason =
-                if reason.is_empty() { String::new() } else { format!(",\"reason\":{}", super::stream::json_str_quoted(reason)) };
+            let reason = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(",\"reason\":{}", super::stream::json_str_quoted(reason))
+            };
             let body = format!(
                 "\"consumer_seq\":{dseq},\"stream_seq\":{sseq},\"deliveries\":{}{reason}",
                 self.rdc.get(&sseq).copied().unwrap_or(0) + 1,

@@ -46,8 +46,12 @@
 //!    as Go's internal client does: a republish destination or deliver
 //!    subject may be captured by another stream.
 //!
+//! 5. **Restarts**: with `store_dir` set, `js.load()` once before clients
+//!    connect and `js.save()` on shutdown keep file-storage streams (and
+//!    their consumers) across a graceful restart (see `persist`).
+//!
 //! The engine takes one internal mutex per call; all calls are synchronous
-//! and never block on I/O.
+//! and never block on I/O (except `load`/`save`).
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -90,13 +94,16 @@ pub struct JetStreamConfig {
     pub server_name: String,
     /// Server version for `_nats.ver` metadata; defaults to the core's.
     pub version: Option<String>,
-    /// Max memory/storage bytes (-1 or 0 = unlimited); informational for now.
+    /// Max memory/storage bytes (-1 or 0 = unlimited): streams reserving
+    /// `max_bytes` beyond them are refused.
     pub max_memory: i64,
     pub max_store: i64,
     /// Accounts with JetStream enabled; `None` enables every account.
     pub enabled_accounts: Option<HashSet<String>>,
     /// Where file streams are kept across restarts (`None`: not kept).
     pub store_dir: Option<std::path::PathBuf>,
+    /// Per-account limits (accounts not listed are unlimited).
+    pub account_limits: HashMap<String, crate::options::JsAccountLimits>,
     /// JetStream domain: reported in account info and pub acks, and
     /// `$JS.<domain>.API.>` reaches the API.
     pub domain: Option<String>,
@@ -158,6 +165,9 @@ pub struct JetStream {
     /// Subject filters of every stream by account: the publish fast path
     /// consults it without taking `inner`. Rebuilt after API calls.
     index: RwLock<HashMap<String, Vec<String>>>,
+    /// False while no stream exists anywhere: the publish path then skips
+    /// even the index lock.
+    any_streams: std::sync::atomic::AtomicBool,
 }
 
 /// Current wall clock in Unix nanoseconds.
@@ -177,6 +187,7 @@ impl JetStream {
             version,
             inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None }),
             index: RwLock::new(HashMap::new()),
+            any_streams: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -193,6 +204,9 @@ impl JetStream {
     /// True when some stream of `account` may capture `subject` (lock-free
     /// with respect to the engine: only the subject index is read).
     fn captured(&self, account: &str, subject: &str) -> bool {
+        if !self.any_streams.load(std::sync::atomic::Ordering::Acquire) {
+            return false;
+        }
         let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
         idx.get(account).is_some_and(|fs| fs.iter().any(|f| crate::store::subject_matches(f, subject)))
     }
@@ -205,6 +219,7 @@ impl JetStream {
                 idx.insert(name.clone(), fs);
             }
         }
+        self.any_streams.store(!idx.is_empty(), std::sync::atomic::Ordering::Release);
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
     }
 
@@ -249,7 +264,12 @@ impl JetStream {
         let inner = self.lock();
         let mut st = JsStats::default();
         for (name, acc) in &inner.accounts {
-            let mut a = AccountStats { name: name.clone(), api_total: acc.api_total, api_errors: acc.api_errors, ..Default::default() };
+            let mut a = AccountStats {
+                name: name.clone(),
+                api_total: acc.api_total,
+                api_errors: acc.api_errors,
+                ..Default::default()
+            };
             for s in acc.streams.values() {
                 let state = s.store.state();
                 if s.cfg.storage == api_types::Storage::Memory {
@@ -339,6 +359,7 @@ impl JetStream {
             max_memory: self.cfg.max_memory,
             max_store: self.cfg.max_store,
             domain: self.cfg.domain.as_deref().unwrap_or(""),
+            limits: self.cfg.account_limits.get(account),
         };
         let mut extra = Vec::new();
         if let Some(body) = api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut extra) {
@@ -404,10 +425,30 @@ impl JetStream {
             }
             return out;
         }
-        let Some(s) = acc.streams.values_mut().find(|s| s.matches(subject)) else { return out };
+        let Some((sname, s)) = acc.streams.iter().find(|(_, s)| s.matches(subject)) else { return out };
+        let sname = sname.clone();
         let mut ack = String::new();
         let hdr = headers.unwrap_or_default();
-        let result = s.process_msg(subject, hdr, payload, now, &mut ack, &mut out);
+        let over = self.cfg.account_limits.get(account).is_some_and(|l| {
+            let memory = s.cfg.storage == api_types::Storage::Memory;
+            let max = if memory { l.max_memory } else { l.max_store };
+            max >= 0 && {
+                let size = stream::store_limits(&s.cfg).size_model.size(subject.len(), hdr.len(), payload.len());
+                let used: u64 = acc
+                    .streams
+                    .values()
+                    .filter(|o| (o.cfg.storage == api_types::Storage::Memory) == memory)
+                    .map(|o| o.store.state().bytes)
+                    .sum();
+                used + size > max as u64
+            }
+        });
+        let Some(s) = acc.streams.get_mut(&sname) else { return out };
+        let result = if over {
+            Err(ApiError::new(E::AccountResourcesExceeded))
+        } else {
+            s.process_msg(subject, hdr, payload, now, &mut ack, &mut out)
+        };
         if let Err(e) = &result {
             ack = pub_ack_error(&s.cfg.name, e);
         } else if let Some(d) = self.cfg.domain.as_deref().filter(|d| !d.is_empty()) {
@@ -457,7 +498,9 @@ impl JetStream {
                 let inner = self.lock();
                 let Some(acc) = inner.accounts.get(account) else { return false };
                 return match toks.as_slice() {
-                    ["CONSUMER", "MSG", "NEXT", s, c] => acc.streams.get(*s).is_some_and(|s| s.consumers.contains_key(*c)),
+                    ["CONSUMER", "MSG", "NEXT", s, c] => {
+                        acc.streams.get(*s).is_some_and(|s| s.consumers.contains_key(*c))
+                    }
                     ["DIRECT", "GET", s, ..] => acc.streams.get(*s).is_some_and(|s| s.cfg.allow_direct),
                     _ => false,
                 };
@@ -467,12 +510,9 @@ impl JetStream {
         if !self.enabled(account) {
             return false;
         }
-        let inner = self.lock();
-        let Some(acc) = inner.accounts.get(account) else { return false };
-        if subject.starts_with(ACK_PREFIX) || subject.starts_with(FC_PREFIX) {
-            return true;
-        }
-        acc.streams.values().any(|s| s.matches(subject))
+        // Without the engine lock: any request a client makes on a JetStream
+        // server may come through here.
+        subject.starts_with(ACK_PREFIX) || subject.starts_with(FC_PREFIX) || self.captured(account, subject)
     }
 
     /// Timer work for all accounts; returns `(account, message)` pairs.

@@ -71,13 +71,24 @@ pub fn save_account(dir: &Path, account: &str, acc: &AccountJs) -> std::io::Resu
         let mut seq = 0;
         while let Some(m) = s.store.load_next_msg("", seq) {
             seq = m.seq + 1;
-            msgs.push(MsgSnap { seq: m.seq, ts: m.ts, subject: m.subject.to_string(), hdr: m.hdr.to_vec(), msg: m.msg.to_vec() });
+            msgs.push(MsgSnap {
+                seq: m.seq,
+                ts: m.ts,
+                subject: m.subject.to_string(),
+                hdr: m.hdr.to_vec(),
+                msg: m.msg.to_vec(),
+            });
         }
         let (dedupe, last_msg_id) = s.dedupe_state();
         let consumers = s
             .consumers
             .iter()
-            .map(|(n, c)| ConsumerSnap { name: n.clone(), config: c.cfg.clone(), created: c.created, state: c.state_snapshot() })
+            .map(|(n, c)| ConsumerSnap {
+                name: n.clone(),
+                config: c.cfg.clone(),
+                created: c.created,
+                state: c.state_snapshot(),
+            })
             .collect();
         let snap = StreamSnap {
             config: s.cfg.clone(),

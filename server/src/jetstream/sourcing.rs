@@ -89,7 +89,11 @@ pub fn check(cfg: &StreamConfig) -> Result<(), ApiError> {
             return Err(err(400, 10031, "stream mirrors can not also contain other sources"));
         }
         if !m.filter_subject.is_empty() && !m.subject_transforms.is_empty() {
-            return Err(err(400, 10150, "stream mirror with multiple subject transforms cannot also have a single subject filter"));
+            return Err(err(
+                400,
+                10150,
+                "stream mirror with multiple subject transforms cannot also have a single subject filter",
+            ));
         }
         if cfg.subject_delete_marker_ttl > 0 {
             return Err(ApiError::err(E::StreamInvalidConfig, "subject delete markers forbidden on mirrors"));
@@ -154,11 +158,7 @@ pub fn info(s: &Stream, origin_last: &dyn Fn(&str) -> Option<u64>, now: i64) -> 
 
 /// Adds (or appends) a header line to a raw header block.
 fn with_header(hdr: &[u8], name: &str, value: &str) -> Bytes {
-    let mut h = if hdr.is_empty() {
-        b"NATS/1.0\r\n".to_vec()
-    } else {
-        hdr[..hdr.len().saturating_sub(2)].to_vec()
-    };
+    let mut h = if hdr.is_empty() { b"NATS/1.0\r\n".to_vec() } else { hdr[..hdr.len().saturating_sub(2)].to_vec() };
     h.extend_from_slice(format!("{name}: {value}\r\n\r\n").as_bytes());
     Bytes::from(h)
 }
@@ -188,7 +188,9 @@ pub fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> bool, out:
     let targets: Vec<String> = acc
         .streams
         .iter()
-        .filter(|(_, s)| s.cfg.mirror.as_ref().is_some_and(|v| !v.is_null()) || s.cfg.sources.as_ref().is_some_and(|v| !v.is_empty()))
+        .filter(|(_, s)| {
+            s.cfg.mirror.as_ref().is_some_and(|v| !v.is_null()) || s.cfg.sources.as_ref().is_some_and(|v| !v.is_empty())
+        })
         .map(|(n, _)| n.clone())
         .collect();
     if targets.is_empty() {
@@ -208,7 +210,13 @@ pub fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> bool, out:
 /// Messages one origin has for a target: (origin seq, message, stored subject).
 type Batch = Vec<(u64, StoredMsg, Option<String>)>;
 
-fn sync_one(acc: &mut AccountJs, target: &str, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Outbound>) -> bool {
+fn sync_one(
+    acc: &mut AccountJs,
+    target: &str,
+    now: i64,
+    interest: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Outbound>,
+) -> bool {
     let Some(ts) = acc.streams.get(target) else { return false };
     let (specs, is_mirror) = match mirror_of(&ts.cfg) {
         Some(m) => (vec![m], true),

@@ -9,7 +9,9 @@ use super::api_types::{format_rfc3339, Discard, Retention, Storage, StreamConfig
 use super::consumer::Consumer;
 use super::errors::{ApiError, E};
 use super::Outbound;
-use crate::store::{subject_is_subset, subject_matches, subjects_collide, MemStore, SizeModel, StoreLimits, StreamStore};
+use crate::store::{
+    subject_is_subset, subject_matches, subjects_collide, MemStore, SizeModel, StoreLimits, StreamStore,
+};
 
 /// Go `JSMaxNameLen`.
 pub const MAX_NAME_LEN: usize = 255;
@@ -66,6 +68,110 @@ pub fn is_valid_subject(subject: &str) -> bool {
     true
 }
 
+/// A `{{function(args)}}` token of a mapping destination, lower-cased and
+/// split into name and arguments.
+fn mapping_fn(token: &str) -> Option<(String, Vec<String>)> {
+    let t = token.trim();
+    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let open = inner.find('(')?;
+    let name = inner[..open].trim().to_ascii_lowercase();
+    let args = inner[open + 1..].strip_suffix(')')?;
+    let args =
+        if args.trim().is_empty() { Vec::new() } else { args.split(',').map(|a| a.trim().to_string()).collect() };
+    Some((name, args))
+}
+
+/// Go `ValidateMapping` for the cases a config can get wrong: wildcard
+/// references beyond the source's wildcards and unknown functions.
+pub fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
+    let wildcards = src.split('.').filter(|t| *t == "*" || *t == ">").count();
+    let idx_ok = |a: &str| a.parse::<usize>().is_ok_and(|n| n >= 1 && n <= wildcards);
+    for t in dest.split('.') {
+        if t.contains("{{") {
+            let Some((name, args)) = mapping_fn(t) else { return Err("invalid mapping destination".into()) };
+            let ok = match name.as_str() {
+                "wildcard" => args.len() == 1 && idx_ok(&args[0]),
+                "partition" => {
+                    args.len() >= 2
+                        && args[0].parse::<u32>().is_ok_and(|n| n > 0)
+                        && args[1..].iter().all(|a| idx_ok(a))
+                }
+                "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright" => {
+                    args.len() == 2 && idx_ok(&args[0]) && args[1].parse::<i64>().is_ok_and(|n| n > 0)
+                }
+                "split" => args.len() == 2 && idx_ok(&args[0]) && !args[1].is_empty(),
+                _ => false,
+            };
+            if !ok {
+                return Err("invalid mapping destination".into());
+            }
+        } else if let Some(n) = t.strip_prefix('$') {
+            if !idx_ok(n) {
+                return Err("invalid mapping destination".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Go's mapping functions over one wildcard value (`{{splitFromLeft(1,2)}}`
+/// and friends); returns the destination token(s).
+fn apply_mapping_fn(name: &str, args: &[String], wild: &[String]) -> Option<String> {
+    let val = |a: &str| -> Option<&String> { wild.get(a.parse::<usize>().ok()?.checked_sub(1)?) };
+    let num = |a: &str| a.parse::<usize>().ok();
+    match name {
+        "wildcard" => val(args.first()?).cloned(),
+        "splitfromleft" => {
+            let v = val(args.first()?)?;
+            let p = num(args.get(1)?)?;
+            Some(if p >= v.len() || p == 0 { v.clone() } else { format!("{}.{}", &v[..p], &v[p..]) })
+        }
+        "splitfromright" => {
+            let v = val(args.first()?)?;
+            let p = num(args.get(1)?)?;
+            Some(if p >= v.len() || p == 0 {
+                v.clone()
+            } else {
+                format!("{}.{}", &v[..v.len() - p], &v[v.len() - p..])
+            })
+        }
+        "slicefromleft" => {
+            let v = val(args.first()?)?;
+            let n = num(args.get(1)?)?.max(1);
+            let b = v.as_bytes();
+            Some(b.chunks(n).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("."))
+        }
+        "slicefromright" => {
+            let v = val(args.first()?)?;
+            let n = num(args.get(1)?)?.max(1);
+            let b = v.as_bytes();
+            let first = b.len() % n;
+            let mut parts = Vec::new();
+            if first > 0 {
+                parts.push(String::from_utf8_lossy(&b[..first]).into_owned());
+            }
+            parts.extend(b[first..].chunks(n).map(|c| String::from_utf8_lossy(c).into_owned()));
+            Some(parts.join("."))
+        }
+        "split" => {
+            let v = val(args.first()?)?;
+            let d = args.get(1)?;
+            Some(v.split(d.as_str()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("."))
+        }
+        "partition" => {
+            let n: u32 = args.first()?.parse().ok()?;
+            let key: String = args[1..].iter().filter_map(|a| val(a).cloned()).collect();
+            let mut h: u32 = 2166136261;
+            for b in key.bytes() {
+                h ^= u32::from(b);
+                h = h.wrapping_mul(16777619);
+            }
+            Some((h % n.max(1)).to_string())
+        }
+        _ => None,
+    }
+}
+
 /// Applies a subject mapping `src -> dest` where `dest` may reference the
 /// source wildcards as `{{wildcard(N)}}`, `$N`, or positionally as `*`/`>`.
 /// Returns `None` when `subject` does not match `src`.
@@ -89,10 +195,8 @@ pub fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<String>
     let mut next_positional = 0;
     let mut out = Vec::new();
     for t in dest.split('.') {
-        let lower = t.replace(' ', "").to_ascii_lowercase();
-        if let Some(n) = lower.strip_prefix("{{wildcard(").and_then(|r| r.strip_suffix(")}}")) {
-            let n: usize = n.parse().ok()?;
-            out.push(wild.get(n.checked_sub(1)?)?.clone());
+        if let Some((name, args)) = mapping_fn(t) {
+            out.push(apply_mapping_fn(&name, &args, &wild)?);
         } else if let Some(n) = t.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
             out.push(wild.get(n.checked_sub(1)?)?.clone());
         } else if t == "*" || t == ">" {
@@ -314,6 +418,9 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
             return Err(inv("stream configuration for republish destination is invalid"));
         }
         let src = if rp.source.is_empty() { ">" } else { rp.source.as_str() };
+        if let Err(e) = validate_mapping(src, &rp.destination) {
+            return Err(inv(&format!("stream configuration for republish not valid: {e}")));
+        }
         for s in &cfg.subjects {
             if subjects_collide(s, &rp.destination) && subjects_collide(src, s) {
                 return Err(inv("stream configuration for republish destination forms a cycle"));
@@ -326,6 +433,12 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
         }
         if !tr.destination.is_empty() && !is_valid_subject(&tr.destination) {
             return Err(ApiError::err(E::StreamTransformInvalidDestination, "invalid subject"));
+        }
+        if !tr.destination.is_empty() {
+            let src = if tr.source.is_empty() { ">" } else { tr.source.as_str() };
+            if let Err(e) = validate_mapping(src, &tr.destination) {
+                return Err(ApiError::err(E::StreamTransformInvalidDestination, e));
+            }
         }
     }
     Ok(cfg)
@@ -361,6 +474,9 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiErr
             err_code: 10055,
             description: "stream mirror configuration can not be updated".into(),
         });
+    }
+    if old.allow_msg_counter != new.allow_msg_counter {
+        return Err(inv("stream configuration update can not change message counter setting"));
     }
     if old.allow_msg_ttl && !new.allow_msg_ttl {
         return Err(inv("message TTL status can not be disabled"));
@@ -484,6 +600,19 @@ impl Stream {
         if self.cfg.sealed {
             return Err(ApiError::new(E::StreamSealed));
         }
+        // Counter streams (Go 2.12 `AllowMsgCounter`): each message carries an
+        // increment and stores the subject's running total.
+        let incr = get_header(hdr, "Nats-Incr");
+        let incr: Option<i128> = match (self.cfg.allow_msg_counter, incr) {
+            (false, Some(_)) => return Err(ApiError::new(E::MessageCountersDisabled)),
+            (false, None) => None,
+            (true, None) => return Err(ApiError::new(E::MessageCounterIncrMissing)),
+            (true, Some(_)) if !payload.is_empty() => return Err(ApiError::new(E::MessageCounterHasPayload)),
+            (true, Some(v)) => match v.trim().trim_start_matches('+').parse::<i128>() {
+                Ok(n) => Some(n),
+                Err(_) => return Err(ApiError::new(E::MessageCounterIncrInvalid)),
+            },
+        };
         let mut msg_id = "";
         let mut ttl = 0i64;
         let (mut rollup_sub, mut rollup_all) = (false, false);
@@ -568,6 +697,17 @@ impl Stream {
             Some(tr) => transform_subject(&tr.source, &tr.destination, subject).map_or(subject.into(), Into::into),
             None => subject.into(),
         };
+        let counter = incr.map(|n| {
+            let prev = self
+                .store
+                .load_last_msg(&store_subject)
+                .and_then(|m| serde_json::from_slice::<serde_json::Value>(&m.msg).ok())
+                .and_then(|v| v.get("val").and_then(|x| x.as_str()).and_then(|x| x.parse::<i128>().ok()))
+                .unwrap_or(0);
+            let total = prev.saturating_add(n).to_string();
+            (format!("{{\"val\":\"{total}\"}}").into_bytes(), total)
+        });
+        let payload: &[u8] = counter.as_ref().map_or(payload, |(b, _)| b.as_slice());
 
         // Interest retention without any interested consumer: consume the
         // sequence but keep nothing (Go `SkipMsgNoInterest`).
@@ -627,7 +767,15 @@ impl Stream {
                 payload: body,
             });
         }
-        let _ = write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq}}}", json_str(&self.cfg.name));
+        match &counter {
+            Some((_, total)) => {
+                let _ =
+                    write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq},\"val\":\"{total}\"}}", json_str(&self.cfg.name));
+            }
+            None => {
+                let _ = write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq}}}", json_str(&self.cfg.name));
+            }
+        }
         Ok(Some(seq))
     }
 
@@ -689,6 +837,25 @@ impl Stream {
                 break;
             }
             self.store.remove_msg(m.seq);
+        }
+    }
+
+    /// Interest retention after a consumer changed its filter (Go
+    /// `checkInterestState`): removes every message no consumer still wants.
+    pub fn sweep_interest_all(&mut self) {
+        if self.cfg.retention != Retention::Interest {
+            return;
+        }
+        let mut seq = 0;
+        let mut drop = Vec::new();
+        while let Some(m) = self.store.load_next_msg("", seq) {
+            seq = m.seq + 1;
+            if self.consumers.values().filter(|c| c.filter_matches(&m.subject)).all(|c| c.has_acked(m.seq)) {
+                drop.push(m.seq);
+            }
+        }
+        for s in drop {
+            self.store.remove_msg(s);
         }
     }
 

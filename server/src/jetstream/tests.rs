@@ -1617,3 +1617,80 @@ fn replay_original_and_subject_transform() {
     assert_eq!(count(&ticks(T0 + 11 * SEC)), 1);
     assert_eq!(count(&ticks(T0 + 12 * SEC)), 1);
 }
+
+#[test]
+fn publish_fast_path_ignores_other_subjects() {
+    let js = engine();
+    assert!(send(&js, "foo", "x", T0).is_empty());
+    api(&js, "$JS.API.STREAM.CREATE.S", r#"{"name":"S","subjects":["foo"],"storage":"memory"}"#);
+    assert!(send(&js, "bar", "x", T0).is_empty());
+    assert!(js.is_listening("$G", "foo"));
+    assert!(!js.is_listening("$G", "bar"));
+    assert!(!js.is_listening("$G", "$JS.API.CONSUMER.MSG.NEXT.S.nope"));
+    assert!(js.is_listening("$G", "$JS.API.INFO"));
+    assert!(reply(&send(&js, "foo", "x", T0)).contains(r#""seq":1"#));
+}
+
+#[test]
+fn mirror_and_source_copy_origin_messages() {
+    let js = engine();
+    api(&js, "$JS.API.STREAM.CREATE.O", r#"{"name":"O","subjects":["o.*"],"storage":"memory"}"#);
+    send(&js, "o.a", "1", T0);
+    send(&js, "o.b", "2", T0);
+    let m = api(
+        &js,
+        "$JS.API.STREAM.CREATE.M",
+        r#"{"name":"M","storage":"memory","mirror":{"name":"O","filter_subject":"o.b"}}"#,
+    );
+    assert!(!m.contains("error"), "{m}");
+    let i: Value = serde_json::from_str(&api(&js, "$JS.API.STREAM.INFO.M", "")).unwrap();
+    assert_eq!(i["state"]["messages"], 1);
+    assert_eq!(i["state"]["last_seq"], 2);
+    assert_eq!(i["mirror"]["name"], "O");
+    api(&js, "$JS.API.STREAM.CREATE.A", r#"{"name":"A","storage":"memory","sources":[{"name":"O"}]}"#);
+    send(&js, "o.a", "3", T0);
+    let i: Value = serde_json::from_str(&api(&js, "$JS.API.STREAM.INFO.A", "")).unwrap();
+    assert_eq!(i["state"]["messages"], 3);
+    let dup =
+        api(&js, "$JS.API.STREAM.CREATE.B", r#"{"name":"B","storage":"memory","sources":[{"name":"O"},{"name":"O"}]}"#);
+    assert!(dup.contains("10140"), "{dup}");
+}
+
+#[test]
+fn counters_add_up() {
+    let js = engine();
+    api(
+        &js,
+        "$JS.API.STREAM.CREATE.C",
+        r#"{"name":"C","subjects":["cnt"],"storage":"memory","allow_msg_counter":true}"#,
+    );
+    assert!(reply(&send_h(&js, "cnt", &[("Nats-Incr", "5")], "", T0)).contains(r#""val":"5""#));
+    assert!(reply(&send_h(&js, "cnt", &[("Nats-Incr", "-2")], "", T0)).contains(r#""val":"3""#));
+    assert!(reply(&send(&js, "cnt", "", T0)).contains("10169"));
+}
+
+#[test]
+fn file_streams_survive_save_and_load() {
+    let dir = std::env::temp_dir().join(format!("rnats-js-persist-{}-{}", std::process::id(), now_nanos()));
+    let cfg = || JetStreamConfig { server_name: "S1".into(), store_dir: Some(dir.clone()), ..Default::default() };
+    let js = JetStream::new(cfg());
+    api(&js, "$JS.API.STREAM.CREATE.F", r#"{"name":"F","subjects":["f"],"storage":"file"}"#);
+    api(&js, "$JS.API.STREAM.CREATE.M", r#"{"name":"M","subjects":["m"],"storage":"memory"}"#);
+    api(
+        &js,
+        "$JS.API.CONSUMER.CREATE.F.d",
+        r#"{"stream_name":"F","config":{"durable_name":"d","ack_policy":"explicit"}}"#,
+    );
+    for _ in 0..3 {
+        send(&js, "f", "x", T0);
+    }
+    js.save();
+    let again = JetStream::new(cfg());
+    again.load();
+    let i: Value = serde_json::from_str(&api(&again, "$JS.API.STREAM.INFO.F", "")).unwrap();
+    assert_eq!(i["state"]["messages"], 3);
+    let c: Value = serde_json::from_str(&api(&again, "$JS.API.CONSUMER.INFO.F.d", "")).unwrap();
+    assert_eq!(c["num_pending"], 3);
+    assert!(api(&again, "$JS.API.STREAM.INFO.M", "").contains("10059"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
