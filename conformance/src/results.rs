@@ -63,6 +63,11 @@ impl TargetRun {
         self.scenarios.iter().filter(|s| s.outcome == outcome).count()
     }
 
+    /// Failures the expectations file lists.
+    pub fn expected_failures(&self) -> usize {
+        self.scenarios.iter().filter(|s| s.outcome == Outcome::Failed && s.expected_failure.is_some()).count()
+    }
+
     /// Scenarios whose result breaks the expectations (unexpected failures and passes).
     pub fn violations(&self) -> impl Iterator<Item = &ScenarioResult> {
         self.scenarios.iter().filter(|s| !s.meets_expectation())

@@ -21,6 +21,12 @@ fn main() {
                 let ok = suite::print_summary(&run);
                 let passed = run.count(conformance::results::Outcome::Passed);
                 let failed = run.violations().count();
+                if run.expected_failures() > 0 {
+                    println!(
+                        "conformance: {} expected failures (listed in the target's expectations file) count as skipped below",
+                        run.expected_failures()
+                    );
+                }
                 println!(
                     "conformance: {passed} passed, {failed} failed, {} skipped",
                     run.scenarios.len() - passed - failed
