@@ -8,6 +8,7 @@ use crate::harness::ServerProc;
 use crate::target::{Launch, Target};
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::{Buf, BytesMut};
+use futures::StreamExt;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -33,14 +34,16 @@ pub struct Scale {
     pub requests: usize,
     pub connections: usize,
     pub wildcard_subs: usize,
+    /// Messages per JetStream workload.
+    pub js_messages: usize,
 }
 
 impl Scale {
     pub fn full() -> Scale {
-        Scale { bytes: 256 << 20, requests: 5000, connections: 2000, wildcard_subs: 100_000 }
+        Scale { bytes: 256 << 20, requests: 5000, connections: 2000, wildcard_subs: 100_000, js_messages: 200_000 }
     }
     pub fn quick() -> Scale {
-        Scale { bytes: 16 << 20, requests: 500, connections: 200, wildcard_subs: 10_000 }
+        Scale { bytes: 16 << 20, requests: 500, connections: 200, wildcard_subs: 10_000, js_messages: 20_000 }
     }
 }
 
@@ -269,12 +272,118 @@ async fn memory_per_connection(addr: &str, pid: i32, n: usize) -> Result<f64> {
     Ok((after - before).max(0.0) / n as f64)
 }
 
+/// JetStream workloads on a memory stream: publish with acks (sync and async), a pull
+/// consumer fetching in batches, a push consumer, and KV put and get.
+async fn jetstream_workloads(
+    url: &str,
+    scale: &Scale,
+    push: &mut impl FnMut(String, &'static str, bool, f64),
+) -> Result<()> {
+    use async_nats::jetstream::{self, consumer, kv, stream};
+    let client = async_nats::connect(url).await?;
+    let js = jetstream::new(client.clone());
+    let n = scale.js_messages;
+    let payload = bytes::Bytes::from(vec![b'x'; 128]);
+    let cfg = |name: &str, subject: &str| stream::Config {
+        name: name.into(),
+        subjects: vec![subject.into()],
+        storage: stream::StorageType::Memory,
+        ..Default::default()
+    };
+
+    js.create_stream(cfg("BSYNC", "bench.sync")).await?;
+    let start = Instant::now();
+    for _ in 0..n / 4 {
+        js.publish("bench.sync", payload.clone()).await?.await?;
+    }
+    push("JetStream publish, sync acks, 128 B".into(), "msgs/s", true, (n / 4) as f64 / start.elapsed().as_secs_f64());
+
+    let s = js.create_stream(cfg("BASYNC", "bench.async")).await?;
+    let start = Instant::now();
+    let mut acks = Vec::with_capacity(256);
+    for _ in 0..n {
+        acks.push(js.publish("bench.async", payload.clone()).await?);
+        if acks.len() == 256 {
+            for a in acks.drain(..) {
+                a.await?;
+            }
+        }
+    }
+    for a in acks.drain(..) {
+        a.await?;
+    }
+    push("JetStream publish, async acks, 128 B".into(), "msgs/s", true, n as f64 / start.elapsed().as_secs_f64());
+
+    let pull = s
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some("pull".into()),
+            ack_policy: consumer::AckPolicy::None,
+            ..Default::default()
+        })
+        .await?;
+    let start = Instant::now();
+    let mut got = 0;
+    while got < n {
+        let mut batch = pull.fetch().max_messages(500).messages().await?;
+        let before = got;
+        while let Some(m) = batch.next().await {
+            m.map_err(|e| anyhow!("fetch: {e}"))?;
+            got += 1;
+        }
+        if got == before {
+            bail!("pull consumer stalled after {got} of {n} messages");
+        }
+    }
+    push("JetStream pull consumer, batches of 500".into(), "msgs/s", true, n as f64 / start.elapsed().as_secs_f64());
+
+    let pushc = s
+        .create_consumer(consumer::push::Config {
+            deliver_subject: client.new_inbox(),
+            ack_policy: consumer::AckPolicy::None,
+            ..Default::default()
+        })
+        .await?;
+    let start = Instant::now();
+    let mut msgs = pushc.messages().await?;
+    for _ in 0..n {
+        match msgs.next().await {
+            Some(m) => {
+                m.map_err(|e| anyhow!("push: {e}"))?;
+            }
+            None => bail!("push consumer ended early"),
+        }
+    }
+    push("JetStream push consumer".into(), "msgs/s", true, n as f64 / start.elapsed().as_secs_f64());
+
+    let bucket = js
+        .create_key_value(kv::Config {
+            bucket: "BENCH".into(),
+            storage: stream::StorageType::Memory,
+            ..Default::default()
+        })
+        .await?;
+    let keys = (n / 4).max(1);
+    let start = Instant::now();
+    for i in 0..keys {
+        bucket.put(format!("k{}", i % 1000), payload.clone()).await?;
+    }
+    push("KV put (sequential)".into(), "ops/s", true, keys as f64 / start.elapsed().as_secs_f64());
+    let start = Instant::now();
+    for i in 0..keys {
+        if bucket.get(format!("k{}", i % 1000)).await?.is_none() {
+            bail!("KV get found no value for k{}", i % 1000);
+        }
+    }
+    push("KV get (sequential)".into(), "ops/s", true, keys as f64 / start.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// Runs every workload against one target.
 pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -> Result<Vec<Figure>> {
     let Launch::Process { binary, args } = &target.launch else {
         bail!("bench needs a target it can start (not a url: target)");
     };
-    let config = "max_connections: 100000\nmax_pending: 256MB\n";
+    let config = "max_connections: 100000\nmax_pending: 256MB\njetstream { store_dir: \"{store_dir}\" }\n";
     let mut server = ServerProc::new(&crate::suite::sanitize(&target.name), root, binary, args, config)?;
     server.ready_line = target.ready_log_line.clone();
     server.start().await?;
@@ -304,6 +413,7 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
         push("request/reply p99".into(), "µs", false, p99);
         let per_conn = memory_per_connection(&addr, server.pid()?, scale.connections).await?;
         push(format!("memory per connection ({})", scale.connections), "KiB", false, per_conn);
+        jetstream_workloads(&url, &scale, &mut push).await?;
         anyhow::Ok(())
     };
     let res = tokio::time::timeout(WORKLOAD_TIMEOUT * 5, work).await;

@@ -625,3 +625,15 @@ Feature: JetStream stream lifecycle
       """
     And a client "d1" to server "D"
     Then a request from "d1" on "$JS.API.INFO" fails with no responders
+
+  # Clients serialise unset optional sections as null (async-nats sends
+  # "consumer_limits": null); Go decodes null as "not set".
+  @go:TestJetStreamAddStream
+  Scenario: Null optional sections in a stream config are treated as unset
+    When "c1" sends a "$JS.API.STREAM.CREATE.NULLS" request with:
+      """
+      {"name":"NULLS","subjects":["nulls.>"],"storage":"memory","consumer_limits":null,"placement":null,"mirror":null,"sources":null,"metadata":null}
+      """
+    Then the reply has no field "error"
+    And the reply field "config.name" is "NULLS"
+    And the reply field "config.consumer_limits" is {}

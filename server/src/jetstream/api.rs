@@ -144,7 +144,29 @@ fn parse<T: serde::de::DeserializeOwned + Default>(payload: &[u8]) -> Result<T, 
     if payload.trim_ascii().is_empty() {
         return Ok(T::default());
     }
-    serde_json::from_slice(payload).map_err(|e| ApiError::err(E::InvalidJson, go_json_error(&e)))
+    // Go's encoding/json leaves a field at its zero value when the JSON says `null`
+    // (clients send `"consumer_limits": null`, for example); dropping null members
+    // before decoding gives serde the same semantics.
+    let value = match serde_json::from_slice::<serde_json::Value>(payload) {
+        Ok(mut v) => {
+            drop_nulls(&mut v);
+            v
+        }
+        Err(e) => return Err(ApiError::err(E::InvalidJson, go_json_error(&e))),
+    };
+    serde_json::from_value(value).map_err(|e| ApiError::err(E::InvalidJson, go_json_error(&e)))
+}
+
+/// Removes `null` object members, recursively.
+pub(crate) fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// Approximates Go's `encoding/json` error texts for the common cases.

@@ -903,7 +903,11 @@ impl Consumer {
         let req: NextRequest = if trimmed.is_empty() {
             NextRequest { batch: 1, ..Default::default() }
         } else if trimmed[0] == b'{' {
-            match serde_json::from_slice(trimmed) {
+            let parsed = serde_json::from_slice::<serde_json::Value>(trimmed).and_then(|mut v| {
+                super::api::drop_nulls(&mut v);
+                serde_json::from_value(v)
+            });
+            match parsed {
                 Ok(r) => r,
                 Err(e) => {
                     out.push(status_out(reply, &format!("400 Bad Request - {e}")));
