@@ -11,7 +11,7 @@ Feature: File store block compression
       """
     And a client "c1"
 
-  @go:TestFileStoreBasics @go:TestFileStoreAndRetrieveMultiBlock
+  @go:TestFileStoreBasics @go:TestFileStoreAndRetrieveMultiBlock @since-2.10
   Scenario: An s2 stream keeps its compression and content across a restart
     Given "c1" creates the stream:
       """
@@ -28,7 +28,7 @@ Feature: File store block compression
       """
     Then the reply field "message.data" is "NA=="
 
-  @go:TestFileStoreAndRetrieveMultiBlock @go:TestFileStoreCompressionAfterTruncate
+  @go:TestFileStoreAndRetrieveMultiBlock @go:TestFileStoreCompressionAfterTruncate @since-2.10
   Scenario: Sealed s2 blocks take less space on disk than the messages they hold
     Given "c1" creates the stream:
       """
@@ -50,7 +50,7 @@ Feature: File store block compression
     Then the server has at least 3 store files matching "jetstream/$G/streams/S/msgs/*.blk"
     And the store files "jetstream/$G/streams/S/msgs/*.blk" of the server total at least 100000 bytes
 
-  @go:TestFileStoreCompressionAfterTruncate
+  @go:TestFileStoreCompressionAfterTruncate @since-2.10
   Scenario: Compression can be turned on for a stream that has messages
     Given "c1" creates the stream:
       """
@@ -73,7 +73,7 @@ Feature: File store block compression
       """
     Then the reply field "message.data" is "Mg=="
 
-  @go:TestFileStoreCompressionAfterTruncate
+  @go:TestFileStoreCompressionAfterTruncate @since-2.10
   Scenario: Compression can be turned off again
     Given "c1" creates the stream:
       """
@@ -146,7 +146,7 @@ Feature: File store block compression
       """
     Then the reply is an error with code 400, err_code 10025 and description "invalid JSON: unknown compression algorithm"
 
-  @go:TestJetStreamInvalidConfigValues
+  @go:TestJetStreamInvalidConfigValues @since-2.10
   Scenario: A memory stream takes s2 compression in its config
     When "c1" sends a "$JS.API.STREAM.CREATE.M" request with:
       """

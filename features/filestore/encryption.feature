@@ -36,6 +36,7 @@ Feature: File store encryption at rest
     And the server has 1 store file matching "jetstream/$G/streams/S/obs/dlc/meta.key"
     And the server log contains "Encryption:      <banner>" within 2s
 
+    @since-2.10
     Examples:
       | cipher     | banner            |
       | chachapoly | ChaCha20-Poly1305 |
@@ -149,6 +150,7 @@ Feature: File store encryption at rest
     Then the reply field "error.err_code" is 10059
     And the server log contains "Error decrypting our stream metafile: unable to recover keys" within 2s
 
+    @since-2.10
     Examples:
       | cipher     |
       | chachapoly |
@@ -239,6 +241,7 @@ Feature: File store encryption at rest
     And the server log contains "Encryption:      <banner>" within 2s
     And the server log contains "Filestore [TEST] Stream state magic and version mismatch" within 2s
 
+    @since-2.10
     Examples:
       | from       | to         | banner            |
       | aes        | chachapoly | ChaCha20-Poly1305 |
@@ -279,6 +282,7 @@ Feature: File store encryption at rest
     And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "error.code" is 404
     Then the server log contains "Error decrypting our stream metafile: unable to recover keys" within 2s
 
+    @since-2.10
     Examples:
       | from       | to         | compression |
       | aes        | aes        | none        |
@@ -286,7 +290,7 @@ Feature: File store encryption at rest
       | chachapoly | chachapoly | none        |
       | chachapoly | aes        | s2          |
 
-  @go:TestJetStreamServerEncryptionRecoveryWithoutStreamStateFile
+  @go:TestJetStreamServerEncryptionRecoveryWithoutStreamStateFile @since-2.10
   Scenario: An encrypted stream is rebuilt from its blocks without the stream state file
     Given a server with config:
       """

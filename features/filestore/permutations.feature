@@ -44,6 +44,7 @@ Feature: File store behaviour across ciphers and compression
     When "c1" publishes "next" to "foo.small" for an ack
     Then the reply field "seq" is 94
 
+    @since-2.10
     Examples:
       | cipher     | compression | key                                   |
       | none       | none        |                                       |
@@ -136,6 +137,7 @@ Feature: File store behaviour across ciphers and compression
       | none       | none        |                                       |
       | none       | s2          |                                       |
 
+    @since-2.10
     Examples: with encryption
       | cipher     | compression | key                                   |
       | chachapoly | none        | key: "s3cr3t-key", cipher: chachapoly |
@@ -300,6 +302,7 @@ Feature: File store behaviour across ciphers and compression
       """
     Then the reply field "message.data" is "Zmlyc3QtYQ=="
 
+    @since-2.10
     Examples:
       | cipher     | compression | key                                   |
       | none       | none        |                                       |
@@ -332,6 +335,7 @@ Feature: File store behaviour across ciphers and compression
     When "c1" publishes "again" to "foo.a" for an ack
     Then the reply field "seq" is 20
 
+    @since-2.10
     Examples:
       | cipher     | compression | key                                   |
       | none       | none        |                                       |

@@ -521,7 +521,7 @@ Feature: File store persistence across restarts
     Then the reply field "state.first_seq" is 10000
     And the reply field "state.last_seq" is 10000
 
-  @go:TestJetStreamRecoversStreamFirstSeqWhenEmpty @go:TestFileStoreInitialFirstSeq
+  @go:TestJetStreamRecoversStreamFirstSeqWhenEmpty @go:TestFileStoreInitialFirstSeq @since-2.10
   Scenario: An empty stream created with a first sequence keeps it across a kill -9
     Given "c1" creates the stream:
       """
@@ -615,7 +615,7 @@ Feature: File store persistence across restarts
     And "c1" polls "$JS.API.STREAM.INFO.IK" until the reply field "state.last_seq" is 3
     Then the reply field "state.messages" is 0
 
-  @go:TestFileStoreFilteredPendingBug @go:TestFileStoreNumPendingMulti
+  @go:TestFileStoreFilteredPendingBug @go:TestFileStoreNumPendingMulti @since-2.10
   Scenario: A filtered consumer counts the same pending messages after a restart
     When "c1" stores 4 messages on "foo.a"
     And "c1" stores 3 messages on "foo.b"

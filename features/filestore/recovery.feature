@@ -16,14 +16,14 @@ Feature: File store recovery from missing, stale and damaged store files
       {"name":"S","subjects":["foo.>"],"storage":"file"}
       """
 
-  @go:TestFileStoreIndexDBExistsAfterShutdown
+  @go:TestFileStoreIndexDBExistsAfterShutdown @since-2.10
   Scenario: A clean shutdown writes the stream state file
     When "c1" stores 3 messages on "foo.a"
     And the server is stopped
     Then the server has 1 store file matching "jetstream/$G/streams/S/msgs/index.db"
     And the server has 1 store file matching "jetstream/$G/streams/S/msgs/1.blk"
 
-  @go:TestFileStoreFullStateBasics @go:TestFileStoreRecoverWithRemovesAndNoIndexDB
+  @go:TestFileStoreFullStateBasics @go:TestFileStoreRecoverWithRemovesAndNoIndexDB @since-2.10
   Scenario: Without the stream state file the state is rebuilt from the blocks
     When "c1" stores 10 messages on "foo.a"
     And "c1" sends a "$JS.API.STREAM.MSG.DELETE.S" request with:
@@ -42,7 +42,7 @@ Feature: File store recovery from missing, stale and damaged store files
     And the reply field "state.num_deleted" is 1
     And the server has 1 store file matching "jetstream/$G/streams/S/msgs/1.blk"
 
-  @go:TestFileStoreEraseAndNoIndexRecovery @go:TestFileStoreEraseMsg
+  @go:TestFileStoreEraseAndNoIndexRecovery @go:TestFileStoreEraseMsg @since-2.10
   Scenario: Erased messages stay erased when the state is rebuilt from the blocks
     When "c1" stores "keep-1" on "foo.a"
     And "c1" stores "erase-me" on "foo.a"
@@ -81,7 +81,7 @@ Feature: File store recovery from missing, stale and damaged store files
       """
     Then the reply is an error with code 404, err_code 10037 and description "no message found"
 
-  @go:TestFileStoreRecoverFullStateDetectCorruptState @go:TestFileStoreCorruptPSIMOnDisk
+  @go:TestFileStoreRecoverFullStateDetectCorruptState @go:TestFileStoreCorruptPSIMOnDisk @since-2.10
   Scenario: A corrupt stream state file is detected and the state rebuilt
     When "c1" stores 10 messages on "foo.a"
     And "c1" stores 5 messages on "foo.b"
@@ -95,7 +95,7 @@ Feature: File store recovery from missing, stale and damaged store files
     And the server log contains "Filestore [S] Stream state checksum did not match" within 2s
     And the server log contains "Recovering stream state from index errored: corrupt state file" within 2s
 
-  @go:TestFileStoreShortIndexWriteBug @go:TestFileStoreInvalidIndexesRebuilt
+  @go:TestFileStoreShortIndexWriteBug @go:TestFileStoreInvalidIndexesRebuilt @since-2.10
   Scenario: A truncated stream state file is detected and the state rebuilt
     When "c1" stores 10 messages on "foo.a"
     And the server is stopped
@@ -105,7 +105,7 @@ Feature: File store recovery from missing, stale and damaged store files
     Then the reply field "state.last_seq" is 10
     And the server log contains "Filestore [S] Stream state too short (5 bytes)" within 2s
 
-  @go:TestFileStoreRestoreIndexWithMatchButLeftOverBlocks @go:TestFileStoreFullStateMultiBlockPastWAL
+  @go:TestFileStoreRestoreIndexWithMatchButLeftOverBlocks @go:TestFileStoreFullStateMultiBlockPastWAL @since-2.10
   Scenario: A stale stream state file is noticed and the newer messages recovered
     When "c1" stores 3 messages on "foo.a"
     And the server is stopped
@@ -151,7 +151,7 @@ Feature: File store recovery from missing, stale and damaged store files
     When "c1" publishes "again" to "foo.a" for an ack
     Then the reply field "seq" is 20
 
-  @go:TestFileStoreBitRot
+  @go:TestFileStoreBitRot @since-2.10
   Scenario: A bit-flipped last record fails its checksum and is dropped
     When "c1" stores 20 messages on "foo.a"
     And the server is killed
@@ -193,7 +193,7 @@ Feature: File store recovery from missing, stale and damaged store files
     When "c1" publishes "fresh" to "foo.a" for an ack
     Then the reply has no field "error"
 
-  @go:TestFileStoreRemoveMsgBlockFirst
+  @go:TestFileStoreRemoveMsgBlockFirst @since-2.10
   Scenario: Without blocks and without the state file the stream starts out empty
     When "c1" stores 1 messages on "foo.a"
     And the server is stopped
@@ -312,7 +312,7 @@ Feature: File store recovery from missing, stale and damaged store files
     When "c1" publishes "next" to "b.x" for an ack
     Then the reply field "seq" is 61
 
-  @go:TestFileStoreBitRot @go:TestFileStoreCorruptedNonOrderedSequences
+  @go:TestFileStoreBitRot @go:TestFileStoreCorruptedNonOrderedSequences @since-2.10
   Scenario: A bit flip inside a sealed block drops the records from there to the block's end
     Given "c1" creates the stream:
       """

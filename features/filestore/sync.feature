@@ -31,13 +31,14 @@ Feature: File store durability settings
       """
     Then the reply field "message.data" is "NTA="
 
+    @since-2.10
     Examples:
       | cipher     | key                                   |
       | none       |                                       |
       | chachapoly | key: "s3cr3t-key", cipher: chachapoly |
       | aes        | key: "s3cr3t-key", cipher: aes        |
 
-  @go:TestJetStreamSyncInterval
+  @go:TestJetStreamSyncInterval @since-2.10
   Scenario: With sync_interval always deletes and purges survive a kill -9
     Given a server with config:
       """
@@ -69,7 +70,7 @@ Feature: File store durability settings
       """
     Then the reply is an error with code 404, err_code 10037 and description "no message found"
 
-  @go:TestJetStreamSyncInterval
+  @go:TestJetStreamSyncInterval @since-2.10
   Scenario: With a sync_interval duration acknowledged messages survive a kill -9
     Given a server with config:
       """
@@ -86,7 +87,7 @@ Feature: File store durability settings
     And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.messages" is 30
     Then the reply field "state.last_seq" is 30
 
-  @go:TestJetStreamSyncInterval
+  @go:TestJetStreamSyncInterval @since-2.10
   Scenario: An invalid sync_interval is a configuration error
     Then a server with this config fails to start with "error parsing sync_interval":
       """

@@ -628,7 +628,7 @@ Feature: JetStream stream lifecycle
 
   # Clients serialise unset optional sections as null (async-nats sends
   # "consumer_limits": null); Go decodes null as "not set".
-  @go:TestJetStreamAddStream
+  @go:TestJetStreamAddStream @since-2.10
   Scenario: Null optional sections in a stream config are treated as unset
     When "c1" sends a "$JS.API.STREAM.CREATE.NULLS" request with:
       """
