@@ -5,22 +5,10 @@ use super::StepResult;
 use super::{docstring, json_value};
 use crate::fail;
 use crate::golden::get_path;
-use crate::world::{NatsWorld, DEFAULT_WAIT};
-use anyhow::{anyhow, Context, Result};
+use crate::world::NatsWorld;
+use anyhow::{anyhow, Result};
 use cucumber::gherkin::Step;
 use cucumber::{given, then};
-
-/// Connects a named client with the given options (like the client steps do).
-async fn connect(w: &mut NatsWorld, name: &str, opts: async_nats::ConnectOptions) -> Result<()> {
-    let url = w.url_of(None)?;
-    let opts = opts.connection_timeout(DEFAULT_WAIT).name(name);
-    let client = tokio::time::timeout(DEFAULT_WAIT * 2, opts.connect(url.as_str()))
-        .await
-        .map_err(|_| anyhow!("client '{name}' could not connect to {url} in time"))?
-        .with_context(|| format!("client '{name}' connecting to {url}"))?;
-    w.clients.insert(name.to_string(), client);
-    Ok(())
-}
 
 /// Options for credentials written as in a URL's user info: `user:pass` is a user
 /// and password (the password may be empty), anything else is a token. (async-nats
@@ -34,7 +22,7 @@ fn url_creds(creds: &str) -> async_nats::ConnectOptions {
 
 #[given(expr = "a client {string} with nkey seed {string}")]
 async fn a_client_nkey(w: &mut NatsWorld, name: String, seed: String) -> StepResult {
-    Ok(connect(w, &name, async_nats::ConnectOptions::with_nkey(seed)).await?)
+    Ok(super::client::connect(w, &name, None, async_nats::ConnectOptions::with_nkey(seed)).await?)
 }
 
 #[then(expr = "a client with nkey seed {string} is rejected")]
@@ -58,7 +46,7 @@ async fn anonymous_rejected(w: &mut NatsWorld) -> StepResult {
 /// Credentials in the URL, as `user:pass` or a bare token.
 #[given(expr = "a client {string} with URL credentials {string}")]
 async fn a_client_url_creds(w: &mut NatsWorld, name: String, creds: String) -> StepResult {
-    Ok(connect(w, &name, url_creds(&creds)).await?)
+    Ok(super::client::connect(w, &name, None, url_creds(&creds)).await?)
 }
 
 #[then(expr = "a client with URL credentials {string} is rejected")]

@@ -11,7 +11,12 @@ use futures::StreamExt;
 use std::time::Duration;
 
 /// Connects a named client with the given options.
-async fn connect(w: &mut NatsWorld, name: &str, server: Option<&str>, opts: async_nats::ConnectOptions) -> Result<()> {
+pub async fn connect(
+    w: &mut NatsWorld,
+    name: &str,
+    server: Option<&str>,
+    opts: async_nats::ConnectOptions,
+) -> Result<()> {
     let url = w.url_of(server)?;
     let opts = opts.connection_timeout(DEFAULT_WAIT).name(name);
     let client = tokio::time::timeout(DEFAULT_WAIT * 2, opts.connect(url.as_str()))
