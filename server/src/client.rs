@@ -416,23 +416,22 @@ struct Counts {
 }
 
 impl ClientShared {
-    /// A connection-less client owned by the server (Go's internal `SYSTEM`
-    /// client) that holds internal subscriptions in `account`. Nothing is ever
-    /// written to it: its subscriptions carry callbacks.
-    pub fn new_internal(srv: &Arc<Server>, cid: u64, account: &Arc<Account>) -> Arc<ClientShared> {
+    /// The state of one client in `account`, before CONNECT: echo on, headers
+    /// off, no permissions, as Go's `client` starts out.
+    fn new(srv: &Arc<Server>, cid: u64, addr: SocketAddr, account: &Arc<Account>, max_pending: usize) -> ClientShared {
         let now = SystemTime::now();
-        Arc::new(ClientShared {
+        ClientShared {
             cid,
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            addr,
             out: Mutex::new(Outbound { buf: BytesMut::new(), closing: None }),
             out_ready: Notify::new(),
             drained: Notify::new(),
             kill: Notify::new(),
             killed: AtomicBool::new(false),
             close_reason: Mutex::new(None),
-            max_pending: usize::MAX,
-            echo: AtomicBool::new(false),
-            headers: AtomicBool::new(true),
+            max_pending,
+            echo: AtomicBool::new(true),
+            headers: AtomicBool::new(false),
             has_sub_deny: AtomicBool::new(false),
             perms: RwLock::new(None),
             has_resp: AtomicBool::new(false),
@@ -457,7 +456,17 @@ impl ClientShared {
             last_activity_ns: AtomicU64::new(0),
             tag: Mutex::new(None),
             server: Arc::clone(srv),
-        })
+        }
+    }
+
+    /// A connection-less client owned by the server (Go's internal `SYSTEM`
+    /// client) that holds internal subscriptions in `account`. Nothing is ever
+    /// written to it: its subscriptions carry callbacks.
+    pub fn new_internal(srv: &Arc<Server>, cid: u64, account: &Arc<Account>) -> Arc<ClientShared> {
+        let c = ClientShared::new(srv, cid, SocketAddr::from(([0, 0, 0, 0], 0)), account, usize::MAX);
+        c.echo.store(false, Ordering::Relaxed);
+        c.headers.store(true, Ordering::Relaxed);
+        Arc::new(c)
     }
 
     /// The permissions the client authenticated with, if any.
@@ -472,44 +481,8 @@ pub async fn serve(srv: Arc<Server>, stream: TcpStream, cid: u64, addr: SocketAd
     let (mut rd, wr) = stream.into_split();
     let opts = &srv.opts;
     let account = srv.accounts.get_or_create(crate::auth::GLOBAL_ACCOUNT);
-    let now = SystemTime::now();
-    let shared = Arc::new(ClientShared {
-        cid,
-        addr,
-        out: Mutex::new(Outbound { buf: BytesMut::new(), closing: None }),
-        out_ready: Notify::new(),
-        drained: Notify::new(),
-        kill: Notify::new(),
-        killed: AtomicBool::new(false),
-        close_reason: Mutex::new(None),
-        max_pending: usize::try_from(opts.max_pending).unwrap_or(usize::MAX).max(1),
-        echo: AtomicBool::new(true),
-        headers: AtomicBool::new(false),
-        has_sub_deny: AtomicBool::new(false),
-        perms: RwLock::new(None),
-        has_resp: AtomicBool::new(false),
-        replies: Mutex::new(FxHashMap::default()),
-        subs: Mutex::new(FxHashMap::default()),
-        account: RwLock::new(Arc::clone(&account)),
-        in_msgs: AtomicU64::new(0),
-        in_bytes: AtomicU64::new(0),
-        out_msgs: AtomicU64::new(0),
-        out_bytes: AtomicU64::new(0),
-        meta: Mutex::new(ClientMeta {
-            start: now,
-            last_activity: now,
-            name: String::new(),
-            lang: String::new(),
-            version: String::new(),
-            user: None,
-            account: account.name.clone(),
-            rtt: Duration::ZERO,
-            ping_sent: None,
-        }),
-        last_activity_ns: AtomicU64::new(0),
-        tag: Mutex::new(None),
-        server: Arc::clone(&srv),
-    });
+    let max_pending = usize::try_from(opts.max_pending).unwrap_or(usize::MAX).max(1);
+    let shared = Arc::new(ClientShared::new(&srv, cid, addr, &account, max_pending));
     let writer = tokio::spawn(write_loop(Arc::clone(&shared), wr, srv.opts.write_deadline));
 
     let auth_required = srv.auth.info_auth_required();

@@ -2,46 +2,12 @@
 //! shape subscriptions, against a server running in-process. Response shapes
 //! were compared with Go nats-server 2.15.1.
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 use server::options::Options;
-use server::server::Server;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-async fn start(opts: Options) -> (Arc<Server>, SocketAddr) {
-    let srv = Server::new(Options { host: "127.0.0.1".into(), port: -1, ..opts });
-    let run = Arc::clone(&srv);
-    tokio::spawn(async move { run.run().await });
-    for _ in 0..200 {
-        let addr = *srv.client_addr.lock().unwrap();
-        if let Some(addr) = addr {
-            return (srv, addr);
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("server did not start");
-}
-
-/// Connects, swallows INFO, sends `input`, and returns what arrives until the
-/// server goes quiet.
-async fn exchange(addr: SocketAddr, input: &[u8]) -> String {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let mut info = vec![0u8; 4096];
-    let _ = s.read(&mut info).await.unwrap();
-    s.write_all(input).await.unwrap();
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 65536];
-    loop {
-        match tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
-            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+mod common;
+use common::{exchange, start};
 
 /// Sends one request as `connect` and returns the reply payloads.
 async fn request(addr: SocketAddr, connect: &str, subject: &str, body: &str) -> Vec<String> {
