@@ -176,7 +176,8 @@ async fn run(cli: Cli) -> Result<bool> {
 fn closing_line(runs: &[TargetRun]) {
     let passed: usize = runs.iter().map(|r| r.count(Outcome::Passed)).sum();
     let failed: usize = runs.iter().map(|r| r.violations().count()).sum();
-    let other: usize = runs.iter().map(|r| r.scenarios.len()).sum::<usize>() - passed - failed;
+    // An unexpected pass is both a pass and an unmet expectation.
+    let other: usize = runs.iter().map(|r| r.scenarios.len()).sum::<usize>().saturating_sub(passed + failed);
     let xfail: usize = runs.iter().map(|r| r.expected_failures()).sum();
     if xfail > 0 {
         println!(

@@ -510,7 +510,6 @@ impl Server {
         if let Err(e) = std::fs::create_dir_all(&dir) {
             warn!("Could not create JetStream store directory {}: {e}", dir.display());
         }
-        js.load();
         for line in [
             "    _ ___ _____ ___ _____ ___ ___   _   __  __",
             " _ | | __|_   _/ __|_   _| _ \\ __| /_\\ |  \\/  |",
@@ -528,8 +527,12 @@ impl Server {
         info!("  Max Memory:      {}", friendly_bytes(cfg.max_memory));
         info!("  Max Storage:     {}", friendly_bytes(cfg.max_store));
         info!("  Store Directory: \"{}\"", dir.display());
+        if let Some(k) = &cfg.keys {
+            info!("  Encryption:      {}", k.cipher.banner());
+        }
         info!("  API Level:       {}", crate::jetstream::api::API_LEVEL);
         info!("-------------------------------------------");
+        js.load();
         info!("Took {:?} to start JetStream", started.elapsed());
         let weak = Arc::downgrade(self);
         Some(crate::jetstream::spawn_timer(Arc::clone(js), move |account, o| {
@@ -628,6 +631,8 @@ impl Server {
 /// `<store_dir>/jetstream`). With no configured accounts only the global
 /// account has JetStream; otherwise the accounts that enable it.
 fn jetstream_config(opts: &Options, server_name: &str) -> JetStreamConfig {
+    use crate::store::crypto::{Cipher, KeyConfig};
+    use crate::store::file::SyncMode;
     let enabled_accounts = if opts.accounts.is_empty() {
         std::iter::once(GLOBAL_ACCOUNT.to_string()).collect()
     } else {
@@ -643,6 +648,19 @@ fn jetstream_config(opts: &Options, server_name: &str) -> JetStreamConfig {
         store_dir: Some(dir),
         domain: opts.jetstream.domain.clone(),
         account_limits: opts.accounts.iter().filter_map(|a| a.jetstream_limits.map(|l| (a.name.clone(), l))).collect(),
+        keys: opts.jetstream.key.as_ref().filter(|k| !k.is_empty()).map(|key| KeyConfig {
+            key: key.clone(),
+            prev_key: opts.jetstream.prev_key.clone().filter(|k| !k.is_empty()),
+            cipher: opts.jetstream.cipher.as_deref().and_then(Cipher::parse).unwrap_or(Cipher::ChaCha),
+        }),
+        sync: match opts.jetstream.sync_interval.as_deref() {
+            Some(s) if s.eq_ignore_ascii_case("always") => SyncMode::Always,
+            Some(s) => crate::options::parse_go_duration(s)
+                .ok()
+                .filter(|&n| n > 0)
+                .map_or_else(SyncMode::default, |n| SyncMode::Every(std::time::Duration::from_nanos(n as u64))),
+            None => SyncMode::default(),
+        },
     }
 }
 

@@ -58,6 +58,10 @@ pub struct Ctx<'a> {
     pub domain: &'a str,
     /// The account's JetStream limits, if it has any.
     pub limits: Option<&'a crate::options::JsAccountLimits>,
+    /// The account's name (file streams live under it).
+    pub account: &'a str,
+    /// Where file streams are kept; `None` keeps them in memory.
+    pub store: Option<&'a super::persist::StoreEnv>,
 }
 
 /// Serializes a value as Go's encoder would: `<`, `>`, `&` escaped inside
@@ -666,7 +670,11 @@ fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> 
     }
     check_overlap(acc, name, &cfg)?;
     check_account_limits(acc, &cfg, None, ctx)?;
-    let s = Stream::new(cfg, ctx.now);
+    let s = match ctx.store {
+        Some(env) if cfg.storage == Storage::File => super::persist::create_stream(env, ctx.account, cfg, ctx.now)
+            .map_err(|e| ApiError::err(E::StreamCreate, format!("could not create the stream's files: {e}")))?,
+        _ => Stream::new(cfg, ctx.now),
+    };
     let body = Created { info: stream_info(&s, ctx, true, false), did_create: true };
     acc.streams.insert(name.to_string(), s);
     Ok(typed(types::STREAM_CREATE, body))
@@ -750,6 +758,7 @@ fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> 
     check_account_limits(acc, &cfg, Some(name), ctx)?;
     let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     s.update_config(cfg);
+    super::persist::update_stream(s);
     let Stream { consumers, cfg, .. } = &mut *s;
     for c in consumers.values_mut() {
         c.refresh_filters(cfg);
@@ -770,6 +779,7 @@ fn stream_delete(acc: &mut AccountJs, name: &str, payload: &[u8], out: &mut Vec<
     for c in s.consumers.values_mut() {
         c.on_delete(out);
     }
+    super::persist::delete_stream(&s);
     Ok(typed(types::STREAM_DELETE, Success { success: true }))
 }
 
@@ -963,7 +973,8 @@ fn msg_delete(acc: &mut AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, 
         if req.seq > s.store.state().last_seq {
             return Err(ApiError::err(E::StreamMsgDeleteFailed, "stream store EOF"));
         }
-        if !s.store.remove_msg(req.seq) {
+        let removed = if req.no_erase { s.store.remove_msg(req.seq) } else { s.store.erase_msg(req.seq) };
+        if !removed {
             return Err(ApiError::err(E::StreamMsgDeleteFailed, "no message found"));
         }
         return Ok(typed(types::MSG_DELETE, Success { success: true }));
@@ -1243,6 +1254,9 @@ fn consumer_create(
         existing.cfg = cfg;
         existing.refresh_filters(&s.cfg);
         let info = consumer_info(existing, &*s.store, ctx, true);
+        if let Some(env) = ctx.store {
+            super::persist::save_consumer_config(s, &name, env);
+        }
         s.sweep_interest_all();
         return Ok(typed(types::CONSUMER_CREATE, info));
     }
@@ -1291,7 +1305,10 @@ fn consumer_create(
     // Go answers with the state before the first delivery.
     let info = consumer_info(&c, &*s.store, ctx, true);
     c.deliver(&*s.store, ctx.now, ctx.interest, out);
-    s.consumers.insert(name, c);
+    s.consumers.insert(name.clone(), c);
+    if let Some(env) = ctx.store {
+        super::persist::save_consumer_config(s, &name, env);
+    }
     s.sweep_retention();
     Ok(typed(types::CONSUMER_CREATE, info))
 }
@@ -1338,6 +1355,7 @@ fn consumer_delete(acc: &mut AccountJs, stream: &str, name: &str, out: &mut Vec<
     let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     let mut c = s.consumers.remove(name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
     c.on_delete(out);
+    super::persist::delete_consumer(s, name);
     s.sweep_retention();
     Ok(typed(types::CONSUMER_DELETE, Success { success: true }))
 }

@@ -163,12 +163,23 @@ pub enum Storage {
     Memory,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     #[default]
     None,
     S2,
+}
+
+/// Go `StoreCompression.UnmarshalJSON`: its own error text for other names.
+impl<'de> Deserialize<'de> for Compression {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "s2" => Ok(Compression::S2),
+            "none" | "" => Ok(Compression::None),
+            _ => Err(serde::de::Error::custom("unknown compression algorithm")),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +263,9 @@ pub struct StreamConfig {
     pub allow_atomic: bool,
     #[serde(skip_serializing_if = "is_false")]
     pub allow_msg_schedules: bool,
+    /// Go 2.12 `PersistMode`: `"async"` acknowledges before the write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persist_mode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
 }

@@ -102,6 +102,10 @@ pub struct JetStreamConfig {
     pub enabled_accounts: Option<HashSet<String>>,
     /// Where file streams are kept across restarts (`None`: not kept).
     pub store_dir: Option<std::path::PathBuf>,
+    /// Encryption at rest (`jetstream { key, prev_key, cipher }`).
+    pub keys: Option<crate::store::crypto::KeyConfig>,
+    /// `jetstream { sync_interval }`.
+    pub sync: crate::store::file::SyncMode,
     /// Per-account limits (accounts not listed are unlimited).
     pub account_limits: HashMap<String, crate::options::JsAccountLimits>,
     /// JetStream domain: reported in account info and pub acks, and
@@ -168,6 +172,8 @@ pub struct JetStream {
     /// False while no stream exists anywhere: the publish path then skips
     /// even the index lock.
     any_streams: std::sync::atomic::AtomicBool,
+    /// File stream settings, when there is a store directory.
+    store_env: Option<persist::StoreEnv>,
 }
 
 /// Current wall clock in Unix nanoseconds.
@@ -182,7 +188,13 @@ const FC_PREFIX: &str = "$JS.FC.";
 impl JetStream {
     pub fn new(cfg: JetStreamConfig) -> JetStream {
         let version = cfg.version.clone().unwrap_or_else(|| crate::server::VERSION.to_string());
+        let store_env = cfg.store_dir.as_ref().map(|root| persist::StoreEnv {
+            root: root.clone(),
+            keys: cfg.keys.clone(),
+            sync: cfg.sync,
+        });
         JetStream {
+            store_env,
             cfg,
             version,
             inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None }),
@@ -223,13 +235,13 @@ impl JetStream {
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
     }
 
-    /// Writes file streams to the store directory (call on shutdown).
+    /// Writes what file streams hold only in memory and their state files
+    /// (call on shutdown).
     pub fn save(&self) {
-        let Some(dir) = &self.cfg.store_dir else { return };
-        let inner = self.lock();
-        for (name, acc) in &inner.accounts {
-            if let Err(e) = persist::save_account(dir, name, acc) {
-                crate::error!("JetStream could not save account {name}: {e}");
+        let mut inner = self.lock();
+        for acc in inner.accounts.values_mut() {
+            for s in acc.streams.values_mut() {
+                persist::close_stream(s);
             }
         }
     }
@@ -237,7 +249,8 @@ impl JetStream {
     /// Reads back the file streams of every enabled account (call once at
     /// startup, before clients connect).
     pub fn load(&self) {
-        let Some(dir) = &self.cfg.store_dir else { return };
+        let Some(env) = &self.store_env else { return };
+        let dir = &env.root;
         let names: Vec<String> = match &self.cfg.enabled_accounts {
             Some(set) => set.iter().cloned().collect(),
             None => std::fs::read_dir(dir)
@@ -247,7 +260,7 @@ impl JetStream {
         let now = now_nanos();
         let mut inner = self.lock();
         for name in names {
-            let streams = persist::load_account(dir, &name, now);
+            let streams = persist::load_account(env, &name, now);
             if streams.is_empty() {
                 continue;
             }
@@ -360,6 +373,8 @@ impl JetStream {
             max_store: self.cfg.max_store,
             domain: self.cfg.domain.as_deref().unwrap_or(""),
             limits: self.cfg.account_limits.get(account),
+            account,
+            store: self.store_env.as_ref(),
         };
         let mut extra = Vec::new();
         if let Some(body) = api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut extra) {
@@ -537,12 +552,16 @@ impl JetStream {
                         gone.push(cname.clone());
                     }
                 }
-                for g in gone {
-                    if let Some(mut c) = consumers.remove(&g) {
+                for g in &gone {
+                    if let Some(mut c) = consumers.remove(g) {
                         c.on_delete(&mut out);
                     }
                 }
+                for g in &gone {
+                    persist::delete_consumer(s, g);
+                }
                 s.sweep_retention();
+                persist::tick_stream(s);
             }
             sourcing::sync(acc, now, &interest, &mut out);
             all.extend(out.into_iter().map(|o| (name.clone(), o)));

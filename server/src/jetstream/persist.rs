@@ -1,151 +1,295 @@
-//! Persistence of file-storage streams across restarts. There is no file
-//! store yet: file streams live in memory and are written out as one JSON
-//! snapshot per stream on shutdown (and read back at startup), under
-//! `<store_dir>/<account>/streams/<stream>/`.
+//! File streams and their consumers on disk, in Go's directory layout:
+//!
+//! ```text
+//! <store_dir>/jetstream/<account>/streams/<stream>/
+//!     meta.inf meta.sum meta.key      the stream config (see store::file::meta)
+//!     msgs/                           the file store (store::file)
+//!     src.dat                         mirror/source progress (clean shutdown)
+//!     obs/<consumer>/meta.inf ...     consumer config, and o.dat its state
+//! ```
+//!
+//! Stream and consumer configs are written when created or updated, before
+//! the API replies. Consumer state (`o.dat`) is written on the engine tick
+//! when it changed and on shutdown, so a kill -9 loses at most one tick of
+//! acks, which then redeliver.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::api_types::{ConsumerConfig, Storage, StreamConfig};
+use super::api_types::{Compression, ConsumerConfig, Retention, Storage, StreamConfig};
 use super::consumer::{Consumer, ConsumerSnapshot};
+use super::sourcing;
 use super::stream::{get_header, parse_msg_ttl, Stream, HDR_TTL};
-use super::AccountJs;
+use crate::store::crypto::KeyConfig;
+use crate::store::file::meta::{MetaError, MetaFiles};
+use crate::store::file::{block_size, FileStore, FileStoreConfig, SyncMode};
 
-const SNAPSHOT: &str = "rnats-snapshot.json";
+/// Server-wide file store settings.
+#[derive(Clone, Debug, Default)]
+pub struct StoreEnv {
+    /// `<store_dir>/jetstream`.
+    pub root: PathBuf,
+    pub keys: Option<KeyConfig>,
+    pub sync: SyncMode,
+}
 
-#[derive(Serialize, Deserialize)]
-struct MsgSnap {
-    seq: u64,
-    ts: i64,
-    subject: String,
-    hdr: Vec<u8>,
-    msg: Vec<u8>,
+/// The files of one file stream.
+#[derive(Debug)]
+pub struct StreamFiles {
+    meta: MetaFiles,
+    context: String,
+    consumers: BTreeMap<String, ConsumerFiles>,
+    last_src: BTreeMap<String, u64>,
+}
+
+#[derive(Debug)]
+struct ConsumerFiles {
+    meta: MetaFiles,
+    /// The `o.dat` content last written.
+    last_state: Vec<u8>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct ConsumerSnap {
-    name: String,
-    config: ConsumerConfig,
+struct StreamMeta {
     created: i64,
-    state: ConsumerSnapshot,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StreamSnap {
     config: StreamConfig,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ConsumerMeta {
+    name: String,
     created: i64,
-    last_seq: u64,
-    last_ts: i64,
-    msgs: Vec<MsgSnap>,
-    dedupe: Vec<(i64, String, u64)>,
-    last_msg_id: String,
-    src_progress: BTreeMap<String, u64>,
-    consumers: Vec<ConsumerSnap>,
+    config: ConsumerConfig,
 }
 
-fn stream_dir(dir: &Path, account: &str, stream: &str) -> PathBuf {
-    dir.join(account).join("streams").join(stream)
+fn stream_dir(env: &StoreEnv, account: &str, stream: &str) -> PathBuf {
+    env.root.join(account).join("streams").join(stream)
 }
 
-/// Writes every file stream of `account`; removes snapshots of streams that
-/// no longer exist.
-pub fn save_account(dir: &Path, account: &str, acc: &AccountJs) -> std::io::Result<()> {
-    let root = dir.join(account).join("streams");
-    if let Ok(entries) = std::fs::read_dir(&root) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let keep = acc.streams.get(&name).is_some_and(|s| s.cfg.storage == Storage::File);
-            if !keep && e.path().join(SNAPSHOT).exists() {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
+fn ttl_from_headers(hdr: &[u8]) -> i64 {
+    get_header(hdr, HDR_TTL).and_then(|v| parse_msg_ttl(v).ok()).unwrap_or(0)
+}
+
+fn store_config(env: &StoreEnv, dir: &Path, cfg: &StreamConfig, key: Option<[u8; 32]>) -> FileStoreConfig {
+    let encrypted = key.is_some();
+    FileStoreConfig {
+        dir: dir.to_path_buf(),
+        name: cfg.name.clone(),
+        block_size: block_size(cfg.retention == Retention::Limits, cfg.max_bytes, encrypted),
+        compress: cfg.compression == Compression::S2,
+        key: key.zip(env.keys.as_ref().map(|k| k.cipher)),
+        sync: env.sync,
+        async_flush: cfg.persist_mode.as_deref() == Some("async"),
+        ttl_of: cfg.allow_msg_ttl.then_some(ttl_from_headers as fn(&[u8]) -> i64),
+        limits: super::stream::store_limits(cfg),
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// Creates the files of a new file stream and its store.
+pub fn create_stream(env: &StoreEnv, account: &str, cfg: StreamConfig, created: i64) -> std::io::Result<Stream> {
+    let dir = stream_dir(env, account, &cfg.name);
+    if dir.exists() {
+        // Leftovers of a stream deleted while its files were busy.
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let context = format!("{account}/{}", cfg.name);
+    let meta = MetaFiles::create(&dir, env.keys.as_ref(), &context)?;
+    meta.write_meta(&json(&StreamMeta { created, config: cfg.clone() }))?;
+    let store = FileStore::create(store_config(env, &dir, &cfg, meta.key), cfg.first_seq)?;
+    let mut s = Stream::with_store(cfg, created, Box::new(store));
+    s.files = Some(StreamFiles { meta, context, consumers: BTreeMap::new(), last_src: BTreeMap::new() });
+    Ok(s)
+}
+
+/// Rewrites a stream's config after an update.
+pub fn update_stream(s: &mut Stream) {
+    let Some(f) = &s.files else { return };
+    if let Err(e) = f.meta.write_meta(&json(&StreamMeta { created: s.created, config: s.cfg.clone() })) {
+        crate::error!("JetStream could not write the config of stream '{}': {e}", s.cfg.name);
+    }
+    s.store.set_compression(s.cfg.compression == Compression::S2);
+}
+
+/// Removes a deleted stream's files.
+pub fn delete_stream(s: &Stream) {
+    if let Some(f) = &s.files {
+        if let Err(e) = std::fs::remove_dir_all(&f.meta.dir) {
+            crate::error!("JetStream could not remove the files of stream '{}': {e}", s.cfg.name);
         }
     }
-    for (name, s) in &acc.streams {
-        if s.cfg.storage != Storage::File {
-            continue;
-        }
-        let st = s.store.state();
-        let mut msgs = Vec::with_capacity(st.msgs as usize);
-        let mut seq = 0;
-        while let Some(m) = s.store.load_next_msg("", seq) {
-            seq = m.seq + 1;
-            msgs.push(MsgSnap {
-                seq: m.seq,
-                ts: m.ts,
-                subject: m.subject.to_string(),
-                hdr: m.hdr.to_vec(),
-                msg: m.msg.to_vec(),
-            });
-        }
-        let (dedupe, last_msg_id) = s.dedupe_state();
-        let consumers = s
-            .consumers
-            .iter()
-            .map(|(n, c)| ConsumerSnap {
-                name: n.clone(),
-                config: c.cfg.clone(),
-                created: c.created,
-                state: c.state_snapshot(),
+}
+
+/// Writes a new or updated consumer's config.
+pub fn save_consumer_config(s: &mut Stream, name: &str, env: &StoreEnv) {
+    let Some(f) = &mut s.files else { return };
+    let Some(c) = s.consumers.get(name) else { return };
+    let body = json(&ConsumerMeta { name: name.to_string(), created: c.created, config: c.cfg.clone() });
+    let res = match f.consumers.get(name) {
+        Some(cf) => cf.meta.write_meta(&body),
+        None => {
+            let dir = f.meta.dir.join("obs").join(name);
+            let context = format!("{}/{name}", f.context);
+            MetaFiles::create(&dir, env.keys.as_ref(), &context).and_then(|meta| {
+                meta.write_meta(&body)?;
+                f.consumers.insert(name.to_string(), ConsumerFiles { meta, last_state: Vec::new() });
+                Ok(())
             })
-            .collect();
-        let snap = StreamSnap {
-            config: s.cfg.clone(),
-            created: s.created,
-            last_seq: st.last_seq,
-            last_ts: st.last_ts,
-            msgs,
-            dedupe,
-            last_msg_id,
-            src_progress: s.src_progress.clone(),
-            consumers,
-        };
-        let d = stream_dir(dir, account, name);
-        std::fs::create_dir_all(&d)?;
-        let body = serde_json::to_vec(&snap).map_err(std::io::Error::other)?;
-        let tmp = d.join(format!("{SNAPSHOT}.tmp"));
-        std::fs::write(&tmp, body)?;
-        std::fs::rename(&tmp, d.join(SNAPSHOT))?;
+        }
+    };
+    if let Err(e) = res {
+        crate::error!("JetStream could not write consumer '{name}' of stream '{}': {e}", s.cfg.name);
     }
-    Ok(())
 }
 
-/// Reads the snapshots of `account`'s streams.
-pub fn load_account(dir: &Path, account: &str, now: i64) -> Vec<Stream> {
+/// Removes a deleted consumer's files.
+pub fn delete_consumer(s: &mut Stream, name: &str) {
+    let Some(f) = &mut s.files else { return };
+    if let Some(cf) = f.consumers.remove(name) {
+        let _ = std::fs::remove_dir_all(&cf.meta.dir);
+    }
+}
+
+/// Writes what changed since the last call: consumer states and source
+/// progress (engine tick), and lets the store do its periodic work.
+pub fn tick_stream(s: &mut Stream) {
+    s.store.tick();
+    let Some(f) = &mut s.files else { return };
+    for (name, c) in &s.consumers {
+        let Some(cf) = f.consumers.get_mut(name) else { continue };
+        let state = json(&c.state_snapshot());
+        if state != cf.last_state {
+            if let Err(e) = cf.meta.write("o.dat", &state) {
+                crate::error!("JetStream could not write the state of consumer '{name}': {e}");
+                continue;
+            }
+            cf.last_state = state;
+        }
+    }
+    if s.src_progress != f.last_src && f.meta.write("src.dat", &json(&s.src_progress)).is_ok() {
+        f.last_src = s.src_progress.clone();
+    }
+}
+
+/// Clean shutdown of one stream.
+pub fn close_stream(s: &mut Stream) {
+    tick_stream(s);
+    s.store.close();
+}
+
+/// Reads back the file streams of `account` (at startup).
+pub fn load_account(env: &StoreEnv, account: &str, now: i64) -> Vec<Stream> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir.join(account).join("streams")) else { return out };
-    for e in entries.flatten() {
-        let Ok(body) = std::fs::read(e.path().join(SNAPSHOT)) else { continue };
-        let Ok(snap) = serde_json::from_slice::<StreamSnap>(&body) else { continue };
-        out.push(restore(snap, now));
+    let Ok(entries) = std::fs::read_dir(env.root.join(account).join("streams")) else { return out };
+    let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match load_stream(env, account, &dir, &name, now) {
+            Ok(s) => out.push(s),
+            Err(e) => crate::error!("JetStream could not restore stream '{account} > {name}': {e}"),
+        }
     }
     out
 }
 
-fn restore(snap: StreamSnap, now: i64) -> Stream {
-    let mut s = Stream::new(snap.config, snap.created);
-    let ttls = s.cfg.allow_msg_ttl;
-    for m in snap.msgs {
-        while s.store.state().last_seq + 1 < m.seq {
-            s.store.skip_msg(m.ts);
+fn load_stream(env: &StoreEnv, account: &str, dir: &Path, name: &str, now: i64) -> Result<Stream, String> {
+    let context = format!("{account}/{name}");
+    let meta = match MetaFiles::open(dir, env.keys.as_ref(), &context) {
+        Ok(m) => m,
+        Err(e @ (MetaError::NoKeys | MetaError::NotEnabled)) => {
+            crate::warn!("Error decrypting our stream metafile: {e}");
+            return Err(format!("stream metafile: {e}"));
         }
-        if s.store.state().last_seq >= m.seq {
-            continue;
+        Err(e) => return Err(e.to_string()),
+    };
+    let body = meta.read_meta().map_err(|e| format!("stream metafile {e}"))?;
+    let sm: StreamMeta =
+        serde_json::from_slice(&body).map_err(|e| format!("Error unmarshalling stream metafile: {e}"))?;
+    let mut cfg = sm.config;
+    if cfg.storage != Storage::File {
+        return Err("not a file stream".into());
+    }
+    cfg.name = name.to_string();
+    let store = FileStore::open(store_config(env, dir, &cfg, meta.key)).map_err(|e| format!("opening store: {e}"))?;
+    let mut s = Stream::with_store(cfg, sm.created, Box::new(store));
+    let mut files = StreamFiles { meta, context, consumers: BTreeMap::new(), last_src: BTreeMap::new() };
+
+    // Source progress: what was saved, or (after a crash) what the stored
+    // messages say they came from, whichever is further.
+    let mut progress: BTreeMap<String, u64> =
+        files.meta.read("src.dat").and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    recover_source_progress(&s, &mut progress);
+    files.last_src = progress.clone();
+    s.src_progress = progress;
+    s.rebuild_dedupe(now);
+
+    let obs = dir.join("obs");
+    let mut cdirs: Vec<PathBuf> =
+        std::fs::read_dir(&obs).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    cdirs.sort();
+    for cdir in cdirs {
+        let cname = cdir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let ccontext = format!("{}/{cname}", files.context);
+        let loaded = MetaFiles::open(&cdir, env.keys.as_ref(), &ccontext)
+            .map_err(|e| e.to_string())
+            .and_then(|m| m.read_meta().map(|b| (m, b)).map_err(|e| e.to_string()))
+            .and_then(|(m, b)| serde_json::from_slice::<ConsumerMeta>(&b).map(|cm| (m, cm)).map_err(|e| e.to_string()));
+        let (cmeta, cm) = match loaded {
+            Ok(x) => x,
+            Err(e) => {
+                crate::warn!("Error unmarshalling consumer metafile {:?}: {e}", cdir.join("meta.inf"));
+                continue;
+            }
+        };
+        let mut con = Consumer::new(&s.cfg, &cname, cm.config, &*s.store, now);
+        let state = cmeta.read("o.dat").unwrap_or_default();
+        match serde_json::from_slice::<ConsumerSnapshot>(&state) {
+            Ok(st) => con.restore_state(&st, cm.created, now),
+            Err(_) => con.created = cm.created,
         }
-        let hdr = Bytes::from(m.hdr);
-        let ttl = if ttls { get_header(&hdr, HDR_TTL).and_then(|v| parse_msg_ttl(v).ok()).unwrap_or(0) } else { 0 };
-        let _ = s.store.store_msg(&m.subject, hdr, Bytes::from(m.msg), m.ts, ttl);
+        files.consumers.insert(cname.clone(), ConsumerFiles { meta: cmeta, last_state: state });
+        s.consumers.insert(cname, con);
     }
-    while s.store.state().last_seq < snap.last_seq {
-        s.store.skip_msg(snap.last_ts);
+    s.files = Some(files);
+    Ok(s)
+}
+
+/// Raises source progress to the newest origin sequence found on stored
+/// messages: sourced messages carry `Nats-Stream-Source: <origin> <seq> ...`,
+/// and a mirror's sequences are the origin's.
+fn recover_source_progress(s: &Stream, progress: &mut BTreeMap<String, u64>) {
+    let st = s.store.state();
+    if let Some(m) = sourcing::mirror_of(&s.cfg) {
+        let e = progress.entry(m.iname()).or_insert(0);
+        *e = (*e).max(st.last_seq);
+        return;
     }
-    s.restore_dedupe(snap.dedupe, snap.last_msg_id);
-    s.src_progress = snap.src_progress;
-    for c in snap.consumers {
-        let mut con = Consumer::new(&s.cfg, &c.name, c.config, &*s.store, now);
-        con.restore_state(&c.state, c.created, now);
-        s.consumers.insert(c.name, con);
+    let specs = sourcing::sources_of(&s.cfg);
+    if specs.is_empty() || st.msgs == 0 {
+        return;
     }
-    s
+    let mut want: BTreeMap<String, String> = specs.iter().map(|src| (src.name.clone(), src.iname())).collect();
+    let mut seq = st.last_seq;
+    while seq >= st.first_seq && !want.is_empty() {
+        if let Some(m) = s.store.load_msg(seq) {
+            if let Some(tag) = get_header(&m.hdr, "Nats-Stream-Source") {
+                let mut parts = tag.split(' ');
+                if let (Some(origin), Some(Ok(oseq))) = (parts.next(), parts.next().map(str::parse::<u64>)) {
+                    if let Some(iname) = want.remove(origin) {
+                        let e = progress.entry(iname).or_insert(0);
+                        *e = (*e).max(oseq);
+                    }
+                }
+            }
+        }
+        if seq == 0 {
+            break;
+        }
+        seq -= 1;
+    }
 }

@@ -326,6 +326,17 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
     if cfg.max_age < 0 {
         return Err(inv("max age can not be negative"));
     }
+    // Go 2.12: "default" is the zero value and is not echoed back.
+    if cfg.persist_mode.as_deref().is_some_and(|m| m.is_empty() || m.eq_ignore_ascii_case("default")) {
+        cfg.persist_mode = None;
+    }
+    match cfg.persist_mode.as_deref() {
+        None | Some("async") => {}
+        Some(_) => return Err(inv("invalid persist mode")),
+    }
+    if cfg.persist_mode.is_some() && cfg.storage == Storage::Memory {
+        return Err(inv("async persist mode is only supported on file storage"));
+    }
     if cfg.max_age > 0 && cfg.max_age < 100_000_000 {
         return Err(inv("max age needs to be >= 100ms"));
     }
@@ -453,6 +464,9 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiErr
     if new.storage != old.storage {
         return Err(inv("stream configuration update can not change storage type"));
     }
+    if new.persist_mode != old.persist_mode {
+        return Err(inv("stream configuration update can not change persist mode"));
+    }
     if new.retention != old.retention
         && (new.retention == Retention::Workqueue || old.retention == Retention::Workqueue)
     {
@@ -523,13 +537,19 @@ pub struct Stream {
     pub src_progress: BTreeMap<String, u64>,
     /// When the sources were last looked at (Unix nanos; 0 = never).
     pub src_active: i64,
+    /// The stream's files, for file storage.
+    pub files: Option<super::persist::StreamFiles>,
 }
 
 impl Stream {
+    /// A stream kept in memory (file streams without a store directory too,
+    /// accounting bytes as Go's file store does, see `SizeModel::File`).
     pub fn new(cfg: StreamConfig, created: i64) -> Stream {
-        // No file store yet: file streams live in memory but account bytes
-        // as Go's file store does (see `SizeModel::File`).
         let store: Box<dyn StreamStore> = Box::new(MemStore::with_first_seq(store_limits(&cfg), cfg.first_seq));
+        Stream::with_store(cfg, created, store)
+    }
+
+    pub fn with_store(cfg: StreamConfig, created: i64, store: Box<dyn StreamStore>) -> Stream {
         Stream {
             cfg,
             created,
@@ -540,27 +560,41 @@ impl Stream {
             last_msg_id: String::new(),
             src_progress: BTreeMap::new(),
             src_active: 0,
+            files: None,
         }
     }
 
-    /// De-duplication state for persistence: (arrival, id, seq) in arrival
-    /// order, and the last message id.
-    pub fn dedupe_state(&self) -> (Vec<(i64, String, u64)>, String) {
-        let ids = self
-            .dedupe_order
-            .iter()
-            .filter_map(|(ts, id)| self.dedupe.get(id).map(|&seq| (*ts, id.clone(), seq)))
-            .collect();
-        (ids, self.last_msg_id.clone())
-    }
-
-    /// Restores what [`Stream::dedupe_state`] returned.
-    pub fn restore_dedupe(&mut self, ids: Vec<(i64, String, u64)>, last_msg_id: String) {
-        for (ts, id, seq) in ids {
-            self.dedupe.insert(id.clone(), seq);
-            self.dedupe_order.push_back((ts, id));
+    /// Rebuilds the duplicate window from the stored messages' ids after a
+    /// restart (Go `rebuildDedupe`): messages within the window that carry
+    /// headers are read back.
+    pub fn rebuild_dedupe(&mut self, now: i64) {
+        let window = self.cfg.duplicate_window;
+        let st = self.store.state();
+        if window <= 0 || st.msgs == 0 {
+            return;
         }
-        self.last_msg_id = last_msg_id;
+        let cutoff = now.saturating_sub(window);
+        let mut seqs = Vec::new();
+        let mut seq = st.last_seq;
+        while seq >= st.first_seq && seq > 0 {
+            if let Some((ts, hdr_len)) = self.store.msg_info(seq) {
+                if ts < cutoff {
+                    break;
+                }
+                if hdr_len > 0 {
+                    seqs.push(seq);
+                }
+            }
+            seq -= 1;
+        }
+        for seq in seqs.into_iter().rev() {
+            let Some(m) = self.store.load_msg(seq) else { continue };
+            if let Some(id) = get_header(&m.hdr, HDR_MSG_ID).filter(|s| !s.is_empty()) {
+                self.dedupe.insert(id.to_string(), seq);
+                self.dedupe_order.push_back((m.ts, id.to_string()));
+                self.last_msg_id = id.to_string();
+            }
+        }
     }
 
     /// True when this stream captures `subject`.

@@ -1,520 +1,91 @@
-//! In-memory stream store.
-//!
-//! Messages live in a `VecDeque<Option<StoredMsg>>` indexed by
-//! `seq - base`: append and load by sequence are O(1), interior deletes leave
-//! a `None` hole, and the front is trimmed so slot 0 is always a live message.
-//! A per-subject index (`HashMap<Arc<str>, SubjState>`) serves last-by-subject,
-//! per-subject limits and subject counts; its `Arc<str>` key is shared with
-//! every stored message of that subject, so an append of a known subject
-//! allocates nothing beyond the caller's `Bytes`.
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::Arc;
+//! In-memory stream store: the sequence index holding whole messages.
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::{is_literal, subject_matches, SimpleState, StoreError, StoreLimits, StoredMsg, StreamState, StreamStore};
-
-#[derive(Clone, Copy, Debug)]
-struct SubjState {
-    msgs: u64,
-    first: u64,
-    last: u64,
-    /// `first` may point at a removed message; recomputed on demand (Go keeps
-    /// the same lazy `firstNeedsUpdate` flag).
-    first_stale: bool,
-}
+use super::seqindex::SeqIndex;
+use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState, StreamStore};
 
 /// Memory-backed `StreamStore`.
 #[derive(Debug, Default)]
 pub struct MemStore {
-    limits: StoreLimits,
-    msgs: VecDeque<Option<StoredMsg>>,
-    /// Sequence of `msgs[0]`.
-    base: u64,
-    last_seq: u64,
-    last_ts: i64,
-    count: u64,
-    bytes: u64,
-    subjects: HashMap<Arc<str>, SubjState>,
-    /// (expiry nanos, seq) for messages with a TTL. Entries of messages
-    /// removed earlier stay until due and are skipped then.
-    ttls: BTreeSet<(i64, u64)>,
-    /// Sequences of the `None` slots in `msgs`, so counting live messages
-    /// from a sequence to the end is O(holes) instead of O(messages).
-    holes: BTreeSet<u64>,
-    /// Messages stored with a TTL of "never": max age does not remove them.
-    never: BTreeSet<u64>,
+    idx: SeqIndex<StoredMsg>,
 }
 
 impl MemStore {
     pub fn new(limits: StoreLimits) -> Self {
-        MemStore { limits, base: 1, ..Default::default() }
+        MemStore { idx: SeqIndex::new(limits) }
     }
 
     /// Starts the sequence at `first_seq` (stream config `first_seq`).
     pub fn with_first_seq(limits: StoreLimits, first_seq: u64) -> Self {
-        let first_seq = first_seq.max(1);
-        MemStore { limits, base: first_seq, last_seq: first_seq - 1, ..Default::default() }
-    }
-
-    #[inline]
-    fn slot(&self, seq: u64) -> Option<&StoredMsg> {
-        if seq < self.base {
-            return None;
-        }
-        self.msgs.get((seq - self.base) as usize).and_then(|m| m.as_ref())
-    }
-
-    #[inline]
-    fn msg_size(&self, m: &StoredMsg) -> u64 {
-        self.limits.size_model.size(m.subject.len(), m.hdr.len(), m.msg.len())
-    }
-
-    fn first_seq(&self) -> u64 {
-        if self.count == 0 && self.last_seq == 0 {
-            // Go reports 0 for a store that never held anything.
-            0
-        } else if self.count == 0 {
-            self.last_seq + 1
-        } else {
-            self.base
-        }
-    }
-
-    /// Drops leading holes so `msgs[0]` is live (or the deque is empty).
-    fn trim_front(&mut self) {
-        while let Some(None) = self.msgs.front() {
-            self.msgs.pop_front();
-            self.holes.remove(&self.base);
-            self.base += 1;
-        }
-        if self.msgs.is_empty() {
-            self.base = self.last_seq + 1;
-            self.holes.clear();
-        }
-    }
-
-    /// Removes `seq`, updating counters and indexes. Does not trim.
-    fn remove_inner(&mut self, seq: u64) -> bool {
-        if seq < self.base {
-            return false;
-        }
-        let idx = (seq - self.base) as usize;
-        let Some(m) = self.msgs.get_mut(idx).and_then(|m| m.take()) else {
-            return false;
-        };
-        self.count -= 1;
-        self.bytes -= self.msg_size(&m);
-        self.holes.insert(seq);
-        if let Some(ss) = self.subjects.get_mut(&*m.subject) {
-            ss.msgs -= 1;
-            if ss.msgs == 0 {
-                self.subjects.remove(&*m.subject);
-            } else if ss.first == seq {
-                ss.first_stale = true;
-            } else if ss.last == seq {
-                // Walk back to the previous message of this subject.
-                let (first, mut s) = (ss.first, seq - 1);
-                while s >= first && s >= self.base {
-                    if let Some(p) = self.msgs.get((s - self.base) as usize).and_then(|m| m.as_ref()) {
-                        if p.subject == m.subject {
-                            break;
-                        }
-                    }
-                    s -= 1;
-                }
-                if let Some(ss) = self.subjects.get_mut(&*m.subject) {
-                    ss.last = s;
-                }
-            }
-        }
-        true
-    }
-
-    fn remove_and_trim(&mut self, seq: u64) -> bool {
-        let ok = self.remove_inner(seq);
-        if ok {
-            self.trim_front();
-        }
-        ok
-    }
-
-    /// Current first sequence of a subject, fixing a stale entry.
-    fn subject_first(&mut self, subject: &str) -> Option<u64> {
-        let ss = *self.subjects.get(subject)?;
-        if !ss.first_stale {
-            return Some(ss.first);
-        }
-        let mut s = ss.first.max(self.base);
-        while s <= ss.last {
-            if self.slot(s).is_some_and(|m| &*m.subject == subject) {
-                break;
-            }
-            s += 1;
-        }
-        let e = self.subjects.get_mut(subject)?;
-        e.first = s;
-        e.first_stale = false;
-        Some(s)
-    }
-
-    fn subject_first_ro(&self, subject: &str) -> Option<u64> {
-        let ss = self.subjects.get(subject)?;
-        if !ss.first_stale {
-            return Some(ss.first);
-        }
-        (ss.first.max(self.base)..=ss.last).find(|&s| self.slot(s).is_some_and(|m| &*m.subject == subject))
-    }
-
-    fn enforce_per_subject(&mut self, subject: &str) {
-        let max = self.limits.max_msgs_per;
-        if max <= 0 {
-            return;
-        }
-        while self.subjects.get(subject).is_some_and(|ss| ss.msgs > max as u64) {
-            let Some(first) = self.subject_first(subject) else { break };
-            self.remove_inner(first);
-        }
-    }
-
-    fn enforce_limits(&mut self) {
-        if self.limits.max_msgs > 0 {
-            while self.count > self.limits.max_msgs as u64 {
-                let b = self.base;
-                self.remove_inner(b);
-                self.trim_front();
-            }
-        }
-        if self.limits.max_bytes > 0 {
-            while self.bytes > self.limits.max_bytes as u64 && self.count > 0 {
-                let b = self.base;
-                self.remove_inner(b);
-                self.trim_front();
-            }
-        }
-    }
-
-    fn enforce_all_per_subject(&mut self) {
-        if self.limits.max_msgs_per <= 0 {
-            return;
-        }
-        let over: Vec<Arc<str>> = self
-            .subjects
-            .iter()
-            .filter(|(_, ss)| ss.msgs > self.limits.max_msgs_per as u64)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for s in over {
-            self.enforce_per_subject(&s);
-        }
-        self.trim_front();
-    }
-
-    fn iter_from(&self, start: u64) -> impl Iterator<Item = &StoredMsg> {
-        let skip = (start.saturating_sub(self.base) as usize).min(self.msgs.len());
-        self.msgs.range(skip..).flatten()
+        MemStore { idx: SeqIndex::with_first_seq(limits, first_seq) }
     }
 }
 
 impl StreamStore for MemStore {
     fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError> {
-        let size = self.limits.size_model.size(subject.len(), hdr.len(), msg.len());
-        let existing = self.subjects.get_key_value(subject);
-        let at_subject_limit =
-            self.limits.max_msgs_per > 0 && existing.is_some_and(|(_, ss)| ss.msgs >= self.limits.max_msgs_per as u64);
-        if self.limits.discard_new {
-            // Go memstore.go `storeRawMsg`: a message that will replace one of
-            // its own subject is allowed past the stream-wide limits.
-            if at_subject_limit && self.limits.discard_new_per && !has_rollup_header(&hdr) {
-                return Err(StoreError::MaxMsgsPerSubject);
-            }
-            if self.limits.max_msgs > 0 && self.count >= self.limits.max_msgs as u64 && !at_subject_limit {
-                return Err(StoreError::MaxMsgs);
-            }
-            if self.limits.max_bytes > 0 && self.bytes + size > self.limits.max_bytes as u64 {
-                if !at_subject_limit {
-                    return Err(StoreError::MaxBytes);
-                }
-                let first = self.subject_first_ro(subject).and_then(|s| self.slot(s)).map(|m| self.msg_size(m));
-                if first.is_none_or(|f| f < size) {
-                    return Err(StoreError::MaxBytes);
-                }
-            }
-        }
-        let seq = self.last_seq + 1;
-        let key = match self.subjects.get_key_value(subject) {
-            Some((k, _)) => k.clone(),
-            None => Arc::from(subject),
-        };
-        if self.count == 0 {
-            self.msgs.clear();
-            self.base = seq;
-        }
-        // Holes between base and seq cannot exist at the tail: every sequence
-        // is pushed, removed ones become None.
-        self.msgs.push_back(Some(StoredMsg { subject: key.clone(), hdr, msg, seq, ts }));
-        self.last_seq = seq;
-        self.last_ts = ts;
-        self.count += 1;
-        self.bytes += size;
-        let e = self.subjects.entry(key).or_insert(SubjState { msgs: 0, first: seq, last: seq, first_stale: false });
-        e.msgs += 1;
-        e.last = seq;
-        if ttl > 0 {
-            self.ttls.insert((ts.saturating_add(ttl.saturating_mul(1_000_000_000)), seq));
-        } else if ttl < 0 {
-            self.never.insert(seq);
-        }
-        if at_subject_limit {
-            self.enforce_per_subject(subject);
-            self.trim_front();
-        }
-        self.enforce_limits();
-        Ok(seq)
+        let (hdr_ref, msg_len) = (hdr.clone(), msg.len());
+        self.idx.store_with(subject, &hdr_ref, msg_len, ts, ttl, |subject, seq| {
+            Ok(StoredMsg { subject, hdr, msg, seq, ts })
+        })
     }
 
     fn skip_msg(&mut self, ts: i64) -> u64 {
-        let seq = self.last_seq + 1;
-        self.last_seq = seq;
-        self.last_ts = ts;
-        if self.count == 0 {
-            self.msgs.clear();
-            self.base = seq + 1;
-        } else {
-            self.msgs.push_back(None);
-            self.holes.insert(seq);
-        }
-        seq
+        self.idx.skip_msg(ts)
     }
 
     fn load_msg(&self, seq: u64) -> Option<StoredMsg> {
-        self.slot(seq).cloned()
+        self.idx.slot(seq).cloned()
     }
 
     fn load_next_msg(&self, filter: &str, start: u64) -> Option<StoredMsg> {
-        let start = start.max(self.base);
-        if filter.is_empty() || filter == ">" {
-            return self.iter_from(start).next().cloned();
-        }
-        if is_literal(filter) {
-            let ss = self.subjects.get(filter)?;
-            if start > ss.last {
-                return None;
-            }
-            let from = start.max(ss.first);
-            return (from..=ss.last).filter_map(|s| self.slot(s)).find(|m| &*m.subject == filter).cloned();
-        }
-        self.iter_from(start).find(|m| subject_matches(filter, &m.subject)).cloned()
+        self.idx.load_next(filter, start).cloned()
     }
 
     fn load_last_msg(&self, filter: &str) -> Option<StoredMsg> {
-        if filter.is_empty() || filter == ">" {
-            return self.msgs.iter().rev().flatten().next().cloned();
-        }
-        if is_literal(filter) {
-            let ss = self.subjects.get(filter)?;
-            return self.slot(ss.last).cloned();
-        }
-        self.msgs.iter().rev().flatten().find(|m| subject_matches(filter, &m.subject)).cloned()
+        self.idx.load_last(filter).cloned()
     }
 
     fn remove_msg(&mut self, seq: u64) -> bool {
-        self.remove_and_trim(seq)
+        self.idx.remove_msg(seq)
     }
 
     fn purge(&mut self) -> u64 {
-        let n = self.count;
-        self.msgs.clear();
-        self.subjects.clear();
-        self.ttls.clear();
-        self.holes.clear();
-        self.count = 0;
-        self.bytes = 0;
-        self.base = self.last_seq + 1;
-        n
+        self.idx.purge()
     }
 
     fn purge_ex(&mut self, subject: &str, seq: u64, keep: u64) -> u64 {
-        // Go memstore.go `PurgeEx`.
-        if subject.is_empty() || subject == ">" {
-            if keep == 0 && seq == 0 {
-                return self.purge();
-            }
-            if seq > 1 {
-                return self.compact(seq);
-            }
-            if keep > 0 {
-                if keep >= self.count {
-                    return 0;
-                }
-                return self.compact(self.last_seq - keep + 1);
-            }
-            return 0;
-        }
-        let matching: Vec<u64> =
-            self.iter_from(self.base).filter(|m| subject_matches(subject, &m.subject)).map(|m| m.seq).collect();
-        let mut to_remove = matching.len() as u64;
-        if to_remove == 0 {
-            return 0;
-        }
-        if keep > 0 {
-            if keep >= to_remove {
-                return 0;
-            }
-            to_remove -= keep;
-        }
-        let mut purged = 0;
-        for s in matching {
-            if purged == to_remove || (seq > 1 && s >= seq) {
-                break;
-            }
-            if self.remove_inner(s) {
-                purged += 1;
-            }
-        }
-        self.trim_front();
-        purged
+        self.idx.purge_ex(subject, seq, keep)
     }
 
     fn compact(&mut self, seq: u64) -> u64 {
-        if seq == 0 {
-            return 0;
-        }
-        if seq > self.last_seq {
-            let n = self.purge();
-            self.last_seq = seq - 1;
-            self.base = seq;
-            return n;
-        }
-        let mut purged = 0;
-        while self.base < seq && !self.msgs.is_empty() {
-            let b = self.base;
-            if self.remove_inner(b) {
-                purged += 1;
-            }
-            self.msgs.pop_front();
-            self.holes.remove(&b);
-            self.base += 1;
-        }
-        self.trim_front();
-        purged
+        self.idx.compact(seq)
     }
 
     fn state(&self) -> StreamState {
-        let first_seq = self.first_seq();
-        let first_ts = self.slot(first_seq).map_or(0, |m| m.ts);
-        let span = (self.last_seq + 1).saturating_sub(first_seq);
-        StreamState {
-            msgs: self.count,
-            bytes: self.bytes,
-            first_seq,
-            first_ts,
-            last_seq: self.last_seq,
-            last_ts: if self.last_seq == 0 { 0 } else { self.last_ts },
-            num_subjects: self.subjects.len() as u64,
-            num_deleted: if self.count == 0 { 0 } else { span - self.count },
-        }
+        self.idx.state()
     }
 
     fn subjects_state(&self, filter: &str) -> BTreeMap<String, SimpleState> {
-        self.subjects
-            .iter()
-            .filter(|(k, _)| subject_matches(filter, k))
-            .map(|(k, ss)| {
-                let first = self.subject_first_ro(k).unwrap_or(ss.first);
-                (k.to_string(), SimpleState { msgs: ss.msgs, first, last: ss.last })
-            })
-            .collect()
+        self.idx.subjects_state(filter)
     }
 
     fn num_pending(&self, start: u64, filter: &str, last_per_subject: bool) -> u64 {
-        if last_per_subject {
-            return self.subjects.iter().filter(|(k, ss)| ss.last >= start && subject_matches(filter, k)).count()
-                as u64;
-        }
-        if filter.is_empty() || filter == ">" {
-            if start <= self.base {
-                return self.count;
-            }
-            if start > self.last_seq {
-                return 0;
-            }
-            return (self.last_seq - start + 1) - self.holes.range(start..).count() as u64;
-        }
-        if is_literal(filter) {
-            let Some(ss) = self.subjects.get(filter) else { return 0 };
-            if start <= ss.first && !ss.first_stale {
-                return ss.msgs;
-            }
-        }
-        self.iter_from(start).filter(|m| subject_matches(filter, &m.subject)).count() as u64
+        self.idx.num_pending(start, filter, last_per_subject)
     }
 
     fn update_limits(&mut self, limits: StoreLimits) {
-        self.limits = limits;
-        self.enforce_all_per_subject();
-        self.enforce_limits();
+        self.idx.update_limits(limits)
     }
 
     fn expire(&mut self, now: i64) -> u64 {
-        let mut removed = 0;
-        if self.limits.max_age > 0 {
-            let cutoff = now.saturating_sub(self.limits.max_age);
-            let mut i = 0;
-            while i < self.msgs.len() {
-                let Some(Some(m)) = self.msgs.get(i) else {
-                    i += 1;
-                    continue;
-                };
-                if m.ts > cutoff {
-                    break;
-                }
-                let seq = m.seq;
-                i += 1;
-                if self.never.contains(&seq) {
-                    continue;
-                }
-                self.remove_inner(seq);
-                removed += 1;
-            }
-            self.trim_front();
-            let base = self.base;
-            self.never = self.never.split_off(&base);
-        }
-        while let Some(&(at, seq)) = self.ttls.first() {
-            if at > now {
-                break;
-            }
-            self.ttls.pop_first();
-            if self.remove_inner(seq) {
-                removed += 1;
-            }
-        }
-        self.trim_front();
-        removed
+        self.idx.expire(now)
     }
 
     fn next_expiry(&self) -> Option<i64> {
-        let age = if self.limits.max_age > 0 {
-            self.msgs
-                .iter()
-                .flatten()
-                .find(|m| !self.never.contains(&m.seq))
-                .map(|m| m.ts.saturating_add(self.limits.max_age))
-        } else {
-            None
-        };
-        let ttl = self.ttls.first().map(|&(at, _)| at);
-        match (age, ttl) {
-            (Some(a), Some(t)) => Some(a.min(t)),
-            (a, t) => a.or(t),
-        }
+        self.idx.next_expiry()
     }
-}
-
-/// True when the header block has a `Nats-Rollup` header.
-fn has_rollup_header(hdr: &[u8]) -> bool {
-    !hdr.is_empty() && hdr.windows(11).any(|w| w.eq_ignore_ascii_case(b"nats-rollup"))
 }
 
 #[cfg(test)]
@@ -697,7 +268,7 @@ mod tests {
                         last += 1;
                         assert_eq!(seq, last);
                         model.insert(seq, (subj, len));
-                        if ms.limits.max_msgs_per > 0 {
+                        if ms.idx.limits().max_msgs_per > 0 {
                             let of: Vec<u64> = model.iter().filter(|(_, v)| v.0 == subj).map(|(k, _)| *k).collect();
                             for k in of.iter().take(of.len().saturating_sub(2)) {
                                 model.remove(k);

@@ -2,7 +2,8 @@
 //!
 //! `StreamStore` is the contract between a stream and its storage, shaped after
 //! Go's `StreamStore` interface (server/store.go) but reduced to what the
-//! engine uses. The memory store implements it now; a file store will later.
+//! engine uses. `MemStore` and `FileStore` implement it over one shared
+//! sequence index (`seqindex`).
 //!
 //! Conventions:
 //! - Sequences start at 1; `0` means "none".
@@ -16,7 +17,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+pub mod crypto;
+pub mod file;
 pub mod memory;
+pub mod seqindex;
 
 pub use memory::MemStore;
 
@@ -156,6 +160,21 @@ pub trait StreamStore: Send {
     fn expire(&mut self, now: i64) -> u64;
     /// When the next expiry is due (Unix nanos), if any.
     fn next_expiry(&self) -> Option<i64>;
+    /// Removes one message and overwrites its bytes where it was stored
+    /// (`no_erase: false` on a delete); memory has nothing to overwrite.
+    fn erase_msg(&mut self, seq: u64) -> bool {
+        self.remove_msg(seq)
+    }
+    /// Timestamp and header length of a message, without reading it.
+    fn msg_info(&self, seq: u64) -> Option<(i64, usize)> {
+        self.load_msg(seq).map(|m| (m.ts, m.hdr.len()))
+    }
+    /// The stream's `compression` changed (`true` = s2).
+    fn set_compression(&mut self, _s2: bool) {}
+    /// Periodic work: deferred writes and interval syncs.
+    fn tick(&mut self) {}
+    /// Clean shutdown: write everything and the state files.
+    fn close(&mut self) {}
 }
 
 /// True when `subject` (a literal) matches `filter` (may hold `*` and `>`).

@@ -1,0 +1,154 @@
+//! File store unit tests: what survives a clean close, a crash (the store
+//! dropped without `close`) and damage to the files.
+use super::*;
+use crate::store::crypto::random_key;
+
+fn cfg(dir: &Path, key: Key, compress: bool, max_bytes: i64) -> FileStoreConfig {
+    FileStoreConfig {
+        dir: dir.to_path_buf(),
+        name: "S".into(),
+        block_size: block_size(true, max_bytes, key.is_some()),
+        compress,
+        key,
+        sync: SyncMode::default(),
+        async_flush: false,
+        ttl_of: None,
+        limits: StoreLimits { size_model: SizeModel::File, ..Default::default() },
+    }
+}
+
+fn b(s: &str) -> Bytes {
+    Bytes::copy_from_slice(s.as_bytes())
+}
+
+fn fill(fs: &mut FileStore, n: usize, size: usize) {
+    for i in 0..n {
+        let subj = if i % 2 == 0 { "foo.a" } else { "foo.b" };
+        fs.store_msg(subj, Bytes::new(), Bytes::from(vec![b'z'; size]), i as i64 + 1, 0).unwrap();
+    }
+}
+
+/// A stream key and cipher, when encrypted.
+type Key = Option<([u8; 32], Cipher)>;
+
+fn permutations() -> Vec<(Key, bool)> {
+    let k = random_key();
+    let mut v = Vec::new();
+    for key in [None, Some((k, Cipher::ChaCha)), Some((k, Cipher::Aes))] {
+        for compress in [false, true] {
+            v.push((key, compress));
+        }
+    }
+    v
+}
+
+#[test]
+fn survives_close_and_crash_in_every_permutation() {
+    for (key, compress) in permutations() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cfg(dir.path(), key, compress, 120_000);
+        let mut fs = FileStore::create(c.clone(), 1).unwrap();
+        fill(&mut fs, 90, 1000);
+        fs.store_msg("foo.small", Bytes::new(), b("last"), 1000, 0).unwrap();
+        assert!(fs.remove_msg(5));
+        assert!(fs.erase_msg(6));
+        let before = fs.state();
+        fs.close();
+        drop(fs);
+        let fs = FileStore::open(c.clone()).unwrap();
+        assert_eq!(fs.state(), before, "clean restart, key {key:?} compress {compress}");
+        assert!(fs.blocks.len() >= 3);
+        assert_eq!(fs.load_msg(91).unwrap().msg, b("last"));
+        assert!(fs.load_msg(5).is_none() && fs.load_msg(6).is_none());
+        assert_eq!(fs.load_msg(7).unwrap().msg.len(), 1000);
+        drop(fs);
+        // Crash: no close, and the state file gone.
+        std::fs::remove_file(dir.path().join("msgs/index.db")).unwrap();
+        let mut fs = FileStore::open(c.clone()).unwrap();
+        assert_eq!(fs.state(), before, "rebuild, key {key:?} compress {compress}");
+        assert_eq!(fs.store_msg("foo.x", Bytes::new(), b("next"), 2000, 0), Ok(92));
+    }
+}
+
+#[test]
+fn torn_and_flipped_tails_are_dropped() {
+    for (key, compress) in permutations() {
+        for damage in ["torn", "flip"] {
+            let dir = tempfile::tempdir().unwrap();
+            let c = cfg(dir.path(), key, compress, 0);
+            let mut fs = FileStore::create(c.clone(), 1).unwrap();
+            fill(&mut fs, 20, 10);
+            drop(fs);
+            let p = blk_path(dir.path(), 1);
+            let mut data = std::fs::read(&p).unwrap();
+            let n = data.len();
+            if damage == "torn" {
+                data.truncate(n - 3);
+            } else {
+                data[n - 12] ^= 0xff;
+                data[n - 11] ^= 0xff;
+            }
+            std::fs::write(&p, data).unwrap();
+            let mut fs = FileStore::open(c.clone()).unwrap();
+            let st = fs.state();
+            assert_eq!((st.msgs, st.last_seq), (19, 19), "{damage} key {key:?}");
+            assert_eq!(fs.store_msg("foo.a", Bytes::new(), b("again"), 99, 0), Ok(20));
+            drop(fs);
+            let fs = FileStore::open(c).unwrap();
+            assert_eq!(fs.load_msg(20).unwrap().msg, b("again"));
+        }
+    }
+}
+
+#[test]
+fn purges_and_limits_keep_sequences_across_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cfg(dir.path(), None, false, 0);
+    let mut fs = FileStore::create(c.clone(), 1).unwrap();
+    fill(&mut fs, 10, 5);
+    assert_eq!(fs.purge(), 10);
+    drop(fs);
+    let fs = FileStore::open(c.clone()).unwrap();
+    let st = fs.state();
+    assert_eq!((st.msgs, st.first_seq, st.last_seq), (0, 11, 10));
+    drop(fs);
+    c.limits.max_msgs = 3;
+    let mut fs = FileStore::open(c.clone()).unwrap();
+    fill(&mut fs, 10, 5);
+    assert_eq!(fs.purge_ex("foo.a", 0, 0), 1);
+    let before = fs.state();
+    drop(fs);
+    let fs = FileStore::open(c.clone()).unwrap();
+    assert_eq!(fs.state(), before);
+    assert_eq!((before.first_seq, before.last_seq, before.msgs), (18, 20, 2));
+}
+
+#[test]
+fn first_sequence_survives_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cfg(dir.path(), None, false, 0);
+    drop(FileStore::create(c.clone(), 500).unwrap());
+    let st = FileStore::open(c).unwrap().state();
+    assert_eq!((st.first_seq, st.last_seq), (500, 499));
+}
+
+#[test]
+fn erased_bytes_leave_the_disk() {
+    for (key, compress) in permutations() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cfg(dir.path(), key, compress, 120_000);
+        let mut fs = FileStore::create(c.clone(), 1).unwrap();
+        fs.store_msg("foo.a", Bytes::new(), b("erase-me-please"), 1, 0).unwrap();
+        fill(&mut fs, 60, 1000);
+        assert!(fs.erase_msg(1));
+        fs.close();
+        for e in std::fs::read_dir(dir.path().join("msgs")).unwrap() {
+            let data = std::fs::read(e.unwrap().path()).unwrap();
+            assert!(!data.windows(8).any(|w| w == b"erase-me"));
+        }
+        drop(fs);
+        std::fs::remove_file(dir.path().join("msgs/index.db")).unwrap();
+        let fs = FileStore::open(c).unwrap();
+        assert_eq!((fs.state().msgs, fs.state().first_seq), (60, 2));
+    }
+}
