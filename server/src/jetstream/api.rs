@@ -152,6 +152,8 @@ fn parse<T: serde::de::DeserializeOwned + Default>(payload: &[u8]) -> Result<T, 
     // (clients send `"consumer_limits": null`, for example); dropping null members
     // before decoding gives serde the same semantics.
     let value = match serde_json::from_slice::<serde_json::Value>(payload) {
+        // Go's decoder leaves the request at its zero value for `null`.
+        Ok(serde_json::Value::Null) => return Ok(T::default()),
         Ok(mut v) => {
             drop_nulls(&mut v);
             v
