@@ -62,6 +62,16 @@ pub struct Scale {
     pub fs_messages: usize,
     /// How long a restarted server may take to report all `fs_messages` again.
     pub fs_recovery_bound: Duration,
+    /// Only the core or the file-store workloads (`--only core|filestore`).
+    pub only: Option<Group>,
+}
+
+/// The two halves of the bench: one server for the core and JetStream workloads, and
+/// a fresh server per file-store workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Group {
+    Core,
+    Filestore,
 }
 
 impl Scale {
@@ -74,6 +84,7 @@ impl Scale {
             js_messages: 200_000,
             fs_messages: 1_000_000,
             fs_recovery_bound: Duration::from_secs(120),
+            only: None,
         }
     }
     /// The recovery bound is shorter here: 100k messages take Go well under a second,
@@ -87,6 +98,7 @@ impl Scale {
             js_messages: 20_000,
             fs_messages: 100_000,
             fs_recovery_bound: Duration::from_secs(30),
+            only: None,
         }
     }
 }
@@ -710,6 +722,10 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
     let Launch::Process { binary, args } = &target.launch else {
         bail!("bench needs a target it can start (not a url: target)");
     };
+    let launch = FsLaunch { binary, args, ready_line: target.ready_log_line.clone(), root };
+    if scale.only == Some(Group::Filestore) {
+        return Ok(file_store_workloads(&launch, &scale).await);
+    }
     let config = "max_connections: 100000\nmax_pending: 256MB\njetstream { store_dir: \"{store_dir}\" }\n";
     let mut server = ServerProc::new(&crate::suite::sanitize(&target.name), root, binary, args, config)?;
     server.ready_line = target.ready_log_line.clone();
@@ -749,8 +765,9 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
         Err(_) => bail!("bench against {} timed out", target.name),
         Ok(r) => r?,
     }
-    let launch = FsLaunch { binary, args, ready_line: target.ready_log_line.clone(), root };
-    figs.extend(file_store_workloads(&launch, &scale).await);
+    if scale.only != Some(Group::Core) {
+        figs.extend(file_store_workloads(&launch, &scale).await);
+    }
     Ok(figs)
 }
 

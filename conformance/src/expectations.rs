@@ -10,6 +10,11 @@ use std::path::Path;
 pub struct Expectations {
     #[serde(default)]
     pub expected_failures: BTreeMap<String, String>,
+    /// Why the kill -9 crash test (`conformance crash`, `tests/crash.rs`) is expected to
+    /// find acknowledged messages lost. Like a scenario's entry: the test fails when the
+    /// target loses nothing while this is set, so it is removed once the store holds.
+    #[serde(default)]
+    pub crash: Option<String>,
 }
 
 impl Expectations {
@@ -19,6 +24,9 @@ impl Expectations {
         let exp: Expectations = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         for (id, reason) in &exp.expected_failures {
             anyhow::ensure!(!reason.trim().is_empty(), "{}: expected failure '{id}' has no reason", path.display());
+        }
+        if let Some(reason) = &exp.crash {
+            anyhow::ensure!(!reason.trim().is_empty(), "{}: 'crash' has no reason", path.display());
         }
         Ok(exp)
     }
@@ -40,6 +48,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.toml");
         std::fs::write(&p, "[expected_failures]\n\"core/a/b\" = \" \"\n").unwrap();
+        assert!(Expectations::load(Some(&p)).is_err());
+    }
+
+    #[test]
+    fn a_crash_entry_needs_a_reason() {
+        let e: Expectations = toml::from_str("crash = \"no file store\"\n[expected_failures]\n").unwrap();
+        assert_eq!(e.crash.as_deref(), Some("no file store"));
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.toml");
+        std::fs::write(&p, "crash = \"\"\n").unwrap();
         assert!(Expectations::load(Some(&p)).is_err());
     }
 

@@ -11,9 +11,11 @@
 //! - `raw`: a raw TCP client for exact protocol bytes;
 //! - `golden`: insta snapshots of JSON replies;
 //! - `report`: Markdown, JSON, JUnit and HTML parity reports;
-//! - `bench`: the same workloads against several targets, with ratios to Go.
+//! - `bench`: the same workloads against several targets, with ratios to Go;
+//! - `crash`: `kill -9` under acknowledged JetStream publishes, then check nothing acknowledged is lost.
 pub mod bench;
 pub mod catalog;
+pub mod crash;
 pub mod expectations;
 pub mod golden;
 pub mod harness;

@@ -44,6 +44,33 @@ enum Command {
         /// Rounds; targets alternate within each round and each figure keeps its best.
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+        /// Only one group of workloads.
+        #[arg(long, value_enum)]
+        only: Option<conformance::bench::Group>,
+    },
+    /// Crash test for the JetStream file store: publish with acks, kill -9 the server at
+    /// random moments, restart it and check that every acknowledged message survived.
+    Crash {
+        #[arg(long, default_value = "rnats")]
+        target: String,
+        /// Kill/restart cycles.
+        #[arg(long, default_value_t = 20)]
+        kills: usize,
+        /// Seed for the kill delays (default: from the clock; always printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Publishes awaiting their ack at once.
+        #[arg(long, default_value_t = 16)]
+        window: usize,
+        /// Shortest delay from the publisher's start to the kill, in ms.
+        #[arg(long, default_value_t = 100)]
+        min_delay_ms: u64,
+        /// Longest delay from the publisher's start to the kill, in ms.
+        #[arg(long, default_value_t = 600)]
+        max_delay_ms: u64,
+        /// Keep the server folder (config, log, store) even when nothing was lost.
+        #[arg(long)]
+        keep: bool,
     },
     /// List the selected scenarios with their ids and tags.
     List {
@@ -140,9 +167,10 @@ async fn run(cli: Cli) -> Result<bool> {
             closing_line(&runs);
             Ok(ok)
         }
-        Command::Bench { targets, quick, rounds } => {
+        Command::Bench { targets, quick, rounds, only } => {
             use conformance::bench;
-            let scale = if quick { bench::Scale::quick() } else { bench::Scale::full() };
+            let mut scale = if quick { bench::Scale::quick() } else { bench::Scale::full() };
+            scale.only = only;
             let root = tempfile::Builder::new().prefix("nats-conformance-bench-").tempdir()?;
             let resolved = targets.iter().map(|n| target::resolve(n)).collect::<Result<Vec<_>>>()?;
             let mut results: Vec<(String, Vec<bench::Figure>)> =
@@ -156,6 +184,37 @@ async fn run(cli: Cli) -> Result<bool> {
             }
             println!("\n{}", bench::table(&results));
             Ok(true)
+        }
+        Command::Crash { target, kills, seed, window, min_delay_ms, max_delay_ms, keep } => {
+            use conformance::crash;
+            let t = target::resolve(&target)?;
+            let opts = crash::CrashOptions {
+                kills,
+                seed: seed.unwrap_or_else(crash::random_seed),
+                window,
+                min_delay: std::time::Duration::from_millis(min_delay_ms),
+                max_delay: std::time::Duration::from_millis(max_delay_ms.max(min_delay_ms)),
+                keep,
+                keep_failed: true,
+                verbose: true,
+            };
+            let report = crash::run(&t, &opts).await?;
+            if !report.ok() {
+                println!("crash: acknowledged messages were lost or changed (first of each kind):");
+                print!("{}", report.details());
+                println!("{}", report.log_tail);
+            }
+            if let Some(dir) = &report.kept_dir {
+                println!("crash: server folder kept at {}", dir.display());
+            }
+            if report.publish_errors > 0 {
+                println!(
+                    "crash: {} publishes were answered with an error (not counted as losses)",
+                    report.publish_errors
+                );
+            }
+            println!("{} (seed {}, target {})", report.summary(), report.seed, report.target);
+            Ok(report.ok())
         }
         Command::List { common } => {
             let opts = common.options();

@@ -190,6 +190,8 @@ pub struct FileStore {
     last_sync: Instant,
     /// The first write error: the store refuses changes after it.
     failed: Option<String>,
+    /// Some block may have no live message left.
+    maybe_empty: bool,
 }
 
 fn msgs_dir(dir: &Path) -> PathBuf {
@@ -262,6 +264,7 @@ impl FileStore {
             unsynced: false,
             last_sync: Instant::now(),
             failed: None,
+            maybe_empty: true,
         }
     }
 
@@ -614,6 +617,8 @@ impl FileStore {
 
     fn new_block(&mut self) -> std::io::Result<()> {
         self.seal_active()?;
+        // The block being left may hold only removed messages.
+        self.maybe_empty = true;
         let id = self.blocks.keys().next_back().map_or(1, |l| l + 1);
         let aead = match &self.cfg.key {
             Some((skey, cipher)) => {
@@ -721,12 +726,14 @@ impl FileStore {
         for e in &removed {
             if let Some(b) = self.blocks.get_mut(&e.blk) {
                 b.live = b.live.saturating_sub(1);
+                self.maybe_empty |= b.live == 0;
             }
         }
         if everything_gone {
             for b in self.blocks.values_mut() {
                 b.live = 0;
             }
+            self.maybe_empty |= self.blocks.len() > 1;
         }
         for e in &removed {
             if e.seq >= first {
@@ -743,7 +750,10 @@ impl FileStore {
             }
             self.floor = new_floor;
         }
-        self.free_empty_blocks();
+        if self.maybe_empty {
+            self.maybe_empty = false;
+            self.free_empty_blocks();
+        }
         if !self.cfg.async_flush {
             self.flush_writes();
         }
@@ -791,7 +801,8 @@ impl FileStore {
 
     /// The plain-record view of a block that is not active (cached).
     fn view(&self, id: u32) -> Option<Arc<Vec<u8>>> {
-        if let Some(pos) = self.cache.borrow().iter().position(|(c, _)| *c == id) {
+        let pos = self.cache.borrow().iter().position(|(c, _)| *c == id);
+        if let Some(pos) = pos {
             let mut cache = self.cache.borrow_mut();
             let hit = cache.remove(pos);
             let v = hit.1.clone();
@@ -877,14 +888,15 @@ impl FileStore {
         if let Some(seq) = erase {
             erase_in(&mut recs, seq);
         }
+        // Keep the block's key unless the cipher changes: a block and its
+        // key file cannot be replaced together atomically.
+        let current = self.blocks.get(&id).and_then(|b| b.aead.clone());
+        let mut new_key = None;
         let aead = match &self.cfg.key {
+            Some((_, cipher)) if current.as_ref().is_some_and(|a| a.cipher() == *cipher) => current,
             Some((skey, cipher)) => {
                 let bkey = super::crypto::random_key();
-                write_atomic(
-                    &key_path(&self.cfg.dir, id).with_extension("key.new"),
-                    &wrap_key(*cipher, skey, &bkey),
-                    true,
-                )?;
+                new_key = Some(wrap_key(*cipher, skey, &bkey));
                 Some(Aead::new(*cipher, &bkey))
             }
             None => None,
@@ -913,10 +925,12 @@ impl FileStore {
             }
         }
         let path = blk_path(&self.cfg.dir, id);
-        write_atomic(&path, &out, self.cfg.sync == SyncMode::Always)?;
-        if aead.is_some() {
-            fs::rename(key_path(&self.cfg.dir, id).with_extension("key.new"), key_path(&self.cfg.dir, id))?;
+        if let Some(k) = &new_key {
+            // Only a cipher conversion (at startup) gets here: a crash between
+            // these two writes leaves a block its key file cannot open.
+            write_atomic(&key_path(&self.cfg.dir, id), k, true)?;
         }
+        write_atomic(&path, &out, true)?;
         let new_form = out[0];
         if let Some(b) = self.blocks.get_mut(&id) {
             b.form = new_form;

@@ -152,3 +152,40 @@ fn erased_bytes_leave_the_disk() {
         assert_eq!((fs.state().msgs, fs.state().first_seq), (60, 2));
     }
 }
+
+#[test]
+fn reads_every_message_across_large_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cfg(dir.path(), None, false, 0);
+    let mut fs = FileStore::create(c, 1).unwrap();
+    let n = 100_000u64;
+    for i in 0..n {
+        fs.store_msg("fs.read", Bytes::new(), Bytes::from(vec![b'a'; 128]), i as i64, 0).unwrap();
+    }
+    assert!(fs.blocks.len() >= 2);
+    let t = std::time::Instant::now();
+    let mut seq = 0;
+    let mut got = 0;
+    while let Some(m) = fs.load_next_msg("", seq) {
+        seq = m.seq + 1;
+        got += 1;
+    }
+    assert_eq!(got, n, "read back in {:?}", t.elapsed());
+}
+
+/// Not a timing test: prints how long a rebuild takes, for profiling by hand
+/// (`cargo test --release -p server rebuild_cost -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn rebuild_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cfg(dir.path(), None, false, 0);
+    let mut fs = FileStore::create(c.clone(), 1).unwrap();
+    for i in 0..1_000_000u64 {
+        fs.store_msg("fs.read", Bytes::new(), Bytes::from(vec![b'a'; 128]), i as i64, 0).unwrap();
+    }
+    drop(fs);
+    let t = std::time::Instant::now();
+    let fs = FileStore::open(c).unwrap();
+    println!("rebuilt {} messages in {:?}", fs.state().msgs, t.elapsed());
+}
