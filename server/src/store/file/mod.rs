@@ -154,6 +154,9 @@ struct Block {
     len: u64,
     /// Live messages in this block.
     live: u64,
+    /// Message records in the file, live or not: when fewer than half are
+    /// live, the block is rewritten without the others.
+    total: u64,
     /// Sequence range of the message records written here (0 = none).
     first: u64,
     last: u64,
@@ -455,6 +458,7 @@ impl FileStore {
             form,
             len: data.len() as u64,
             live: 0,
+            total: 0,
             first: 0,
             last: 0,
             tombs: Vec::new(),
@@ -522,6 +526,7 @@ impl FileStore {
                         blk.first = rec.seq;
                     }
                     blk.last = rec.seq;
+                    blk.total += 1;
                     found.push(Scanned {
                         subject: String::from_utf8_lossy(rec.subject).into_owned(),
                         seq: rec.seq,
@@ -608,7 +613,7 @@ impl FileStore {
             .collect();
         for id in stale {
             let form = if self.blocks[&id].form == PACKED { PACKED } else { SEALED };
-            self.rewrite_block(id, form, None)?;
+            self.rewrite_block(id, form, Rewrite::Keep)?;
         }
         Ok(())
     }
@@ -631,7 +636,10 @@ impl FileStore {
         let form = if aead.is_some() { SEALED } else { PLAIN };
         let path = blk_path(&self.cfg.dir, id);
         let file = OpenOptions::new().create(true).truncate(true).write(true).open(&path)?;
-        self.blocks.insert(id, Block { form, len: 1, live: 0, first: 0, last: 0, tombs: Vec::new(), floor: 0, aead });
+        self.blocks.insert(
+            id,
+            Block { form, len: 1, live: 0, total: 0, first: 0, last: 0, tombs: Vec::new(), floor: 0, aead },
+        );
         self.active = Some(Active { id, file, buf: vec![form], written: 0 });
         Ok(())
     }
@@ -641,7 +649,7 @@ impl FileStore {
         self.flush_writes();
         let Some(a) = self.active.take() else { return Ok(()) };
         if self.cfg.compress && self.blocks.get(&a.id).is_some_and(|b| b.live > 0) {
-            self.rewrite_block(a.id, PACKED, None)?;
+            self.rewrite_block(a.id, PACKED, Rewrite::Keep)?;
         }
         Ok(())
     }
@@ -679,6 +687,7 @@ impl FileStore {
                 }
                 b.last = seq;
                 b.live += 1;
+                b.total += 1;
             }
             KIND_TOMB => b.tombs.push(seq),
             KIND_FLOOR => b.floor = b.floor.max(seq),
@@ -754,6 +763,7 @@ impl FileStore {
             self.maybe_empty = false;
             self.free_empty_blocks();
         }
+        self.compact_sparse_blocks(&removed);
         if !self.cfg.async_flush {
             self.flush_writes();
         }
@@ -794,6 +804,28 @@ impl FileStore {
             let _ = fs::remove_file(blk_path(&self.cfg.dir, id));
             let _ = fs::remove_file(key_path(&self.cfg.dir, id));
             self.cache.borrow_mut().retain(|(c, _)| *c != id);
+        }
+    }
+
+    /// Rewrites blocks (other than the one being appended to) that removals
+    /// left less than half live, so deleted messages give their space back.
+    fn compact_sparse_blocks(&mut self, removed: &[FileEntry]) {
+        let active = self.active.as_ref().map(|a| a.id);
+        let mut ids: Vec<u32> = removed.iter().map(|e| e.blk).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let sparse = self
+                .blocks
+                .get(&id)
+                .is_some_and(|b| Some(id) != active && b.live > 0 && b.total >= 64 && b.live * 2 < b.total);
+            if !sparse {
+                continue;
+            }
+            let form = if self.blocks[&id].form == PACKED { PACKED } else { SEALED };
+            if let Err(e) = self.rewrite_block(id, form, Rewrite::DropDead) {
+                crate::error!("{} Compacting message block {id}: {e}", self.tag());
+            }
         }
     }
 
@@ -883,10 +915,30 @@ impl FileStore {
     /// Rewrites block `id` in `form` (`PACKED` or the append form) under the
     /// configured cipher, optionally erasing one sequence, and repoints the
     /// index at the new offsets.
-    fn rewrite_block(&mut self, id: u32, form: u8, erase: Option<u64>) -> std::io::Result<()> {
+    fn rewrite_block(&mut self, id: u32, form: u8, how: Rewrite) -> std::io::Result<()> {
         let mut recs = self.plain_records(id)?;
-        if let Some(seq) = erase {
-            erase_in(&mut recs, seq);
+        match how {
+            Rewrite::Keep => {}
+            Rewrite::Erase(seq) => erase_in(&mut recs, seq),
+            Rewrite::DropDead => {
+                let mut kept = Vec::with_capacity(recs.len() / 2);
+                let mut off = 0;
+                while let Decoded::Good(r, n) | Decoded::BadSum(r, n) = block::decode(&recs[off..]) {
+                    let keep = match r.kind {
+                        KIND_MSG => self.idx.slot(r.seq).is_some_and(|e| e.blk == id),
+                        KIND_ERASED => false,
+                        _ => true,
+                    };
+                    if keep {
+                        kept.extend_from_slice(&recs[off..off + n]);
+                    }
+                    off += n;
+                }
+                recs = kept;
+                if let Some(b) = self.blocks.get_mut(&id) {
+                    b.total = b.live;
+                }
+            }
         }
         // Keep the block's key unless the cipher changes: a block and its
         // key file cannot be replaced together atomically.
@@ -965,7 +1017,7 @@ impl FileStore {
     fn erase_on_disk(&mut self, e: &FileEntry) -> std::io::Result<()> {
         let Some(b) = self.blocks.get(&e.blk) else { return Ok(()) };
         if b.form == PACKED {
-            return self.rewrite_block(e.blk, PACKED, Some(e.seq));
+            return self.rewrite_block(e.blk, PACKED, Rewrite::Erase(e.seq));
         }
         let (off, len) = (e.off as usize, e.len as usize);
         let mut plain = Vec::new();
@@ -977,7 +1029,7 @@ impl FileStore {
         block::append_form(&mut bytes, b.aead.as_ref(), &plain);
         if bytes.len() != len {
             // Subject stored differently (lossy UTF-8): rewrite the block.
-            return self.rewrite_block(e.blk, b.form, Some(e.seq));
+            return self.rewrite_block(e.blk, b.form, Rewrite::Erase(e.seq));
         }
         match &mut self.active {
             Some(a) if a.id == e.blk => {
@@ -1019,6 +1071,15 @@ impl FileStore {
             blocks: self.blocks.iter().map(|(&id, b)| (id, b.len)).collect(),
         }
     }
+}
+
+/// What a block rewrite changes besides the form and cipher.
+enum Rewrite {
+    Keep,
+    /// Overwrite this message with zeros.
+    Erase(u64),
+    /// Leave out messages that are no longer live.
+    DropDead,
 }
 
 /// Replaces the message record of `seq` in plain records with an erased
