@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the fuzz targets (client protocol parser, config parser) for a bounded time.
+# Runs the fuzz targets (client protocol parser, config parser, file store recovery)
+# for a bounded time.
 # cargo-fuzz needs nightly features; the stable toolchain is allowed to use them here
 # through RUSTC_BOOTSTRAP, so no second toolchain is needed.
 #   scripts/fuzz.sh            # 60 s per target
@@ -10,7 +11,7 @@ cd "$root"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 secs="${FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(protocol config)
+[ ${#targets[@]} -gt 0 ] || targets=(protocol config filestore)
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${secs}s"
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time="$secs" -max_len=4096

@@ -154,3 +154,22 @@ Feature: File store block compression
       """
     Then the reply has no field "error"
     And the reply field "config.compression" is "s2"
+
+  @go:TestFileStoreAndRetrieveMultiBlock @since-2.10
+  Scenario: Messages in sealed s2 blocks are readable without a restart
+    Given "c1" creates the stream:
+      """
+      {"name":"S","subjects":["foo.>"],"storage":"file","max_bytes":120000,"compression":"s2"}
+      """
+    And "c1" creates the consumer on "S":
+      """
+      {"durable_name":"D","ack_policy":"none"}
+      """
+    When "c1" stores 100 messages of 1000 bytes on "foo.big"
+    And "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":10}
+      """
+    Then the reply field "message.subject" is "foo.big"
+    When "c1" pulls from consumer "D" of stream "S" with 100 as "p"
+    Then "p" receives 100 messages within 5s

@@ -167,14 +167,45 @@ struct Block {
     aead: Option<Aead>,
 }
 
-/// The block being appended to: its bytes mirror the file.
+/// The block being appended to. While in use its bytes are mirrored in
+/// memory (reads of recent messages, sealing); an idle block gives the
+/// memory back and reads it in again when next used.
 #[derive(Debug)]
 struct Active {
     id: u32,
     file: File,
     buf: Vec<u8>,
-    /// Bytes of `buf` already written to the file.
+    /// Bytes already written to the file.
     written: usize,
+    /// `buf` mirrors the block (else it is empty and the file is all).
+    resident: bool,
+}
+
+impl Active {
+    fn len(&self) -> usize {
+        if self.resident {
+            self.buf.len()
+        } else {
+            self.written
+        }
+    }
+
+    fn make_resident(&mut self) -> std::io::Result<()> {
+        if !self.resident {
+            let mut b = vec![0; self.written];
+            self.file.read_exact_at(&mut b, 0)?;
+            self.buf = b;
+            self.resident = true;
+        }
+        Ok(())
+    }
+}
+
+/// How long a store may go unused before its block buffers are released.
+const IDLE_RELEASE: Duration = Duration::from_secs(5);
+
+fn open_rw(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().read(true).write(true).open(path)
 }
 
 /// A file-backed `StreamStore`.
@@ -195,6 +226,10 @@ pub struct FileStore {
     failed: Option<String>,
     /// Some block may have no live message left.
     maybe_empty: bool,
+    /// Last append or read, for releasing idle buffers.
+    last_use: std::cell::Cell<Instant>,
+    /// How long unused before releasing them.
+    idle_release: Duration,
 }
 
 fn msgs_dir(dir: &Path) -> PathBuf {
@@ -268,6 +303,8 @@ impl FileStore {
             last_sync: Instant::now(),
             failed: None,
             maybe_empty: true,
+            last_use: std::cell::Cell::new(Instant::now()),
+            idle_release: IDLE_RELEASE,
         }
     }
 
@@ -591,13 +628,13 @@ impl FileStore {
         if buf.is_empty() {
             buf.push(want);
         }
-        let file = OpenOptions::new().write(true).open(&path)?;
+        let file = open_rw(&path)?;
         let written = fs::metadata(&path)?.len() as usize;
         if let Some(b) = self.blocks.get_mut(&id) {
             b.form = want;
             b.len = buf.len() as u64;
         }
-        self.active = Some(Active { id, file, buf, written });
+        self.active = Some(Active { id, file, buf, written, resident: true });
         Ok(())
     }
 
@@ -635,12 +672,12 @@ impl FileStore {
         };
         let form = if aead.is_some() { SEALED } else { PLAIN };
         let path = blk_path(&self.cfg.dir, id);
-        let file = OpenOptions::new().create(true).truncate(true).write(true).open(&path)?;
+        let file = OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&path)?;
         self.blocks.insert(
             id,
             Block { form, len: 1, live: 0, total: 0, first: 0, last: 0, tombs: Vec::new(), floor: 0, aead },
         );
-        self.active = Some(Active { id, file, buf: vec![form], written: 0 });
+        self.active = Some(Active { id, file, buf: vec![form], written: 0, resident: true });
         Ok(())
     }
 
@@ -650,6 +687,19 @@ impl FileStore {
         let Some(a) = self.active.take() else { return Ok(()) };
         if self.cfg.compress && self.blocks.get(&a.id).is_some_and(|b| b.live > 0) {
             self.rewrite_block(a.id, PACKED, Rewrite::Keep)?;
+        }
+        Ok(())
+    }
+
+    /// Makes sure there is an active block with room, rolling to a new block
+    /// when the active one is full.
+    fn ensure_room(&mut self) -> std::io::Result<()> {
+        let need_new = match &self.active {
+            None => true,
+            Some(a) => a.len() as u64 >= self.cfg.block_size && a.len() > 1,
+        };
+        if need_new {
+            self.new_block()?;
         }
         Ok(())
     }
@@ -665,12 +715,14 @@ impl FileStore {
         hdr: &[u8],
         msg: &[u8],
     ) -> std::io::Result<(u32, u32, u32)> {
-        let need_new = match &self.active {
-            None => true,
-            Some(a) => a.buf.len() as u64 >= self.cfg.block_size && a.buf.len() > 1,
-        };
-        if need_new {
-            self.new_block()?;
+        self.ensure_room()?;
+        self.last_use.set(Instant::now());
+        if let Some(a) = &mut self.active {
+            if !a.resident {
+                a.make_resident()?;
+                let id = a.id;
+                self.cache.borrow_mut().retain(|(c, _)| *c != id);
+            }
         }
         self.scratch.clear();
         block::encode(&mut self.scratch, kind, seq, ts, subject, hdr, msg);
@@ -702,7 +754,7 @@ impl FileStore {
     fn flush_writes(&mut self) {
         let Some(a) = &mut self.active else { return };
         let id = a.id;
-        if a.written < a.buf.len() {
+        if a.resident && a.written < a.buf.len() {
             if let Err(e) = a.file.write_all_at(&a.buf[a.written..], a.written as u64) {
                 self.fail(format!("writing message block {id}: {e}"));
                 return;
@@ -854,11 +906,12 @@ impl FileStore {
     }
 
     fn read(&self, e: &FileEntry) -> Option<StoredMsg> {
+        self.last_use.set(Instant::now());
         let b = self.blocks.get(&e.blk)?;
         let (off, len) = (e.off as usize, e.len as usize);
         let owned;
         let bytes: &[u8] = match &self.active {
-            Some(a) if a.id == e.blk => a.buf.get(off..off + len)?,
+            Some(a) if a.id == e.blk && a.resident => a.buf.get(off..off + len)?,
             _ => {
                 owned = self.view(e.blk)?;
                 owned.get(off..off + len)?
@@ -889,8 +942,11 @@ impl FileStore {
     fn plain_records(&mut self, id: u32) -> std::io::Result<Vec<u8>> {
         self.flush_writes();
         let b = self.blocks.get(&id).ok_or_else(|| std::io::Error::other("no such block"))?;
-        let data = match &self.active {
-            Some(a) if a.id == id => a.buf.clone(),
+        let data = match &mut self.active {
+            Some(a) if a.id == id => {
+                a.make_resident()?;
+                a.buf.clone()
+            }
             _ => fs::read(blk_path(&self.cfg.dir, id))?,
         };
         match b.form {
@@ -993,9 +1049,10 @@ impl FileStore {
             if new_form == PACKED {
                 self.active = None;
             } else if let Some(a) = &mut self.active {
-                a.file = OpenOptions::new().write(true).open(&path)?;
+                a.file = open_rw(&path)?;
                 a.written = out.len();
                 a.buf = out;
+                a.resident = true;
             }
         }
         self.cache.borrow_mut().retain(|(c, _)| *c != id);
@@ -1033,6 +1090,7 @@ impl FileStore {
         }
         match &mut self.active {
             Some(a) if a.id == e.blk => {
+                a.make_resident()?;
                 a.buf[off..off + len].copy_from_slice(&bytes);
                 if off < a.written {
                     let end = a.written.min(off + len);
@@ -1101,6 +1159,12 @@ fn erase_in(recs: &mut [u8], seq: u64) {
 impl StreamStore for FileStore {
     fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError> {
         self.check_writable()?;
+        // Roll to a new block first: sealing one repoints index entries, and
+        // the index is out of `self` during the append below.
+        if let Err(e) = self.ensure_room() {
+            self.fail(format!("starting a message block: {e}"));
+            return Err(StoreError::Closed);
+        }
         let FileStore { idx, .. } = self;
         // Appending needs `self` mutably while the index decides the
         // sequence: take the index out for the call.
@@ -1238,6 +1302,15 @@ impl StreamStore for FileStore {
     fn tick(&mut self) {
         if self.cfg.async_flush {
             self.flush_writes();
+        }
+        if self.last_use.get().elapsed() >= self.idle_release {
+            self.cache.borrow_mut().clear();
+            if let Some(a) = &mut self.active {
+                if a.resident && a.written == a.buf.len() {
+                    a.buf = Vec::new();
+                    a.resident = false;
+                }
+            }
         }
         if let SyncMode::Every(d) = self.cfg.sync {
             if self.unsynced && self.last_sync.elapsed() >= d {

@@ -216,3 +216,25 @@ fn sparse_blocks_are_compacted_and_still_recover() {
         assert_eq!(fs.load_msg(in_first).unwrap().seq, in_first);
     }
 }
+
+#[test]
+fn idle_buffers_are_released_and_read_again() {
+    for (key, compress) in permutations() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cfg(dir.path(), key, compress, 120_000);
+        let mut fs = FileStore::create(c, 1).unwrap();
+        fs.idle_release = Duration::ZERO;
+        fill(&mut fs, 100, 1000);
+        assert_eq!(fs.load_msg(2).map(|m| m.msg.len()), Some(1000), "key {key:?} compress {compress}");
+        fs.tick();
+        assert!(fs.active.as_ref().is_some_and(|a| !a.resident && a.buf.is_empty()));
+        assert!(fs.cache.borrow().is_empty());
+        // Reads come from the file; an append brings the block back.
+        assert_eq!(fs.load_msg(100).unwrap().seq, 100);
+        assert!(fs.erase_msg(99));
+        assert_eq!(fs.store_msg("foo.x", Bytes::new(), b("back"), 5, 0), Ok(101));
+        assert_eq!(fs.load_msg(100).unwrap().seq, 100);
+        assert_eq!(fs.load_msg(101).unwrap().msg, b("back"));
+        assert!(fs.load_msg(99).is_none());
+    }
+}
