@@ -26,8 +26,12 @@ impl MemStore {
 impl StreamStore for MemStore {
     fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError> {
         let (hdr_ref, msg_len) = (hdr.clone(), msg.len());
-        self.idx.store_with(subject, &hdr_ref, msg_len, ts, ttl, |subject, seq| {
-            Ok(StoredMsg { subject, hdr, msg, seq, ts })
+        self.idx.store_with(subject, &hdr_ref, msg_len, ts, ttl, |subject, seq| StoredMsg {
+            subject,
+            hdr,
+            msg,
+            seq,
+            ts,
         })
     }
 

@@ -336,18 +336,10 @@ impl<E: IndexEntry> SeqIndex<E> {
         self.ttls.len()
     }
 
-    /// Appends an entry at the next sequence after the limit checks; `make`
-    /// builds it from the shared subject key and the sequence (the file store
-    /// writes the record to disk there, and may fail).
-    pub fn store_with(
-        &mut self,
-        subject: &str,
-        hdr: &[u8],
-        msg_len: usize,
-        ts: i64,
-        ttl: i64,
-        make: impl FnOnce(Arc<str>, u64) -> Result<E, StoreError>,
-    ) -> Result<u64, StoreError> {
+    /// Checks a new message against the limits that refuse rather than
+    /// remove (discard new). `Ok(true)` when it will replace a message of its
+    /// own subject (per-subject limit).
+    pub fn admit(&self, subject: &str, hdr: &[u8], msg_len: usize) -> Result<bool, StoreError> {
         let size = self.limits.size_model.size(subject.len(), hdr.len(), msg_len);
         let existing = self.subjects.get_key_value(subject);
         let at_subject_limit =
@@ -371,6 +363,43 @@ impl<E: IndexEntry> SeqIndex<E> {
                 }
             }
         }
+        Ok(at_subject_limit)
+    }
+
+    /// The sequence the next message gets.
+    pub fn next_seq(&self) -> u64 {
+        self.last_seq + 1
+    }
+
+    /// Appends an entry at the next sequence after the limit checks; `make`
+    /// builds it from the shared subject key and the sequence.
+    pub fn store_with(
+        &mut self,
+        subject: &str,
+        hdr: &[u8],
+        msg_len: usize,
+        ts: i64,
+        ttl: i64,
+        make: impl FnOnce(Arc<str>, u64) -> E,
+    ) -> Result<u64, StoreError> {
+        let at_subject_limit = self.admit(subject, hdr, msg_len)?;
+        Ok(self.insert_admitted(subject, hdr.len(), msg_len, ts, ttl, at_subject_limit, make))
+    }
+
+    /// Appends an entry that [`SeqIndex::admit`] let in (nothing changed in
+    /// between), then applies the limits that remove old messages.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_admitted(
+        &mut self,
+        subject: &str,
+        hdr_len: usize,
+        msg_len: usize,
+        ts: i64,
+        ttl: i64,
+        at_subject_limit: bool,
+        make: impl FnOnce(Arc<str>, u64) -> E,
+    ) -> u64 {
+        let size = self.limits.size_model.size(subject.len(), hdr_len, msg_len);
         let seq = self.last_seq + 1;
         let key = match self.subjects.get_key_value(subject) {
             Some((k, _)) => k.clone(),
@@ -382,7 +411,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         }
         // Holes between base and seq cannot exist at the tail: every sequence
         // is pushed, removed ones become None.
-        let entry = make(key.clone(), seq)?;
+        let entry = make(key.clone(), seq);
         self.msgs.push_back(Some(entry));
         self.last_seq = seq;
         self.last_ts = ts;
@@ -401,7 +430,7 @@ impl<E: IndexEntry> SeqIndex<E> {
             self.trim_front();
         }
         self.enforce_limits();
-        Ok(seq)
+        seq
     }
 
     pub fn skip_msg(&mut self, ts: i64) -> u64 {

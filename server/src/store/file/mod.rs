@@ -422,8 +422,9 @@ impl FileStore {
                 hdr_len: m.hdr_len,
                 msg_len: m.msg_len,
             };
-            let _ = fs.idx.store_with(&m.subject, b"", m.msg_len as usize, m.ts, m.ttl, |subject, _| {
-                Ok(FileEntry { subject, ..entry })
+            let _ = fs.idx.store_with(&m.subject, b"", m.msg_len as usize, m.ts, m.ttl, |subject, _| FileEntry {
+                subject,
+                ..entry
             });
         }
         let (mut last, mut last_ts) = max_seq;
@@ -1159,41 +1160,23 @@ fn erase_in(recs: &mut [u8], seq: u64) {
 impl StreamStore for FileStore {
     fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError> {
         self.check_writable()?;
-        // Roll to a new block first: sealing one repoints index entries, and
-        // the index is out of `self` during the append below.
-        if let Err(e) = self.ensure_room() {
-            self.fail(format!("starting a message block: {e}"));
-            return Err(StoreError::Closed);
-        }
-        let FileStore { idx, .. } = self;
-        // Appending needs `self` mutably while the index decides the
-        // sequence: take the index out for the call.
-        let mut index = std::mem::take(idx);
-        let mut io_err = None;
-        let r = index.store_with(subject, &hdr, msg.len(), ts, ttl, |key, seq| {
-            match self.append_record(KIND_MSG, seq, ts, subject.as_bytes(), &hdr, &msg) {
-                Ok((blk, off, len)) => Ok(FileEntry {
-                    subject: key,
-                    seq,
-                    ts,
-                    blk,
-                    off,
-                    len,
-                    hdr_len: hdr.len() as u32,
-                    msg_len: msg.len() as u32,
-                }),
-                Err(e) => {
-                    io_err = Some(e);
-                    Err(StoreError::Closed)
-                }
+        let at_subject_limit = self.idx.admit(subject, &hdr, msg.len())?;
+        let seq = self.idx.next_seq();
+        let (blk, off, len) = match self.append_record(KIND_MSG, seq, ts, subject.as_bytes(), &hdr, &msg) {
+            Ok(loc) => loc,
+            Err(e) => {
+                self.fail(format!("appending a message: {e}"));
+                return Err(StoreError::Closed);
             }
-        });
-        self.idx = index;
-        if let Some(e) = io_err {
-            self.fail(format!("appending a message: {e}"));
-        }
+        };
+        let (hdr_len, msg_len) = (hdr.len() as u32, msg.len() as u32);
+        let stored =
+            self.idx.insert_admitted(subject, hdr.len(), msg.len(), ts, ttl, at_subject_limit, |subject, seq| {
+                FileEntry { subject, seq, ts, blk, off, len, hdr_len, msg_len }
+            });
+        debug_assert_eq!(stored, seq);
         self.after_change();
-        r
+        Ok(seq)
     }
 
     fn skip_msg(&mut self, ts: i64) -> u64 {
