@@ -392,6 +392,13 @@ impl Consumer {
         }
     }
 
+    /// Changes whenever [`Consumer::state_snapshot`] would (every delivery
+    /// moves `dseq`, every ack a floor or the pending count), so persistence
+    /// can skip unchanged consumers without building the snapshot.
+    pub fn state_fingerprint(&self) -> (u64, u64, u64, u64, usize, usize) {
+        (self.sseq, self.dseq, self.asflr, self.adflr, self.pending.len(), self.rdc.len())
+    }
+
     /// Restores a [`Consumer::state_snapshot`]; pending messages are due for
     /// redelivery one ack wait from `now`.
     pub fn restore_state(&mut self, st: &ConsumerSnapshot, created: i64, now: i64) {

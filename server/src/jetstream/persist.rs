@@ -46,8 +46,9 @@ pub struct StreamFiles {
 #[derive(Debug)]
 struct ConsumerFiles {
     meta: MetaFiles,
-    /// The `o.dat` content last written.
+    /// The `o.dat` content last written, and the state it came from.
     last_state: Vec<u8>,
+    last_print: Option<(u64, u64, u64, u64, usize, usize)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -136,7 +137,7 @@ pub fn save_consumer_config(s: &mut Stream, name: &str, env: &StoreEnv) {
             let context = format!("{}/{name}", f.context);
             MetaFiles::create(&dir, env.keys.as_ref(), &context).and_then(|meta| {
                 meta.write_meta(&body)?;
-                f.consumers.insert(name.to_string(), ConsumerFiles { meta, last_state: Vec::new() });
+                f.consumers.insert(name.to_string(), ConsumerFiles { meta, last_state: Vec::new(), last_print: None });
                 Ok(())
             })
         }
@@ -161,6 +162,10 @@ pub fn tick_stream(s: &mut Stream) {
     let Some(f) = &mut s.files else { return };
     for (name, c) in &s.consumers {
         let Some(cf) = f.consumers.get_mut(name) else { continue };
+        let print = c.state_fingerprint();
+        if cf.last_print == Some(print) {
+            continue;
+        }
         let state = json(&c.state_snapshot());
         if state != cf.last_state {
             if let Err(e) = cf.meta.write("o.dat", &state) {
@@ -169,6 +174,7 @@ pub fn tick_stream(s: &mut Stream) {
             }
             cf.last_state = state;
         }
+        cf.last_print = Some(print);
     }
     if s.src_progress != f.last_src && f.meta.write("src.dat", &json(&s.src_progress)).is_ok() {
         f.last_src = s.src_progress.clone();
@@ -252,7 +258,7 @@ fn load_stream(env: &StoreEnv, account: &str, dir: &Path, name: &str, now: i64) 
             Ok(st) => con.restore_state(&st, cm.created, now),
             Err(_) => con.created = cm.created,
         }
-        files.consumers.insert(cname.clone(), ConsumerFiles { meta: cmeta, last_state: state });
+        files.consumers.insert(cname.clone(), ConsumerFiles { meta: cmeta, last_state: state, last_print: None });
         s.consumers.insert(cname, con);
     }
     s.files = Some(files);

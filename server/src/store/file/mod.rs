@@ -261,9 +261,21 @@ pub fn write_atomic(path: &Path, data: &[u8], sync: bool) -> std::io::Result<()>
     fs::rename(&tmp, path)
 }
 
-/// What a block scan found.
+/// What the block scans of a recovery found.
+#[derive(Default)]
+struct Recovered {
+    found: Vec<Scanned>,
+    /// Sequences removed by tombstones or erased in place.
+    tombs: BTreeSet<u64>,
+    /// The highest sequence of any record, and its timestamp.
+    max_seq: (u64, i64),
+    /// Subjects repeat: one allocation per distinct subject.
+    names: HashMap<Vec<u8>, Arc<str>>,
+}
+
+/// One message record a block scan found.
 struct Scanned {
-    subject: String,
+    subject: Arc<str>,
     seq: u64,
     ts: i64,
     blk: u32,
@@ -382,15 +394,13 @@ impl FileStore {
         }
 
         let last_id = ids.last().copied();
-        let mut found: Vec<Scanned> = Vec::new();
-        let mut tombs: BTreeSet<u64> = BTreeSet::new();
-        let mut max_seq = (0u64, 0i64);
+        let mut acc = Recovered::default();
         for &id in &ids {
             if short.contains(&id) {
                 crate::warn!("{tag} indexCacheBuf corrupt record state: block {id} is shorter than recorded");
             }
             let is_last = Some(id) == last_id;
-            fs.scan_block(id, is_last, trusted, &mut found, &mut tombs, &mut max_seq);
+            fs.scan_block(id, is_last, trusted, &mut acc);
         }
         if fs.cfg.ttl_of.is_some() && !fs.ttl_state_current(saved.as_ref()) {
             crate::warn!("{tag} TTL state is outdated; attempting to recover using linear scan");
@@ -398,6 +408,7 @@ impl FileStore {
 
         // Rebuild the index: messages in sequence order above the floor,
         // minus tombstones.
+        let Recovered { mut found, tombs, max_seq, .. } = acc;
         found.sort_by_key(|m| m.seq);
         found.dedup_by_key(|m| m.seq);
         let floor = fs.blocks.values().map(|b| b.floor).max().unwrap_or(0);
@@ -465,15 +476,8 @@ impl FileStore {
     }
 
     /// Reads one block into the scan results.
-    fn scan_block(
-        &mut self,
-        id: u32,
-        is_last: bool,
-        trusted: bool,
-        found: &mut Vec<Scanned>,
-        tombs: &mut BTreeSet<u64>,
-        max_seq: &mut (u64, i64),
-    ) {
+    fn scan_block(&mut self, id: u32, is_last: bool, trusted: bool, acc: &mut Recovered) {
+        let Recovered { found, tombs, max_seq, names } = acc;
         let tag = self.tag();
         let path = blk_path(&self.cfg.dir, id);
         let data = match fs::read(&path) {
@@ -566,7 +570,14 @@ impl FileStore {
                     blk.last = rec.seq;
                     blk.total += 1;
                     found.push(Scanned {
-                        subject: String::from_utf8_lossy(rec.subject).into_owned(),
+                        subject: match names.get(rec.subject) {
+                            Some(n) => n.clone(),
+                            None => {
+                                let n: Arc<str> = Arc::from(String::from_utf8_lossy(rec.subject).as_ref());
+                                names.insert(rec.subject.to_vec(), n.clone());
+                                n
+                            }
+                        },
                         seq: rec.seq,
                         ts: rec.ts,
                         blk: id,
