@@ -13,6 +13,10 @@ secs="${FUZZ_SECONDS:-60}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(protocol config filestore)
 for t in "${targets[@]}"; do
+  if [ "$t" = filestore ]; then
+    # Valid blocks and state files to mutate from (random bytes rarely pass a CRC).
+    FUZZ_SEEDS="$root/fuzz/corpus/filestore" cargo test -q -p server --lib fuzz_seeds -- --ignored
+  fi
   echo "== fuzzing $t for ${secs}s"
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time="$secs" -max_len=4096
 done

@@ -16,8 +16,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = server::log::set_file(std::path::Path::new("/dev/null"));
     });
     let Some((&mode, rest)) = data.split_first() else { return };
-    let split = rest.first().map_or(0, |&b| b as usize).min(rest.len());
-    let (state, blk) = rest.split_at(split);
+    let Some((&split, rest)) = rest.split_first() else { return };
+    let (state, blk) = rest.split_at((split as usize).min(rest.len()));
     let dir = tempfile::tempdir().expect("a temp dir");
     let msgs = dir.path().join("msgs");
     std::fs::create_dir_all(&msgs).expect("msgs dir");

@@ -238,3 +238,40 @@ fn idle_buffers_are_released_and_read_again() {
         assert!(fs.load_msg(99).is_none());
     }
 }
+
+/// Writes seed inputs for the `filestore` fuzz target (valid blocks and state
+/// files, which random mutation alone rarely produces):
+/// `scripts/fuzz.sh filestore` runs this with `FUZZ_SEEDS` set to the corpus folder
+/// (an absolute path: tests run in the package folder).
+#[test]
+#[ignore]
+fn fuzz_seeds() {
+    let Some(out) = std::env::var_os("FUZZ_SEEDS") else { return };
+    std::fs::create_dir_all(&out).unwrap();
+    for (i, (key, compress)) in permutations().into_iter().enumerate() {
+        let key = key.map(|(_, c)| ([7u8; 32], c));
+        let dir = tempfile::tempdir().unwrap();
+        let c = cfg(dir.path(), key, compress, 0);
+        let mut fs = FileStore::create(c, 1).unwrap();
+        fill(&mut fs, 6, 3);
+        fs.remove_msg(2);
+        fs.erase_msg(3);
+        fs.compact(2);
+        fs.close();
+        let blk = std::fs::read(blk_path(dir.path(), 1)).unwrap();
+        let second = if key.is_some() { key_path(dir.path(), 1) } else { dir.path().join("msgs/index.db") };
+        let state = std::fs::read(second).unwrap();
+        // The target's layout: mode, split, then state (or key) bytes and block bytes.
+        let mut mode = if key.is_some() { 2 | 8 } else { 1 };
+        if matches!(key, Some((_, Cipher::Aes))) {
+            mode |= 4;
+        }
+        if compress {
+            mode |= 16;
+        }
+        let mut seed = vec![mode as u8, state.len().min(255) as u8];
+        seed.extend_from_slice(&state[..state.len().min(255)]);
+        seed.extend_from_slice(&blk);
+        std::fs::write(Path::new(&out).join(format!("seed-{i}")), seed).unwrap();
+    }
+}
