@@ -400,7 +400,8 @@ impl FileStore {
                 crate::warn!("{tag} indexCacheBuf corrupt record state: block {id} is shorter than recorded");
             }
             let is_last = Some(id) == last_id;
-            fs.scan_block(id, is_last, trusted, &mut acc);
+            let trusted_last = saved.as_ref().filter(|_| trusted).map(|s| s.last_seq);
+            fs.scan_block(id, is_last, trusted_last, &mut acc);
         }
         if fs.cfg.ttl_of.is_some() && !fs.ttl_state_current(saved.as_ref()) {
             crate::warn!("{tag} TTL state is outdated; attempting to recover using linear scan");
@@ -476,7 +477,10 @@ impl FileStore {
     }
 
     /// Reads one block into the scan results.
-    fn scan_block(&mut self, id: u32, is_last: bool, trusted: bool, acc: &mut Recovered) {
+    /// `trusted` is the state file's last sequence when it matched the
+    /// blocks: a message record failing its checksum is then still counted
+    /// (reads of it fail), if its sequence is plausible.
+    fn scan_block(&mut self, id: u32, is_last: bool, trusted: Option<u64>, acc: &mut Recovered) {
         let Recovered { found, tombs, max_seq, names } = acc;
         let tag = self.tag();
         let path = blk_path(&self.cfg.dir, id);
@@ -548,7 +552,11 @@ impl FileStore {
             };
             let (rec, rlen, ok) = match block::decode(&plain) {
                 Decoded::Good(r, n) => (r, n, true),
-                Decoded::BadSum(r, n) if trusted && !framed => (r, n, false),
+                Decoded::BadSum(r, n)
+                    if !framed && r.kind == KIND_MSG && r.seq > blk.last && trusted.is_some_and(|l| r.seq <= l) =>
+                {
+                    (r, n, false)
+                }
                 _ => {
                     bad = true;
                     break;
