@@ -372,6 +372,37 @@ Feature: File store persistence across restarts
     And the reply field "num_pending" is 2
     And the reply field "ack_floor.stream_seq" is 0
 
+  @go:TestJetStreamConsumerEphemeralRecoveryAfterServerRestart
+  Scenario: An ephemeral consumer and its ack floor come back after a restart
+    Given "c1" creates the consumer on "S":
+      """
+      {"name":"EPH","ack_policy":"explicit","inactive_threshold":60000000000}
+      """
+    When "c1" stores 4 messages on "foo.a"
+    And "c1" pulls from consumer "EPH" of stream "S" with 2 as "p"
+    Then "p" receives the payloads "1, 2" within 2s
+    When "c1" acks all messages on "p"
+    And "c1" polls "$JS.API.CONSUMER.INFO.S.EPH" until the reply field "ack_floor.stream_seq" is 2
+    And the server is restarted
+    And "c1" polls "$JS.API.CONSUMER.INFO.S.EPH" until the reply field "ack_floor.stream_seq" is 2
+    Then the reply field "num_pending" is 2
+
+  @go:TestJetStreamConsumerEphemeralRecoveryAfterServerRestart
+  Scenario: A consumer kept in memory on a file stream is gone after a restart
+    Given "c1" creates the consumer on "S":
+      """
+      {"durable_name":"MEM","ack_policy":"explicit","mem_storage":true}
+      """
+    And "c1" creates the consumer on "S":
+      """
+      {"durable_name":"DISK","ack_policy":"explicit"}
+      """
+    When "c1" stores 2 messages on "foo.a"
+    And the server is restarted
+    And "c1" polls "$JS.API.CONSUMER.INFO.S.DISK" until the reply field "num_pending" is 2
+    And "c1" sends a "$JS.API.CONSUMER.INFO.S.MEM" request
+    Then the reply is an error with code 404, err_code 10014 and description "consumer not found"
+
   @go:TestFileStoreConsumerDeliveredAndAckUpdates @go:TestJetStreamRedeliveryAfterServerRestart
   Scenario: Acked messages are not delivered again after a restart
     Given "c1" creates the consumer on "S":
@@ -701,3 +732,81 @@ Feature: File store persistence across restarts
       """
     Then the reply field "message.subject" is "foo.b"
     And the reply field "message.data" is "Mg=="
+
+  @go:TestFileStoreConsumerStoreEncodeAfterRestart @go:TestFileStoreConsumerEncodeDecodePendingBelowStreamAckFloor
+  Scenario: A consumer's delivered sequence, ack floor and acks above the floor survive a restart
+    Given "c1" creates the consumer on "S":
+      """
+      {"durable_name":"D","ack_policy":"explicit","ack_wait":60000000000}
+      """
+    When "c1" stores 22 messages on "foo.a"
+    And "c1" pulls from consumer "D" of stream "S" with 11 as "p"
+    Then "p" receives 11 messages within 2s
+    When "c1" acks all messages on "p"
+    And "c1" pulls from consumer "D" of stream "S" with 11 as "q"
+    Then "q" receives 11 messages within 2s
+    When "c1" acks the last message on "q" and waits for the confirmation
+    And "c1" polls "$JS.API.CONSUMER.INFO.S.D" until the reply field "ack_floor.stream_seq" is 11
+    Then the reply field "delivered.stream_seq" is 22
+    And the reply field "delivered.consumer_seq" is 22
+    And the reply field "num_ack_pending" is 10
+    When the server is restarted
+    And "c1" polls "$JS.API.CONSUMER.INFO.S.D" until the reply field "delivered.stream_seq" is 22
+    Then the reply field "ack_floor.stream_seq" is 11
+    And the reply field "ack_floor.consumer_seq" is 11
+    And the reply field "num_ack_pending" is 10
+    And the reply field "num_pending" is 0
+    When "c1" stores 1 messages on "foo.a"
+    And "c1" pulls from consumer "D" of stream "S" with 1 as "r"
+    Then "r" receives the payloads "1" within 2s
+    And the last message on "r" has reply matching "^\$JS\.ACK\.S\.D\.1\.23\.23\."
+
+  @go:TestFileStoreSourcesRecoveredFromOutdatedState @go:TestFileStoreSourcesRecoveredOneMessageAfterFlush @since-2.15
+  Scenario: A stream with several sources resumes each at its latest sequence when an older sources state file is put back
+    Given "c1" creates the stream:
+      """
+      {"name":"O1","subjects":["s1.>"],"storage":"file"}
+      """
+    And "c1" creates the stream:
+      """
+      {"name":"O2","subjects":["s2.>"],"storage":"file"}
+      """
+    And "c1" creates the stream:
+      """
+      {"name":"AGG","storage":"file","sources":[{"name":"O1","filter_subject":"s1.>"},{"name":"O2","filter_subject":"s2.>"}]}
+      """
+    When "c1" stores 5 messages on "s1.x"
+    And "c1" stores 5 messages on "s2.x"
+    And "c1" polls "$JS.API.STREAM.INFO.AGG" until the reply field "state.messages" is 10
+    And the server is stopped
+    And the store file "jetstream/$G/streams/AGG/sources.db" of the server is copied to "stale-sources.db"
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.AGG" until the reply field "state.messages" is 10
+    And "c1" stores 5 messages on "s1.x"
+    And "c1" stores 1 messages on "s2.x"
+    And "c1" polls "$JS.API.STREAM.INFO.AGG" until the reply field "state.messages" is 16
+    And the server is stopped
+    And the store file "stale-sources.db" of the server is copied to "jetstream/$G/streams/AGG/sources.db"
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.AGG" until the reply field "state.messages" is 16
+    And "c1" stores "end" on "s1.x"
+    And "c1" stores "end" on "s2.x"
+    And "c1" polls "$JS.API.STREAM.INFO.AGG" until the reply field "state.messages" is 18
+    Then the reply field "state.last_seq" is 18
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.AGG" request with:
+      """
+      {"last_by_subj":"s1.x"}
+      """
+    Then the reply field "message.data" is "ZW5k"
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.AGG" request with:
+      """
+      {"last_by_subj":"s2.x"}
+      """
+    Then the reply field "message.data" is "ZW5k"
+    When "c1" sends a "$JS.API.STREAM.INFO.AGG" request with:
+      """
+      {"subjects_filter":">"}
+      """
+    Then the reply field "state.messages" is 18
+    And the stream state counts 11 messages on subject "s1.x"
+    And the stream state counts 7 messages on subject "s2.x"

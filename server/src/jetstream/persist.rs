@@ -125,10 +125,16 @@ pub fn delete_stream(s: &Stream) {
     }
 }
 
-/// Writes a new or updated consumer's config.
+/// Writes a new or updated consumer's config (ephemeral consumers too, as
+/// Go does; they come back after a restart until their inactivity ends).
 pub fn save_consumer_config(s: &mut Stream, name: &str, env: &StoreEnv) {
     let Some(f) = &mut s.files else { return };
     let Some(c) = s.consumers.get(name) else { return };
+    // Go filestore.go `ConsumerStore`: `mem_storage` consumers of a file
+    // stream keep their state in memory only.
+    if c.cfg.mem_storage {
+        return;
+    }
     let body = json(&ConsumerMeta { name: name.to_string(), created: c.created, config: c.cfg.clone() });
     let res = match f.consumers.get(name) {
         Some(cf) => cf.meta.write_meta(&body),
