@@ -4,7 +4,7 @@
 //! <store_dir>/jetstream/<account>/streams/<stream>/
 //!     meta.inf meta.sum meta.key      the stream config (see store::file::meta)
 //!     msgs/                           the file store (store::file)
-//!     src.dat                         mirror/source progress (clean shutdown)
+//!     sources.db                      mirror/source progress (written on the tick after it changes)
 //!     obs/<consumer>/meta.inf ...     consumer config, and o.dat its state
 //! ```
 //!
@@ -182,7 +182,7 @@ pub fn tick_stream(s: &mut Stream) {
         }
         cf.last_print = Some(print);
     }
-    if s.src_progress != f.last_src && f.meta.write("src.dat", &json(&s.src_progress)).is_ok() {
+    if s.src_progress != f.last_src && f.meta.write("sources.db", &json(&s.src_progress)).is_ok() {
         f.last_src = s.src_progress.clone();
     }
 }
@@ -234,7 +234,7 @@ fn load_stream(env: &StoreEnv, account: &str, dir: &Path, name: &str, now: i64) 
     // Source progress: what was saved, or (after a crash) what the stored
     // messages say they came from, whichever is further.
     let mut progress: BTreeMap<String, u64> =
-        files.meta.read("src.dat").and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        files.meta.read("sources.db").and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     recover_source_progress(&s, &mut progress);
     files.last_src = progress.clone();
     s.src_progress = progress;
