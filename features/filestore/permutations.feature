@@ -344,3 +344,100 @@ Feature: File store behaviour across ciphers and compression
       | chachapoly | s2          | key: "s3cr3t-key", cipher: chachapoly |
       | aes        | none        | key: "s3cr3t-key", cipher: aes        |
       | aes        | s2          | key: "s3cr3t-key", cipher: aes        |
+
+  @go:TestFileStoreDoubleCompactWithWriteInBetweenEncryptedBug @go:TestFileStoreCompactReclaimHeadSpace
+  Scenario Outline: Two purges up to the last message with writes in between keep every sequence with cipher <cipher> and compression <compression>
+    Given a server with config:
+      """
+      jetstream {
+        store_dir: "{store_dir}"
+        <key>
+      }
+      """
+    And a client "c1"
+    And "c1" creates the stream:
+      """
+      {"name":"S","subjects":["foo"],"storage":"file","compression":"<compression>"}
+      """
+    When "c1" stores 5 messages on "foo"
+    And "c1" sends a "$JS.API.STREAM.PURGE.S" request with:
+      """
+      {"seq":5}
+      """
+    Then the reply field "purged" is 4
+    When "c1" stores 5 messages on "foo"
+    And "c1" sends a "$JS.API.STREAM.PURGE.S" request with:
+      """
+      {"seq":10}
+      """
+    Then the reply field "purged" is 5
+    When "c1" sends a "$JS.API.STREAM.INFO.S" request
+    Then the reply field "state.messages" is 1
+    And the reply field "state.first_seq" is 10
+    And the reply field "state.last_seq" is 10
+    When "c1" stores "after" on "foo"
+    And the server is restarted
+    And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.messages" is 2
+    Then the reply field "state.first_seq" is 10
+    And the reply field "state.last_seq" is 11
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":10}
+      """
+    Then the reply field "message.data" is "NQ=="
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":11}
+      """
+    Then the reply field "message.data" is "YWZ0ZXI="
+
+    Examples:
+      | cipher     | compression | key                                   |
+      | none       | none        |                                       |
+      | none       | s2          |                                       |
+      | chachapoly | none        | key: "s3cr3t-key", cipher: chachapoly |
+      | chachapoly | s2          | key: "s3cr3t-key", cipher: chachapoly |
+      | aes        | none        | key: "s3cr3t-key", cipher: aes        |
+      | aes        | s2          | key: "s3cr3t-key", cipher: aes        |
+
+  @go:TestFileStoreEncryptedKeepIndexNeedBekResetBug
+  Scenario Outline: New messages are readable after max age emptied the stream with cipher <cipher> and compression <compression>
+    Given a server with config:
+      """
+      jetstream {
+        store_dir: "{store_dir}"
+        <key>
+      }
+      """
+    And a client "c1"
+    And "c1" creates the stream:
+      """
+      {"name":"S","subjects":["foo"],"storage":"file","max_age":3000000000,"compression":"<compression>"}
+      """
+    When "c1" stores 5 messages on "foo"
+    And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.messages" is 0 within 8s
+    Then the reply field "state.first_seq" is 6
+    When "c1" stores "six" on "foo"
+    And "c1" stores "seven" on "foo"
+    And "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":7}
+      """
+    Then the reply field "message.data" is "c2V2ZW4="
+    When the server is killed
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.last_seq" is 7
+    And "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":6}
+      """
+    Then the reply field "message.data" is "c2l4"
+
+    Examples:
+      | cipher     | compression | key                                   |
+      | none       | none        |                                       |
+      | none       | s2          |                                       |
+      | chachapoly | none        | key: "s3cr3t-key", cipher: chachapoly |
+      | chachapoly | s2          | key: "s3cr3t-key", cipher: chachapoly |
+      | aes        | none        | key: "s3cr3t-key", cipher: aes        |
+      | aes        | s2          | key: "s3cr3t-key", cipher: aes        |

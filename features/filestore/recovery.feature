@@ -339,3 +339,143 @@ Feature: File store recovery from missing, stale and damaged store files
       {"seq":59}
       """
     Then the reply field "message.subject" is "b.big"
+
+  @go:TestFileStorePurgeExNoTombsOnBlockRemoval @since-2.11
+  Scenario: A purge that removed whole blocks is kept when an older state file is put back
+    Given "c1" creates the stream:
+      """
+      {"name":"B","subjects":["b.>"],"storage":"file","max_bytes":120000}
+      """
+    When "c1" stores 100 messages of 1000 bytes on "b.one"
+    And "c1" stores "two" on "b.two"
+    And the server is stopped
+    Then the server has at least 3 store files matching "jetstream/$G/streams/B/msgs/*.blk"
+    When the store file "jetstream/$G/streams/B/msgs/index.db" of the server is copied to "stale-index.db"
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.B" until the reply field "state.messages" is 101
+    And "c1" sends a "$JS.API.STREAM.PURGE.B" request with:
+      """
+      {"filter":"b.one"}
+      """
+    Then the reply field "purged" is 100
+    When "c1" sends a "$JS.API.STREAM.INFO.B" request
+    Then the reply field "state.messages" is 1
+    And the reply field "state.first_seq" is 101
+    When the server is stopped
+    And the store file "stale-index.db" of the server is copied to "jetstream/$G/streams/B/msgs/index.db"
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.B" until the reply field "state.last_seq" is 101
+    Then the reply field "state.messages" is 1
+    And the reply field "state.first_seq" is 101
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.B" request with:
+      """
+      {"seq":50}
+      """
+    Then the reply is an error with code 404, err_code 10037 and description "no message found"
+
+  @go:TestFileStoreFullStateTestUserRemoveWAL @go:TestFileStoreFullStateMidBlockPastWAL @since-2.10
+  Scenario: Deletes made after the state file was written are kept when that older state file is put back
+    When "c1" stores "a1" on "foo.a"
+    And "c1" stores "z2" on "foo.z"
+    And "c1" sends a "$JS.API.STREAM.MSG.DELETE.S" request with:
+      """
+      {"seq":1,"no_erase":true}
+      """
+    And the server is stopped
+    And the store file "jetstream/$G/streams/S/msgs/index.db" of the server is copied to "stale-index.db"
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.messages" is 1
+    Then the reply field "state.first_seq" is 2
+    When "c1" stores "a3" on "foo.a"
+    And "c1" stores "z4" on "foo.z"
+    And "c1" stores "a5" on "foo.a"
+    And "c1" sends a "$JS.API.STREAM.MSG.DELETE.S" request with:
+      """
+      {"seq":2,"no_erase":true}
+      """
+    And "c1" sends a "$JS.API.STREAM.MSG.DELETE.S" request with:
+      """
+      {"seq":4,"no_erase":true}
+      """
+    And "c1" sends a "$JS.API.STREAM.INFO.S" request with:
+      """
+      {"deleted_details":true}
+      """
+    Then the reply field "state.messages" is 2
+    And the reply field "state.first_seq" is 3
+    And the reply field "state.deleted" is [4]
+    When the server is stopped
+    And the store file "stale-index.db" of the server is copied to "jetstream/$G/streams/S/msgs/index.db"
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.last_seq" is 5
+    And "c1" sends a "$JS.API.STREAM.INFO.S" request with:
+      """
+      {"deleted_details":true}
+      """
+    Then the reply field "state.messages" is 2
+    And the reply field "state.first_seq" is 3
+    And the reply field "state.deleted" is [4]
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":2}
+      """
+    Then the reply is an error with code 404, err_code 10037 and description "no message found"
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"last_by_subj":"foo.z"}
+      """
+    Then the reply is an error with code 404, err_code 10037 and description "no message found"
+
+  @go:TestFileStoreTrailingSkipMsgsFromStreamStateFile @since-2.10
+  Scenario: Messages cut off the last block behind a clean state file are gone but the last sequence is kept
+    When "c1" stores 10 messages of 1000 bytes on "foo.a"
+    And the server is stopped
+    And the last store file "jetstream/$G/streams/S/msgs/*.blk" of the server loses its last 4500 bytes
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.messages" is 5
+    Then the reply field "state.first_seq" is 1
+    And the reply field "state.last_seq" is 10
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":5}
+      """
+    Then the reply field "message.subject" is "foo.a"
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.S" request with:
+      """
+      {"seq":6}
+      """
+    Then the reply is an error with code 404, err_code 10037 and description "no message found"
+    When "c1" publishes "next" to "foo.a" for an ack
+    Then the reply field "seq" is 11
+
+  @go:TestFileStoreRemoveBlockWithStaleStreamState @go:TestFileStoreTruncateRemovedBlock @since-2.11
+  Scenario: A middle block removed behind a clean state file loses only its own messages
+    Given "c1" creates the stream:
+      """
+      {"name":"B","subjects":["b.>"],"storage":"file","max_bytes":120000}
+      """
+    When "c1" stores 90 messages of 1000 bytes on "b.big"
+    And the server is stopped
+    Then the server has at least 3 store files matching "jetstream/$G/streams/B/msgs/*.blk"
+    When the store file "jetstream/$G/streams/B/msgs/2.blk" of the server is deleted
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.B" until the reply field "state.last_seq" is 90
+    Then the reply field "state.first_seq" is 1
+    And the reply number "state.num_deleted" is at least 20
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.B" request with:
+      """
+      {"seq":1}
+      """
+    Then the reply field "message.subject" is "b.big"
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.B" request with:
+      """
+      {"seq":45}
+      """
+    Then the reply is an error with code 404, err_code 10037 and description "no message found"
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.B" request with:
+      """
+      {"seq":90}
+      """
+    Then the reply field "message.subject" is "b.big"
+    When "c1" publishes "next" to "b.x" for an ack
+    Then the reply field "seq" is 91

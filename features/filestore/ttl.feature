@@ -174,3 +174,23 @@ Feature: File store per-message TTLs, delete markers and schedules across restar
     And "c1" pulls from consumer "T" of stream "SCH" with {"batch":1,"expires":5000000000} as "m"
     Then "m" receives a message on "sched.target" within 5s
     And the last message on "m" has payload "tick"
+
+  @go:TestFileStoreMessageTTLWriteTombstone
+  Scenario: A message removed by its TTL stays removed when the state is rebuilt from the blocks
+    When "c1" stores "short" on "t.a" with headers:
+      | Nats-TTL | 1s |
+    And "c1" stores "keep" on "t.b"
+    And "c1" polls "$JS.API.STREAM.INFO.T" until the reply field "state.messages" is 1 within 5s
+    Then the reply field "state.first_seq" is 2
+    And the reply field "state.last_seq" is 2
+    When the server is stopped
+    And the store file "jetstream/$G/streams/T/msgs/index.db" of the server is deleted
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.T" until the reply field "state.last_seq" is 2
+    Then the reply field "state.messages" is 1
+    And the reply field "state.first_seq" is 2
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.T" request with:
+      """
+      {"seq":1}
+      """
+    Then the reply is an error with code 404, err_code 10037 and description "no message found"

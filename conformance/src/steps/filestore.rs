@@ -77,6 +77,56 @@ async fn store_sized(w: &mut NatsWorld, client: String, n: usize, size: usize, s
     Ok(())
 }
 
+/// Publishes `n` messages for a pub ack on subjects numbered 1..=n: `#` in the subject
+/// is replaced by the message's number (`kv.#` gives `kv.1`, `kv.2`, ...). The payload is
+/// the number, or `size` bytes when given. Fails on the first that is not stored.
+#[given(regex = r#"^"([^"]*)" stores (\d+) messages(?: of (\d+) bytes)? on the numbered subjects "([^"]*)"$"#)]
+#[when(regex = r#"^"([^"]*)" stores (\d+) messages(?: of (\d+) bytes)? on the numbered subjects "([^"]*)"$"#)]
+async fn store_numbered(w: &mut NatsWorld, client: String, n: usize, size: String, pattern: String) -> StepResult {
+    if !pattern.contains('#') {
+        fail!("the subject pattern {pattern} has no # to number");
+    }
+    let c = w.client(&client)?.clone();
+    let sized = if size.is_empty() { None } else { Some(Bytes::from(vec![b'z'; size.parse::<usize>()?])) };
+    for i in 1..=n {
+        let subject = pattern.replace('#', &i.to_string());
+        let payload = sized.clone().unwrap_or_else(|| Bytes::from(i.to_string()));
+        let reply = tokio::time::timeout(DEFAULT_WAIT, c.request(subject.clone(), payload))
+            .await
+            .map_err(|_| anyhow!("no pub ack for message {i} of {n} on {subject}"))?
+            .map_err(|e| anyhow!("publishing message {i} of {n} on {subject} failed: {e}"))?;
+        let v: serde_json::Value = serde_json::from_slice(&reply.payload)
+            .map_err(|e| anyhow!("pub ack {i} is not JSON ({e}): {}", String::from_utf8_lossy(&reply.payload)))?;
+        if let Some(e) = v.get("error") {
+            fail!("storing message {i} of {n} on {subject} failed: {e}");
+        }
+        w.last_json = Some(v);
+    }
+    Ok(())
+}
+
+/// Deletes (without erasing) every sequence of a range through the stream's MSG.DELETE
+/// API, one request each, and fails on the first reply that is not a success.
+#[when(expr = "{string} deletes the sequences {int} to {int} of stream {string}")]
+async fn delete_range(w: &mut NatsWorld, client: String, from: u64, to: u64, stream: String) -> StepResult {
+    let c = w.client(&client)?.clone();
+    let subject = format!("$JS.API.STREAM.MSG.DELETE.{stream}");
+    for seq in from..=to {
+        let body = Bytes::from(serde_json::json!({"seq": seq, "no_erase": true}).to_string());
+        let reply = tokio::time::timeout(DEFAULT_WAIT, c.request(subject.clone(), body))
+            .await
+            .map_err(|_| anyhow!("no reply to deleting sequence {seq} of {stream}"))?
+            .map_err(|e| anyhow!("deleting sequence {seq} of {stream} failed: {e}"))?;
+        let v: serde_json::Value = serde_json::from_slice(&reply.payload)
+            .map_err(|e| anyhow!("reply {} is not JSON ({e})", String::from_utf8_lossy(&reply.payload)))?;
+        if v.get("success") != Some(&serde_json::Value::Bool(true)) {
+            fail!("deleting sequence {seq} of {stream} failed: {v}");
+        }
+        w.last_json = Some(v);
+    }
+    Ok(())
+}
+
 fn files_containing(w: &mut NatsWorld, server: &str, text: &str) -> Result<Vec<String>> {
     let s = w.server(which(server))?;
     let root = s.store_dir.clone();

@@ -1097,6 +1097,9 @@ fn direct_get(acc: &AccountJs, name: &str, last_subj: &str, reply: &str, payload
 /// Direct get of the last message of every subject matching `multi_last`
 /// (Go `getDirectMulti`), up to a sequence or time, in sequence order,
 /// closed by an end-of-batch status.
+/// Most subjects a multi-subject direct get answers for.
+const MAX_MULTI_LAST: usize = 1024;
+
 fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<Outbound>) {
     let store = &*s.store;
     let mut upto = if req.up_to_seq > 0 { req.up_to_seq } else { u64::MAX };
@@ -1106,17 +1109,6 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
             None => upto,
         };
     }
-    let mut last: BTreeMap<String, crate::store::StoredMsg> = BTreeMap::new();
-    for f in &req.multi_last {
-        let mut seq = 0;
-        while let Some(m) = store.load_next_msg(f, seq) {
-            if m.seq > upto {
-                break;
-            }
-            seq = m.seq + 1;
-            last.insert(m.subject.to_string(), m);
-        }
-    }
     let status = |line: String| Outbound {
         subject: reply.to_string(),
         msg_subject: None,
@@ -1124,11 +1116,40 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
         headers: Some(Bytes::from(format!("NATS/1.0 {line}\r\n\r\n"))),
         payload: Bytes::new(),
     };
-    if last.is_empty() {
+    // The subjects with a message at or below `upto`, from the per-subject
+    // state rather than by reading every message.
+    let mut subjects: BTreeMap<String, crate::store::SimpleState> = BTreeMap::new();
+    for f in &req.multi_last {
+        subjects.extend(store.subjects_state(f).into_iter().filter(|(_, ss)| ss.first <= upto));
+    }
+    // Go stream.go `getDirectMulti` (maxAllowedResponses).
+    if subjects.len() > MAX_MULTI_LAST {
+        out.push(status("413 Too Many Results".into()));
+        return;
+    }
+    let mut msgs: Vec<crate::store::StoredMsg> = Vec::with_capacity(subjects.len());
+    for (subject, ss) in &subjects {
+        let m = if ss.last <= upto {
+            store.load_msg(ss.last)
+        } else {
+            // The subject's last message at or below `upto`.
+            let mut found = None;
+            let mut seq = ss.first;
+            while let Some(m) = store.load_next_msg(subject, seq) {
+                if m.seq > upto {
+                    break;
+                }
+                seq = m.seq + 1;
+                found = Some(m);
+            }
+            found
+        };
+        msgs.extend(m);
+    }
+    if msgs.is_empty() {
         out.push(status("404 Message Not Found".into()));
         return;
     }
-    let mut msgs: Vec<crate::store::StoredMsg> = last.into_values().collect();
     msgs.sort_by_key(|m| m.seq);
     if req.batch > 0 {
         msgs.truncate(req.batch as usize);
