@@ -230,6 +230,51 @@ pub struct FileStore {
     last_use: std::cell::Cell<Instant>,
     /// How long unused before releasing them.
     idle_release: Duration,
+    /// Full blocks being packed (compressed) on another thread, so the
+    /// appends that follow do not wait for it.
+    packing: HashMap<u32, std::sync::mpsc::Receiver<std::io::Result<Packed>>>,
+    /// Packs of blocks that changed meanwhile: their files are removed when
+    /// they finish.
+    cancelled: Vec<std::sync::mpsc::Receiver<std::io::Result<Packed>>>,
+}
+
+/// A block packed into a temporary file, ready to replace the original.
+#[derive(Debug)]
+struct Packed {
+    tmp: PathBuf,
+    len: u64,
+    /// Where each message record lies in the packed block's records.
+    places: HashMap<u64, (u32, u32)>,
+}
+
+/// Packs the records of a full block (its file bytes `buf`) into `tmp`.
+fn pack_to_file(buf: &[u8], form: u8, aead: Option<&Aead>, tmp: &Path) -> std::io::Result<Packed> {
+    let recs = match (form, aead) {
+        (SEALED, Some(a)) => {
+            let mut out = Vec::with_capacity(buf.len());
+            let mut off = 1;
+            while let Some(fl) = buf.get(off..).and_then(block::frame_len) {
+                let Some(p) = block::open_frame(a, &buf[off..off + fl]) else { break };
+                out.extend_from_slice(&p);
+                off += fl;
+            }
+            out
+        }
+        _ => buf.get(1..).unwrap_or_default().to_vec(),
+    };
+    let mut places = HashMap::new();
+    let mut off = 0;
+    while let Decoded::Good(r, n) | Decoded::BadSum(r, n) = block::decode(&recs[off..]) {
+        if r.kind == KIND_MSG {
+            places.insert(r.seq, (off as u32, n as u32));
+        }
+        off += n;
+    }
+    let out = block::pack(&recs, aead);
+    let mut f = File::create(tmp)?;
+    f.write_all(&out)?;
+    f.sync_all()?;
+    Ok(Packed { tmp: tmp.to_path_buf(), len: out.len() as u64, places })
 }
 
 fn msgs_dir(dir: &Path) -> PathBuf {
@@ -317,6 +362,8 @@ impl FileStore {
             maybe_empty: true,
             last_use: std::cell::Cell::new(Instant::now()),
             idle_release: IDLE_RELEASE,
+            packing: HashMap::new(),
+            cancelled: Vec::new(),
         }
     }
 
@@ -336,6 +383,12 @@ impl FileStore {
         let mut fs =
             FileStore::empty(cfg, SeqIndex::new(StoreLimits { size_model: SizeModel::File, ..Default::default() }));
         let tag = fs.tag();
+        // Packs a crash interrupted: the uncompressed blocks are still there.
+        for e in fs::read_dir(&mdir)?.flatten() {
+            if e.file_name().to_string_lossy().ends_with(".blk.pack") {
+                let _ = fs::remove_file(e.path());
+            }
+        }
 
         let mut ids: Vec<u32> = fs::read_dir(&mdir)?
             .flatten()
@@ -704,11 +757,102 @@ impl FileStore {
     /// Closes the active block for appends, packing it when compressing.
     fn seal_active(&mut self) -> std::io::Result<()> {
         self.flush_writes();
-        let Some(a) = self.active.take() else { return Ok(()) };
-        if self.cfg.compress && self.blocks.get(&a.id).is_some_and(|b| b.live > 0) {
-            self.rewrite_block(a.id, PACKED, Rewrite::Keep)?;
-        }
+        let Some(mut a) = self.active.take() else { return Ok(()) };
+        let Some(b) = self.blocks.get(&a.id).filter(|b| self.cfg.compress && b.live > 0) else { return Ok(()) };
+        a.make_resident()?;
+        let (id, form, aead, buf) = (a.id, b.form, b.aead.clone(), std::mem::take(&mut a.buf));
+        let tmp = blk_path(&self.cfg.dir, id).with_extension("blk.pack");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new().name("rnats-pack".into()).spawn(move || {
+            let r = pack_to_file(&buf, form, aead.as_ref(), &tmp);
+            if tx.send(r).is_err() {
+                // The store is gone.
+                let _ = fs::remove_file(&tmp);
+            }
+        })?;
+        self.packing.insert(id, rx);
         Ok(())
+    }
+
+    /// Installs finished packs (waiting for them when `wait`).
+    fn finish_packs(&mut self, wait: bool) {
+        self.cancelled.retain(|rx| {
+            let res =
+                if wait { rx.recv().map_err(|_| std::sync::mpsc::TryRecvError::Disconnected) } else { rx.try_recv() };
+            match res {
+                Ok(Ok(p)) => {
+                    let _ = fs::remove_file(&p.tmp);
+                    false
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => true,
+                _ => false,
+            }
+        });
+        if self.packing.is_empty() {
+            return;
+        }
+        let ids: Vec<u32> = self.packing.keys().copied().collect();
+        for id in ids {
+            let res = {
+                let rx = &self.packing[&id];
+                if wait {
+                    rx.recv().map_err(|_| std::sync::mpsc::TryRecvError::Disconnected)
+                } else {
+                    rx.try_recv()
+                }
+            };
+            let p = match res {
+                Err(std::sync::mpsc::TryRecvError::Empty) => continue,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.packing.remove(&id);
+                    continue;
+                }
+                Ok(Err(e)) => {
+                    self.packing.remove(&id);
+                    crate::error!("{} Compressing message block {id}: {e}", self.tag());
+                    continue;
+                }
+                Ok(Ok(p)) => p,
+            };
+            self.packing.remove(&id);
+            let path = blk_path(&self.cfg.dir, id);
+            let still_plain = self.blocks.get(&id).is_some_and(|b| b.form != PACKED);
+            if !still_plain || self.active.as_ref().is_some_and(|a| a.id == id) {
+                let _ = fs::remove_file(&p.tmp);
+                continue;
+            }
+            if let Err(e) = fs::rename(&p.tmp, &path) {
+                crate::error!("{} Installing compressed message block {id}: {e}", self.tag());
+                let _ = fs::remove_file(&p.tmp);
+                continue;
+            }
+            let (lo, hi) = match self.blocks.get_mut(&id) {
+                Some(b) => {
+                    b.form = PACKED;
+                    b.len = p.len;
+                    (b.first, b.last)
+                }
+                None => continue,
+            };
+            self.cache.borrow_mut().retain(|(c, _)| *c != id);
+            if lo > 0 {
+                self.idx.update_range(lo, hi, |e| {
+                    if e.blk == id {
+                        if let Some(&(off, len)) = p.places.get(&e.seq) {
+                            e.off = off;
+                            e.len = len;
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// Drops a pending pack of a block that is about to change.
+    fn cancel_pack(&mut self, id: u32) {
+        if let Some(rx) = self.packing.remove(&id) {
+            self.cancelled.push(rx);
+        }
     }
 
     /// Makes sure there is an active block with room, rolling to a new block
@@ -801,6 +945,7 @@ impl FileStore {
     /// removals, a floor for removals at the head, freeing empty blocks; then
     /// writes (before the caller acknowledges anything).
     fn after_change(&mut self) {
+        self.finish_packs(false);
         let removed = self.idx.take_removed();
         let first = self.idx.first_seq();
         let everything_gone = self.idx.state().msgs == 0;
@@ -858,6 +1003,7 @@ impl FileStore {
         }
         let first = self.idx.first_seq();
         for id in empty {
+            self.cancel_pack(id);
             let Some(b) = self.blocks.remove(&id) else { continue };
             let lower_exists = self.blocks.keys().next().is_some_and(|&l| l < id);
             for t in b.tombs.iter().copied().filter(|&t| t >= first) {
@@ -992,6 +1138,7 @@ impl FileStore {
     /// configured cipher, optionally erasing one sequence, and repoints the
     /// index at the new offsets.
     fn rewrite_block(&mut self, id: u32, form: u8, how: Rewrite) -> std::io::Result<()> {
+        self.cancel_pack(id);
         let mut recs = self.plain_records(id)?;
         match how {
             Rewrite::Keep => {}
@@ -1092,6 +1239,7 @@ impl FileStore {
 
     /// Overwrites a removed message's bytes on disk with zeros.
     fn erase_on_disk(&mut self, e: &FileEntry) -> std::io::Result<()> {
+        self.cancel_pack(e.blk);
         let Some(b) = self.blocks.get(&e.blk) else { return Ok(()) };
         if b.form == PACKED {
             return self.rewrite_block(e.blk, PACKED, Rewrite::Erase(e.seq));
@@ -1302,6 +1450,7 @@ impl StreamStore for FileStore {
     }
 
     fn tick(&mut self) {
+        self.finish_packs(false);
         if self.cfg.async_flush {
             self.flush_writes();
         }
@@ -1328,6 +1477,7 @@ impl StreamStore for FileStore {
     }
 
     fn close(&mut self) {
+        self.finish_packs(true);
         self.flush_writes();
         if let Some(a) = &self.active {
             let _ = a.file.sync_all();

@@ -275,3 +275,45 @@ fn fuzz_seeds() {
         std::fs::write(Path::new(&out).join(format!("seed-{i}")), seed).unwrap();
     }
 }
+
+#[test]
+fn full_blocks_are_packed_off_the_append_path() {
+    for key in [None, Some((random_key(), Cipher::ChaCha))] {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cfg(dir.path(), key, true, 120_000);
+        let mut fs = FileStore::create(c.clone(), 1).unwrap();
+        fill(&mut fs, 200, 1000);
+        // Reads work while the packs are pending and after they land.
+        assert_eq!(fs.load_msg(3).unwrap().msg.len(), 1000);
+        fs.finish_packs(true);
+        assert!(fs.packing.is_empty());
+        let sealed: Vec<u8> = fs
+            .blocks
+            .iter()
+            .filter(|(id, _)| Some(**id) != fs.active.as_ref().map(|a| a.id))
+            .map(|(_, b)| b.form)
+            .collect();
+        assert!(sealed.len() >= 5 && sealed.iter().all(|&f| f == PACKED), "{sealed:?}");
+        for seq in [1, 3, 77, 150, 200] {
+            assert_eq!(fs.load_msg(seq).unwrap().seq, seq);
+        }
+        let on_disk: u64 = fs.blocks.values().map(|b| b.len).sum();
+        assert!(on_disk < 200 * 1000 / 4, "{on_disk} bytes on disk");
+        // A pack cancelled by a change leaves no temporary file behind.
+        fill(&mut fs, 40, 1000);
+        let pending: Vec<u32> = fs.packing.keys().copied().collect();
+        for id in pending {
+            let first = fs.blocks[&id].first;
+            assert!(fs.erase_msg(first + 1));
+        }
+        fs.close();
+        let leftovers = std::fs::read_dir(dir.path().join("msgs"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".pack"))
+            .count();
+        assert_eq!(leftovers, 0);
+        drop(fs);
+        let fs = FileStore::open(c).unwrap();
+        assert_eq!(fs.state().msgs, 240 - fs.state().num_deleted);
+    }
+}
