@@ -63,18 +63,29 @@ async fn store_sized(w: &mut NatsWorld, client: String, n: usize, size: usize, s
     let c = w.client(&client)?.clone();
     let payload = Bytes::from(vec![b'z'; size]);
     for i in 1..=n {
-        let reply = tokio::time::timeout(DEFAULT_WAIT, c.request(subject.clone(), payload.clone()))
-            .await
-            .map_err(|_| anyhow!("no pub ack for message {i} of {n} on {subject}"))?
-            .map_err(|e| anyhow!("publishing message {i} of {n} on {subject} failed: {e}"))?;
-        let v: serde_json::Value = serde_json::from_slice(&reply.payload)
-            .map_err(|e| anyhow!("pub ack {i} is not JSON ({e}): {}", String::from_utf8_lossy(&reply.payload)))?;
-        if let Some(e) = v.get("error") {
-            fail!("storing message {i} of {n} on {subject} failed: {e}");
-        }
-        w.last_json = Some(v);
+        w.last_json = Some(store_acked(&c, &subject, payload.clone(), i, n).await?);
     }
     Ok(())
+}
+
+/// Publishes message `i` of `n` for a pub ack; the ack, or why it is not one.
+async fn store_acked(
+    c: &async_nats::Client,
+    subject: &str,
+    payload: Bytes,
+    i: usize,
+    n: usize,
+) -> Result<serde_json::Value> {
+    let reply = tokio::time::timeout(DEFAULT_WAIT, c.request(subject.to_string(), payload))
+        .await
+        .map_err(|_| anyhow!("no pub ack for message {i} of {n} on {subject}"))?
+        .map_err(|e| anyhow!("publishing message {i} of {n} on {subject} failed: {e}"))?;
+    let v: serde_json::Value = serde_json::from_slice(&reply.payload)
+        .map_err(|e| anyhow!("pub ack {i} is not JSON ({e}): {}", String::from_utf8_lossy(&reply.payload)))?;
+    if let Some(e) = v.get("error") {
+        return Err(anyhow!("storing message {i} of {n} on {subject} failed: {e}"));
+    }
+    Ok(v)
 }
 
 /// Publishes `n` messages for a pub ack on subjects numbered 1..=n: `#` in the subject
@@ -91,16 +102,7 @@ async fn store_numbered(w: &mut NatsWorld, client: String, n: usize, size: Strin
     for i in 1..=n {
         let subject = pattern.replace('#', &i.to_string());
         let payload = sized.clone().unwrap_or_else(|| Bytes::from(i.to_string()));
-        let reply = tokio::time::timeout(DEFAULT_WAIT, c.request(subject.clone(), payload))
-            .await
-            .map_err(|_| anyhow!("no pub ack for message {i} of {n} on {subject}"))?
-            .map_err(|e| anyhow!("publishing message {i} of {n} on {subject} failed: {e}"))?;
-        let v: serde_json::Value = serde_json::from_slice(&reply.payload)
-            .map_err(|e| anyhow!("pub ack {i} is not JSON ({e}): {}", String::from_utf8_lossy(&reply.payload)))?;
-        if let Some(e) = v.get("error") {
-            fail!("storing message {i} of {n} on {subject} failed: {e}");
-        }
-        w.last_json = Some(v);
+        w.last_json = Some(store_acked(&c, &subject, payload, i, n).await?);
     }
     Ok(())
 }

@@ -318,16 +318,9 @@ struct Recovered {
     names: HashMap<Vec<u8>, Arc<str>>,
 }
 
-/// One message record a block scan found.
+/// One message record a block scan found, with its TTL (seconds).
 struct Scanned {
-    subject: Arc<str>,
-    seq: u64,
-    ts: i64,
-    blk: u32,
-    off: u32,
-    len: u32,
-    hdr_len: u32,
-    msg_len: u32,
+    entry: FileEntry,
     ttl: i64,
 }
 
@@ -463,8 +456,8 @@ impl FileStore {
         // Rebuild the index: messages in sequence order above the floor,
         // minus tombstones.
         let Recovered { mut found, tombs, max_seq, .. } = acc;
-        found.sort_by_key(|m| m.seq);
-        found.dedup_by_key(|m| m.seq);
+        found.sort_by_key(|m| m.entry.seq);
+        found.dedup_by_key(|m| m.entry.seq);
         let floor = fs.blocks.values().map(|b| b.floor).max().unwrap_or(0);
         fs.floor = floor;
         let mut saved_last = (0u64, 0i64);
@@ -472,25 +465,13 @@ impl FileStore {
             saved_last = (s.last_seq, s.last_ts);
         }
         let first_possible = floor + 1;
-        for m in found {
-            if m.seq < first_possible || tombs.contains(&m.seq) {
+        for Scanned { entry: e, ttl } in found {
+            if e.seq < first_possible || tombs.contains(&e.seq) {
                 continue;
             }
-            fs.idx.advance_to(m.seq);
-            let entry = FileEntry {
-                subject: Arc::from(""),
-                seq: m.seq,
-                ts: m.ts,
-                blk: m.blk,
-                off: m.off,
-                len: m.len,
-                hdr_len: m.hdr_len,
-                msg_len: m.msg_len,
-            };
-            let _ = fs.idx.store_with(&m.subject, b"", m.msg_len as usize, m.ts, m.ttl, |subject, _| FileEntry {
-                subject,
-                ..entry
-            });
+            fs.idx.advance_to(e.seq);
+            let (subject, msg_len, ts) = (e.subject.clone(), e.msg_len as usize, e.ts);
+            let _ = fs.idx.store_with(&subject, b"", msg_len, ts, ttl, |subject, _| FileEntry { subject, ..e });
         }
         let (mut last, mut last_ts) = max_seq;
         if floor > last {
@@ -630,15 +611,16 @@ impl FileStore {
                     }
                     blk.last = rec.seq;
                     blk.total += 1;
-                    found.push(Scanned {
-                        subject: match names.get(rec.subject) {
-                            Some(n) => n.clone(),
-                            None => {
-                                let n: Arc<str> = Arc::from(String::from_utf8_lossy(rec.subject).as_ref());
-                                names.insert(rec.subject.to_vec(), n.clone());
-                                n
-                            }
-                        },
+                    let subject = match names.get(rec.subject) {
+                        Some(n) => n.clone(),
+                        None => {
+                            let n: Arc<str> = Arc::from(String::from_utf8_lossy(rec.subject).as_ref());
+                            names.insert(rec.subject.to_vec(), n.clone());
+                            n
+                        }
+                    };
+                    let entry = FileEntry {
+                        subject,
                         seq: rec.seq,
                         ts: rec.ts,
                         blk: id,
@@ -646,8 +628,8 @@ impl FileStore {
                         len: len as u32,
                         hdr_len: rec.hdr.len() as u32,
                         msg_len: rec.msg.len() as u32,
-                        ttl,
-                    });
+                    };
+                    found.push(Scanned { entry, ttl });
                 }
                 KIND_TOMB | KIND_ERASED => {
                     tombs.insert(rec.seq);
