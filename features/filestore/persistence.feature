@@ -64,6 +64,18 @@ Feature: File store persistence across restarts
     Then the reply field "message.data" is "aGVsbG8="
     And the reply field "message.hdrs" matches "^TkFUUy8xLjANCl"
 
+  @go:TestFileStoreMsgHeaders
+  Scenario: Messages with headers count the same bytes after a kill -9
+    When "c1" stores "hello" on "foo.h" with headers:
+      | X-Trace | abc |
+    And "c1" stores "plain" on "foo.p"
+    And "c1" sends a "$JS.API.STREAM.INFO.S" request
+    And the value of the reply field "state" is saved as "before"
+    And the server is killed
+    And the server is started again
+    And "c1" polls "$JS.API.STREAM.INFO.S" until the reply field "state.messages" is 2
+    Then the reply field "state" equals the saved "before"
+
   @go:TestFileStoreTimeStamps @go:TestFileStoreRememberLastMsgTime
   Scenario: Message timestamps are the same after a kill -9
     When "c1" stores 3 messages on "foo.a"

@@ -271,6 +271,13 @@ fn load_stream(env: &StoreEnv, account: &str, dir: &Path, name: &str, now: i64) 
     Ok(s)
 }
 
+/// How far back from the newest message a restart looks for sourced
+/// messages. `sources.db` is written on the tick after progress changes, so
+/// only what was stored in that last tick before a crash can be missing
+/// from it; this bound keeps a stream whose source never delivered from
+/// being read whole at startup.
+const SOURCE_SCAN_LIMIT: u64 = 100_000;
+
 /// Raises source progress to the newest origin sequence found on stored
 /// messages: sourced messages carry `Nats-Stream-Source: <origin> <seq> ...`,
 /// and a mirror's sequences are the origin's.
@@ -287,8 +294,11 @@ fn recover_source_progress(s: &Stream, progress: &mut BTreeMap<String, u64>) {
     }
     let mut want: BTreeMap<String, String> = specs.iter().map(|src| (src.name.clone(), src.iname())).collect();
     let mut seq = st.last_seq;
-    while seq >= st.first_seq && !want.is_empty() {
-        if let Some(m) = s.store.load_msg(seq) {
+    let stop = st.first_seq.max(st.last_seq.saturating_sub(SOURCE_SCAN_LIMIT));
+    while seq >= stop && !want.is_empty() {
+        // Sourced messages always have headers; others are not read.
+        let has_hdr = s.store.msg_info(seq).is_some_and(|(_, hdr_len)| hdr_len > 0);
+        if let Some(m) = has_hdr.then(|| s.store.load_msg(seq)).flatten() {
             if let Some(tag) = get_header(&m.hdr, "Nats-Stream-Source") {
                 let mut parts = tag.split(' ');
                 if let (Some(origin), Some(Ok(oseq))) = (parts.next(), parts.next().map(str::parse::<u64>)) {

@@ -25,14 +25,15 @@ impl MemStore {
 
 impl StreamStore for MemStore {
     fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError> {
-        let (hdr_ref, msg_len) = (hdr.clone(), msg.len());
-        self.idx.store_with(subject, &hdr_ref, msg_len, ts, ttl, |subject, seq| StoredMsg {
+        let at_subject_limit = self.idx.admit(subject, &hdr, msg.len())?;
+        let (hdr_len, msg_len) = (hdr.len(), msg.len());
+        Ok(self.idx.insert_admitted(subject, hdr_len, msg_len, ts, ttl, at_subject_limit, |subject, seq| StoredMsg {
             subject,
             hdr,
             msg,
             seq,
             ts,
-        })
+        }))
     }
 
     fn skip_msg(&mut self, ts: i64) -> u64 {

@@ -282,9 +282,12 @@ impl<E: IndexEntry> SeqIndex<E> {
         self.removed = on.then(Vec::new);
     }
 
-    /// Takes the entries removed since the last call.
-    pub fn take_removed(&mut self) -> Vec<E> {
-        self.removed.as_mut().map(std::mem::take).unwrap_or_default()
+    /// Moves the entries removed since the last call into `into` (a buffer
+    /// the caller reuses, so recording costs no allocation per change).
+    pub fn drain_removed(&mut self, into: &mut Vec<E>) {
+        if let Some(log) = &mut self.removed {
+            into.append(log);
+        }
     }
 
     pub fn limits(&self) -> &StoreLimits {
@@ -369,21 +372,6 @@ impl<E: IndexEntry> SeqIndex<E> {
     /// The sequence the next message gets.
     pub fn next_seq(&self) -> u64 {
         self.last_seq + 1
-    }
-
-    /// Appends an entry at the next sequence after the limit checks; `make`
-    /// builds it from the shared subject key and the sequence.
-    pub fn store_with(
-        &mut self,
-        subject: &str,
-        hdr: &[u8],
-        msg_len: usize,
-        ts: i64,
-        ttl: i64,
-        make: impl FnOnce(Arc<str>, u64) -> E,
-    ) -> Result<u64, StoreError> {
-        let at_subject_limit = self.admit(subject, hdr, msg_len)?;
-        Ok(self.insert_admitted(subject, hdr.len(), msg_len, ts, ttl, at_subject_limit, make))
     }
 
     /// Appends an entry that [`SeqIndex::admit`] let in (nothing changed in

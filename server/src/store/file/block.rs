@@ -151,6 +151,35 @@ pub fn open_frame(aead: &Aead, frame: &[u8]) -> Option<Vec<u8>> {
     aead.open(&frame[4..])
 }
 
+/// The plain records of an append-form block file (`PLAIN` or `SEALED`),
+/// up to the first frame that does not open.
+pub fn append_form_records(file: &[u8], aead: Option<&Aead>) -> Vec<u8> {
+    let body = file.get(1..).unwrap_or_default();
+    let Some(a) = aead else { return body.to_vec() };
+    let mut out = Vec::with_capacity(body.len());
+    let mut off = 0;
+    while let Some(fl) = body.get(off..).and_then(frame_len) {
+        let Some(p) = open_frame(a, &body[off..off + fl]) else { break };
+        out.extend_from_slice(&p);
+        off += fl;
+    }
+    out
+}
+
+/// Where each message record lies in a buffer of plain records: sequence ->
+/// (offset, length).
+pub fn message_places(recs: &[u8]) -> std::collections::HashMap<u64, (u32, u32)> {
+    let mut places = std::collections::HashMap::new();
+    let mut off = 0;
+    while let Decoded::Good(r, n) | Decoded::BadSum(r, n) = decode(&recs[off..]) {
+        if r.kind == KIND_MSG {
+            places.insert(r.seq, (off as u32, n as u32));
+        }
+        off += n;
+    }
+    places
+}
+
 /// Packs plain records into a `PACKED` block file body (format byte included).
 pub fn pack(records: &[u8], aead: Option<&Aead>) -> Vec<u8> {
     let compressed = snap::raw::Encoder::new().compress_vec(records).unwrap_or_default();

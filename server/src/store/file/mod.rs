@@ -236,6 +236,8 @@ pub struct FileStore {
     /// Packs of blocks that changed meanwhile: their files are removed when
     /// they finish.
     cancelled: Vec<std::sync::mpsc::Receiver<std::io::Result<Packed>>>,
+    /// Reused buffer for the entries each change removed.
+    removed_buf: Vec<FileEntry>,
 }
 
 /// A block packed into a temporary file, ready to replace the original.
@@ -248,28 +250,9 @@ struct Packed {
 }
 
 /// Packs the records of a full block (its file bytes `buf`) into `tmp`.
-fn pack_to_file(buf: &[u8], form: u8, aead: Option<&Aead>, tmp: &Path) -> std::io::Result<Packed> {
-    let recs = match (form, aead) {
-        (SEALED, Some(a)) => {
-            let mut out = Vec::with_capacity(buf.len());
-            let mut off = 1;
-            while let Some(fl) = buf.get(off..).and_then(block::frame_len) {
-                let Some(p) = block::open_frame(a, &buf[off..off + fl]) else { break };
-                out.extend_from_slice(&p);
-                off += fl;
-            }
-            out
-        }
-        _ => buf.get(1..).unwrap_or_default().to_vec(),
-    };
-    let mut places = HashMap::new();
-    let mut off = 0;
-    while let Decoded::Good(r, n) | Decoded::BadSum(r, n) = block::decode(&recs[off..]) {
-        if r.kind == KIND_MSG {
-            places.insert(r.seq, (off as u32, n as u32));
-        }
-        off += n;
-    }
+fn pack_to_file(buf: &[u8], aead: Option<&Aead>, tmp: &Path) -> std::io::Result<Packed> {
+    let recs = block::append_form_records(buf, aead);
+    let places = block::message_places(&recs);
     let out = block::pack(&recs, aead);
     let mut f = File::create(tmp)?;
     f.write_all(&out)?;
@@ -316,6 +299,8 @@ struct Recovered {
     max_seq: (u64, i64),
     /// Subjects repeat: one allocation per distinct subject.
     names: HashMap<Vec<u8>, Arc<str>>,
+    /// The bytes of the last block, which becomes the active one: read once.
+    last_block: Option<(u32, Vec<u8>)>,
 }
 
 /// One message record a block scan found, with its TTL (seconds).
@@ -357,6 +342,7 @@ impl FileStore {
             idle_release: IDLE_RELEASE,
             packing: HashMap::new(),
             cancelled: Vec::new(),
+            removed_buf: Vec::new(),
         }
     }
 
@@ -455,7 +441,7 @@ impl FileStore {
 
         // Rebuild the index: messages in sequence order above the floor,
         // minus tombstones.
-        let Recovered { mut found, tombs, max_seq, .. } = acc;
+        let Recovered { mut found, tombs, max_seq, last_block, .. } = acc;
         found.sort_by_key(|m| m.entry.seq);
         found.dedup_by_key(|m| m.entry.seq);
         let floor = fs.blocks.values().map(|b| b.floor).max().unwrap_or(0);
@@ -471,7 +457,12 @@ impl FileStore {
             }
             fs.idx.advance_to(e.seq);
             let (subject, msg_len, ts) = (e.subject.clone(), e.msg_len as usize, e.ts);
-            let _ = fs.idx.store_with(&subject, b"", msg_len, ts, ttl, |subject, _| FileEntry { subject, ..e });
+            // No limits apply while rebuilding (they are set below), so
+            // nothing needs admitting.
+            fs.idx.insert_admitted(&subject, e.hdr_len as usize, msg_len, ts, ttl, false, |subject, _| FileEntry {
+                subject,
+                ..e
+            });
         }
         let (mut last, mut last_ts) = max_seq;
         if floor > last {
@@ -495,7 +486,7 @@ impl FileStore {
                 b.live += 1;
             }
         }
-        fs.open_active_after_recovery()?;
+        fs.open_active_after_recovery(last_block)?;
         fs.convert_cipher()?;
         fs.idx.update_limits(fs.cfg.limits.clone());
         fs.idx.record_removals(true);
@@ -515,10 +506,10 @@ impl FileStore {
     /// blocks: a message record failing its checksum is then still counted
     /// (reads of it fail), if its sequence is plausible.
     fn scan_block(&mut self, id: u32, is_last: bool, trusted: Option<u64>, acc: &mut Recovered) {
-        let Recovered { found, tombs, max_seq, names } = acc;
+        let Recovered { found, tombs, max_seq, names, last_block } = acc;
         let tag = self.tag();
         let path = blk_path(&self.cfg.dir, id);
-        let data = match fs::read(&path) {
+        let mut data = match fs::read(&path) {
             Ok(d) => d,
             Err(e) => {
                 crate::error!("{tag} Could not read message block {id}: {e}");
@@ -654,6 +645,10 @@ impl FileStore {
             }
             blk.len = cut;
         }
+        if is_last && form != PACKED {
+            data.truncate(blk.len as usize);
+            *last_block = Some((id, data));
+        }
         self.blocks.insert(id, blk);
     }
 
@@ -671,7 +666,7 @@ impl FileStore {
     }
 
     /// After recovery: the last block stays open for appends when it can.
-    fn open_active_after_recovery(&mut self) -> std::io::Result<()> {
+    fn open_active_after_recovery(&mut self, last_block: Option<(u32, Vec<u8>)>) -> std::io::Result<()> {
         let Some((&id, b)) = self.blocks.iter().next_back() else { return Ok(()) };
         let want = if self.cfg.key.is_some() { SEALED } else { PLAIN };
         let same_cipher = b.aead.as_ref().map(|a| a.cipher() as u8) == self.cfg.key.map(|(_, c)| c as u8);
@@ -679,12 +674,15 @@ impl FileStore {
             return Ok(());
         }
         let path = blk_path(&self.cfg.dir, id);
-        let mut buf = fs::read(&path)?;
+        let mut buf = match last_block {
+            Some((lid, data)) if lid == id => data,
+            _ => fs::read(&path)?,
+        };
+        let written = buf.len();
         if buf.is_empty() {
             buf.push(want);
         }
         let file = open_rw(&path)?;
-        let written = fs::metadata(&path)?.len() as usize;
         if let Some(b) = self.blocks.get_mut(&id) {
             b.form = want;
             b.len = buf.len() as u64;
@@ -742,11 +740,11 @@ impl FileStore {
         let Some(mut a) = self.active.take() else { return Ok(()) };
         let Some(b) = self.blocks.get(&a.id).filter(|b| self.cfg.compress && b.live > 0) else { return Ok(()) };
         a.make_resident()?;
-        let (id, form, aead, buf) = (a.id, b.form, b.aead.clone(), std::mem::take(&mut a.buf));
+        let (id, aead, buf) = (a.id, b.aead.clone(), std::mem::take(&mut a.buf));
         let tmp = blk_path(&self.cfg.dir, id).with_extension("blk.pack");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new().name("rnats-pack".into()).spawn(move || {
-            let r = pack_to_file(&buf, form, aead.as_ref(), &tmp);
+            let r = pack_to_file(&buf, aead.as_ref(), &tmp);
             if tx.send(r).is_err() {
                 // The store is gone.
                 let _ = fs::remove_file(&tmp);
@@ -808,25 +806,28 @@ impl FileStore {
                 let _ = fs::remove_file(&p.tmp);
                 continue;
             }
-            let (lo, hi) = match self.blocks.get_mut(&id) {
-                Some(b) => {
-                    b.form = PACKED;
-                    b.len = p.len;
-                    (b.first, b.last)
-                }
-                None => continue,
-            };
-            self.cache.borrow_mut().retain(|(c, _)| *c != id);
-            if lo > 0 {
-                self.idx.update_range(lo, hi, |e| {
-                    if e.blk == id {
-                        if let Some(&(off, len)) = p.places.get(&e.seq) {
-                            e.off = off;
-                            e.len = len;
-                        }
-                    }
-                });
+            if let Some(b) = self.blocks.get_mut(&id) {
+                b.form = PACKED;
+                b.len = p.len;
             }
+            self.repoint(id, &p.places);
+        }
+    }
+
+    /// Points the index entries of block `id` at their places in its new
+    /// file, and forgets the cached old one.
+    fn repoint(&mut self, id: u32, places: &HashMap<u64, (u32, u32)>) {
+        self.cache.borrow_mut().retain(|(c, _)| *c != id);
+        let (lo, hi) = self.blocks.get(&id).map_or((0, 0), |b| (b.first, b.last));
+        if lo > 0 {
+            self.idx.update_range(lo, hi, |e| {
+                if e.blk == id {
+                    if let Some(&(off, len)) = places.get(&e.seq) {
+                        e.off = off;
+                        e.len = len;
+                    }
+                }
+            });
         }
     }
 
@@ -928,7 +929,8 @@ impl FileStore {
     /// writes (before the caller acknowledges anything).
     fn after_change(&mut self) {
         self.finish_packs(false);
-        let removed = self.idx.take_removed();
+        let mut removed = std::mem::take(&mut self.removed_buf);
+        self.idx.drain_removed(&mut removed);
         let first = self.idx.first_seq();
         let everything_gone = self.idx.state().msgs == 0;
         for e in &removed {
@@ -963,6 +965,8 @@ impl FileStore {
             self.free_empty_blocks();
         }
         self.compact_sparse_blocks(&removed);
+        removed.clear();
+        self.removed_buf = removed;
         if !self.cfg.async_flush {
             self.flush_writes();
         }
@@ -1099,20 +1103,7 @@ impl FileStore {
         };
         match b.form {
             PACKED => block::unpack(&data, b.aead.as_ref()).map_err(std::io::Error::other),
-            SEALED => {
-                let aead = b.aead.as_ref().ok_or_else(|| std::io::Error::other("sealed block without key"))?;
-                let mut out = Vec::with_capacity(data.len());
-                let mut off = 1;
-                while let Some(fl) = data.get(off..).and_then(block::frame_len) {
-                    match block::open_frame(aead, &data[off..off + fl]) {
-                        Some(p) => out.extend_from_slice(&p),
-                        None => break,
-                    }
-                    off += fl;
-                }
-                Ok(out)
-            }
-            _ => Ok(data.get(1..).unwrap_or_default().to_vec()),
+            _ => Ok(block::append_form_records(&data, b.aead.as_ref())),
         }
     }
 
@@ -1159,17 +1150,12 @@ impl FileStore {
             None => None,
         };
         let mut out: Vec<u8>;
-        let mut places: HashMap<u64, (u32, u32)> = HashMap::new();
+        let mut places: HashMap<u64, (u32, u32)>;
         if form == PACKED {
-            let mut off = 0;
-            while let Decoded::Good(r, n) | Decoded::BadSum(r, n) = block::decode(&recs[off..]) {
-                if r.kind == KIND_MSG {
-                    places.insert(r.seq, (off as u32, n as u32));
-                }
-                off += n;
-            }
+            places = block::message_places(&recs);
             out = block::pack(&recs, aead.as_ref());
         } else {
+            places = HashMap::new();
             out = vec![if aead.is_some() { SEALED } else { PLAIN }];
             let mut off = 0;
             while let Decoded::Good(r, n) | Decoded::BadSum(r, n) = block::decode(&recs[off..]) {
@@ -1204,18 +1190,7 @@ impl FileStore {
                 a.resident = true;
             }
         }
-        self.cache.borrow_mut().retain(|(c, _)| *c != id);
-        let (lo, hi) = self.blocks.get(&id).map_or((0, 0), |b| (b.first, b.last));
-        if lo > 0 {
-            self.idx.update_range(lo, hi, |e| {
-                if e.blk == id {
-                    if let Some(&(off, len)) = places.get(&e.seq) {
-                        e.off = off;
-                        e.len = len;
-                    }
-                }
-            });
-        }
+        self.repoint(id, &places);
         Ok(())
     }
 

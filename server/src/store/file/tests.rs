@@ -317,3 +317,18 @@ fn full_blocks_are_packed_off_the_append_path() {
         assert_eq!(fs.state().msgs, 240 - fs.state().num_deleted);
     }
 }
+
+#[test]
+fn a_rebuild_counts_header_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cfg(dir.path(), None, false, 0);
+    let mut fs = FileStore::create(c.clone(), 1).unwrap();
+    let hdr = b("NATS/1.0\r\nNats-Msg-Id: 1\r\n\r\n");
+    fs.store_msg("foo.a", hdr.clone(), b("with headers"), 1, 0).unwrap();
+    fs.store_msg("foo.b", Bytes::new(), b("without"), 2, 0).unwrap();
+    let before = fs.state();
+    drop(fs);
+    let fs = FileStore::open(c).unwrap();
+    assert_eq!(fs.state(), before);
+    assert_eq!(fs.load_msg(1).unwrap().hdr, hdr);
+}
