@@ -4,16 +4,24 @@
 //!
 //! Imports and exports are not implemented yet; they would hang off [`Account`] as
 //! extra sublist entries that forward into another account.
+//!
+//! The account's sublist is shared with the connections bound to it (see
+//! `connection`), so this module sits above `connection` and below every
+//! protocol that binds connections to accounts.
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::client::Subscription;
+use crate::connection::deliver::{fan_out, Publisher};
+use crate::connection::Subscription;
+use crate::message::Msg;
 use crate::sublist::{FxHashMap, Sublist};
 
 /// One account and its subscription index.
-pub struct Account {
+pub(crate) struct Account {
     pub name: String,
-    pub sublist: Sublist<Subscription>,
+    /// Every subscription in the account; shared with the connections bound
+    /// to it, which add and remove their own.
+    pub sublist: Arc<Sublist<Subscription>>,
     /// Connected clients bound to this account.
     pub num_clients: AtomicUsize,
     pub in_msgs: AtomicU64,
@@ -26,7 +34,7 @@ impl Account {
     pub fn new(name: &str, cache: bool) -> Self {
         Account {
             name: name.to_string(),
-            sublist: Sublist::new(cache),
+            sublist: Arc::new(Sublist::new(cache)),
             num_clients: AtomicUsize::new(0),
             in_msgs: AtomicU64::new(0),
             in_bytes: AtomicU64::new(0),
@@ -38,11 +46,25 @@ impl Account {
     pub fn client_count(&self) -> usize {
         self.num_clients.load(Ordering::Relaxed)
     }
+
+    /// Publishes on the server's behalf (no publishing connection: no echo
+    /// rule, no permissions) to every matching subscriber, one member per
+    /// queue group. Returns whether anyone received it. This is the internal
+    /// publish path of the system services and JetStream alike; `p` (from
+    /// [`Publisher::server`]) may be reused across calls.
+    pub fn publish(&self, msg: &Msg, p: &mut Publisher) -> bool {
+        let delivered = fan_out(&self.sublist, msg, p);
+        if delivered {
+            self.out_msgs.fetch_add(1, Ordering::Relaxed);
+            self.out_bytes.fetch_add(msg.data.len() as u64, Ordering::Relaxed);
+        }
+        delivered
+    }
 }
 
 /// All accounts known to the server, by name.
 #[derive(Default)]
-pub struct Accounts {
+pub(crate) struct Accounts {
     map: RwLock<FxHashMap<String, Arc<Account>>>,
     cache: bool,
 }

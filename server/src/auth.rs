@@ -12,8 +12,7 @@ use serde::Deserialize;
 use crate::options::{Options, Permissions, SubjectPermission};
 use crate::sublist::subject_matches_filter;
 
-/// The name of the default (global) account.
-pub const GLOBAL_ACCOUNT: &str = "$G";
+use crate::consts::GLOBAL_ACCOUNT;
 
 /// The JSON a client sends with `CONNECT`. Every field is optional so a later
 /// `CONNECT` only changes what it mentions, as Go's `json.Unmarshal` into the

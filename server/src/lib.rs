@@ -1,31 +1,46 @@
 //! rnats: a reference NATS server.
 //!
-//! Module map (one NATS concept each):
+//! Module map (one NATS concept each), from the bottom of the module graph up;
+//! a module imports only modules listed before it (CI checks that there is no
+//! import circle):
+//! - `consts`: the version, protocol level and well-known account names.
 //! - `config`: the NATS config file format (lexer, parser, variables, includes).
 //! - `options`: server options, built from a config file and command-line flags.
+//! - `cli`: command-line flags, compatible with Go's.
 //! - `log`: Go-format log lines on stderr.
 //! - `protocol`: the client protocol parser.
+//! - `message`: the one message type, from the parser to delivery and JetStream.
 //! - `sublist`: the subscription index (subject trie with wildcards and a match cache).
-//! - `account`: accounts, each an isolated subject namespace.
+//! - `stats`: server-wide counters.
 //! - `auth`: client authentication and permissions.
-//! - `client`: one client connection (reader and writer tasks, delivery).
-//! - `server`: listener, accept loop, client registry, shutdown.
+//! - `connection`: a connection of any kind (client, route, internal, ...): its
+//!   outbound queue and writer, its subscriptions, and the one delivery path.
+//! - `account`: accounts, each an isolated subject namespace with its sublist.
+//! - `store`: message storage behind streams (`StreamStore`, memory and file stores).
+//! - `jetstream`: the JetStream engine (streams, consumers, `$JS.API`) and the
+//!   service that puts it on the message path.
+//! - `server`: the server's state (identity, accounts, connection registry, INFO).
+//! - `client`: the client protocol on client connections.
 //! - `monitor`: HTTP monitoring endpoints.
 //! - `system`: the system account's internal services (`$SYS.REQ.*`).
-//! - `jetstream`: JetStream engine (streams, consumers, `$JS.API`), driven by the core.
-//! - `store`: message storage behind streams (`StreamStore` trait, memory store).
+//! - `start`: starting and stopping: listeners, accept loop, signals, lame duck.
 pub mod cli;
 pub mod config;
+pub mod consts;
 pub mod options;
 #[macro_use]
 pub mod log;
-pub mod account;
+pub(crate) mod account;
 pub mod auth;
-pub mod client;
+pub(crate) mod client;
+pub(crate) mod connection;
 pub mod jetstream;
-pub mod monitor;
+pub(crate) mod message;
+pub(crate) mod monitor;
 pub mod protocol;
 pub mod server;
+pub(crate) mod start;
+pub(crate) mod stats;
 pub mod store;
 pub mod sublist;
-pub mod system;
+pub(crate) mod system;

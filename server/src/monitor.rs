@@ -18,9 +18,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
-use crate::client::ClientShared;
+use crate::connection::{go_quote, Connection, Subscription};
+use crate::consts::{LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
 use crate::log::rfc3339;
-use crate::server::{Server, LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
+use crate::server::Server;
 use crate::sublist::SublistStats;
 
 /// Build identifier shown as `git_commit` (set `RNATS_GIT_COMMIT` at build time).
@@ -416,7 +417,7 @@ fn sort_clients(clients: &mut [ConnSnapshot], by: &str) -> Result<(), String> {
 
 struct ConnSnapshot {
     cid: u64,
-    client: Arc<ClientShared>,
+    client: Arc<Connection>,
     start: SystemTime,
     last: SystemTime,
     subs: usize,
@@ -431,10 +432,10 @@ struct ConnSnapshot {
 }
 
 /// One subscription as `/connz?subs=detail` and `/subsz?subs=1` show it.
-fn sub_detail(sub: &crate::client::Subscription, with_account: bool) -> Obj {
+fn sub_detail(sub: &Subscription, with_account: bool) -> Obj {
     let mut o = Obj::default();
     if with_account {
-        let name = sub.client.account().name.clone();
+        let name = sub.conn.account_name();
         o.put("account", v(&name));
         o.put("account_tag", v(&name));
     }
@@ -448,7 +449,7 @@ fn sub_detail(sub: &crate::client::Subscription, with_account: bool) -> Obj {
     if max > 0 {
         o.put("max", v(max));
     }
-    o.put("cid", v(sub.client.cid));
+    o.put("cid", v(sub.conn.cid));
     o
 }
 
@@ -475,7 +476,7 @@ fn parse_bool(q: &BTreeMap<String, String>, k: &str) -> Result<bool, String> {
         Some("detail") if k == "subs" => Ok(true),
         Some(other) => Err(format!(
             "Error decoding boolean for '{k}': strconv.ParseBool: parsing {}: invalid syntax",
-            crate::client::go_quote(other.as_bytes())
+            go_quote(other.as_bytes())
         )),
     }
 }
@@ -490,7 +491,7 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
         }
     }
     let now = SystemTime::now();
-    let snapshot = |c: Arc<ClientShared>, closed: Option<(SystemTime, Vec<String>)>| {
+    let snapshot = |c: Arc<Connection>, closed: Option<(SystemTime, Vec<String>)>| {
         let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let last_ns = c.last_activity_ns.load(Ordering::Relaxed);
         let last = if last_ns == 0 { meta.start } else { UNIX_EPOCH + Duration::from_nanos(last_ns) };
@@ -524,7 +525,7 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
         snaps.retain(|s| s.cid == cid);
     }
     if let Some(acc) = q.get("acc") {
-        snaps.retain(|s| s.client.account().name == *acc);
+        snaps.retain(|s| s.client.account_name() == *acc);
     }
     sort_clients(&mut snaps, q.get("sort").map(String::as_str).unwrap_or(""))?;
     let total = snaps.len();
@@ -544,7 +545,7 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
             let mut name_tag = None;
             let mut put = |k: &str, val: Value| out.put(k, val);
             put("cid", json!(c.cid));
-            put("kind", json!("Client"));
+            put("kind", json!(c.kind.as_str()));
             put("type", json!("nats"));
             put("ip", json!(c.addr.ip().to_string()));
             put("port", json!(c.addr.port()));
@@ -589,7 +590,7 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
                     put("subscriptions_list", json!(closed_subs));
                 }
             } else if subs {
-                let mut list: Vec<Arc<crate::client::Subscription>> =
+                let mut list: Vec<Arc<Subscription>> =
                     c.subs.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
                 list.sort_by(|a, b| a.sid.cmp(&b.sid));
                 if !list.is_empty() {
@@ -874,7 +875,7 @@ fn accstatz(srv: &Server, unused: bool) -> Obj {
 }
 
 /// `/varz` as compact JSON text, for the system account's `VARZ` service
-/// ([`crate::system`]); unlike the HTTP endpoint it leaves `http_req_stats` alone.
+/// (the system services); unlike the HTTP endpoint it leaves `http_req_stats` alone.
 pub fn varz_compact(srv: &Server) -> String {
     to_compact_go_json(&varz(srv))
 }

@@ -1,69 +1,34 @@
-//! The server: identity, client listener and accept loop, the registry of live
-//! connections, global statistics, and signal-driven shutdown (Go's
-//! `server/server.go`).
+//! The server's state: identity, options, accounts, the registry of live and
+//! recently closed connections, statistics, the INFO it sends, and the
+//! JetStream engine (Go's `Server` in `server/server.go`).
+//!
+//! Starting and stopping (listeners, accept loops, signals, lame duck mode)
+//! is `start`, above this module; the protocols of each connection kind
+//! (`client`) sit above it too, and the connections themselves below.
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
-use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::account::Accounts;
-use crate::auth::{Auth, GLOBAL_ACCOUNT};
-use crate::client::{ClientShared, CloseReason};
-use crate::jetstream::{JetStream, JetStreamConfig, Outbound};
+use crate::auth::Auth;
+use crate::connection::{CloseReason, Connection};
+use crate::consts::{GLOBAL_ACCOUNT, LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
+use crate::jetstream::{JetStream, JetStreamConfig};
 use crate::options::Options;
+use crate::stats::Stats;
 use crate::sublist::FxHashMap;
-
-/// The upstream release whose behaviour this server reproduces.
-pub const VERSION: &str = "2.15.1";
-/// Protocol level advertised in INFO (Go's `PROTO`).
-pub const PROTO: i32 = 1;
-/// Stands in for Go's runtime version in INFO `go` and `/varz`: the workspace
-/// minimum Rust version.
-pub const LANG_VERSION: &str = "rust1.85";
-
-/// A client publish as seen by a [`PublishHook`].
-pub struct Published<'a> {
-    pub account: &'a str,
-    pub subject: &'a str,
-    pub reply: Option<&'a [u8]>,
-    /// The raw `NATS/1.0 ...` header block for `HPUB`, `None` for `PUB`.
-    pub headers: Option<&'a [u8]>,
-    pub payload: &'a [u8],
-}
-
-/// Called for every client publish that passed permission checks, after normal
-/// routing; returns true when it consumed the message (an internal service such
-/// as a JetStream API answered), which suppresses the no-responders status.
-/// This is where an in-process engine (JetStream) plugs into the core.
-pub type PublishHook = Arc<dyn Fn(&Published<'_>) -> bool + Send + Sync>;
 
 /// A closed connection as `/connz?state=closed` reports it.
 #[derive(Clone)]
-pub struct ClosedClient {
-    pub client: Arc<ClientShared>,
+pub(crate) struct ClosedClient {
+    pub client: Arc<Connection>,
     pub stop: SystemTime,
     /// Subjects it was subscribed to when it closed.
     pub subs: Vec<String>,
-}
-
-/// Go's default system account name.
-pub const SYSTEM_ACCOUNT: &str = "$SYS";
-
-/// Server-wide message and connection counters.
-#[derive(Default)]
-pub struct Stats {
-    pub in_msgs: AtomicU64,
-    pub out_msgs: AtomicU64,
-    pub in_bytes: AtomicU64,
-    pub out_bytes: AtomicU64,
-    pub slow_consumers: AtomicU64,
-    pub stale_connections: AtomicU64,
-    pub stalled_clients: AtomicU64,
-    pub total_connections: AtomicU64,
 }
 
 /// The INFO sent to each client on connect, with Go's field names and order
@@ -135,25 +100,24 @@ pub struct Server {
     pub opts: Options,
     pub id: String,
     pub name: String,
-    pub auth: Auth,
-    pub accounts: Accounts,
-    pub stats: Stats,
+    pub(crate) auth: Auth,
+    pub(crate) accounts: Arc<Accounts>,
+    pub(crate) stats: Arc<Stats>,
     pub start: Instant,
     pub start_time: SystemTime,
-    clients: Mutex<FxHashMap<u64, Arc<ClientShared>>>,
+    clients: Mutex<FxHashMap<u64, Arc<Connection>>>,
     closed: Mutex<std::collections::VecDeque<ClosedClient>>,
     next_cid: AtomicU64,
     /// The bound client address (the configured port may be 0 or -1).
     pub client_addr: Mutex<Option<SocketAddr>>,
     pub http_addr: Mutex<Option<SocketAddr>>,
-    lame_duck: AtomicBool,
-    stop_accept: Notify,
-    shutdown: Notify,
+    pub(crate) lame_duck: AtomicBool,
+    pub(crate) stop_accept: Notify,
+    pub(crate) shutdown: Notify,
     shutting_down: AtomicBool,
     pub config_file: Option<String>,
-    publish_hook: std::sync::OnceLock<PublishHook>,
     /// The JetStream engine, when `jetstream` is enabled.
-    pub jetstream: Option<Arc<JetStream>>,
+    pub(crate) jetstream: Option<Arc<JetStream>>,
 }
 
 impl Server {
@@ -161,7 +125,7 @@ impl Server {
         let id = nkeys::KeyPair::new_server().public_key();
         let name = opts.server_name.clone().unwrap_or_else(|| id.clone());
         let auth = Auth::from_options(&opts);
-        let accounts = Accounts::new(!opts.disable_sublist_cache);
+        let accounts = Arc::new(Accounts::new(!opts.disable_sublist_cache));
         accounts.get_or_create(GLOBAL_ACCOUNT);
         // Go always has a system account; ours only exists so monitoring shows it.
         accounts.get_or_create(opts.system_account.as_deref().unwrap_or(SYSTEM_ACCOUNT));
@@ -170,12 +134,12 @@ impl Server {
         }
         let config_file = opts.config_file.as_ref().map(|p| p.display().to_string());
         let jetstream = opts.jetstream.enabled.then(|| Arc::new(JetStream::new(jetstream_config(&opts, &name))));
-        let srv = Arc::new(Server {
+        Arc::new(Server {
             id,
             name,
             auth,
             accounts,
-            stats: Stats::default(),
+            stats: Arc::default(),
             start: Instant::now(),
             start_time: SystemTime::now(),
             clients: Mutex::new(FxHashMap::default()),
@@ -188,68 +152,9 @@ impl Server {
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
             config_file,
-            publish_hook: std::sync::OnceLock::new(),
             jetstream,
             opts,
-        });
-        srv.wire_jetstream();
-        crate::system::install(&srv);
-        srv
-    }
-
-    /// Connects the JetStream engine to the core: every client publish goes
-    /// to `on_publish` (its outbound messages are published as the server's
-    /// internal client), the engine answers requests on subjects it listens
-    /// on (no 503 no-responders), and it asks the account sublists whether a
-    /// subject has subscribers.
-    fn wire_jetstream(self: &Arc<Self>) {
-        let Some(js) = &self.jetstream else { return };
-        let weak = Arc::downgrade(self);
-        js.set_interest_probe(Arc::new(move |account, subject| {
-            weak.upgrade()
-                .and_then(|s| s.accounts.get(account))
-                .is_some_and(|a| !a.sublist.match_subject(subject).is_empty())
-        }));
-        let weak = Arc::downgrade(self);
-        let engine = Arc::clone(js);
-        self.set_publish_hook(Arc::new(move |p: &Published<'_>| {
-            let js = &engine;
-            let reply = p.reply.and_then(|r| std::str::from_utf8(r).ok());
-            // Returns at once (no allocation, no engine lock) for subjects
-            // JetStream neither serves nor captures.
-            let out = js.on_publish(p.account, p.subject, reply, p.headers, p.payload);
-            if !out.is_empty() {
-                if let Some(srv) = weak.upgrade() {
-                    srv.publish_js(js, p.account, out, 0);
-                }
-                return true;
-            }
-            // Only a request can trigger the no-responders status.
-            reply.is_some() && js.is_listening(p.account, p.subject)
-        }));
-    }
-
-    /// Publishes JetStream's outbound messages in order as the internal
-    /// client of `account`, feeding each back to the engine like a client
-    /// publish (a deliver subject or republish target may be captured by a
-    /// stream). `depth` bounds such chains.
-    pub fn publish_js(&self, js: &JetStream, account: &str, out: Vec<Outbound>, depth: u32) {
-        for o in out {
-            self.publish_internal(
-                account,
-                &o.subject,
-                o.msg_subject.as_deref(),
-                o.reply.as_deref(),
-                o.headers.as_deref(),
-                &o.payload,
-            );
-            if depth < 8 {
-                let more = js.on_publish(account, &o.subject, o.reply.as_deref(), o.headers.as_deref(), &o.payload);
-                if !more.is_empty() {
-                    self.publish_js(js, account, more, depth + 1);
-                }
-            }
-        }
+        })
     }
 
     /// The INFO JSON for a new client connection.
@@ -301,7 +206,7 @@ impl Server {
     }
 
     /// Adds a client to the registry; false when `max_connections` is reached.
-    pub fn register_client(&self, c: &Arc<ClientShared>) -> bool {
+    pub(crate) fn register_client(&self, c: &Arc<Connection>) -> bool {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         let max = self.opts.max_connections;
         if max > 0 && clients.len() >= max as usize {
@@ -322,43 +227,8 @@ impl Server {
         self.opts.system_account.as_deref().unwrap_or(SYSTEM_ACCOUNT)
     }
 
-    /// Installs the publish hook (once; later calls are ignored and return false).
-    pub fn set_publish_hook(&self, hook: PublishHook) -> bool {
-        self.publish_hook.set(hook).is_ok()
-    }
-
-    pub fn publish_hook(&self) -> Option<&PublishHook> {
-        self.publish_hook.get()
-    }
-
-    /// Publishes on the server's behalf into `account` (see
-    /// [`crate::client::publish_internal`]); `headers` is a raw `NATS/1.0` block.
-    /// Returns whether any subscriber received it.
-    pub fn publish_internal(
-        &self,
-        account: &str,
-        route_subject: &str,
-        shown_subject: Option<&str>,
-        reply: Option<&str>,
-        headers: Option<&[u8]>,
-        payload: &[u8],
-    ) -> bool {
-        let acc = self.accounts.get_or_create(account);
-        let shown = shown_subject.unwrap_or(route_subject).as_bytes();
-        let reply = reply.map(str::as_bytes);
-        match headers {
-            Some(h) => {
-                let mut full = Vec::with_capacity(h.len() + payload.len());
-                full.extend_from_slice(h);
-                full.extend_from_slice(payload);
-                crate::client::publish_internal(&acc, route_subject, shown, reply, Some(h.len()), &full)
-            }
-            None => crate::client::publish_internal(&acc, route_subject, shown, reply, None, payload),
-        }
-    }
-
     /// Removes a client from the registry and remembers it for `/connz?state=closed`.
-    pub fn unregister_client(&self, c: &Arc<ClientShared>, subs: Vec<String>) {
+    pub(crate) fn unregister_client(&self, c: &Arc<Connection>, subs: Vec<String>) {
         self.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&c.cid);
         let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
         let max = usize::try_from(self.opts.max_closed_clients).unwrap_or(0);
@@ -372,13 +242,13 @@ impl Server {
     }
 
     /// Recently closed clients, oldest first.
-    pub fn closed_clients(&self) -> Vec<ClosedClient> {
+    pub(crate) fn closed_clients(&self) -> Vec<ClosedClient> {
         self.closed.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
     }
 
     /// Snapshot of connected clients, ordered by cid.
-    pub fn clients(&self) -> Vec<Arc<ClientShared>> {
-        let mut v: Vec<Arc<ClientShared>> =
+    pub(crate) fn clients(&self) -> Vec<Arc<Connection>> {
+        let mut v: Vec<Arc<Connection>> =
             self.clients.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
         v.sort_by_key(|c| c.cid);
         v
@@ -386,6 +256,11 @@ impl Server {
 
     pub fn num_clients(&self) -> usize {
         self.clients.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// How many subscriptions account `name` holds, internal ones included.
+    pub fn account_subscriptions(&self, name: &str) -> Option<usize> {
+        self.accounts.get(name).map(|a| a.sublist.count())
     }
 
     pub fn total_subscriptions(&self) -> usize {
@@ -409,65 +284,6 @@ impl Server {
         self.shutdown.notify_one();
     }
 
-    /// Lame duck mode (Go's `lameDuckMode`): stop accepting, tell clients via INFO
-    /// `ldm`, wait the grace period, then close clients spread over the rest of
-    /// `lame_duck_duration` and shut down.
-    pub async fn lame_duck(self: Arc<Self>) {
-        if self.lame_duck.swap(true, Ordering::SeqCst) || self.is_shutting_down() {
-            return;
-        }
-        info!("Entering lame duck mode, stop accepting new clients");
-        self.stop_accept.notify_one();
-        for c in self.clients() {
-            let info = self.client_info_json(c.cid, c.addr.ip(), self.auth.required(), "");
-            c.queue_out(&[b"INFO ", info.as_bytes(), b" \r\n"]);
-        }
-        let duration = self.opts.lame_duck_duration;
-        let grace = self.opts.lame_duck_grace_period.min(duration);
-        tokio::time::sleep(grace).await;
-        let clients = self.clients();
-        if !clients.is_empty() {
-            info!("Closing existing clients");
-            let spread = duration.saturating_sub(grace);
-            let pause = spread / clients.len() as u32;
-            let last = clients.len() - 1;
-            for (i, c) in clients.into_iter().enumerate() {
-                if self.is_shutting_down() {
-                    break;
-                }
-                c.close(CloseReason::ServerShutdown);
-                if i < last && !pause.is_zero() {
-                    tokio::time::sleep(pause.min(std::time::Duration::from_secs(1))).await;
-                }
-            }
-        }
-        self.shutdown();
-    }
-
-    /// Go's `ports_file_dir`: `<dir>/<exe>_<pid>.ports` listing the bound client and
-    /// monitoring URLs, removed again at shutdown.
-    fn write_ports_file(&self, client: SocketAddr) -> Option<std::path::PathBuf> {
-        let dir = self.opts.ports_file_dir.as_ref()?;
-        let exe = std::env::args()
-            .next()
-            .and_then(|a| std::path::Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "rnats".into());
-        let path = dir.join(format!("{exe}_{}.ports", std::process::id()));
-        // Written by hand to keep Go's key order (`nats` first).
-        let mut ports = format!("{{\"nats\":[\"nats://{client}\"]");
-        if let Some(http) = *self.http_addr.lock().unwrap_or_else(|e| e.into_inner()) {
-            ports.push_str(&format!(",\"monitoring\":[\"http://{http}\"]"));
-        }
-        ports.push('}');
-        match std::fs::write(&path, ports) {
-            Ok(()) => Some(path),
-            Err(e) => {
-                error!("Error writing ports file ({}): {e}", path.display());
-                None
-            }
-        }
-    }
-
     /// Go's `setBaselineOptions` uses the client host when no monitoring host was
     /// given. `Options` defaults `http_host` to `0.0.0.0`, so that value is read as
     /// "not given" here.
@@ -477,152 +293,6 @@ impl Server {
         } else {
             &self.opts.http_host
         }
-    }
-
-    fn print_banner(&self) {
-        info!("Starting nats-server");
-        info!("  Version:  {VERSION}");
-        info!("  Git:      [not set]");
-        info!("  Name:     {}", self.name);
-        info!("  ID:       {}", self.id);
-        let plaintext = self
-            .opts
-            .users
-            .iter()
-            .chain(self.opts.accounts.iter().flat_map(|a| a.users.iter()))
-            .any(|u| !u.password.starts_with("$2"))
-            || self.opts.password.as_deref().is_some_and(|p| !p.starts_with("$2"));
-        if plaintext {
-            warn!("Plaintext passwords detected, use nkeys or bcrypt");
-        }
-        if let Some(f) = &self.config_file {
-            info!("Using configuration file: {f}");
-        }
-    }
-
-    /// Logs Go's JetStream banner, creates the store directory and starts the
-    /// engine's timer (redeliveries, heartbeats, expiries).
-    fn start_jetstream(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
-        let js = self.jetstream.as_ref()?;
-        let started = Instant::now();
-        info!("Starting JetStream");
-        let dir = jetstream_store_dir(&self.opts);
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            warn!("Could not create JetStream store directory {}: {e}", dir.display());
-        }
-        for line in [
-            "    _ ___ _____ ___ _____ ___ ___   _   __  __",
-            " _ | | __|_   _/ __|_   _| _ \\ __| /_\\ |  \\/  |",
-            "| || | _|  | | \\__ \\ | | |   / _| / _ \\| |\\/| |",
-            " \\__/|___| |_| |___/ |_| |_|_\\___/_/ \\_\\_|  |_|",
-            "",
-            "         https://docs.nats.io/jetstream",
-            "",
-            "---------------- JETSTREAM ----------------",
-        ] {
-            info!("{line}");
-        }
-        let cfg = js.config();
-        info!("  Strict:          true");
-        info!("  Max Memory:      {}", friendly_bytes(cfg.max_memory));
-        info!("  Max Storage:     {}", friendly_bytes(cfg.max_store));
-        info!("  Store Directory: \"{}\"", dir.display());
-        if let Some(k) = &cfg.keys {
-            info!("  Encryption:      {}", k.cipher.banner());
-        }
-        info!("  API Level:       {}", crate::jetstream::api::API_LEVEL);
-        info!("-------------------------------------------");
-        js.load();
-        info!("Took {:?} to start JetStream", started.elapsed());
-        let weak = Arc::downgrade(self);
-        Some(crate::jetstream::spawn_timer(Arc::clone(js), move |account, o| {
-            if let Some(srv) = weak.upgrade() {
-                if let Some(js) = &srv.jetstream {
-                    srv.publish_js(js, account, vec![o], 0);
-                }
-            }
-        }))
-    }
-
-    /// Binds the listeners and serves until shutdown. Returns an error text if a
-    /// listener cannot be bound.
-    pub async fn run(self: &Arc<Self>) -> Result<(), String> {
-        self.print_banner();
-        if self.opts.http_port != 0 {
-            let port = if self.opts.http_port < 0 { 0 } else { self.opts.http_port };
-            let http_host = self.http_host();
-            let addr = format!("{}:{}", bracket_host(http_host), port);
-            let listener = TcpListener::bind(&addr).await.map_err(|e| {
-                format!("Can't start monitoring: can't listen to the monitor port: {}", go_listen_error(&addr, &e))
-            })?;
-            let local = listener.local_addr().map_err(|e| e.to_string())?;
-            *self.http_addr.lock().unwrap_or_else(|e| e.into_inner()) = Some(local);
-            info!("Starting http monitor on {}:{}", bracket_host(http_host), local.port());
-            tokio::spawn(crate::monitor::serve(Arc::clone(self), listener));
-        }
-        let js_timer = self.start_jetstream();
-        let port = if self.opts.port < 0 { 0 } else { self.opts.port };
-        let addr = format!("{}:{}", bracket_host(&self.opts.host), port);
-        let listener = TcpListener::bind(&addr)
-            .await
-            .map_err(|e| format!("Error listening on port: {addr}, \"{}\"", go_listen_error(&addr, &e)))?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
-        *self.client_addr.lock().unwrap_or_else(|e| e.into_inner()) = Some(local);
-        info!("Listening for client connections on {}:{}", bracket_host(&self.opts.host), local.port());
-        if self.auth.required() {
-            info!("Client connection authentication required");
-        }
-        if let Some(pid_file) = &self.opts.pid_file {
-            if let Err(e) = std::fs::write(pid_file, std::process::id().to_string()) {
-                error!("Could not write pidfile: {e}");
-            }
-        }
-        let ports_file = self.write_ports_file(local);
-        info!("Server is ready");
-
-        tokio::spawn(watch_signals(Arc::clone(self)));
-
-        loop {
-            tokio::select! {
-                r = listener.accept() => {
-                    match r {
-                        Ok((stream, peer)) => {
-                            if self.is_shutting_down() {
-                                continue;
-                            }
-                            let cid = self.next_cid.fetch_add(1, Ordering::Relaxed);
-                            tokio::spawn(crate::client::serve(Arc::clone(self), stream, cid, peer));
-                        }
-                        Err(e) => {
-                            error!("Temporary Client Accept Error({e}), sleeping 10ms");
-                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                        }
-                    }
-                }
-                _ = self.stop_accept.notified() => {
-                    drop(listener);
-                    self.shutdown.notified().await;
-                    break;
-                }
-                _ = self.shutdown.notified() => break,
-            }
-        }
-        // Give connections a moment to flush and close.
-        let deadline = Instant::now() + std::time::Duration::from_secs(2);
-        while self.num_clients() > 0 && Instant::now() < deadline {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        if let Some(path) = ports_file {
-            let _ = std::fs::remove_file(path);
-        }
-        if let Some(t) = js_timer {
-            t.abort();
-        }
-        if let Some(js) = &self.jetstream {
-            js.save();
-        }
-        info!("Server Exiting..");
-        Ok(())
     }
 }
 
@@ -695,76 +365,4 @@ fn default_max_store(dir: &std::path::Path) -> i64 {
     }
     let avail = (st.f_bavail as u128).saturating_mul(st.f_frsize as u128);
     i64::try_from(avail / 4 * 3).unwrap_or(FALLBACK)
-}
-
-/// Go's `friendlyBytes`: `17.66 GB`.
-pub fn friendly_bytes(bytes: i64) -> String {
-    let f = bytes as f64;
-    if f < 1024.0 {
-        return format!("{f} B");
-    }
-    let exp = ((f.ln() / 1024f64.ln()) as usize).clamp(1, 6);
-    let pre = ["K", "M", "G", "T", "P", "E"][exp - 1];
-    format!("{:.2} {pre}B", f / 1024f64.powi(exp as i32))
-}
-
-/// Formats a bind failure the way Go's `net.Listen` error reads.
-fn go_listen_error(addr: &str, e: &std::io::Error) -> String {
-    let what = match e.kind() {
-        std::io::ErrorKind::AddrInUse => "bind: address already in use".to_string(),
-        std::io::ErrorKind::AddrNotAvailable => "bind: cannot assign requested address".to_string(),
-        std::io::ErrorKind::PermissionDenied => "bind: permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    format!("listen tcp {addr}: {what}")
-}
-
-/// IPv6 hosts need brackets in `host:port` strings.
-fn bracket_host(h: &str) -> String {
-    if h.contains(':') && !h.starts_with('[') {
-        format!("[{h}]")
-    } else {
-        h.to_string()
-    }
-}
-
-/// SIGINT/SIGTERM shut the server down, SIGUSR2 enters lame duck mode; SIGHUP
-/// would reload the config and SIGUSR1 reopen the log file (neither supported yet,
-/// so they are only logged).
-async fn watch_signals(srv: Arc<Server>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term), Ok(mut hup), Ok(mut usr1), Ok(mut usr2)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-        signal(SignalKind::user_defined1()),
-        signal(SignalKind::user_defined2()),
-    ) else {
-        error!("Unable to install signal handlers");
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = int.recv() => {
-                info!("Trapped \"interrupt\" signal");
-                break;
-            }
-            _ = term.recv() => {
-                info!("Trapped \"terminated\" signal");
-                break;
-            }
-            _ = hup.recv() => {
-                info!("Trapped \"hangup\" signal");
-                info!("Reloading server configuration is not supported yet");
-            }
-            _ = usr1.recv() => {
-                info!("Trapped \"user defined signal 1\" signal");
-            }
-            _ = usr2.recv() => {
-                info!("Trapped \"user defined signal 2\" signal");
-                tokio::spawn(Arc::clone(&srv).lame_duck());
-            }
-        }
-    }
-    srv.shutdown();
 }

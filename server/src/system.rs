@@ -19,11 +19,13 @@ use std::time::SystemTime;
 
 use serde_json::{json, Map, Value};
 
-use crate::account::Account;
 use crate::auth::{ClientPermissions, SubjectRules};
-use crate::client::{publish_internal, ClientShared, InternalCallback, InternalMsg, Subscription};
+use crate::connection::deliver::Publisher;
+use crate::connection::{Connection, InternalCallback, Kind, Subscription};
+use crate::consts::VERSION;
 use crate::log::rfc3339;
-use crate::server::{Server, VERSION};
+use crate::message::Msg;
+use crate::server::Server;
 
 /// Go's `userDirectInfoSubj`: who am I, asked by any client of any account.
 pub const USER_INFO_SUBJECT: &str = "$SYS.REQ.USER.INFO";
@@ -48,7 +50,15 @@ struct Ctx {
     seq: AtomicU64,
 }
 
-type Handler = fn(&Server, &Ctx, &InternalMsg<'_>);
+/// A request to a service: who sent it, where to answer, and its payload.
+struct Request<'a> {
+    /// The requesting connection; `None` when the server asked itself.
+    from: Option<&'a Arc<Connection>>,
+    reply: Option<&'a str>,
+    payload: &'a [u8],
+}
+
+type Handler = fn(&Server, &Ctx, &Request<'_>);
 
 /// Installs the internal services: in the system account, and as imports in
 /// every other account that exists at start-up. Does nothing when the system
@@ -60,9 +70,9 @@ pub fn install(srv: &Arc<Server>) {
     let ctx = Arc::new(Ctx { srv: Arc::downgrade(srv), seq: AtomicU64::new(0) });
     let sys_name = srv.system_account_name().to_string();
     let sys = srv.accounts.get_or_create(&sys_name);
-    let sys_client = ClientShared::new_internal(srv, srv.next_client_id(), &sys);
+    let sys_client = Connection::new_internal(srv.next_client_id(), Kind::System, &sys.name, &sys.sublist);
     let sids = AtomicU64::new(1);
-    let sub = |subject: &str, h: Handler| subscribe(&sys, &sys_client, &sids, subject, callback(&ctx, h));
+    let sub = |subject: &str, h: Handler| subscribe(&sys_client, &sids, subject, callback(&ctx, h));
     sub(USER_INFO_SUBJECT, user_info);
     sub(SERVER_PING_SUBJECT, statsz);
     let services: [(&str, Handler); 4] = [("IDZ", idz), ("STATSZ", statsz), ("VARZ", varz), ("HEALTHZ", healthz)];
@@ -76,40 +86,34 @@ pub fn install(srv: &Arc<Server>) {
         }
         // Each account's imports are held by that account's internal client,
         // with sids of their own (Go's per-account internal client).
-        let client = ClientShared::new_internal(srv, srv.next_client_id(), &acc);
+        let client = Connection::new_internal(srv.next_client_id(), Kind::Account, &acc.name, &acc.sublist);
         let sids = AtomicU64::new(1);
-        subscribe(&acc, &client, &sids, USER_INFO_SUBJECT, callback(&ctx, user_info));
+        subscribe(&client, &sids, USER_INFO_SUBJECT, callback(&ctx, user_info));
     }
 }
 
-fn subscribe(acc: &Account, client: &Arc<ClientShared>, sids: &AtomicU64, subject: &str, icb: InternalCallback) {
-    let sub = Subscription::new_internal(client, subject, sids.fetch_add(1, Ordering::Relaxed), icb);
-    if acc.sublist.insert(subject, None, sub.key, Arc::clone(&sub)).is_ok() {
-        client.subs.lock().unwrap_or_else(|e| e.into_inner()).insert(sub.sid.clone(), sub);
-    }
+fn subscribe(client: &Arc<Connection>, sids: &AtomicU64, subject: &str, icb: InternalCallback) {
+    client.add_sub(Subscription::new_internal(client, subject, sids.fetch_add(1, Ordering::Relaxed), icb));
 }
 
 fn callback(ctx: &Arc<Ctx>, h: Handler) -> InternalCallback {
     let ctx = Arc::clone(ctx);
-    Arc::new(move |m: &InternalMsg<'_>| {
+    Arc::new(move |msg: &Msg, from: Option<&Arc<Connection>>| {
         if let Some(srv) = ctx.srv.upgrade() {
-            h(&srv, &ctx, m);
+            h(&srv, &ctx, &Request { from, reply: msg.reply_str(), payload: msg.payload() });
         }
     })
 }
 
 /// Publishes `body` to `subject` in the requester's account (the system
 /// account for a request the server made itself).
-fn send(srv: &Server, m: &InternalMsg<'_>, subject: &str, body: &str) {
+fn send(srv: &Server, m: &Request<'_>, subject: &str, body: &str) {
     let acc = match m.from {
-        Some(c) => c.account(),
+        Some(c) => srv.accounts.get_or_create(&c.account_name()),
         None => srv.accounts.get_or_create(srv.system_account_name()),
     };
-    publish_internal(&acc, subject, subject.as_bytes(), None, None, body.as_bytes());
-}
-
-fn reply_subject<'a>(m: &InternalMsg<'a>) -> Option<&'a str> {
-    m.reply.and_then(|r| std::str::from_utf8(r).ok()).filter(|r| !r.is_empty())
+    let msg = Msg::new(subject.to_string(), None, body.to_string());
+    acc.publish(&msg, &mut Publisher::server());
 }
 
 /// Go's `ServerInfo` header of every system message, in Go's field order
@@ -251,11 +255,11 @@ fn filtered(srv: &Server, f: &Filter) -> bool {
 /// Go's `userInfoReq`: tells the requesting client its user, account and
 /// permissions; the answer goes to the reply subject in the requester's
 /// account.
-fn user_info(srv: &Server, ctx: &Ctx, m: &InternalMsg<'_>) {
-    let (Some(from), Some(reply)) = (m.from, reply_subject(m)) else {
+fn user_info(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
+    let (Some(from), Some(reply)) = (m.from, m.reply) else {
         return;
     };
-    let account = from.account().name.clone();
+    let account = from.account_name();
     let user = from.meta.lock().unwrap_or_else(|e| e.into_inner()).user.clone().unwrap_or_default();
     let mut data = Map::new();
     data.insert("user".into(), json!(user));
@@ -298,8 +302,8 @@ fn public_permissions(p: &ClientPermissions) -> Value {
 
 /// Go's `idzReq`: the server's name, host and id, without the server-info
 /// header.
-fn idz(srv: &Server, _ctx: &Ctx, m: &InternalMsg<'_>) {
-    let Some(reply) = reply_subject(m) else { return };
+fn idz(srv: &Server, _ctx: &Ctx, m: &Request<'_>) {
+    let Some(reply) = m.reply else { return };
     let body = json!({ "name": srv.name, "host": srv.opts.host, "id": srv.id });
     // Built in Go's field order.
     let text = format!("{{\"name\":{},\"host\":{},\"id\":{}}}", body["name"], body["host"], body["id"]);
@@ -308,9 +312,9 @@ fn idz(srv: &Server, _ctx: &Ctx, m: &InternalMsg<'_>) {
 
 /// Go's `statszReq`: server statistics. Without a reply subject the answer is
 /// broadcast on `$SYS.SERVER.<id>.STATSZ`, as Go does.
-fn statsz(srv: &Server, ctx: &Ctx, m: &InternalMsg<'_>) {
+fn statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     let broadcast = format!("$SYS.SERVER.{}.STATSZ", srv.id);
-    let reply = reply_subject(m).unwrap_or(&broadcast);
+    let reply = m.reply.unwrap_or(&broadcast);
     match parse_filter(m.payload, "Statsz") {
         Err(e) => return send(srv, m, reply, &api_error(srv, ctx, 400, &e)),
         Ok(f) if filtered(srv, &f) => return,
@@ -365,8 +369,8 @@ fn statsz(srv: &Server, ctx: &Ctx, m: &InternalMsg<'_>) {
 
 /// Go's `zReq` for the monitoring services: parse the options (only the
 /// server filter applies here), then answer with `data` or an error.
-fn z_request(srv: &Server, ctx: &Ctx, m: &InternalMsg<'_>, kind: &str, data: impl FnOnce() -> String) {
-    let Some(reply) = reply_subject(m) else { return };
+fn z_request(srv: &Server, ctx: &Ctx, m: &Request<'_>, kind: &str, data: impl FnOnce() -> String) {
+    let Some(reply) = m.reply else { return };
     match parse_filter(m.payload, kind) {
         Err(e) => send(srv, m, reply, &api_error(srv, ctx, 400, &e)),
         Ok(f) if filtered(srv, &f) => {}
@@ -375,12 +379,12 @@ fn z_request(srv: &Server, ctx: &Ctx, m: &InternalMsg<'_>, kind: &str, data: imp
 }
 
 /// `VARZ`: the `/varz` document.
-fn varz(srv: &Server, ctx: &Ctx, m: &InternalMsg<'_>) {
+fn varz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     z_request(srv, ctx, m, "Varz", || crate::monitor::varz_compact(srv));
 }
 
 /// `HEALTHZ`: Go's `HealthStatus`; rnats has nothing that can be unhealthy
 /// once it serves requests (as its `/healthz`).
-fn healthz(srv: &Server, ctx: &Ctx, m: &InternalMsg<'_>) {
+fn healthz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     z_request(srv, ctx, m, "Healthz", || "{\"status\":\"ok\",\"status_code\":200}".to_string());
 }

@@ -36,9 +36,9 @@ const SYS_USER: &str = r#"{"verbose":false,"user":"sys","pass":"pwd","headers":t
 async fn user_info_is_a_real_subscription_in_every_account() {
     let (srv, addr) = start(Options::from_config_str(SYS_CONFIG).unwrap()).await;
     for name in ["$G", "A"] {
-        assert_eq!(srv.accounts.get(name).unwrap().sublist.count(), 1, "{name}");
+        assert_eq!(srv.account_subscriptions(name).unwrap(), 1, "{name}");
     }
-    assert!(srv.accounts.get("$SYS").unwrap().sublist.count() > 1);
+    assert!(srv.account_subscriptions("$SYS").unwrap() > 1);
 
     let plain = request(addr, r#"{"verbose":false,"user":"a","pass":"pwd"}"#, "$SYS.REQ.USER.INFO", "").await;
     assert_eq!(plain.len(), 1);

@@ -270,8 +270,9 @@ pub fn dispatch(
     payload: &[u8],
     ctx: &Ctx,
     out: &mut Vec<Outbound>,
-) -> Option<Bytes> {
-    let rest = subject.strip_prefix("$JS.API.")?;
+) {
+    let Some(rest) = subject.strip_prefix("$JS.API.") else { return };
+    let start = out.len();
     let toks: Vec<&str> = rest.split('.').collect();
     // Go `errorOnRequiredApiLevel`: a client may demand a minimum API level.
     let level_err =
@@ -280,7 +281,8 @@ pub fn dispatch(
         if let Some(kind) = super::api_type_for(subject) {
             acc.api_total += 1;
             acc.api_errors += 1;
-            return Some(error_reply(kind, &ApiError::new(E::RequiredApiLevel)));
+            out.push(super::reply_msg(reply, error_reply(kind, &ApiError::new(E::RequiredApiLevel))));
+            return;
         }
     }
     let (kind, res): (&str, Result<Bytes, ApiError>) = match toks.as_slice() {
@@ -304,7 +306,7 @@ pub fn dispatch(
         }
         ["DIRECT", "GET", name, subj @ ..] => {
             direct_get(acc, name, &subj.join("."), reply, payload, out);
-            return None;
+            return;
         }
         ["CONSUMER", "CREATE", stream, rest @ ..] => {
             (types::CONSUMER_CREATE, consumer_create(acc, stream, rest, false, payload, ctx, out))
@@ -347,11 +349,14 @@ pub fn dispatch(
                     s.sweep_retention();
                 }
             }
-            return None;
+            return;
         }
-        _ => return None,
+        _ => return,
     };
     acc.api_total += 1;
+    // What the handler emitted (deliveries, pull request statuses) follows
+    // the reply, as Go's consumer goroutines send it after the API returns.
+    let emitted = out.split_off(start);
     if let Ok(body) = &res {
         action_advisories(&toks, body, ctx.now, out);
     }
@@ -364,8 +369,12 @@ pub fn dispatch(
             error_reply(kind, &e)
         }
     };
+    // Go sends a stream or consumer action advisory before the reply, the
+    // audit after it (`addStream` then `sendAPIResponse`).
+    out.push(super::reply_msg(reply, body.clone()));
+    out.extend(emitted);
     if !audited {
-        return Some(body);
+        return;
     }
     // Go audits every API call on `$JS.EVENT.ADVISORY.API`.
     let audit = format!(
@@ -378,7 +387,6 @@ pub fn dispatch(
         json_str_quoted(&String::from_utf8_lossy(&body)),
     );
     out.push(advisory_msg("$JS.EVENT.ADVISORY.API".to_string(), audit));
-    Some(body)
 }
 
 fn advisory_msg(subject: String, json: String) -> Outbound {

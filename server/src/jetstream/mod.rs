@@ -2,56 +2,26 @@
 //! self-contained engine the core server drives. Single server, no
 //! clustering; Go nats-server 2.15 is the reference for every reply.
 //!
-//! # Wiring (what the core calls)
+//! # How the core drives it
 //!
-//! One `JetStream` per server, created when JetStream is enabled:
+//! The engine is synchronous and knows nothing of connections: [`service`]
+//! puts it on the message path. Its entry points, each taking the engine's
+//! one lock for the call:
 //!
-//! ```ignore
-//! let js = Arc::new(JetStream::new(JetStreamConfig {
-//!     server_name: info.server_name.clone(),
-//!     enabled_accounts: None, // or Some(set) of accounts with JetStream
-//!     ..Default::default()
-//! }));
-//! // Optional but recommended: let push consumers and pull requests know
-//! // whether a subject has subscribers in an account.
-//! js.set_interest_probe(Arc::new(move |account, subject| accounts.has_interest(account, subject)));
-//! ```
+//! - [`JetStream::on_publish`]: a message JetStream subscribed to in an
+//!   account (an API request, an ack, a flow-control reply, or a message a
+//!   stream captures); returns what to publish in that account (replies,
+//!   pub acks, consumer deliveries, advisories), in order.
+//! - [`JetStream::tick`]: timer work (ack-wait redelivery, heartbeats,
+//!   pull-request expiry, max age and TTLs, inactive consumer cleanup).
+//! - [`JetStream::listen_subjects`] and [`api_subjects`]: what JetStream must
+//!   subscribe to; [`JetStream::generation`] changes whenever the former may.
+//! - [`JetStream::load`] once at start-up and [`JetStream::save`] at shutdown
+//!   keep file streams (and their consumers) across a restart (see `persist`).
 //!
-//! 1. **Every client publish** (after permission checks, alongside normal
-//!    routing to subscribers) in account `acc`:
-//!    `for o in js.on_publish(acc, subject, reply, headers, payload) { publish(acc, o) }`.
-//!    `on_publish` handles `$JS.API.>` requests (same as `handle_api`),
-//!    `$JS.ACK.>` acknowledgements, `$JS.FC.>` flow-control replies, and
-//!    stores messages whose subject a stream captures (returning the pub
-//!    ack to `reply` plus consumer deliveries). For any other subject it
-//!    returns an empty `Vec` quickly. `headers` is the raw `NATS/1.0` block
-//!    (HPUB), `None` for PUB.
-//! 2. **A timer**: `jetstream::spawn_timer(js.clone(), |acc, o| publish(acc, o))`
-//!    once at startup (a tokio task calling `js.tick()` every 50 ms), or call
-//!    `for (acc, o) in js.tick() { publish(&acc, o) }` from an existing
-//!    timer (`js.next_deadline()` says when work is due). It covers ack-wait
-//!    redelivery, heartbeats, pull-request expiry, max age and TTLs, and
-//!    inactive consumer cleanup.
-//! 3. **No-responders**: before answering a request with a 503 status
-//!    because no client subscribed, check `js.is_listening(acc, subject)`;
-//!    JetStream answers those itself (Go has internal subscriptions there).
-//! 4. **Publishing an `Outbound`** as the server's internal client in the
-//!    account: route by `o.subject`; in the delivered MSG/HMSG line show
-//!    `o.msg_subject` when it is `Some` (consumers deliver the stored
-//!    message's original subject to an inbox/deliver subject, exactly as Go
-//!    does), otherwise `o.subject`; `o.reply` is the reply subject; send HMSG
-//!    when `o.headers` is `Some`. Publish outbounds in order, after the call
-//!    returns (the engine lock is released by then). Treat each one like a
-//!    client publish on `o.subject`, including calling `on_publish` for it,
-//!    as Go's internal client does: a republish destination or deliver
-//!    subject may be captured by another stream.
-//!
-//! 5. **Restarts**: with `store_dir` set, `js.load()` once before clients
-//!    connect and `js.save()` on shutdown keep file-storage streams (and
-//!    their consumers) across a graceful restart (see `persist`).
-//!
-//! The engine takes one internal mutex per call; all calls are synchronous
-//! and never block on I/O (except `load`/`save`).
+//! An [`Outbound`] is routed by `subject`; receivers are shown `msg_subject`
+//! when set (consumers deliver a stored message's own subject to an inbox or
+//! deliver subject, as Go does).
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -63,6 +33,7 @@ pub mod api_types;
 pub mod consumer;
 pub mod errors;
 pub mod persist;
+pub(crate) mod service;
 pub mod sourcing;
 pub mod stream;
 
@@ -174,6 +145,9 @@ pub struct JetStream {
     any_streams: std::sync::atomic::AtomicBool,
     /// File stream settings, when there is a store directory.
     store_env: Option<persist::StoreEnv>,
+    /// Bumped whenever streams or consumers may have come or gone, so the
+    /// service knows to bring JetStream's subscriptions in line.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// Current wall clock in Unix nanoseconds.
@@ -187,7 +161,7 @@ const FC_PREFIX: &str = "$JS.FC.";
 
 impl JetStream {
     pub fn new(cfg: JetStreamConfig) -> JetStream {
-        let version = cfg.version.clone().unwrap_or_else(|| crate::server::VERSION.to_string());
+        let version = cfg.version.clone().unwrap_or_else(|| crate::consts::VERSION.to_string());
         let store_env = cfg.store_dir.as_ref().map(|root| persist::StoreEnv {
             root: root.clone(),
             keys: cfg.keys.clone(),
@@ -200,6 +174,7 @@ impl JetStream {
             inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None }),
             index: RwLock::new(HashMap::new()),
             any_streams: std::sync::atomic::AtomicBool::new(false),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -233,6 +208,43 @@ impl JetStream {
         }
         self.any_streams.store(!idx.is_empty(), std::sync::atomic::Ordering::Release);
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Changes whenever streams or consumers may have been created, changed
+    /// or removed, i.e. when [`JetStream::listen_subjects`] may differ.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Per enabled account, the subjects JetStream listens on beyond the API
+    /// ([`api_subjects`]): acks and flow-control replies, each stream's
+    /// subjects, direct gets of streams that allow them, and each consumer's
+    /// pull requests (Go subscribes to each of these).
+    pub fn listen_subjects(&self) -> HashMap<String, Vec<String>> {
+        let inner = self.lock();
+        let mut all: HashMap<String, Vec<String>> = HashMap::new();
+        let names: Vec<String> = match &self.cfg.enabled_accounts {
+            Some(set) => set.iter().cloned().collect(),
+            None => inner.accounts.keys().cloned().collect(),
+        };
+        for name in names {
+            let mut subjects = vec![format!("{ACK_PREFIX}>"), format!("{FC_PREFIX}>")];
+            if let Some(acc) = inner.accounts.get(&name) {
+                for (sname, s) in &acc.streams {
+                    subjects.extend(s.cfg.subjects.iter().cloned());
+                    if s.cfg.allow_direct {
+                        subjects.push(format!("{API_PREFIX}DIRECT.GET.{sname}"));
+                        subjects.push(format!("{API_PREFIX}DIRECT.GET.{sname}.>"));
+                    }
+                    for cname in s.consumers.keys() {
+                        subjects.push(format!("{API_PREFIX}CONSUMER.MSG.NEXT.{sname}.{cname}"));
+                    }
+                }
+            }
+            all.insert(name, subjects);
+        }
+        all
     }
 
     /// Writes what file streams hold only in memory and their state files
@@ -376,13 +388,9 @@ impl JetStream {
             account,
             store: self.store_env.as_ref(),
         };
-        let mut extra = Vec::new();
-        if let Some(body) = api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut extra) {
-            out.push(reply_msg(reply, body));
-        }
-        sourcing::sync(acc, now, &interest, &mut extra);
+        api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut out);
+        sourcing::sync(acc, now, &interest, &mut out);
         self.rebuild_index(&inner);
-        out.extend(extra);
         out
     }
 
@@ -486,48 +494,11 @@ impl JetStream {
         out
     }
 
-    /// True when JetStream itself listens on `subject` in `account` (the
-    /// API, acks, flow control, or a stream's subjects). The core must count
-    /// this as a subscriber: no "503 no responders" for such requests, and
-    /// the message must reach `on_publish` even with no client subscribed.
     /// `$JS.<domain>.API.x` as `$JS.API.x` when it names our domain.
     fn domain_api(&self, subject: &str) -> Option<String> {
         let d = self.cfg.domain.as_deref().filter(|d| !d.is_empty())?;
         let rest = subject.strip_prefix("$JS.")?.strip_prefix(d)?.strip_prefix(".API.")?;
         Some(format!("{API_PREFIX}{rest}"))
-    }
-
-    pub fn is_listening(&self, account: &str, subject: &str) -> bool {
-        if let Some(api) = self.domain_api(subject) {
-            return self.is_listening(account, &api);
-        }
-        if let Some(rest) = subject.strip_prefix(API_PREFIX) {
-            // Go subscribes to each API subject; pull requests and direct
-            // gets are answered by the consumer or stream itself, so only
-            // exist while those do.
-            if rest.starts_with("CONSUMER.MSG.NEXT.") || rest.starts_with("DIRECT.GET.") {
-                if !self.enabled(account) {
-                    return false;
-                }
-                let toks: Vec<&str> = rest.split('.').collect();
-                let inner = self.lock();
-                let Some(acc) = inner.accounts.get(account) else { return false };
-                return match toks.as_slice() {
-                    ["CONSUMER", "MSG", "NEXT", s, c] => {
-                        acc.streams.get(*s).is_some_and(|s| s.consumers.contains_key(*c))
-                    }
-                    ["DIRECT", "GET", s, ..] => acc.streams.get(*s).is_some_and(|s| s.cfg.allow_direct),
-                    _ => false,
-                };
-            }
-            return api_type_for(subject).is_some();
-        }
-        if !self.enabled(account) {
-            return false;
-        }
-        // Without the engine lock: any request a client makes on a JetStream
-        // server may come through here.
-        subject.starts_with(ACK_PREFIX) || subject.starts_with(FC_PREFIX) || self.captured(account, subject)
     }
 
     /// Timer work for all accounts; returns `(account, message)` pairs.
@@ -560,6 +531,9 @@ impl JetStream {
                 for g in &gone {
                     persist::delete_consumer(s, g);
                 }
+                if !gone.is_empty() {
+                    self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+                }
                 s.sweep_retention();
                 persist::tick_stream(s);
             }
@@ -588,26 +562,7 @@ impl JetStream {
     }
 }
 
-/// Drives `JetStream::tick` from a tokio task every 50 ms, handing each
-/// produced message to `publish(account, outbound)`. This is the whole timer
-/// wiring the core needs; abort the handle on shutdown.
-pub fn spawn_timer<F>(js: Arc<JetStream>, publish: F) -> tokio::task::JoinHandle<()>
-where
-    F: Fn(&str, Outbound) + Send + Sync + 'static,
-{
-    tokio::spawn(async move {
-        let mut iv = tokio::time::interval(std::time::Duration::from_millis(50));
-        iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            iv.tick().await;
-            for (acc, o) in js.tick() {
-                publish(&acc, o);
-            }
-        }
-    })
-}
-
-fn reply_msg(reply: &str, body: Bytes) -> Outbound {
+pub(crate) fn reply_msg(reply: &str, body: Bytes) -> Outbound {
     Outbound { subject: reply.to_string(), msg_subject: None, reply: None, headers: None, payload: body }
 }
 
@@ -631,11 +586,13 @@ fn pub_ack_error(stream: &str, e: &ApiError) -> String {
     )
 }
 
-/// The response type of an API subject, for errors raised before dispatch.
-pub(crate) fn api_type_for(subject: &str) -> Option<&'static str> {
+/// The API requests JetStream serves, by subject prefix after `$JS.API.`,
+/// with the response type of each (for errors raised before dispatch). A
+/// prefix ending in `.` takes further tokens. Pull requests and direct gets
+/// are not here: they exist only while their consumer or stream does.
+const API_ROUTES: &[(&str, &str)] = {
     use api::types::*;
-    let rest = subject.strip_prefix(API_PREFIX)?;
-    let pairs: &[(&str, &str)] = &[
+    &[
         ("INFO", ACCOUNT_INFO),
         ("STREAM.CREATE.", STREAM_CREATE),
         ("STREAM.UPDATE.", STREAM_UPDATE),
@@ -656,8 +613,25 @@ pub(crate) fn api_type_for(subject: &str) -> Option<&'static str> {
         ("CONSUMER.UNPIN.", CONSUMER_UNPIN),
         ("STREAM.LEADER.STEPDOWN.", STREAM_STEPDOWN),
         ("CONSUMER.LEADER.STEPDOWN.", CONSUMER_STEPDOWN),
-    ];
-    pairs.iter().find(|(p, _)| rest.starts_with(p)).map(|(_, t)| *t)
+    ]
+};
+
+/// The response type of an API subject, for errors raised before dispatch.
+pub(crate) fn api_type_for(subject: &str) -> Option<&'static str> {
+    let rest = subject.strip_prefix(API_PREFIX)?;
+    API_ROUTES.iter().find(|(p, _)| rest.starts_with(p)).map(|(_, t)| *t)
+}
+
+/// The subscriptions that serve the API in every account (JetStream answers
+/// accounts without it with "not enabled").
+pub fn api_subjects() -> Vec<String> {
+    API_ROUTES
+        .iter()
+        .map(|(route, _)| match route.strip_suffix('.') {
+            Some(r) => format!("{API_PREFIX}{r}.>"),
+            None => format!("{API_PREFIX}{route}"),
+        })
+        .collect()
 }
 
 /// Parses `$JS.ACK.` tokens (v1: stream.consumer.dc.sseq.dseq.ts.pending;

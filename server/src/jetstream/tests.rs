@@ -1146,30 +1146,6 @@ fn interest_retention_matches_go() {
     assert!(st.get("num_deleted").is_none());
 }
 
-#[tokio::test]
-async fn timer_task_expires_pull_requests() {
-    let js = Arc::new(engine());
-    setup_c(&js);
-    api(
-        &js,
-        "$JS.API.CONSUMER.CREATE.C.d",
-        r#"{"stream_name":"C","config":{"durable_name":"d","ack_policy":"explicit"}}"#,
-    );
-    send(&js, "$JS.API.CONSUMER.MSG.NEXT.C.d", r#"{"batch":4}"#, now_nanos());
-    let out =
-        js.on_publish("$G", "$JS.API.CONSUMER.MSG.NEXT.C.d", Some("_T"), None, br#"{"batch":1,"expires":50000000}"#);
-    assert!(out.is_empty());
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let h = spawn_timer(js.clone(), move |acc, o| {
-        let _ = tx.send((acc.to_string(), o));
-    });
-    let (acc, o) = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
-    h.abort();
-    assert_eq!(acc, "$G");
-    assert_eq!(o.subject, "_T");
-    assert!(headers(&o).starts_with("NATS/1.0 408 Request Timeout"));
-}
-
 #[test]
 fn push_flow_control_stalls_until_answered() {
     let js = engine();
@@ -1337,15 +1313,24 @@ fn hostile_inputs_do_not_panic() {
 }
 
 #[test]
-fn is_listening_covers_api_acks_and_stream_subjects() {
+fn listen_subjects_follow_streams_and_consumers() {
     let js = engine();
-    assert!(js.is_listening("$G", "$JS.API.INFO"));
-    assert!(!js.is_listening("$G", "c.a"));
+    assert!(api_subjects().contains(&"$JS.API.INFO".to_string()));
+    assert!(api_subjects().contains(&"$JS.API.STREAM.CREATE.>".to_string()));
+    let before = js.generation();
+    assert_eq!(js.listen_subjects().get("$G"), None, "no account state yet");
     setup_c(&js);
-    assert!(js.is_listening("$G", "c.a"));
-    assert!(js.is_listening("$G", "$JS.ACK.C.d.1.1.1.0.0"));
-    assert!(!js.is_listening("$G", "other"));
-    assert!(!js.is_listening("B", "c.a"));
+    assert_ne!(js.generation(), before);
+    let subjects = js.listen_subjects().remove("$G").unwrap();
+    for want in ["$JS.ACK.>", "$JS.FC.>", "c.>"] {
+        assert!(subjects.contains(&want.to_string()), "{want} in {subjects:?}");
+    }
+    api(&js, "$JS.API.CONSUMER.CREATE.C.d", r#"{"stream_name":"C","config":{"durable_name":"d"}}"#);
+    let subjects = js.listen_subjects().remove("$G").unwrap();
+    assert!(subjects.contains(&"$JS.API.CONSUMER.MSG.NEXT.C.d".to_string()));
+    api(&js, "$JS.API.STREAM.DELETE.C", "");
+    let subjects = js.listen_subjects().remove("$G").unwrap();
+    assert_eq!(subjects, vec!["$JS.ACK.>".to_string(), "$JS.FC.>".to_string()]);
 }
 
 /// Throughput sanity check (run with `--ignored`): append and drain through
@@ -1624,10 +1609,8 @@ fn publish_fast_path_ignores_other_subjects() {
     assert!(send(&js, "foo", "x", T0).is_empty());
     api(&js, "$JS.API.STREAM.CREATE.S", r#"{"name":"S","subjects":["foo"],"storage":"memory"}"#);
     assert!(send(&js, "bar", "x", T0).is_empty());
-    assert!(js.is_listening("$G", "foo"));
-    assert!(!js.is_listening("$G", "bar"));
-    assert!(!js.is_listening("$G", "$JS.API.CONSUMER.MSG.NEXT.S.nope"));
-    assert!(js.is_listening("$G", "$JS.API.INFO"));
+    let subjects = js.listen_subjects().remove("$G").unwrap();
+    assert!(subjects.contains(&"foo".to_string()) && !subjects.contains(&"bar".to_string()));
     assert!(reply(&send(&js, "foo", "x", T0)).contains(r#""seq":1"#));
 }
 

@@ -1,0 +1,306 @@
+//! JetStream on the message path: internal subscriptions in each account and
+//! the one engine thread that serves them (Go: the JetStream internal clients
+//! of `jetstream.go`, `apiDispatch` in `jetstream_api.go`, and the stream and
+//! consumer queues of `stream.go` `processInboundJetStreamMsg`).
+//!
+//! Threads and what they do:
+//! - **Publishers** (client readers on tokio workers, the system services,
+//!   this thread itself) match JetStream's subscriptions like any other. The
+//!   subscription callback only pushes `(account, message)` onto the queue:
+//!   cloning a [`Msg`] copies no payload.
+//! - **The `jetstream` thread** (a plain OS thread) takes queued messages in
+//!   order, runs the engine on each (the engine's lock, and the file store's
+//!   writes and fsyncs, happen here and never on a tokio worker), and
+//!   publishes what the engine emits through [`Account::publish`], the
+//!   internal publish path. An emitted message that JetStream itself listens
+//!   to (a republish, a deliver subject a stream captures, an advisory) is
+//!   queued again like any other, so there is no recursion and no depth
+//!   limit. Every 50 ms the same thread runs the engine's timers, and after
+//!   any change to streams or consumers it brings the subscriptions in line
+//!   with [`JetStream::listen_subjects`].
+//!
+//! Subscriptions, held by one internal connection (kind `JetStream`) per
+//! account: the API ([`super::api_subjects`]) in every account that exists at
+//! start-up; and in each enabled account `$JS.ACK.>`, `$JS.FC.>`, each
+//! stream's subjects, direct gets and each consumer's pull requests. With a
+//! domain, every `$JS.API.` subject is also served as `$JS.<domain>.API.`.
+//!
+//! The queue is unbounded: a publisher never waits for the engine (a pub ack
+//! is what tells a client its message is stored).
+use std::collections::HashMap;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::{api_subjects, JetStream, Outbound, API_PREFIX};
+use crate::account::{Account, Accounts};
+use crate::connection::deliver::Publisher;
+use crate::connection::{Connection, InternalCallback, Kind, Subscription};
+use crate::message::Msg;
+
+/// How often the engine's timer work runs.
+const TICK: Duration = Duration::from_millis(50);
+
+enum Job {
+    Msg(Arc<Account>, Msg),
+    Stop,
+}
+
+/// The running service; [`Service::stop`] ends it.
+pub(crate) struct Service {
+    tx: Sender<Job>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// JetStream's internal connection in one account and what it subscribes to.
+struct AccountSubs {
+    account: Arc<Account>,
+    conn: Arc<Connection>,
+    icb: InternalCallback,
+    sids: u64,
+    subs: HashMap<String, Arc<Subscription>>,
+}
+
+impl AccountSubs {
+    fn new(account: &Arc<Account>, cid: u64, tx: &Sender<Job>) -> AccountSubs {
+        let conn = Connection::new_internal(cid, Kind::JetStream, &account.name, &account.sublist);
+        let (queue, weak) = (tx.clone(), Arc::downgrade(account));
+        let icb: InternalCallback = Arc::new(move |msg: &Msg, _from| {
+            if let Some(acc) = weak.upgrade() {
+                let _ = queue.send(Job::Msg(acc, msg.clone()));
+            }
+        });
+        AccountSubs { account: Arc::clone(account), conn, icb, sids: 0, subs: HashMap::new() }
+    }
+
+    /// Subscribes to `want` (plus the API) and drops what is no longer wanted.
+    fn sync(&mut self, api: &[String], want: &[String]) {
+        let want: std::collections::HashSet<&str> = api.iter().chain(want).map(String::as_str).collect();
+        let gone: Vec<String> = self.subs.keys().filter(|s| !want.contains(s.as_str())).cloned().collect();
+        for subject in gone {
+            if let Some(sub) = self.subs.remove(&subject) {
+                self.conn.remove_sub(&sub);
+            }
+        }
+        for subject in want {
+            if self.subs.contains_key(subject) {
+                continue;
+            }
+            self.sids += 1;
+            let sub = Subscription::new_internal(&self.conn, subject, self.sids, Arc::clone(&self.icb));
+            if self.conn.add_sub(Arc::clone(&sub)) {
+                self.subs.insert(subject.to_string(), sub);
+            }
+        }
+    }
+}
+
+impl Service {
+    /// Subscribes JetStream in every account of `accounts` and starts the
+    /// engine thread. `next_cid` numbers the internal connections.
+    pub fn start(js: Arc<JetStream>, accounts: Arc<Accounts>, next_cid: &dyn Fn() -> u64) -> Service {
+        let (tx, rx) = channel();
+        let probe_accounts = Arc::clone(&accounts);
+        js.set_interest_probe(Arc::new(move |account, subject| {
+            probe_accounts.get(account).is_some_and(|a| !a.sublist.match_subject(subject).is_empty())
+        }));
+        let domain = js.config().domain.clone().filter(|d| !d.is_empty());
+        let subs: Vec<AccountSubs> = accounts.list().iter().map(|a| AccountSubs::new(a, next_cid(), &tx)).collect();
+        let mut engine = Engine { js, accounts, domain, subs, seen: None, publisher: Publisher::server() };
+        engine.sync_subscriptions();
+        let thread = std::thread::Builder::new()
+            .name("jetstream".into())
+            .spawn(move || engine.run(rx))
+            .map_err(|e| error!("Could not start the JetStream thread: {e}"))
+            .ok();
+        Service { tx, thread: Mutex::new(thread) }
+    }
+
+    /// Lets the thread finish what is queued, save the file streams, and
+    /// exit; waits for it, at most `limit`.
+    pub async fn stop(&self, limit: Duration) {
+        let _ = self.tx.send(Job::Stop);
+        let Some(handle) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
+        let deadline = Instant::now() + limit;
+        while !handle.is_finished() {
+            if Instant::now() >= deadline {
+                warn!("JetStream did not stop within {limit:?}");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = handle.join();
+    }
+}
+
+/// The engine thread's state.
+struct Engine {
+    js: Arc<JetStream>,
+    accounts: Arc<Accounts>,
+    domain: Option<String>,
+    subs: Vec<AccountSubs>,
+    /// The engine generation the subscriptions were last brought in line with.
+    seen: Option<u64>,
+    publisher: Publisher,
+}
+
+impl Engine {
+    fn run(mut self, rx: Receiver<Job>) {
+        let mut next_tick = Instant::now() + TICK;
+        loop {
+            match rx.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+                Ok(Job::Msg(account, msg)) => {
+                    let out = self.js.on_publish(
+                        &account.name,
+                        msg.subject_str(),
+                        msg.reply_str(),
+                        msg.headers(),
+                        msg.payload(),
+                    );
+                    // Subscribe to what the request created before its reply
+                    // goes out: a client that publishes after the reply must
+                    // find the new stream or consumer listening.
+                    self.sync_subscriptions();
+                    for o in out {
+                        self.publish(&account, o);
+                    }
+                }
+                Ok(Job::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if Instant::now() >= next_tick {
+                for (name, o) in self.js.tick() {
+                    if let Some(account) = self.accounts.get(&name) {
+                        self.publish(&account, o);
+                    }
+                }
+                next_tick = Instant::now() + TICK;
+            }
+            self.sync_subscriptions();
+        }
+        self.js.save();
+    }
+
+    fn publish(&mut self, account: &Account, o: Outbound) {
+        let mut msg = match &o.headers {
+            Some(h) => Msg::with_headers(o.subject, o.reply.map(Bytes::from), h, &o.payload),
+            None => Msg::new(o.subject, o.reply.map(Bytes::from), o.payload),
+        };
+        msg.shown = o.msg_subject.map(Bytes::from);
+        account.publish(&msg, &mut self.publisher);
+    }
+
+    /// Brings the subscriptions in line with the engine when its streams or
+    /// consumers changed.
+    fn sync_subscriptions(&mut self) {
+        let generation = self.js.generation();
+        if self.seen == Some(generation) {
+            return;
+        }
+        self.seen = Some(generation);
+        let api = self.domain_variants(api_subjects());
+        let mut wanted = self.js.listen_subjects();
+        let mut subs = std::mem::take(&mut self.subs);
+        for s in &mut subs {
+            let want = self.domain_variants(wanted.remove(&s.account.name).unwrap_or_default());
+            s.sync(&api, &want);
+        }
+        self.subs = subs;
+    }
+
+    /// Adds `$JS.<domain>.API.x` for every `$JS.API.x` when there is a domain.
+    fn domain_variants(&self, mut subjects: Vec<String>) -> Vec<String> {
+        if let Some(d) = &self.domain {
+            let extra: Vec<String> = subjects
+                .iter()
+                .filter_map(|s| s.strip_prefix(API_PREFIX).map(|rest| format!("$JS.{d}.API.{rest}")))
+                .collect();
+            subjects.extend(extra);
+        }
+        subjects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::jetstream::JetStreamConfig;
+
+    /// A service over one account `$G`, and a receiver of what is published
+    /// to `_R.>` there.
+    fn setup() -> (Service, Arc<Accounts>, mpsc::Receiver<Msg>) {
+        let js = Arc::new(JetStream::new(JetStreamConfig { server_name: "S1".into(), ..Default::default() }));
+        let accounts = Arc::new(Accounts::new(true));
+        let acc = accounts.get_or_create("$G");
+        let cids = AtomicU64::new(1);
+        let service = Service::start(js, Arc::clone(&accounts), &|| cids.fetch_add(1, Ordering::Relaxed));
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let inbox = Connection::new_internal(99, Kind::Account, "$G", &acc.sublist);
+        let icb: InternalCallback = Arc::new(move |m: &Msg, _| {
+            let _ = tx.lock().unwrap().send(m.clone());
+        });
+        assert!(inbox.add_sub(Subscription::new_internal(&inbox, "_R.>", 1, icb)));
+        (service, accounts, rx)
+    }
+
+    fn request(accounts: &Accounts, subject: &str, reply: &str, body: &str) -> bool {
+        let msg = Msg::new(subject.to_string(), Some(Bytes::from(reply.to_string())), body.to_string());
+        accounts.get("$G").unwrap().publish(&msg, &mut Publisher::server())
+    }
+
+    fn next(rx: &mpsc::Receiver<Msg>) -> Msg {
+        rx.recv_timeout(Duration::from_secs(5)).expect("a message within 5s")
+    }
+
+    #[tokio::test]
+    async fn api_requests_reach_the_engine_through_subscriptions() {
+        let (service, accounts, rx) = setup();
+        assert!(request(&accounts, "$JS.API.INFO", "_R.1", ""), "the API has a subscriber");
+        let reply = next(&rx);
+        assert_eq!(reply.subject, "_R.1");
+        assert!(std::str::from_utf8(reply.payload())
+            .unwrap()
+            .contains("io.nats.jetstream.api.v1.account_info_response"));
+        // No stream captures `s.x` yet: nobody receives it.
+        assert!(!request(&accounts, "s.x", "_R.2", "m"));
+        request(&accounts, "$JS.API.STREAM.CREATE.S", "_R.3", r#"{"name":"S","subjects":["s.>"],"storage":"memory"}"#);
+        assert!(std::str::from_utf8(next(&rx).payload()).unwrap().contains(r#""name":"S""#));
+        // The thread subscribes to the stream's subjects after the create.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !request(&accounts, "s.x", "_R.4", "m") {
+            assert!(Instant::now() < deadline, "the stream's subjects were never subscribed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(std::str::from_utf8(next(&rx).payload()).unwrap().contains(r#""seq":1"#));
+        service.stop(Duration::from_secs(5)).await;
+    }
+
+    #[tokio::test]
+    async fn timers_expire_pull_requests() {
+        let (service, accounts, rx) = setup();
+        request(&accounts, "$JS.API.STREAM.CREATE.S", "_R.1", r#"{"name":"S","subjects":["s"],"storage":"memory"}"#);
+        next(&rx);
+        request(
+            &accounts,
+            "$JS.API.CONSUMER.CREATE.S.d",
+            "_R.2",
+            r#"{"stream_name":"S","config":{"durable_name":"d"}}"#,
+        );
+        next(&rx);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !request(&accounts, "$JS.API.CONSUMER.MSG.NEXT.S.d", "_R.3", r#"{"batch":1,"expires":50000000}"#) {
+            assert!(Instant::now() < deadline, "the pull subject was never subscribed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let status = next(&rx);
+        assert_eq!(status.subject, "_R.3");
+        assert!(status.headers().unwrap().starts_with(b"NATS/1.0 408 Request Timeout"));
+        service.stop(Duration::from_secs(5)).await;
+    }
+}

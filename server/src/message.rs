@@ -1,0 +1,92 @@
+//! The one message type of the server: what a publish carries from the parser,
+//! through delivery and internal subscriptions, into JetStream (Go's `pubArg`
+//! plus the message bytes, `c.pa` and `msg` in `server/client.go`).
+//!
+//! Headers and payload stay in one buffer, as they arrive in `HPUB`: the
+//! first `header_len` bytes are the `NATS/1.0` header block. Cloning a `Msg`
+//! clones reference counts, never the bytes.
+use bytes::Bytes;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Msg {
+    /// The subject subscribers are matched against.
+    pub subject: Bytes,
+    /// The subject shown to receivers when it differs from `subject`: a
+    /// JetStream consumer routes a stored message by its deliver subject or
+    /// inbox but shows the message's own subject (Go's `pa.deliver`).
+    pub shown: Option<Bytes>,
+    pub reply: Option<Bytes>,
+    /// Length of the header block at the front of `data`; `None` for `PUB`.
+    pub header_len: Option<usize>,
+    /// Headers (when `header_len` is set) followed by the payload.
+    pub data: Bytes,
+}
+
+impl Msg {
+    /// A message without headers.
+    pub fn new(subject: impl Into<Bytes>, reply: Option<Bytes>, payload: impl Into<Bytes>) -> Msg {
+        Msg { subject: subject.into(), shown: None, reply, header_len: None, data: payload.into() }
+    }
+
+    /// A message from a separate header block and payload (one copy, to join
+    /// them; an empty header block counts as none).
+    pub fn with_headers(subject: impl Into<Bytes>, reply: Option<Bytes>, headers: &[u8], payload: &[u8]) -> Msg {
+        if headers.is_empty() {
+            return Msg::new(subject, reply, Bytes::copy_from_slice(payload));
+        }
+        let mut data = Vec::with_capacity(headers.len() + payload.len());
+        data.extend_from_slice(headers);
+        data.extend_from_slice(payload);
+        Msg { subject: subject.into(), shown: None, reply, header_len: Some(headers.len()), data: data.into() }
+    }
+
+    /// The routing subject as text (empty when it is not UTF-8, which the
+    /// parser's subject checks make impossible for client publishes).
+    pub fn subject_str(&self) -> &str {
+        std::str::from_utf8(&self.subject).unwrap_or("")
+    }
+
+    /// The subject a receiver sees in `MSG`/`HMSG`.
+    pub fn shown_subject(&self) -> &[u8] {
+        self.shown.as_deref().unwrap_or(&self.subject)
+    }
+
+    pub fn reply_str(&self) -> Option<&str> {
+        self.reply.as_deref().and_then(|r| std::str::from_utf8(r).ok()).filter(|r| !r.is_empty())
+    }
+
+    /// The raw header block, if any.
+    pub fn headers(&self) -> Option<&[u8]> {
+        self.header_len.and_then(|h| self.data.get(..h))
+    }
+
+    pub fn payload(&self) -> &[u8] {
+        match self.header_len {
+            Some(h) => self.data.get(h..).unwrap_or(&[]),
+            None => &self.data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_and_payload_share_one_buffer() {
+        let m = Msg::with_headers("a", None, b"NATS/1.0\r\n\r\n", b"hi");
+        assert_eq!(m.headers(), Some(&b"NATS/1.0\r\n\r\n"[..]));
+        assert_eq!(m.payload(), b"hi");
+        assert_eq!(m.data.len(), 14);
+        let plain = Msg::with_headers("a", None, b"", b"hi");
+        assert_eq!((plain.headers(), plain.payload()), (None, &b"hi"[..]));
+    }
+
+    #[test]
+    fn shown_subject_defaults_to_the_routing_subject() {
+        let mut m = Msg::new("inbox", None, "x");
+        assert_eq!(m.shown_subject(), b"inbox");
+        m.shown = Some(Bytes::from_static(b"orders.1"));
+        assert_eq!(m.shown_subject(), b"orders.1");
+    }
+}
