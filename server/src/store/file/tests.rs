@@ -1,7 +1,9 @@
 //! File store unit tests: what survives a clean close, a crash (the store
 //! dropped without `close`) and damage to the files.
+use super::block::PACKED;
 use super::*;
 use crate::store::crypto::random_key;
+use crate::store::SizeModel;
 
 fn cfg(dir: &Path, key: Key, compress: bool, max_bytes: i64) -> FileStoreConfig {
     FileStoreConfig {
