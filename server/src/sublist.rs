@@ -210,7 +210,13 @@ pub struct Sublist<S> {
     trie: RwLock<Trie<S>>,
     cache: Mutex<Cache<S>>,
     cache_enabled: bool,
+    /// Called with the subject of every insert (Go's interest notifications,
+    /// `RegisterNotification` in `sublist.go`, in one watcher per sublist).
+    on_insert: RwLock<Option<InsertHook>>,
 }
+
+/// A watcher of new subscriptions: gets the subject of each.
+pub(crate) type InsertHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Errors from [`Sublist::insert`].
 #[derive(Debug, PartialEq, Eq)]
@@ -234,7 +240,13 @@ impl<S> Sublist<S> {
             trie: RwLock::new(Trie { root: Level::new(), count: 0 }),
             cache: Mutex::new(Cache { map: FxHashMap::default(), inserts: 0, removes: 0, matches: 0, hits: 0 }),
             cache_enabled,
+            on_insert: RwLock::new(None),
         }
+    }
+
+    /// Sets (or clears) the watcher told of every insert.
+    pub(crate) fn set_insert_hook(&self, hook: Option<InsertHook>) {
+        *self.on_insert.write().unwrap_or_else(|e| e.into_inner()) = hook;
     }
 
     /// Adds a subscription. `subject` must be a valid (possibly wildcard) subject.
@@ -265,6 +277,12 @@ impl<S> Sublist<S> {
         let mut cache = lock(&self.cache);
         cache.inserts += 1;
         invalidate(&mut cache.map, subject);
+        drop(cache);
+        drop(trie);
+        let hook = self.on_insert.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(hook) = hook {
+            hook(subject);
+        }
         Ok(())
     }
 

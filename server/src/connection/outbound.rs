@@ -3,11 +3,21 @@
 //! socket (Go's `queueOutbound`, `flushOutbound` and `writeLoop` in
 //! `server/client.go`).
 //!
+//! The queue is a list of chunks, as Go's is: a message is appended to the
+//! last chunk when it fits and starts a new one (of [`CHUNK`] bytes, or its
+//! own size when bigger) when it does not, so a queue that grows while the
+//! socket is slow never reallocates and copies what it already holds. The
+//! writer takes every chunk at once and writes them with one vectored write,
+//! and keeps up to [`SPARE_CHUNKS`] full-size chunks to refill while the
+//! connection stays busy. An idle connection holds no chunk.
+//!
 //! Many small messages coalesce into few socket writes. A queue past
 //! `max_pending` makes the connection a slow consumer (closed, queue dropped);
 //! a write that takes longer than the write deadline does too. A queue past
 //! half of `max_pending` asks the publisher to stall briefly
 //! ([`Connection::wait_drained`]), as Go's stall channel does.
+use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -28,9 +38,45 @@ enum Closing {
     Drop,
 }
 
+/// Size of a queue chunk.
+const CHUNK: usize = 64 * 1024;
+/// Full-size chunks a writer keeps for refilling.
+const SPARE_CHUNKS: usize = 2;
+/// Chunks handed to one vectored write.
+const MAX_IOV: usize = 64;
+
 struct Queue {
-    buf: BytesMut,
+    chunks: VecDeque<BytesMut>,
+    /// Bytes queued in `chunks`.
+    len: usize,
+    /// Emptied full-size chunks, reused before allocating.
+    spare: Vec<BytesMut>,
     closing: Option<Closing>,
+}
+
+impl Queue {
+    fn push(&mut self, parts: &[&[u8]], total: usize) {
+        let fits = self.chunks.back().is_some_and(|c| c.capacity() - c.len() >= total);
+        if !fits {
+            let chunk = match self.spare.pop() {
+                Some(c) if total <= CHUNK => c,
+                _ if self.chunks.is_empty() && total < CHUNK / 16 => BytesMut::with_capacity(total.max(512)),
+                _ => BytesMut::with_capacity(total.max(CHUNK)),
+            };
+            self.chunks.push_back(chunk);
+        }
+        let last = self.chunks.back_mut().expect("a chunk with room");
+        for p in parts {
+            last.extend_from_slice(p);
+        }
+        self.len += total;
+    }
+
+    fn clear(&mut self) {
+        self.chunks.clear();
+        self.spare.clear();
+        self.len = 0;
+    }
 }
 
 /// The outbound queue of one connection.
@@ -58,7 +104,7 @@ pub(crate) const STALL_BUDGET: Duration = Duration::from_millis(10);
 impl Outbound {
     pub fn new(max_pending: usize) -> Outbound {
         Outbound {
-            queue: Mutex::new(Queue { buf: BytesMut::new(), closing: None }),
+            queue: Mutex::new(Queue { chunks: VecDeque::new(), len: 0, spare: Vec::new(), closing: None }),
             ready: Notify::new(),
             drained: Notify::new(),
             max_pending,
@@ -66,7 +112,7 @@ impl Outbound {
     }
 
     pub fn pending(&self) -> usize {
-        lock(&self.queue).buf.len()
+        lock(&self.queue).len
     }
 
     /// Marks the queue to close once what is queued is written (unless it is
@@ -96,20 +142,18 @@ impl Connection {
         if q.closing.is_some() {
             return Queued::Closed;
         }
-        if q.buf.len() + total > out.max_pending {
+        if q.len + total > out.max_pending {
             q.closing = Some(Closing::Drop);
-            q.buf.clear();
+            q.clear();
             drop(q);
             self.stats.slow_consumers.fetch_add(1, Ordering::Relaxed);
             self.log_notice(format_args!("Slow Consumer Detected: MaxPending of {} Exceeded", out.max_pending));
             self.close(CloseReason::SlowConsumerPendingBytes);
             return Queued::Closed;
         }
-        let was_empty = q.buf.is_empty();
-        for p in parts {
-            q.buf.extend_from_slice(p);
-        }
-        let stall = q.buf.len() > out.max_pending / 2;
+        let was_empty = q.len == 0;
+        q.push(parts, total);
+        let stall = q.len > out.max_pending / 2;
         drop(q);
         if was_empty {
             out.ready.notify_one();
@@ -132,7 +176,7 @@ impl Connection {
             notified.as_mut().enable();
             {
                 let q = lock(&out.queue);
-                if q.closing.is_some() || q.buf.len() <= out.max_pending / 2 {
+                if q.closing.is_some() || q.len <= out.max_pending / 2 {
                     return;
                 }
             }
@@ -147,24 +191,29 @@ impl Connection {
 /// the connection closes.
 pub(crate) async fn write_loop(conn: std::sync::Arc<Connection>, mut wr: OwnedWriteHalf, deadline: Duration) {
     let out = &conn.out;
+    let deadline = if deadline.is_zero() { Duration::from_secs(3600) } else { deadline };
+    let mut batch: Vec<BytesMut> = Vec::new();
     loop {
-        let (data, closing) = {
+        let (total, closing) = {
             let mut q = lock(&out.queue);
-            (q.buf.split().freeze(), q.closing)
+            batch.extend(q.chunks.drain(..));
+            (std::mem::take(&mut q.len), q.closing)
         };
         if closing == Some(Closing::Drop) {
             break;
         }
-        if data.is_empty() {
+        if batch.is_empty() {
             if closing.is_some() {
                 break;
             }
             out.ready.notified().await;
             continue;
         }
-        let deadline = if deadline.is_zero() { Duration::from_secs(3600) } else { deadline };
-        match tokio::time::timeout(deadline, wr.write_all(&data)).await {
-            Ok(Ok(())) => out.drained.notify_waiters(),
+        match tokio::time::timeout(deadline, write_chunks(&mut wr, &batch)).await {
+            Ok(Ok(())) => {
+                recycle(out, &mut batch);
+                out.drained.notify_waiters();
+            }
             Ok(Err(_)) => {
                 out.close_drop();
                 conn.close(CloseReason::WriteError);
@@ -176,8 +225,8 @@ pub(crate) async fn write_loop(conn: std::sync::Arc<Connection>, mut wr: OwnedWr
                 conn.log_notice(format_args!(
                     "Slow Consumer Detected: WriteDeadline of {:?} exceeded with {} chunks of {} total bytes.",
                     deadline,
-                    1,
-                    data.len()
+                    batch.len(),
+                    total
                 ));
                 conn.close(CloseReason::SlowConsumerWriteDeadline);
                 break;
@@ -185,4 +234,77 @@ pub(crate) async fn write_loop(conn: std::sync::Arc<Connection>, mut wr: OwnedWr
         }
     }
     let _ = wr.shutdown().await;
+}
+
+/// Writes every byte of `chunks`, in order, with vectored writes.
+async fn write_chunks(wr: &mut OwnedWriteHalf, chunks: &[BytesMut]) -> std::io::Result<()> {
+    let (mut first, mut offset) = (0, 0);
+    while first < chunks.len() {
+        let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_IOV.min(chunks.len() - first));
+        iov.push(IoSlice::new(&chunks[first][offset..]));
+        iov.extend(chunks[first + 1..].iter().take(MAX_IOV - 1).map(|c| IoSlice::new(c)));
+        let mut n = wr.write_vectored(&iov).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        while first < chunks.len() && n >= chunks[first].len() - offset {
+            n -= chunks[first].len() - offset;
+            first += 1;
+            offset = 0;
+        }
+        offset += n;
+    }
+    Ok(())
+}
+
+/// Returns written full-size chunks to the spare list while the connection
+/// still has more queued (a busy connection), and frees the rest.
+fn recycle(out: &Outbound, batch: &mut Vec<BytesMut>) {
+    let mut q = lock(&out.queue);
+    if q.len == 0 {
+        q.spare.clear();
+    } else {
+        for mut c in batch.drain(..) {
+            if q.spare.len() >= SPARE_CHUNKS {
+                break;
+            }
+            if c.capacity() == CHUNK {
+                c.clear();
+                q.spare.push(c);
+            }
+        }
+    }
+    drop(q);
+    batch.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queued(q: &Queue) -> Vec<u8> {
+        q.chunks.iter().flat_map(|c| c.iter().copied()).collect()
+    }
+
+    #[test]
+    fn messages_append_to_chunks_in_order() {
+        let mut q = Queue { chunks: VecDeque::new(), len: 0, spare: Vec::new(), closing: None };
+        q.push(&[b"MSG a 1 2\r\n", b"hi", b"\r\n"], 15);
+        assert_eq!(q.chunks.len(), 1);
+        let big = vec![b'x'; CHUNK + 10];
+        q.push(&[&big], big.len());
+        q.push(&[b"+OK\r\n"], 5);
+        assert_eq!(q.len, 15 + CHUNK + 10 + 5);
+        let all = queued(&q);
+        assert_eq!(all.len(), q.len);
+        assert!(all.starts_with(b"MSG a 1 2\r\nhi\r\n"));
+        assert!(all.ends_with(b"x+OK\r\n"));
+        // Small writes after a big one share a fresh full-size chunk.
+        for _ in 0..100 {
+            q.push(&[b"PING\r\n"], 6);
+        }
+        assert_eq!(q.chunks.len(), 3, "the 64 KiB+ message has its own chunk; later writes share one");
+        q.clear();
+        assert_eq!((q.len, q.chunks.len()), (0, 0));
+    }
 }

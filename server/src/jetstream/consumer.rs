@@ -15,7 +15,7 @@ use super::api_types::{
 };
 use super::errors::{ApiError, E};
 use super::stream::{is_valid_name, is_valid_subject, MAX_DESCRIPTION_LEN};
-use super::Outbound;
+use super::{Outbound, ACK_PREFIX};
 use crate::store::{is_literal, subject_is_subset, subject_matches, StoredMsg, StreamStore};
 
 /// Go `JsAckWaitDefault`.
@@ -26,6 +26,11 @@ pub const DEFAULT_MAX_ACK_PENDING: i64 = 1000;
 pub const DEFAULT_MAX_WAITING: i64 = 512;
 /// Go `JsDeleteWaitTimeDefault`: inactivity before an ephemeral is removed.
 pub const DEFAULT_INACTIVE_THRESHOLD: i64 = 5_000_000_000;
+/// Most messages a push consumer hands out in one go; the engine comes back
+/// for the rest at once (see `service.rs`), after publishing these. Keeps a
+/// consumer far behind from building one huge batch in memory.
+pub(crate) const PUSH_BATCH: usize = 1024;
+
 /// Bytes delivered before a push consumer with flow control asks for a
 /// flow-control reply.
 const FLOW_CONTROL_BYTES: u64 = 1024 * 1024;
@@ -697,9 +702,10 @@ impl Consumer {
         // a full recount per message would be quadratic when far behind.
         let mut npending: Option<u64> = None;
         self.replay_due = 0;
+        let mut sent = 0;
         loop {
             let target = if self.is_push() {
-                if self.fc_pending.is_some() {
+                if self.fc_pending.is_some() || sent >= PUSH_BATCH {
                     break;
                 }
                 self.cfg.deliver_subject.clone()
@@ -748,7 +754,7 @@ impl Consumer {
                 Some(n) => n,
                 None => self.num_pending(store),
             };
-            let ack = format!("$JS.ACK.{}.{}.{dc}.{}.{}.{}.{np}", self.stream, self.name, m.seq, self.dseq, m.ts);
+            let ack = self.ack_reply(dc, m.seq, m.ts, np);
             // Go counts the ack reply in a pull request's byte budget.
             let size = (m.subject.len() + ack.len() + m.hdr.len() + m.msg.len()) as i64;
             if let Some((max_bytes, b, n, reply)) =
@@ -813,6 +819,7 @@ impl Consumer {
             });
             self.last_delivered = now;
             self.last_send = now;
+            sent += 1;
             if self.is_push() {
                 self.fc_bytes += size as u64;
                 if self.cfg.flow_control && self.fc_bytes >= FLOW_CONTROL_BYTES {
@@ -849,6 +856,28 @@ impl Consumer {
             }
             self.waiting = keep;
         }
+    }
+
+    /// The reply subject of a delivery, which acks it:
+    /// `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>`
+    /// (Go's `ackReply` in `consumer.go`). Written by hand: it is made for
+    /// every message delivered.
+    fn ack_reply(&self, dc: u64, sseq: u64, ts: i64, pending: u64) -> String {
+        let mut ack = String::with_capacity(ACK_PREFIX.len() + self.stream.len() + self.name.len() + 70);
+        let mut num = itoa::Buffer::new();
+        ack.push_str(ACK_PREFIX);
+        ack.push_str(&self.stream);
+        ack.push('.');
+        ack.push_str(&self.name);
+        for n in [dc, sseq, self.dseq] {
+            ack.push('.');
+            ack.push_str(num.format(n));
+        }
+        ack.push('.');
+        ack.push_str(num.format(ts));
+        ack.push('.');
+        ack.push_str(num.format(pending));
+        ack
     }
 
     fn send_flow_control(&mut self, out: &mut Vec<Outbound>) {

@@ -247,6 +247,26 @@ impl JetStream {
         all
     }
 
+    /// The deliver subjects of every push consumer, by account: a new
+    /// subscription to one of them should start deliveries at once.
+    pub fn push_deliver_subjects(&self) -> HashMap<String, Vec<String>> {
+        let inner = self.lock();
+        let mut all: HashMap<String, Vec<String>> = HashMap::new();
+        for (name, acc) in &inner.accounts {
+            let subjects: Vec<String> = acc
+                .streams
+                .values()
+                .flat_map(|s| s.consumers.values())
+                .filter(|c| c.is_push())
+                .map(|c| c.cfg.deliver_subject.clone())
+                .collect();
+            if !subjects.is_empty() {
+                all.insert(name.clone(), subjects);
+            }
+        }
+        all
+    }
+
     /// Writes what file streams hold only in memory and their state files
     /// (call on shutdown).
     pub fn save(&self) {
@@ -538,6 +558,32 @@ impl JetStream {
                 persist::tick_stream(s);
             }
             sourcing::sync(acc, now, &interest, &mut out);
+            all.extend(out.into_iter().map(|o| (name.clone(), o)));
+        }
+        all
+    }
+
+    /// Runs push consumer deliveries only: after a new subscription to a
+    /// deliver subject, and while a consumer far behind works through its
+    /// backlog [`consumer::PUSH_BATCH`] messages at a time.
+    pub fn deliver_push(&self) -> Vec<(String, Outbound)> {
+        let now = now_nanos();
+        let mut inner = self.lock();
+        let probe = inner.probe.clone();
+        let mut all = Vec::new();
+        for (name, acc) in inner.accounts.iter_mut() {
+            let interest = |s: &str| probe.as_ref().is_none_or(|p| p(name, s));
+            let mut out = Vec::new();
+            for s in acc.streams.values_mut() {
+                let before = out.len();
+                let Stream { consumers, store, .. } = s;
+                for c in consumers.values_mut().filter(|c| c.is_push()) {
+                    c.deliver(&**store, now, &interest, &mut out);
+                }
+                if out.len() > before {
+                    s.sweep_retention();
+                }
+            }
             all.extend(out.into_iter().map(|o| (name.clone(), o)));
         }
         all

@@ -15,7 +15,12 @@
 //!   internal publish path. An emitted message that JetStream itself listens
 //!   to (a republish, a deliver subject a stream captures, an advisory) is
 //!   queued again like any other, so there is no recursion and no depth
-//!   limit. Every 50 ms the same thread runs the engine's timers, and after
+//!   limit. A push consumer hands out at most
+//!   [`PUSH_BATCH`] messages at a time; while one has more, and whenever a
+//!   subscription to a push deliver subject appears (a watcher on the
+//!   account's sublist, as Go's interest notifications), the thread runs push
+//!   deliveries again between queued messages instead of waiting for the
+//!   timer. Every 50 ms the same thread runs the engine's timers, and after
 //!   any change to streams or consumers it brings the subscriptions in line
 //!   with [`JetStream::listen_subjects`].
 //!
@@ -34,17 +39,21 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::consumer::PUSH_BATCH;
 use super::{api_subjects, JetStream, Outbound, API_PREFIX};
 use crate::account::{Account, Accounts};
 use crate::connection::deliver::Publisher;
 use crate::connection::{Connection, InternalCallback, Kind, Subscription};
 use crate::message::Msg;
+use crate::sublist::subject_matches_filter;
 
 /// How often the engine's timer work runs.
 const TICK: Duration = Duration::from_millis(50);
 
 enum Job {
     Msg(Arc<Account>, Msg),
+    /// Someone subscribed to a push consumer's deliver subject.
+    Kick,
     Stop,
 }
 
@@ -61,6 +70,9 @@ struct AccountSubs {
     icb: InternalCallback,
     sids: u64,
     subs: HashMap<String, Arc<Subscription>>,
+    /// Push consumers' deliver subjects in this account: a new subscription
+    /// that matches one kicks the engine (Go's `updateDeliveryInterest`).
+    deliver_subjects: Arc<Mutex<Vec<String>>>,
 }
 
 impl AccountSubs {
@@ -72,7 +84,16 @@ impl AccountSubs {
                 let _ = queue.send(Job::Msg(acc, msg.clone()));
             }
         });
-        AccountSubs { account: Arc::clone(account), conn, icb, sids: 0, subs: HashMap::new() }
+        let deliver_subjects: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (kick, watched) = (tx.clone(), Arc::clone(&deliver_subjects));
+        account.sublist.set_insert_hook(Some(Arc::new(move |subject: &str| {
+            let hit =
+                watched.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|d| subject_matches_filter(d, subject));
+            if hit {
+                let _ = kick.send(Job::Kick);
+            }
+        })));
+        AccountSubs { account: Arc::clone(account), conn, icb, sids: 0, subs: HashMap::new(), deliver_subjects }
     }
 
     /// Subscribes to `want` (plus the API) and drops what is no longer wanted.
@@ -108,7 +129,8 @@ impl Service {
         }));
         let domain = js.config().domain.clone().filter(|d| !d.is_empty());
         let subs: Vec<AccountSubs> = accounts.list().iter().map(|a| AccountSubs::new(a, next_cid(), &tx)).collect();
-        let mut engine = Engine { js, accounts, domain, subs, seen: None, publisher: Publisher::server() };
+        let mut engine =
+            Engine { js, accounts, domain, subs, seen: None, publisher: Publisher::server(), backlog: false };
         engine.sync_subscriptions();
         let thread = std::thread::Builder::new()
             .name("jetstream".into())
@@ -144,13 +166,18 @@ struct Engine {
     /// The engine generation the subscriptions were last brought in line with.
     seen: Option<u64>,
     publisher: Publisher,
+    /// A push consumer may have more to deliver now (a full batch went out,
+    /// or its deliver subject gained a subscriber).
+    backlog: bool,
 }
 
 impl Engine {
     fn run(mut self, rx: Receiver<Job>) {
         let mut next_tick = Instant::now() + TICK;
         loop {
-            match rx.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+            let wait = if self.backlog { Duration::ZERO } else { next_tick.saturating_duration_since(Instant::now()) };
+            match rx.recv_timeout(wait) {
+                Ok(Job::Kick) => self.backlog = true,
                 Ok(Job::Msg(account, msg)) => {
                     let out = self.js.on_publish(
                         &account.name,
@@ -163,6 +190,7 @@ impl Engine {
                     // goes out: a client that publishes after the reply must
                     // find the new stream or consumer listening.
                     self.sync_subscriptions();
+                    self.backlog |= out.len() >= PUSH_BATCH;
                     for o in out {
                         self.publish(&account, o);
                     }
@@ -171,16 +199,26 @@ impl Engine {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if Instant::now() >= next_tick {
-                for (name, o) in self.js.tick() {
-                    if let Some(account) = self.accounts.get(&name) {
-                        self.publish(&account, o);
-                    }
-                }
+                let out = self.js.tick();
+                self.backlog |= out.len() >= PUSH_BATCH;
+                self.publish_all(out);
                 next_tick = Instant::now() + TICK;
+            } else if std::mem::take(&mut self.backlog) {
+                let out = self.js.deliver_push();
+                self.backlog = out.len() >= PUSH_BATCH;
+                self.publish_all(out);
             }
             self.sync_subscriptions();
         }
         self.js.save();
+    }
+
+    fn publish_all(&mut self, out: Vec<(String, Outbound)>) {
+        for (name, o) in out {
+            if let Some(account) = self.accounts.get(&name) {
+                self.publish(&account, o);
+            }
+        }
     }
 
     fn publish(&mut self, account: &Account, o: Outbound) {
@@ -202,10 +240,13 @@ impl Engine {
         self.seen = Some(generation);
         let api = self.domain_variants(api_subjects());
         let mut wanted = self.js.listen_subjects();
+        let mut deliver = self.js.push_deliver_subjects();
         let mut subs = std::mem::take(&mut self.subs);
         for s in &mut subs {
             let want = self.domain_variants(wanted.remove(&s.account.name).unwrap_or_default());
             s.sync(&api, &want);
+            *s.deliver_subjects.lock().unwrap_or_else(|e| e.into_inner()) =
+                deliver.remove(&s.account.name).unwrap_or_default();
         }
         self.subs = subs;
     }
@@ -278,6 +319,50 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert!(std::str::from_utf8(next(&rx).payload()).unwrap().contains(r#""seq":1"#));
+        service.stop(Duration::from_secs(5)).await;
+    }
+
+    /// A push consumer whose deliver subject gets a subscriber after it was
+    /// created, with more messages waiting than one batch: everything
+    /// arrives, in order, each once.
+    #[tokio::test]
+    async fn push_consumer_delivers_a_backlog_to_a_late_subscriber() {
+        let (service, accounts, rx) = setup();
+        request(&accounts, "$JS.API.STREAM.CREATE.S", "_R.c", r#"{"name":"S","subjects":["s"],"storage":"memory"}"#);
+        next(&rx);
+        let total = 3 * PUSH_BATCH + 7;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !request(&accounts, "s", "", "m0") {
+            assert!(Instant::now() < deadline, "the stream's subject was never subscribed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for i in 1..total {
+            assert!(request(&accounts, "s", "", &format!("m{i}")));
+        }
+        request(
+            &accounts,
+            "$JS.API.CONSUMER.CREATE.S.p",
+            "_R.p",
+            r#"{"stream_name":"S","config":{"durable_name":"p","deliver_subject":"d.p","ack_policy":"none"}}"#,
+        );
+        let created = next(&rx);
+        assert!(std::str::from_utf8(created.payload()).unwrap().contains(r#""name":"p""#));
+        let (tx, got) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let acc = accounts.get("$G").unwrap();
+        let late = Connection::new_internal(98, Kind::Account, "$G", &acc.sublist);
+        let icb: InternalCallback = Arc::new(move |m: &Msg, _| {
+            let _ = tx.lock().unwrap().send(m.clone());
+        });
+        assert!(late.add_sub(Subscription::new_internal(&late, "d.>", 1, icb)));
+        for i in 0..total {
+            let m = got.recv_timeout(Duration::from_secs(5)).expect("a delivery within 5s");
+            assert_eq!(m.payload(), format!("m{i}").as_bytes(), "delivery {i} in stream order");
+            let reply = std::str::from_utf8(m.reply.as_deref().unwrap()).unwrap().to_string();
+            assert!(reply.starts_with(&format!("$JS.ACK.S.p.1.{}.{}.", i + 1, i + 1)), "{reply}");
+            assert!(reply.ends_with(&format!(".{}", total - i - 1)), "pending count in {reply}");
+        }
+        assert!(got.recv_timeout(Duration::from_millis(200)).is_err(), "no message twice");
         service.stop(Duration::from_secs(5)).await;
     }
 
