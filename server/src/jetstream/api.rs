@@ -262,6 +262,24 @@ fn ephemeral_name() -> String {
 
 /// Dispatches one API request. Returns the reply payload (and any extra
 /// messages in `out`), or `None` when Go sends no reply at all.
+/// API requests that change no stream or consumer, so that the subjects
+/// JetStream listens on stay as they are (the engine skips rebuilding its
+/// index after them: they include every pull request and direct get).
+pub(crate) fn is_read_only(subject: &str) -> bool {
+    const READ_ONLY: [&str; 9] = [
+        "STREAM.INFO.",
+        "STREAM.NAMES",
+        "STREAM.LIST",
+        "STREAM.MSG.GET.",
+        "DIRECT.GET.",
+        "CONSUMER.INFO.",
+        "CONSUMER.NAMES.",
+        "CONSUMER.LIST.",
+        "CONSUMER.MSG.NEXT.",
+    ];
+    subject.strip_prefix("$JS.API.").is_some_and(|rest| rest == "INFO" || READ_ONLY.iter().any(|p| rest.starts_with(p)))
+}
+
 pub fn dispatch(
     acc: &mut AccountJs,
     subject: &str,
@@ -998,7 +1016,14 @@ fn msg_delete(acc: &mut AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, 
 
 /// `$JS.API.DIRECT.GET.<stream>[.<subject>]`: replies with the raw message
 /// and `Nats-*` headers (Go `processDirectGetRequest`).
-fn direct_get(acc: &AccountJs, name: &str, last_subj: &str, reply: &str, payload: &[u8], out: &mut Vec<Outbound>) {
+pub(crate) fn direct_get(
+    acc: &AccountJs,
+    name: &str,
+    last_subj: &str,
+    reply: &str,
+    payload: &[u8],
+    out: &mut Vec<Outbound>,
+) {
     let status = |line: &str| Outbound {
         subject: reply.to_string(),
         msg_subject: None,

@@ -757,24 +757,20 @@ impl Consumer {
             let ack = self.ack_reply(dc, m.seq, m.ts, np);
             // Go counts the ack reply in a pull request's byte budget.
             let size = (m.subject.len() + ack.len() + m.hdr.len() + m.msg.len()) as i64;
-            if let Some((max_bytes, b, n, reply)) =
-                self.waiting.front().map(|r| (r.max_bytes, r.b, r.n, r.reply.clone()))
-            {
-                if max_bytes > 0 && size > b {
-                    if redelivery {
-                        if let Some(c) = self.rdc.get_mut(&m.seq) {
-                            *c -= 1;
-                        }
+            if let Some(r) = self.waiting.front().filter(|r| r.max_bytes > 0 && size > r.b) {
+                let line = format!(
+                    "409 Message Size Exceeds MaxBytes\r\nNats-Pending-Messages: {}\r\nNats-Pending-Bytes: {}",
+                    r.n, r.b
+                );
+                out.push(status_out(&r.reply, &line));
+                self.waiting.pop_front();
+                if redelivery {
+                    if let Some(c) = self.rdc.get_mut(&m.seq) {
+                        *c -= 1;
                     }
-                    self.unread(&m, redelivery);
-                    let line = format!(
-                        "409 Message Size Exceeds MaxBytes\r\nNats-Pending-Messages: {}\r\nNats-Pending-Bytes: {}",
-                        n, b
-                    );
-                    out.push(status_out(&reply, &line));
-                    self.waiting.pop_front();
-                    continue;
                 }
+                self.unread(&m, redelivery);
+                continue;
             }
             let dseq = self.dseq;
             self.dseq += 1;

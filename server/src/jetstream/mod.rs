@@ -410,8 +410,40 @@ impl JetStream {
         };
         api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut out);
         sourcing::sync(acc, now, &interest, &mut out);
-        self.rebuild_index(&inner);
+        if !api::is_read_only(subject) {
+            self.rebuild_index(&inner);
+        }
         out
+    }
+
+    /// A direct get served on the requester's thread, as Go serves them in
+    /// the client's read loop (`processDirectGetLastBySubjectRequest` in
+    /// `stream.go`): only for memory streams, so that no file is read on a
+    /// network thread, and only when the engine is not busy. `None` means
+    /// "queue it for the engine thread as usual".
+    pub fn try_direct_get(
+        &self,
+        account: &str,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Option<Vec<Outbound>> {
+        let reply = reply.filter(|r| !r.is_empty())?;
+        let rest = subject.strip_prefix(API_PREFIX)?.strip_prefix("DIRECT.GET.")?;
+        if !self.enabled(account) || headers.is_some_and(|h| stream::get_header(h, "Nats-Required-Api-Level").is_some())
+        {
+            return None;
+        }
+        let inner = self.inner.try_lock().ok()?;
+        let acc = inner.accounts.get(account)?;
+        let (name, last_subj) = rest.split_once('.').unwrap_or((rest, ""));
+        if acc.streams.get(name)?.cfg.storage != api_types::Storage::Memory {
+            return None;
+        }
+        let mut out = Vec::new();
+        api::direct_get(acc, name, last_subj, reply, payload, &mut out);
+        Some(out)
     }
 
     /// Called for every message published in `account`. See the module docs.

@@ -8,6 +8,9 @@
 //!   this thread itself) match JetStream's subscriptions like any other. The
 //!   subscription callback only pushes `(account, message)` onto the queue:
 //!   cloning a [`Msg`] copies no payload.
+//!   The exception is a direct get of a memory stream: its callback serves
+//!   it at once on the publisher's thread when the engine's lock is free, as
+//!   Go serves direct gets in the client's read loop (no file is read there).
 //! - **The `jetstream` thread** (a plain OS thread) takes queued messages in
 //!   order, runs the engine on each (the engine's lock, and the file store's
 //!   writes and fsyncs, happen here and never on a tokio worker), and
@@ -47,6 +50,9 @@ use crate::connection::{Connection, InternalCallback, Kind, Subscription};
 use crate::message::Msg;
 use crate::sublist::subject_matches_filter;
 
+/// Direct gets of every stream (`$JS.API.DIRECT.GET.<stream>[.<subject>]`).
+const DIRECT_GET_PREFIX: &str = "$JS.API.DIRECT.GET.";
+
 /// How often the engine's timer work runs.
 const TICK: Duration = Duration::from_millis(50);
 
@@ -68,6 +74,9 @@ struct AccountSubs {
     account: Arc<Account>,
     conn: Arc<Connection>,
     icb: InternalCallback,
+    /// For direct gets: served at once on the requester's thread when
+    /// [`JetStream::try_direct_get`] can, else queued like the rest.
+    direct_icb: InternalCallback,
     sids: u64,
     subs: HashMap<String, Arc<Subscription>>,
     /// Push consumers' deliver subjects in this account: a new subscription
@@ -76,12 +85,29 @@ struct AccountSubs {
 }
 
 impl AccountSubs {
-    fn new(account: &Arc<Account>, cid: u64, tx: &Sender<Job>) -> AccountSubs {
+    fn new(js: &Arc<JetStream>, account: &Arc<Account>, cid: u64, tx: &Sender<Job>) -> AccountSubs {
         let conn = Connection::new_internal(cid, Kind::JetStream, &account.name, &account.sublist);
         let (queue, weak) = (tx.clone(), Arc::downgrade(account));
         let icb: InternalCallback = Arc::new(move |msg: &Msg, _from| {
             if let Some(acc) = weak.upgrade() {
                 let _ = queue.send(Job::Msg(acc, msg.clone()));
+            }
+        });
+        let (queue, weak, engine) = (tx.clone(), Arc::downgrade(account), Arc::clone(js));
+        let direct_icb: InternalCallback = Arc::new(move |msg: &Msg, _from| {
+            let Some(acc) = weak.upgrade() else { return };
+            let served =
+                engine.try_direct_get(&acc.name, msg.subject_str(), msg.reply_str(), msg.headers(), msg.payload());
+            match served {
+                Some(out) => {
+                    let mut publisher = Publisher::server();
+                    for o in out {
+                        publish(&acc, o, &mut publisher);
+                    }
+                }
+                None => {
+                    let _ = queue.send(Job::Msg(acc, msg.clone()));
+                }
             }
         });
         let deliver_subjects: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -93,7 +119,15 @@ impl AccountSubs {
                 let _ = kick.send(Job::Kick);
             }
         })));
-        AccountSubs { account: Arc::clone(account), conn, icb, sids: 0, subs: HashMap::new(), deliver_subjects }
+        AccountSubs {
+            account: Arc::clone(account),
+            conn,
+            icb,
+            direct_icb,
+            sids: 0,
+            subs: HashMap::new(),
+            deliver_subjects,
+        }
     }
 
     /// Subscribes to `want` (plus the API) and drops what is no longer wanted.
@@ -110,7 +144,8 @@ impl AccountSubs {
                 continue;
             }
             self.sids += 1;
-            let sub = Subscription::new_internal(&self.conn, subject, self.sids, Arc::clone(&self.icb));
+            let icb = if subject.starts_with(DIRECT_GET_PREFIX) { &self.direct_icb } else { &self.icb };
+            let sub = Subscription::new_internal(&self.conn, subject, self.sids, Arc::clone(icb));
             if self.conn.add_sub(Arc::clone(&sub)) {
                 self.subs.insert(subject.to_string(), sub);
             }
@@ -128,7 +163,8 @@ impl Service {
             probe_accounts.get(account).is_some_and(|a| !a.sublist.match_subject(subject).is_empty())
         }));
         let domain = js.config().domain.clone().filter(|d| !d.is_empty());
-        let subs: Vec<AccountSubs> = accounts.list().iter().map(|a| AccountSubs::new(a, next_cid(), &tx)).collect();
+        let subs: Vec<AccountSubs> =
+            accounts.list().iter().map(|a| AccountSubs::new(&js, a, next_cid(), &tx)).collect();
         let mut engine =
             Engine { js, accounts, domain, subs, seen: None, publisher: Publisher::server(), backlog: false };
         engine.sync_subscriptions();
@@ -155,6 +191,17 @@ impl Service {
         }
         let _ = handle.join();
     }
+}
+
+/// Publishes what the engine emitted in `account` (the one internal-publish
+/// path: the engine thread and direct gets served inline both use it).
+fn publish(account: &Account, o: Outbound, publisher: &mut Publisher) {
+    let mut msg = match &o.headers {
+        Some(h) => Msg::with_headers(o.subject, o.reply.map(Bytes::from), h, &o.payload),
+        None => Msg::new(o.subject, o.reply.map(Bytes::from), o.payload),
+    };
+    msg.shown = o.msg_subject.map(Bytes::from);
+    account.publish(&msg, publisher);
 }
 
 /// The engine thread's state.
@@ -222,12 +269,7 @@ impl Engine {
     }
 
     fn publish(&mut self, account: &Account, o: Outbound) {
-        let mut msg = match &o.headers {
-            Some(h) => Msg::with_headers(o.subject, o.reply.map(Bytes::from), h, &o.payload),
-            None => Msg::new(o.subject, o.reply.map(Bytes::from), o.payload),
-        };
-        msg.shown = o.msg_subject.map(Bytes::from);
-        account.publish(&msg, &mut self.publisher);
+        publish(account, o, &mut self.publisher);
     }
 
     /// Brings the subscriptions in line with the engine when its streams or

@@ -1313,6 +1313,52 @@ fn hostile_inputs_do_not_panic() {
 }
 
 #[test]
+fn reads_and_pulls_leave_the_listen_subjects_alone() {
+    let js = engine();
+    setup_c(&js);
+    api(&js, "$JS.API.CONSUMER.CREATE.C.d", r#"{"stream_name":"C","config":{"durable_name":"d"}}"#);
+    let before = js.generation();
+    for subject in [
+        "$JS.API.INFO",
+        "$JS.API.STREAM.INFO.C",
+        "$JS.API.STREAM.NAMES",
+        "$JS.API.STREAM.LIST",
+        "$JS.API.CONSUMER.INFO.C.d",
+        "$JS.API.CONSUMER.NAMES.C",
+        "$JS.API.CONSUMER.LIST.C",
+    ] {
+        api(&js, subject, "");
+        assert_eq!(js.generation(), before, "{subject} changed the generation");
+    }
+    send(&js, "$JS.API.STREAM.MSG.GET.C", r#"{"seq":1}"#, T0);
+    send(&js, "$JS.API.CONSUMER.MSG.NEXT.C.d", r#"{"batch":1,"no_wait":true}"#, T0);
+    assert_eq!(js.generation(), before, "a get or a pull changed the generation");
+    api(&js, "$JS.API.CONSUMER.DELETE.C.d", "");
+    assert_ne!(js.generation(), before, "a delete must change it");
+    assert!(!api::is_read_only("$JS.API.INFOX") && !api::is_read_only("$JS.API.STREAM.PURGE.C"));
+}
+
+#[test]
+fn direct_gets_of_memory_streams_are_served_inline_and_match_the_queued_path() {
+    let js = engine();
+    api(&js, "$JS.API.STREAM.CREATE.D", r#"{"name":"D","subjects":["d.>"],"storage":"memory","allow_direct":true}"#);
+    send(&js, "d.k", "v1", T0);
+    send(&js, "d.k", "v2", T0 + 1);
+    for (subject, body) in [("$JS.API.DIRECT.GET.D.d.k", ""), ("$JS.API.DIRECT.GET.D", r#"{"seq":1}"#)] {
+        let inline = js.try_direct_get("$G", subject, Some("_R"), None, body.as_bytes()).expect("served inline");
+        let queued = send(&js, subject, body, T0 + 2);
+        assert_eq!(inline.len(), 1);
+        assert_eq!(inline, queued, "{subject}");
+    }
+    // Not inline: no reply, another API, an unknown stream, or a required API level.
+    assert!(js.try_direct_get("$G", "$JS.API.DIRECT.GET.D.d.k", None, None, b"").is_none());
+    assert!(js.try_direct_get("$G", "$JS.API.STREAM.INFO.D", Some("_R"), None, b"").is_none());
+    assert!(js.try_direct_get("$G", "$JS.API.DIRECT.GET.X.d.k", Some("_R"), None, b"").is_none());
+    let h = b"NATS/1.0\r\nNats-Required-Api-Level: 9\r\n\r\n";
+    assert!(js.try_direct_get("$G", "$JS.API.DIRECT.GET.D.d.k", Some("_R"), Some(h), b"").is_none());
+}
+
+#[test]
 fn listen_subjects_follow_streams_and_consumers() {
     let js = engine();
     assert!(api_subjects().contains(&"$JS.API.INFO".to_string()));
