@@ -248,11 +248,15 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
         if s == ">" && !cfg.no_ack {
             return Err(inv("capturing all subjects requires no-ack to be true"));
         }
-        if (collide(s, "$JS.API.>")) && !cfg.no_ack {
-            return Err(inv("subjects that overlap with jetstream api require no-ack to be true"));
-        }
-        if !cfg.no_ack && is_subset(s, "$SYS.>") && !is_subset(s, "$SYS.ACCOUNT.>") {
-            return Err(inv("subjects that overlap with system api require no-ack to be true"));
+        // Go: no overlap with the API and internal subject spaces without
+        // no-ack, except advisories (`$JS.EVENT.>`, `$SYS.ACCOUNT.>`).
+        if !cfg.no_ack {
+            if ["$JS.>", "$JSC.>", "$NRG.>"].iter().any(|ns| collide(s, ns)) && !is_subset(s, "$JS.EVENT.>") {
+                return Err(inv("subjects that overlap with jetstream api require no-ack to be true"));
+            }
+            if collide(s, "$SYS.>") && !is_subset(s, "$SYS.ACCOUNT.>") {
+                return Err(inv("subjects that overlap with system api require no-ack to be true"));
+            }
         }
     }
     for (i, a) in cfg.subjects.iter().enumerate() {
@@ -273,8 +277,10 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
         if let Err(e) = validate_mapping(src, &rp.destination) {
             return Err(inv(&format!("stream configuration for republish not valid: {e}")));
         }
+        // Go: a destination any stream subject could match is a cycle,
+        // whatever the source.
         for s in &cfg.subjects {
-            if collide(s, &rp.destination) && collide(src, s) {
+            if collide(&rp.destination, s) {
                 return Err(inv("stream configuration for republish destination forms a cycle"));
             }
         }
