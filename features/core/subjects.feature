@@ -82,6 +82,16 @@ Feature: Subject validation
     When "r" sends "SUB caf\xc3\xa9.\xe2\x82\xac 1\r\nPUB caf\xc3\xa9.\xe2\x82\xac 2\r\nok\r\n"
     Then "r" receives "MSG caf\xc3\xa9.\xe2\x82\xac 1 2\r\nok\r\n" within 1s
 
+  # The protocol splits arguments on spaces and tabs only; a form feed or
+  # vertical tab stays in the subject, and neither SUB nor a pedantic PUB
+  # checks for it (Go's Sublist.Insert and IsValidLiteralSubject).
+  @go:TestPedanticSub
+  Scenario: Whitespace the parser does not split on is part of a subject
+    Given a server
+    And a raw connection "r" with connect options {"verbose":false}
+    When "r" sends "SUB a\x0cb 1\r\nSUB a.\x0c 2\r\nPUB a\x0cb 2\r\nok\r\nPUB a.\x0c 2\r\nok\r\nPUB a\x0bb 2\r\nok\r\nPING\r\n"
+    Then "r" receives "MSG a\x0cb 1 2\r\nok\r\nMSG a.\x0c 2 2\r\nok\r\nPONG\r\n" within 1s
+
   @go:TestParsePubArg
   Scenario: Subjects with many tokens are delivered
     Given a server

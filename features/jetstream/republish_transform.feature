@@ -68,6 +68,19 @@ Feature: JetStream republish and subject transforms
       """
     Then the reply is an error with code 500, err_code 10052 and description "stream configuration for republish destination forms a cycle"
 
+  @go:TestJetStreamStreamRepublishCycle
+  Scenario Outline: A republish from <src> to <dest> overlapping a stream subject is refused
+    When "c1" sends a "$JS.API.STREAM.CREATE.RP" request with:
+      """
+      {"name":"RP","subjects":<subjects>,"storage":"memory","republish":{"src":"<src>","dest":"<dest>"}}
+      """
+    Then the reply is an error with code 500, err_code 10052 and description "stream configuration for republish destination forms a cycle"
+
+    Examples:
+      | subjects        | src | dest                 |
+      | ["a.>","foo.>"] | a.> | foo.x                |
+      | ["a.*","b.*"]   | a.* | b.{{wildcard(1)}}    |
+
   @go:TestJetStreamStreamRepublishSuppressesInvalidSubject
   Scenario: A republish destination that is not a valid mapping is refused
     When "c1" sends a "$JS.API.STREAM.CREATE.RP" request with:

@@ -26,6 +26,16 @@ Feature: JetStream stream lifecycle
       | 4 | ".>"       |
       | 5 | " x"       |
       | 6 | "y "       |
+      | 7 | "a.\\f"    |
+      | 8 | "a\\tb.c"  |
+
+  @go:TestJetStreamAddStreamBadSubjects
+  Scenario: A stream subject may hold whitespace other than space, tab, CR, LF and form feed
+    When "c1" sends a "$JS.API.STREAM.CREATE.V" request with:
+      """
+      {"name":"V","storage":"memory","subjects":["a\u000bb","c.\u00a0d"]}
+      """
+    Then the reply has no field "error"
 
   @go:TestJetStreamInvalidStreamOrConsumerName
   Scenario Outline: A stream name with a <kind> is refused
@@ -98,6 +108,12 @@ Feature: JetStream stream lifecycle
     Examples:
       | name | subjects                      |
       | f    | ["*.>"]                       |
+      | k    | ["$JS.FOO"]                   |
+      | l    | ["$JS.API"]                   |
+      | m    | ["$JSC.>"]                    |
+      | n    | ["$NRG.x"]                    |
+      | o    | ["*.FOO"]                     |
+      | p    | ["$SYS.*.x"]                  |
 
   @go:TestJetStreamAddStreamOverlapWithJSAPISubjects
   Scenario: Streams on advisory subjects and a no-ack catch-all stream are allowed

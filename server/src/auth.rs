@@ -10,7 +10,6 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::options::{Options, Permissions, SubjectPermission};
-use crate::sublist::subject_matches_filter;
 
 use crate::consts::GLOBAL_ACCOUNT;
 
@@ -52,11 +51,11 @@ impl SubjectRules {
     /// Whether a literal publish subject passes the allow and deny lists.
     pub fn allows_publish(&self, subject: &str) -> bool {
         if let Some(allow) = &self.allow {
-            if !allow.iter().any(|f| subject_matches_filter(subject, f)) {
+            if !allow.iter().any(|f| crate::subject::matches(subject, f)) {
                 return false;
             }
         }
-        !self.deny.iter().any(|f| subject_matches_filter(subject, f))
+        !self.deny.iter().any(|f| crate::subject::matches(subject, f))
     }
 
     /// Go's `canSubscribe`. Entries may be `"subject"` or `"subject queue"`; an entry
@@ -71,10 +70,10 @@ impl SubjectRules {
                 Some((s, q)) => (s, Some(q.trim())),
                 None => (entry.as_str(), None),
             };
-            subject_matches_filter(subject, subj)
+            crate::subject::matches(subject, subj)
                 && match (q, queue) {
                     (None, _) => true,
-                    (Some(pq), Some(cq)) => subject_matches_filter(cq, pq),
+                    (Some(pq), Some(cq)) => crate::subject::matches(cq, pq),
                     (Some(_), None) => false,
                 }
         };
@@ -89,7 +88,7 @@ impl SubjectRules {
     /// Whether a delivered message subject hits the deny list (for wildcard subs that
     /// overlap a denied subject; Go's `checkDenySub`).
     pub fn denies_delivery(&self, subject: &str) -> bool {
-        self.deny.iter().any(|f| subject_matches_filter(subject, f))
+        self.deny.iter().any(|f| crate::subject::matches(subject, f))
     }
 }
 

@@ -25,7 +25,6 @@ use crate::connection::{go_quote, lock, write_loop, CloseReason, Connection, Kin
 use crate::message::Msg;
 use crate::protocol::{Limits, Op, Parser, ProtoError};
 use crate::server::Server;
-use crate::sublist::is_valid_literal_subject;
 
 /// Go's `firstClientPingInterval`: the first keepalive ping comes early.
 const FIRST_CLIENT_PING_INTERVAL: Duration = Duration::from_secs(2);
@@ -634,7 +633,7 @@ impl Client {
         let subj = std::str::from_utf8(&subject).unwrap_or("");
         // Go quirk (client.go `processPub`): the pedantic check only reports the
         // error; the message is still delivered.
-        if self.opts.pedantic && !is_valid_literal_subject(subj) {
+        if self.opts.pedantic && !crate::subject::is_valid_literal(subj) {
             self.send_err("Invalid Publish Subject");
         }
         if !self.pub_allowed(subj) {

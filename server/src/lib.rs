@@ -4,6 +4,8 @@
 //! a module imports only modules listed before it (CI checks that there is no
 //! import circle):
 //! - `consts`: the version, protocol level and well-known account names.
+//! - `subject`: subject rules (validity, matching, subset and overlap checks)
+//!   and subject transforms; a leaf that imports nothing.
 //! - `config`: the NATS config file format (lexer, parser, variables, includes).
 //! - `options`: server options, built from a config file and command-line flags.
 //! - `cli`: command-line flags, compatible with Go's.
@@ -42,5 +44,6 @@ pub mod server;
 pub(crate) mod start;
 pub(crate) mod stats;
 pub mod store;
+pub(crate) mod subject;
 pub mod sublist;
 pub(crate) mod system;

@@ -662,7 +662,7 @@ fn stats_json(s: &SublistStats) -> Obj {
 fn subsz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
     parse_bool(q, "subs")?;
     if let Some(t) = q.get("test") {
-        if !crate::sublist::is_valid_literal_subject(t) {
+        if !crate::subject::is_valid_literal(t) {
             return Err(format!("invalid test subject, must be valid publish subject: {t}"));
         }
     }
@@ -683,7 +683,7 @@ fn subsz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
             }
             for s in a.sublist.all() {
                 if let Some(t) = &test {
-                    if !crate::sublist::subject_matches_filter(t, &s.subject) {
+                    if !crate::subject::matches(t, &s.subject) {
                         continue;
                     }
                 }

@@ -251,7 +251,8 @@ impl<S> Sublist<S> {
 
     /// Adds a subscription. `subject` must be a valid (possibly wildcard) subject.
     pub fn insert(&self, subject: &str, queue: Option<&str>, key: u64, sub: Arc<S>) -> Result<(), SublistError> {
-        if !is_valid_subject(subject) {
+        // Go's `Insert` checks only the shape (no whitespace check).
+        if !crate::subject::is_valid_shape(subject) {
             return Err(SublistError::InvalidSubject);
         }
         let mut trie = self.trie.write().unwrap_or_else(|e| e.into_inner());
@@ -398,9 +399,8 @@ impl<S> Sublist<S> {
 /// affect its own entry, so only wildcard changes scan the cache (as Go's
 /// `addToCache`/`removeFromCache` do).
 fn invalidate<S>(map: &mut FxHashMap<Box<str>, Arc<SublistResult<S>>>, subject: &str) {
-    let wildcard = subject.split('.').any(|t| t == "*" || t == ">");
-    if wildcard {
-        map.retain(|k, _| !subject_matches_filter(k, subject));
+    if !crate::subject::is_literal(subject) {
+        map.retain(|k, _| !crate::subject::matches(k, subject));
     } else {
         map.remove(subject);
     }
@@ -499,63 +499,6 @@ fn remove_from<S>(level: &mut Level<S>, tokens: &[&str], queue: Option<&str>, ke
     removed
 }
 
-/// Go's `IsValidSubject`: non-empty tokens, `>` only as the last token, and no
-/// whitespace inside tokens.
-pub fn is_valid_subject(subject: &str) -> bool {
-    if subject.is_empty() {
-        return false;
-    }
-    let mut saw_fwc = false;
-    for tok in subject.split('.') {
-        if tok.is_empty() || saw_fwc {
-            return false;
-        }
-        if tok.len() > 1 && tok.bytes().any(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0c)) {
-            return false;
-        }
-        if tok == ">" {
-            saw_fwc = true;
-        }
-    }
-    true
-}
-
-/// Go's `IsValidLiteralSubject`: a valid subject with no wildcard tokens.
-pub fn is_valid_literal_subject(subject: &str) -> bool {
-    is_valid_subject(subject) && subject.split('.').all(|t| t != "*" && t != ">")
-}
-
-/// True if the literal `subject` is matched by `filter` (which may hold wildcards).
-pub fn subject_matches_filter(subject: &str, filter: &str) -> bool {
-    let mut s = subject.split('.');
-    let mut f = filter.split('.');
-    loop {
-        match (f.next(), s.next()) {
-            (Some(">"), Some(_)) => return true,
-            (Some("*"), Some(_)) => {}
-            (Some(ft), Some(st)) if ft == st => {}
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
-}
-
-/// True if every subject matched by `sub` is also matched by `filter`
-/// (used for permission checks on wildcard subscriptions).
-pub fn subset_of(sub: &str, filter: &str) -> bool {
-    let mut s = sub.split('.');
-    let mut f = filter.split('.');
-    loop {
-        match (f.next(), s.next()) {
-            (Some(">"), Some(_)) => return true,
-            (Some("*"), Some(st)) if st != ">" => {}
-            (Some(ft), Some(st)) if ft == st => {}
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,12 +573,29 @@ mod tests {
     #[test]
     fn invalid_subjects() {
         let sl: Sublist<u64> = Sublist::default();
-        for s in ["", "foo.", ".foo", "foo..bar", "foo.>.bar", "a b.c"] {
+        // Go's testSublistInvalidSubjectsInsert.
+        for s in ["", "foo.", ".foo", "foo..bar", "foo.bar..baz", "foo.>.bar"] {
             assert!(sl.insert(s, None, 1, Arc::new(1)).is_err(), "{s}");
         }
-        assert!(is_valid_subject("foo*.b*r"));
-        assert!(!is_valid_literal_subject("foo.*"));
-        assert!(is_valid_literal_subject("foo.bar"));
+        // Like Go's `Insert`, no whitespace check: `SUB a\x0cb 1` subscribes.
+        for (k, s) in [(2, "a b.c"), (3, "\x0c"), (4, "a.\x0cb")] {
+            sl.insert(s, None, k, Arc::new(k)).unwrap();
+            assert_eq!(keys(&sl.match_subject(s)), vec![k], "{s:?}");
+        }
+    }
+
+    /// Go's testSublistInsertWithWildcardsAsLiterals: `*` and `>` inside a
+    /// longer token are literal.
+    #[test]
+    fn wildcard_characters_inside_tokens_are_literal() {
+        let sl: Sublist<u64> = Sublist::default();
+        for (k, s) in [(1, "foo.*-"), (2, "foo.>-")] {
+            sl.insert(s, None, k, Arc::new(k)).unwrap();
+            assert!(sl.match_subject("foo.bar").psubs.is_empty(), "{s}");
+            assert_eq!(keys(&sl.match_subject(s)), vec![k], "{s}");
+            assert!(!sl.remove("foo.bar", None, k));
+        }
+        assert_eq!(sl.count(), 2);
     }
 
     #[test]
@@ -654,16 +614,5 @@ mod tests {
             assert!(sl.remove(&subj, None, i));
         }
         assert_eq!(sl.count(), 1);
-    }
-
-    #[test]
-    fn filters() {
-        assert!(subject_matches_filter("a.b.c", "a.>"));
-        assert!(subject_matches_filter("a.b", "a.*"));
-        assert!(!subject_matches_filter("a", "a.>"));
-        assert!(!subject_matches_filter("a.b.c", "a.*"));
-        assert!(subset_of("a.b", "a.*"));
-        assert!(subset_of("a.*", "a.>"));
-        assert!(!subset_of("a.>", "a.*"));
     }
 }

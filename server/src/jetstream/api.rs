@@ -14,7 +14,8 @@ use super::stream::{
     apply_seal, check_stream_config, check_stream_config_mode, check_update, get_header, json_str_quoted, Stream,
 };
 use super::{AccountJs, Outbound};
-use crate::store::{subjects_collide, StreamStore};
+use crate::store::StreamStore;
+use crate::subject::collide;
 
 /// Go `JSApiLevel`.
 pub const API_LEVEL: u32 = 5;
@@ -758,7 +759,7 @@ fn check_overlap(acc: &AccountJs, name: &str, cfg: &StreamConfig) -> Result<(), 
         if other == name {
             continue;
         }
-        if cfg.subjects.iter().any(|a| s.cfg.subjects.iter().any(|b| subjects_collide(a, b))) {
+        if cfg.subjects.iter().any(|a| s.cfg.subjects.iter().any(|b| collide(a, b))) {
             return Err(ApiError::new(E::StreamSubjectOverlap));
         }
     }
@@ -849,7 +850,7 @@ fn stream_info_req(acc: &AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Re
 fn filtered_names(acc: &AccountJs, filter: &str) -> Vec<String> {
     acc.streams
         .iter()
-        .filter(|(_, s)| filter.is_empty() || s.cfg.subjects.iter().any(|x| subjects_collide(x, filter)))
+        .filter(|(_, s)| filter.is_empty() || s.cfg.subjects.iter().any(|x| collide(x, filter)))
         .map(|(n, _)| n.clone())
         .collect()
 }
@@ -1352,7 +1353,7 @@ fn consumer_create(
                     E::ConsumerWqConsumerNotUnique
                 }));
             }
-            if mine.iter().any(|a| theirs.iter().any(|b| subjects_collide(a, b))) {
+            if mine.iter().any(|a| theirs.iter().any(|b| collide(a, b))) {
                 return Err(ApiError::new(E::ConsumerWqConsumerNotUnique));
             }
         }

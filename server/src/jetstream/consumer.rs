@@ -14,9 +14,10 @@ use super::api_types::{
     StreamConfig,
 };
 use super::errors::{ApiError, E};
-use super::stream::{is_valid_name, is_valid_subject, MAX_DESCRIPTION_LEN};
+use super::stream::{is_valid_name, MAX_DESCRIPTION_LEN};
 use super::{Outbound, ACK_PREFIX};
-use crate::store::{is_literal, subject_is_subset, subject_matches, StoredMsg, StreamStore};
+use crate::store::{StoredMsg, StreamStore};
+use crate::subject::{covers, is_literal, is_subset, is_valid, matches};
 
 /// Go `JsAckWaitDefault`.
 pub const DEFAULT_ACK_WAIT: i64 = 30_000_000_000;
@@ -127,10 +128,11 @@ pub fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Res
         if !is_literal(&cfg.deliver_subject) {
             return Err(ApiError::new(E::ConsumerDeliverToWildcards));
         }
-        if !is_valid_subject(&cfg.deliver_subject) {
+        if !is_valid(&cfg.deliver_subject) {
             return Err(ApiError::new(E::ConsumerInvalidDeliverSubject));
         }
-        if stream.subjects.iter().any(|s| subject_matches(s, &cfg.deliver_subject)) {
+        // Go `deliveryFormsCycle`.
+        if stream.subjects.iter().any(|s| is_subset(&cfg.deliver_subject, s)) {
             return Err(ApiError::new(E::ConsumerDeliverCycle));
         }
         if cfg.max_waiting != 0 {
@@ -192,18 +194,18 @@ pub fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Res
     if !cfg.filter_subject.is_empty() && !cfg.filter_subjects.is_empty() {
         return Err(ApiError::new(E::ConsumerDuplicateFilterSubjects));
     }
-    if !cfg.filter_subject.is_empty() && !is_valid_subject(&cfg.filter_subject) {
+    if !cfg.filter_subject.is_empty() && !is_valid(&cfg.filter_subject) {
         return Err(inv("invalid subject"));
     }
     for (i, f) in cfg.filter_subjects.iter().enumerate() {
         if f.is_empty() {
             return Err(ApiError::new(E::ConsumerEmptyFilter));
         }
-        if !is_valid_subject(f) {
+        if !is_valid(f) {
             return Err(inv("invalid subject"));
         }
         // Go refuses only filters where one contains the other.
-        if cfg.filter_subjects[i + 1..].iter().any(|g| subject_is_subset(f, g) || subject_is_subset(g, f)) {
+        if cfg.filter_subjects[i + 1..].iter().any(|g| is_subset(f, g) || is_subset(g, f)) {
             return Err(ApiError::new(E::ConsumerOverlappingSubjectFilters));
         }
     }
@@ -372,7 +374,7 @@ pub fn format_go_duration(n: i64) -> String {
 fn effective_filters(cfg: &ConsumerConfig, stream: &StreamConfig) -> Vec<String> {
     let mut filters: Vec<String> =
         if cfg.filter_subject.is_empty() { cfg.filter_subjects.clone() } else { vec![cfg.filter_subject.clone()] };
-    if filters.iter().any(|f| stream.subjects.iter().all(|s| subject_is_subset(s, f))) {
+    if filters.iter().any(|f| stream.subjects.iter().all(|s| covers(f, s))) {
         filters.clear();
     }
     filters
@@ -524,7 +526,7 @@ impl Consumer {
 
     /// True when this consumer's filters select `subject`.
     pub fn filter_matches(&self, subject: &str) -> bool {
-        self.filters.is_empty() || self.filters.iter().any(|f| subject_matches(f, subject))
+        self.filters.is_empty() || self.filters.iter().any(|f| matches(subject, f))
     }
 
     /// True once `seq` needs nothing more from this consumer (retention).

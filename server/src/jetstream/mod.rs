@@ -195,7 +195,7 @@ impl JetStream {
             return false;
         }
         let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
-        idx.get(account).is_some_and(|fs| fs.iter().any(|f| crate::store::subject_matches(f, subject)))
+        idx.get(account).is_some_and(|fs| fs.iter().any(|f| crate::subject::matches(subject, f)))
     }
 
     fn rebuild_index(&self, inner: &Inner) {

@@ -48,7 +48,6 @@ use crate::account::{Account, Accounts};
 use crate::connection::deliver::Publisher;
 use crate::connection::{Connection, InternalCallback, Kind, Subscription};
 use crate::message::Msg;
-use crate::sublist::subject_matches_filter;
 
 /// Direct gets of every stream (`$JS.API.DIRECT.GET.<stream>[.<subject>]`).
 const DIRECT_GET_PREFIX: &str = "$JS.API.DIRECT.GET.";
@@ -114,7 +113,7 @@ impl AccountSubs {
         let (kick, watched) = (tx.clone(), Arc::clone(&deliver_subjects));
         account.sublist.set_insert_hook(Some(Arc::new(move |subject: &str| {
             let hit =
-                watched.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|d| subject_matches_filter(d, subject));
+                watched.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|d| crate::subject::matches(d, subject));
             if hit {
                 let _ = kick.send(Job::Kick);
             }

@@ -8,9 +8,11 @@ use serde_json::{json, Value};
 
 use super::api_types::{GoTime, StreamConfig, SubjectTransform};
 use super::errors::{ApiError, E};
-use super::stream::{get_header, parse_msg_ttl, transform_subject, Stream, HDR_TTL};
+use super::stream::{get_header, parse_msg_ttl, Stream, HDR_TTL};
 use super::{AccountJs, Outbound};
-use crate::store::{subject_is_subset, subject_matches, StoredMsg};
+use crate::store::StoredMsg;
+use crate::subject::transform::transform_subject;
+use crate::subject::{is_subset, matches};
 
 /// Most messages copied from one origin per pass (keeps a pass short).
 const BATCH: usize = 10_000;
@@ -51,7 +53,7 @@ impl SourceCfg {
         if !self.subject_transforms.is_empty() {
             return self.subject_transforms.iter().find_map(|t| transform_subject(&t.source, &t.destination, subject));
         }
-        (self.filter_subject.is_empty() || subject_matches(&self.filter_subject, subject)).then(|| subject.to_string())
+        (self.filter_subject.is_empty() || matches(subject, &self.filter_subject)).then(|| subject.to_string())
     }
 }
 
@@ -120,7 +122,7 @@ pub fn check(cfg: &StreamConfig) -> Result<(), ApiError> {
         }
         for (i, a) in src.subject_transforms.iter().enumerate() {
             for (j, b) in src.subject_transforms.iter().enumerate() {
-                if i != j && subject_is_subset(&a.source, &b.source) {
+                if i != j && is_subset(&a.source, &b.source) {
                     return Err(err(400, 10147, "source filters can not overlap"));
                 }
             }

@@ -9,9 +9,9 @@ use super::api_types::{format_rfc3339, Discard, Retention, Storage, StreamConfig
 use super::consumer::Consumer;
 use super::errors::{ApiError, E};
 use super::Outbound;
-use crate::store::{
-    subject_is_subset, subject_matches, subjects_collide, MemStore, SizeModel, StoreLimits, StreamStore,
-};
+use crate::store::{MemStore, SizeModel, StoreLimits, StreamStore};
+use crate::subject::transform::{transform_subject, validate_mapping};
+use crate::subject::{collide, is_subset, is_valid, is_valid_publish, matches};
 
 /// Go `JSMaxNameLen`.
 pub const MAX_NAME_LEN: usize = 255;
@@ -48,165 +48,6 @@ pub fn get_header<'a>(hdr: &'a [u8], name: &str) -> Option<&'a str> {
 /// separators and whitespace (Go `isValidName` plus the path check).
 pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| matches!(c, '.' | '*' | '>' | ' ' | '\t' | '\r' | '\n' | '\\' | '/'))
-}
-
-/// A subject is valid when it has no empty tokens, whitespace, and `>` only
-/// last.
-pub fn is_valid_subject(subject: &str) -> bool {
-    if subject.is_empty() || subject.chars().any(|c| c.is_whitespace()) {
-        return false;
-    }
-    let toks: Vec<&str> = subject.split('.').collect();
-    for (i, t) in toks.iter().enumerate() {
-        if t.is_empty() || (*t == ">" && i != toks.len() - 1) {
-            return false;
-        }
-        if t.len() > 1 && (t.contains('*') || t.contains('>')) {
-            // Wildcard characters inside a token are literal in NATS; allowed.
-        }
-    }
-    true
-}
-
-/// A `{{function(args)}}` token of a mapping destination, lower-cased and
-/// split into name and arguments.
-fn mapping_fn(token: &str) -> Option<(String, Vec<String>)> {
-    let t = token.trim();
-    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?.trim();
-    let open = inner.find('(')?;
-    let name = inner[..open].trim().to_ascii_lowercase();
-    let args = inner[open + 1..].strip_suffix(')')?;
-    let args =
-        if args.trim().is_empty() { Vec::new() } else { args.split(',').map(|a| a.trim().to_string()).collect() };
-    Some((name, args))
-}
-
-/// Go `ValidateMapping` for the cases a config can get wrong: wildcard
-/// references beyond the source's wildcards and unknown functions.
-pub fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
-    let wildcards = src.split('.').filter(|t| *t == "*" || *t == ">").count();
-    let idx_ok = |a: &str| a.parse::<usize>().is_ok_and(|n| n >= 1 && n <= wildcards);
-    for t in dest.split('.') {
-        if t.contains("{{") {
-            let Some((name, args)) = mapping_fn(t) else { return Err("invalid mapping destination".into()) };
-            let ok = match name.as_str() {
-                "wildcard" => args.len() == 1 && idx_ok(&args[0]),
-                "partition" => {
-                    args.len() >= 2
-                        && args[0].parse::<u32>().is_ok_and(|n| n > 0)
-                        && args[1..].iter().all(|a| idx_ok(a))
-                }
-                "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright" => {
-                    args.len() == 2 && idx_ok(&args[0]) && args[1].parse::<i64>().is_ok_and(|n| n > 0)
-                }
-                "split" => args.len() == 2 && idx_ok(&args[0]) && !args[1].is_empty(),
-                _ => false,
-            };
-            if !ok {
-                return Err("invalid mapping destination".into());
-            }
-        } else if let Some(n) = t.strip_prefix('$') {
-            if !idx_ok(n) {
-                return Err("invalid mapping destination".into());
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Go's mapping functions over one wildcard value (`{{splitFromLeft(1,2)}}`
-/// and friends); returns the destination token(s).
-fn apply_mapping_fn(name: &str, args: &[String], wild: &[String]) -> Option<String> {
-    let val = |a: &str| -> Option<&String> { wild.get(a.parse::<usize>().ok()?.checked_sub(1)?) };
-    let num = |a: &str| a.parse::<usize>().ok();
-    match name {
-        "wildcard" => val(args.first()?).cloned(),
-        "splitfromleft" => {
-            let v = val(args.first()?)?;
-            let p = num(args.get(1)?)?;
-            Some(if p >= v.len() || p == 0 { v.clone() } else { format!("{}.{}", &v[..p], &v[p..]) })
-        }
-        "splitfromright" => {
-            let v = val(args.first()?)?;
-            let p = num(args.get(1)?)?;
-            Some(if p >= v.len() || p == 0 {
-                v.clone()
-            } else {
-                format!("{}.{}", &v[..v.len() - p], &v[v.len() - p..])
-            })
-        }
-        "slicefromleft" => {
-            let v = val(args.first()?)?;
-            let n = num(args.get(1)?)?.max(1);
-            let b = v.as_bytes();
-            Some(b.chunks(n).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("."))
-        }
-        "slicefromright" => {
-            let v = val(args.first()?)?;
-            let n = num(args.get(1)?)?.max(1);
-            let b = v.as_bytes();
-            let first = b.len() % n;
-            let mut parts = Vec::new();
-            if first > 0 {
-                parts.push(String::from_utf8_lossy(&b[..first]).into_owned());
-            }
-            parts.extend(b[first..].chunks(n).map(|c| String::from_utf8_lossy(c).into_owned()));
-            Some(parts.join("."))
-        }
-        "split" => {
-            let v = val(args.first()?)?;
-            let d = args.get(1)?;
-            Some(v.split(d.as_str()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("."))
-        }
-        "partition" => {
-            let n: u32 = args.first()?.parse().ok()?;
-            let key: String = args[1..].iter().filter_map(|a| val(a).cloned()).collect();
-            let mut h: u32 = 2166136261;
-            for b in key.bytes() {
-                h ^= u32::from(b);
-                h = h.wrapping_mul(16777619);
-            }
-            Some((h % n.max(1)).to_string())
-        }
-        _ => None,
-    }
-}
-
-/// Applies a subject mapping `src -> dest` where `dest` may reference the
-/// source wildcards as `{{wildcard(N)}}`, `$N`, or positionally as `*`/`>`.
-/// Returns `None` when `subject` does not match `src`.
-pub fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<String> {
-    let src = if src.is_empty() { ">" } else { src };
-    if !subject_matches(src, subject) {
-        return None;
-    }
-    if dest.is_empty() {
-        return Some(subject.to_string());
-    }
-    let stoks: Vec<&str> = subject.split('.').collect();
-    let mut wild: Vec<String> = Vec::new();
-    for (i, t) in src.split('.').enumerate() {
-        match t {
-            "*" => wild.push(stoks.get(i)?.to_string()),
-            ">" => wild.push(stoks[i..].join(".")),
-            _ => {}
-        }
-    }
-    let mut next_positional = 0;
-    let mut out = Vec::new();
-    for t in dest.split('.') {
-        if let Some((name, args)) = mapping_fn(t) {
-            out.push(apply_mapping_fn(&name, &args, &wild)?);
-        } else if let Some(n) = t.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
-            out.push(wild.get(n.checked_sub(1)?)?.clone());
-        } else if t == "*" || t == ">" {
-            out.push(wild.get(next_positional)?.clone());
-            next_positional += 1;
-        } else {
-            out.push(t.to_string());
-        }
-    }
-    Some(out.join("."))
 }
 
 /// Parses a Go duration string (`"1.5s"`, `"2m30s"`, `"100ms"`) to nanos.
@@ -398,7 +239,7 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
     }
     let mut seen = std::collections::HashSet::new();
     for s in &cfg.subjects {
-        if !is_valid_subject(s) {
+        if !is_valid(s) {
             return Err(inv("invalid subject"));
         }
         if !seen.insert(s.as_str()) {
@@ -407,42 +248,48 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
         if s == ">" && !cfg.no_ack {
             return Err(inv("capturing all subjects requires no-ack to be true"));
         }
-        if (subjects_collide(s, "$JS.API.>")) && !cfg.no_ack {
-            return Err(inv("subjects that overlap with jetstream api require no-ack to be true"));
-        }
-        if !cfg.no_ack && subject_is_subset(s, "$SYS.>") && !subject_is_subset(s, "$SYS.ACCOUNT.>") {
-            return Err(inv("subjects that overlap with system api require no-ack to be true"));
+        // Go: no overlap with the API and internal subject spaces without
+        // no-ack, except advisories (`$JS.EVENT.>`, `$SYS.ACCOUNT.>`).
+        if !cfg.no_ack {
+            if ["$JS.>", "$JSC.>", "$NRG.>"].iter().any(|ns| collide(s, ns)) && !is_subset(s, "$JS.EVENT.>") {
+                return Err(inv("subjects that overlap with jetstream api require no-ack to be true"));
+            }
+            if collide(s, "$SYS.>") && !is_subset(s, "$SYS.ACCOUNT.>") {
+                return Err(inv("subjects that overlap with system api require no-ack to be true"));
+            }
         }
     }
     for (i, a) in cfg.subjects.iter().enumerate() {
         for b in &cfg.subjects[i + 1..] {
-            if subjects_collide(a, b) {
+            if collide(a, b) {
                 return Err(inv(&format!("subject {a:?} overlaps with {b:?}")));
             }
         }
     }
     if let Some(rp) = &cfg.republish {
-        if !rp.source.is_empty() && !is_valid_subject(&rp.source) {
+        if !rp.source.is_empty() && !is_valid(&rp.source) {
             return Err(inv("stream configuration for republish source is invalid"));
         }
-        if !is_valid_subject(&rp.destination) {
+        if !is_valid(&rp.destination) {
             return Err(inv("stream configuration for republish destination is invalid"));
         }
         let src = if rp.source.is_empty() { ">" } else { rp.source.as_str() };
         if let Err(e) = validate_mapping(src, &rp.destination) {
             return Err(inv(&format!("stream configuration for republish not valid: {e}")));
         }
+        // Go: a destination any stream subject could match is a cycle,
+        // whatever the source.
         for s in &cfg.subjects {
-            if subjects_collide(s, &rp.destination) && subjects_collide(src, s) {
+            if collide(&rp.destination, s) {
                 return Err(inv("stream configuration for republish destination forms a cycle"));
             }
         }
     }
     if let Some(tr) = &cfg.subject_transform {
-        if !tr.source.is_empty() && !is_valid_subject(&tr.source) {
+        if !tr.source.is_empty() && !is_valid(&tr.source) {
             return Err(ApiError::err(E::StreamTransformInvalidSource, format!("invalid subject {}", tr.source)));
         }
-        if !tr.destination.is_empty() && !is_valid_subject(&tr.destination) {
+        if !tr.destination.is_empty() && !is_valid(&tr.destination) {
             return Err(ApiError::err(E::StreamTransformInvalidDestination, "invalid subject"));
         }
         if !tr.destination.is_empty() {
@@ -599,7 +446,7 @@ impl Stream {
 
     /// True when this stream captures `subject`.
     pub fn matches(&self, subject: &str) -> bool {
-        self.cfg.subjects.iter().any(|f| subject_matches(f, subject))
+        self.cfg.subjects.iter().any(|f| matches(subject, f))
     }
 
     pub fn update_config(&mut self, cfg: StreamConfig) {
@@ -754,8 +601,12 @@ impl Stream {
             return Ok(Some(seq));
         }
 
+        // Go suppresses a republish whose subject is no valid publish subject
+        // (a `*` or `>` token carried over from the published subject).
         let republish = self.cfg.republish.as_ref().and_then(|rp| {
-            transform_subject(&rp.source, &rp.destination, &store_subject).map(|d| (d, rp.headers_only))
+            transform_subject(&rp.source, &rp.destination, &store_subject)
+                .filter(|d| is_valid_publish(d))
+                .map(|d| (d, rp.headers_only))
         });
         let republish_last =
             if republish.is_some() { self.store.load_last_msg(&store_subject).map_or(0, |m| m.seq) } else { 0 };
@@ -945,14 +796,6 @@ mod tests {
         assert_eq!(get_header(h, "Nats-Msg-Id"), Some("1"));
         assert_eq!(get_header(h, "Foo"), Some("bar"));
         assert_eq!(get_header(h, "nats-msg-id"), None);
-    }
-
-    #[test]
-    fn transforms() {
-        assert_eq!(transform_subject("foo.*", "bar.{{wildcard(1)}}", "foo.x").as_deref(), Some("bar.x"));
-        assert_eq!(transform_subject(">", "rp.>", "a.b").as_deref(), Some("rp.a.b"));
-        assert_eq!(transform_subject("foo.*.*", "x.$2.$1", "foo.a.b").as_deref(), Some("x.b.a"));
-        assert_eq!(transform_subject("foo", "bar", "baz"), None);
     }
 
     #[test]

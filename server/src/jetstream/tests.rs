@@ -1554,7 +1554,7 @@ impl MiniCore {
 
     fn route(&mut self, out: Vec<Outbound>, now: i64) {
         for o in out {
-            if self.subs.iter().any(|s| crate::store::subject_matches(s, &o.subject)) {
+            if self.subs.iter().any(|s| crate::subject::matches(&o.subject, s)) {
                 self.inbox.push((o.subject.clone(), o.clone()));
             }
             let more =

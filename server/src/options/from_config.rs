@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::{AccountOpts, NkeyUser, Options, Permissions, ResponsePermission, SubjectPermission, User};
 use crate::config::{Diagnostic, Kind, Map, Value};
+use crate::subject;
 
 type R<T> = Result<T, Diagnostic>;
 
@@ -217,31 +218,6 @@ pub fn split_host_port(s: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((host, port))
-}
-
-/// Go's `IsValidSubject` (used by permission checks).
-pub fn is_valid_subject(s: &str) -> bool {
-    if s.is_empty() {
-        return false;
-    }
-    let mut saw_fwc = false;
-    for t in s.split('.') {
-        if t.is_empty() || saw_fwc {
-            return false;
-        }
-        if t.len() > 1 {
-            if t.contains(['\t', '\n', '\x0c', '\r', ' ']) {
-                return false;
-            }
-            continue;
-        }
-        match t {
-            ">" => saw_fwc = true,
-            " " | "\t" | "\n" | "\r" | "\x0c" => return false,
-            _ => {}
-        }
-    }
-    true
 }
 
 /// Go's `nkeys.IsValidPublicUserKey`: a decodable public key with the user prefix.
@@ -1179,7 +1155,7 @@ fn perm_subjects(v: &Value, allow_queue: bool) -> R<Result<Vec<String>, Diagnost
         }
     };
     for s in &subjects {
-        if is_valid_subject(s) {
+        if subject::is_valid(s) {
             continue;
         }
         let msg = if !allow_queue {
@@ -1188,9 +1164,9 @@ fn perm_subjects(v: &Value, allow_queue: bool) -> R<Result<Vec<String>, Diagnost
             let parts: Vec<&str> = s.split_whitespace().collect();
             if parts.len() != 2 {
                 format!("subject {s:?} is not a valid subject")
-            } else if !is_valid_subject(parts[0]) {
+            } else if !subject::is_valid(parts[0]) {
                 format!("subject {:?} is not a valid subject", parts[0])
-            } else if !is_valid_subject(parts[1]) {
+            } else if !subject::is_valid(parts[1]) {
                 format!("queue {:?} is not a valid queue", parts[1])
             } else {
                 continue;

@@ -311,16 +311,6 @@ fn config_file_and_warnings() {
 }
 
 #[test]
-fn subjects() {
-    assert!(is_valid_subject("a.b.c"));
-    assert!(is_valid_subject("a.*.>"));
-    assert!(!is_valid_subject("a..b"));
-    assert!(!is_valid_subject("a.>.b"));
-    assert!(!is_valid_subject(""));
-    assert!(!is_valid_subject("a b"));
-}
-
-#[test]
 fn max_sub_tokens_and_max_closed_clients() {
     let o = ok("max_sub_tokens: 4\nmax_closed_clients: 1\n");
     assert_eq!((o.max_sub_tokens, o.max_closed_clients), (4, 1));

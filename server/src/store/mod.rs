@@ -177,87 +177,9 @@ pub trait StreamStore: Send {
     fn close(&mut self) {}
 }
 
-/// True when `subject` (a literal) matches `filter` (may hold `*` and `>`).
-/// An empty filter matches everything.
-pub fn subject_matches(filter: &str, subject: &str) -> bool {
-    if filter.is_empty() || filter == ">" || filter == subject {
-        return true;
-    }
-    let mut f = filter.split('.');
-    let mut s = subject.split('.');
-    loop {
-        match (f.next(), s.next()) {
-            (None, None) => return true,
-            (Some(">"), Some(_)) => return true,
-            (Some("*"), Some(_)) => {}
-            (Some(a), Some(b)) if a == b => {}
-            _ => return false,
-        }
-    }
-}
-
-/// True when a subject has no wildcard tokens.
-pub fn is_literal(subject: &str) -> bool {
-    !subject.split('.').any(|t| t == "*" || t == ">")
-}
-
-/// True when two subjects (either may hold wildcards) can match a common
-/// literal subject (Go `SubjectsCollide`).
-pub fn subjects_collide(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let mut x = a.split('.');
-    let mut y = b.split('.');
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return true,
-            (Some(">"), Some(_)) | (Some(_), Some(">")) => return true,
-            (Some("*"), Some(_)) | (Some(_), Some("*")) => {}
-            (Some(p), Some(q)) if p == q => {}
-            _ => return false,
-        }
-    }
-}
-
-/// True when every subject `sub` can match is also matched by `sup`
-/// (Go `SubjectIsSubsetMatch`).
-pub fn subject_is_subset(sub: &str, sup: &str) -> bool {
-    let mut x = sub.split('.');
-    let mut y = sup.split('.');
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return true,
-            (Some(_), Some(">")) => return true,
-            (Some(">"), _) => return false,
-            (Some(_), Some("*")) => {}
-            (Some("*"), _) => return false,
-            (Some(p), Some(q)) if p == q => {}
-            _ => return false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn matching() {
-        assert!(subject_matches("foo.*", "foo.bar"));
-        assert!(!subject_matches("foo.*", "foo.bar.baz"));
-        assert!(subject_matches("foo.>", "foo.bar.baz"));
-        assert!(!subject_matches("foo.>", "foo"));
-        assert!(subject_matches("", "x"));
-        assert!(subjects_collide("foo.*", "*.bar"));
-        assert!(subjects_collide("foo.>", "foo.bar"));
-        assert!(!subjects_collide("foo.*", "foo.bar.baz"));
-        assert!(subject_is_subset("foo.bar", "foo.*"));
-        assert!(subject_is_subset("foo.*", "foo.>"));
-        assert!(!subject_is_subset("foo.>", "foo.*"));
-        assert!(!subject_is_subset("foo.*", "foo.bar"));
-        assert!(is_literal("a.b") && !is_literal("a.*"));
-    }
 
     #[test]
     fn size_models() {

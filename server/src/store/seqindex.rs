@@ -15,7 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::{is_literal, subject_matches, SimpleState, StoreError, StoreLimits, StoredMsg, StreamState};
+use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState};
+use crate::subject::{is_literal, matches};
 
 /// What the index needs to know of an entry.
 pub trait IndexEntry {
@@ -448,7 +449,7 @@ impl<E: IndexEntry> SeqIndex<E> {
             let from = start.max(ss.first);
             return (from..=ss.last).filter_map(|s| self.slot(s)).find(|m| &**m.subject() == filter);
         }
-        self.iter_from(start).find(|m| subject_matches(filter, m.subject()))
+        self.iter_from(start).find(|m| matches(m.subject(), filter))
     }
 
     pub fn load_last(&self, filter: &str) -> Option<&E> {
@@ -459,7 +460,7 @@ impl<E: IndexEntry> SeqIndex<E> {
             let ss = self.subjects.get(filter)?;
             return self.slot(ss.last);
         }
-        self.msgs.iter().rev().flatten().find(|m| subject_matches(filter, m.subject()))
+        self.msgs.iter().rev().flatten().find(|m| matches(m.subject(), filter))
     }
 
     pub fn remove_msg(&mut self, seq: u64) -> bool {
@@ -496,7 +497,7 @@ impl<E: IndexEntry> SeqIndex<E> {
             return 0;
         }
         let matching: Vec<u64> =
-            self.iter_from(self.base).filter(|m| subject_matches(subject, m.subject())).map(|m| m.seq()).collect();
+            self.iter_from(self.base).filter(|m| matches(m.subject(), subject)).map(|m| m.seq()).collect();
         let mut to_remove = matching.len() as u64;
         if to_remove == 0 {
             return 0;
@@ -561,9 +562,11 @@ impl<E: IndexEntry> SeqIndex<E> {
     }
 
     pub fn subjects_state(&self, filter: &str) -> BTreeMap<String, SimpleState> {
+        // An empty filter means all subjects.
+        let filter = if filter.is_empty() { ">" } else { filter };
         self.subjects
             .iter()
-            .filter(|(k, _)| subject_matches(filter, k))
+            .filter(|(k, _)| matches(k, filter))
             .map(|(k, ss)| {
                 let first = self.subject_first_ro(k).unwrap_or(ss.first);
                 (k.to_string(), SimpleState { msgs: ss.msgs, first, last: ss.last })
@@ -573,8 +576,9 @@ impl<E: IndexEntry> SeqIndex<E> {
 
     pub fn num_pending(&self, start: u64, filter: &str, last_per_subject: bool) -> u64 {
         if last_per_subject {
-            return self.subjects.iter().filter(|(k, ss)| ss.last >= start && subject_matches(filter, k)).count()
-                as u64;
+            // An empty filter means all subjects.
+            let filter = if filter.is_empty() { ">" } else { filter };
+            return self.subjects.iter().filter(|(k, ss)| ss.last >= start && matches(k, filter)).count() as u64;
         }
         if filter.is_empty() || filter == ">" {
             if start <= self.base {
@@ -591,7 +595,7 @@ impl<E: IndexEntry> SeqIndex<E> {
                 return ss.msgs;
             }
         }
-        self.iter_from(start).filter(|m| subject_matches(filter, m.subject())).count() as u64
+        self.iter_from(start).filter(|m| matches(m.subject(), filter)).count() as u64
     }
 
     pub fn update_limits(&mut self, limits: StoreLimits) {

@@ -1,0 +1,151 @@
+//! Subject transforms (mappings): rewriting a subject that matches a source
+//! filter into a destination, where the destination refers to the source's
+//! wildcards as `$n`, `{{wildcard(n)}}` or positionally as `*`/`>`, or runs
+//! one of the mapping functions (`partition`, `splitFromLeft`,
+//! `splitFromRight`, `sliceFromLeft`, `sliceFromRight`, `split`). Used by
+//! stream subject transforms, republish, and source/mirror transforms.
+//!
+//! Follows Go's `server/subject_transform.go` (`ValidateMapping` lives in
+//! Go's `sublist.go`).
+use super::matches;
+
+/// A `{{function(args)}}` token of a mapping destination, lower-cased and
+/// split into name and arguments.
+fn mapping_fn(token: &str) -> Option<(String, Vec<String>)> {
+    let t = token.trim();
+    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let open = inner.find('(')?;
+    let name = inner[..open].trim().to_ascii_lowercase();
+    let args = inner[open + 1..].strip_suffix(')')?;
+    let args =
+        if args.trim().is_empty() { Vec::new() } else { args.split(',').map(|a| a.trim().to_string()).collect() };
+    Some((name, args))
+}
+
+/// Go `ValidateMapping` for the cases a config can get wrong: wildcard
+/// references beyond the source's wildcards and unknown functions.
+pub(crate) fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
+    let wildcards = src.split('.').filter(|t| *t == "*" || *t == ">").count();
+    let idx_ok = |a: &str| a.parse::<usize>().is_ok_and(|n| n >= 1 && n <= wildcards);
+    for t in dest.split('.') {
+        if t.contains("{{") {
+            let Some((name, args)) = mapping_fn(t) else { return Err("invalid mapping destination".into()) };
+            let ok = match name.as_str() {
+                "wildcard" => args.len() == 1 && idx_ok(&args[0]),
+                "partition" => {
+                    args.len() >= 2
+                        && args[0].parse::<u32>().is_ok_and(|n| n > 0)
+                        && args[1..].iter().all(|a| idx_ok(a))
+                }
+                "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright" => {
+                    args.len() == 2 && idx_ok(&args[0]) && args[1].parse::<i64>().is_ok_and(|n| n > 0)
+                }
+                "split" => args.len() == 2 && idx_ok(&args[0]) && !args[1].is_empty(),
+                _ => false,
+            };
+            if !ok {
+                return Err("invalid mapping destination".into());
+            }
+        } else if let Some(n) = t.strip_prefix('$') {
+            if !idx_ok(n) {
+                return Err("invalid mapping destination".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Go's mapping functions over one wildcard value (`{{splitFromLeft(1,2)}}`
+/// and friends); returns the destination token(s).
+fn apply_mapping_fn(name: &str, args: &[String], wild: &[String]) -> Option<String> {
+    let val = |a: &str| -> Option<&String> { wild.get(a.parse::<usize>().ok()?.checked_sub(1)?) };
+    let num = |a: &str| a.parse::<usize>().ok();
+    match name {
+        "wildcard" => val(args.first()?).cloned(),
+        "splitfromleft" => {
+            let v = val(args.first()?)?;
+            let p = num(args.get(1)?)?;
+            Some(if p >= v.len() || p == 0 { v.clone() } else { format!("{}.{}", &v[..p], &v[p..]) })
+        }
+        "splitfromright" => {
+            let v = val(args.first()?)?;
+            let p = num(args.get(1)?)?;
+            Some(if p >= v.len() || p == 0 {
+                v.clone()
+            } else {
+                format!("{}.{}", &v[..v.len() - p], &v[v.len() - p..])
+            })
+        }
+        "slicefromleft" => {
+            let v = val(args.first()?)?;
+            let n = num(args.get(1)?)?.max(1);
+            let b = v.as_bytes();
+            Some(b.chunks(n).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("."))
+        }
+        "slicefromright" => {
+            let v = val(args.first()?)?;
+            let n = num(args.get(1)?)?.max(1);
+            let b = v.as_bytes();
+            let first = b.len() % n;
+            let mut parts = Vec::new();
+            if first > 0 {
+                parts.push(String::from_utf8_lossy(&b[..first]).into_owned());
+            }
+            parts.extend(b[first..].chunks(n).map(|c| String::from_utf8_lossy(c).into_owned()));
+            Some(parts.join("."))
+        }
+        "split" => {
+            let v = val(args.first()?)?;
+            let d = args.get(1)?;
+            Some(v.split(d.as_str()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("."))
+        }
+        "partition" => {
+            let n: u32 = args.first()?.parse().ok()?;
+            let key: String = args[1..].iter().filter_map(|a| val(a).cloned()).collect();
+            let mut h: u32 = 2166136261;
+            for b in key.bytes() {
+                h ^= u32::from(b);
+                h = h.wrapping_mul(16777619);
+            }
+            Some((h % n.max(1)).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Applies a subject mapping `src -> dest` where `dest` may reference the
+/// source wildcards as `{{wildcard(N)}}`, `$N`, or positionally as `*`/`>`.
+/// Returns `None` when `subject` does not match `src`.
+pub(crate) fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<String> {
+    let src = if src.is_empty() { ">" } else { src };
+    if !matches(subject, src) {
+        return None;
+    }
+    if dest.is_empty() {
+        return Some(subject.to_string());
+    }
+    let stoks: Vec<&str> = subject.split('.').collect();
+    let mut wild: Vec<String> = Vec::new();
+    for (i, t) in src.split('.').enumerate() {
+        match t {
+            "*" => wild.push(stoks.get(i)?.to_string()),
+            ">" => wild.push(stoks[i..].join(".")),
+            _ => {}
+        }
+    }
+    let mut next_positional = 0;
+    let mut out = Vec::new();
+    for t in dest.split('.') {
+        if let Some((name, args)) = mapping_fn(t) {
+            out.push(apply_mapping_fn(&name, &args, &wild)?);
+        } else if let Some(n) = t.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+            out.push(wild.get(n.checked_sub(1)?)?.clone());
+        } else if t == "*" || t == ">" {
+            out.push(wild.get(next_positional)?.clone());
+            next_positional += 1;
+        } else {
+            out.push(t.to_string());
+        }
+    }
+    Some(out.join("."))
+}
