@@ -318,10 +318,25 @@ pub struct StreamInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mirror: Option<Value>,
+    pub mirror: Option<SourceInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sources: Option<Value>,
+    pub sources: Option<Vec<SourceInfo>>,
     pub ts: GoTime,
+}
+
+/// Go `StreamSourceInfo`: how far a mirror or source has come.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceInfo {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<Value>,
+    pub lag: u64,
+    /// Nanoseconds since the origin was last heard from, `-1` for never.
+    pub active: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub filter_subject: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subject_transforms: Vec<SubjectTransform>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
