@@ -3,6 +3,10 @@
 //! Module map (one NATS concept each), from the bottom of the module graph up;
 //! a module imports only modules listed before it (CI checks that there is no
 //! import circle):
+//! - `json`: JSON and `%q` text exactly as Go writes them, and the one way
+//!   replies are built (serde values through Go's encoding).
+//! - `gotime`: times and durations as Go writes and reads them (RFC 3339 with
+//!   nanoseconds, log timestamps, `time.Duration`).
 //! - `consts`: the version, protocol level and well-known account names.
 //! - `subject`: subject rules (validity, matching, subset and overlap checks)
 //!   and subject transforms; a leaf that imports nothing.
@@ -29,6 +33,8 @@
 pub mod cli;
 pub mod config;
 pub mod consts;
+pub(crate) mod gotime;
+pub(crate) mod json;
 pub mod options;
 #[macro_use]
 pub mod log;

@@ -18,9 +18,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
-use crate::connection::{go_quote, Connection, Subscription};
+use crate::connection::{Connection, Subscription};
 use crate::consts::{LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
-use crate::log::rfc3339;
+use crate::gotime::{duration_string, rfc3339};
+use crate::json::{self, go_quote, obj, val as v, Obj, J};
 use crate::server::Server;
 use crate::sublist::SublistStats;
 
@@ -102,7 +103,7 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             )
         }
         "/healthz" => {
-            return respond(StatusCode::OK, "application/json", "{\"status\":\"ok\"}".into());
+            return respond(StatusCode::OK, "application/json", json::to_string(&HealthStatus::ok(0)));
         }
         "/varz" => varz(srv),
         "/connz" => match connz(srv, &q) {
@@ -141,7 +142,7 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         "/accstatz" => accstatz(srv, matches!(parse_bool(&q, "unused"), Ok(true))),
         _ => accountz(srv, &q),
     };
-    respond(StatusCode::OK, "application/json", to_go_json(&body))
+    respond(StatusCode::OK, "application/json", json::to_string_pretty(&body))
 }
 
 fn respond(status: StatusCode, ctype: &str, body: String) -> Response<Full<Bytes>> {
@@ -153,75 +154,35 @@ fn respond(status: StatusCode, ctype: &str, body: String) -> Response<Full<Bytes
     resp
 }
 
-/// A JSON object that keeps insertion order (serde_json's `Map` sorts keys unless
-/// its `preserve_order` feature is on, and Go emits struct fields in declared order).
-#[derive(Default)]
-struct Obj(Vec<(String, J)>);
-
-/// A JSON value whose objects keep their field order.
-enum J {
-    V(Value),
-    O(Obj),
-    A(Vec<J>),
+/// Go 2.15.1's merged feature flags (its defaults), as `/varz` and the
+/// system messages' server info report them; they describe JetStream wire
+/// behaviour.
+pub(crate) fn feature_flags() -> Obj {
+    obj([
+        ("js_ack_fc_v2", v(false)),
+        ("js_api_reply_v2", v(false)),
+        ("js_raft_delete_range", v(true)),
+        ("js_snapshot_sources", v(false)),
+    ])
 }
 
-impl From<Value> for J {
-    fn from(v: Value) -> J {
-        J::V(v)
+/// Go's `HealthStatus`; rnats is healthy once it serves requests. The HTTP
+/// endpoint leaves the status code out, the `HEALTHZ` service has it.
+#[derive(Serialize)]
+pub(crate) struct HealthStatus {
+    status: &'static str,
+    #[serde(skip_serializing_if = "is_zero_u16")]
+    status_code: u16,
+}
+
+impl HealthStatus {
+    pub(crate) fn ok(status_code: u16) -> HealthStatus {
+        HealthStatus { status: "ok", status_code }
     }
 }
 
-impl From<Obj> for J {
-    fn from(o: Obj) -> J {
-        J::O(o)
-    }
-}
-
-impl Obj {
-    fn put(&mut self, k: &str, v: impl Into<J>) {
-        self.0.push((k.to_string(), v.into()));
-    }
-}
-
-impl Serialize for Obj {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-impl Serialize for J {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            J::V(v) => v.serialize(s),
-            J::O(o) => o.serialize(s),
-            J::A(a) => a.serialize(s),
-        }
-    }
-}
-
-/// Builds an ordered object from `(key, value)` pairs.
-fn obj<const N: usize>(pairs: [(&str, J); N]) -> Obj {
-    let mut o = Obj::default();
-    for (k, v) in pairs {
-        o.put(k, v);
-    }
-    o
-}
-
-fn v(val: impl Serialize) -> J {
-    J::V(serde_json::to_value(val).unwrap_or(Value::Null))
-}
-
-/// Go's `json.MarshalIndent(v, "", "  ")`, including its HTML escaping of `<`, `>`
-/// and `&` (they can only occur inside strings, so a textual replace is exact).
-fn to_go_json(v: &impl Serialize) -> String {
-    let s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
-    s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+fn is_zero_u16(n: &u16) -> bool {
+    *n == 0
 }
 
 /// Go's `myUptime`: whole seconds split into y/d/h/m/s.
@@ -242,46 +203,6 @@ pub fn uptime_string(d: Duration) -> String {
     }
 }
 
-fn trim_frac(v: f64, prec: usize) -> String {
-    let mut s = format!("{v:.prec$}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    s
-}
-
-/// Go's `time.Duration.String()` for the ranges monitoring uses.
-pub fn go_duration(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns == 0 {
-        "0s".into()
-    } else if ns < 1_000 {
-        format!("{ns}ns")
-    } else if ns < 1_000_000 {
-        format!("{}µs", trim_frac(ns as f64 / 1e3, 3))
-    } else if ns < 1_000_000_000 {
-        format!("{}ms", trim_frac(ns as f64 / 1e6, 6))
-    } else {
-        let secs = d.as_secs();
-        let frac = trim_frac(f64::from(d.subsec_nanos()) / 1e9, 9);
-        let frac = frac.trim_start_matches('0');
-        let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
-        let tail = format!("{s}{}s", if frac == "0" { "" } else { frac });
-        if h > 0 {
-            format!("{h}h{m}m{tail}")
-        } else if m > 0 {
-            format!("{m}m{tail}")
-        } else {
-            tail
-        }
-    }
-}
-
 /// Resident memory in bytes from `/proc/self/statm` (0 when unavailable).
 pub(crate) fn resident_memory() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
@@ -295,7 +216,9 @@ fn system_account(srv: &Server) -> String {
     srv.opts.system_account.clone().unwrap_or_else(|| SYSTEM_ACCOUNT.to_string())
 }
 
-fn varz(srv: &Server) -> Obj {
+/// `/varz`; also the system account's `VARZ` service, which leaves
+/// `http_req_stats` alone.
+pub(crate) fn varz(srv: &Server) -> Obj {
     let o = &srv.opts;
     let st = &srv.stats;
     let port = srv.client_addr.lock().unwrap_or_else(|e| e.into_inner()).map(|a| a.port()).unwrap_or(0);
@@ -327,7 +250,7 @@ fn varz(srv: &Server) -> Obj {
     put("http_port", json!(http_port));
     put("http_base_path", json!(o.http_base_path));
     put("https_port", json!(0));
-    put("auth_timeout", go_float(o.auth_timeout.as_secs_f64()));
+    put("auth_timeout", json!(o.auth_timeout.as_secs_f64()));
     put("max_control_line", json!(o.max_control_line));
     put("max_payload", json!(o.max_payload));
     put("max_pending", json!(o.max_pending));
@@ -336,7 +259,7 @@ fn varz(srv: &Server) -> Obj {
     }
     // Filled in below, keeping the section's field order.
     put("jetstream", json!({}));
-    put("tls_timeout", go_float(2.0));
+    put("tls_timeout", json!(2.0));
     put("write_deadline", json!(o.write_deadline.as_nanos() as u64));
     put("start", json!(rfc3339(srv.start_time)));
     put("now", json!(rfc3339(now)));
@@ -369,17 +292,7 @@ fn varz(srv: &Server) -> Obj {
     put("http_req_stats", json!(req_stats));
     put("config_load_time", json!(rfc3339(srv.start_time)));
     put("config_digest", json!(o.config_digest));
-    // Go 2.15.1's defaults; they describe JetStream wire behaviour this server
-    // would have to match once JetStream is wired in.
-    out.put(
-        "feature_flags",
-        obj([
-            ("js_ack_fc_v2", v(false)),
-            ("js_api_reply_v2", v(false)),
-            ("js_raft_delete_range", v(true)),
-            ("js_snapshot_sources", v(false)),
-        ]),
-    );
+    out.put("feature_flags", feature_flags());
     out.put("system_account", v(system_account(srv)));
     out.put("slow_consumer_stats", kinds(slow));
     out.put("stale_connection_stats", kinds(stale));
@@ -451,15 +364,6 @@ fn sub_detail(sub: &Subscription, with_account: bool) -> Obj {
     }
     o.put("cid", v(sub.conn.cid));
     o
-}
-
-/// Go encodes a whole-valued float64 without a fraction (`2`, not `2.0`).
-fn go_float(f: f64) -> Value {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        json!(f as i64)
-    } else {
-        json!(f)
-    }
 }
 
 fn flag(q: &BTreeMap<String, String>, k: &str) -> bool {
@@ -560,7 +464,8 @@ fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
                 }
                 None => now,
             };
-            put("rtt", json!(go_duration(Duration::from_micros(s.rtt.as_micros() as u64))));
+            // The RTT in whole microseconds.
+            put("rtt", json!(duration_string(s.rtt.as_micros().min(i64::MAX as u128 / 1000) as i64 * 1000)));
             put("uptime", json!(uptime_string(end.duration_since(s.start).unwrap_or_default())));
             put("idle", json!(uptime_string(end.duration_since(s.last).unwrap_or_default())));
             put("pending_bytes", json!(s.pending));
@@ -653,9 +558,9 @@ fn stats_json(s: &SublistStats) -> Obj {
         ("num_inserts", v(s.num_inserts)),
         ("num_removes", v(s.num_removes)),
         ("num_matches", v(s.num_matches)),
-        ("cache_hit_rate", J::V(go_float(hit_rate))),
+        ("cache_hit_rate", v(hit_rate)),
         ("max_fanout", v(s.max_fanout)),
-        ("avg_fanout", J::V(go_float(s.avg_fanout))),
+        ("avg_fanout", v(s.avg_fanout)),
     ])
 }
 
@@ -874,16 +779,10 @@ fn accstatz(srv: &Server, unused: bool) -> Obj {
     obj([("server_id", v(&srv.id)), ("now", v(rfc3339(SystemTime::now()))), ("account_statz", J::A(accounts))])
 }
 
-/// `/varz` as compact JSON text, for the system account's `VARZ` service
-/// (the system services); unlike the HTTP endpoint it leaves `http_req_stats` alone.
-pub fn varz_compact(srv: &Server) -> String {
-    to_compact_go_json(&varz(srv))
-}
-
 /// `statsz.jetstream` for the system account's `STATSZ` service: the `/varz`
 /// JetStream section without the store directory, as Go sends it; `None`
 /// without JetStream.
-pub fn statsz_jetstream(srv: &Server) -> Option<String> {
+pub(crate) fn statsz_jetstream(srv: &Server) -> Option<Obj> {
     srv.jetstream.as_ref()?;
     let mut js = varz_jetstream(srv);
     for (k, val) in &mut js.0 {
@@ -891,12 +790,7 @@ pub fn statsz_jetstream(srv: &Server) -> Option<String> {
             cfg.0.retain(|(k, _)| k != "store_dir");
         }
     }
-    Some(to_compact_go_json(&js))
-}
-
-fn to_compact_go_json(v: &impl Serialize) -> String {
-    let s = serde_json::to_string(v).unwrap_or_else(|_| "{}".into());
-    s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+    Some(js)
 }
 
 #[cfg(test)]
@@ -908,14 +802,5 @@ mod tests {
         assert_eq!(uptime_string(Duration::from_secs(769)), "12m49s");
         assert_eq!(uptime_string(Duration::from_secs(0)), "0s");
         assert_eq!(uptime_string(Duration::from_secs(90_061)), "1d1h1m1s");
-        assert_eq!(go_duration(Duration::from_micros(374)), "374µs");
-        assert_eq!(go_duration(Duration::from_micros(1500)), "1.5ms");
-        assert_eq!(go_duration(Duration::from_millis(61_500)), "1m1.5s");
-        assert_eq!(go_duration(Duration::ZERO), "0s");
-    }
-
-    #[test]
-    fn html_escaping() {
-        assert_eq!(to_go_json(&obj([("s", v("foo.>")), ("a", v(1))])), "{\n  \"s\": \"foo.\\u003e\",\n  \"a\": 1\n}");
     }
 }

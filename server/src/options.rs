@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::config::{self, ConfigError, Diagnostic};
 
 mod from_config;
-pub use from_config::{parse_go_duration, split_host_port};
+pub use from_config::split_host_port;
 #[cfg(test)]
 mod tests;
 

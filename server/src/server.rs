@@ -202,7 +202,7 @@ impl Server {
             jetstream: self.jetstream.is_some(),
             api_lvl: self.jetstream.is_some().then_some(crate::jetstream::api::API_LEVEL),
         };
-        serde_json::to_string(&info).unwrap_or_else(|_| "{}".into())
+        crate::json::to_string(&info)
     }
 
     /// Adds a client to the registry; false when `max_connections` is reached.
@@ -325,7 +325,7 @@ fn jetstream_config(opts: &Options, server_name: &str) -> JetStreamConfig {
         }),
         sync: match opts.jetstream.sync_interval.as_deref() {
             Some(s) if s.eq_ignore_ascii_case("always") => SyncMode::Always,
-            Some(s) => crate::options::parse_go_duration(s)
+            Some(s) => crate::gotime::parse_duration(s)
                 .ok()
                 .filter(|&n| n > 0)
                 .map_or_else(SyncMode::default, |n| SyncMode::Every(std::time::Duration::from_nanos(n as u64))),

@@ -68,13 +68,19 @@ impl Server {
             .and_then(|a| std::path::Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "rnats".into());
         let path = dir.join(format!("{exe}_{}.ports", std::process::id()));
-        // Written by hand to keep Go's key order (`nats` first).
-        let mut ports = format!("{{\"nats\":[\"nats://{client}\"]");
-        if let Some(http) = *self.http_addr.lock().unwrap_or_else(|e| e.into_inner()) {
-            ports.push_str(&format!(",\"monitoring\":[\"http://{http}\"]"));
+        /// Go's `Ports`, the listeners rnats has.
+        #[derive(serde::Serialize)]
+        struct Ports {
+            nats: Vec<String>,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            monitoring: Vec<String>,
         }
-        ports.push('}');
-        match std::fs::write(&path, ports) {
+        let http = *self.http_addr.lock().unwrap_or_else(|e| e.into_inner());
+        let ports = Ports {
+            nats: vec![format!("nats://{client}")],
+            monitoring: http.map(|h| format!("http://{h}")).into_iter().collect(),
+        };
+        match std::fs::write(&path, crate::json::to_vec(&ports)) {
             Ok(()) => Some(path),
             Err(e) => {
                 error!("Error writing ports file ({}): {e}", path.display());

@@ -17,28 +17,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::SystemTime;
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::auth::{ClientPermissions, SubjectRules};
+use crate::auth::SubjectRules;
 use crate::connection::deliver::Publisher;
 use crate::connection::{Connection, InternalCallback, Kind, Subscription};
 use crate::consts::VERSION;
-use crate::log::rfc3339;
+use crate::gotime::rfc3339;
+use crate::json::{self, Obj};
 use crate::message::Msg;
+use crate::monitor::{feature_flags, HealthStatus};
 use crate::server::Server;
 
 /// Go's `userDirectInfoSubj`: who am I, asked by any client of any account.
 pub const USER_INFO_SUBJECT: &str = "$SYS.REQ.USER.INFO";
 /// Go's `serverStatsPingReqSubj`: every server answers with its statsz.
 pub const SERVER_PING_SUBJECT: &str = "$SYS.REQ.SERVER.PING";
-
-/// Go 2.15.1's merged feature flags, as `/varz` also reports them.
-const FEATURE_FLAGS: [(&str, bool); 4] = [
-    ("js_ack_fc_v2", false),
-    ("js_api_reply_v2", false),
-    ("js_raft_delete_range", true),
-    ("js_snapshot_sources", false),
-];
 
 /// Go's `JetStreamEnabled` server capability flag.
 const CAP_JETSTREAM: u64 = 1;
@@ -105,54 +100,76 @@ fn callback(ctx: &Arc<Ctx>, h: Handler) -> InternalCallback {
     })
 }
 
-/// Publishes `body` to `subject` in the requester's account (the system
-/// account for a request the server made itself).
-fn send(srv: &Server, m: &Request<'_>, subject: &str, body: &str) {
+/// Publishes `body` as JSON to `subject` in the requester's account (the
+/// system account for a request the server made itself).
+fn send(srv: &Server, m: &Request<'_>, subject: &str, body: &impl Serialize) {
     let acc = match m.from {
         Some(c) => srv.accounts.get_or_create(&c.account_name()),
         None => srv.accounts.get_or_create(srv.system_account_name()),
     };
-    let msg = Msg::new(subject.to_string(), None, body.to_string());
+    let msg = Msg::new(subject.to_string(), None, json::to_vec(body));
     acc.publish(&msg, &mut Publisher::server());
 }
 
-/// Go's `ServerInfo` header of every system message, in Go's field order
-/// (serde_json's map would sort the keys).
-fn server_info(srv: &Server, ctx: &Ctx) -> String {
-    let mut si = format!("{{\"name\":{},\"host\":{},\"id\":{}", json!(srv.name), json!(srv.opts.host), json!(srv.id));
-    if let Some(domain) = srv.opts.jetstream.domain.as_deref().filter(|d| !d.is_empty()) {
-        si.push_str(&format!(",\"domain\":{}", json!(domain)));
+/// Go's `ServerInfo`, the header of every system message.
+#[derive(Serialize)]
+struct ServerInfo<'a> {
+    name: &'a str,
+    host: &'a str,
+    id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    domain: &'a str,
+    ver: &'a str,
+    feature_flags: Obj,
+    jetstream: bool,
+    flags: u64,
+    seq: u64,
+    time: String,
+}
+
+/// The server-info header of the next system message (each takes a number).
+fn server_info<'a>(srv: &'a Server, ctx: &Ctx) -> ServerInfo<'a> {
+    let jetstream = srv.jetstream.is_some();
+    ServerInfo {
+        name: &srv.name,
+        host: &srv.opts.host,
+        id: &srv.id,
+        domain: srv.opts.jetstream.domain.as_deref().unwrap_or(""),
+        ver: VERSION,
+        feature_flags: feature_flags(),
+        jetstream,
+        // Go also claims binary stream snapshots and account NRG with
+        // JetStream; those are clustering capabilities rnats does not have.
+        flags: if jetstream { CAP_JETSTREAM } else { 0 },
+        seq: ctx.seq.fetch_add(1, Ordering::Relaxed) + 1,
+        time: rfc3339(SystemTime::now()),
     }
-    si.push_str(&format!(",\"ver\":\"{VERSION}\",\"feature_flags\":{{"));
-    for (i, (k, v)) in FEATURE_FLAGS.iter().enumerate() {
-        si.push_str(&format!("{}\"{k}\":{v}", if i > 0 { "," } else { "" }));
-    }
-    let js = srv.jetstream.is_some();
-    // Go also claims binary stream snapshots and account NRG with JetStream;
-    // those are clustering capabilities rnats does not have.
-    let flags = if js { CAP_JETSTREAM } else { 0 };
-    let seq = ctx.seq.fetch_add(1, Ordering::Relaxed) + 1;
-    si.push_str(&format!(
-        "}},\"jetstream\":{js},\"flags\":{flags},\"seq\":{seq},\"time\":{}}}",
-        json!(rfc3339(SystemTime::now()))
-    ));
-    si.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
-/// Go's JSON text: `<`, `>` and `&` escaped.
-fn go_json(v: &Value) -> String {
-    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+/// Go's `ServerAPIResponse`: the server-info header and either `data` or an
+/// error.
+#[derive(Serialize)]
+struct ApiResponse<'a, T> {
+    server: ServerInfo<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ApiError<'a>>,
 }
 
-/// Go's `ServerAPIResponse`: `{"server":…,"data":…}` with `data` already JSON.
-fn api_response(srv: &Server, ctx: &Ctx, data: &str) -> String {
-    format!("{{\"server\":{},\"data\":{data}}}", server_info(srv, ctx))
+/// Go's `ApiError` as the system services report it.
+#[derive(Serialize)]
+struct ApiError<'a> {
+    code: u16,
+    description: &'a str,
 }
 
-/// Go's `ServerAPIResponse` carrying an `ApiError`.
-fn api_error(srv: &Server, ctx: &Ctx, code: u16, description: &str) -> String {
-    let err = json!({ "code": code, "description": description });
-    format!("{{\"server\":{},\"error\":{}}}", server_info(srv, ctx), go_json(&err))
+fn api_response<'a, T: Serialize>(srv: &'a Server, ctx: &Ctx, data: T) -> ApiResponse<'a, T> {
+    ApiResponse { server: server_info(srv, ctx), data: Some(data), error: None }
+}
+
+fn api_error<'a>(srv: &'a Server, ctx: &Ctx, code: u16, description: &'a str) -> ApiResponse<'a, ()> {
+    ApiResponse { server: server_info(srv, ctx), data: None, error: Some(ApiError { code, description }) }
 }
 
 /// Go's `EventFilterOptions`: which servers should answer a ping.
@@ -252,6 +269,39 @@ fn filtered(srv: &Server, f: &Filter) -> bool {
     !f.domain.is_empty() && srv.opts.jetstream.domain.as_deref().unwrap_or("") != f.domain
 }
 
+/// Go's `UserInfo`.
+#[derive(Serialize)]
+struct UserInfo<'a> {
+    user: &'a str,
+    account: &'a str,
+    account_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions: Option<PublicPermissions<'a>>,
+}
+
+/// Go's `publicPermissions`: both directions are always present once the user
+/// has permissions.
+#[derive(Serialize)]
+struct PublicPermissions<'a> {
+    publish: Rules<'a>,
+    subscribe: Rules<'a>,
+}
+
+/// Go's `SubjectPermission`.
+#[derive(Serialize, Default)]
+struct Rules<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    deny: &'a [String],
+}
+
+impl<'a> Rules<'a> {
+    fn of(r: Option<&'a SubjectRules>) -> Rules<'a> {
+        r.map(|r| Rules { allow: r.allow.as_deref(), deny: &r.deny }).unwrap_or_default()
+    }
+}
+
 /// Go's `userInfoReq`: tells the requesting client its user, account and
 /// permissions; the answer goes to the reply subject in the requester's
 /// account.
@@ -261,53 +311,93 @@ fn user_info(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     };
     let account = from.account_name();
     let user = from.meta.lock().unwrap_or_else(|e| e.into_inner()).user.clone().unwrap_or_default();
-    let mut data = Map::new();
-    data.insert("user".into(), json!(user));
-    data.insert("account".into(), json!(account));
-    data.insert("account_name".into(), json!(account));
-    if let Some(p) = from.permissions() {
-        data.insert("permissions".into(), public_permissions(&p));
-    }
-    // serde_json's map sorts keys; Go's field order is user, account,
-    // account_name, permissions.
-    let mut text = String::from("{");
-    for (i, k) in ["user", "account", "account_name", "permissions"].iter().enumerate() {
-        let Some(v) = data.get(*k) else { continue };
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&format!("{}:{}", json!(k), go_json(v)));
-    }
-    text.push('}');
-    send(srv, m, reply, &api_response(srv, ctx, &text));
-}
-
-/// Go's `publicPermissions`: both directions are always present once the user
-/// has permissions.
-fn public_permissions(p: &ClientPermissions) -> Value {
-    let rules = |r: Option<&SubjectRules>| {
-        let mut m = Map::new();
-        if let Some(r) = r {
-            if let Some(a) = &r.allow {
-                m.insert("allow".into(), json!(a));
-            }
-            if !r.deny.is_empty() {
-                m.insert("deny".into(), json!(r.deny));
-            }
-        }
-        Value::Object(m)
+    let perms = from.permissions();
+    let info = UserInfo {
+        user: &user,
+        account: &account,
+        account_name: &account,
+        permissions: perms.as_ref().map(|p| PublicPermissions {
+            publish: Rules::of(p.publish.as_ref()),
+            subscribe: Rules::of(p.subscribe.as_ref()),
+        }),
     };
-    json!({ "publish": rules(p.publish.as_ref()), "subscribe": rules(p.subscribe.as_ref()) })
+    send(srv, m, reply, &api_response(srv, ctx, info));
 }
 
 /// Go's `idzReq`: the server's name, host and id, without the server-info
 /// header.
 fn idz(srv: &Server, _ctx: &Ctx, m: &Request<'_>) {
     let Some(reply) = m.reply else { return };
-    let body = json!({ "name": srv.name, "host": srv.opts.host, "id": srv.id });
-    // Built in Go's field order.
-    let text = format!("{{\"name\":{},\"host\":{},\"id\":{}}}", body["name"], body["host"], body["id"]);
-    send(srv, m, reply, &text);
+    #[derive(Serialize)]
+    struct Idz<'a> {
+        name: &'a str,
+        host: &'a str,
+        id: &'a str,
+    }
+    send(srv, m, reply, &Idz { name: &srv.name, host: &srv.opts.host, id: &srv.id });
+}
+
+/// Go's `DataStats` as rnats fills it: messages and bytes.
+#[derive(Serialize)]
+struct DataStats {
+    msgs: u64,
+    bytes: u64,
+}
+
+/// Go's per-connection-kind counters (`SlowConsumersStats`, `StaleConnectionStats`).
+#[derive(Serialize)]
+struct KindStats {
+    clients: u64,
+    routes: u64,
+    gateways: u64,
+    leafs: u64,
+}
+
+impl KindStats {
+    fn clients(n: u64) -> Option<KindStats> {
+        (n > 0).then_some(KindStats { clients: n, routes: 0, gateways: 0, leafs: 0 })
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Go's `ServerStats`, the fields rnats has.
+#[derive(Serialize)]
+struct ServerStats {
+    start: String,
+    mem: u64,
+    cores: usize,
+    cpu: f64,
+    connections: usize,
+    total_connections: u64,
+    active_accounts: usize,
+    subscriptions: usize,
+    sent: DataStats,
+    sent_to_clients: DataStats,
+    received: DataStats,
+    received_from_clients: DataStats,
+    slow_consumers: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slow_consumer_stats: Option<KindStats>,
+    #[serde(skip_serializing_if = "is_zero")]
+    stale_connections: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale_connection_stats: Option<KindStats>,
+    #[serde(skip_serializing_if = "is_zero")]
+    stalled_clients: u64,
+    active_servers: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jetstream: Option<Obj>,
+    gomaxprocs: usize,
+}
+
+/// Go's `ServerStatsMsg`.
+#[derive(Serialize)]
+struct ServerStatsMsg<'a> {
+    server: ServerInfo<'a>,
+    statsz: ServerStats,
 }
 
 /// Go's `statszReq`: server statistics. Without a reply subject the answer is
@@ -328,63 +418,51 @@ fn statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     // has its internal one.
     let active = srv.accounts.list().iter().filter(|a| a.client_count() > 0 || a.name == sys_name).count();
     let (im, ib, om, ob) = (load(&st.in_msgs), load(&st.in_bytes), load(&st.out_msgs), load(&st.out_bytes));
-    let msg_bytes = |m: u64, b: u64| format!("{{\"msgs\":{m},\"bytes\":{b}}}");
-    let kinds = |n: u64| format!("{{\"clients\":{n},\"routes\":0,\"gateways\":0,\"leafs\":0}}");
-    let mut s = format!(
-        "{{\"start\":{},\"mem\":{},\"cores\":{cores},\"cpu\":0,\"connections\":{},\"total_connections\":{},\
-         \"active_accounts\":{active},\"subscriptions\":{},\"sent\":{},\"sent_to_clients\":{},\"received\":{},\
-         \"received_from_clients\":{},\"slow_consumers\":{}",
-        json!(rfc3339(srv.start_time)),
-        crate::monitor::resident_memory(),
-        srv.num_clients(),
-        load(&st.total_connections),
-        srv.total_subscriptions(),
-        msg_bytes(om, ob),
-        msg_bytes(om, ob),
-        msg_bytes(im, ib),
-        msg_bytes(im, ib),
-        load(&st.slow_consumers),
-    );
     // The detail fields are omitted while zero, as in Go.
-    let slow = load(&st.slow_consumers);
-    if slow > 0 {
-        s.push_str(&format!(",\"slow_consumer_stats\":{}", kinds(slow)));
-    }
-    let stale = load(&st.stale_connections);
-    if stale > 0 {
-        s.push_str(&format!(",\"stale_connections\":{stale},\"stale_connection_stats\":{}", kinds(stale)));
-    }
-    let stalled = load(&st.stalled_clients);
-    if stalled > 0 {
-        s.push_str(&format!(",\"stalled_clients\":{stalled}"));
-    }
-    s.push_str(",\"active_servers\":1");
-    if let Some(js) = crate::monitor::statsz_jetstream(srv) {
-        s.push_str(&format!(",\"jetstream\":{js}"));
-    }
-    s.push_str(&format!(",\"gomaxprocs\":{cores}}}"));
-    let text = format!("{{\"server\":{},\"statsz\":{s}}}", server_info(srv, ctx));
-    send(srv, m, reply, &text);
+    let (slow, stale) = (load(&st.slow_consumers), load(&st.stale_connections));
+    let statsz = ServerStats {
+        start: rfc3339(srv.start_time),
+        mem: crate::monitor::resident_memory(),
+        cores,
+        cpu: 0.0,
+        connections: srv.num_clients(),
+        total_connections: load(&st.total_connections),
+        active_accounts: active,
+        subscriptions: srv.total_subscriptions(),
+        sent: DataStats { msgs: om, bytes: ob },
+        sent_to_clients: DataStats { msgs: om, bytes: ob },
+        received: DataStats { msgs: im, bytes: ib },
+        received_from_clients: DataStats { msgs: im, bytes: ib },
+        slow_consumers: slow,
+        slow_consumer_stats: KindStats::clients(slow),
+        stale_connections: stale,
+        stale_connection_stats: KindStats::clients(stale),
+        stalled_clients: load(&st.stalled_clients),
+        active_servers: 1,
+        jetstream: crate::monitor::statsz_jetstream(srv),
+        gomaxprocs: cores,
+    };
+    send(srv, m, reply, &ServerStatsMsg { server: server_info(srv, ctx), statsz });
 }
 
 /// Go's `zReq` for the monitoring services: parse the options (only the
 /// server filter applies here), then answer with `data` or an error.
-fn z_request(srv: &Server, ctx: &Ctx, m: &Request<'_>, kind: &str, data: impl FnOnce() -> String) {
+fn z_request<T: Serialize>(srv: &Server, ctx: &Ctx, m: &Request<'_>, kind: &str, data: impl FnOnce() -> T) {
     let Some(reply) = m.reply else { return };
     match parse_filter(m.payload, kind) {
         Err(e) => send(srv, m, reply, &api_error(srv, ctx, 400, &e)),
         Ok(f) if filtered(srv, &f) => {}
-        Ok(_) => send(srv, m, reply, &api_response(srv, ctx, &data())),
+        Ok(_) => send(srv, m, reply, &api_response(srv, ctx, data())),
     }
 }
 
 /// `VARZ`: the `/varz` document.
 fn varz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
-    z_request(srv, ctx, m, "Varz", || crate::monitor::varz_compact(srv));
+    z_request(srv, ctx, m, "Varz", || crate::monitor::varz(srv));
 }
 
 /// `HEALTHZ`: Go's `HealthStatus`; rnats has nothing that can be unhealthy
 /// once it serves requests (as its `/healthz`).
 fn healthz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
-    z_request(srv, ctx, m, "Healthz", || "{\"status\":\"ok\",\"status_code\":200}".to_string());
+    z_request(srv, ctx, m, "Healthz", || HealthStatus::ok(200));
 }

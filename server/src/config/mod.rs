@@ -72,88 +72,40 @@ impl Map {
     /// only, a trailing newline). Shown by `-t` and in `/varz` `config_digest`.
     pub fn digest(&self) -> String {
         use sha2::{Digest, Sha256};
-        let mut json = String::new();
-        go_json_map(self, &mut json);
-        json.push('\n');
-        let sum = Sha256::digest(json.as_bytes());
+        let mut json = crate::json::to_vec(self);
+        json.push(b'\n');
+        let sum = Sha256::digest(&json);
         let hex: String = sum.iter().map(|b| format!("{b:02x}")).collect();
         format!("sha256:{hex}")
     }
 }
 
-/// A map as Go's `json.Marshal` of `map[string]any` writes it.
-fn go_json_map(m: &Map, out: &mut String) {
-    let mut keys: Vec<&(String, Value)> = m.entries.iter().collect();
-    keys.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    out.push('{');
-    for (i, (k, v)) in keys.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+/// Go's `json.Marshal` of the `map[string]any` its parser yields: keys in
+/// byte order, values only (positions are not part of it).
+impl serde::Serialize for Map {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut entries: Vec<&(String, Value)> = self.entries.iter().collect();
+        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut m = s.serialize_map(Some(entries.len()))?;
+        for (k, v) in entries {
+            m.serialize_entry(k, v)?;
         }
-        go_json_string(k, out);
-        out.push(':');
-        go_json_value(v, out);
-    }
-    out.push('}');
-}
-
-fn go_json_value(v: &Value, out: &mut String) {
-    match &v.kind {
-        Kind::String(s) | Kind::DateTime(s) => go_json_string(s, out),
-        Kind::Int(n) => out.push_str(&n.to_string()),
-        Kind::Float(f) => out.push_str(&go_json_float(*f)),
-        Kind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Kind::Array(a) => {
-            out.push('[');
-            for (i, e) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                go_json_value(e, out);
-            }
-            out.push(']');
-        }
-        Kind::Map(m) => go_json_map(m, out),
+        m.end()
     }
 }
 
-/// Go's float encoding: shortest representation, exponent form outside
-/// `[1e-6, 1e21)`, with a two-digit-minimum exponent trimmed (`1e-7`, `1e+21`).
-fn go_json_float(f: f64) -> String {
-    if !f.is_finite() {
-        // Go refuses these; the config parser cannot produce them.
-        return "null".into();
-    }
-    let a = f.abs();
-    if a != 0.0 && !(1e-6..1e21).contains(&a) {
-        let s = format!("{f:e}");
-        return match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => s,
-        };
-    }
-    format!("{f}")
-}
-
-/// Go's JSON string escaping, HTML-safe (`<`, `>`, `&` as `\u00XX`) and with
-/// U+2028/U+2029 escaped.
-fn go_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.kind {
+            Kind::String(t) | Kind::DateTime(t) => s.serialize_str(t),
+            Kind::Int(n) => s.serialize_i64(*n),
+            Kind::Float(f) => s.serialize_f64(*f),
+            Kind::Bool(b) => s.serialize_bool(*b),
+            Kind::Array(a) => s.collect_seq(a),
+            Kind::Map(m) => m.serialize(s),
         }
     }
-    out.push('"');
 }
 
 /// A config value. Integers have their size suffix already applied.

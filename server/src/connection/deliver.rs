@@ -157,7 +157,7 @@ fn write_msg(sub: &Arc<Subscription>, msg: &Msg, line: &mut Vec<u8>) -> Option<(
     if crate::log::trace_enabled() {
         let text = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
         target.trace(format_args!("->> [{text}]"));
-        target.trace(format_args!("->> MSG_PAYLOAD: [{}]", super::go_quote(body)));
+        target.trace(format_args!("->> MSG_PAYLOAD: [{}]", crate::json::go_quote(body)));
     }
     let queued = target.enqueue(&[line, body, b"\r\n"]);
     if queued == Queued::Closed {

@@ -330,7 +330,7 @@ impl Connection {
     /// once CONNECT named the client.
     pub(crate) fn log_prefix(&self) -> String {
         match lock(&self.tag).as_deref() {
-            Some(tag) => format!("{} - cid:{} - {}", self.addr, self.cid, go_quote(tag.as_bytes())),
+            Some(tag) => format!("{} - cid:{} - {}", self.addr, self.cid, crate::json::go_quote(tag.as_bytes())),
             None => format!("{} - cid:{}", self.addr, self.cid),
         }
     }
@@ -346,35 +346,5 @@ impl Connection {
 
     pub(crate) fn log_notice(&self, msg: std::fmt::Arguments<'_>) {
         crate::info!("{} - {}", self.log_prefix(), msg);
-    }
-}
-
-/// Quotes bytes like Go's `%q` for the ASCII cases that matter in error texts.
-pub fn go_quote(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() + 2);
-    s.push('"');
-    for ch in String::from_utf8_lossy(b).chars() {
-        match ch {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => s.push_str(&format!("\\x{:02x}", c as u32)),
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(go_quote(b"foo"), "\"foo\"");
-        assert_eq!(go_quote(b"a\"b"), "\"a\\\"b\"");
     }
 }

@@ -10,9 +10,7 @@ use serde::Serialize;
 use super::api_types::*;
 use super::consumer::{check_consumer_config, check_consumer_pedantic, set_consumer_defaults, Consumer};
 use super::errors::{ApiError, E};
-use super::stream::{
-    apply_seal, check_stream_config, check_stream_config_mode, check_update, get_header, json_str_quoted, Stream,
-};
+use super::stream::{apply_seal, check_stream_config, check_stream_config_mode, check_update, get_header, Stream};
 use super::{AccountJs, Outbound};
 use crate::store::StreamStore;
 use crate::subject::collide;
@@ -65,24 +63,9 @@ pub struct Ctx<'a> {
     pub store: Option<&'a super::persist::StoreEnv>,
 }
 
-/// Serializes a value as Go's encoder would: `<`, `>`, `&` escaped inside
-/// strings. These bytes never occur in JSON structure, so a byte-level
-/// rewrite of the output is exact.
-pub fn go_json<T: Serialize>(v: &T) -> Bytes {
-    let raw = serde_json::to_vec(v).unwrap_or_default();
-    if !raw.iter().any(|&b| b == b'<' || b == b'>' || b == b'&') {
-        return Bytes::from(raw);
-    }
-    let mut out = Vec::with_capacity(raw.len() + 16);
-    for b in raw {
-        match b {
-            b'<' => out.extend_from_slice(b"\\u003c"),
-            b'>' => out.extend_from_slice(b"\\u003e"),
-            b'&' => out.extend_from_slice(b"\\u0026"),
-            _ => out.push(b),
-        }
-    }
-    Bytes::from(out)
+/// A reply as Go's encoder writes it.
+fn go_json<T: Serialize>(v: &T) -> Bytes {
+    Bytes::from(crate::json::to_vec(v))
 }
 
 #[derive(Serialize)]
@@ -396,44 +379,92 @@ pub fn dispatch(
         return;
     }
     // Go audits every API call on `$JS.EVENT.ADVISORY.API`.
-    let audit = format!(
-        "{{\"type\":\"io.nats.jetstream.advisory.v1.api_audit\",\"id\":\"{}\",\"timestamp\":\"{}\",\"server\":{},\"subject\":{},\"request\":{},\"response\":{}}}",
-        random_id(),
-        format_rfc3339(ctx.now),
-        json_str_quoted(ctx.server_name),
-        json_str_quoted(subject),
-        json_str_quoted(&String::from_utf8_lossy(payload)),
-        json_str_quoted(&String::from_utf8_lossy(&body)),
-    );
-    out.push(advisory_msg("$JS.EVENT.ADVISORY.API".to_string(), audit));
+    let audit = ApiAudit {
+        event: Event::new("io.nats.jetstream.advisory.v1.api_audit", ctx.now),
+        server: ctx.server_name,
+        subject,
+        request: &String::from_utf8_lossy(payload),
+        response: &String::from_utf8_lossy(&body),
+    };
+    out.push(advisory_msg("$JS.EVENT.ADVISORY.API".to_string(), &audit));
 }
 
-fn advisory_msg(subject: String, json: String) -> Outbound {
-    Outbound { subject, msg_subject: None, reply: None, headers: None, payload: Bytes::from(json) }
+/// Go's `TypedEvent`, the head of every advisory.
+#[derive(Serialize)]
+struct Event {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    timestamp: GoTime,
+}
+
+impl Event {
+    fn new(kind: &'static str, now: i64) -> Event {
+        Event { kind, id: random_id(), timestamp: GoTime(now) }
+    }
+}
+
+/// Go's `JSAPIAudit` (without the client it has no record of).
+#[derive(Serialize)]
+struct ApiAudit<'a> {
+    #[serde(flatten)]
+    event: Event,
+    server: &'a str,
+    subject: &'a str,
+    request: &'a str,
+    response: &'a str,
+}
+
+/// Go's `JSStreamActionAdvisory`.
+#[derive(Serialize)]
+struct StreamAction<'a> {
+    #[serde(flatten)]
+    event: Event,
+    stream: &'a str,
+    action: &'a str,
+}
+
+/// Go's `JSConsumerActionAdvisory`.
+#[derive(Serialize)]
+struct ConsumerAction<'a> {
+    #[serde(flatten)]
+    event: Event,
+    stream: &'a str,
+    consumer: &'a str,
+    action: &'a str,
+}
+
+/// Go's `JSConsumerPauseAdvisory`.
+#[derive(Serialize)]
+struct ConsumerPause<'a> {
+    #[serde(flatten)]
+    event: Event,
+    stream: &'a str,
+    consumer: &'a str,
+    paused: bool,
+    pause_until: &'a str,
+}
+
+fn advisory_msg(subject: String, body: &impl Serialize) -> Outbound {
+    Outbound { subject, msg_subject: None, reply: None, headers: None, payload: go_json(body) }
 }
 
 /// Stream and consumer action advisories (Go `sendStreamAdvisory` and
 /// friends) for a successful API call whose reply is `body`.
 fn action_advisories(toks: &[&str], body: &[u8], now: i64, out: &mut Vec<Outbound>) {
-    let head = |typ: &str| {
-        format!("{{\"type\":\"{typ}\",\"id\":\"{}\",\"timestamp\":\"{}\"", random_id(), format_rfc3339(now))
+    let stream_adv = |stream: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
+        let adv =
+            StreamAction { event: Event::new("io.nats.jetstream.advisory.v1.stream_action", now), stream, action };
+        out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.STREAM.{kind}.{stream}"), &adv));
     };
-    let stream_adv = |name: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
-        let json = format!(
-            "{},\"stream\":{},\"action\":\"{action}\"}}",
-            head("io.nats.jetstream.advisory.v1.stream_action"),
-            json_str_quoted(name)
-        );
-        out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.STREAM.{kind}.{name}"), json));
-    };
-    let consumer_adv = |stream: &str, name: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
-        let json = format!(
-            "{},\"stream\":{},\"consumer\":{},\"action\":\"{action}\"}}",
-            head("io.nats.jetstream.advisory.v1.consumer_action"),
-            json_str_quoted(stream),
-            json_str_quoted(name)
-        );
-        out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{stream}.{name}"), json));
+    let consumer_adv = |stream: &str, consumer: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
+        let adv = ConsumerAction {
+            event: Event::new("io.nats.jetstream.advisory.v1.consumer_action", now),
+            stream,
+            consumer,
+            action,
+        };
+        out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{stream}.{consumer}"), &adv));
     };
     let reply: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     match toks {
@@ -447,15 +478,14 @@ fn action_advisories(toks: &[&str], body: &[u8], now: i64, out: &mut Vec<Outboun
         }
         ["CONSUMER", "DELETE", stream, name] => consumer_adv(stream, name, "delete", "DELETED", out),
         ["CONSUMER", "PAUSE", stream, name] => {
-            let paused = reply.get("paused").and_then(|p| p.as_bool()).unwrap_or(false);
-            let until = reply.get("pause_until").and_then(|p| p.as_str()).unwrap_or("0001-01-01T00:00:00Z");
-            let json = format!(
-                "{},\"stream\":{},\"consumer\":{},\"paused\":{paused},\"pause_until\":\"{until}\"}}",
-                head("io.nats.jetstream.advisory.v1.consumer_pause"),
-                json_str_quoted(stream),
-                json_str_quoted(name)
-            );
-            out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.CONSUMER.PAUSE.{stream}.{name}"), json));
+            let adv = ConsumerPause {
+                event: Event::new("io.nats.jetstream.advisory.v1.consumer_pause", now),
+                stream,
+                consumer: name,
+                paused: reply.get("paused").and_then(|p| p.as_bool()).unwrap_or(false),
+                pause_until: reply.get("pause_until").and_then(|p| p.as_str()).unwrap_or("0001-01-01T00:00:00Z"),
+            };
+            out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.CONSUMER.PAUSE.{stream}.{name}"), &adv));
         }
         _ => {}
     }
@@ -1074,7 +1104,7 @@ pub(crate) fn direct_get(
             s.cfg.name,
             m.subject,
             m.seq,
-            format_rfc3339(m.ts)
+            crate::gotime::format_rfc3339(m.ts)
         ));
         Outbound {
             subject: reply.to_string(),
@@ -1202,7 +1232,7 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
             s.cfg.name,
             m.subject,
             m.seq,
-            format_rfc3339(m.ts),
+            crate::gotime::format_rfc3339(m.ts),
             total - i - 1
         ));
         out.push(Outbound {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::errors::ApiError;
+use crate::gotime::{format_rfc3339, parse_rfc3339};
 
 /// A wall-clock time as Unix nanoseconds; `0` is Go's zero time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,100 +33,6 @@ impl<'de> Deserialize<'de> for GoTime {
         })
     }
 }
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = if z >= 0 { z } else { z - 146096 } / 146097;
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Go `time.Time.MarshalJSON` for UTC times: RFC 3339 with nanoseconds,
-/// trailing zeros trimmed; `0` renders as `0001-01-01T00:00:00Z`.
-pub fn format_rfc3339(nanos: i64) -> String {
-    if nanos == 0 {
-        return "0001-01-01T00:00:00Z".to_string();
-    }
-    let (secs, frac) = if nanos > FAR_BASE {
-        (FAR_BASE / 1_000_000_000 + (nanos - FAR_BASE), 0)
-    } else {
-        (nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
-    };
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86400));
-    let sod = secs.rem_euclid(86400);
-    let mut out = format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60);
-    if frac != 0 {
-        let f = format!("{frac:09}");
-        out.push('.');
-        out.push_str(f.trim_end_matches('0'));
-    }
-    out.push('Z');
-    out
-}
-
-/// Parses RFC 3339 (`Z` or `±hh:mm` offsets, optional fraction) to Unix
-/// nanoseconds; Go's zero time parses to `0`.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b't') || b[13] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut i = 19;
-    let mut frac = 0i64;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let digits = &s[start..i];
-        let mut f: String = digits.chars().take(9).collect();
-        while f.len() < 9 {
-            f.push('0');
-        }
-        frac = f.parse().ok()?;
-    }
-    let offset = match b.get(i)? {
-        b'Z' | b'z' if i + 1 == b.len() => 0,
-        b'+' | b'-' if i + 6 == b.len() => {
-            let sign = if b[i] == b'-' { -1 } else { 1 };
-            sign * (num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60)
-        }
-        _ => return None,
-    };
-    if y == 1 && mo == 1 && d == 1 && h == 0 && mi == 0 && se == 0 && frac == 0 && offset == 0 {
-        return Some(0);
-    }
-    let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
-    match secs.checked_mul(1_000_000_000).and_then(|n| n.checked_add(frac)) {
-        Some(n) if n <= FAR_BASE => Some(n),
-        // Beyond ~2191 (e.g. a pause until 2999): kept with second precision
-        // above `FAR_BASE`, still ordered and still printed exactly.
-        _ => FAR_BASE.checked_add(secs.checked_sub(FAR_BASE / 1_000_000_000)?),
-    }
-}
-
-/// Unix nanos above which a time is stored as whole seconds past this base
-/// (i64 nanoseconds end in 2262; Go times do not).
-const FAR_BASE: i64 = 7_000_000_000_000_000_000;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -411,10 +318,25 @@ pub struct StreamInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mirror: Option<Value>,
+    pub mirror: Option<SourceInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sources: Option<Value>,
+    pub sources: Option<Vec<SourceInfo>>,
     pub ts: GoTime,
+}
+
+/// Go `StreamSourceInfo`: how far a mirror or source has come.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceInfo {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<Value>,
+    pub lag: u64,
+    /// Nanoseconds since the origin was last heard from, `-1` for never.
+    pub active: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub filter_subject: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subject_transforms: Vec<SubjectTransform>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -577,19 +499,6 @@ pub fn base64(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times() {
-        assert_eq!(format_rfc3339(0), "0001-01-01T00:00:00Z");
-        let t = parse_rfc3339("2026-11-28T14:43:57.533244641Z").unwrap();
-        assert_eq!(format_rfc3339(t), "2026-11-28T14:43:57.533244641Z");
-        let t = parse_rfc3339("2030-01-01T00:00:00Z").unwrap();
-        assert_eq!(t, 1_893_456_000_000_000_000);
-        assert_eq!(format_rfc3339(t + 500_000_000), "2030-01-01T00:00:00.5Z");
-        assert_eq!(parse_rfc3339("2030-01-01T01:00:00+01:00"), Some(t));
-        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("junk"), None);
-    }
 
     #[test]
     fn b64() {

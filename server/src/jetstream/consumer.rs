@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 
 use bytes::Bytes;
+use serde::Serialize;
 
 use super::api_types::{
     AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, GoTime, NextRequest, ReplayPolicy, Retention, SequenceInfo,
@@ -338,34 +339,45 @@ fn status_out(subject: &str, line: &str) -> Outbound {
     }
 }
 
-/// Go's `time.Duration.String()` for the few values shown in pull errors.
-pub fn format_go_duration(n: i64) -> String {
-    if n == 0 {
-        return "0s".into();
-    }
-    if n < 1_000_000_000 {
-        let (v, u) = if n < 1_000 {
-            (n as f64, "ns")
-        } else if n < 1_000_000 {
-            (n as f64 / 1e3, "µs")
-        } else {
-            (n as f64 / 1e6, "ms")
-        };
-        return format!("{v}{u}");
-    }
-    let total = n as f64 / 1e9;
-    let h = (total / 3600.0).floor() as i64;
-    let m = ((total - h as f64 * 3600.0) / 60.0).floor() as i64;
-    let s = total - h as f64 * 3600.0 - m as f64 * 60.0;
-    let mut out = String::new();
-    if h > 0 {
-        let _ = write!(out, "{h}h");
-    }
-    if h > 0 || m > 0 {
-        let _ = write!(out, "{m}m");
-    }
-    let _ = write!(out, "{s}s");
-    out
+/// The head of every consumer advisory: Go's `TypedEvent`, the stream and
+/// the consumer, then the fields of the advisory's kind.
+#[derive(Serialize)]
+struct ConsumerEvent<'a, T> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    id: String,
+    timestamp: GoTime,
+    stream: &'a str,
+    consumer: &'a str,
+    #[serde(flatten)]
+    body: T,
+}
+
+/// Go's `JSConsumerDeliveryExceededAdvisory` fields.
+#[derive(Serialize)]
+struct DeliveryExceeded {
+    stream_seq: u64,
+    deliveries: u64,
+}
+
+/// Go's `JSConsumerDeliveryNakAdvisory` and
+/// `JSConsumerDeliveryTerminatedAdvisory` fields.
+#[derive(Serialize)]
+struct Delivery<'a> {
+    consumer_seq: u64,
+    stream_seq: u64,
+    deliveries: u64,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    reason: &'a str,
+}
+
+/// Go's `JSConsumerAckMetric` fields.
+#[derive(Serialize)]
+struct AckMetric {
+    consumer_seq: u64,
+    stream_seq: u64,
+    ack_time: i64,
+    deliveries: u64,
 }
 
 /// The filters a consumer really applies. A filter that covers every stream
@@ -747,8 +759,8 @@ impl Consumer {
                 // it as redelivered, and tell the max-deliveries advisory.
                 self.pending.remove(&m.seq);
                 self.update_floors();
-                let body = format!("\"stream_seq\":{},\"deliveries\":{}", m.seq, dc - 1);
-                out.push(self.advisory("MAX_DELIVERIES", "io.nats.jetstream.advisory.v1.max_deliver", &body, now));
+                let body = DeliveryExceeded { stream_seq: m.seq, deliveries: dc - 1 };
+                out.push(self.advisory("MAX_DELIVERIES", "io.nats.jetstream.advisory.v1.max_deliver", body, now));
                 continue;
             }
             let np = match npending {
@@ -1000,7 +1012,7 @@ impl Consumer {
             return;
         }
         if req.expires > 0 && self.cfg.max_request_expires > 0 && req.expires > self.cfg.max_request_expires {
-            let d = format_go_duration(self.cfg.max_request_expires);
+            let d = crate::gotime::duration_string(self.cfg.max_request_expires);
             out.push(status_out(reply, &format!("409 Exceeded MaxRequestExpires of {d}")));
             return;
         }
@@ -1070,11 +1082,13 @@ impl Consumer {
             }
         } else if let Some(rest) = p.strip_prefix(b"-NAK") {
             if self.pending.contains_key(&sseq) {
-                let body = format!(
-                    "\"consumer_seq\":{dseq},\"stream_seq\":{sseq},\"deliveries\":{}",
-                    self.rdc.get(&sseq).copied().unwrap_or(0) + 1
-                );
-                adv.push(self.advisory("MSG_NAKED", "io.nats.jetstream.advisory.v1.nak", &body, now));
+                let body = Delivery {
+                    consumer_seq: dseq,
+                    stream_seq: sseq,
+                    deliveries: self.rdc.get(&sseq).copied().unwrap_or(0) + 1,
+                    reason: "",
+                };
+                adv.push(self.advisory("MSG_NAKED", "io.nats.jetstream.advisory.v1.nak", body, now));
             }
             let delay = parse_nak_delay(rest);
             nak = delay == 0;
@@ -1094,16 +1108,13 @@ impl Consumer {
             }
         } else if p.starts_with(b"+TERM") && self.pending.remove(&sseq).is_some() {
             let reason = std::str::from_utf8(&p[5..]).unwrap_or("").trim();
-            let reason = if reason.is_empty() {
-                String::new()
-            } else {
-                format!(",\"reason\":{}", super::stream::json_str_quoted(reason))
+            let body = Delivery {
+                consumer_seq: dseq,
+                stream_seq: sseq,
+                deliveries: self.rdc.get(&sseq).copied().unwrap_or(0) + 1,
+                reason,
             };
-            let body = format!(
-                "\"consumer_seq\":{dseq},\"stream_seq\":{sseq},\"deliveries\":{}{reason}",
-                self.rdc.get(&sseq).copied().unwrap_or(0) + 1,
-            );
-            adv.push(self.advisory("MSG_TERMINATED", "io.nats.jetstream.advisory.v1.terminated", &body, now));
+            adv.push(self.advisory("MSG_TERMINATED", "io.nats.jetstream.advisory.v1.terminated", body, now));
             self.rdc.remove(&sseq);
             acked.push(sseq);
             self.update_floors();
@@ -1128,21 +1139,22 @@ impl Consumer {
     }
 
     /// A consumer advisory on `$JS.EVENT.ADVISORY.CONSUMER.<kind>.<stream>.<consumer>`
-    /// with Go's common fields and `body` (JSON members) after them.
-    fn advisory(&self, kind: &str, typ: &str, body: &str, now: i64) -> Outbound {
-        let json = format!(
-            "{{\"type\":\"{typ}\",\"id\":\"{}\",\"timestamp\":\"{}\",\"stream\":{},\"consumer\":{},{body}}}",
-            super::api::random_id(),
-            super::api_types::format_rfc3339(now),
-            super::stream::json_str_quoted(&self.stream),
-            super::stream::json_str_quoted(&self.name)
-        );
+    /// with Go's common fields and then those of `body`.
+    fn advisory(&self, kind: &str, typ: &str, body: impl Serialize, now: i64) -> Outbound {
+        let adv = ConsumerEvent {
+            kind: typ,
+            id: super::api::random_id(),
+            timestamp: GoTime(now),
+            stream: &self.stream,
+            consumer: &self.name,
+            body,
+        };
         Outbound {
             subject: format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{}.{}", self.stream, self.name),
             msg_subject: None,
             reply: None,
             headers: None,
-            payload: Bytes::from(json),
+            payload: Bytes::from(crate::json::to_vec(&adv)),
         }
     }
 
@@ -1158,10 +1170,12 @@ impl Consumer {
         let mut o = self.advisory(
             "ACK",
             "io.nats.jetstream.metric.v1.consumer_ack",
-            &format!(
-                "\"consumer_seq\":{dseq},\"stream_seq\":{sseq},\"ack_time\":{},\"deliveries\":{dc}",
-                now.saturating_sub(sent).max(0)
-            ),
+            AckMetric {
+                consumer_seq: dseq,
+                stream_seq: sseq,
+                ack_time: now.saturating_sub(sent).max(0),
+                deliveries: dc,
+            },
             now,
         );
         o.subject = format!("$JS.EVENT.METRIC.CONSUMER.ACK.{}.{}", self.stream, self.name);
@@ -1220,8 +1234,8 @@ impl Consumer {
                 // No redelivery left: Go stops tracking it and says so.
                 self.pending.remove(&s);
                 dropped = true;
-                let body = format!("\"stream_seq\":{s},\"deliveries\":{dc}");
-                out.push(self.advisory("MAX_DELIVERIES", "io.nats.jetstream.advisory.v1.max_deliver", &body, now));
+                let body = DeliveryExceeded { stream_seq: s, deliveries: dc };
+                out.push(self.advisory("MAX_DELIVERIES", "io.nats.jetstream.advisory.v1.max_deliver", body, now));
                 continue;
             }
             if let Some(p) = self.pending.get_mut(&s) {
@@ -1335,7 +1349,7 @@ fn parse_nak_delay(rest: &[u8]) -> i64 {
         }
         return serde_json::from_slice::<Nak>(rest).map_or(0, |n| n.delay.max(0));
     }
-    std::str::from_utf8(rest).ok().and_then(super::stream::parse_go_duration).unwrap_or(0).max(0)
+    std::str::from_utf8(rest).ok().and_then(|d| crate::gotime::parse_duration(d).ok()).unwrap_or(0).max(0)
 }
 
 #[cfg(test)]
@@ -1343,10 +1357,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn go_durations() {
-        assert_eq!(format_go_duration(1_000_000_000), "1s");
-        assert_eq!(format_go_duration(90_000_000_000), "1m30s");
-        assert_eq!(format_go_duration(1_500_000), "1.5ms");
+    fn nak_delays() {
         assert_eq!(parse_nak_delay(b" {\"delay\": 5}"), 5);
         assert_eq!(parse_nak_delay(b" 1s"), 1_000_000_000);
     }

@@ -42,7 +42,7 @@ mod tests;
 
 use api::Ctx;
 use errors::{ApiError, E};
-use stream::{json_str, Stream};
+use stream::Stream;
 
 /// A message the core publishes on the engine's behalf.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -649,19 +649,19 @@ fn with_domain(ack: &str, domain: &str) -> String {
     let Some(i) = ack.find("\"seq\":") else { return ack.to_string() };
     let digits = ack[i + 6..].bytes().take_while(|b| b.is_ascii_digit()).count();
     let at = i + 6 + digits;
-    format!("{},\"domain\":\"{}\"{}", &ack[..at], json_str(domain), &ack[at..])
+    format!("{},\"domain\":{}{}", &ack[..at], crate::json::quote(domain), &ack[at..])
 }
 
 /// `{"error":{...},"stream":"S","seq":0}` as Go marshals `JSPubAckResponse`
 /// with an error and the stream name set.
 fn pub_ack_error(stream: &str, e: &ApiError) -> String {
-    format!(
-        "{{\"error\":{{\"code\":{},\"err_code\":{},\"description\":\"{}\"}},\"stream\":\"{}\",\"seq\":0}}",
-        e.code,
-        e.err_code,
-        json_str(&e.description),
-        json_str(stream)
-    )
+    #[derive(serde::Serialize)]
+    struct PubAckError<'a> {
+        error: &'a ApiError,
+        stream: &'a str,
+        seq: u64,
+    }
+    crate::json::to_string(&PubAckError { error: e, stream, seq: 0 })
 }
 
 /// The API requests JetStream serves, by subject prefix after `$JS.API.`,

@@ -87,8 +87,9 @@ fn store_config(env: &StoreEnv, dir: &Path, cfg: &StreamConfig, key: Option<[u8;
     }
 }
 
+/// A metadata file's JSON, byte for byte as Go's `json.Marshal` writes it.
 fn json<T: Serialize>(v: &T) -> Vec<u8> {
-    serde_json::to_vec(v).unwrap_or_default()
+    crate::json::to_vec(v)
 }
 
 /// Creates the files of a new file stream and its store.

@@ -4,9 +4,9 @@
 //! looked, after every store, API call and timer tick.
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::api_types::{GoTime, StreamConfig, SubjectTransform};
+use super::api_types::{GoTime, SourceInfo, StreamConfig, SubjectTransform};
 use super::errors::{ApiError, E};
 use super::stream::{get_header, parse_msg_ttl, Stream, HDR_TTL};
 use super::{AccountJs, Outbound};
@@ -132,29 +132,25 @@ pub fn check(cfg: &StreamConfig) -> Result<(), ApiError> {
 }
 
 /// `mirror` / `sources` entries of stream info (Go `StreamSourceInfo`).
-pub fn info(s: &Stream, origin_last: &dyn Fn(&str) -> Option<u64>, now: i64) -> (Option<Value>, Option<Value>) {
+pub fn info(
+    s: &Stream,
+    origin_last: &dyn Fn(&str) -> Option<u64>,
+    now: i64,
+) -> (Option<SourceInfo>, Option<Vec<SourceInfo>>) {
     let one = |src: &SourceCfg| {
         let done = s.src_progress.get(&src.iname()).copied().unwrap_or(0);
-        let lag = origin_last(&src.name).map_or(0, |l| l.saturating_sub(done));
-        let mut o = serde_json::Map::new();
-        o.insert("name".into(), json!(src.name));
-        if let Some(e) = &src.external {
-            o.insert("external".into(), e.clone());
+        SourceInfo {
+            name: src.name.clone(),
+            external: src.external.clone(),
+            lag: origin_last(&src.name).map_or(0, |l| l.saturating_sub(done)),
+            active: if s.src_active > 0 { now.saturating_sub(s.src_active) } else { -1 },
+            filter_subject: src.filter_subject.clone(),
+            subject_transforms: src.subject_transforms.clone(),
         }
-        o.insert("lag".into(), json!(lag));
-        let active = if s.src_active > 0 { now.saturating_sub(s.src_active) } else { -1 };
-        o.insert("active".into(), json!(active));
-        if !src.filter_subject.is_empty() {
-            o.insert("filter_subject".into(), json!(src.filter_subject));
-        }
-        if !src.subject_transforms.is_empty() {
-            o.insert("subject_transforms".into(), serde_json::to_value(&src.subject_transforms).unwrap_or(Value::Null));
-        }
-        Value::Object(o)
     };
     let mirror = mirror_of(&s.cfg).map(|m| one(&m));
     let sources = sources_of(&s.cfg);
-    let sources = (!sources.is_empty()).then(|| Value::Array(sources.iter().map(one).collect()));
+    let sources = (!sources.is_empty()).then(|| sources.iter().map(one).collect());
     (mirror, sources)
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use bytes::Bytes;
 
-use super::api_types::{format_rfc3339, Discard, Retention, Storage, StreamConfig};
+use super::api_types::{Discard, Retention, Storage, StreamConfig};
 use super::consumer::Consumer;
 use super::errors::{ApiError, E};
 use super::Outbound;
@@ -50,50 +50,13 @@ pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| matches!(c, '.' | '*' | '>' | ' ' | '\t' | '\r' | '\n' | '\\' | '/'))
 }
 
-/// Parses a Go duration string (`"1.5s"`, `"2m30s"`, `"100ms"`) to nanos.
-pub fn parse_go_duration(s: &str) -> Option<i64> {
-    let (neg, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        if n == 0 {
-            return None;
-        }
-        let v: f64 = rest[..n].parse().ok()?;
-        rest = &rest[n..];
-        let u = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let mult = match &rest[..u] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total += v * mult;
-        rest = &rest[u..];
-    }
-    let t = total as i64;
-    Some(if neg { -t } else { t })
-}
-
 /// Go `parseMessageTTL`: `never` is -1, a Go duration of at least 1s or a
 /// plain number of seconds; returns seconds.
 pub fn parse_msg_ttl(v: &str) -> Result<i64, ApiError> {
     if v.eq_ignore_ascii_case("never") {
         return Ok(-1);
     }
-    if let Some(d) = parse_go_duration(v) {
+    if let Ok(d) = crate::gotime::parse_duration(v) {
         if v.parse::<i64>().is_err() {
             if d < 1_000_000_000 {
                 return Err(ApiError::new(E::MessageTtlInvalid));
@@ -541,8 +504,8 @@ impl Stream {
                     // Go writes this literal, space included (stream.go).
                     let _ = write!(
                         ack,
-                        "{{\"stream\":\"{}\",\"seq\":{seq},\"duplicate\": true}}",
-                        json_str(&self.cfg.name)
+                        "{{\"stream\":{},\"seq\":{seq},\"duplicate\": true}}",
+                        crate::json::quote(&self.cfg.name)
                     );
                     return Ok(None);
                 }
@@ -597,7 +560,7 @@ impl Stream {
         {
             let seq = self.store.skip_msg(now);
             self.remember_msg_id(msg_id, seq, now);
-            let _ = write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq}}}", json_str(&self.cfg.name));
+            let _ = write!(ack, "{{\"stream\":{},\"seq\":{seq}}}", crate::json::quote(&self.cfg.name));
             return Ok(Some(seq));
         }
 
@@ -626,7 +589,7 @@ impl Stream {
         }
 
         if let Some((dest, headers_only)) = republish {
-            let ts = format_rfc3339(now);
+            let ts = crate::gotime::format_rfc3339(now);
             let mut h = if hdr.is_empty() {
                 String::from("NATS/1.0\r\n")
             } else {
@@ -654,11 +617,14 @@ impl Stream {
         }
         match &counter {
             Some((_, total)) => {
-                let _ =
-                    write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq},\"val\":\"{total}\"}}", json_str(&self.cfg.name));
+                let _ = write!(
+                    ack,
+                    "{{\"stream\":{},\"seq\":{seq},\"val\":\"{total}\"}}",
+                    crate::json::quote(&self.cfg.name)
+                );
             }
             None => {
-                let _ = write!(ack, "{{\"stream\":\"{}\",\"seq\":{seq}}}", json_str(&self.cfg.name));
+                let _ = write!(ack, "{{\"stream\":{},\"seq\":{seq}}}", crate::json::quote(&self.cfg.name));
             }
         }
         Ok(Some(seq))
@@ -758,34 +724,6 @@ impl Stream {
     }
 }
 
-/// Escapes a string for embedding inside JSON quotes, as Go's encoder does
-/// (including `<`, `>` and `&` as `\u00XX`).
-/// `s` as a quoted JSON string.
-pub fn json_str_quoted(s: &str) -> String {
-    format!("\"{}\"", json_str(s))
-}
-
-pub fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -799,11 +737,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_and_ttl() {
-        assert_eq!(parse_go_duration("1s"), Some(1_000_000_000));
-        assert_eq!(parse_go_duration("1m30s"), Some(90_000_000_000));
-        assert_eq!(parse_go_duration("100ms"), Some(100_000_000));
-        assert_eq!(parse_go_duration("x"), None);
+    fn message_ttl() {
         assert_eq!(parse_msg_ttl("1s"), Ok(1));
         assert_eq!(parse_msg_ttl("never"), Ok(-1));
         assert_eq!(parse_msg_ttl("60"), Ok(60));

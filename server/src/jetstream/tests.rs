@@ -661,7 +661,7 @@ fn direct_get() {
         headers(&out[0]),
         format!(
             "NATS/1.0\r\nNats-Stream: D\r\nNats-Subject: d.a\r\nNats-Sequence: 1\r\nNats-Time-Stamp: {}\r\n\r\n",
-            api_types::format_rfc3339(T0)
+            crate::gotime::format_rfc3339(T0)
         )
     );
     assert_eq!(&out[0].payload[..], b"one");
@@ -759,7 +759,7 @@ fn rollup_republish_ttl_and_pause() {
     assert_eq!(out[0].subject, "rp.h");
     assert_eq!(
         headers(&out[0]),
-        format!("NATS/1.0\r\nNats-Stream: H\r\nNats-Subject: h\r\nNats-Sequence: 1\r\nNats-Time-Stamp: {}\r\nNats-Last-Sequence: 0\r\n\r\n", api_types::format_rfc3339(T0))
+        format!("NATS/1.0\r\nNats-Stream: H\r\nNats-Subject: h\r\nNats-Sequence: 1\r\nNats-Time-Stamp: {}\r\nNats-Last-Sequence: 0\r\n\r\n", crate::gotime::format_rfc3339(T0))
     );
     assert_eq!(reply(&out[1..]), r#"{"stream":"H","seq":1}"#);
 
@@ -1513,7 +1513,7 @@ fn deliver_by_start_time() {
     for i in 0..4 {
         send(&js, "b", "x", T0 + i * SEC);
     }
-    let start = api_types::format_rfc3339(T0 + 2 * SEC);
+    let start = crate::gotime::format_rfc3339(T0 + 2 * SEC);
     let v: Value = serde_json::from_str(&api(
         &js,
         "$JS.API.CONSUMER.CREATE.B.t",

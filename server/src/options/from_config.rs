@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::{AccountOpts, NkeyUser, Options, Permissions, ResponsePermission, SubjectPermission, User};
 use crate::config::{Diagnostic, Kind, Map, Value};
+use crate::gotime;
 use crate::subject;
 
 type R<T> = Result<T, Diagnostic>;
@@ -61,118 +62,15 @@ fn to_i32(n: i64) -> i32 {
     n.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
-/// Go's `time.ParseDuration`: a signed sequence of decimal numbers with units
-/// `ns`, `us` (`µs`), `ms`, `s`, `m`, `h`. Returns nanoseconds. Error texts
-/// match Go's (`time: unknown unit "x" in duration "6x"`).
-pub fn parse_go_duration(s: &str) -> Result<i64, String> {
-    let orig = s;
-    let invalid = || format!("time: invalid duration {orig:?}");
-    let (neg, mut rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if rest == "0" {
-        return Ok(0);
-    }
-    if rest.is_empty() {
-        return Err(invalid());
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let int_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        let int_part = &rest[..int_end];
-        rest = &rest[int_end..];
-        let mut frac_part = "";
-        if let Some(r) = rest.strip_prefix('.') {
-            let fe = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-            frac_part = &r[..fe];
-            rest = &r[fe..];
-            if int_part.is_empty() && frac_part.is_empty() {
-                return Err(invalid());
-            }
-        } else if int_part.is_empty() {
-            return Err(invalid());
-        }
-        let unit_end = rest.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len());
-        let unit = &rest[..unit_end];
-        rest = &rest[unit_end..];
-        if unit.is_empty() {
-            return Err(format!("time: missing unit in duration {orig:?}"));
-        }
-        let mult: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(format!("time: unknown unit {unit:?} in duration {orig:?}")),
-        };
-        let num: f64 = format!(
-            "{}.{}",
-            if int_part.is_empty() { "0" } else { int_part },
-            if frac_part.is_empty() { "0" } else { frac_part }
-        )
-        .parse()
-        .map_err(|_| invalid())?;
-        total += num * mult;
-        if total > i64::MAX as f64 {
-            return Err(invalid());
-        }
-    }
-    let n = total.round() as i64;
-    Ok(if neg { -n } else { n })
-}
-
 fn nanos_to_duration(n: i64) -> Duration {
     Duration::from_nanos(n.max(0) as u64)
-}
-
-/// Go's `time.Duration.String()` for whole-ish values used in messages ("5s", "1m0s").
-fn go_duration_string(n: i64) -> String {
-    if n == 0 {
-        return "0s".into();
-    }
-    let neg = n < 0;
-    let mut u = n.unsigned_abs();
-    let sign = if neg { "-" } else { "" };
-    if u < 1_000_000_000 {
-        let (div, unit) = if u < 1_000 {
-            (1, "ns")
-        } else if u < 1_000_000 {
-            (1_000, "µs")
-        } else {
-            (1_000_000, "ms")
-        };
-        return format!("{sign}{}{unit}", trim_frac(u as f64 / div as f64));
-    }
-    let mut out = String::new();
-    let h = u / 3_600_000_000_000;
-    u %= 3_600_000_000_000;
-    let m = u / 60_000_000_000;
-    u %= 60_000_000_000;
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if h > 0 || m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    out.push_str(&format!("{}s", trim_frac(u as f64 / 1e9)));
-    format!("{sign}{out}")
-}
-
-fn trim_frac(f: f64) -> String {
-    let s = format!("{f:.9}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
 }
 
 /// Go's `parseDuration`: a duration string, or (with a warning) an integer
 /// number of seconds.
 fn parse_duration(field: &str, v: &Value, rep: &mut Report) -> R<Duration> {
     if let Some(s) = v.as_str() {
-        return match parse_go_duration(s) {
+        return match gotime::parse_duration(s) {
             Ok(n) => Ok(nanos_to_duration(n)),
             Err(e) => {
                 rep.err(v, format!("error parsing {field}: {e}"));
@@ -327,13 +225,15 @@ impl Options {
             "ping_interval" => self.ping_interval = parse_duration("ping_interval", v, rep)?,
             "ping_max" => self.max_pings_out = to_i32(want_int(v)?),
             "write_deadline" => self.write_deadline = parse_duration("write_deadline", v, rep)?,
-            "lame_duck_duration" => match parse_go_duration(want_str(v)?) {
+            "lame_duck_duration" => match gotime::parse_duration(want_str(v)?) {
                 Err(e) => rep.err(v, format!("error parsing lame_duck_duration: {e}")),
-                Ok(n) if n < 30_000_000_000 => rep
-                    .err(v, format!("invalid lame_duck_duration of {}, minimum is 30 seconds", go_duration_string(n))),
+                Ok(n) if n < 30_000_000_000 => rep.err(
+                    v,
+                    format!("invalid lame_duck_duration of {}, minimum is 30 seconds", gotime::duration_string(n)),
+                ),
                 Ok(n) => self.lame_duck_duration = nanos_to_duration(n),
             },
-            "lame_duck_grace_period" => match parse_go_duration(want_str(v)?) {
+            "lame_duck_grace_period" => match gotime::parse_duration(want_str(v)?) {
                 Err(e) => rep.err(v, format!("error parsing lame_duck_grace_period: {e}")),
                 Ok(n) if n < 0 => rep.err(v, "invalid lame_duck_grace_period, needs to be positive"),
                 Ok(n) => self.lame_duck_grace_period = nanos_to_duration(n),
@@ -890,7 +790,7 @@ fn parse_auth_block_inner(v: &Value, rep: &mut Report) -> R<AuthBlock> {
                 let at = match &mv.kind {
                     Kind::Int(i) => *i as f64,
                     Kind::Float(f) => *f,
-                    Kind::String(s) => match parse_go_duration(s) {
+                    Kind::String(s) => match gotime::parse_duration(s) {
                         Ok(n) => n as f64 / 1e9,
                         Err(e) => {
                             return Err(Diagnostic::at(
@@ -1079,7 +979,7 @@ fn parse_allow_responses_inner(
                     rep.err(mv, "error parsing expires, not a duration string");
                     return Ok(None);
                 };
-                match parse_go_duration(s) {
+                match gotime::parse_duration(s) {
                     Ok(0) => {}
                     Ok(n) => rp.expires = nanos_to_duration(n),
                     Err(e) => {
@@ -1175,9 +1075,4 @@ fn perm_subjects(v: &Value, allow_queue: bool) -> R<Result<Vec<String>, Diagnost
         return Ok(Err(Diagnostic::at(&v.pos, msg)));
     }
     Ok(Ok(subjects))
-}
-
-#[cfg(test)]
-pub(super) fn duration_string_for_test(n: i64) -> String {
-    go_duration_string(n)
 }

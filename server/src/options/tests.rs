@@ -72,20 +72,6 @@ fn integer_durations_warn_but_load() {
 }
 
 #[test]
-fn go_duration_parser() {
-    assert_eq!(parse_go_duration("0"), Ok(0));
-    assert_eq!(parse_go_duration("1.5s"), Ok(1_500_000_000));
-    assert_eq!(parse_go_duration("2h45m"), Ok((2 * 3600 + 45 * 60) * 1_000_000_000));
-    assert_eq!(parse_go_duration("-1s"), Ok(-1_000_000_000));
-    assert_eq!(parse_go_duration("300us"), Ok(300_000));
-    assert_eq!(parse_go_duration("6x"), Err("time: unknown unit \"x\" in duration \"6x\"".into()));
-    assert_eq!(parse_go_duration("5"), Err("time: missing unit in duration \"5\"".into()));
-    assert_eq!(parse_go_duration(""), Err("time: invalid duration \"\"".into()));
-    assert_eq!(super::from_config::duration_string_for_test(10_000_000_000), "10s");
-    assert_eq!(super::from_config::duration_string_for_test(90_000_000_000), "1m30s");
-}
-
-#[test]
 fn go_errors() {
     assert_eq!(err("port: \"abc\"\n"), ":1:0: interface conversion: interface {} is string, not int64\n");
     assert_eq!(err("foo: 1\n"), ":1:0: unknown field \"foo\"\n");
