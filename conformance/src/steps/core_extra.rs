@@ -37,16 +37,8 @@ async fn raw_spread(w: &mut NatsWorld, name: String, n: usize, within: Dur, sids
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..n {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let line =
-            c.read_line(left, true).await.map_err(|e| anyhow!("after {i} of {n} messages ({counts:?}): {e:#}"))?;
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        let size: usize = match parts.first() {
-            Some(&"MSG") | Some(&"HMSG") if parts.len() >= 4 => parts.last().and_then(|s| s.parse().ok()),
-            _ => None,
-        }
-        .ok_or_else(|| anyhow!("expected a MSG or HMSG line after {i} messages, got \"{line}\""))?;
-        c.read_payload(size, left).await?;
-        *counts.entry(parts[2].to_string()).or_default() += 1;
+        let msg = c.read_msg(left).await.map_err(|e| anyhow!("after {i} of {n} messages ({counts:?}): {e:#}"))?;
+        *counts.entry(msg.sid).or_default() += 1;
     }
     let want: Vec<String> = sids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     let got: Vec<String> = counts.keys().cloned().collect();

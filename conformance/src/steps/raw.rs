@@ -102,16 +102,8 @@ async fn receives_line(w: &mut NatsWorld, name: String, pattern: String) -> Step
 /// Reads one `MSG`/`HMSG` frame and checks its payload.
 #[then(expr = "{string} receives a message with payload {string}")]
 async fn receives_msg_payload(w: &mut NatsWorld, name: String, payload: String) -> StepResult {
-    let c = w.raw(&name)?;
-    let line = c.read_line(DEFAULT_WAIT, true).await?;
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    let size: usize = match parts.first() {
-        Some(&"MSG") => parts.last().and_then(|s| s.parse().ok()),
-        Some(&"HMSG") => parts.last().and_then(|s| s.parse().ok()),
-        _ => None,
-    }
-    .ok_or_else(|| anyhow!("expected a MSG or HMSG line, got \"{line}\""))?;
-    let body = c.read_payload(size, DEFAULT_WAIT).await?;
+    let msg = w.raw(&name)?.read_msg(DEFAULT_WAIT).await?;
+    let body = msg.body;
     let want = unescape(&payload)?;
     if !body.ends_with(&want) {
         fail!("payload \"{}\" does not end with \"{payload}\"", crate::raw::escape(&body));
