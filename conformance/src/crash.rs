@@ -12,13 +12,14 @@
 //! next cycle's acks must not reuse an acknowledged sequence either.
 use crate::harness::ServerProc;
 use crate::target::{Launch, Target};
+use crate::wire::{self, Frame};
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::{Buf, BytesMut};
 use futures::StreamExt;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// The server config, below the harness's listen settings.
@@ -630,6 +631,46 @@ struct PublisherRun {
     unanswered: usize,
 }
 
+/// The publisher's side of the answers: which message numbers await their pub ack, and
+/// what came back so far.
+struct Answers {
+    /// Replies arrive on `<inbox>.<message number>`.
+    inbox: String,
+    in_flight: std::collections::HashSet<u64>,
+    run: PublisherRun,
+}
+
+impl Answers {
+    /// Takes one frame from the server; a PING is answered through `wbuf`.
+    fn take(&mut self, frame: Frame<'_>, wbuf: &mut Vec<u8>) {
+        match frame {
+            Frame::Msg(m) => {
+                let Some(n) = m.subject.strip_prefix(&self.inbox).and_then(|n| n.strip_prefix('.')) else {
+                    return;
+                };
+                let Ok(n) = n.parse::<u64>() else {
+                    return;
+                };
+                if !self.in_flight.remove(&n) {
+                    self.run.errors.push(format!("a second answer for message {n}"));
+                    return;
+                }
+                if let Some(st) = m.status() {
+                    self.run.errors.push(format!("message {n}: status {st}"));
+                    return;
+                }
+                match parse_ack(m.payload()) {
+                    Ok(seq) => self.run.acks.push((seq, n)),
+                    Err(e) => self.run.errors.push(format!("message {n}: {e}")),
+                }
+            }
+            Frame::Ping => wbuf.extend_from_slice(b"PONG\r\n"),
+            Frame::Err(e) => self.run.errors.push(format!("-ERR {e}")),
+            Frame::Info(_) | Frame::Pong | Frame::Ok => {}
+        }
+    }
+}
+
 /// Publishes `crash.<cycle>` messages `<cycle>-<n>` over the raw protocol with `window`
 /// pub acks outstanding, until the connection breaks. Raw, so that no client library
 /// buffers publishes across the kill and replays them to the restarted server.
@@ -653,32 +694,35 @@ async fn publish_until_closed(
     .await?;
     let mut rbuf = BytesMut::with_capacity(64 * 1024);
     // Up to the PONG: the subscription is in place.
-    loop {
-        let frames = tokio::time::timeout(OP_TIMEOUT, read_frames(&mut s, &mut rbuf))
-            .await
-            .map_err(|_| anyhow!("no PONG from {addr}"))??;
-        if frames.is_empty() {
-            bail!("{addr} closed the connection during the handshake");
+    let handshake = async {
+        loop {
+            while let Some((frame, used)) = wire::parse(&rbuf)? {
+                match frame {
+                    Frame::Pong => {
+                        rbuf.advance(used);
+                        return Ok(());
+                    }
+                    Frame::Err(e) => bail!("{addr} refused the publisher: {e}"),
+                    _ => rbuf.advance(used),
+                }
+            }
+            if wire::fill(&mut s, &mut rbuf, 64 * 1024).await? == 0 {
+                bail!("{addr} closed the connection during the handshake");
+            }
         }
-        if frames.iter().any(|f| matches!(f, Frame::Pong)) {
-            break;
-        }
-        if let Some(Frame::Err(e)) = frames.iter().find(|f| matches!(f, Frame::Err(_))) {
-            bail!("{addr} refused the publisher: {e}");
-        }
-    }
+    };
+    tokio::time::timeout(OP_TIMEOUT, handshake).await.map_err(|_| anyhow!("no PONG from {addr}"))??;
     let _ = ready.send(());
-    let mut run = PublisherRun::default();
-    let mut in_flight = std::collections::HashSet::new();
+    let mut answers = Answers { inbox, in_flight: Default::default(), run: PublisherRun::default() };
     let mut next: u64 = 0;
     let mut wbuf = Vec::with_capacity(4096);
-    loop {
-        while in_flight.len() < window.max(1) {
+    'publish: loop {
+        while answers.in_flight.len() < window.max(1) {
             let payload = format!("{cycle}-{next}");
             wbuf.extend_from_slice(
-                format!("PUB crash.{cycle} {inbox}.{next} {}\r\n{payload}\r\n", payload.len()).as_bytes(),
+                format!("PUB crash.{cycle} {}.{next} {}\r\n{payload}\r\n", answers.inbox, payload.len()).as_bytes(),
             );
-            in_flight.insert(next);
+            answers.in_flight.insert(next);
             next += 1;
         }
         if !wbuf.is_empty() {
@@ -687,126 +731,28 @@ async fn publish_until_closed(
             }
             wbuf.clear();
         }
-        // The server is killed sooner or later; the read then ends.
-        let frames = match read_frames(&mut s, &mut rbuf).await {
-            Ok(f) if !f.is_empty() => f,
-            _ => break,
-        };
-        for f in frames {
-            match f {
-                Frame::Msg { subject, payload, status } => {
-                    let Some(n) = subject.strip_prefix(&format!("{inbox}.")).and_then(|n| n.parse::<u64>().ok()) else {
-                        continue;
-                    };
-                    if !in_flight.remove(&n) {
-                        run.errors.push(format!("a second answer for message {n}"));
-                        continue;
-                    }
-                    match status {
-                        Some(st) => run.errors.push(format!("message {n}: status {st}")),
-                        None => match parse_ack(&payload) {
-                            Ok(seq) => run.acks.push((seq, n)),
-                            Err(e) => run.errors.push(format!("message {n}: {e}")),
-                        },
-                    }
+        // Every whole frame buffered, reading until there is at least one. The server is
+        // killed sooner or later; the read then ends.
+        let mut took = false;
+        loop {
+            match wire::parse(&rbuf) {
+                Ok(Some((frame, used))) => {
+                    answers.take(frame, &mut wbuf);
+                    rbuf.advance(used);
+                    took = true;
                 }
-                Frame::Ping => wbuf.extend_from_slice(b"PONG\r\n"),
-                Frame::Err(e) => run.errors.push(format!("-ERR {e}")),
-                Frame::Pong | Frame::Other => {}
+                Ok(None) if took => break,
+                Ok(None) => match wire::fill(&mut s, &mut rbuf, 64 * 1024).await {
+                    Ok(n) if n > 0 => {}
+                    _ => break 'publish,
+                },
+                Err(_) => break 'publish,
             }
         }
     }
-    run.unanswered = in_flight.len();
+    let mut run = answers.run;
+    run.unanswered = answers.in_flight.len();
     Ok(run)
-}
-
-#[derive(Debug)]
-enum Frame {
-    /// A MSG or HMSG; `status` is the status line of a header-only answer (e.g. 503).
-    Msg {
-        subject: String,
-        payload: bytes::Bytes,
-        status: Option<String>,
-    },
-    Ping,
-    Pong,
-    Err(String),
-    Other,
-}
-
-/// Reads until at least one whole frame is buffered and returns every whole frame;
-/// empty at end of stream.
-async fn read_frames(s: &mut TcpStream, buf: &mut BytesMut) -> Result<Vec<Frame>> {
-    loop {
-        let frames = parse_frames(buf)?;
-        if !frames.is_empty() {
-            return Ok(frames);
-        }
-        if buf.capacity() - buf.len() < 16 * 1024 {
-            buf.reserve(64 * 1024);
-        }
-        if s.read_buf(buf).await? == 0 {
-            return Ok(Vec::new());
-        }
-    }
-}
-
-fn parse_frames(buf: &mut BytesMut) -> Result<Vec<Frame>> {
-    let mut frames = Vec::new();
-    while let Some(eol) = buf.windows(2).position(|w| w == b"\r\n") {
-        let line = std::str::from_utf8(&buf[..eol]).context("protocol line is not UTF-8")?.to_string();
-        let mut parts = line.split_ascii_whitespace();
-        let op = parts.next().unwrap_or("").to_ascii_uppercase();
-        match op.as_str() {
-            "MSG" | "HMSG" => {
-                let args: Vec<&str> = parts.collect();
-                let sizes: Vec<usize> = if op == "MSG" {
-                    vec![args.last().and_then(|s| s.parse().ok()).ok_or_else(|| anyhow!("bad line {line}"))?]
-                } else {
-                    if args.len() < 4 {
-                        bail!("bad line {line}");
-                    }
-                    args[args.len() - 2..].iter().map(|s| s.parse()).collect::<Result<_, _>>()?
-                };
-                let total = *sizes.last().unwrap_or(&0);
-                if buf.len() < eol + 2 + total + 2 {
-                    break;
-                }
-                let subject = args.first().map(|s| s.to_string()).unwrap_or_default();
-                buf.advance(eol + 2);
-                let body = buf.split_to(total).freeze();
-                buf.advance(2);
-                let (status, payload) = if op == "HMSG" {
-                    let hdr_len = sizes[0].min(body.len());
-                    let hdr = String::from_utf8_lossy(&body[..hdr_len]).to_string();
-                    let first = hdr.lines().next().unwrap_or("").trim().to_string();
-                    // "NATS/1.0 503" carries a status; "NATS/1.0" alone does not.
-                    let status = first.strip_prefix("NATS/1.0").map(str::trim).filter(|s| !s.is_empty());
-                    (status.map(str::to_string), body.slice(hdr_len..))
-                } else {
-                    (None, body)
-                };
-                frames.push(Frame::Msg { subject, payload, status });
-            }
-            "PING" => {
-                buf.advance(eol + 2);
-                frames.push(Frame::Ping);
-            }
-            "PONG" => {
-                buf.advance(eol + 2);
-                frames.push(Frame::Pong);
-            }
-            "-ERR" => {
-                buf.advance(eol + 2);
-                frames.push(Frame::Err(line[4..].trim().to_string()));
-            }
-            _ => {
-                buf.advance(eol + 2);
-                frames.push(Frame::Other);
-            }
-        }
-    }
-    Ok(frames)
 }
 
 #[cfg(test)]
@@ -814,24 +760,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_acks_statuses_and_partial_frames() {
-        let mut b = BytesMut::from(
-            &b"PING\r\nMSG _INBOX.crash.1.7 1 27\r\n{\"stream\":\"CRASH\",\"seq\":42}\r\nHMSG _INBOX.crash.1.8 1 16 16\r\nNATS/1.0 503\r\n\r\n\r\nMSG x 1 5\r\nab"[..],
-        );
-        let frames = parse_frames(&mut b).unwrap();
-        assert_eq!(frames.len(), 3, "{frames:?}");
-        match &frames[1] {
-            Frame::Msg { subject, payload, status: None } => {
-                assert_eq!(subject, "_INBOX.crash.1.7");
-                assert_eq!(parse_ack(payload), Ok(42));
-            }
-            f => panic!("{f:?}"),
+    fn answers_are_acks_errors_or_statuses() {
+        let wire_bytes = b"PING\r\nMSG _INBOX.crash.1.7 1 27\r\n{\"stream\":\"CRASH\",\"seq\":42}\r\n\
+HMSG _INBOX.crash.1.8 1 16 16\r\nNATS/1.0 503\r\n\r\n\r\nMSG _INBOX.crash.1.7 1 2\r\n{}\r\nMSG other 1 0\r\n\r\n";
+        let mut answers =
+            Answers { inbox: "_INBOX.crash.1".into(), in_flight: [7, 8, 9].into(), run: PublisherRun::default() };
+        let mut buf = &wire_bytes[..];
+        let mut wbuf = Vec::new();
+        while let Some((frame, used)) = wire::parse(buf).unwrap() {
+            answers.take(frame, &mut wbuf);
+            buf = &buf[used..];
         }
-        assert!(matches!(&frames[2], Frame::Msg { status: Some(s), .. } if s == "503"), "{:?}", frames[2]);
-        // The partial MSG stays buffered.
-        assert_eq!(&b[..], b"MSG x 1 5\r\nab");
-        b.extend_from_slice(b"cde\r\n");
-        assert!(matches!(&parse_frames(&mut b).unwrap()[..], [Frame::Msg { .. }]));
+        assert!(buf.is_empty());
+        assert_eq!(wbuf, b"PONG\r\n");
+        assert_eq!(answers.run.acks, [(42, 7)]);
+        assert_eq!(answers.run.errors, ["message 8: status 503", "a second answer for message 7"]);
+        assert_eq!(answers.in_flight, [9].into());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - `world` + `steps`: the cucumber world and the step vocabulary;
 //! - `harness`: server processes (config, ports, start, kill, reload, signals);
 //! - `raw`: a raw TCP client for exact protocol bytes;
+//! - `wire`: the one reader of server protocol frames, shared by `raw`, `bench` and `crash`;
 //! - `golden`: insta snapshots of JSON replies;
 //! - `report`: Markdown, JSON, JUnit and HTML parity reports;
 //! - `bench`: the same workloads against several targets, with ratios to Go;
@@ -25,6 +26,7 @@ pub mod results;
 pub mod steps;
 pub mod suite;
 pub mod target;
+mod wire;
 pub mod world;
 
 /// The workspace root, where `features/`, `golden/` and `.oracle/` live.

@@ -1,9 +1,11 @@
-//! A raw TCP client for protocol-level scenarios: send exact bytes, expect exact bytes.
-//! async-nats hides what these scenarios test (verbose `+OK`, `-ERR` texts, closes).
+//! A raw TCP client for protocol-level scenarios: send exact bytes, expect exact bytes,
+//! or read whole frames through [`crate::wire`]. async-nats hides what these scenarios
+//! test (verbose `+OK`, `-ERR` texts, closes).
+use crate::wire::{self, Frame, OwnedMsg};
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::{Buf, BytesMut};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 #[derive(Debug)]
@@ -80,10 +82,22 @@ impl RawConn {
         stream.set_nodelay(true)?;
         let mut c =
             RawConn { stream, buf: BytesMut::with_capacity(8192), info: serde_json::Value::Null, closed: false };
-        let line = c.read_line(timeout, false).await?;
-        let json = line.strip_prefix("INFO ").ok_or_else(|| anyhow!("expected INFO, got '{line}'"))?;
-        c.info = serde_json::from_str(json).context("INFO is not JSON")?;
-        Ok(c)
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match wire::parse(&c.buf)? {
+                Some((Frame::Info(json), used)) => {
+                    c.info = serde_json::from_str(json).context("INFO is not JSON")?;
+                    c.buf.advance(used);
+                    return Ok(c);
+                }
+                Some((other, _)) => bail!("expected INFO, got '{other}'"),
+                None => {
+                    if !c.fill(deadline).await? {
+                        bail!("connection closed before INFO; buffered: \"{}\"", escape(&c.buf));
+                    }
+                }
+            }
+        }
     }
 
     pub async fn send(&mut self, data: &[u8]) -> Result<()> {
@@ -97,17 +111,13 @@ impl RawConn {
         if self.closed {
             return Ok(false);
         }
-        let mut tmp = [0u8; 8192];
-        match tokio::time::timeout_at(deadline, self.stream.read(&mut tmp)).await {
+        match tokio::time::timeout_at(deadline, wire::fill(&mut self.stream, &mut self.buf, 8192)).await {
             Err(_) => bail!("timed out waiting for data; buffered: \"{}\"", escape(&self.buf)),
             Ok(Ok(0)) | Ok(Err(_)) => {
                 self.closed = true;
                 Ok(false)
             }
-            Ok(Ok(n)) => {
-                self.buf.extend_from_slice(&tmp[..n]);
-                Ok(true)
-            }
+            Ok(Ok(_)) => Ok(true),
         }
     }
 
@@ -149,18 +159,18 @@ impl RawConn {
         Ok(())
     }
 
-    /// Reads the next `\r\n`-terminated line, without the terminator.
-    /// Reads the next line; with `skip_pings`, keepalive PINGs before it are answered
-    /// and skipped.
-    pub async fn read_line(&mut self, timeout: Duration, skip_pings: bool) -> Result<String> {
+    /// Reads the next `\r\n`-terminated line, without the terminator; with
+    /// `skip_pings`, keepalive PINGs before it are answered and skipped.
+    pub(crate) async fn read_line(&mut self, timeout: Duration, skip_pings: bool) -> Result<String> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if skip_pings {
                 self.answer_keepalive_pings().await?;
             }
-            if let Some(pos) = self.buf.windows(2).position(|w| w == b"\r\n") {
-                let line = self.buf.split_to(pos + 2);
-                return Ok(String::from_utf8_lossy(&line[..pos]).to_string());
+            if let Some((line, used)) = wire::line(&self.buf) {
+                let line = String::from_utf8_lossy(line).to_string();
+                self.buf.advance(used);
+                return Ok(line);
             }
             if !self.fill(deadline).await? {
                 bail!("connection closed before a full line; buffered: \"{}\"", escape(&self.buf));
@@ -168,19 +178,29 @@ impl RawConn {
         }
     }
 
-    /// Reads `n` payload bytes plus the trailing `\r\n`.
-    pub async fn read_payload(&mut self, n: usize, timeout: Duration) -> Result<Vec<u8>> {
+    /// Reads the next frame, which must be a `MSG` or an `HMSG`; keepalive PINGs before
+    /// it are answered and skipped.
+    pub(crate) async fn read_msg(&mut self, timeout: Duration) -> Result<OwnedMsg> {
         let deadline = tokio::time::Instant::now() + timeout;
-        while self.buf.len() < n + 2 {
-            if !self.fill(deadline).await? {
-                bail!("connection closed inside a payload");
+        loop {
+            match wire::parse(&self.buf)? {
+                Some((Frame::Msg(m), used)) => {
+                    let msg = OwnedMsg::copy(&m);
+                    self.buf.advance(used);
+                    return Ok(msg);
+                }
+                Some((Frame::Ping, used)) => {
+                    self.buf.advance(used);
+                    self.send(b"PONG\r\n").await?;
+                }
+                Some((other, _)) => bail!("expected a MSG or HMSG, got \"{}\"", escape(other.to_string().as_bytes())),
+                None => {
+                    if !self.fill(deadline).await? {
+                        bail!("connection closed before a whole message; buffered: \"{}\"", escape(&self.buf));
+                    }
+                }
             }
         }
-        let data = self.buf.split_to(n + 2);
-        if &data[n..] != b"\r\n" {
-            bail!("payload not followed by CRLF: \"{}\"", escape(&data));
-        }
-        Ok(data[..n].to_vec())
     }
 
     /// Expects nothing at all to arrive for `quiet`.

@@ -1,14 +1,15 @@
-//! The step vocabulary. Each file covers one kind of actor: servers (process control),
-//! async-nats clients, raw protocol connections, JSON APIs and monitoring.
-pub mod auth_monitor;
-pub mod client;
-pub mod core_extra;
+//! The step vocabulary, one file per NATS concept: server processes, the client
+//! protocol on raw connections, publish/subscribe through async-nats, authentication,
+//! monitoring, JSON APIs, JetStream streams and consumers, and the file store on disk.
+pub mod api;
+pub mod auth;
 pub mod filestore;
-pub mod jetstream;
-pub mod json;
+pub mod jetstream_consumer;
+pub mod jetstream_stream;
 pub mod monitor;
-pub mod raw;
-pub mod server;
+pub mod process;
+pub mod protocol;
+pub mod pubsub;
 
 use std::str::FromStr;
 use std::time::Duration;

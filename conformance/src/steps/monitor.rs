@@ -1,6 +1,5 @@
-//! Monitoring steps: GET an HTTP endpoint of a server and check its JSON.
-use super::json_value;
-use super::StepResult;
+//! Monitoring: GET an HTTP endpoint of a server and check its status, body or JSON.
+use super::{json_value, StepResult};
 use crate::fail;
 use crate::golden::get_path;
 use crate::world::{NatsWorld, DEFAULT_WAIT};
@@ -78,6 +77,18 @@ async fn status_is(w: &mut NatsWorld, path: String, code: u16) -> StepResult {
     let (status, body) = http_get(&url).await?;
     if status != code {
         fail!("GET {url}: expected status {code}, got {status}: {body}");
+    }
+    Ok(())
+}
+
+/// GETs a monitoring path and checks the status and that the body contains a text.
+#[then(expr = "the monitoring endpoint {string} answers with status {int} and a body containing {string}")]
+async fn status_and_body(w: &mut NatsWorld, path: String, code: u16, text: String) -> StepResult {
+    let base = w.server(None)?.monitor_url();
+    let url = format!("{base}{path}");
+    let (status, body) = http_get(&url).await?;
+    if status != code || !body.contains(&text) {
+        fail!("GET {url}: expected status {code} and a body with \"{text}\", got {status}: {body}");
     }
     Ok(())
 }

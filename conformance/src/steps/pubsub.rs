@@ -1,6 +1,7 @@
-//! async-nats client steps: connect, subscribe, publish, request, expect messages.
-use super::Dur;
-use super::StepResult;
+//! Publish and subscribe through async-nats clients: connect, subscribe (alone or in a
+//! queue group), publish (with a reply or headers), flush, request/reply, and what a
+//! subscription receives.
+use super::{Dur, StepResult};
 use crate::fail;
 use crate::world::{NatsWorld, Sub, DEFAULT_WAIT};
 use anyhow::{anyhow, Context, Result};
@@ -55,39 +56,6 @@ async fn a_client_to(w: &mut NatsWorld, name: String, server: String) -> StepRes
 #[given(expr = "a client {string} without echo")]
 async fn a_client_no_echo(w: &mut NatsWorld, name: String) -> StepResult {
     Ok(connect(w, &name, None, async_nats::ConnectOptions::new().no_echo()).await?)
-}
-
-#[given(expr = "a client {string} with user {string} and password {string}")]
-async fn a_client_user(w: &mut NatsWorld, name: String, user: String, pass: String) -> StepResult {
-    Ok(connect(w, &name, None, async_nats::ConnectOptions::with_user_and_password(user, pass)).await?)
-}
-
-#[given(expr = "a client {string} with token {string}")]
-async fn a_client_token(w: &mut NatsWorld, name: String, token: String) -> StepResult {
-    Ok(connect(w, &name, None, async_nats::ConnectOptions::with_token(token)).await?)
-}
-
-#[then(expr = "a client with user {string} and password {string} is rejected")]
-async fn client_rejected(w: &mut NatsWorld, user: String, pass: String) -> StepResult {
-    let url = w.url_of(None)?;
-    Ok(expect_rejected(url, async_nats::ConnectOptions::with_user_and_password(user, pass)).await?)
-}
-
-/// Expects a connect attempt to fail with an authorization error.
-pub async fn expect_rejected(url: String, opts: async_nats::ConnectOptions) -> Result<()> {
-    let opts = opts.connection_timeout(DEFAULT_WAIT);
-    match tokio::time::timeout(DEFAULT_WAIT * 2, opts.connect(url.as_str())).await {
-        Err(_) => fail!("connect neither succeeded nor failed in time"),
-        Ok(Ok(_)) => fail!("the connection was accepted"),
-        Ok(Err(e)) => {
-            let text = e.to_string().to_lowercase();
-            if text.contains("authorization") || text.contains("authentication") {
-                Ok(())
-            } else {
-                fail!("connect failed, but not with an authorization error: {e}")
-            }
-        }
-    }
 }
 
 async fn subscribe(w: &mut NatsWorld, client: &str, subject: &str, queue: Option<&str>, name: &str) -> Result<()> {
@@ -182,15 +150,22 @@ async fn flush(w: &mut NatsWorld, client: String) -> StepResult {
     Ok(())
 }
 
-/// Takes the next message off a subscription, within `within`.
-async fn next_message(w: &mut NatsWorld, name: &str, within: Duration) -> Result<async_nats::Message> {
+/// Takes the next message off a subscription, within `within`. With `skip_barriers`,
+/// the harness's round-trip requests are passed over; without, every message counts
+/// (status messages included).
+pub(super) async fn next_message(
+    w: &mut NatsWorld,
+    name: &str,
+    within: Duration,
+    skip_barriers: bool,
+) -> Result<async_nats::Message> {
     let sub = w.sub(name)?;
     let deadline = tokio::time::Instant::now() + within;
     loop {
         match tokio::time::timeout_at(deadline, sub.subscriber.next()).await {
             Err(_) => fail!("'{name}' received no message within {within:?} (had {} before)", sub.received.len()),
             Ok(None) => fail!("subscription '{name}' ended"),
-            Ok(Some(m)) if is_barrier(&m) => continue,
+            Ok(Some(m)) if skip_barriers && is_barrier(&m) => continue,
             Ok(Some(m)) => {
                 sub.received.push(m.clone());
                 return Ok(m);
@@ -207,7 +182,7 @@ fn is_barrier(m: &async_nats::Message) -> bool {
 
 #[then(expr = "{string} receives {string} on {string} within {duration}")]
 async fn receives(w: &mut NatsWorld, name: String, payload: String, subject: String, within: Dur) -> StepResult {
-    let m = next_message(w, &name, within.0).await?;
+    let m = next_message(w, &name, within.0, true).await?;
     if m.subject.as_str() != subject || m.payload != payload.as_bytes() {
         fail!(
             "'{name}' expected \"{payload}\" on {subject}, got \"{}\" on {}",
@@ -227,7 +202,7 @@ async fn receives_with_reply(
     reply: String,
     within: Dur,
 ) -> Result<()> {
-    let m = next_message(w, &name, within.0).await?;
+    let m = next_message(w, &name, within.0, true).await?;
     let got_reply = m.reply.as_ref().map(|r| r.to_string()).unwrap_or_default();
     if m.subject.as_str() != subject || m.payload != payload.as_bytes() || got_reply != reply {
         fail!(
@@ -244,7 +219,7 @@ async fn receives_n(w: &mut NatsWorld, name: String, n: usize, within: Dur) -> S
     let deadline = tokio::time::Instant::now() + within.0;
     for i in 0..n {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        next_message(w, &name, left).await.with_context(|| format!("after {i} of {n} messages"))?;
+        next_message(w, &name, left, true).await.with_context(|| format!("after {i} of {n} messages"))?;
     }
     Ok(())
 }
@@ -268,13 +243,118 @@ async fn receives_none(w: &mut NatsWorld, name: String, quiet: Dur) -> StepResul
     }
 }
 
+/// Two subscriptions (e.g. members of one queue group) receive `n` messages between
+/// them, each at least `min`.
+#[then(expr = "{string} and {string} together receive {int} messages within {duration}, each at least {int}")]
+async fn together(w: &mut NatsWorld, a: String, b: String, n: usize, within: Dur, min: usize) -> StepResult {
+    let deadline = tokio::time::Instant::now() + within.0;
+    let mut counts = [0usize; 2];
+    while counts[0] + counts[1] < n {
+        if tokio::time::Instant::now() >= deadline {
+            fail!("'{a}' got {} and '{b}' got {} within {:?}, expected {n} in total", counts[0], counts[1], within.0);
+        }
+        let mut progressed = false;
+        for (i, name) in [&a, &b].into_iter().enumerate() {
+            if counts[0] + counts[1] >= n {
+                break;
+            }
+            let sub = w.sub(name)?;
+            if let Ok(next) = tokio::time::timeout(Duration::from_millis(20), sub.subscriber.next()).await {
+                let m = next.ok_or_else(|| anyhow!("subscription '{name}' ended"))?;
+                sub.received.push(m);
+                counts[i] += 1;
+                progressed = true;
+            }
+        }
+        if !progressed {
+            tokio::task::yield_now().await;
+        }
+    }
+    if counts[0] < min || counts[1] < min {
+        fail!("'{a}' got {} and '{b}' got {}, expected each at least {min}", counts[0], counts[1]);
+    }
+    // A queue group delivers each message once: nothing beyond the n may follow.
+    for name in [&a, &b] {
+        let sub = w.sub(name)?;
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(100), sub.subscriber.next()).await {
+            fail!("'{name}' got a message beyond the {n} expected (duplicate delivery?): {}", m.subject);
+        }
+    }
+    Ok(())
+}
+
+/// A message as shown in failures: subject, status, description and payload.
+pub(super) fn describe(m: &async_nats::Message) -> String {
+    format!(
+        "subject {} status {:?} {:?} payload \"{}\"",
+        m.subject,
+        m.status.map(|s| s.as_u16()),
+        m.description,
+        String::from_utf8_lossy(&m.payload)
+    )
+}
+
+/// The last message a subscription received.
+pub(super) fn last(w: &mut NatsWorld, name: &str) -> Result<async_nats::Message> {
+    w.sub(name)?.received.last().cloned().ok_or_else(|| anyhow!("'{name}' has received nothing"))
+}
+
 #[then(expr = "the last message on {string} has header {string} equal to {string}")]
 async fn last_header(w: &mut NatsWorld, name: String, key: String, value: String) -> StepResult {
-    let sub = w.sub(&name)?;
-    let m = sub.received.last().ok_or_else(|| anyhow!("'{name}' has received nothing"))?;
+    let m = last(w, &name)?;
     let got = m.headers.as_ref().and_then(|h| h.get(key.as_str())).map(|v| v.to_string());
     if got.as_deref() != Some(value.as_str()) {
         fail!("header {key}: expected {value:?}, got {got:?}");
+    }
+    Ok(())
+}
+
+#[then(expr = "the last message on {string} has payload {string}")]
+async fn last_payload(w: &mut NatsWorld, name: String, payload: String) -> StepResult {
+    let m = last(w, &name)?;
+    if m.payload != payload.as_bytes() {
+        fail!("last message on '{name}': expected payload \"{payload}\", got {}", describe(&m));
+    }
+    Ok(())
+}
+
+#[then(expr = "the last message on {string} has subject {string}")]
+async fn last_subject(w: &mut NatsWorld, name: String, subject: String) -> StepResult {
+    let m = last(w, &name)?;
+    if m.subject.as_str() != subject {
+        fail!("last message on '{name}': expected subject {subject}, got {}", describe(&m));
+    }
+    Ok(())
+}
+
+#[then(expr = "the last message on {string} has no header {string}")]
+async fn last_no_header(w: &mut NatsWorld, name: String, key: String) -> StepResult {
+    let m = last(w, &name)?;
+    if let Some(v) = m.headers.as_ref().and_then(|h| h.get(key.as_str())) {
+        fail!("last message on '{name}' has header {key}: {v}");
+    }
+    Ok(())
+}
+
+#[then(expr = "the last message on {string} has header {string} matching {string}")]
+async fn last_header_matches(w: &mut NatsWorld, name: String, key: String, pattern: String) -> StepResult {
+    let m = last(w, &name)?;
+    let re = regex::Regex::new(&pattern)?;
+    let got = m.headers.as_ref().and_then(|h| h.get(key.as_str())).map(|v| v.to_string());
+    match got {
+        Some(v) if re.is_match(&v) => Ok(()),
+        _ => fail!("last message on '{name}': header {key} = {got:?}, expected a match for {pattern}"),
+    }
+}
+
+/// Checks the reply subject (e.g. the `$JS.ACK.<stream>.<consumer>.<delivered>...` form).
+#[then(expr = "the last message on {string} has reply matching {string}")]
+async fn last_reply_matches(w: &mut NatsWorld, name: String, pattern: String) -> StepResult {
+    let m = last(w, &name)?;
+    let re = regex::Regex::new(&pattern)?;
+    let reply = m.reply.as_ref().map(|r| r.to_string()).unwrap_or_default();
+    if !re.is_match(&reply) {
+        fail!("last message on '{name}': reply \"{reply}\" does not match {pattern}");
     }
     Ok(())
 }
@@ -326,5 +406,12 @@ async fn responder(w: &mut NatsWorld, client: String, payload: String, subject: 
         }
     });
     w.tasks.push(task.abort_handle());
+    Ok(())
+}
+
+/// Lets time pass (duplicate windows, ack waits, max age); prefer polling steps.
+#[when(expr = "{duration} has passed")]
+async fn time_passes(_w: &mut NatsWorld, d: Dur) -> StepResult {
+    tokio::time::sleep(d.0).await;
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! Server steps: start, stop, kill, restart, pause, reload, store-file damage.
-use super::StepResult;
-use super::{docstring, Dur};
+//! Server processes: start one (with a config, or one it must refuse), stop, kill,
+//! restart, pause and resume it, reload its config, restart it with other config lines,
+//! read its log, and write files next to its config.
+use super::{docstring, Dur, StepResult};
 use crate::fail;
 use crate::world::NatsWorld;
 use cucumber::gherkin::Step;
@@ -29,7 +30,7 @@ async fn a_named_server_with_config(w: &mut NatsWorld, name: String, step: &Step
 }
 
 /// `the server` or `the server "A"`.
-fn which(name: &str) -> Option<&str> {
+pub(super) fn which(name: &str) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
@@ -54,6 +55,39 @@ async fn control(w: &mut NatsWorld, name: String, action: String) -> StepResult 
 async fn start_again(w: &mut NatsWorld, name: String) -> StepResult {
     w.require_process("the server is started again")?;
     Ok(w.server(which(&name))?.start().await?)
+}
+
+/// Stops the server gracefully and starts it again on the same ports and store dir with
+/// new scenario config lines (a key rotation, another cipher, another sync interval).
+#[when(regex = r#"^the server(?: "([^"]*)")? is restarted with config:?$"#)]
+async fn restart_with(w: &mut NatsWorld, server: String, step: &cucumber::gherkin::Step) -> StepResult {
+    w.require_process("restarting the server with another config")?;
+    let text = super::docstring(step)?;
+    let s = w.server(which(&server))?;
+    s.stop().await?;
+    s.extra_config = text;
+    Ok(s.start().await?)
+}
+
+/// Like the above after a kill -9 instead of a graceful stop.
+#[when(regex = r#"^the server(?: "([^"]*)")? is killed and started with config:?$"#)]
+async fn kill_restart_with(w: &mut NatsWorld, server: String, step: &cucumber::gherkin::Step) -> StepResult {
+    w.require_process("restarting the server with another config")?;
+    let text = super::docstring(step)?;
+    let s = w.server(which(&server))?;
+    s.kill();
+    s.extra_config = text;
+    Ok(s.start().await?)
+}
+
+/// The server process is still up (did not exit on a fatal store error).
+#[then(regex = r#"^the server(?: "([^"]*)")? is running$"#)]
+async fn is_running(w: &mut NatsWorld, server: String) -> StepResult {
+    w.require_process("checking the server process")?;
+    if !w.server(which(&server))?.is_running() {
+        fail!("the server is not running\n{}", w.server(which(&server))?.log_tail(20));
+    }
+    Ok(())
 }
 
 #[when(regex = r#"^the server(?: "([^"]*)")? config is changed to:?$"#)]
@@ -90,28 +124,6 @@ async fn log_contains(w: &mut NatsWorld, name: String, text: String, within: Dur
     }
 }
 
-#[when(regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is truncated to (\d+) bytes$"#)]
-async fn truncate(w: &mut NatsWorld, file: String, name: String, len: u64) -> StepResult {
-    w.require_process("store file damage")?;
-    Ok(w.server(which(&name))?.truncate_store_file(&file, len)?)
-}
-
-#[when(
-    regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is corrupted at offset (\d+) for (\d+) bytes$"#
-)]
-async fn corrupt(w: &mut NatsWorld, file: String, name: String, offset: u64, count: usize) -> StepResult {
-    w.require_process("store file damage")?;
-    Ok(w.server(which(&name))?.corrupt_store_file(&file, offset, count)?)
-}
-
-#[when(regex = r#"^the store file "([^"]*)" of the server(?: "([^"]*)")? is deleted$"#)]
-async fn delete_file(w: &mut NatsWorld, file: String, name: String) -> StepResult {
-    w.require_process("store file damage")?;
-    let p = w.server(which(&name))?.find_store_file(&file)?;
-    std::fs::remove_file(p)?;
-    Ok(())
-}
-
 /// A config the server must refuse: it exits at start-up and its output names the
 /// problem. The text is matched as a substring, since the two servers prefix their
 /// messages differently (program name, path).
@@ -130,6 +142,24 @@ async fn refuses_config(w: &mut NatsWorld, want: String, step: &Step) -> StepRes
     w.servers.insert(s.name.clone(), s);
     if !log.contains(&want) {
         fail!("the server refused the config, but its output does not contain \"{want}\":\n{log}");
+    }
+    Ok(())
+}
+
+/// Writes a file into the folder of the next server a scenario starts or has refused
+/// (`S`, or `refused<n>`), where the config's relative `include` paths resolve.
+#[given(expr = "the file {string} in the server folder contains:")]
+async fn server_file(w: &mut NatsWorld, file: String, step: &Step) -> StepResult {
+    w.require_process("writing a file for the server")?;
+    if file.contains("..") || file.starts_with('/') {
+        fail!("file name '{file}' must stay inside the server folder");
+    }
+    let text = docstring(step)?;
+    let n = w.servers.len();
+    for folder in ["S".to_string(), format!("refused{n}")] {
+        let dir = w.dir.join(folder);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(&file), &text)?;
     }
     Ok(())
 }

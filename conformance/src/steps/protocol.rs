@@ -1,12 +1,13 @@
-//! Raw protocol steps: exact bytes in, exact bytes out.
-use super::StepResult;
-use super::{json_value, Dur};
+//! The client protocol on a raw connection: exact bytes in, exact bytes or whole frames
+//! out, the INFO greeting, closes, and counting the messages each sid receives.
+use super::{json_value, Dur, StepResult};
 use crate::fail;
 use crate::raw::{unescape, RawConn};
 use crate::world::{NatsWorld, DEFAULT_WAIT};
 use anyhow::{anyhow, Result};
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
+use std::collections::BTreeMap;
 
 async fn open(w: &mut NatsWorld, name: &str, server: Option<&str>) -> Result<()> {
     let addr = w.addr_of(server)?;
@@ -77,6 +78,23 @@ async fn send_repeated(w: &mut NatsWorld, name: String, n: usize, ch: String) ->
     Ok(w.raw(&name)?.send(&bytes).await?)
 }
 
+/// Sends the same bytes `n` times in one write (e.g. 100 PUBs).
+#[when(expr = "{string} sends {string} {int} times")]
+async fn send_times(w: &mut NatsWorld, name: String, data: String, n: usize) -> StepResult {
+    let one = unescape(&data)?;
+    let bytes: Vec<u8> = one.iter().copied().cycle().take(one.len() * n).collect();
+    Ok(w.raw(&name)?.send(&bytes).await?)
+}
+
+/// Closes a raw connection from the client side.
+#[when(expr = "{string} disconnects")]
+async fn disconnect(w: &mut NatsWorld, name: String) -> StepResult {
+    if w.raws.remove(&name).is_none() {
+        fail!("no raw connection '{name}'");
+    }
+    Ok(())
+}
+
 #[then(expr = "{string} receives {string} within {duration}")]
 async fn receives(w: &mut NatsWorld, name: String, data: String, within: Dur) -> StepResult {
     let want = unescape(&data)?;
@@ -102,19 +120,36 @@ async fn receives_line(w: &mut NatsWorld, name: String, pattern: String) -> Step
 /// Reads one `MSG`/`HMSG` frame and checks its payload.
 #[then(expr = "{string} receives a message with payload {string}")]
 async fn receives_msg_payload(w: &mut NatsWorld, name: String, payload: String) -> StepResult {
-    let c = w.raw(&name)?;
-    let line = c.read_line(DEFAULT_WAIT, true).await?;
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    let size: usize = match parts.first() {
-        Some(&"MSG") => parts.last().and_then(|s| s.parse().ok()),
-        Some(&"HMSG") => parts.last().and_then(|s| s.parse().ok()),
-        _ => None,
-    }
-    .ok_or_else(|| anyhow!("expected a MSG or HMSG line, got \"{line}\""))?;
-    let body = c.read_payload(size, DEFAULT_WAIT).await?;
+    let msg = w.raw(&name)?.read_msg(DEFAULT_WAIT).await?;
+    let body = msg.body;
     let want = unescape(&payload)?;
     if !body.ends_with(&want) {
         fail!("payload \"{}\" does not end with \"{payload}\"", crate::raw::escape(&body));
+    }
+    Ok(())
+}
+
+/// Reads `n` MSG/HMSG frames from a raw connection and checks that exactly the listed
+/// sids (comma separated) received them, each at least `min` times.
+#[then(expr = "{string} receives {int} messages within {duration} spread over sids {string} with at least {int} each")]
+async fn raw_spread(w: &mut NatsWorld, name: String, n: usize, within: Dur, sids: String, min: usize) -> StepResult {
+    let c = w.raw(&name)?;
+    let deadline = tokio::time::Instant::now() + within.0;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for i in 0..n {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let msg = c.read_msg(left).await.map_err(|e| anyhow!("after {i} of {n} messages ({counts:?}): {e:#}"))?;
+        *counts.entry(msg.sid).or_default() += 1;
+    }
+    let want: Vec<String> = sids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let got: Vec<String> = counts.keys().cloned().collect();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    if got != want_sorted {
+        fail!("messages went to sids {counts:?}, expected exactly {want:?}");
+    }
+    if let Some((sid, k)) = counts.iter().find(|(_, k)| **k < min) {
+        fail!("sid {sid} got only {k} messages (< {min}); counts {counts:?}");
     }
     Ok(())
 }
