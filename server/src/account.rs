@@ -18,20 +18,20 @@ use crate::sublist::{FxHashMap, Sublist};
 
 /// One account and its subscription index.
 pub(crate) struct Account {
-    pub name: String,
+    pub(crate) name: String,
     /// Every subscription in the account; shared with the connections bound
     /// to it, which add and remove their own.
-    pub sublist: Arc<Sublist<Subscription>>,
+    pub(crate) sublist: Arc<Sublist<Subscription>>,
     /// Connected clients bound to this account.
-    pub num_clients: AtomicUsize,
-    pub in_msgs: AtomicU64,
-    pub in_bytes: AtomicU64,
-    pub out_msgs: AtomicU64,
-    pub out_bytes: AtomicU64,
+    pub(crate) num_clients: AtomicUsize,
+    pub(crate) in_msgs: AtomicU64,
+    pub(crate) in_bytes: AtomicU64,
+    pub(crate) out_msgs: AtomicU64,
+    pub(crate) out_bytes: AtomicU64,
 }
 
 impl Account {
-    pub fn new(name: &str, cache: bool) -> Self {
+    fn new(name: &str, cache: bool) -> Self {
         Account {
             name: name.to_string(),
             sublist: Arc::new(Sublist::new(cache)),
@@ -43,7 +43,7 @@ impl Account {
         }
     }
 
-    pub fn client_count(&self) -> usize {
+    pub(crate) fn client_count(&self) -> usize {
         self.num_clients.load(Ordering::Relaxed)
     }
 
@@ -52,7 +52,7 @@ impl Account {
     /// queue group. Returns whether anyone received it. This is the internal
     /// publish path of the system services and JetStream alike; `p` (from
     /// [`Publisher::server`]) may be reused across calls.
-    pub fn publish(&self, msg: &Msg, p: &mut Publisher) -> bool {
+    pub(crate) fn publish(&self, msg: &Msg, p: &mut Publisher) -> bool {
         let delivered = fan_out(&self.sublist, msg, p);
         if delivered {
             self.out_msgs.fetch_add(1, Ordering::Relaxed);
@@ -70,12 +70,12 @@ pub(crate) struct Accounts {
 }
 
 impl Accounts {
-    pub fn new(cache: bool) -> Self {
+    pub(crate) fn new(cache: bool) -> Self {
         Accounts { map: RwLock::new(FxHashMap::default()), cache }
     }
 
     /// Returns the named account, creating it on first use.
-    pub fn get_or_create(&self, name: &str) -> Arc<Account> {
+    pub(crate) fn get_or_create(&self, name: &str) -> Arc<Account> {
         if let Some(a) = self.get(name) {
             return a;
         }
@@ -83,12 +83,12 @@ impl Accounts {
         Arc::clone(map.entry(name.to_string()).or_insert_with(|| Arc::new(Account::new(name, self.cache))))
     }
 
-    pub fn get(&self, name: &str) -> Option<Arc<Account>> {
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<Account>> {
         self.map.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
     }
 
     /// Snapshot of all accounts, sorted by name.
-    pub fn list(&self) -> Vec<Arc<Account>> {
+    pub(crate) fn list(&self) -> Vec<Arc<Account>> {
         let mut v: Vec<Arc<Account>> = self.map.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v

@@ -17,30 +17,33 @@ use crate::consts::GLOBAL_ACCOUNT;
 /// `CONNECT` only changes what it mentions, as Go's `json.Unmarshal` into the
 /// existing options does.
 #[derive(Debug, Default, Deserialize)]
-pub struct ConnectArgs {
-    pub verbose: Option<bool>,
-    pub pedantic: Option<bool>,
-    pub tls_required: Option<bool>,
-    pub auth_token: Option<String>,
-    pub user: Option<String>,
-    pub pass: Option<String>,
-    pub name: Option<String>,
-    pub lang: Option<String>,
-    pub version: Option<String>,
-    pub protocol: Option<i64>,
-    pub echo: Option<bool>,
-    pub headers: Option<bool>,
-    pub no_responders: Option<bool>,
-    pub sig: Option<String>,
-    pub nkey: Option<String>,
-    pub jwt: Option<String>,
+pub(crate) struct ConnectArgs {
+    pub(crate) verbose: Option<bool>,
+    pub(crate) pedantic: Option<bool>,
+    // Only parsed: a mistyped value fails `CONNECT` as in Go; the server
+    // does not act on it.
+    #[allow(dead_code)]
+    tls_required: Option<bool>,
+    pub(crate) auth_token: Option<String>,
+    pub(crate) user: Option<String>,
+    pass: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) lang: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) protocol: Option<i64>,
+    pub(crate) echo: Option<bool>,
+    pub(crate) headers: Option<bool>,
+    pub(crate) no_responders: Option<bool>,
+    sig: Option<String>,
+    pub(crate) nkey: Option<String>,
+    jwt: Option<String>,
 }
 
 /// One subject direction, compiled. `allow: None` means everything is allowed.
 #[derive(Debug, Clone, Default)]
-pub struct SubjectRules {
-    pub allow: Option<Vec<String>>,
-    pub deny: Vec<String>,
+pub(crate) struct SubjectRules {
+    pub(crate) allow: Option<Vec<String>>,
+    pub(crate) deny: Vec<String>,
 }
 
 impl SubjectRules {
@@ -49,7 +52,7 @@ impl SubjectRules {
     }
 
     /// Whether a literal publish subject passes the allow and deny lists.
-    pub fn allows_publish(&self, subject: &str) -> bool {
+    pub(crate) fn allows_publish(&self, subject: &str) -> bool {
         if let Some(allow) = &self.allow {
             if !allow.iter().any(|f| crate::subject::matches(subject, f)) {
                 return false;
@@ -64,7 +67,7 @@ impl SubjectRules {
     /// subscription to `foo.>` (Go quirk: its sublist `Match` treats the `>` token
     /// as an ordinary token that `*` matches). Partial overlaps with deny entries are
     /// filtered at delivery instead.
-    pub fn allows_subscribe(&self, subject: &str, queue: Option<&str>) -> bool {
+    pub(crate) fn allows_subscribe(&self, subject: &str, queue: Option<&str>) -> bool {
         let hit = |entry: &String| {
             let (subj, q) = match entry.split_once(' ') {
                 Some((s, q)) => (s, Some(q.trim())),
@@ -87,28 +90,28 @@ impl SubjectRules {
 
     /// Whether a delivered message subject hits the deny list (for wildcard subs that
     /// overlap a denied subject; Go's `checkDenySub`).
-    pub fn denies_delivery(&self, subject: &str) -> bool {
+    pub(crate) fn denies_delivery(&self, subject: &str) -> bool {
         self.deny.iter().any(|f| crate::subject::matches(subject, f))
     }
 }
 
 /// `allow_responses` limits.
 #[derive(Debug, Clone, Copy)]
-pub struct ResponseRules {
-    pub max_msgs: usize,
-    pub expires: Duration,
+pub(crate) struct ResponseRules {
+    pub(crate) max_msgs: usize,
+    pub(crate) expires: Duration,
 }
 
 /// A user's compiled permissions.
 #[derive(Debug, Clone, Default)]
-pub struct ClientPermissions {
-    pub publish: Option<SubjectRules>,
-    pub subscribe: Option<SubjectRules>,
-    pub response: Option<ResponseRules>,
+pub(crate) struct ClientPermissions {
+    pub(crate) publish: Option<SubjectRules>,
+    pub(crate) subscribe: Option<SubjectRules>,
+    pub(crate) response: Option<ResponseRules>,
 }
 
 impl ClientPermissions {
-    pub fn from_opts(p: &Permissions) -> Self {
+    fn from_opts(p: &Permissions) -> Self {
         let mut publish = p.publish.as_ref().map(SubjectRules::from_opts);
         let response = p.response.as_ref().map(|r| ResponseRules { max_msgs: r.max_msgs, expires: r.expires });
         // Go's `auth.go` (`configureAuthorization`/`processUserPermissionsTemplate`):
@@ -126,10 +129,10 @@ impl ClientPermissions {
 
 /// Who a connection authenticated as.
 #[derive(Debug, Clone)]
-pub struct AuthOutcome {
-    pub account: String,
-    pub user: Option<String>,
-    pub permissions: Option<Arc<ClientPermissions>>,
+pub(crate) struct AuthOutcome {
+    pub(crate) account: String,
+    pub(crate) user: Option<String>,
+    pub(crate) permissions: Option<Arc<ClientPermissions>>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,7 +150,7 @@ struct NkeyEntry {
 
 /// The server's authentication configuration, built once from [`Options`].
 #[derive(Debug, Default)]
-pub struct Auth {
+pub(crate) struct Auth {
     token: Option<String>,
     single_user: Option<(String, String)>,
     users: HashMap<String, UserEntry>,
@@ -160,7 +163,7 @@ fn account_or_global(a: &Option<String>) -> String {
 }
 
 impl Auth {
-    pub fn from_options(opts: &Options) -> Self {
+    pub(crate) fn from_options(opts: &Options) -> Self {
         let mut auth =
             Auth { token: opts.authorization.clone(), no_auth_user: opts.no_auth_user.clone(), ..Auth::default() };
         if let Some(u) = &opts.username {
@@ -205,13 +208,13 @@ impl Auth {
     }
 
     /// Whether clients must authenticate (INFO `auth_required`).
-    pub fn required(&self) -> bool {
+    pub(crate) fn required(&self) -> bool {
         self.token.is_some() || self.single_user.is_some() || !self.users.is_empty() || !self.nkeys.is_empty()
     }
 
     /// The binding for clients that present no credentials, when `no_auth_user`
     /// names a configured user or nkey.
-    pub fn no_auth_outcome(&self) -> Option<AuthOutcome> {
+    pub(crate) fn no_auth_outcome(&self) -> Option<AuthOutcome> {
         let name = self.no_auth_user.as_deref()?;
         if let Some(entry) = self.users.get(name) {
             return Some(AuthOutcome {
@@ -230,17 +233,17 @@ impl Auth {
 
     /// INFO `auth_required`: with a usable `no_auth_user`, Go does not demand
     /// credentials (clients may even skip CONNECT).
-    pub fn info_auth_required(&self) -> bool {
+    pub(crate) fn info_auth_required(&self) -> bool {
         self.required() && self.no_auth_outcome().is_none()
     }
 
     /// Whether INFO carries a nonce for nkey signatures.
-    pub fn uses_nkeys(&self) -> bool {
+    pub(crate) fn uses_nkeys(&self) -> bool {
         !self.nkeys.is_empty()
     }
 
     /// Checks a client's `CONNECT` credentials. `None` means an authorization violation.
-    pub fn check(&self, c: &ConnectArgs, nonce: &[u8]) -> Option<AuthOutcome> {
+    pub(crate) fn check(&self, c: &ConnectArgs, nonce: &[u8]) -> Option<AuthOutcome> {
         if !self.required() {
             return Some(AuthOutcome { account: GLOBAL_ACCOUNT.into(), user: None, permissions: None });
         }
@@ -296,7 +299,7 @@ fn is_bcrypt(stored: &str) -> bool {
 
 /// Compares a configured secret with what the client sent, in constant time for
 /// plain text and via bcrypt for hashes.
-pub fn compare_password(stored: &str, given: &str) -> bool {
+fn compare_password(stored: &str, given: &str) -> bool {
     if is_bcrypt(stored) {
         return bcrypt::verify(given, stored).unwrap_or(false);
     }
@@ -327,7 +330,7 @@ pub fn encode_base64_url(data: &[u8]) -> String {
 
 /// Decodes standard or URL-safe base64, padded or not (Go accepts a nonce
 /// signature in either raw URL or standard encoding).
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut bits = 0;

@@ -19,7 +19,7 @@ use crate::options::Options;
 
 /// The NATS server version rnats is modelled on; `-v` prints it as
 /// `rnats: v2.15.1`, mirroring `nats-server: v2.15.1`.
-pub const NATS_VERSION: &str = "2.15.1";
+const NATS_VERSION: &str = "2.15.1";
 const EXE: &str = "rnats";
 
 /// What `main` should do after reading the command line.
@@ -31,7 +31,7 @@ pub enum CliAction {
 
 /// Result of evaluating the command line without printing anything.
 #[derive(Debug)]
-pub enum Outcome {
+enum Outcome {
     /// Start the server. `warnings` are config warnings to print to stderr first.
     Run { options: Box<Options>, warnings: String },
     /// Print `stdout`/`stderr` and exit with `code`.
@@ -312,7 +312,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> CliAction {
 
 /// Evaluates the command line: reads the config file, sends a `--signal`, and
 /// merges flags over the file. Prints nothing.
-pub fn evaluate<I: IntoIterator<Item = String>>(args: I) -> Outcome {
+fn evaluate<I: IntoIterator<Item = String>>(args: I) -> Outcome {
     let args: Vec<String> = args.into_iter().collect();
     let norm = match normalise(&args) {
         Ok(n) => n,

@@ -95,7 +95,7 @@ struct Counts {
 }
 
 /// Serves one accepted connection until it closes.
-pub async fn serve(srv: Arc<Server>, stream: TcpStream, cid: u64, addr: SocketAddr) {
+pub(crate) async fn serve(srv: Arc<Server>, stream: TcpStream, cid: u64, addr: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let (mut rd, wr) = stream.into_split();
     let opts = &srv.opts;

@@ -4,13 +4,13 @@
 //! `accounts.go` and `opts.go`). It imports nothing.
 
 /// The upstream release whose behaviour this server reproduces.
-pub const VERSION: &str = "2.15.1";
+pub(crate) const VERSION: &str = "2.15.1";
 /// Protocol level advertised in INFO (Go's `PROTO`).
 pub(crate) const PROTO: i32 = 1;
 /// Stands in for Go's runtime version in INFO `go` and `/varz`: the workspace
 /// minimum Rust version.
 pub(crate) const LANG_VERSION: &str = "rust1.85";
 /// The account of clients that name none (Go's `globalAccountName`).
-pub const GLOBAL_ACCOUNT: &str = "$G";
+pub(crate) const GLOBAL_ACCOUNT: &str = "$G";
 /// Go's default system account name.
-pub const SYSTEM_ACCOUNT: &str = "$SYS";
+pub(crate) const SYSTEM_ACCOUNT: &str = "$SYS";

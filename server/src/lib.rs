@@ -32,7 +32,7 @@
 //! - `start`: starting and stopping: listeners, accept loop, signals, lame duck.
 pub mod cli;
 pub mod config;
-pub mod consts;
+pub(crate) mod consts;
 pub(crate) mod gotime;
 pub(crate) mod json;
 pub mod options;
@@ -51,5 +51,5 @@ pub(crate) mod start;
 pub(crate) mod stats;
 pub mod store;
 pub(crate) mod subject;
-pub mod sublist;
+pub(crate) mod sublist;
 pub(crate) mod system;

@@ -10,27 +10,27 @@ use bytes::Bytes;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Msg {
     /// The subject subscribers are matched against.
-    pub subject: Bytes,
+    pub(crate) subject: Bytes,
     /// The subject shown to receivers when it differs from `subject`: a
     /// JetStream consumer routes a stored message by its deliver subject or
     /// inbox but shows the message's own subject (Go's `pa.deliver`).
-    pub shown: Option<Bytes>,
-    pub reply: Option<Bytes>,
+    pub(crate) shown: Option<Bytes>,
+    pub(crate) reply: Option<Bytes>,
     /// Length of the header block at the front of `data`; `None` for `PUB`.
-    pub header_len: Option<usize>,
+    pub(crate) header_len: Option<usize>,
     /// Headers (when `header_len` is set) followed by the payload.
-    pub data: Bytes,
+    pub(crate) data: Bytes,
 }
 
 impl Msg {
     /// A message without headers.
-    pub fn new(subject: impl Into<Bytes>, reply: Option<Bytes>, payload: impl Into<Bytes>) -> Msg {
+    pub(crate) fn new(subject: impl Into<Bytes>, reply: Option<Bytes>, payload: impl Into<Bytes>) -> Msg {
         Msg { subject: subject.into(), shown: None, reply, header_len: None, data: payload.into() }
     }
 
     /// A message from a separate header block and payload (one copy, to join
     /// them; an empty header block counts as none).
-    pub fn with_headers(subject: impl Into<Bytes>, reply: Option<Bytes>, headers: &[u8], payload: &[u8]) -> Msg {
+    pub(crate) fn with_headers(subject: impl Into<Bytes>, reply: Option<Bytes>, headers: &[u8], payload: &[u8]) -> Msg {
         if headers.is_empty() {
             return Msg::new(subject, reply, Bytes::copy_from_slice(payload));
         }
@@ -42,25 +42,25 @@ impl Msg {
 
     /// The routing subject as text (empty when it is not UTF-8, which the
     /// parser's subject checks make impossible for client publishes).
-    pub fn subject_str(&self) -> &str {
+    pub(crate) fn subject_str(&self) -> &str {
         std::str::from_utf8(&self.subject).unwrap_or("")
     }
 
     /// The subject a receiver sees in `MSG`/`HMSG`.
-    pub fn shown_subject(&self) -> &[u8] {
+    pub(crate) fn shown_subject(&self) -> &[u8] {
         self.shown.as_deref().unwrap_or(&self.subject)
     }
 
-    pub fn reply_str(&self) -> Option<&str> {
+    pub(crate) fn reply_str(&self) -> Option<&str> {
         self.reply.as_deref().and_then(|r| std::str::from_utf8(r).ok()).filter(|r| !r.is_empty())
     }
 
     /// The raw header block, if any.
-    pub fn headers(&self) -> Option<&[u8]> {
+    pub(crate) fn headers(&self) -> Option<&[u8]> {
         self.header_len.and_then(|h| self.data.get(..h))
     }
 
-    pub fn payload(&self) -> &[u8] {
+    pub(crate) fn payload(&self) -> &[u8] {
         match self.header_len {
             Some(h) => self.data.get(h..).unwrap_or(&[]),
             None => &self.data,

@@ -38,7 +38,7 @@ const DEFAULT_LIST_SIZE: usize = 1024;
 static REQ_STATS: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
 
 /// Serves monitoring requests until the server shuts down.
-pub async fn serve(srv: Arc<Server>, listener: TcpListener) {
+pub(crate) async fn serve(srv: Arc<Server>, listener: TcpListener) {
     loop {
         let stream = match listener.accept().await {
             Ok((s, _)) => s,
@@ -186,7 +186,7 @@ fn is_zero_u16(n: &u16) -> bool {
 }
 
 /// Go's `myUptime`: whole seconds split into y/d/h/m/s.
-pub fn uptime_string(d: Duration) -> String {
+fn uptime_string(d: Duration) -> String {
     let secs = d.as_secs();
     let (mins, hrs) = (secs / 60, secs / 3600);
     let (days, yrs) = (hrs / 24, hrs / 24 / 365);

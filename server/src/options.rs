@@ -2,27 +2,27 @@
 //!
 //! Field names follow Go's `server/opts.go` `Options` struct (snake-cased), so a
 //! reader can map a Go config key to a field without a table.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::{self, ConfigError, Diagnostic};
 
 mod from_config;
-pub use from_config::split_host_port;
+pub(crate) use from_config::split_host_port;
 #[cfg(test)]
 mod tests;
 
 /// A user entry from `authorization { users: [...] }` or an account's `users`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct User {
-    pub username: String,
+    pub(crate) username: String,
     /// Plain text, or a bcrypt hash (starts with `$2`).
-    pub password: String,
-    pub permissions: Option<Permissions>,
+    pub(crate) password: String,
+    pub(crate) permissions: Option<Permissions>,
     /// Account this user binds to; `None` means the global account `$G`.
     /// Users defined inside `accounts { A { users: [...] } }` appear both here
     /// (in `Options::users`, as in Go) and in `AccountOpts::users`.
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
 }
 
 /// An nkey user: the public key (starts with `U`).
@@ -35,9 +35,9 @@ pub struct NkeyUser {
 
 /// Allow/deny subject lists for one direction.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubjectPermission {
-    pub allow: Vec<String>,
-    pub deny: Vec<String>,
+pub(crate) struct SubjectPermission {
+    pub(crate) allow: Vec<String>,
+    pub(crate) deny: Vec<String>,
 }
 
 /// `allow_responses`: lets a user publish to reply subjects it received.
@@ -46,41 +46,41 @@ pub struct SubjectPermission {
 /// with an empty `publish.allow` means "publish only to reply subjects".
 /// (An empty allow list without `response` means "no allow restriction".)
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResponsePermission {
-    pub max_msgs: usize,
-    pub expires: Duration,
+pub(crate) struct ResponsePermission {
+    pub(crate) max_msgs: usize,
+    pub(crate) expires: Duration,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Permissions {
-    pub publish: Option<SubjectPermission>,
-    pub subscribe: Option<SubjectPermission>,
-    pub response: Option<ResponsePermission>,
+    pub(crate) publish: Option<SubjectPermission>,
+    pub(crate) subscribe: Option<SubjectPermission>,
+    pub(crate) response: Option<ResponsePermission>,
 }
 
 /// One `accounts { NAME { ... } }` entry.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountOpts {
-    pub name: String,
-    pub users: Vec<User>,
-    pub nkeys: Vec<NkeyUser>,
-    pub jetstream: bool,
+    pub(crate) name: String,
+    pub(crate) users: Vec<User>,
+    pub(crate) nkeys: Vec<NkeyUser>,
+    pub(crate) jetstream: bool,
     /// Limits from an account's `jetstream { ... }` map (`None` for
     /// `jetstream: enabled`, i.e. unlimited).
-    pub jetstream_limits: Option<JsAccountLimits>,
+    pub(crate) jetstream_limits: Option<JsAccountLimits>,
 }
 
 /// Per-account JetStream limits (Go `JetStreamAccountLimits`); -1 = unlimited.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JsAccountLimits {
-    pub max_memory: i64,
-    pub max_store: i64,
-    pub max_streams: i64,
-    pub max_consumers: i64,
-    pub max_ack_pending: i64,
-    pub memory_max_stream_bytes: i64,
-    pub store_max_stream_bytes: i64,
-    pub max_bytes_required: bool,
+    pub(crate) max_memory: i64,
+    pub(crate) max_store: i64,
+    pub(crate) max_streams: i64,
+    pub(crate) max_consumers: i64,
+    pub(crate) max_ack_pending: i64,
+    pub(crate) memory_max_stream_bytes: i64,
+    pub(crate) store_max_stream_bytes: i64,
+    pub(crate) max_bytes_required: bool,
 }
 
 impl Default for JsAccountLimits {
@@ -103,32 +103,32 @@ impl Default for JsAccountLimits {
 pub struct JetStreamOpts {
     pub enabled: bool,
     pub store_dir: Option<PathBuf>,
-    pub max_memory: Option<i64>,
-    pub max_file: Option<i64>,
-    pub domain: Option<String>,
-    pub key: Option<String>,
-    pub prev_key: Option<String>,
-    pub cipher: Option<String>,
-    pub sync_interval: Option<String>,
+    pub(crate) max_memory: Option<i64>,
+    pub(crate) max_file: Option<i64>,
+    pub(crate) domain: Option<String>,
+    pub(crate) key: Option<String>,
+    pub(crate) prev_key: Option<String>,
+    pub(crate) cipher: Option<String>,
+    pub(crate) sync_interval: Option<String>,
 }
 
 /// `cluster { ... }` block.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterOpts {
-    pub name: Option<String>,
-    pub host: String,
-    pub port: i32,
-    pub routes: Vec<String>,
-    pub advertise: Option<String>,
-    pub no_advertise: bool,
-    pub connect_retries: i32,
+    pub(crate) name: Option<String>,
+    pub(crate) host: String,
+    pub(crate) port: i32,
+    pub(crate) routes: Vec<String>,
+    pub(crate) advertise: Option<String>,
+    pub(crate) no_advertise: bool,
+    pub(crate) connect_retries: i32,
     /// Route credentials from `cluster { authorization {...} }` or the `--cluster` URL.
-    pub username: Option<String>,
-    pub password: Option<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 /// Go's `DEFAULT_MAX_CLOSED_CLIENTS`.
-pub const DEFAULT_MAX_CLOSED_CLIENTS: i32 = 10_000;
+const DEFAULT_MAX_CLOSED_CLIENTS: i32 = 10_000;
 
 /// All server options. Defaults are Go's (`server/const.go`, `opts.go` `setBaselineOptions`).
 #[derive(Debug, Clone, PartialEq)]
@@ -246,7 +246,8 @@ impl Options {
     /// Reads a config file over the defaults. Warnings alone do not fail
     /// (as Go's `server.ProcessConfigFile`); use [`Options::apply_config_file`]
     /// to see them.
-    pub fn from_config_file(path: impl AsRef<Path>) -> Result<Options, ConfigError> {
+    #[cfg(test)]
+    fn from_config_file(path: impl AsRef<std::path::Path>) -> Result<Options, ConfigError> {
         let mut o = Options::default();
         o.apply_config_file(path)?;
         Ok(o)
@@ -262,7 +263,8 @@ impl Options {
 
     /// Applies a config file onto `self` (keys absent from the file keep their
     /// current value). `Ok` carries warnings; `Err` holds errors and warnings.
-    pub fn apply_config_file(&mut self, path: impl AsRef<Path>) -> Result<Vec<Diagnostic>, ConfigError> {
+    #[cfg(test)]
+    fn apply_config_file(&mut self, path: impl AsRef<std::path::Path>) -> Result<Vec<Diagnostic>, ConfigError> {
         let path = path.as_ref();
         self.config_file = Some(path.to_path_buf());
         let map = config::parse_file(path)?;
@@ -271,7 +273,7 @@ impl Options {
     }
 
     /// Applies an already parsed config tree (Go: `processConfigFile`).
-    pub fn apply_config_map(&mut self, map: &config::Map, file: &str) -> Result<Vec<Diagnostic>, ConfigError> {
+    pub(crate) fn apply_config_map(&mut self, map: &config::Map, file: &str) -> Result<Vec<Diagnostic>, ConfigError> {
         let mut rep = from_config::Report::default();
         if map.is_empty() {
             rep.warnings.push(Diagnostic::new(None, format!("{file}: config has no values or is empty")));
@@ -287,7 +289,7 @@ impl Options {
     }
 
     /// Checks that only features rnats implements are requested.
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if self.max_closed_clients < 0 {
             // Go would panic sizing its ring buffer.
             return Err("max_closed_clients can not be negative".into());

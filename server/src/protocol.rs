@@ -140,11 +140,6 @@ impl Parser {
         Self::default()
     }
 
-    /// True when the parser is between operations (nothing half-read).
-    pub fn is_idle(&self) -> bool {
-        self.pending.is_none() && self.scanned == 0
-    }
-
     /// Takes the next complete operation out of `buf`, or `Ok(None)` if more bytes
     /// are needed. Consumed bytes are removed from `buf`.
     pub fn next_op(&mut self, buf: &mut BytesMut, limits: &Limits) -> Result<Option<Op>, ProtoError> {
@@ -303,7 +298,7 @@ fn split_args(arg: &Bytes) -> Vec<Bytes> {
 }
 
 /// Go's `parseSize`: ASCII digits only, at most 9 of them, else -1.
-pub fn parse_size(d: &[u8]) -> i64 {
+fn parse_size(d: &[u8]) -> i64 {
     if d.is_empty() || d.len() > 9 {
         return -1;
     }

@@ -25,10 +25,10 @@ use crate::sublist::FxHashMap;
 /// A closed connection as `/connz?state=closed` reports it.
 #[derive(Clone)]
 pub(crate) struct ClosedClient {
-    pub client: Arc<Connection>,
-    pub stop: SystemTime,
+    pub(crate) client: Arc<Connection>,
+    pub(crate) stop: SystemTime,
     /// Subjects it was subscribed to when it closed.
-    pub subs: Vec<String>,
+    pub(crate) subs: Vec<String>,
 }
 
 /// The INFO sent to each client on connect, with Go's field names and order
@@ -97,25 +97,25 @@ pub fn check_options(opts: &Options) -> Result<(), String> {
 
 /// A running server.
 pub struct Server {
-    pub opts: Options,
+    pub(crate) opts: Options,
     pub id: String,
-    pub name: String,
+    pub(crate) name: String,
     pub(crate) auth: Auth,
     pub(crate) accounts: Arc<Accounts>,
     pub(crate) stats: Arc<Stats>,
-    pub start: Instant,
-    pub start_time: SystemTime,
+    pub(crate) start: Instant,
+    pub(crate) start_time: SystemTime,
     clients: Mutex<FxHashMap<u64, Arc<Connection>>>,
     closed: Mutex<std::collections::VecDeque<ClosedClient>>,
     next_cid: AtomicU64,
     /// The bound client address (the configured port may be 0 or -1).
     pub client_addr: Mutex<Option<SocketAddr>>,
-    pub http_addr: Mutex<Option<SocketAddr>>,
+    pub(crate) http_addr: Mutex<Option<SocketAddr>>,
     pub(crate) lame_duck: AtomicBool,
     pub(crate) stop_accept: Notify,
     pub(crate) shutdown: Notify,
     shutting_down: AtomicBool,
-    pub config_file: Option<String>,
+    pub(crate) config_file: Option<String>,
     /// The JetStream engine, when `jetstream` is enabled.
     pub(crate) jetstream: Option<Arc<JetStream>>,
 }
@@ -158,12 +158,12 @@ impl Server {
     }
 
     /// The INFO JSON for a new client connection.
-    pub fn client_info_json(&self, cid: u64, ip: IpAddr, auth_required: bool, nonce: &str) -> String {
+    pub(crate) fn client_info_json(&self, cid: u64, ip: IpAddr, auth_required: bool, nonce: &str) -> String {
         self.client_info_json_full(cid, ip, auth_required, nonce, None)
     }
 
     /// INFO JSON; with `remote_account` set it is the post-CONNECT confirmation.
-    pub fn client_info_json_full(
+    pub(crate) fn client_info_json_full(
         &self,
         cid: u64,
         ip: IpAddr,
@@ -218,12 +218,12 @@ impl Server {
     }
 
     /// Allocates a client id (Go's `gcid`); internal clients take one too.
-    pub fn next_client_id(&self) -> u64 {
+    pub(crate) fn next_client_id(&self) -> u64 {
         self.next_cid.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The system account's name (`system_account`, default `$SYS`).
-    pub fn system_account_name(&self) -> &str {
+    pub(crate) fn system_account_name(&self) -> &str {
         self.opts.system_account.as_deref().unwrap_or(SYSTEM_ACCOUNT)
     }
 
@@ -254,7 +254,7 @@ impl Server {
         v
     }
 
-    pub fn num_clients(&self) -> usize {
+    pub(crate) fn num_clients(&self) -> usize {
         self.clients.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
@@ -267,7 +267,7 @@ impl Server {
         self.accounts.list().iter().map(|a| a.sublist.count()).sum()
     }
 
-    pub fn is_shutting_down(&self) -> bool {
+    pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Relaxed)
     }
 
@@ -287,7 +287,7 @@ impl Server {
     /// Go's `setBaselineOptions` uses the client host when no monitoring host was
     /// given. `Options` defaults `http_host` to `0.0.0.0`, so that value is read as
     /// "not given" here.
-    pub fn http_host(&self) -> &str {
+    pub(crate) fn http_host(&self) -> &str {
         if self.opts.http_host == "0.0.0.0" || self.opts.http_host.is_empty() {
             &self.opts.host
         } else {
@@ -335,7 +335,7 @@ fn jetstream_config(opts: &Options, server_name: &str) -> JetStreamConfig {
 }
 
 /// `<store_dir>/jetstream`; the store dir defaults to `<tmp>/nats`.
-pub fn jetstream_store_dir(opts: &Options) -> std::path::PathBuf {
+pub(crate) fn jetstream_store_dir(opts: &Options) -> std::path::PathBuf {
     let base = opts.jetstream.store_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("nats"));
     base.join("jetstream")
 }

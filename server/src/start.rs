@@ -27,7 +27,7 @@ impl Server {
     /// Lame duck mode (Go's `lameDuckMode`): stop accepting, tell clients via INFO
     /// `ldm`, wait the grace period, then close clients spread over the rest of
     /// `lame_duck_duration` and shut down.
-    pub async fn lame_duck(self: Arc<Self>) {
+    async fn lame_duck(self: Arc<Self>) {
         if self.lame_duck.swap(true, Ordering::SeqCst) || self.is_shutting_down() {
             return;
         }
@@ -228,7 +228,7 @@ impl Server {
 }
 
 /// Go's `friendlyBytes`: `17.66 GB`.
-pub fn friendly_bytes(bytes: i64) -> String {
+fn friendly_bytes(bytes: i64) -> String {
     let f = bytes as f64;
     if f < 1024.0 {
         return format!("{f} B");

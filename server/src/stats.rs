@@ -4,12 +4,12 @@ use std::sync::atomic::AtomicU64;
 
 #[derive(Default)]
 pub(crate) struct Stats {
-    pub in_msgs: AtomicU64,
-    pub out_msgs: AtomicU64,
-    pub in_bytes: AtomicU64,
-    pub out_bytes: AtomicU64,
-    pub slow_consumers: AtomicU64,
-    pub stale_connections: AtomicU64,
-    pub stalled_clients: AtomicU64,
-    pub total_connections: AtomicU64,
+    pub(crate) in_msgs: AtomicU64,
+    pub(crate) out_msgs: AtomicU64,
+    pub(crate) in_bytes: AtomicU64,
+    pub(crate) out_bytes: AtomicU64,
+    pub(crate) slow_consumers: AtomicU64,
+    pub(crate) stale_connections: AtomicU64,
+    pub(crate) stalled_clients: AtomicU64,
+    pub(crate) total_connections: AtomicU64,
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 /// A small, fast, non-cryptographic hasher (the FxHash mix) for hot in-memory maps
 /// keyed by short strings or integers that clients cannot use to attack us in bulk.
 #[derive(Default, Clone, Copy)]
-pub struct FxHasher {
+pub(crate) struct FxHasher {
     hash: u64,
 }
 
@@ -53,9 +53,9 @@ impl FxHasher {
 }
 
 /// `BuildHasher` for [`FxHasher`].
-pub type FxBuild = BuildHasherDefault<FxHasher>;
+type FxBuild = BuildHasherDefault<FxHasher>;
 /// A `HashMap` using [`FxHasher`].
-pub type FxHashMap<K, V> = HashMap<K, V, FxBuild>;
+pub(crate) type FxHashMap<K, V> = HashMap<K, V, FxBuild>;
 
 /// Go's `slCacheMax`: the number of cached match results kept.
 const CACHE_MAX: usize = 1024;
@@ -63,11 +63,11 @@ const CACHE_MAX: usize = 1024;
 const CACHE_SWEEP: usize = 256;
 
 /// The subscribers matching one subject.
-pub struct SublistResult<S> {
+pub(crate) struct SublistResult<S> {
     /// Plain subscribers: every one gets the message.
-    pub psubs: Vec<Arc<S>>,
+    pub(crate) psubs: Vec<Arc<S>>,
     /// Queue groups: one member of each gets the message.
-    pub qsubs: Vec<Vec<Arc<S>>>,
+    pub(crate) qsubs: Vec<Vec<Arc<S>>>,
 }
 
 impl<S> SublistResult<S> {
@@ -75,7 +75,7 @@ impl<S> SublistResult<S> {
         SublistResult { psubs: Vec::new(), qsubs: Vec::new() }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.psubs.is_empty() && self.qsubs.is_empty()
     }
 }
@@ -183,17 +183,17 @@ struct Trie<S> {
 
 /// Counters reported by monitoring (`/subsz`).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct SublistStats {
-    pub num_subscriptions: usize,
-    pub num_cache: usize,
-    pub num_inserts: u64,
-    pub num_removes: u64,
-    pub num_matches: u64,
-    pub cache_hits: u64,
+pub(crate) struct SublistStats {
+    pub(crate) num_subscriptions: usize,
+    pub(crate) num_cache: usize,
+    pub(crate) num_inserts: u64,
+    pub(crate) num_removes: u64,
+    pub(crate) num_matches: u64,
+    pub(crate) cache_hits: u64,
     /// Largest number of subscribers in a cached match result.
-    pub max_fanout: usize,
+    pub(crate) max_fanout: usize,
     /// Mean subscribers per cached match result.
-    pub avg_fanout: f64,
+    pub(crate) avg_fanout: f64,
 }
 
 struct Cache<S> {
@@ -206,7 +206,7 @@ struct Cache<S> {
 
 /// The subscription index. `S` is the subscription type; each entry is identified by
 /// a caller-chosen unique `u64` key.
-pub struct Sublist<S> {
+pub(crate) struct Sublist<S> {
     trie: RwLock<Trie<S>>,
     cache: Mutex<Cache<S>>,
     cache_enabled: bool,
@@ -216,11 +216,11 @@ pub struct Sublist<S> {
 }
 
 /// A watcher of new subscriptions: gets the subject of each.
-pub(crate) type InsertHook = Arc<dyn Fn(&str) + Send + Sync>;
+type InsertHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Errors from [`Sublist::insert`].
 #[derive(Debug, PartialEq, Eq)]
-pub enum SublistError {
+pub(crate) enum SublistError {
     InvalidSubject,
 }
 
@@ -235,7 +235,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl<S> Sublist<S> {
-    pub fn new(cache_enabled: bool) -> Self {
+    pub(crate) fn new(cache_enabled: bool) -> Self {
         Sublist {
             trie: RwLock::new(Trie { root: Level::new(), count: 0 }),
             cache: Mutex::new(Cache { map: FxHashMap::default(), inserts: 0, removes: 0, matches: 0, hits: 0 }),
@@ -250,7 +250,7 @@ impl<S> Sublist<S> {
     }
 
     /// Adds a subscription. `subject` must be a valid (possibly wildcard) subject.
-    pub fn insert(&self, subject: &str, queue: Option<&str>, key: u64, sub: Arc<S>) -> Result<(), SublistError> {
+    pub(crate) fn insert(&self, subject: &str, queue: Option<&str>, key: u64, sub: Arc<S>) -> Result<(), SublistError> {
         // Go's `Insert` checks only the shape (no whitespace check).
         if !crate::subject::is_valid_shape(subject) {
             return Err(SublistError::InvalidSubject);
@@ -288,7 +288,7 @@ impl<S> Sublist<S> {
     }
 
     /// Removes a subscription; returns whether it was present.
-    pub fn remove(&self, subject: &str, queue: Option<&str>, key: u64) -> bool {
+    pub(crate) fn remove(&self, subject: &str, queue: Option<&str>, key: u64) -> bool {
         let mut trie = self.trie.write().unwrap_or_else(|e| e.into_inner());
         let tokens: Vec<&str> = subject.split('.').collect();
         let removed = remove_from(&mut trie.root, &tokens, queue, key);
@@ -302,12 +302,12 @@ impl<S> Sublist<S> {
     }
 
     /// Number of subscriptions held.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.trie.read().unwrap_or_else(|e| e.into_inner()).count
     }
 
     /// All subscribers whose subject matches the literal `subject`.
-    pub fn match_subject(&self, subject: &str) -> Arc<SublistResult<S>> {
+    pub(crate) fn match_subject(&self, subject: &str) -> Arc<SublistResult<S>> {
         if self.cache_enabled {
             let mut cache = lock(&self.cache);
             cache.matches += 1;
@@ -347,7 +347,7 @@ impl<S> Sublist<S> {
     }
 
     /// Every subscription, in no particular order (for monitoring).
-    pub fn all(&self) -> Vec<Arc<S>> {
+    pub(crate) fn all(&self) -> Vec<Arc<S>> {
         fn walk<S>(level: &Level<S>, out: &mut Vec<Arc<S>>) {
             let nodes = level.nodes.values().chain(level.pwc.as_deref()).chain(level.fwc.as_deref());
             for n in nodes {
@@ -366,12 +366,7 @@ impl<S> Sublist<S> {
         out
     }
 
-    /// True if any subscription matches `subject`.
-    pub fn has_interest(&self, subject: &str) -> bool {
-        !self.match_subject(subject).is_empty()
-    }
-
-    pub fn stats(&self) -> SublistStats {
+    pub(crate) fn stats(&self) -> SublistStats {
         let count = self.count();
         let cache = lock(&self.cache);
         let mut max_fanout = 0;

@@ -31,9 +31,9 @@ use crate::monitor::{feature_flags, HealthStatus};
 use crate::server::Server;
 
 /// Go's `userDirectInfoSubj`: who am I, asked by any client of any account.
-pub const USER_INFO_SUBJECT: &str = "$SYS.REQ.USER.INFO";
+const USER_INFO_SUBJECT: &str = "$SYS.REQ.USER.INFO";
 /// Go's `serverStatsPingReqSubj`: every server answers with its statsz.
-pub const SERVER_PING_SUBJECT: &str = "$SYS.REQ.SERVER.PING";
+const SERVER_PING_SUBJECT: &str = "$SYS.REQ.SERVER.PING";
 
 /// Go's `JetStreamEnabled` server capability flag.
 const CAP_JETSTREAM: u64 = 1;
@@ -58,7 +58,7 @@ type Handler = fn(&Server, &Ctx, &Request<'_>);
 /// Installs the internal services: in the system account, and as imports in
 /// every other account that exists at start-up. Does nothing when the system
 /// account is disabled (`no_system_account`), as Go then has none.
-pub fn install(srv: &Arc<Server>) {
+pub(crate) fn install(srv: &Arc<Server>) {
     if srv.opts.no_system_account {
         return;
     }

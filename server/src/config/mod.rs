@@ -7,12 +7,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-pub mod lex;
+mod lex;
 mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{parse_file, parse_str};
+pub(crate) use parse::parse_file;
+pub use parse::parse_str;
 
 /// Where a value came from.
 ///
@@ -21,10 +22,10 @@ pub use parse::{parse_file, parse_str};
 /// preceding newline. Kept so error positions match `nats-server -t` output.
 /// Values set from a map key carry the key's position, as in Go.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Pos {
-    pub file: Arc<str>,
-    pub line: usize,
-    pub col: usize,
+pub(crate) struct Pos {
+    file: Arc<str>,
+    line: usize,
+    col: usize,
 }
 
 impl fmt::Display for Pos {
@@ -42,35 +43,36 @@ pub struct Map {
 }
 
 impl Map {
-    pub fn new() -> Self {
+    fn new() -> Self {
         Map::default()
     }
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    fn get(&self, key: &str) -> Option<&Value> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
     fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
     }
-    pub fn insert(&mut self, key: String, value: Value) {
+    fn insert(&mut self, key: String, value: Value) {
         match self.get_mut(&key) {
             Some(v) => *v = value,
             None => self.entries.push((key, value)),
         }
     }
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.len()
     }
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Go's `configDigest` (`conf/parse.go`): `sha256:` and the hex SHA-256 of
     /// the parsed config as Go's `encoding/json` writes it (keys sorted, values
     /// only, a trailing newline). Shown by `-t` and in `/varz` `config_digest`.
-    pub fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut json = crate::json::to_vec(self);
         json.push(b'\n');
@@ -110,7 +112,7 @@ impl serde::Serialize for Value {
 
 /// A config value. Integers have their size suffix already applied.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Kind {
+pub(crate) enum Kind {
     String(String),
     Int(i64),
     Float(f64),
@@ -124,7 +126,7 @@ pub enum Kind {
 impl Kind {
     /// The Go type name, used in Go-worded type errors
     /// ("interface {} is string, not int64").
-    pub fn go_type(&self) -> &'static str {
+    pub(crate) fn go_type(&self) -> &'static str {
         match self {
             Kind::String(_) => "string",
             Kind::Int(_) => "int64",
@@ -138,40 +140,40 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Value {
-    pub kind: Kind,
-    pub pos: Pos,
+pub(crate) struct Value {
+    pub(crate) kind: Kind,
+    pub(crate) pos: Pos,
     /// Set when a `$var` referenced this value; Go skips the unknown-field
     /// check for such keys, since they are variables, not options.
-    pub used_variable: bool,
+    pub(crate) used_variable: bool,
 }
 
 impl Value {
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::String(s) => Some(s),
             _ => None,
         }
     }
-    pub fn as_int(&self) -> Option<i64> {
+    pub(crate) fn as_int(&self) -> Option<i64> {
         match self.kind {
             Kind::Int(i) => Some(i),
             _ => None,
         }
     }
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(crate) fn as_bool(&self) -> Option<bool> {
         match self.kind {
             Kind::Bool(b) => Some(b),
             _ => None,
         }
     }
-    pub fn as_map(&self) -> Option<&Map> {
+    pub(crate) fn as_map(&self) -> Option<&Map> {
         match &self.kind {
             Kind::Map(m) => Some(m),
             _ => None,
         }
     }
-    pub fn as_array(&self) -> Option<&[Value]> {
+    pub(crate) fn as_array(&self) -> Option<&[Value]> {
         match &self.kind {
             Kind::Array(a) => Some(a),
             _ => None,
@@ -181,16 +183,16 @@ impl Value {
 
 /// One error or warning, optionally tied to a place in a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub pos: Option<Pos>,
-    pub message: String,
+pub(crate) struct Diagnostic {
+    pos: Option<Pos>,
+    pub(crate) message: String,
 }
 
 impl Diagnostic {
-    pub fn new(pos: Option<Pos>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(pos: Option<Pos>, message: impl Into<String>) -> Self {
         Diagnostic { pos, message: message.into() }
     }
-    pub fn at(pos: &Pos, message: impl Into<String>) -> Self {
+    pub(crate) fn at(pos: &Pos, message: impl Into<String>) -> Self {
         Diagnostic::new(Some(pos.clone()), message)
     }
 }
@@ -208,18 +210,13 @@ impl fmt::Display for Diagnostic {
 /// all problems are collected, and warnings are listed before errors.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConfigError {
-    pub errors: Vec<Diagnostic>,
-    pub warnings: Vec<Diagnostic>,
+    pub(crate) errors: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl ConfigError {
-    pub fn single(d: Diagnostic) -> Self {
+    fn single(d: Diagnostic) -> Self {
         ConfigError { errors: vec![d], warnings: Vec::new() }
-    }
-    /// True when only warnings were found: Go still starts the server then
-    /// (but `-t` fails).
-    pub fn only_warnings(&self) -> bool {
-        self.errors.is_empty()
     }
 }
 

@@ -12,7 +12,7 @@ const ENV_KEY: &str = "pk";
 const BCRYPT_PREFIX: &str = "2a$";
 
 /// Parses a config file; `include` paths are relative to its directory.
-pub fn parse_file(path: &Path) -> Result<Map, ConfigError> {
+pub(crate) fn parse_file(path: &Path) -> Result<Map, ConfigError> {
     let data =
         std::fs::read_to_string(path).map_err(|e| ConfigError::single(Diagnostic::new(None, open_error(path, &e))))?;
     let mut env_refs = HashSet::new();
@@ -26,7 +26,7 @@ pub fn parse_str(data: &str) -> Result<Map, ConfigError> {
 }
 
 /// Formats an open failure like Go's `*PathError` ("open x: no such file or directory").
-pub(crate) fn open_error(path: &Path, e: &std::io::Error) -> String {
+fn open_error(path: &Path, e: &std::io::Error) -> String {
     let reason = match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -336,11 +336,11 @@ fn valid_zulu(s: &str) -> bool {
 }
 
 #[cfg(test)]
-pub(super) fn include_path_for_test(file: &str, inc: &str) -> PathBuf {
+pub(crate) fn include_path_for_test(file: &str, inc: &str) -> PathBuf {
     include_path(file, inc)
 }
 
 #[cfg(test)]
-pub(super) fn parse_integer_for_test(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_integer_for_test(s: &str) -> Result<i64, String> {
     parse_integer(s)
 }

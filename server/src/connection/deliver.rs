@@ -19,29 +19,29 @@ use crate::sublist::Sublist;
 /// A client keeps one for its lifetime, so the line buffer is reused.
 pub(crate) struct Publisher {
     /// The publishing connection; `None` when the server publishes.
-    pub from: Option<Arc<Connection>>,
+    from: Option<Arc<Connection>>,
     /// Receivers whose outbound queues passed half of `max_pending`: a client
     /// publisher waits for them before reading more (server publishes never wait).
-    pub stalled: Vec<Arc<Connection>>,
+    pub(crate) stalled: Vec<Arc<Connection>>,
     /// Messages and payload bytes written to connections.
-    pub out_msgs: u64,
-    pub out_bytes: u64,
+    out_msgs: u64,
+    out_bytes: u64,
     line: Vec<u8>,
 }
 
 impl Publisher {
     /// Publishes by connection `from`, subject to its echo setting.
-    pub fn connection(from: &Arc<Connection>) -> Self {
+    pub(crate) fn connection(from: &Arc<Connection>) -> Self {
         Publisher { from: Some(Arc::clone(from)), stalled: Vec::new(), out_msgs: 0, out_bytes: 0, line: Vec::new() }
     }
 
     /// Publishes by the server itself: no echo rule, no stalls.
-    pub fn server() -> Self {
+    pub(crate) fn server() -> Self {
         Publisher { from: None, stalled: Vec::new(), out_msgs: 0, out_bytes: 0, line: Vec::new() }
     }
 
     /// Takes the counts gathered so far, leaving zeros.
-    pub fn take_counts(&mut self) -> (u64, u64) {
+    pub(crate) fn take_counts(&mut self) -> (u64, u64) {
         (std::mem::take(&mut self.out_msgs), std::mem::take(&mut self.out_bytes))
     }
 }

@@ -25,7 +25,7 @@ use crate::sublist::{FxHashMap, Sublist};
 
 pub(crate) mod deliver;
 pub(crate) mod outbound;
-pub(crate) mod subscription;
+mod subscription;
 
 pub(crate) use outbound::write_loop;
 use outbound::Outbound;
@@ -53,7 +53,7 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// Go's `kindStringMap` text, as `/connz` shows it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Client => "Client",
             Kind::Router => "Router",
@@ -66,14 +66,14 @@ impl Kind {
     }
 
     /// Internal connections have no socket: their subscriptions carry callbacks.
-    pub fn is_internal(self) -> bool {
+    fn is_internal(self) -> bool {
         matches!(self, Kind::System | Kind::JetStream | Kind::Account)
     }
 }
 
 /// Why a connection closed (reported in logs and `/connz`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseReason {
+pub(crate) enum CloseReason {
     ClientClosed,
     ProtocolViolation,
     AuthViolation,
@@ -90,7 +90,7 @@ pub enum CloseReason {
 
 impl CloseReason {
     /// Go's `ClosedState.String()` text.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CloseReason::ClientClosed => "Client Closed",
             CloseReason::ProtocolViolation => "Protocol Violation",
@@ -111,28 +111,28 @@ impl CloseReason {
 /// Descriptive data about a connection, for monitoring.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnMeta {
-    pub start: SystemTime,
-    pub name: String,
-    pub lang: String,
-    pub version: String,
-    pub user: Option<String>,
-    pub account: String,
-    pub rtt: Duration,
-    pub ping_sent: Option<Instant>,
+    pub(crate) start: SystemTime,
+    pub(crate) name: String,
+    pub(crate) lang: String,
+    pub(crate) version: String,
+    pub(crate) user: Option<String>,
+    pub(crate) account: String,
+    pub(crate) rtt: Duration,
+    pub(crate) ping_sent: Option<Instant>,
 }
 
 /// The part of a connection other connections touch when delivering to it.
 pub(crate) struct Connection {
-    pub cid: u64,
-    pub kind: Kind,
-    pub addr: SocketAddr,
-    pub(crate) out: Outbound,
+    pub(crate) cid: u64,
+    pub(crate) kind: Kind,
+    pub(crate) addr: SocketAddr,
+    out: Outbound,
     /// Set when the connection should stop reading (closed, killed).
     pub(crate) kill: Notify,
     pub(crate) killed: AtomicBool,
     close_reason: Mutex<Option<CloseReason>>,
-    pub echo: AtomicBool,
-    pub headers: AtomicBool,
+    pub(crate) echo: AtomicBool,
+    pub(crate) headers: AtomicBool,
     /// Set when the permissions deny some subscribe subjects; wildcard
     /// subscriptions then filter deliveries (Go's `checkDenySub`).
     pub(crate) has_sub_deny: AtomicBool,
@@ -142,20 +142,20 @@ pub(crate) struct Connection {
     pub(crate) has_resp: AtomicBool,
     /// Reply subjects this connection may publish to: remaining uses and expiry.
     pub(crate) replies: Mutex<FxHashMap<Bytes, (usize, Option<Instant>)>>,
-    pub subs: Mutex<FxHashMap<Bytes, Arc<Subscription>>>,
+    pub(crate) subs: Mutex<FxHashMap<Bytes, Arc<Subscription>>>,
     /// The subscription index of the bound account: where `subs` live.
     sublist: RwLock<Arc<Sublist<Subscription>>>,
-    pub in_msgs: AtomicU64,
-    pub in_bytes: AtomicU64,
-    pub out_msgs: AtomicU64,
-    pub out_bytes: AtomicU64,
-    pub meta: Mutex<ConnMeta>,
+    pub(crate) in_msgs: AtomicU64,
+    pub(crate) in_bytes: AtomicU64,
+    pub(crate) out_msgs: AtomicU64,
+    pub(crate) out_bytes: AtomicU64,
+    pub(crate) meta: Mutex<ConnMeta>,
     /// `v<version>:<lang>:<name>` from CONNECT, for log lines.
     pub(crate) tag: Mutex<Option<String>>,
     /// Go's `c.last`: time of the last inbound message or subscription change, as
     /// nanoseconds since the Unix epoch (0 = never).
-    pub last_activity_ns: AtomicU64,
-    pub(crate) stats: Arc<Stats>,
+    pub(crate) last_activity_ns: AtomicU64,
+    stats: Arc<Stats>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -166,7 +166,7 @@ impl Connection {
     /// A connection of `kind` bound to the account whose subscriptions live in
     /// `sublist`, before any CONNECT: echo on, headers off, no permissions, as
     /// Go's `client` starts out.
-    pub fn new(
+    pub(crate) fn new(
         cid: u64,
         kind: Kind,
         addr: SocketAddr,
@@ -215,7 +215,12 @@ impl Connection {
     /// A socket-less connection owned by the server (Go's internal clients)
     /// that holds internal subscriptions in an account. Nothing is ever
     /// written to it: its subscriptions carry callbacks.
-    pub fn new_internal(cid: u64, kind: Kind, account: &str, sublist: &Arc<Sublist<Subscription>>) -> Arc<Connection> {
+    pub(crate) fn new_internal(
+        cid: u64,
+        kind: Kind,
+        account: &str,
+        sublist: &Arc<Sublist<Subscription>>,
+    ) -> Arc<Connection> {
         debug_assert!(kind.is_internal());
         let addr = SocketAddr::from(([0, 0, 0, 0], 0));
         let c = Connection::new(cid, kind, addr, account, sublist, usize::MAX, &Arc::default());
@@ -226,7 +231,7 @@ impl Connection {
 
     /// Asks the connection to close, flushing what is queued unless it was already
     /// marked to drop.
-    pub fn close(&self, reason: CloseReason) {
+    pub(crate) fn close(&self, reason: CloseReason) {
         {
             let mut r = lock(&self.close_reason);
             if r.is_none() {
@@ -238,45 +243,45 @@ impl Connection {
         self.kill.notify_one();
     }
 
-    pub fn close_reason(&self) -> Option<CloseReason> {
+    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
         *lock(&self.close_reason)
     }
 
     /// Appends protocol bytes to the outbound queue. Returns false if the
     /// connection is closing or just became a slow consumer.
-    pub fn queue_out(&self, parts: &[&[u8]]) -> bool {
+    pub(crate) fn queue_out(&self, parts: &[&[u8]]) -> bool {
         self.enqueue(parts) != outbound::Queued::Closed
     }
 
     /// Bytes waiting to be written.
-    pub fn pending_bytes(&self) -> usize {
+    pub(crate) fn pending_bytes(&self) -> usize {
         self.out.pending()
     }
 
     /// The name of the bound account.
-    pub fn account_name(&self) -> String {
+    pub(crate) fn account_name(&self) -> String {
         lock(&self.meta).account.clone()
     }
 
     /// Binds the connection to another account: its subscriptions will live in
     /// `sublist` (the caller drops the ones made under the old binding).
-    pub fn rebind(&self, account: &str, sublist: &Arc<Sublist<Subscription>>) {
+    pub(crate) fn rebind(&self, account: &str, sublist: &Arc<Sublist<Subscription>>) {
         *self.sublist.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(sublist);
         lock(&self.meta).account = account.to_string();
     }
 
-    pub fn num_subs(&self) -> usize {
+    pub(crate) fn num_subs(&self) -> usize {
         lock(&self.subs).len()
     }
 
     /// The permissions the connection authenticated with, if any.
-    pub fn permissions(&self) -> Option<Arc<ClientPermissions>> {
+    pub(crate) fn permissions(&self) -> Option<Arc<ClientPermissions>> {
         self.perms.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Adds a subscription to the bound account's index and to this
     /// connection's map; false when the index refuses its subject or queue.
-    pub fn add_sub(&self, sub: Arc<Subscription>) -> bool {
+    pub(crate) fn add_sub(&self, sub: Arc<Subscription>) -> bool {
         let sublist = Arc::clone(&self.sublist.read().unwrap_or_else(|e| e.into_inner()));
         if sublist.insert(&sub.subject, sub.queue.as_deref(), sub.key, Arc::clone(&sub)).is_err() {
             return false;
@@ -286,7 +291,7 @@ impl Connection {
     }
 
     /// Drops a subscription from the account's index and this connection's map.
-    pub fn remove_sub(&self, sub: &Subscription) {
+    pub(crate) fn remove_sub(&self, sub: &Subscription) {
         let sublist = Arc::clone(&self.sublist.read().unwrap_or_else(|e| e.into_inner()));
         sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key);
         let mut subs = lock(&self.subs);
@@ -296,7 +301,7 @@ impl Connection {
     }
 
     /// Drops every subscription; returns their subjects.
-    pub fn remove_all_subs(&self) -> Vec<String> {
+    pub(crate) fn remove_all_subs(&self) -> Vec<String> {
         let subs: Vec<Arc<Subscription>> = lock(&self.subs).drain().map(|(_, s)| s).collect();
         let sublist = Arc::clone(&self.sublist.read().unwrap_or_else(|e| e.into_inner()));
         subs.iter()
@@ -308,7 +313,7 @@ impl Connection {
     }
 
     /// Records a reply subject this connection may answer under `allow_responses`.
-    pub(crate) fn note_reply(&self, reply: &[u8]) {
+    fn note_reply(&self, reply: &[u8]) {
         if !self.has_resp.load(Ordering::Relaxed) {
             return;
         }
@@ -344,7 +349,7 @@ impl Connection {
         error!("{} - {}", self.log_prefix(), msg);
     }
 
-    pub(crate) fn log_notice(&self, msg: std::fmt::Arguments<'_>) {
+    fn log_notice(&self, msg: std::fmt::Arguments<'_>) {
         crate::info!("{} - {}", self.log_prefix(), msg);
     }
 }

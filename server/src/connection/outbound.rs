@@ -102,7 +102,7 @@ pub(crate) enum Queued {
 pub(crate) const STALL_BUDGET: Duration = Duration::from_millis(10);
 
 impl Outbound {
-    pub fn new(max_pending: usize) -> Outbound {
+    pub(crate) fn new(max_pending: usize) -> Outbound {
         Outbound {
             queue: Mutex::new(Queue { chunks: VecDeque::new(), len: 0, spare: Vec::new(), closing: None }),
             ready: Notify::new(),
@@ -111,13 +111,13 @@ impl Outbound {
         }
     }
 
-    pub fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         lock(&self.queue).len
     }
 
     /// Marks the queue to close once what is queued is written (unless it is
     /// already dropping) and wakes the writer.
-    pub fn close_flush(&self) {
+    pub(crate) fn close_flush(&self) {
         let mut q = lock(&self.queue);
         if q.closing.is_none() {
             q.closing = Some(Closing::Flush);

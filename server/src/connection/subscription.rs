@@ -12,18 +12,18 @@ use crate::message::Msg;
 
 /// A subscription held in an account's sublist.
 pub(crate) struct Subscription {
-    pub conn: Arc<Connection>,
+    pub(crate) conn: Arc<Connection>,
     /// Unique key inside the sublist.
-    pub key: u64,
-    pub subject: Box<str>,
-    pub queue: Option<Box<str>>,
-    pub sid: Bytes,
+    pub(crate) key: u64,
+    pub(crate) subject: Box<str>,
+    pub(crate) queue: Option<Box<str>>,
+    pub(crate) sid: Bytes,
     /// Auto-unsubscribe limit; 0 means none.
-    pub max: AtomicU64,
-    pub delivered: AtomicU64,
+    pub(crate) max: AtomicU64,
+    pub(crate) delivered: AtomicU64,
     /// Set on the server's own subscriptions: a matching message is handed
     /// to this callback instead of being written to a connection.
-    pub icb: Option<InternalCallback>,
+    pub(crate) icb: Option<InternalCallback>,
 }
 
 /// Handler of an internal subscription (Go's `msgHandler`): the message and
@@ -35,7 +35,7 @@ static NEXT_SUB_KEY: AtomicU64 = AtomicU64::new(1);
 
 impl Subscription {
     /// A subscription of `conn`, not registered anywhere yet.
-    pub fn new(conn: &Arc<Connection>, subject: &str, queue: Option<&str>, sid: Bytes) -> Arc<Self> {
+    pub(crate) fn new(conn: &Arc<Connection>, subject: &str, queue: Option<&str>, sid: Bytes) -> Arc<Self> {
         Arc::new(Subscription {
             conn: Arc::clone(conn),
             key: NEXT_SUB_KEY.fetch_add(1, Ordering::Relaxed),
@@ -50,7 +50,7 @@ impl Subscription {
 
     /// A server-owned subscription on `subject` held by the internal
     /// connection `conn` (see [`Connection::new_internal`]).
-    pub fn new_internal(conn: &Arc<Connection>, subject: &str, sid: u64, icb: InternalCallback) -> Arc<Self> {
+    pub(crate) fn new_internal(conn: &Arc<Connection>, subject: &str, sid: u64, icb: InternalCallback) -> Arc<Self> {
         Arc::new(Subscription {
             conn: Arc::clone(conn),
             key: NEXT_SUB_KEY.fetch_add(1, Ordering::Relaxed),

@@ -17,13 +17,13 @@ type R<T> = Result<T, Diagnostic>;
 
 /// Collected errors and warnings.
 #[derive(Default)]
-pub(super) struct Report {
-    pub errors: Vec<Diagnostic>,
-    pub warnings: Vec<Diagnostic>,
+pub(crate) struct Report {
+    pub(crate) errors: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl Report {
-    fn err(&mut self, v: &Value, msg: impl Into<String>) {
+    pub(crate) fn err(&mut self, v: &Value, msg: impl Into<String>) {
         self.errors.push(Diagnostic::at(&v.pos, msg));
     }
     fn push(&mut self, r: R<()>) {
@@ -42,7 +42,7 @@ impl Report {
 fn conv(v: &Value, want: &str) -> Diagnostic {
     Diagnostic::at(&v.pos, format!("interface conversion: interface {{}} is {}, not {}", v.kind.go_type(), want))
 }
-fn want_str(v: &Value) -> R<&str> {
+pub(crate) fn want_str(v: &Value) -> R<&str> {
     v.as_str().ok_or_else(|| conv(v, "string"))
 }
 fn want_int(v: &Value) -> R<i64> {
@@ -100,7 +100,7 @@ fn parse_listen(v: &Value) -> Result<(Option<String>, i32), String> {
 }
 
 /// Go's `net.SplitHostPort` for the common forms (`h:p`, `[v6]:p`, `:p`).
-pub fn split_host_port(s: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_host_port(s: &str) -> Option<(&str, &str)> {
     if let Some(rest) = s.strip_prefix('[') {
         let end = rest.find(']')?;
         let host = &rest[..end];
@@ -126,7 +126,7 @@ fn looks_like_user_nkey(s: &str) -> bool {
 impl Options {
     /// Applies one top-level key. Unknown keys are errors unless used as a
     /// `$variable`.
-    pub(super) fn apply_key(&mut self, key: &str, v: &Value, rep: &mut Report) {
+    pub(crate) fn apply_key(&mut self, key: &str, v: &Value, rep: &mut Report) {
         let r = self.apply_key_inner(key, v, rep);
         rep.push(r);
     }
@@ -304,7 +304,7 @@ impl Options {
     }
 
     /// Go: `configureSystemAccount`, run before the other keys.
-    pub(super) fn configure_system_account(&mut self, m: &Map, rep: &mut Report) {
+    pub(crate) fn configure_system_account(&mut self, m: &Map, rep: &mut Report) {
         let v = m
             .iter()
             .find(|(k, _)| k.as_str() == "system_account")
@@ -666,7 +666,7 @@ fn value_text(v: &Value) -> String {
 /// 1024) — Go's `getStorageSize`.
 /// An account's `jetstream { max_mem: 1G, max_file: 10G, max_streams: 10, ... }`
 /// (Go `parseJetStreamForAccount`).
-fn parse_account_js_limits(m: &Map, rep: &mut Report) -> crate::options::JsAccountLimits {
+pub(crate) fn parse_account_js_limits(m: &Map, rep: &mut Report) -> crate::options::JsAccountLimits {
     let mut l = crate::options::JsAccountLimits::default();
     for (k, v) in m.iter() {
         let size = |v: &Value, rep: &mut Report| match storage_size(v) {

@@ -18,10 +18,10 @@ use chacha20poly1305::ChaCha20Poly1305;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub const NONCE_LEN: usize = 12;
-pub const TAG_LEN: usize = 16;
+const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
 /// Bytes a sealed value adds to its plaintext.
-pub const OVERHEAD: usize = NONCE_LEN + TAG_LEN;
+pub(crate) const OVERHEAD: usize = NONCE_LEN + TAG_LEN;
 
 /// The `jetstream { cipher }` choices. The byte values are what the store
 /// files record, so a store knows which cipher wrote it.
@@ -33,7 +33,7 @@ pub enum Cipher {
 
 impl Cipher {
     /// Parses the config value (Go accepts `chacha`, `chachapoly` and `aes`).
-    pub fn parse(s: &str) -> Option<Cipher> {
+    pub(crate) fn parse(s: &str) -> Option<Cipher> {
         match s.to_ascii_lowercase().as_str() {
             "chacha" | "chachapoly" | "chacha20" | "chacha20-poly1305" => Some(Cipher::ChaCha),
             "aes" | "aes-gcm" => Some(Cipher::Aes),
@@ -41,7 +41,7 @@ impl Cipher {
         }
     }
 
-    pub fn from_byte(b: u8) -> Option<Cipher> {
+    fn from_byte(b: u8) -> Option<Cipher> {
         match b {
             1 => Some(Cipher::ChaCha),
             2 => Some(Cipher::Aes),
@@ -50,7 +50,7 @@ impl Cipher {
     }
 
     /// The name in Go's startup banner (`Encryption:      ChaCha20-Poly1305`).
-    pub fn banner(self) -> &'static str {
+    pub(crate) fn banner(self) -> &'static str {
         match self {
             Cipher::ChaCha => "ChaCha20-Poly1305",
             Cipher::Aes => "AES-GCM",
@@ -61,18 +61,18 @@ impl Cipher {
 /// The server's encryption settings.
 #[derive(Clone, Debug)]
 pub struct KeyConfig {
-    pub key: String,
-    pub prev_key: Option<String>,
-    pub cipher: Cipher,
+    pub(crate) key: String,
+    pub(crate) prev_key: Option<String>,
+    pub(crate) cipher: Cipher,
 }
 
 impl KeyConfig {
     /// The key-encryption key for a store named `context` (e.g. `$G/S`).
-    pub fn kek(&self, context: &str) -> [u8; 32] {
+    pub(crate) fn kek(&self, context: &str) -> [u8; 32] {
         derive(self.key.as_bytes(), context)
     }
 
-    pub fn prev_kek(&self, context: &str) -> Option<[u8; 32]> {
+    pub(crate) fn prev_kek(&self, context: &str) -> Option<[u8; 32]> {
         self.prev_key.as_ref().map(|k| derive(k.as_bytes(), context))
     }
 }
@@ -85,13 +85,13 @@ fn derive(secret: &[u8], context: &str) -> [u8; 32] {
 }
 
 /// A fresh random 32-byte key.
-pub fn random_key() -> [u8; 32] {
+pub(crate) fn random_key() -> [u8; 32] {
     rand::random()
 }
 
 /// An AEAD instance for one key.
 #[derive(Clone)]
-pub enum Aead {
+pub(crate) enum Aead {
     ChaCha(Box<ChaCha20Poly1305>),
     Aes(Box<Aes256Gcm>),
 }
@@ -106,14 +106,14 @@ impl std::fmt::Debug for Aead {
 }
 
 impl Aead {
-    pub fn new(cipher: Cipher, key: &[u8; 32]) -> Aead {
+    pub(crate) fn new(cipher: Cipher, key: &[u8; 32]) -> Aead {
         match cipher {
             Cipher::ChaCha => Aead::ChaCha(Box::new(ChaCha20Poly1305::new(key.into()))),
             Cipher::Aes => Aead::Aes(Box::new(Aes256Gcm::new(key.into()))),
         }
     }
 
-    pub fn cipher(&self) -> Cipher {
+    pub(crate) fn cipher(&self) -> Cipher {
         match self {
             Aead::ChaCha(_) => Cipher::ChaCha,
             Aead::Aes(_) => Cipher::Aes,
@@ -121,7 +121,7 @@ impl Aead {
     }
 
     /// Appends `nonce || ciphertext || tag` of `plain` to `out`.
-    pub fn seal_into(&self, plain: &[u8], out: &mut Vec<u8>) {
+    pub(crate) fn seal_into(&self, plain: &[u8], out: &mut Vec<u8>) {
         let nonce: [u8; NONCE_LEN] = rand::random();
         out.extend_from_slice(&nonce);
         let start = out.len();
@@ -135,7 +135,7 @@ impl Aead {
         out.extend_from_slice(&tag);
     }
 
-    pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
+    pub(crate) fn seal(&self, plain: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(plain.len() + OVERHEAD);
         self.seal_into(plain, &mut out);
         out
@@ -143,7 +143,7 @@ impl Aead {
 
     /// Opens what `seal` produced; `None` when the key is wrong or the bytes
     /// were changed.
-    pub fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+    pub(crate) fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
         if sealed.len() < OVERHEAD {
             return None;
         }
@@ -162,7 +162,7 @@ impl Aead {
 
 /// Wraps `key` under `kek`: `cipher byte || sealed key` (the `meta.key` and
 /// `<n>.key` file format).
-pub fn wrap_key(cipher: Cipher, kek: &[u8; 32], key: &[u8; 32]) -> Vec<u8> {
+pub(crate) fn wrap_key(cipher: Cipher, kek: &[u8; 32], key: &[u8; 32]) -> Vec<u8> {
     let mut out = vec![cipher as u8];
     Aead::new(cipher, kek).seal_into(key, &mut out);
     out
@@ -170,7 +170,7 @@ pub fn wrap_key(cipher: Cipher, kek: &[u8; 32], key: &[u8; 32]) -> Vec<u8> {
 
 /// Why a wrapped key could not be opened.
 #[derive(Debug, PartialEq, Eq)]
-pub enum UnwrapError {
+pub(crate) enum UnwrapError {
     /// Unknown cipher byte or a short file.
     Malformed,
     /// Authentication failed: another key, or damage.
@@ -178,7 +178,7 @@ pub enum UnwrapError {
 }
 
 /// Opens a wrapped key, returning the cipher it was wrapped with.
-pub fn unwrap_key(kek: &[u8; 32], wrapped: &[u8]) -> Result<(Cipher, [u8; 32]), UnwrapError> {
+pub(crate) fn unwrap_key(kek: &[u8; 32], wrapped: &[u8]) -> Result<(Cipher, [u8; 32]), UnwrapError> {
     let (&c, sealed) = wrapped.split_first().ok_or(UnwrapError::Malformed)?;
     let cipher = Cipher::from_byte(c).ok_or(UnwrapError::Malformed)?;
     let plain = Aead::new(cipher, kek).open(sealed).ok_or(UnwrapError::WrongKey)?;

@@ -8,17 +8,18 @@ use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState, Stream
 
 /// Memory-backed `StreamStore`.
 #[derive(Debug, Default)]
-pub struct MemStore {
+pub(crate) struct MemStore {
     idx: SeqIndex<StoredMsg>,
 }
 
 impl MemStore {
-    pub fn new(limits: StoreLimits) -> Self {
+    #[cfg(test)]
+    fn new(limits: StoreLimits) -> Self {
         MemStore { idx: SeqIndex::new(limits) }
     }
 
     /// Starts the sequence at `first_seq` (stream config `first_seq`).
-    pub fn with_first_seq(limits: StoreLimits, first_seq: u64) -> Self {
+    pub(crate) fn with_first_seq(limits: StoreLimits, first_seq: u64) -> Self {
         MemStore { idx: SeqIndex::with_first_seq(limits, first_seq) }
     }
 }

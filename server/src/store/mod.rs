@@ -19,20 +19,20 @@ use bytes::Bytes;
 
 pub mod crypto;
 pub mod file;
-pub mod memory;
-pub mod seqindex;
+mod memory;
+mod seqindex;
 
-pub use memory::MemStore;
+pub(crate) use memory::MemStore;
 
 /// One stored message. Cloning is cheap: the subject is shared with the
 /// store's per-subject index and the payloads are refcounted `Bytes`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredMsg {
-    pub subject: Arc<str>,
-    pub hdr: Bytes,
+    pub(crate) subject: Arc<str>,
+    pub(crate) hdr: Bytes,
     pub msg: Bytes,
     pub seq: u64,
-    pub ts: i64,
+    pub(crate) ts: i64,
 }
 
 /// Store failures. Texts are Go's (server/store.go `Err*`), since pub acks
@@ -77,7 +77,7 @@ pub enum SizeModel {
 
 impl SizeModel {
     #[inline]
-    pub fn size(self, subj_len: usize, hdr_len: usize, msg_len: usize) -> u64 {
+    pub(crate) fn size(self, subj_len: usize, hdr_len: usize, msg_len: usize) -> u64 {
         match self {
             SizeModel::Memory => (subj_len + hdr_len + msg_len + 16) as u64,
             SizeModel::File if hdr_len == 0 => (22 + subj_len + msg_len + 8) as u64,
@@ -105,21 +105,21 @@ pub struct StoreLimits {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StreamState {
     pub msgs: u64,
-    pub bytes: u64,
-    pub first_seq: u64,
-    pub first_ts: i64,
+    pub(crate) bytes: u64,
+    pub(crate) first_seq: u64,
+    pub(crate) first_ts: i64,
     pub last_seq: u64,
-    pub last_ts: i64,
-    pub num_subjects: u64,
-    pub num_deleted: u64,
+    pub(crate) last_ts: i64,
+    pub(crate) num_subjects: u64,
+    pub(crate) num_deleted: u64,
 }
 
 /// Per-subject summary (Go `SimpleState`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SimpleState {
-    pub msgs: u64,
-    pub first: u64,
-    pub last: u64,
+    pub(crate) msgs: u64,
+    pub(crate) first: u64,
+    pub(crate) last: u64,
 }
 
 /// Storage contract for a stream.

@@ -19,7 +19,7 @@ use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState};
 use crate::subject::{is_literal, matches};
 
 /// What the index needs to know of an entry.
-pub trait IndexEntry {
+pub(crate) trait IndexEntry {
     fn subject(&self) -> &Arc<str>;
     fn seq(&self) -> u64;
     fn ts(&self) -> i64;
@@ -62,7 +62,7 @@ struct SubjState {
 
 /// Sequence-indexed entries with the bookkeeping of a stream store.
 #[derive(Debug)]
-pub struct SeqIndex<E> {
+pub(crate) struct SeqIndex<E> {
     limits: StoreLimits,
     msgs: VecDeque<Option<E>>,
     /// Sequence of `msgs[0]`.
@@ -105,18 +105,18 @@ impl<E> Default for SeqIndex<E> {
 }
 
 impl<E: IndexEntry> SeqIndex<E> {
-    pub fn new(limits: StoreLimits) -> Self {
+    pub(crate) fn new(limits: StoreLimits) -> Self {
         SeqIndex { limits, base: 1, ..Default::default() }
     }
 
     /// Starts the sequence at `first_seq` (stream config `first_seq`).
-    pub fn with_first_seq(limits: StoreLimits, first_seq: u64) -> Self {
+    pub(crate) fn with_first_seq(limits: StoreLimits, first_seq: u64) -> Self {
         let first_seq = first_seq.max(1);
         SeqIndex { limits, base: first_seq, last_seq: first_seq - 1, ..Default::default() }
     }
 
     #[inline]
-    pub fn slot(&self, seq: u64) -> Option<&E> {
+    pub(crate) fn slot(&self, seq: u64) -> Option<&E> {
         if seq < self.base {
             return None;
         }
@@ -128,7 +128,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         self.limits.size_model.size(m.subject().len(), m.hdr_len(), m.msg_len())
     }
 
-    pub fn first_seq(&self) -> u64 {
+    pub(crate) fn first_seq(&self) -> u64 {
         if self.count == 0 && self.last_seq == 0 {
             // Go reports 0 for a store that never held anything.
             0
@@ -271,7 +271,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         self.trim_front();
     }
 
-    pub fn iter_from(&self, start: u64) -> impl DoubleEndedIterator<Item = &E> {
+    pub(crate) fn iter_from(&self, start: u64) -> impl DoubleEndedIterator<Item = &E> {
         let skip = (start.saturating_sub(self.base) as usize).min(self.msgs.len());
         self.msgs.range(skip..).flatten()
     }
@@ -279,25 +279,26 @@ impl<E: IndexEntry> SeqIndex<E> {
 
 impl<E: IndexEntry> SeqIndex<E> {
     /// Turns recording of removed entries on or off (off drops the log).
-    pub fn record_removals(&mut self, on: bool) {
+    pub(crate) fn record_removals(&mut self, on: bool) {
         self.removed = on.then(Vec::new);
     }
 
     /// Moves the entries removed since the last call into `into` (a buffer
     /// the caller reuses, so recording costs no allocation per change).
-    pub fn drain_removed(&mut self, into: &mut Vec<E>) {
+    pub(crate) fn drain_removed(&mut self, into: &mut Vec<E>) {
         if let Some(log) = &mut self.removed {
             into.append(log);
         }
     }
 
-    pub fn limits(&self) -> &StoreLimits {
+    #[cfg(test)]
+    pub(crate) fn limits(&self) -> &StoreLimits {
         &self.limits
     }
 
     /// Makes `seq` the next sequence, leaving holes for the ones skipped
     /// (recovery: sequences whose records are gone).
-    pub fn advance_to(&mut self, seq: u64) {
+    pub(crate) fn advance_to(&mut self, seq: u64) {
         if seq <= self.last_seq + 1 {
             return;
         }
@@ -317,14 +318,14 @@ impl<E: IndexEntry> SeqIndex<E> {
 
     /// Sets the last timestamp (recovery: the newest record may not be a
     /// message). Zero leaves it alone.
-    pub fn set_last_ts(&mut self, ts: i64) {
+    pub(crate) fn set_last_ts(&mut self, ts: i64) {
         if ts != 0 {
             self.last_ts = ts;
         }
     }
 
     /// Applies `f` to the live entries with sequences in `lo..=hi`.
-    pub fn update_range(&mut self, lo: u64, hi: u64, mut f: impl FnMut(&mut E)) {
+    pub(crate) fn update_range(&mut self, lo: u64, hi: u64, mut f: impl FnMut(&mut E)) {
         let from = lo.max(self.base);
         for seq in from..=hi {
             match self.msgs.get_mut((seq - self.base) as usize) {
@@ -336,14 +337,14 @@ impl<E: IndexEntry> SeqIndex<E> {
     }
 
     /// Messages with a pending TTL.
-    pub fn ttl_count(&self) -> usize {
+    pub(crate) fn ttl_count(&self) -> usize {
         self.ttls.len()
     }
 
     /// Checks a new message against the limits that refuse rather than
     /// remove (discard new). `Ok(true)` when it will replace a message of its
     /// own subject (per-subject limit).
-    pub fn admit(&self, subject: &str, hdr: &[u8], msg_len: usize) -> Result<bool, StoreError> {
+    pub(crate) fn admit(&self, subject: &str, hdr: &[u8], msg_len: usize) -> Result<bool, StoreError> {
         let size = self.limits.size_model.size(subject.len(), hdr.len(), msg_len);
         let existing = self.subjects.get_key_value(subject);
         let at_subject_limit =
@@ -371,14 +372,14 @@ impl<E: IndexEntry> SeqIndex<E> {
     }
 
     /// The sequence the next message gets.
-    pub fn next_seq(&self) -> u64 {
+    pub(crate) fn next_seq(&self) -> u64 {
         self.last_seq + 1
     }
 
     /// Appends an entry that [`SeqIndex::admit`] let in (nothing changed in
     /// between), then applies the limits that remove old messages.
     #[allow(clippy::too_many_arguments)]
-    pub fn insert_admitted(
+    pub(crate) fn insert_admitted(
         &mut self,
         subject: &str,
         hdr_len: usize,
@@ -422,7 +423,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         seq
     }
 
-    pub fn skip_msg(&mut self, ts: i64) -> u64 {
+    pub(crate) fn skip_msg(&mut self, ts: i64) -> u64 {
         let seq = self.last_seq + 1;
         self.last_seq = seq;
         self.last_ts = ts;
@@ -436,7 +437,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         seq
     }
 
-    pub fn load_next(&self, filter: &str, start: u64) -> Option<&E> {
+    pub(crate) fn load_next(&self, filter: &str, start: u64) -> Option<&E> {
         let start = start.max(self.base);
         if filter.is_empty() || filter == ">" {
             return self.iter_from(start).next();
@@ -452,7 +453,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         self.iter_from(start).find(|m| matches(m.subject(), filter))
     }
 
-    pub fn load_last(&self, filter: &str) -> Option<&E> {
+    pub(crate) fn load_last(&self, filter: &str) -> Option<&E> {
         if filter.is_empty() || filter == ">" {
             return self.msgs.iter().rev().flatten().next();
         }
@@ -463,11 +464,11 @@ impl<E: IndexEntry> SeqIndex<E> {
         self.msgs.iter().rev().flatten().find(|m| matches(m.subject(), filter))
     }
 
-    pub fn remove_msg(&mut self, seq: u64) -> bool {
+    pub(crate) fn remove_msg(&mut self, seq: u64) -> bool {
         self.remove_and_trim(seq)
     }
 
-    pub fn purge(&mut self) -> u64 {
+    pub(crate) fn purge(&mut self) -> u64 {
         let n = self.count;
         self.msgs.clear();
         self.subjects.clear();
@@ -479,7 +480,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         n
     }
 
-    pub fn purge_ex(&mut self, subject: &str, seq: u64, keep: u64) -> u64 {
+    pub(crate) fn purge_ex(&mut self, subject: &str, seq: u64, keep: u64) -> u64 {
         // Go memstore.go `PurgeEx`.
         if subject.is_empty() || subject == ">" {
             if keep == 0 && seq == 0 {
@@ -521,7 +522,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         purged
     }
 
-    pub fn compact(&mut self, seq: u64) -> u64 {
+    pub(crate) fn compact(&mut self, seq: u64) -> u64 {
         if seq == 0 {
             return 0;
         }
@@ -545,7 +546,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         purged
     }
 
-    pub fn state(&self) -> StreamState {
+    pub(crate) fn state(&self) -> StreamState {
         let first_seq = self.first_seq();
         let first_ts = self.slot(first_seq).map_or(0, |m| m.ts());
         let span = (self.last_seq + 1).saturating_sub(first_seq);
@@ -561,7 +562,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         }
     }
 
-    pub fn subjects_state(&self, filter: &str) -> BTreeMap<String, SimpleState> {
+    pub(crate) fn subjects_state(&self, filter: &str) -> BTreeMap<String, SimpleState> {
         // An empty filter means all subjects.
         let filter = if filter.is_empty() { ">" } else { filter };
         self.subjects
@@ -574,7 +575,7 @@ impl<E: IndexEntry> SeqIndex<E> {
             .collect()
     }
 
-    pub fn num_pending(&self, start: u64, filter: &str, last_per_subject: bool) -> u64 {
+    pub(crate) fn num_pending(&self, start: u64, filter: &str, last_per_subject: bool) -> u64 {
         if last_per_subject {
             // An empty filter means all subjects.
             let filter = if filter.is_empty() { ">" } else { filter };
@@ -598,13 +599,13 @@ impl<E: IndexEntry> SeqIndex<E> {
         self.iter_from(start).filter(|m| matches(m.subject(), filter)).count() as u64
     }
 
-    pub fn update_limits(&mut self, limits: StoreLimits) {
+    pub(crate) fn update_limits(&mut self, limits: StoreLimits) {
         self.limits = limits;
         self.enforce_all_per_subject();
         self.enforce_limits();
     }
 
-    pub fn expire(&mut self, now: i64) -> u64 {
+    pub(crate) fn expire(&mut self, now: i64) -> u64 {
         let mut removed = 0;
         if self.limits.max_age > 0 {
             let cutoff = now.saturating_sub(self.limits.max_age);
@@ -642,7 +643,7 @@ impl<E: IndexEntry> SeqIndex<E> {
         removed
     }
 
-    pub fn next_expiry(&self) -> Option<i64> {
+    pub(crate) fn next_expiry(&self) -> Option<i64> {
         let age = if self.limits.max_age > 0 {
             self.msgs
                 .iter()

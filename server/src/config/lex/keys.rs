@@ -11,7 +11,7 @@ use super::values::lex_value;
 use super::{esc, is_digit, is_key_separator, is_nl, is_space, is_whitespace, to, ItemType, Lexer, Next, StateFn, EOF};
 
 /// Skips blanks before a key and opens quotes (Go: `lexKeyStart`).
-pub(super) fn lex_key_start(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_key_start(lx: &mut Lexer<'_>) -> Next {
     let r = lx.peek();
     if is_key_separator(r) {
         return lx.errorf(format!("Unexpected key separator '{}'", esc(r)));
@@ -34,12 +34,12 @@ pub(super) fn lex_key_start(lx: &mut Lexer<'_>) -> Next {
 }
 
 /// A key in double quotes (Go: `lexDubQuotedKey`).
-pub(super) fn lex_dub_quoted_key(lx: &mut Lexer<'_>) -> Next {
+fn lex_dub_quoted_key(lx: &mut Lexer<'_>) -> Next {
     quoted_key(lx, '"', lex_dub_quoted_key)
 }
 
 /// A key in single quotes (Go: `lexQuotedKey`).
-pub(super) fn lex_quoted_key(lx: &mut Lexer<'_>) -> Next {
+fn lex_quoted_key(lx: &mut Lexer<'_>) -> Next {
     quoted_key(lx, '\'', lex_quoted_key)
 }
 
@@ -61,7 +61,7 @@ fn quoted_key(lx: &mut Lexer<'_>, end: char, again: StateFn) -> Next {
 /// `keyCheckKeyword`): then the include is lexed instead, resuming with
 /// `push` when given; else the key is emitted and lexing goes on with
 /// `fall_through`.
-pub(super) fn key_check_keyword(lx: &mut Lexer<'_>, fall_through: StateFn, push: Option<StateFn>) -> Next {
+pub(crate) fn key_check_keyword(lx: &mut Lexer<'_>, fall_through: StateFn, push: Option<StateFn>) -> Next {
     if lx.cur().eq_ignore_ascii_case("include") {
         lx.ignore();
         if let Some(p) = push {

@@ -24,7 +24,7 @@ mod values;
 
 /// Kind of a lexed item (Go: `itemType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemType {
+pub(crate) enum ItemType {
     Error,
     Eof,
     Key,
@@ -46,11 +46,11 @@ pub enum ItemType {
 /// One lexed item. `pos` is Go's column: a byte offset from the start of line 1,
 /// and from the preceding newline (so 1-based) on later lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    pub typ: ItemType,
-    pub val: String,
-    pub line: usize,
-    pub pos: usize,
+pub(crate) struct Item {
+    pub(crate) typ: ItemType,
+    pub(crate) val: String,
+    pub(crate) line: usize,
+    pub(crate) pos: usize,
 }
 
 /// Marker for end of input, as in Go (a NUL rune).
@@ -72,7 +72,7 @@ fn to(f: StateFn) -> Next {
     Some(State(f))
 }
 
-pub struct Lexer<'a> {
+pub(crate) struct Lexer<'a> {
     input: &'a str,
     start: usize,
     pos: usize,
@@ -119,7 +119,7 @@ fn esc(r: char) -> String {
 }
 
 impl<'a> Lexer<'a> {
-    pub fn new(input: &'a str) -> Self {
+    pub(crate) fn new(input: &'a str) -> Self {
         Lexer {
             input,
             start: 0,
@@ -138,7 +138,7 @@ impl<'a> Lexer<'a> {
 
     /// Runs the state machine until an item is available. After an error or
     /// EOF it keeps returning EOF.
-    pub fn next_item(&mut self) -> Item {
+    pub(crate) fn next_item(&mut self) -> Item {
         loop {
             if let Some(it) = self.items.pop_front() {
                 return it;

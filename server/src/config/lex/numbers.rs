@@ -14,12 +14,12 @@ use super::{esc, is_digit, is_nl, is_number_suffix, is_whitespace, to, ItemType,
 
 /// The first digit of a value that starts with one (Go:
 /// `lexNumberOrDateOrStringOrIPStart`).
-pub(super) fn lex_number_or_date_or_string_or_ip_start(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_number_or_date_or_string_or_ip_start(lx: &mut Lexer<'_>) -> Next {
     first_digit(lx, lex_number_or_date_or_string_or_ip)
 }
 
 /// The first digit after a `-` (Go: `lexNegNumberStart`).
-pub(super) fn lex_neg_number_start(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_neg_number_start(lx: &mut Lexer<'_>) -> Next {
     first_digit(lx, lex_neg_number)
 }
 

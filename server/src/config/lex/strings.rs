@@ -29,7 +29,7 @@ impl Lexer<'_> {
 }
 
 /// Inside single quotes: no escapes (Go: `lexQuotedString`).
-pub(super) fn lex_quoted_string(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_quoted_string(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if r == '\'' {
         lx.backup();
@@ -45,7 +45,7 @@ pub(super) fn lex_quoted_string(lx: &mut Lexer<'_>) -> Next {
 }
 
 /// Inside double quotes (Go: `lexDubQuotedString`).
-pub(super) fn lex_dub_quoted_string(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_dub_quoted_string(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if r == '\\' {
         lx.add_current_string_part(1);
@@ -66,7 +66,7 @@ pub(super) fn lex_dub_quoted_string(lx: &mut Lexer<'_>) -> Next {
 
 /// A bare string, ended by blanks or the end of its entry; without escapes
 /// it may be a boolean or a variable (Go: `lexString`).
-pub(super) fn lex_string(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_string(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if r == '\\' {
         lx.add_current_string_part(1);
@@ -97,7 +97,7 @@ pub(super) fn lex_string(lx: &mut Lexer<'_>) -> Next {
 
 /// A block string `( ... )`: ends at a `)` alone on its line (Go:
 /// `lexBlock`).
-pub(super) fn lex_block(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_block(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if r == ')' {
         lx.backup();

@@ -10,7 +10,7 @@ use super::{esc, is_nl, is_space, is_whitespace, to, ItemType, Lexer, Next, EOF}
 
 /// Between top-level entries: skips space, opens comments and enclosing
 /// braces, ends at EOF; anything else starts a key (Go: `lexTop`).
-pub(super) fn lex_top(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_top(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if is_space(r) {
         return lx.skip(lex_top);
@@ -41,7 +41,7 @@ pub(super) fn lex_top(lx: &mut Lexer<'_>) -> Next {
 
 /// After a top-level value: only blanks, a comment, or an end of entry (new
 /// line, `;`, `,`, `}` or EOF) may follow (Go: `lexTopValueEnd`).
-pub(super) fn lex_top_value_end(lx: &mut Lexer<'_>) -> Next {
+fn lex_top_value_end(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if r == '#' {
         lx.push(lex_top);
@@ -67,7 +67,7 @@ pub(super) fn lex_top_value_end(lx: &mut Lexer<'_>) -> Next {
 }
 
 /// Inside enclosing braces, between entries (Go: `lexBlockStart`).
-pub(super) fn lex_block_start(lx: &mut Lexer<'_>) -> Next {
+fn lex_block_start(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if is_space(r) {
         return lx.skip(lex_block_start);
@@ -101,7 +101,7 @@ pub(super) fn lex_block_start(lx: &mut Lexer<'_>) -> Next {
 }
 
 /// After a value inside enclosing braces (Go: `lexBlockValueEnd`).
-pub(super) fn lex_block_value_end(lx: &mut Lexer<'_>) -> Next {
+fn lex_block_value_end(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if r == '#' {
         lx.push(lex_block_value_end);
@@ -131,7 +131,7 @@ pub(super) fn lex_block_value_end(lx: &mut Lexer<'_>) -> Next {
 }
 
 /// Looks for the `}` that closes enclosing braces (Go: `lexBlockEnd`).
-pub(super) fn lex_block_end(lx: &mut Lexer<'_>) -> Next {
+fn lex_block_end(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if r == '#' {
         lx.push(lex_block_start);
@@ -159,7 +159,7 @@ pub(super) fn lex_block_end(lx: &mut Lexer<'_>) -> Next {
 
 /// A comment's marker has been read: emits the start of a comment (Go:
 /// `lexCommentStart`).
-pub(super) fn lex_comment_start(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_comment_start(lx: &mut Lexer<'_>) -> Next {
     lx.ignore();
     lx.emit(ItemType::CommentStart);
     to(lex_comment)
@@ -167,7 +167,7 @@ pub(super) fn lex_comment_start(lx: &mut Lexer<'_>) -> Next {
 
 /// The comment's text, up to (not including) the end of the line (Go:
 /// `lexComment`).
-pub(super) fn lex_comment(lx: &mut Lexer<'_>) -> Next {
+fn lex_comment(lx: &mut Lexer<'_>) -> Next {
     let r = lx.peek();
     if is_nl(r) || r == EOF {
         lx.emit(ItemType::Text);

@@ -15,7 +15,7 @@ use super::{esc, is_digit, is_key_separator, is_nl, is_space, is_whitespace, to,
 
 /// The start of a value, which decides its kind by its first character;
 /// blanks before it are skipped, a new line is an error (Go: `lexValue`).
-pub(super) fn lex_value(lx: &mut Lexer<'_>) -> Next {
+pub(crate) fn lex_value(lx: &mut Lexer<'_>) -> Next {
     let r = lx.next();
     if is_whitespace(r) {
         return lx.skip(lex_value);

@@ -28,36 +28,36 @@
 //!   only for streams with `compression: s2`.
 use crate::store::crypto::{Aead, OVERHEAD};
 
-pub const PLAIN: u8 = 1;
-pub const SEALED: u8 = 2;
-pub const PACKED: u8 = 3;
+pub(crate) const PLAIN: u8 = 1;
+pub(crate) const SEALED: u8 = 2;
+pub(crate) const PACKED: u8 = 3;
 
-pub const KIND_MSG: u8 = 1;
-pub const KIND_TOMB: u8 = 2;
-pub const KIND_ERASED: u8 = 3;
-pub const KIND_FLOOR: u8 = 4;
+pub(crate) const KIND_MSG: u8 = 1;
+pub(crate) const KIND_TOMB: u8 = 2;
+pub(crate) const KIND_ERASED: u8 = 3;
+pub(crate) const KIND_FLOOR: u8 = 4;
 
 /// Fixed bytes before the subject.
-pub const REC_HDR: usize = 29;
+const REC_HDR: usize = 29;
 const CRC: usize = 4;
 
 /// A decoded record borrowing its bytes.
 #[derive(Clone, Copy, Debug)]
-pub struct Record<'a> {
-    pub kind: u8,
-    pub seq: u64,
-    pub ts: i64,
-    pub subject: &'a [u8],
-    pub hdr: &'a [u8],
-    pub msg: &'a [u8],
+pub(crate) struct Record<'a> {
+    pub(crate) kind: u8,
+    pub(crate) seq: u64,
+    pub(crate) ts: i64,
+    pub(crate) subject: &'a [u8],
+    pub(crate) hdr: &'a [u8],
+    pub(crate) msg: &'a [u8],
 }
 
-pub fn record_len(subj: usize, hdr: usize, msg: usize) -> usize {
+fn record_len(subj: usize, hdr: usize, msg: usize) -> usize {
     REC_HDR + subj + hdr + msg + CRC
 }
 
 /// Appends an encoded record to `out`.
-pub fn encode(out: &mut Vec<u8>, kind: u8, seq: u64, ts: i64, subject: &[u8], hdr: &[u8], msg: &[u8]) {
+pub(crate) fn encode(out: &mut Vec<u8>, kind: u8, seq: u64, ts: i64, subject: &[u8], hdr: &[u8], msg: &[u8]) {
     let start = out.len();
     let len = record_len(subject.len(), hdr.len(), msg.len());
     out.reserve(len);
@@ -75,7 +75,7 @@ pub fn encode(out: &mut Vec<u8>, kind: u8, seq: u64, ts: i64, subject: &[u8], hd
 }
 
 /// What is at the front of a buffer of plain records.
-pub enum Decoded<'a> {
+pub(crate) enum Decoded<'a> {
     /// A good record and its length.
     Good(Record<'a>, usize),
     /// The framing holds but the checksum does not: bit rot.
@@ -94,7 +94,7 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(x)
 }
 
-pub fn decode(buf: &[u8]) -> Decoded<'_> {
+pub(crate) fn decode(buf: &[u8]) -> Decoded<'_> {
     if buf.len() < REC_HDR + CRC {
         return Decoded::Torn;
     }
@@ -126,7 +126,7 @@ pub fn decode(buf: &[u8]) -> Decoded<'_> {
 }
 
 /// Appends a record in the block's append form: plain, or as a sealed frame.
-pub fn append_form(out: &mut Vec<u8>, aead: Option<&Aead>, plain: &[u8]) {
+pub(crate) fn append_form(out: &mut Vec<u8>, aead: Option<&Aead>, plain: &[u8]) {
     match aead {
         None => out.extend_from_slice(plain),
         Some(a) => {
@@ -138,7 +138,7 @@ pub fn append_form(out: &mut Vec<u8>, aead: Option<&Aead>, plain: &[u8]) {
 }
 
 /// Length of the sealed frame at the front of `buf`, if it is whole.
-pub fn frame_len(buf: &[u8]) -> Option<usize> {
+pub(crate) fn frame_len(buf: &[u8]) -> Option<usize> {
     if buf.len() < 4 {
         return None;
     }
@@ -147,13 +147,13 @@ pub fn frame_len(buf: &[u8]) -> Option<usize> {
 }
 
 /// Opens the sealed frame at the front of `buf` (whole frame expected).
-pub fn open_frame(aead: &Aead, frame: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn open_frame(aead: &Aead, frame: &[u8]) -> Option<Vec<u8>> {
     aead.open(&frame[4..])
 }
 
 /// The plain records of an append-form block file (`PLAIN` or `SEALED`),
 /// up to the first frame that does not open.
-pub fn append_form_records(file: &[u8], aead: Option<&Aead>) -> Vec<u8> {
+pub(crate) fn append_form_records(file: &[u8], aead: Option<&Aead>) -> Vec<u8> {
     let body = file.get(1..).unwrap_or_default();
     let Some(a) = aead else { return body.to_vec() };
     let mut out = Vec::with_capacity(body.len());
@@ -168,7 +168,7 @@ pub fn append_form_records(file: &[u8], aead: Option<&Aead>) -> Vec<u8> {
 
 /// Where each message record lies in a buffer of plain records: sequence ->
 /// (offset, length).
-pub fn message_places(recs: &[u8]) -> std::collections::HashMap<u64, (u32, u32)> {
+pub(crate) fn message_places(recs: &[u8]) -> std::collections::HashMap<u64, (u32, u32)> {
     let mut places = std::collections::HashMap::new();
     let mut off = 0;
     while let Decoded::Good(r, n) | Decoded::BadSum(r, n) = decode(&recs[off..]) {
@@ -181,7 +181,7 @@ pub fn message_places(recs: &[u8]) -> std::collections::HashMap<u64, (u32, u32)>
 }
 
 /// Packs plain records into a `PACKED` block file body (format byte included).
-pub fn pack(records: &[u8], aead: Option<&Aead>) -> Vec<u8> {
+pub(crate) fn pack(records: &[u8], aead: Option<&Aead>) -> Vec<u8> {
     let compressed = snap::raw::Encoder::new().compress_vec(records).unwrap_or_default();
     let mut out = Vec::with_capacity(compressed.len() + 8 + OVERHEAD);
     out.push(PACKED);
@@ -196,7 +196,7 @@ pub fn pack(records: &[u8], aead: Option<&Aead>) -> Vec<u8> {
 }
 
 /// The plain records of a `PACKED` block file, or why they cannot be had.
-pub fn unpack(file: &[u8], aead: Option<&Aead>) -> Result<Vec<u8>, &'static str> {
+pub(crate) fn unpack(file: &[u8], aead: Option<&Aead>) -> Result<Vec<u8>, &'static str> {
     let body = file.get(1..).ok_or("empty block")?;
     let compressed = match aead {
         Some(a) => a.open(body).ok_or("packed block does not decrypt")?,

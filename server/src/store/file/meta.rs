@@ -13,7 +13,7 @@ use crate::store::crypto::{random_key, unwrap_key, wrap_key, Aead, KeyConfig, Un
 /// Why a directory's metadata cannot be used. The texts follow Go's log
 /// lines (`Error decrypting our stream metafile: ...`).
 #[derive(Debug, PartialEq, Eq)]
-pub enum MetaError {
+pub(crate) enum MetaError {
     /// The directory is encrypted and the server has no key.
     NotEnabled,
     /// Neither the key nor `prev_key` opens `meta.key`.
@@ -37,10 +37,10 @@ impl std::fmt::Display for MetaError {
 
 /// The metadata files of one directory, with its key when encrypted.
 #[derive(Debug)]
-pub struct MetaFiles {
-    pub dir: PathBuf,
+pub(crate) struct MetaFiles {
+    pub(crate) dir: PathBuf,
     /// The raw store key (for wrapping block keys) and its AEAD.
-    pub key: Option<[u8; 32]>,
+    pub(crate) key: Option<[u8; 32]>,
     aead: Option<Aead>,
 }
 
@@ -51,7 +51,7 @@ fn checksum(data: &[u8]) -> String {
 
 impl MetaFiles {
     /// A new directory; with a server key, a fresh store key in `meta.key`.
-    pub fn create(dir: &Path, keys: Option<&KeyConfig>, context: &str) -> std::io::Result<MetaFiles> {
+    pub(crate) fn create(dir: &Path, keys: Option<&KeyConfig>, context: &str) -> std::io::Result<MetaFiles> {
         fs::create_dir_all(dir)?;
         let (key, aead) = match keys {
             Some(k) => {
@@ -66,7 +66,7 @@ impl MetaFiles {
 
     /// An existing directory. A key opened only by `prev_key`, or wrapped
     /// under another cipher, is rewrapped with the current key and cipher.
-    pub fn open(dir: &Path, keys: Option<&KeyConfig>, context: &str) -> Result<MetaFiles, MetaError> {
+    pub(crate) fn open(dir: &Path, keys: Option<&KeyConfig>, context: &str) -> Result<MetaFiles, MetaError> {
         let kp = dir.join("meta.key");
         let wrapped = match fs::read(&kp) {
             Ok(w) => w,
@@ -98,19 +98,15 @@ impl MetaFiles {
         Ok(mf)
     }
 
-    pub fn encrypted(&self) -> bool {
-        self.aead.is_some()
-    }
-
     /// Writes `meta.inf` and `meta.sum`.
-    pub fn write_meta(&self, json: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write_meta(&self, json: &[u8]) -> std::io::Result<()> {
         let data = self.seal(json);
         write_atomic(&self.dir.join("meta.inf"), &data, true)?;
         write_atomic(&self.dir.join("meta.sum"), checksum(&data).as_bytes(), true)
     }
 
     /// Reads `meta.inf`, checked against `meta.sum`.
-    pub fn read_meta(&self) -> Result<Vec<u8>, MetaError> {
+    pub(crate) fn read_meta(&self) -> Result<Vec<u8>, MetaError> {
         let data = fs::read(self.dir.join("meta.inf")).map_err(|e| MetaError::Io(format!("meta.inf: {e}")))?;
         let sum = fs::read_to_string(self.dir.join("meta.sum")).map_err(|e| MetaError::Io(format!("meta.sum: {e}")))?;
         if sum.trim() != checksum(&data) {
@@ -120,12 +116,12 @@ impl MetaFiles {
     }
 
     /// Writes a small state file of the directory (sealed when encrypted).
-    pub fn write(&self, name: &str, plain: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write(&self, name: &str, plain: &[u8]) -> std::io::Result<()> {
         write_atomic(&self.dir.join(name), &self.seal(plain), false)
     }
 
     /// Reads what `write` wrote; `None` when missing or damaged.
-    pub fn read(&self, name: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read(&self, name: &str) -> Option<Vec<u8>> {
         let data = fs::read(self.dir.join(name)).ok()?;
         self.open_sealed(&data)
     }

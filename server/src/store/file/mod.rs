@@ -38,13 +38,13 @@ use super::crypto::{Aead, Cipher};
 use super::seqindex::{IndexEntry, SeqIndex};
 use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState, StreamStore};
 
-pub mod block;
-pub mod meta;
+mod block;
+pub(crate) mod meta;
 mod packing;
 mod read;
 mod recovery;
 mod rewrite;
-pub mod state;
+mod state;
 mod write;
 
 use block::{KIND_FLOOR, KIND_MSG, KIND_TOMB};
@@ -52,7 +52,7 @@ use packing::Packed;
 use state::SavedState;
 
 /// Go's block sizes (filestore.go `dynBlkSize`).
-pub const MIN_BLOCK_SIZE: u64 = 32 * 1000;
+const MIN_BLOCK_SIZE: u64 = 32 * 1000;
 const MEDIUM_BLOCK_SIZE: u64 = 4 * 1024 * 1024;
 const LARGE_BLOCK_SIZE: u64 = 8 * 1024 * 1024;
 const MAX_ENCRYPTED_BLOCK_SIZE: u64 = 2 * 1024 * 1024;
@@ -126,7 +126,7 @@ pub struct FileStoreConfig {
 
 /// Where one message lies.
 #[derive(Clone, Debug)]
-pub struct FileEntry {
+pub(crate) struct FileEntry {
     subject: Arc<str>,
     seq: u64,
     ts: i64,
@@ -268,7 +268,7 @@ fn key_path(dir: &Path, id: u32) -> PathBuf {
 
 /// Writes a file through a temporary name and a rename, so a crash leaves
 /// the old or the new content, never a mix.
-pub fn write_atomic(path: &Path, data: &[u8], sync: bool) -> std::io::Result<()> {
+fn write_atomic(path: &Path, data: &[u8], sync: bool) -> std::io::Result<()> {
     let tmp = path.with_extension(format!(
         "{}.tmp",
         path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
@@ -285,7 +285,7 @@ pub fn write_atomic(path: &Path, data: &[u8], sync: bool) -> std::io::Result<()>
 
 impl FileStore {
     /// A new, empty store (the stream was just created).
-    pub fn create(cfg: FileStoreConfig, first_seq: u64) -> std::io::Result<FileStore> {
+    pub(crate) fn create(cfg: FileStoreConfig, first_seq: u64) -> std::io::Result<FileStore> {
         fs::create_dir_all(msgs_dir(&cfg.dir))?;
         let mut idx = SeqIndex::with_first_seq(cfg.limits.clone(), first_seq);
         idx.record_removals(true);

@@ -18,7 +18,7 @@ use crate::store::crypto::Aead;
 
 /// A block packed into a temporary file, ready to replace the original.
 #[derive(Debug)]
-pub(super) struct Packed {
+pub(crate) struct Packed {
     tmp: PathBuf,
     len: u64,
     /// Where each message record lies in the packed block's records.
@@ -38,7 +38,7 @@ fn pack_to_file(buf: &[u8], aead: Option<&Aead>, tmp: &Path) -> std::io::Result<
 
 impl FileStore {
     /// Closes the active block for appends, packing it when compressing.
-    pub(super) fn seal_active(&mut self) -> std::io::Result<()> {
+    pub(crate) fn seal_active(&mut self) -> std::io::Result<()> {
         self.flush_writes();
         let Some(mut a) = self.active.take() else { return Ok(()) };
         let Some(b) = self.blocks.get(&a.id).filter(|b| self.cfg.compress && b.live > 0) else { return Ok(()) };
@@ -58,7 +58,7 @@ impl FileStore {
     }
 
     /// Installs finished packs (waiting for them when `wait`).
-    pub(super) fn finish_packs(&mut self, wait: bool) {
+    pub(crate) fn finish_packs(&mut self, wait: bool) {
         self.cancelled.retain(|rx| {
             let res =
                 if wait { rx.recv().map_err(|_| std::sync::mpsc::TryRecvError::Disconnected) } else { rx.try_recv() };
@@ -118,7 +118,7 @@ impl FileStore {
     }
 
     /// Drops a pending pack of a block that is about to change.
-    pub(super) fn cancel_pack(&mut self, id: u32) {
+    pub(crate) fn cancel_pack(&mut self, id: u32) {
         if let Some(rx) = self.packing.remove(&id) {
             self.cancelled.push(rx);
         }

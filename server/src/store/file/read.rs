@@ -36,7 +36,7 @@ impl FileStore {
         Some(v)
     }
 
-    pub(super) fn read(&self, e: &FileEntry) -> Option<StoredMsg> {
+    pub(crate) fn read(&self, e: &FileEntry) -> Option<StoredMsg> {
         self.last_use.set(Instant::now());
         let b = self.blocks.get(&e.blk)?;
         let (off, len) = (e.off as usize, e.len as usize);

@@ -17,7 +17,7 @@ use crate::store::crypto::{self, wrap_key, Aead};
 impl FileStore {
     /// Points the index entries of block `id` at their places in its new
     /// file, and forgets the cached old one.
-    pub(super) fn repoint(&mut self, id: u32, places: &HashMap<u64, (u32, u32)>) {
+    pub(crate) fn repoint(&mut self, id: u32, places: &HashMap<u64, (u32, u32)>) {
         self.cache.borrow_mut().retain(|(c, _)| *c != id);
         let (lo, hi) = self.blocks.get(&id).map_or((0, 0), |b| (b.first, b.last));
         if lo > 0 {
@@ -35,7 +35,7 @@ impl FileStore {
     /// Deletes blocks without live messages (never the last one, whose
     /// records keep the last sequence), moving their tombstones and floor to
     /// the active block first.
-    pub(super) fn free_empty_blocks(&mut self) {
+    pub(crate) fn free_empty_blocks(&mut self) {
         let last = self.blocks.keys().next_back().copied();
         let active = self.active.as_ref().map(|a| a.id);
         let empty: Vec<u32> = self
@@ -73,7 +73,7 @@ impl FileStore {
 
     /// Rewrites blocks (other than the one being appended to) that removals
     /// left less than half live, so deleted messages give their space back.
-    pub(super) fn compact_sparse_blocks(&mut self, removed: &[FileEntry]) {
+    pub(crate) fn compact_sparse_blocks(&mut self, removed: &[FileEntry]) {
         let active = self.active.as_ref().map(|a| a.id);
         let mut ids: Vec<u32> = removed.iter().map(|e| e.blk).collect();
         ids.sort_unstable();
@@ -113,7 +113,7 @@ impl FileStore {
     /// Rewrites block `id` in `form` (`PACKED` or the append form) under the
     /// configured cipher, optionally erasing one sequence, and repoints the
     /// index at the new offsets.
-    pub(super) fn rewrite_block(&mut self, id: u32, form: u8, how: Rewrite) -> std::io::Result<()> {
+    pub(crate) fn rewrite_block(&mut self, id: u32, form: u8, how: Rewrite) -> std::io::Result<()> {
         self.cancel_pack(id);
         let mut recs = self.plain_records(id)?;
         match how {
@@ -198,7 +198,7 @@ impl FileStore {
     }
 
     /// Overwrites a removed message's bytes on disk with zeros.
-    pub(super) fn erase_on_disk(&mut self, e: &FileEntry) -> std::io::Result<()> {
+    pub(crate) fn erase_on_disk(&mut self, e: &FileEntry) -> std::io::Result<()> {
         self.cancel_pack(e.blk);
         let Some(b) = self.blocks.get(&e.blk) else { return Ok(()) };
         if b.form == PACKED {
@@ -239,7 +239,7 @@ impl FileStore {
 }
 
 /// What a block rewrite changes besides the form and cipher.
-pub(super) enum Rewrite {
+pub(crate) enum Rewrite {
     Keep,
     /// Overwrite this message with zeros.
     Erase(u64),

@@ -15,31 +15,31 @@ use std::collections::BTreeMap;
 const MAGIC: &[u8; 4] = b"RNSS";
 const VERSION: u8 = 1;
 const FIXED: usize = 4 + 1 + 1 + 8 * 5 + 4;
-pub const MIN_LEN: usize = FIXED + 4;
+const MIN_LEN: usize = FIXED + 4;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SavedState {
+pub(crate) struct SavedState {
     /// 0 = not encrypted, else the cipher byte.
-    pub cipher: u8,
-    pub first_seq: u64,
-    pub last_seq: u64,
-    pub last_ts: i64,
-    pub msgs: u64,
-    pub bytes: u64,
+    pub(crate) cipher: u8,
+    pub(crate) first_seq: u64,
+    pub(crate) last_seq: u64,
+    pub(crate) last_ts: i64,
+    pub(crate) msgs: u64,
+    pub(crate) bytes: u64,
     /// Block id -> file length.
-    pub blocks: BTreeMap<u32, u64>,
+    pub(crate) blocks: BTreeMap<u32, u64>,
 }
 
 /// Why the file was not used; the texts are Go's log lines.
 #[derive(Debug, PartialEq, Eq)]
-pub enum StateError {
+pub(crate) enum StateError {
     TooShort(usize),
     Checksum,
     MagicVersion,
 }
 
 impl SavedState {
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let mut b = Vec::with_capacity(MIN_LEN + self.blocks.len() * 12);
         b.extend_from_slice(MAGIC);
         b.push(VERSION);
@@ -60,7 +60,7 @@ impl SavedState {
     /// Decodes the file; `cipher` is the configured one (0 = none): a state
     /// written under another cipher is not used (Go checks its magic and
     /// version the same way after a cipher change).
-    pub fn decode(b: &[u8], cipher: u8) -> Result<SavedState, StateError> {
+    pub(crate) fn decode(b: &[u8], cipher: u8) -> Result<SavedState, StateError> {
         if b.len() < MIN_LEN {
             return Err(StateError::TooShort(b.len()));
         }

@@ -52,7 +52,7 @@ impl FileStore {
 
     /// Appends one record to the active block (rolling to a new block when
     /// full). Returns (block, offset, length).
-    pub(super) fn append_record(
+    pub(crate) fn append_record(
         &mut self,
         kind: u8,
         seq: u64,
@@ -97,7 +97,7 @@ impl FileStore {
 
     /// Writes appended bytes to the file (unless async), and fsyncs when
     /// `sync_interval: always`.
-    pub(super) fn flush_writes(&mut self) {
+    pub(crate) fn flush_writes(&mut self) {
         let Some(a) = &mut self.active else { return };
         let id = a.id;
         if a.resident && a.written < a.buf.len() {
@@ -116,7 +116,7 @@ impl FileStore {
         }
     }
 
-    pub(super) fn fail(&mut self, why: String) {
+    pub(crate) fn fail(&mut self, why: String) {
         if self.failed.is_none() {
             crate::error!("{} Store failure, refusing writes: {why}", self.tag());
             self.failed = Some(why);
@@ -126,7 +126,7 @@ impl FileStore {
     /// Persists the consequences of a change: tombstones for interior
     /// removals, a floor for removals at the head, freeing empty blocks; then
     /// writes (before the caller acknowledges anything).
-    pub(super) fn after_change(&mut self) {
+    pub(crate) fn after_change(&mut self) {
         self.finish_packs(false);
         let mut removed = std::mem::take(&mut self.removed_buf);
         self.idx.drain_removed(&mut removed);
