@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{typed, types, Ctx, API_LEVEL};
 use crate::jetstream::api_types::*;
 use crate::jetstream::errors::{ApiError, E};
-use crate::jetstream::AccountJs;
+use crate::jetstream::stream::AccountJs;
 
 pub(super) fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
     #[derive(Serialize)]

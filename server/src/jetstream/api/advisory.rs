@@ -6,9 +6,9 @@
 //! successful ones.
 use serde::Serialize;
 
-use super::{go_json, random_id};
-use crate::jetstream::api_types::GoTime;
-use crate::jetstream::Outbound;
+use super::go_json;
+use crate::jetstream::api_types::{random_id, GoTime};
+use crate::jetstream::outbound::Outbound;
 
 /// Go's `TypedEvent`, the head of every advisory.
 #[derive(Serialize)]

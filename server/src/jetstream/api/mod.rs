@@ -8,13 +8,13 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use rand::Rng;
 use serde::Serialize;
 
 use super::api_types::*;
 use super::errors::{ApiError, E};
+use super::outbound::{reply_msg, Outbound};
 use super::stream::get_header;
-use super::{AccountJs, Outbound};
+use super::stream::AccountJs;
 
 mod account;
 mod advisory;
@@ -31,8 +31,11 @@ use stream::{
     msg_delete, stream_create, stream_delete, stream_info_req, stream_list, stream_names, stream_purge, stream_update,
 };
 
+/// Every API subject starts with this.
+pub(crate) const API_PREFIX: &str = "$JS.API.";
+
 /// Go `JSApiLevel`.
-pub const API_LEVEL: u32 = 5;
+pub(crate) const API_LEVEL: u32 = 5;
 
 /// Go `JSApiNamesLimit` / `JSApiListLimit` / `JSMaxSubjectDetails`.
 const NAMES_LIMIT: usize = 1024;
@@ -40,44 +43,44 @@ const LIST_LIMIT: usize = 256;
 const MAX_SUBJECT_DETAILS: usize = 100_000;
 
 /// Response type names (Go `JSApi*ResponseType`).
-pub mod types {
-    pub const ACCOUNT_INFO: &str = "io.nats.jetstream.api.v1.account_info_response";
-    pub const STREAM_CREATE: &str = "io.nats.jetstream.api.v1.stream_create_response";
-    pub const STREAM_UPDATE: &str = "io.nats.jetstream.api.v1.stream_update_response";
-    pub const STREAM_DELETE: &str = "io.nats.jetstream.api.v1.stream_delete_response";
-    pub const STREAM_INFO: &str = "io.nats.jetstream.api.v1.stream_info_response";
-    pub const STREAM_NAMES: &str = "io.nats.jetstream.api.v1.stream_names_response";
-    pub const STREAM_LIST: &str = "io.nats.jetstream.api.v1.stream_list_response";
-    pub const STREAM_PURGE: &str = "io.nats.jetstream.api.v1.stream_purge_response";
-    pub const MSG_GET: &str = "io.nats.jetstream.api.v1.stream_msg_get_response";
-    pub const MSG_DELETE: &str = "io.nats.jetstream.api.v1.stream_msg_delete_response";
-    pub const STREAM_STEPDOWN: &str = "io.nats.jetstream.api.v1.stream_leader_stepdown_response";
-    pub const CONSUMER_CREATE: &str = "io.nats.jetstream.api.v1.consumer_create_response";
-    pub const CONSUMER_DELETE: &str = "io.nats.jetstream.api.v1.consumer_delete_response";
-    pub const CONSUMER_INFO: &str = "io.nats.jetstream.api.v1.consumer_info_response";
-    pub const CONSUMER_NAMES: &str = "io.nats.jetstream.api.v1.consumer_names_response";
-    pub const CONSUMER_LIST: &str = "io.nats.jetstream.api.v1.consumer_list_response";
-    pub const CONSUMER_PAUSE: &str = "io.nats.jetstream.api.v1.consumer_pause_response";
-    pub const CONSUMER_STEPDOWN: &str = "io.nats.jetstream.api.v1.consumer_leader_stepdown_response";
-    pub const CONSUMER_UNPIN: &str = "io.nats.jetstream.api.v1.consumer_unpin_response";
+pub(crate) mod types {
+    pub(crate) const ACCOUNT_INFO: &str = "io.nats.jetstream.api.v1.account_info_response";
+    pub(crate) const STREAM_CREATE: &str = "io.nats.jetstream.api.v1.stream_create_response";
+    pub(crate) const STREAM_UPDATE: &str = "io.nats.jetstream.api.v1.stream_update_response";
+    pub(crate) const STREAM_DELETE: &str = "io.nats.jetstream.api.v1.stream_delete_response";
+    pub(crate) const STREAM_INFO: &str = "io.nats.jetstream.api.v1.stream_info_response";
+    pub(crate) const STREAM_NAMES: &str = "io.nats.jetstream.api.v1.stream_names_response";
+    pub(crate) const STREAM_LIST: &str = "io.nats.jetstream.api.v1.stream_list_response";
+    pub(crate) const STREAM_PURGE: &str = "io.nats.jetstream.api.v1.stream_purge_response";
+    pub(crate) const MSG_GET: &str = "io.nats.jetstream.api.v1.stream_msg_get_response";
+    pub(crate) const MSG_DELETE: &str = "io.nats.jetstream.api.v1.stream_msg_delete_response";
+    pub(crate) const STREAM_STEPDOWN: &str = "io.nats.jetstream.api.v1.stream_leader_stepdown_response";
+    pub(crate) const CONSUMER_CREATE: &str = "io.nats.jetstream.api.v1.consumer_create_response";
+    pub(crate) const CONSUMER_DELETE: &str = "io.nats.jetstream.api.v1.consumer_delete_response";
+    pub(crate) const CONSUMER_INFO: &str = "io.nats.jetstream.api.v1.consumer_info_response";
+    pub(crate) const CONSUMER_NAMES: &str = "io.nats.jetstream.api.v1.consumer_names_response";
+    pub(crate) const CONSUMER_LIST: &str = "io.nats.jetstream.api.v1.consumer_list_response";
+    pub(crate) const CONSUMER_PAUSE: &str = "io.nats.jetstream.api.v1.consumer_pause_response";
+    pub(crate) const CONSUMER_STEPDOWN: &str = "io.nats.jetstream.api.v1.consumer_leader_stepdown_response";
+    pub(crate) const CONSUMER_UNPIN: &str = "io.nats.jetstream.api.v1.consumer_unpin_response";
 }
 
 /// Context a handler needs besides the account.
-pub struct Ctx<'a> {
-    pub server_name: &'a str,
-    pub version: &'a str,
-    pub now: i64,
-    pub interest: &'a dyn Fn(&str) -> bool,
-    pub max_memory: i64,
-    pub max_store: i64,
+pub(crate) struct Ctx<'a> {
+    pub(crate) server_name: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) now: i64,
+    pub(crate) interest: &'a dyn Fn(&str) -> bool,
+    pub(crate) max_memory: i64,
+    pub(crate) max_store: i64,
     /// JetStream domain, empty when none.
-    pub domain: &'a str,
+    pub(crate) domain: &'a str,
     /// The account's JetStream limits, if it has any.
-    pub limits: Option<&'a crate::options::JsAccountLimits>,
+    pub(crate) limits: Option<&'a crate::options::JsAccountLimits>,
     /// The account's name (file streams live under it).
-    pub account: &'a str,
+    pub(crate) account: &'a str,
     /// Where file streams are kept; `None` keeps them in memory.
-    pub store: Option<&'a crate::jetstream::persist::StoreEnv>,
+    pub(crate) store: Option<&'a crate::jetstream::persist::StoreEnv>,
 }
 
 /// A reply as Go's encoder writes it.
@@ -99,7 +102,7 @@ fn typed<T: Serialize>(kind: &str, body: T) -> Bytes {
 
 /// `{"type":..,"error":{..}}` plus the fields Go's response struct always
 /// marshals (no `omitempty`), e.g. the paging of names/list/info replies.
-pub fn error_reply(kind: &str, err: &ApiError) -> Bytes {
+pub(crate) fn error_reply(kind: &str, err: &ApiError) -> Bytes {
     #[derive(Serialize)]
     struct Paged<'a> {
         #[serde(rename = "type")]
@@ -164,18 +167,6 @@ fn parse<T: serde::de::DeserializeOwned + Default>(payload: &[u8]) -> Result<T, 
     serde_json::from_value(value).map_err(|e| ApiError::err(E::InvalidJson, go_json_error(&e)))
 }
 
-/// Removes `null` object members, recursively.
-pub(crate) fn drop_nulls(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(drop_nulls);
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_nulls),
-        _ => {}
-    }
-}
-
 /// Approximates Go's `encoding/json` error texts for the common cases.
 fn go_json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
@@ -202,13 +193,6 @@ fn with_static_meta(meta: &mut Option<BTreeMap<String, String>>, level: u32) {
     let m = meta.get_or_insert_with(BTreeMap::new);
     m.retain(|k, _| !k.starts_with("_nats."));
     m.insert("_nats.req.level".into(), level.to_string());
-}
-
-/// A random 22-character id (pin ids, like Go's NUIDs).
-pub fn random_id() -> String {
-    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut r = rand::rng();
-    (0..22).map(|_| CH[r.random_range(0..CH.len())] as char).collect()
 }
 
 /// Go decodes these requests with unknown fields disallowed (strict mode):
@@ -272,7 +256,7 @@ pub(crate) fn is_read_only(subject: &str) -> bool {
 
 /// Dispatches one API request. Returns the reply payload (and any extra
 /// messages in `out`), or `None` when Go sends no reply at all.
-pub fn dispatch(
+pub(crate) fn dispatch(
     acc: &mut AccountJs,
     subject: &str,
     reply: &str,
@@ -288,10 +272,10 @@ pub fn dispatch(
     let level_err =
         get_header(hdr, "Nats-Required-Api-Level").is_some_and(|v| v.parse::<u32>().map_or(true, |l| l > API_LEVEL));
     if level_err {
-        if let Some(kind) = super::api_type_for(subject) {
+        if let Some(kind) = api_type_for(subject) {
             acc.api_total += 1;
             acc.api_errors += 1;
-            out.push(super::reply_msg(reply, error_reply(kind, &ApiError::new(E::RequiredApiLevel))));
+            out.push(reply_msg(reply, error_reply(kind, &ApiError::new(E::RequiredApiLevel))));
             return;
         }
     }
@@ -381,7 +365,7 @@ pub fn dispatch(
     };
     // Go sends a stream or consumer action advisory before the reply, the
     // audit after it (`addStream` then `sendAPIResponse`).
-    out.push(super::reply_msg(reply, body.clone()));
+    out.push(reply_msg(reply, body.clone()));
     out.extend(emitted);
     if !audited {
         return;
@@ -395,4 +379,52 @@ pub fn dispatch(
         response: &String::from_utf8_lossy(&body),
     };
     out.push(advisory_msg("$JS.EVENT.ADVISORY.API".to_string(), &audit));
+}
+
+/// The API requests JetStream serves, by subject prefix after `$JS.API.`,
+/// with the response type of each (for errors raised before dispatch). A
+/// prefix ending in `.` takes further tokens. Pull requests and direct gets
+/// are not here: they exist only while their consumer or stream does.
+const API_ROUTES: &[(&str, &str)] = {
+    use types::*;
+    &[
+        ("INFO", ACCOUNT_INFO),
+        ("STREAM.CREATE.", STREAM_CREATE),
+        ("STREAM.UPDATE.", STREAM_UPDATE),
+        ("STREAM.DELETE.", STREAM_DELETE),
+        ("STREAM.INFO.", STREAM_INFO),
+        ("STREAM.NAMES", STREAM_NAMES),
+        ("STREAM.LIST", STREAM_LIST),
+        ("STREAM.PURGE.", STREAM_PURGE),
+        ("STREAM.MSG.GET.", MSG_GET),
+        ("STREAM.MSG.DELETE.", MSG_DELETE),
+        ("CONSUMER.CREATE.", CONSUMER_CREATE),
+        ("CONSUMER.DURABLE.CREATE.", CONSUMER_CREATE),
+        ("CONSUMER.DELETE.", CONSUMER_DELETE),
+        ("CONSUMER.INFO.", CONSUMER_INFO),
+        ("CONSUMER.NAMES.", CONSUMER_NAMES),
+        ("CONSUMER.LIST.", CONSUMER_LIST),
+        ("CONSUMER.PAUSE.", CONSUMER_PAUSE),
+        ("CONSUMER.UNPIN.", CONSUMER_UNPIN),
+        ("STREAM.LEADER.STEPDOWN.", STREAM_STEPDOWN),
+        ("CONSUMER.LEADER.STEPDOWN.", CONSUMER_STEPDOWN),
+    ]
+};
+
+/// The response type of an API subject, for errors raised before dispatch.
+pub(crate) fn api_type_for(subject: &str) -> Option<&'static str> {
+    let rest = subject.strip_prefix(API_PREFIX)?;
+    API_ROUTES.iter().find(|(p, _)| rest.starts_with(p)).map(|(_, t)| *t)
+}
+
+/// The subscriptions that serve the API in every account (JetStream answers
+/// accounts without it with "not enabled").
+pub(crate) fn api_subjects() -> Vec<String> {
+    API_ROUTES
+        .iter()
+        .map(|(route, _)| match route.strip_suffix('.') {
+            Some(r) => format!("{API_PREFIX}{r}.>"),
+            None => format!("{API_PREFIX}{route}"),
+        })
+        .collect()
 }

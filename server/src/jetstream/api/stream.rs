@@ -13,7 +13,7 @@ use crate::jetstream::stream::{apply_seal, check_stream_config, check_stream_con
 use crate::store::StreamStore;
 use crate::subject::collide;
 
-pub fn stream_state_json(store: &dyn StreamStore, consumers: usize) -> StreamStateJson {
+fn stream_state_json(store: &dyn StreamStore, consumers: usize) -> StreamStateJson {
     let st = store.state();
     StreamStateJson {
         messages: st.msgs,

@@ -6,8 +6,8 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::Consumer;
-use crate::jetstream::api_types::{AckPolicy, GoTime};
-use crate::jetstream::Outbound;
+use crate::jetstream::api_types::{random_id, AckPolicy, GoTime};
+use crate::jetstream::outbound::Outbound;
 use crate::store::StreamStore;
 
 /// The head of every consumer advisory: Go's `TypedEvent`, the stream and
@@ -56,7 +56,7 @@ impl Consumer {
     /// stream sequences now fully acknowledged (for interest and work-queue
     /// retention).
     #[allow(clippy::too_many_arguments)]
-    pub fn process_ack(
+    pub(crate) fn process_ack(
         &mut self,
         sseq: u64,
         dseq: u64,
@@ -146,7 +146,7 @@ impl Consumer {
     pub(super) fn advisory(&self, kind: &str, typ: &str, body: impl Serialize, now: i64) -> Outbound {
         let adv = ConsumerEvent {
             kind: typ,
-            id: crate::jetstream::api::random_id(),
+            id: random_id(),
             timestamp: GoTime(now),
             stream: &self.stream,
             consumer: &self.name,

@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 
 use super::ack::DeliveryExceeded;
-use super::{status, status_out, Consumer, Pending, PUSH_BATCH};
+use super::{status, status_out, Consumer, Pending, ACK_PREFIX, PUSH_BATCH};
 use crate::jetstream::api_types::{AckPolicy, ReplayPolicy};
-use crate::jetstream::{Outbound, ACK_PREFIX};
+use crate::jetstream::outbound::Outbound;
 use crate::store::{StoredMsg, StreamStore};
 
 /// Bytes delivered before a push consumer with flow control asks for a
@@ -72,7 +72,7 @@ impl Consumer {
     }
 
     /// Delivers as much as targets, limits and flow control allow.
-    pub fn deliver(
+    pub(crate) fn deliver(
         &mut self,
         store: &dyn StreamStore,
         now: i64,
@@ -282,7 +282,7 @@ impl Consumer {
     }
 
     /// A flow-control reply arrived on `subject`.
-    pub fn flow_control_reply(&mut self, subject: &str) -> bool {
+    pub(crate) fn flow_control_reply(&mut self, subject: &str) -> bool {
         if self.fc_pending.as_deref() == Some(subject) {
             self.fc_pending = None;
             return true;
@@ -291,7 +291,7 @@ impl Consumer {
     }
 
     /// Timer work: redelivery after ack wait, request expiry, heartbeats.
-    pub fn tick(
+    pub(crate) fn tick(
         &mut self,
         store: &dyn StreamStore,
         now: i64,

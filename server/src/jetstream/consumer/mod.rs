@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use bytes::Bytes;
 
 use super::api_types::{
-    AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, GoTime, Retention, SequenceInfo, StreamConfig,
+    is_valid_name, AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, GoTime, Retention, SequenceInfo,
+    StreamConfig, MAX_DESCRIPTION_LEN,
 };
 use super::errors::{ApiError, E};
-use super::stream::{is_valid_name, MAX_DESCRIPTION_LEN};
-use super::Outbound;
+use super::outbound::Outbound;
 use crate::store::StreamStore;
 use crate::subject::{covers, is_literal, is_subset, is_valid, matches};
 
@@ -24,16 +24,19 @@ mod ack;
 mod deliver;
 mod pull;
 
-pub use pull::PullRequest;
+pub(crate) use pull::PullRequest;
+
+/// Reply subjects of deliveries start with this: replies to them are acks.
+pub(crate) const ACK_PREFIX: &str = "$JS.ACK.";
 
 /// Go `JsAckWaitDefault`.
-pub const DEFAULT_ACK_WAIT: i64 = 30_000_000_000;
+const DEFAULT_ACK_WAIT: i64 = 30_000_000_000;
 /// Go `JsDefaultMaxAckPending`.
-pub const DEFAULT_MAX_ACK_PENDING: i64 = 1000;
+const DEFAULT_MAX_ACK_PENDING: i64 = 1000;
 /// Go `JSWaitQueueDefaultMax`.
-pub const DEFAULT_MAX_WAITING: i64 = 512;
+const DEFAULT_MAX_WAITING: i64 = 512;
 /// Go `JsDeleteWaitTimeDefault`: inactivity before an ephemeral is removed.
-pub const DEFAULT_INACTIVE_THRESHOLD: i64 = 5_000_000_000;
+const DEFAULT_INACTIVE_THRESHOLD: i64 = 5_000_000_000;
 /// Most messages a push consumer hands out in one go; the engine comes back
 /// for the rest at once (see `service.rs`), after publishing these. Keeps a
 /// consumer far behind from building one huge batch in memory.
@@ -41,7 +44,7 @@ pub(crate) const PUSH_BATCH: usize = 1024;
 
 /// Pedantic mode (Go `setConsumerConfigDefaults` with `pedantic`): a value
 /// the server would silently fill in or correct is an error instead.
-pub fn check_consumer_pedantic(cfg: &ConsumerConfig, stream: &StreamConfig) -> Result<(), ApiError> {
+pub(crate) fn check_consumer_pedantic(cfg: &ConsumerConfig, stream: &StreamConfig) -> Result<(), ApiError> {
     let ped = |m: &str| Err(ApiError::err(E::Pedantic, m));
     if cfg.max_deliver < -1 {
         return ped("max_deliver must be set to -1");
@@ -64,7 +67,7 @@ pub fn check_consumer_pedantic(cfg: &ConsumerConfig, stream: &StreamConfig) -> R
 }
 
 /// Fills defaults (Go `setConsumerConfigDefaults`).
-pub fn set_consumer_defaults(cfg: &mut ConsumerConfig, stream: &StreamConfig) {
+pub(crate) fn set_consumer_defaults(cfg: &mut ConsumerConfig, stream: &StreamConfig) {
     if cfg.max_deliver == 0 || cfg.max_deliver < -1 {
         cfg.max_deliver = -1;
     }
@@ -104,7 +107,7 @@ pub fn set_consumer_defaults(cfg: &mut ConsumerConfig, stream: &StreamConfig) {
 }
 
 /// Validates a consumer config against its stream (Go `checkConsumerCfg`).
-pub fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Result<(), ApiError> {
+pub(crate) fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Result<(), ApiError> {
     let inv = |m: &str| ApiError::err(E::StreamInvalidConfig, m);
     if !cfg.name.is_empty() && !is_valid_name(&cfg.name) {
         return Err(inv("consumer name can not contain '.', '*', '>', '\\', '/'"));
@@ -254,12 +257,12 @@ pub fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig) -> Res
 
 /// A consumer's delivery state as persisted across restarts.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConsumerSnapshot {
-    pub sseq: u64,
-    pub dseq: u64,
-    pub asflr: u64,
-    pub adflr: u64,
-    pub pending: Vec<(u64, u64, u64)>,
+pub(crate) struct ConsumerSnapshot {
+    pub(crate) sseq: u64,
+    pub(crate) dseq: u64,
+    pub(crate) asflr: u64,
+    pub(crate) adflr: u64,
+    pub(crate) pending: Vec<(u64, u64, u64)>,
 }
 
 /// An unacknowledged delivery.
@@ -273,11 +276,11 @@ struct Pending {
 }
 
 /// One consumer of a stream.
-pub struct Consumer {
-    pub name: String,
-    pub stream: String,
-    pub cfg: ConsumerConfig,
-    pub created: i64,
+pub(crate) struct Consumer {
+    pub(crate) name: String,
+    pub(crate) stream: String,
+    pub(crate) cfg: ConsumerConfig,
+    pub(crate) created: i64,
     filters: Vec<String>,
     sseq: u64,
     dseq: u64,
@@ -286,13 +289,13 @@ pub struct Consumer {
     pending: BTreeMap<u64, Pending>,
     rdc: HashMap<u64, u64>,
     rdq: VecDeque<u64>,
-    pub waiting: VecDeque<PullRequest>,
+    pub(crate) waiting: VecDeque<PullRequest>,
     /// Remaining last-per-subject sequences, then where to resume.
     lps: VecDeque<u64>,
     lps_end: u64,
     last_delivered: i64,
     last_ack: i64,
-    pub last_activity: i64,
+    pub(crate) last_activity: i64,
     last_send: i64,
     fc_bytes: u64,
     fc_pending: Option<String>,
@@ -305,7 +308,7 @@ pub struct Consumer {
     /// on every tick).
     next_check: i64,
     /// Pinned-client policy: group -> (pin id, pinned at).
-    pub pinned: BTreeMap<String, (String, i64)>,
+    pub(crate) pinned: BTreeMap<String, (String, i64)>,
 }
 
 fn status(line: &str) -> Bytes {
@@ -336,13 +339,13 @@ fn effective_filters(cfg: &ConsumerConfig, stream: &StreamConfig) -> Vec<String>
 
 impl Consumer {
     /// Re-derives filters after a config change of the consumer or stream.
-    pub fn refresh_filters(&mut self, stream: &StreamConfig) {
+    pub(crate) fn refresh_filters(&mut self, stream: &StreamConfig) {
         self.filters = effective_filters(&self.cfg, stream);
     }
 
     /// Delivery state for persistence: next stream and delivery sequences,
     /// ack floors, and the pending (stream seq, delivery seq, count) list.
-    pub fn state_snapshot(&self) -> ConsumerSnapshot {
+    pub(crate) fn state_snapshot(&self) -> ConsumerSnapshot {
         ConsumerSnapshot {
             sseq: self.sseq,
             dseq: self.dseq,
@@ -355,13 +358,13 @@ impl Consumer {
     /// Changes whenever [`Consumer::state_snapshot`] would (every delivery
     /// moves `dseq`, every ack a floor or the pending count), so persistence
     /// can skip unchanged consumers without building the snapshot.
-    pub fn state_fingerprint(&self) -> (u64, u64, u64, u64, usize, usize) {
+    pub(crate) fn state_fingerprint(&self) -> (u64, u64, u64, u64, usize, usize) {
         (self.sseq, self.dseq, self.asflr, self.adflr, self.pending.len(), self.rdc.len())
     }
 
     /// Restores a [`Consumer::state_snapshot`]; pending messages are due for
     /// redelivery one ack wait from `now`.
-    pub fn restore_state(&mut self, st: &ConsumerSnapshot, created: i64, now: i64) {
+    pub(crate) fn restore_state(&mut self, st: &ConsumerSnapshot, created: i64, now: i64) {
         self.created = created;
         self.sseq = st.sseq;
         self.dseq = st.dseq;
@@ -381,7 +384,13 @@ impl Consumer {
     }
 
     /// Creates a consumer positioned per its deliver policy.
-    pub fn new(stream: &StreamConfig, name: &str, cfg: ConsumerConfig, store: &dyn StreamStore, now: i64) -> Consumer {
+    pub(crate) fn new(
+        stream: &StreamConfig,
+        name: &str,
+        cfg: ConsumerConfig,
+        store: &dyn StreamStore,
+        now: i64,
+    ) -> Consumer {
         let filters = effective_filters(&cfg, stream);
         let mut c = Consumer {
             name: name.to_string(),
@@ -470,21 +479,17 @@ impl Consumer {
         }
     }
 
-    pub fn is_push(&self) -> bool {
+    pub(crate) fn is_push(&self) -> bool {
         !self.cfg.deliver_subject.is_empty()
     }
 
-    pub fn is_durable(&self) -> bool {
-        !self.cfg.durable.is_empty()
-    }
-
     /// True when this consumer's filters select `subject`.
-    pub fn filter_matches(&self, subject: &str) -> bool {
+    pub(crate) fn filter_matches(&self, subject: &str) -> bool {
         self.filters.is_empty() || self.filters.iter().any(|f| matches(subject, f))
     }
 
     /// True once `seq` needs nothing more from this consumer (retention).
-    pub fn has_acked(&self, seq: u64) -> bool {
+    pub(crate) fn has_acked(&self, seq: u64) -> bool {
         if seq >= self.sseq && !self.lps.contains(&seq) {
             return false;
         }
@@ -494,7 +499,7 @@ impl Consumer {
         }
     }
 
-    pub fn num_pending(&self, store: &dyn StreamStore) -> u64 {
+    pub(crate) fn num_pending(&self, store: &dyn StreamStore) -> u64 {
         let mut n: u64 = self.lps.len() as u64;
         let start = if self.lps.is_empty() { self.sseq } else { self.lps_end + 1 };
         for f in self.effective_filters() {
@@ -516,11 +521,11 @@ impl Consumer {
         }
     }
 
-    pub fn is_paused(&self, now: i64) -> bool {
+    pub(crate) fn is_paused(&self, now: i64) -> bool {
         self.cfg.pause_until.is_some_and(|p| p.0 > now)
     }
 
-    pub fn info(&self, store: &dyn StreamStore, now: i64) -> ConsumerInfo {
+    pub(crate) fn info(&self, store: &dyn StreamStore, now: i64) -> ConsumerInfo {
         let remaining = self.cfg.pause_until.map_or(0, |p| p.0.saturating_sub(now));
         ConsumerInfo {
             stream_name: self.stream.clone(),
@@ -561,39 +566,12 @@ impl Consumer {
 
     /// True when an inactivity threshold has passed (ephemerals and
     /// durables with `inactive_threshold`).
-    pub fn is_inactive(&self, now: i64) -> bool {
+    pub(crate) fn is_inactive(&self, now: i64) -> bool {
         self.cfg.inactive_threshold > 0 && now.saturating_sub(self.last_activity) > self.cfg.inactive_threshold
     }
 
-    /// Earliest moment `tick` has work for this consumer.
-    pub fn next_deadline(&self) -> Option<i64> {
-        let mut best: Option<i64> = self.pending.values().filter(|p| !p.queued).map(|p| p.deadline).min();
-        let mut consider = |t: i64| best = Some(best.map_or(t, |b| b.min(t)));
-        for r in &self.waiting {
-            if r.expires > 0 {
-                consider(r.expires);
-            }
-            if r.hb > 0 {
-                consider(r.last_hb.saturating_add(r.hb));
-            }
-        }
-        if self.replay_due > 0 {
-            consider(self.replay_due);
-        }
-        if let Some(p) = self.cfg.pause_until {
-            consider(p.0);
-        }
-        if self.is_push() && self.cfg.heartbeat > 0 {
-            consider(self.last_send.saturating_add(self.cfg.heartbeat));
-        }
-        if self.cfg.inactive_threshold > 0 {
-            consider(self.last_activity.saturating_add(self.cfg.inactive_threshold).saturating_add(1));
-        }
-        best
-    }
-
     /// After a purge: skip what is gone and forget pending acks for it.
-    pub fn on_purge(&mut self, store: &dyn StreamStore) {
+    pub(crate) fn on_purge(&mut self, store: &dyn StreamStore) {
         let first = store.state().first_seq;
         if self.sseq < first {
             self.sseq = first;

@@ -6,28 +6,28 @@
 use std::collections::VecDeque;
 
 use super::{status_out, Consumer};
-use crate::jetstream::api_types::{GoTime, NextRequest, PriorityGroupState};
+use crate::jetstream::api_types::{drop_nulls, random_id, GoTime, NextRequest, PriorityGroupState};
 use crate::jetstream::errors::{ApiError, E};
-use crate::jetstream::Outbound;
+use crate::jetstream::outbound::Outbound;
 use crate::store::StreamStore;
 
 /// A waiting pull request (Go `waitingRequest`).
 #[derive(Clone, Debug)]
-pub struct PullRequest {
-    pub reply: String,
+pub(crate) struct PullRequest {
+    pub(crate) reply: String,
     /// Messages still wanted.
-    pub n: i64,
+    pub(crate) n: i64,
     /// Bytes still allowed (0 = unlimited).
-    pub b: i64,
-    pub max_bytes: i64,
+    pub(crate) b: i64,
+    pub(crate) max_bytes: i64,
     /// Absolute expiry in Unix nanos (0 = none).
-    pub expires: i64,
-    pub no_wait: bool,
-    pub hb: i64,
-    pub last_hb: i64,
-    pub delivered: i64,
+    pub(crate) expires: i64,
+    pub(crate) no_wait: bool,
+    pub(crate) hb: i64,
+    pub(crate) last_hb: i64,
+    pub(crate) delivered: i64,
     /// Pinned-client policy: the pin id sent with each message.
-    pub pin: Option<String>,
+    pub(crate) pin: Option<String>,
 }
 
 impl Consumer {
@@ -49,7 +49,7 @@ impl Consumer {
     }
 
     /// `$JS.API.CONSUMER.MSG.NEXT` (Go `processNextMsgRequest`).
-    pub fn next_request(
+    pub(crate) fn next_request(
         &mut self,
         reply: &str,
         payload: &[u8],
@@ -68,7 +68,7 @@ impl Consumer {
             NextRequest { batch: 1, ..Default::default() }
         } else if trimmed[0] == b'{' {
             let parsed = serde_json::from_slice::<serde_json::Value>(trimmed).and_then(|mut v| {
-                crate::jetstream::api::drop_nulls(&mut v);
+                drop_nulls(&mut v);
                 serde_json::from_value(v)
             });
             match parsed {
@@ -113,7 +113,7 @@ impl Consumer {
                     }
                     Some((id, _)) => pin = Some(id.clone()),
                     None => {
-                        let id = crate::jetstream::api::random_id();
+                        let id = random_id();
                         self.pinned.insert(req.group.clone(), (id.clone(), now));
                         pin = Some(id);
                     }
@@ -184,7 +184,7 @@ impl Consumer {
     }
 
     /// `$JS.API.CONSUMER.UNPIN`: forgets the pinned client of `group`.
-    pub fn unpin(&mut self, group: &str) -> Result<(), ApiError> {
+    pub(crate) fn unpin(&mut self, group: &str) -> Result<(), ApiError> {
         if !self.cfg.priority_groups.iter().any(|g| g == group) {
             return Err(ApiError::new(E::InvalidPriorityGroup));
         }
@@ -193,7 +193,7 @@ impl Consumer {
     }
 
     /// Sends `409 Consumer Deleted` to waiting pull requests.
-    pub fn on_delete(&mut self, out: &mut Vec<Outbound>) {
+    pub(crate) fn on_delete(&mut self, out: &mut Vec<Outbound>) {
         for r in self.waiting.drain(..) {
             out.push(status_out(&r.reply, "409 Consumer Deleted"));
         }
