@@ -1,8 +1,13 @@
 //! JSON shapes of the JetStream API, field for field as Go marshals them
 //! (names, order, `omitempty`). Durations are integer nanoseconds and times
 //! are RFC 3339 strings with trimmed nanoseconds, as Go's `time.Time`.
+//! Also the rules of these shapes that streams and consumers share: valid
+//! names and description lengths, the parsed mirror and source entries
+//! (Go `StreamSource`), Go's null handling when decoding requests, and the
+//! random ids of pins and advisories.
 use std::collections::BTreeMap;
 
+use rand::Rng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -11,10 +16,10 @@ use crate::gotime::{format_rfc3339, parse_rfc3339};
 
 /// A wall-clock time as Unix nanoseconds; `0` is Go's zero time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GoTime(pub i64);
+pub(crate) struct GoTime(pub(crate) i64);
 
 impl GoTime {
-    pub fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         self.0 == 0
     }
 }
@@ -46,7 +51,7 @@ fn is_zero_u64(v: &u64) -> bool {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Retention {
+pub(crate) enum Retention {
     #[default]
     Limits,
     Interest,
@@ -56,7 +61,7 @@ pub enum Retention {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Discard {
+pub(crate) enum Discard {
     #[default]
     Old,
     New,
@@ -64,7 +69,7 @@ pub enum Discard {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Storage {
+pub(crate) enum Storage {
     #[default]
     File,
     Memory,
@@ -72,7 +77,7 @@ pub enum Storage {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Compression {
+pub(crate) enum Compression {
     #[default]
     None,
     S2,
@@ -90,91 +95,91 @@ impl<'de> Deserialize<'de> for Compression {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RePublish {
+pub(crate) struct RePublish {
     #[serde(default, rename = "src", skip_serializing_if = "String::is_empty")]
-    pub source: String,
+    pub(crate) source: String,
     #[serde(default, rename = "dest")]
-    pub destination: String,
+    pub(crate) destination: String,
     #[serde(default, skip_serializing_if = "is_false")]
-    pub headers_only: bool,
+    pub(crate) headers_only: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubjectTransform {
+pub(crate) struct SubjectTransform {
     #[serde(default, rename = "src")]
-    pub source: String,
+    pub(crate) source: String,
     #[serde(default, rename = "dest")]
-    pub destination: String,
+    pub(crate) destination: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsumerLimits {
+pub(crate) struct ConsumerLimits {
     #[serde(default, skip_serializing_if = "is_zero_i64")]
-    pub inactive_threshold: i64,
+    pub(crate) inactive_threshold: i64,
     #[serde(default, skip_serializing_if = "is_zero_i64")]
-    pub max_ack_pending: i64,
+    pub(crate) max_ack_pending: i64,
 }
 
 /// Go `StreamConfig` (stream.go).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct StreamConfig {
-    pub name: String,
+pub(crate) struct StreamConfig {
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub description: String,
+    pub(crate) description: String,
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "null_vec")]
-    pub subjects: Vec<String>,
-    pub retention: Retention,
-    pub max_consumers: i64,
-    pub max_msgs: i64,
-    pub max_bytes: i64,
-    pub max_age: i64,
-    pub max_msgs_per_subject: i64,
+    pub(crate) subjects: Vec<String>,
+    pub(crate) retention: Retention,
+    pub(crate) max_consumers: i64,
+    pub(crate) max_msgs: i64,
+    pub(crate) max_bytes: i64,
+    pub(crate) max_age: i64,
+    pub(crate) max_msgs_per_subject: i64,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub max_msg_size: i64,
-    pub discard: Discard,
-    pub storage: Storage,
-    pub num_replicas: i64,
+    pub(crate) max_msg_size: i64,
+    pub(crate) discard: Discard,
+    pub(crate) storage: Storage,
+    pub(crate) num_replicas: i64,
     #[serde(skip_serializing_if = "is_false")]
-    pub no_ack: bool,
+    pub(crate) no_ack: bool,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub duplicate_window: i64,
+    pub(crate) duplicate_window: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub placement: Option<Value>,
+    pub(crate) placement: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mirror: Option<Value>,
+    pub(crate) mirror: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sources: Option<Vec<Value>>,
-    pub compression: Compression,
+    pub(crate) sources: Option<Vec<Value>>,
+    pub(crate) compression: Compression,
     #[serde(skip_serializing_if = "is_zero_u64")]
-    pub first_seq: u64,
+    pub(crate) first_seq: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject_transform: Option<SubjectTransform>,
+    pub(crate) subject_transform: Option<SubjectTransform>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub republish: Option<RePublish>,
-    pub allow_direct: bool,
-    pub mirror_direct: bool,
+    pub(crate) republish: Option<RePublish>,
+    pub(crate) allow_direct: bool,
+    pub(crate) mirror_direct: bool,
     #[serde(skip_serializing_if = "is_false")]
-    pub discard_new_per_subject: bool,
-    pub sealed: bool,
-    pub deny_delete: bool,
-    pub deny_purge: bool,
-    pub allow_rollup_hdrs: bool,
-    pub consumer_limits: ConsumerLimits,
-    pub allow_msg_ttl: bool,
+    pub(crate) discard_new_per_subject: bool,
+    pub(crate) sealed: bool,
+    pub(crate) deny_delete: bool,
+    pub(crate) deny_purge: bool,
+    pub(crate) allow_rollup_hdrs: bool,
+    pub(crate) consumer_limits: ConsumerLimits,
+    pub(crate) allow_msg_ttl: bool,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub subject_delete_marker_ttl: i64,
+    pub(crate) subject_delete_marker_ttl: i64,
     #[serde(skip_serializing_if = "is_false")]
-    pub allow_msg_counter: bool,
+    pub(crate) allow_msg_counter: bool,
     #[serde(skip_serializing_if = "is_false")]
-    pub allow_atomic: bool,
+    pub(crate) allow_atomic: bool,
     #[serde(skip_serializing_if = "is_false")]
-    pub allow_msg_schedules: bool,
+    pub(crate) allow_msg_schedules: bool,
     /// Go 2.12 `PersistMode`: `"async"` acknowledges before the write.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub persist_mode: Option<String>,
+    pub(crate) persist_mode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub(crate) metadata: Option<BTreeMap<String, String>>,
 }
 
 fn null_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
@@ -183,7 +188,7 @@ fn null_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DeliverPolicy {
+pub(crate) enum DeliverPolicy {
     #[default]
     All,
     Last,
@@ -198,7 +203,7 @@ pub enum DeliverPolicy {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum AckPolicy {
+pub(crate) enum AckPolicy {
     #[default]
     None,
     All,
@@ -207,7 +212,7 @@ pub enum AckPolicy {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ReplayPolicy {
+pub(crate) enum ReplayPolicy {
     #[default]
     Instant,
     Original,
@@ -216,274 +221,274 @@ pub enum ReplayPolicy {
 /// Go `ConsumerConfig` (consumer.go).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct ConsumerConfig {
+pub(crate) struct ConsumerConfig {
     #[serde(rename = "durable_name", skip_serializing_if = "String::is_empty")]
-    pub durable: String,
+    pub(crate) durable: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub name: String,
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub description: String,
-    pub deliver_policy: DeliverPolicy,
+    pub(crate) description: String,
+    pub(crate) deliver_policy: DeliverPolicy,
     #[serde(skip_serializing_if = "is_zero_u64")]
-    pub opt_start_seq: u64,
+    pub(crate) opt_start_seq: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub opt_start_time: Option<GoTime>,
-    pub ack_policy: AckPolicy,
+    pub(crate) opt_start_time: Option<GoTime>,
+    pub(crate) ack_policy: AckPolicy,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub ack_wait: i64,
+    pub(crate) ack_wait: i64,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub max_deliver: i64,
+    pub(crate) max_deliver: i64,
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "null_vec")]
-    pub backoff: Vec<i64>,
+    pub(crate) backoff: Vec<i64>,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub filter_subject: String,
+    pub(crate) filter_subject: String,
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "null_vec")]
-    pub filter_subjects: Vec<String>,
-    pub replay_policy: ReplayPolicy,
+    pub(crate) filter_subjects: Vec<String>,
+    pub(crate) replay_policy: ReplayPolicy,
     #[serde(rename = "rate_limit_bps", skip_serializing_if = "is_zero_u64")]
-    pub rate_limit: u64,
+    pub(crate) rate_limit: u64,
     #[serde(rename = "sample_freq", skip_serializing_if = "String::is_empty")]
-    pub sample_frequency: String,
+    pub(crate) sample_frequency: String,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub max_waiting: i64,
+    pub(crate) max_waiting: i64,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub max_ack_pending: i64,
+    pub(crate) max_ack_pending: i64,
     #[serde(skip_serializing_if = "is_false")]
-    pub flow_control: bool,
+    pub(crate) flow_control: bool,
     #[serde(skip_serializing_if = "is_false")]
-    pub headers_only: bool,
+    pub(crate) headers_only: bool,
     #[serde(rename = "max_batch", skip_serializing_if = "is_zero_i64")]
-    pub max_request_batch: i64,
+    pub(crate) max_request_batch: i64,
     #[serde(rename = "max_expires", skip_serializing_if = "is_zero_i64")]
-    pub max_request_expires: i64,
+    pub(crate) max_request_expires: i64,
     #[serde(rename = "max_bytes", skip_serializing_if = "is_zero_i64")]
-    pub max_request_max_bytes: i64,
+    pub(crate) max_request_max_bytes: i64,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub deliver_subject: String,
+    pub(crate) deliver_subject: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub deliver_group: String,
+    pub(crate) deliver_group: String,
     #[serde(rename = "idle_heartbeat", skip_serializing_if = "is_zero_i64")]
-    pub heartbeat: i64,
+    pub(crate) heartbeat: i64,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub inactive_threshold: i64,
-    pub num_replicas: i64,
+    pub(crate) inactive_threshold: i64,
+    pub(crate) num_replicas: i64,
     #[serde(skip_serializing_if = "is_false")]
-    pub mem_storage: bool,
+    pub(crate) mem_storage: bool,
     #[serde(skip_serializing_if = "is_false")]
-    pub direct: bool,
+    pub(crate) direct: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub(crate) metadata: Option<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pause_until: Option<GoTime>,
+    pub(crate) pause_until: Option<GoTime>,
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "null_vec")]
-    pub priority_groups: Vec<String>,
+    pub(crate) priority_groups: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub priority_policy: Option<String>,
+    pub(crate) priority_policy: Option<String>,
     #[serde(rename = "priority_timeout", skip_serializing_if = "is_zero_i64")]
-    pub pinned_ttl: i64,
+    pub(crate) pinned_ttl: i64,
 }
 
 /// Go `StreamState` as JSON.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct StreamStateJson {
-    pub messages: u64,
-    pub bytes: u64,
-    pub first_seq: u64,
-    pub first_ts: GoTime,
-    pub last_seq: u64,
-    pub last_ts: GoTime,
+pub(crate) struct StreamStateJson {
+    pub(crate) messages: u64,
+    pub(crate) bytes: u64,
+    pub(crate) first_seq: u64,
+    pub(crate) first_ts: GoTime,
+    pub(crate) last_seq: u64,
+    pub(crate) last_ts: GoTime,
     #[serde(skip_serializing_if = "is_zero_u64")]
-    pub num_subjects: u64,
+    pub(crate) num_subjects: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subjects: Option<BTreeMap<String, u64>>,
+    pub(crate) subjects: Option<BTreeMap<String, u64>>,
     #[serde(skip_serializing_if = "is_zero_u64")]
-    pub num_deleted: u64,
+    pub(crate) num_deleted: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<Vec<u64>>,
-    pub consumer_count: u64,
+    pub(crate) deleted: Option<Vec<u64>>,
+    pub(crate) consumer_count: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ClusterInfo {
+pub(crate) struct ClusterInfo {
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub leader: String,
+    pub(crate) leader: String,
 }
 
 /// Go `StreamInfo`, with the paging fields Go's stream info response embeds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StreamInfo {
-    pub config: StreamConfig,
-    pub created: GoTime,
-    pub state: StreamStateJson,
+pub(crate) struct StreamInfo {
+    pub(crate) config: StreamConfig,
+    pub(crate) created: GoTime,
+    pub(crate) state: StreamStateJson,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<ClusterInfo>,
+    pub(crate) cluster: Option<ClusterInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mirror: Option<SourceInfo>,
+    pub(crate) mirror: Option<SourceInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sources: Option<Vec<SourceInfo>>,
-    pub ts: GoTime,
+    pub(crate) sources: Option<Vec<SourceInfo>>,
+    pub(crate) ts: GoTime,
 }
 
 /// Go `StreamSourceInfo`: how far a mirror or source has come.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SourceInfo {
-    pub name: String,
+pub(crate) struct SourceInfo {
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub external: Option<Value>,
-    pub lag: u64,
+    pub(crate) external: Option<Value>,
+    pub(crate) lag: u64,
     /// Nanoseconds since the origin was last heard from, `-1` for never.
-    pub active: i64,
+    pub(crate) active: i64,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub filter_subject: String,
+    pub(crate) filter_subject: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub subject_transforms: Vec<SubjectTransform>,
+    pub(crate) subject_transforms: Vec<SubjectTransform>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct SequenceInfo {
-    pub consumer_seq: u64,
-    pub stream_seq: u64,
+pub(crate) struct SequenceInfo {
+    pub(crate) consumer_seq: u64,
+    pub(crate) stream_seq: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_active: Option<GoTime>,
+    pub(crate) last_active: Option<GoTime>,
 }
 
 /// Go `ConsumerInfo`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ConsumerInfo {
-    pub stream_name: String,
-    pub name: String,
-    pub created: GoTime,
-    pub config: ConsumerConfig,
-    pub delivered: SequenceInfo,
-    pub ack_floor: SequenceInfo,
-    pub num_ack_pending: u64,
-    pub num_redelivered: u64,
-    pub num_waiting: u64,
-    pub num_pending: u64,
+pub(crate) struct ConsumerInfo {
+    pub(crate) stream_name: String,
+    pub(crate) name: String,
+    pub(crate) created: GoTime,
+    pub(crate) config: ConsumerConfig,
+    pub(crate) delivered: SequenceInfo,
+    pub(crate) ack_floor: SequenceInfo,
+    pub(crate) num_ack_pending: u64,
+    pub(crate) num_redelivered: u64,
+    pub(crate) num_waiting: u64,
+    pub(crate) num_pending: u64,
     #[serde(skip_serializing_if = "is_false")]
-    pub push_bound: bool,
+    pub(crate) push_bound: bool,
     #[serde(skip_serializing_if = "is_false")]
-    pub paused: bool,
+    pub(crate) paused: bool,
     #[serde(skip_serializing_if = "is_zero_i64")]
-    pub pause_remaining: i64,
+    pub(crate) pause_remaining: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub priority_groups: Vec<PriorityGroupState>,
-    pub ts: GoTime,
+    pub(crate) priority_groups: Vec<PriorityGroupState>,
+    pub(crate) ts: GoTime,
 }
 
 /// Go `PriorityGroupState` in consumer info.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct PriorityGroupState {
-    pub group: String,
+pub(crate) struct PriorityGroupState {
+    pub(crate) group: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub pinned_client_id: String,
+    pub(crate) pinned_client_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pinned_ts: Option<GoTime>,
+    pub(crate) pinned_ts: Option<GoTime>,
 }
 
 /// Request bodies.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct PagedRequest {
-    pub offset: i64,
-    pub subject: String,
+pub(crate) struct PagedRequest {
+    pub(crate) offset: i64,
+    pub(crate) subject: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct StreamInfoRequest {
-    pub offset: i64,
-    pub deleted_details: bool,
-    pub subjects_filter: String,
+pub(crate) struct StreamInfoRequest {
+    pub(crate) offset: i64,
+    pub(crate) deleted_details: bool,
+    pub(crate) subjects_filter: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct PurgeRequest {
-    pub seq: u64,
-    pub filter: String,
-    pub keep: u64,
+pub(crate) struct PurgeRequest {
+    pub(crate) seq: u64,
+    pub(crate) filter: String,
+    pub(crate) keep: u64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct MsgGetRequest {
-    pub seq: u64,
-    pub last_by_subj: String,
-    pub next_by_subj: String,
-    pub batch: i64,
-    pub max_bytes: i64,
-    pub no_hdr: bool,
-    pub start_time: Option<GoTime>,
-    pub multi_last: Vec<String>,
-    pub up_to_seq: u64,
-    pub up_to_time: Option<GoTime>,
+pub(crate) struct MsgGetRequest {
+    pub(crate) seq: u64,
+    pub(crate) last_by_subj: String,
+    pub(crate) next_by_subj: String,
+    pub(crate) batch: i64,
+    pub(crate) max_bytes: i64,
+    pub(crate) no_hdr: bool,
+    pub(crate) start_time: Option<GoTime>,
+    pub(crate) multi_last: Vec<String>,
+    pub(crate) up_to_seq: u64,
+    pub(crate) up_to_time: Option<GoTime>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct MsgDeleteRequest {
-    pub seq: u64,
-    pub no_erase: bool,
+pub(crate) struct MsgDeleteRequest {
+    pub(crate) seq: u64,
+    pub(crate) no_erase: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct CreateConsumerRequest {
-    pub stream_name: String,
-    pub config: Option<ConsumerConfig>,
-    pub action: String,
-    pub pedantic: bool,
+pub(crate) struct CreateConsumerRequest {
+    pub(crate) stream_name: String,
+    pub(crate) config: Option<ConsumerConfig>,
+    pub(crate) action: String,
+    pub(crate) pedantic: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct NextRequest {
-    pub expires: i64,
-    pub batch: i64,
-    pub max_bytes: i64,
-    pub no_wait: bool,
-    pub idle_heartbeat: i64,
-    pub group: String,
-    pub id: String,
-    pub min_pending: i64,
-    pub min_ack_pending: i64,
+pub(crate) struct NextRequest {
+    pub(crate) expires: i64,
+    pub(crate) batch: i64,
+    pub(crate) max_bytes: i64,
+    pub(crate) no_wait: bool,
+    pub(crate) idle_heartbeat: i64,
+    pub(crate) group: String,
+    pub(crate) id: String,
+    pub(crate) min_pending: i64,
+    pub(crate) min_ack_pending: i64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct UnpinRequest {
-    pub group: String,
+pub(crate) struct UnpinRequest {
+    pub(crate) group: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct PauseRequest {
-    pub pause_until: Option<GoTime>,
+pub(crate) struct PauseRequest {
+    pub(crate) pause_until: Option<GoTime>,
 }
 
 /// Go `StoredMsg` in STREAM.MSG.GET replies; payloads are base64.
 #[derive(Clone, Debug, Serialize)]
-pub struct StoredMsgJson {
-    pub subject: String,
-    pub seq: u64,
+pub(crate) struct StoredMsgJson {
+    pub(crate) subject: String,
+    pub(crate) seq: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hdrs: Option<String>,
+    pub(crate) hdrs: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
-    pub time: GoTime,
+    pub(crate) data: Option<String>,
+    pub(crate) time: GoTime,
 }
 
 /// `{"type": ..., "error": ...}`, the reply of every failed request.
 #[derive(Clone, Debug, Serialize)]
-pub struct ErrorResponse<'a> {
+pub(crate) struct ErrorResponse<'a> {
     #[serde(rename = "type")]
-    pub kind: &'a str,
-    pub error: &'a ApiError,
+    pub(crate) kind: &'a str,
+    pub(crate) error: &'a ApiError,
 }
 
 /// Standard base64 (with padding), as Go encodes `[]byte` in JSON.
-pub fn base64(data: &[u8]) -> String {
+pub(crate) fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for c in data.chunks(3) {
@@ -494,6 +499,79 @@ pub fn base64(data: &[u8]) -> String {
         out.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
     }
     out
+}
+
+/// Go `JSMaxDescriptionLen` (streams and consumers alike).
+pub(crate) const MAX_DESCRIPTION_LEN: usize = 4 * 1024;
+
+/// A stream or consumer name is valid when non-empty and free of `.`, `*`, `>`, path
+/// separators and whitespace (Go `isValidName` plus the path check).
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| matches!(c, '.' | '*' | '>' | ' ' | '\t' | '\r' | '\n' | '\\' | '/'))
+}
+
+/// A mirror or source entry of a stream config (Go `StreamSource`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct SourceCfg {
+    pub(crate) name: String,
+    pub(crate) opt_start_seq: u64,
+    pub(crate) opt_start_time: Option<GoTime>,
+    pub(crate) filter_subject: String,
+    pub(crate) subject_transforms: Vec<SubjectTransform>,
+    pub(crate) external: Option<Value>,
+}
+
+impl SourceCfg {
+    /// Identity of a source (Go `composeIName`): name, filters and
+    /// destinations.
+    pub(crate) fn iname(&self) -> String {
+        let mut s = self.name.clone();
+        if !self.filter_subject.is_empty() {
+            s.push(' ');
+            s.push_str(&self.filter_subject);
+        }
+        for t in &self.subject_transforms {
+            s.push(' ');
+            s.push_str(&t.source);
+            s.push('>');
+            s.push_str(&t.destination);
+        }
+        s
+    }
+}
+
+fn parse(v: &Value) -> Option<SourceCfg> {
+    serde_json::from_value(v.clone()).ok()
+}
+
+/// The mirror of a config, parsed.
+pub(crate) fn mirror_of(cfg: &StreamConfig) -> Option<SourceCfg> {
+    cfg.mirror.as_ref().filter(|v| !v.is_null()).and_then(parse)
+}
+
+/// The sources of a config, parsed (unparsable entries dropped).
+pub(crate) fn sources_of(cfg: &StreamConfig) -> Vec<SourceCfg> {
+    cfg.sources.iter().flatten().filter_map(parse).collect()
+}
+
+/// Removes `null` object members, recursively.
+pub(crate) fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// A random 22-character id (pin ids, like Go's NUIDs).
+pub(crate) fn random_id() -> String {
+    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut r = rand::rng();
+    (0..22).map(|_| CH[r.random_range(0..CH.len())] as char).collect()
 }
 
 #[cfg(test)]

@@ -7,15 +7,15 @@ use serde::Serialize;
 
 /// The `error` object of every JetStream API reply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ApiError {
-    pub code: u16,
-    pub err_code: u16,
-    pub description: String,
+pub(crate) struct ApiError {
+    pub(crate) code: u16,
+    pub(crate) err_code: u16,
+    pub(crate) description: String,
 }
 
 /// Identifies a row of `TABLE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum E {
+pub(crate) enum E {
     BadRequest,
     ClusterRequired,
     ConsumerCreate,
@@ -269,20 +269,20 @@ const TABLE: &[(E, u16, u16, &str)] = &[
 
 impl ApiError {
     /// The error with no placeholders to fill.
-    pub fn new(e: E) -> ApiError {
+    pub(crate) fn new(e: E) -> ApiError {
         let &(_, code, err_code, desc) = TABLE.iter().find(|r| r.0 == e).expect("every E has a TABLE row");
         ApiError { code, err_code, description: desc.to_string() }
     }
 
     /// The error with `{key}` replaced by `value` (Go `NewJS...Error(arg)`).
-    pub fn with(e: E, key: &str, value: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn with(e: E, key: &str, value: impl std::fmt::Display) -> ApiError {
         let mut err = ApiError::new(e);
         err.description = err.description.replace(&format!("{{{key}}}"), &value.to_string());
         err
     }
 
     /// Shorthand for the many `{err}` rows.
-    pub fn err(e: E, msg: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn err(e: E, msg: impl std::fmt::Display) -> ApiError {
         ApiError::with(e, "err", msg)
     }
 }

@@ -14,7 +14,7 @@
 //!   pub acks, consumer deliveries, advisories), in order.
 //! - [`JetStream::tick`]: timer work (ack-wait redelivery, heartbeats,
 //!   pull-request expiry, max age and TTLs, inactive consumer cleanup).
-//! - [`JetStream::listen_subjects`] and [`api_subjects`]: what JetStream must
+//! - [`JetStream::listen_subjects`] and [`api::api_subjects`]: what JetStream must
 //!   subscribe to; [`JetStream::generation`] changes whenever the former may.
 //! - [`JetStream::load`] once at start-up and [`JetStream::save`] at shutdown
 //!   keep file streams (and their consumers) across a restart (see `persist`).
@@ -22,110 +22,105 @@
 //! An [`Outbound`] is routed by `subject`; receivers are shown `msg_subject`
 //! when set (consumers deliver a stored message's own subject to an inbox or
 //! deliver subject, as Go does).
-use std::collections::{BTreeMap, HashMap, HashSet};
+//!
+//! # Module layers
+//!
+//! Each submodule uses only those below it (`server/tests/module_graph.rs`
+//! checks there is no import circle):
+//!
+//! - `service` (the core's side) over this engine, over
+//! - `api` (the `$JS.API` requests), over
+//! - `persist` (files) and `sourcing` (mirrors and sources), over
+//! - `stream` (streams, an account's streams), over
+//! - `consumer`, over
+//! - `api_types` (wire shapes and their shared rules), `errors` and
+//!   `outbound` (what the engine publishes).
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-pub mod api;
-pub mod api_types;
-pub mod consumer;
-pub mod errors;
-pub mod persist;
+pub(crate) mod api;
+mod api_types;
+mod consumer;
+mod errors;
+mod outbound;
+mod persist;
 pub(crate) mod service;
-pub mod sourcing;
-pub mod stream;
+mod sourcing;
+mod stream;
 
 #[cfg(test)]
 mod tests;
 
-use api::Ctx;
+use api::{api_type_for, Ctx, API_PREFIX};
+use consumer::ACK_PREFIX;
 use errors::{ApiError, E};
-use stream::Stream;
-
-/// A message the core publishes on the engine's behalf.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outbound {
-    /// Subject to route by (an inbox, deliver subject or reply subject).
-    pub subject: String,
-    /// Subject to show receivers when it differs from the routing subject
-    /// (the stored message's own subject for consumer deliveries).
-    pub msg_subject: Option<String>,
-    pub reply: Option<String>,
-    /// Raw `NATS/1.0 ...\r\n\r\n` header block, if any.
-    pub headers: Option<Bytes>,
-    pub payload: Bytes,
-}
+use outbound::reply_msg;
+pub(crate) use outbound::Outbound;
+use stream::{AccountJs, Stream};
 
 /// Server-level settings.
 #[derive(Clone, Debug, Default)]
-pub struct JetStreamConfig {
+pub(crate) struct JetStreamConfig {
     /// Reported as the stream leader in stream info.
-    pub server_name: String,
+    pub(crate) server_name: String,
     /// Server version for `_nats.ver` metadata; defaults to the core's.
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// Max memory/storage bytes (-1 or 0 = unlimited): streams reserving
     /// `max_bytes` beyond them are refused.
-    pub max_memory: i64,
-    pub max_store: i64,
+    pub(crate) max_memory: i64,
+    pub(crate) max_store: i64,
     /// Accounts with JetStream enabled; `None` enables every account.
-    pub enabled_accounts: Option<HashSet<String>>,
+    pub(crate) enabled_accounts: Option<HashSet<String>>,
     /// Where file streams are kept across restarts (`None`: not kept).
-    pub store_dir: Option<std::path::PathBuf>,
+    pub(crate) store_dir: Option<std::path::PathBuf>,
     /// Encryption at rest (`jetstream { key, prev_key, cipher }`).
-    pub keys: Option<crate::store::crypto::KeyConfig>,
+    pub(crate) keys: Option<crate::store::crypto::KeyConfig>,
     /// `jetstream { sync_interval }`.
-    pub sync: crate::store::file::SyncMode,
+    pub(crate) sync: crate::store::file::SyncMode,
     /// Per-account limits (accounts not listed are unlimited).
-    pub account_limits: HashMap<String, crate::options::JsAccountLimits>,
+    pub(crate) account_limits: HashMap<String, crate::options::JsAccountLimits>,
     /// JetStream domain: reported in account info and pub acks, and
     /// `$JS.<domain>.API.>` reaches the API.
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
 }
 
 /// Per-account usage, for monitoring.
 #[derive(Clone, Debug, Default)]
-pub struct AccountStats {
-    pub name: String,
-    pub memory: u64,
-    pub storage: u64,
-    pub reserved_memory: u64,
-    pub reserved_storage: u64,
-    pub api_total: u64,
-    pub api_errors: u64,
-    pub streams: u64,
-    pub consumers: u64,
-    pub messages: u64,
-    pub bytes: u64,
+pub(crate) struct AccountStats {
+    pub(crate) name: String,
+    pub(crate) memory: u64,
+    pub(crate) storage: u64,
+    pub(crate) reserved_memory: u64,
+    pub(crate) reserved_storage: u64,
+    pub(crate) api_total: u64,
+    pub(crate) api_errors: u64,
+    pub(crate) streams: u64,
+    pub(crate) consumers: u64,
+    pub(crate) messages: u64,
+    pub(crate) bytes: u64,
 }
 
 /// Server-wide usage, for monitoring.
 #[derive(Clone, Debug, Default)]
-pub struct JsStats {
-    pub memory: u64,
-    pub storage: u64,
-    pub reserved_memory: u64,
-    pub reserved_storage: u64,
-    pub api_total: u64,
-    pub api_errors: u64,
-    pub streams: u64,
-    pub consumers: u64,
-    pub messages: u64,
-    pub bytes: u64,
-    pub accounts: Vec<AccountStats>,
+pub(crate) struct JsStats {
+    pub(crate) memory: u64,
+    pub(crate) storage: u64,
+    pub(crate) reserved_memory: u64,
+    pub(crate) reserved_storage: u64,
+    pub(crate) api_total: u64,
+    pub(crate) api_errors: u64,
+    pub(crate) streams: u64,
+    pub(crate) consumers: u64,
+    pub(crate) messages: u64,
+    pub(crate) bytes: u64,
+    pub(crate) accounts: Vec<AccountStats>,
 }
 
 /// Interest probe: `(account, subject) -> has subscribers`.
-pub type InterestProbe = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
-
-/// Per-account JetStream state.
-#[derive(Default)]
-pub struct AccountJs {
-    pub streams: BTreeMap<String, Stream>,
-    pub api_total: u64,
-    pub api_errors: u64,
-}
+pub(crate) type InterestProbe = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
 struct Inner {
     accounts: HashMap<String, AccountJs>,
@@ -133,7 +128,7 @@ struct Inner {
 }
 
 /// The JetStream engine of one server.
-pub struct JetStream {
+pub(crate) struct JetStream {
     cfg: JetStreamConfig,
     version: String,
     inner: Mutex<Inner>,
@@ -151,16 +146,14 @@ pub struct JetStream {
 }
 
 /// Current wall clock in Unix nanoseconds.
-pub fn now_nanos() -> i64 {
+pub(crate) fn now_nanos() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64)
 }
 
-const API_PREFIX: &str = "$JS.API.";
-const ACK_PREFIX: &str = "$JS.ACK.";
 const FC_PREFIX: &str = "$JS.FC.";
 
 impl JetStream {
-    pub fn new(cfg: JetStreamConfig) -> JetStream {
+    pub(crate) fn new(cfg: JetStreamConfig) -> JetStream {
         let version = cfg.version.clone().unwrap_or_else(|| crate::consts::VERSION.to_string());
         let store_env = cfg.store_dir.as_ref().map(|root| persist::StoreEnv {
             root: root.clone(),
@@ -179,12 +172,12 @@ impl JetStream {
     }
 
     /// The server-level settings this engine was created with.
-    pub fn config(&self) -> &JetStreamConfig {
+    pub(crate) fn config(&self) -> &JetStreamConfig {
         &self.cfg
     }
 
     /// Whether JetStream is enabled for `account`.
-    pub fn account_enabled(&self, account: &str) -> bool {
+    pub(crate) fn account_enabled(&self, account: &str) -> bool {
         self.enabled(account)
     }
 
@@ -213,15 +206,15 @@ impl JetStream {
 
     /// Changes whenever streams or consumers may have been created, changed
     /// or removed, i.e. when [`JetStream::listen_subjects`] may differ.
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Per enabled account, the subjects JetStream listens on beyond the API
-    /// ([`api_subjects`]): acks and flow-control replies, each stream's
+    /// ([`api::api_subjects`]): acks and flow-control replies, each stream's
     /// subjects, direct gets of streams that allow them, and each consumer's
     /// pull requests (Go subscribes to each of these).
-    pub fn listen_subjects(&self) -> HashMap<String, Vec<String>> {
+    pub(crate) fn listen_subjects(&self) -> HashMap<String, Vec<String>> {
         let inner = self.lock();
         let mut all: HashMap<String, Vec<String>> = HashMap::new();
         let names: Vec<String> = match &self.cfg.enabled_accounts {
@@ -249,7 +242,7 @@ impl JetStream {
 
     /// The deliver subjects of every push consumer, by account: a new
     /// subscription to one of them should start deliveries at once.
-    pub fn push_deliver_subjects(&self) -> HashMap<String, Vec<String>> {
+    pub(crate) fn push_deliver_subjects(&self) -> HashMap<String, Vec<String>> {
         let inner = self.lock();
         let mut all: HashMap<String, Vec<String>> = HashMap::new();
         for (name, acc) in &inner.accounts {
@@ -269,7 +262,7 @@ impl JetStream {
 
     /// Writes what file streams hold only in memory and their state files
     /// (call on shutdown).
-    pub fn save(&self) {
+    pub(crate) fn save(&self) {
         let mut inner = self.lock();
         for acc in inner.accounts.values_mut() {
             for s in acc.streams.values_mut() {
@@ -280,7 +273,7 @@ impl JetStream {
 
     /// Reads back the file streams of every enabled account (call once at
     /// startup, before clients connect).
-    pub fn load(&self) {
+    pub(crate) fn load(&self) {
         let Some(env) = &self.store_env else { return };
         let dir = &env.root;
         let names: Vec<String> = match &self.cfg.enabled_accounts {
@@ -305,7 +298,7 @@ impl JetStream {
     }
 
     /// Usage totals for monitoring (`/jsz`, `/varz`).
-    pub fn stats(&self) -> JsStats {
+    pub(crate) fn stats(&self) -> JsStats {
         let inner = self.lock();
         let mut st = JsStats::default();
         for (name, acc) in &inner.accounts {
@@ -347,7 +340,7 @@ impl JetStream {
 
     /// Installs the interest probe used for push delivery and ephemeral
     /// cleanup. Without one every subject counts as having interest.
-    pub fn set_interest_probe(&self, probe: InterestProbe) {
+    pub(crate) fn set_interest_probe(&self, probe: InterestProbe) {
         self.lock().probe = Some(probe);
     }
 
@@ -357,20 +350,6 @@ impl JetStream {
 
     fn enabled(&self, account: &str) -> bool {
         self.cfg.enabled_accounts.as_ref().is_none_or(|s| s.contains(account))
-    }
-
-    /// Handles a `$JS.API.>` request; returns the reply (and any other
-    /// messages to publish). Requests without a reply subject are ignored,
-    /// as Go does.
-    pub fn handle_api(
-        &self,
-        account: &str,
-        subject: &str,
-        reply: Option<&str>,
-        headers: Option<&[u8]>,
-        payload: &[u8],
-    ) -> Vec<Outbound> {
-        self.handle_api_at(account, subject, reply, headers, payload, now_nanos())
     }
 
     fn handle_api_at(
@@ -421,7 +400,7 @@ impl JetStream {
     /// `stream.go`): only for memory streams, so that no file is read on a
     /// network thread, and only when the engine is not busy. `None` means
     /// "queue it for the engine thread as usual".
-    pub fn try_direct_get(
+    pub(crate) fn try_direct_get(
         &self,
         account: &str,
         subject: &str,
@@ -447,7 +426,7 @@ impl JetStream {
     }
 
     /// Called for every message published in `account`. See the module docs.
-    pub fn on_publish(
+    pub(crate) fn on_publish(
         &self,
         account: &str,
         subject: &str,
@@ -554,11 +533,11 @@ impl JetStream {
     }
 
     /// Timer work for all accounts; returns `(account, message)` pairs.
-    pub fn tick(&self) -> Vec<(String, Outbound)> {
+    pub(crate) fn tick(&self) -> Vec<(String, Outbound)> {
         self.tick_at(now_nanos())
     }
 
-    pub fn tick_at(&self, now: i64) -> Vec<(String, Outbound)> {
+    pub(crate) fn tick_at(&self, now: i64) -> Vec<(String, Outbound)> {
         let mut inner = self.lock();
         let probe = inner.probe.clone();
         let mut all = Vec::new();
@@ -598,7 +577,7 @@ impl JetStream {
     /// Runs push consumer deliveries only: after a new subscription to a
     /// deliver subject, and while a consumer far behind works through its
     /// backlog [`consumer::PUSH_BATCH`] messages at a time.
-    pub fn deliver_push(&self) -> Vec<(String, Outbound)> {
+    pub(crate) fn deliver_push(&self) -> Vec<(String, Outbound)> {
         let now = now_nanos();
         let mut inner = self.lock();
         let probe = inner.probe.clone();
@@ -620,28 +599,6 @@ impl JetStream {
         }
         all
     }
-
-    /// The earliest time (Unix nanos) `tick` has something to do, if any.
-    /// A hint for timers that sleep until then: it may lie in the past while
-    /// a consumer waits for interest, so still tick at least every ~100 ms.
-    pub fn next_deadline(&self) -> Option<i64> {
-        let inner = self.lock();
-        let mut best: Option<i64> = None;
-        for acc in inner.accounts.values() {
-            for s in acc.streams.values() {
-                let cands =
-                    s.store.next_expiry().into_iter().chain(s.consumers.values().filter_map(|c| c.next_deadline()));
-                for t in cands {
-                    best = Some(best.map_or(t, |b| b.min(t)));
-                }
-            }
-        }
-        best
-    }
-}
-
-pub(crate) fn reply_msg(reply: &str, body: Bytes) -> Outbound {
-    Outbound { subject: reply.to_string(), msg_subject: None, reply: None, headers: None, payload: body }
 }
 
 /// Adds `"domain"` after `"seq"` in a pub ack (Go `PubAck` field order).
@@ -662,54 +619,6 @@ fn pub_ack_error(stream: &str, e: &ApiError) -> String {
         seq: u64,
     }
     crate::json::to_string(&PubAckError { error: e, stream, seq: 0 })
-}
-
-/// The API requests JetStream serves, by subject prefix after `$JS.API.`,
-/// with the response type of each (for errors raised before dispatch). A
-/// prefix ending in `.` takes further tokens. Pull requests and direct gets
-/// are not here: they exist only while their consumer or stream does.
-const API_ROUTES: &[(&str, &str)] = {
-    use api::types::*;
-    &[
-        ("INFO", ACCOUNT_INFO),
-        ("STREAM.CREATE.", STREAM_CREATE),
-        ("STREAM.UPDATE.", STREAM_UPDATE),
-        ("STREAM.DELETE.", STREAM_DELETE),
-        ("STREAM.INFO.", STREAM_INFO),
-        ("STREAM.NAMES", STREAM_NAMES),
-        ("STREAM.LIST", STREAM_LIST),
-        ("STREAM.PURGE.", STREAM_PURGE),
-        ("STREAM.MSG.GET.", MSG_GET),
-        ("STREAM.MSG.DELETE.", MSG_DELETE),
-        ("CONSUMER.CREATE.", CONSUMER_CREATE),
-        ("CONSUMER.DURABLE.CREATE.", CONSUMER_CREATE),
-        ("CONSUMER.DELETE.", CONSUMER_DELETE),
-        ("CONSUMER.INFO.", CONSUMER_INFO),
-        ("CONSUMER.NAMES.", CONSUMER_NAMES),
-        ("CONSUMER.LIST.", CONSUMER_LIST),
-        ("CONSUMER.PAUSE.", CONSUMER_PAUSE),
-        ("CONSUMER.UNPIN.", CONSUMER_UNPIN),
-        ("STREAM.LEADER.STEPDOWN.", STREAM_STEPDOWN),
-        ("CONSUMER.LEADER.STEPDOWN.", CONSUMER_STEPDOWN),
-    ]
-};
-
-/// The response type of an API subject, for errors raised before dispatch.
-pub(crate) fn api_type_for(subject: &str) -> Option<&'static str> {
-    let rest = subject.strip_prefix(API_PREFIX)?;
-    API_ROUTES.iter().find(|(p, _)| rest.starts_with(p)).map(|(_, t)| *t)
-}
-
-/// The subscriptions that serve the API in every account (JetStream answers
-/// accounts without it with "not enabled").
-pub fn api_subjects() -> Vec<String> {
-    API_ROUTES
-        .iter()
-        .map(|(route, _)| match route.strip_suffix('.') {
-            Some(r) => format!("{API_PREFIX}{r}.>"),
-            None => format!("{API_PREFIX}{route}"),
-        })
-        .collect()
 }
 
 /// Parses `$JS.ACK.` tokens (v1: stream.consumer.dc.sseq.dseq.ts.pending;

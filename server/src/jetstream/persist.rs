@@ -17,38 +17,20 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::api_types::{Compression, ConsumerConfig, Retention, Storage, StreamConfig};
+use super::api_types::{mirror_of, sources_of, Compression, ConsumerConfig, Retention, Storage, StreamConfig};
 use super::consumer::{Consumer, ConsumerSnapshot};
-use super::sourcing;
-use super::stream::{get_header, parse_msg_ttl, Stream, HDR_TTL};
+use super::stream::{get_header, parse_msg_ttl, ConsumerFiles, Stream, StreamFiles, HDR_TTL};
 use crate::store::crypto::KeyConfig;
 use crate::store::file::meta::{MetaError, MetaFiles};
 use crate::store::file::{block_size, FileStore, FileStoreConfig, SyncMode};
 
 /// Server-wide file store settings.
 #[derive(Clone, Debug, Default)]
-pub struct StoreEnv {
+pub(crate) struct StoreEnv {
     /// `<store_dir>/jetstream`.
-    pub root: PathBuf,
-    pub keys: Option<KeyConfig>,
-    pub sync: SyncMode,
-}
-
-/// The files of one file stream.
-#[derive(Debug)]
-pub struct StreamFiles {
-    meta: MetaFiles,
-    context: String,
-    consumers: BTreeMap<String, ConsumerFiles>,
-    last_src: BTreeMap<String, u64>,
-}
-
-#[derive(Debug)]
-struct ConsumerFiles {
-    meta: MetaFiles,
-    /// The `o.dat` content last written, and the state it came from.
-    last_state: Vec<u8>,
-    last_print: Option<(u64, u64, u64, u64, usize, usize)>,
+    pub(crate) root: PathBuf,
+    pub(crate) keys: Option<KeyConfig>,
+    pub(crate) sync: SyncMode,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -93,7 +75,7 @@ fn json<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 /// Creates the files of a new file stream and its store.
-pub fn create_stream(env: &StoreEnv, account: &str, cfg: StreamConfig, created: i64) -> std::io::Result<Stream> {
+pub(crate) fn create_stream(env: &StoreEnv, account: &str, cfg: StreamConfig, created: i64) -> std::io::Result<Stream> {
     let dir = stream_dir(env, account, &cfg.name);
     if dir.exists() {
         // Leftovers of a stream deleted while its files were busy.
@@ -109,7 +91,7 @@ pub fn create_stream(env: &StoreEnv, account: &str, cfg: StreamConfig, created: 
 }
 
 /// Rewrites a stream's config after an update.
-pub fn update_stream(s: &mut Stream) {
+pub(crate) fn update_stream(s: &mut Stream) {
     let Some(f) = &s.files else { return };
     if let Err(e) = f.meta.write_meta(&json(&StreamMeta { created: s.created, config: s.cfg.clone() })) {
         crate::error!("JetStream could not write the config of stream '{}': {e}", s.cfg.name);
@@ -118,7 +100,7 @@ pub fn update_stream(s: &mut Stream) {
 }
 
 /// Removes a deleted stream's files.
-pub fn delete_stream(s: &Stream) {
+pub(crate) fn delete_stream(s: &Stream) {
     if let Some(f) = &s.files {
         if let Err(e) = std::fs::remove_dir_all(&f.meta.dir) {
             crate::error!("JetStream could not remove the files of stream '{}': {e}", s.cfg.name);
@@ -128,7 +110,7 @@ pub fn delete_stream(s: &Stream) {
 
 /// Writes a new or updated consumer's config (ephemeral consumers too, as
 /// Go does; they come back after a restart until their inactivity ends).
-pub fn save_consumer_config(s: &mut Stream, name: &str, env: &StoreEnv) {
+pub(crate) fn save_consumer_config(s: &mut Stream, name: &str, env: &StoreEnv) {
     let Some(f) = &mut s.files else { return };
     let Some(c) = s.consumers.get(name) else { return };
     // Go filestore.go `ConsumerStore`: `mem_storage` consumers of a file
@@ -155,7 +137,7 @@ pub fn save_consumer_config(s: &mut Stream, name: &str, env: &StoreEnv) {
 }
 
 /// Removes a deleted consumer's files.
-pub fn delete_consumer(s: &mut Stream, name: &str) {
+pub(crate) fn delete_consumer(s: &mut Stream, name: &str) {
     let Some(f) = &mut s.files else { return };
     if let Some(cf) = f.consumers.remove(name) {
         let _ = std::fs::remove_dir_all(&cf.meta.dir);
@@ -164,7 +146,7 @@ pub fn delete_consumer(s: &mut Stream, name: &str) {
 
 /// Writes what changed since the last call: consumer states and source
 /// progress (engine tick), and lets the store do its periodic work.
-pub fn tick_stream(s: &mut Stream) {
+pub(crate) fn tick_stream(s: &mut Stream) {
     s.store.tick();
     let Some(f) = &mut s.files else { return };
     for (name, c) in &s.consumers {
@@ -189,13 +171,13 @@ pub fn tick_stream(s: &mut Stream) {
 }
 
 /// Clean shutdown of one stream.
-pub fn close_stream(s: &mut Stream) {
+pub(crate) fn close_stream(s: &mut Stream) {
     tick_stream(s);
     s.store.close();
 }
 
 /// Reads back the file streams of `account` (at startup).
-pub fn load_account(env: &StoreEnv, account: &str, now: i64) -> Vec<Stream> {
+pub(crate) fn load_account(env: &StoreEnv, account: &str, now: i64) -> Vec<Stream> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(env.root.join(account).join("streams")) else { return out };
     let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
@@ -284,12 +266,12 @@ const SOURCE_SCAN_LIMIT: u64 = 100_000;
 /// and a mirror's sequences are the origin's.
 fn recover_source_progress(s: &Stream, progress: &mut BTreeMap<String, u64>) {
     let st = s.store.state();
-    if let Some(m) = sourcing::mirror_of(&s.cfg) {
+    if let Some(m) = mirror_of(&s.cfg) {
         let e = progress.entry(m.iname()).or_insert(0);
         *e = (*e).max(st.last_seq);
         return;
     }
-    let specs = sourcing::sources_of(&s.cfg);
+    let specs = sources_of(&s.cfg);
     if specs.is_empty() || st.msgs == 0 {
         return;
     }

@@ -28,7 +28,7 @@
 //!   with [`JetStream::listen_subjects`].
 //!
 //! Subscriptions, held by one internal connection (kind `JetStream`) per
-//! account: the API ([`super::api_subjects`]) in every account that exists at
+//! account: the API ([`super::api::api_subjects`]) in every account that exists at
 //! start-up; and in each enabled account `$JS.ACK.>`, `$JS.FC.>`, each
 //! stream's subjects, direct gets and each consumer's pull requests. With a
 //! domain, every `$JS.API.` subject is also served as `$JS.<domain>.API.`.
@@ -42,8 +42,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::api::{api_subjects, API_PREFIX};
 use super::consumer::PUSH_BATCH;
-use super::{api_subjects, JetStream, Outbound, API_PREFIX};
+use super::outbound::Outbound;
+use super::JetStream;
 use crate::account::{Account, Accounts};
 use crate::connection::deliver::Publisher;
 use crate::connection::{Connection, InternalCallback, Kind, Subscription};
@@ -155,7 +157,7 @@ impl AccountSubs {
 impl Service {
     /// Subscribes JetStream in every account of `accounts` and starts the
     /// engine thread. `next_cid` numbers the internal connections.
-    pub fn start(js: Arc<JetStream>, accounts: Arc<Accounts>, next_cid: &dyn Fn() -> u64) -> Service {
+    pub(crate) fn start(js: Arc<JetStream>, accounts: Arc<Accounts>, next_cid: &dyn Fn() -> u64) -> Service {
         let (tx, rx) = channel();
         let probe_accounts = Arc::clone(&accounts);
         js.set_interest_probe(Arc::new(move |account, subject| {
@@ -177,7 +179,7 @@ impl Service {
 
     /// Lets the thread finish what is queued, save the file streams, and
     /// exit; waits for it, at most `limit`.
-    pub async fn stop(&self, limit: Duration) {
+    pub(crate) async fn stop(&self, limit: Duration) {
         let _ = self.tx.send(Job::Stop);
         let Some(handle) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
         let deadline = Instant::now() + limit;

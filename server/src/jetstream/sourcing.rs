@@ -3,50 +3,19 @@
 //! and flow control, a stream copies what its origins stored since it last
 //! looked, after every store, API call and timer tick.
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::Value;
 
-use super::api_types::{GoTime, SourceInfo, StreamConfig, SubjectTransform};
-use super::errors::{ApiError, E};
-use super::stream::{get_header, parse_msg_ttl, Stream, HDR_TTL};
-use super::{AccountJs, Outbound};
+use super::api_types::SourceInfo;
+use super::api_types::{mirror_of, sources_of, SourceCfg};
+use super::outbound::Outbound;
+use super::stream::{get_header, parse_msg_ttl, AccountJs, Stream, HDR_TTL};
 use crate::store::StoredMsg;
+use crate::subject::matches;
 use crate::subject::transform::transform_subject;
-use crate::subject::{is_subset, matches};
 
 /// Most messages copied from one origin per pass (keeps a pass short).
 const BATCH: usize = 10_000;
 
-/// A mirror or source entry of a stream config (Go `StreamSource`).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SourceCfg {
-    pub name: String,
-    pub opt_start_seq: u64,
-    pub opt_start_time: Option<GoTime>,
-    pub filter_subject: String,
-    pub subject_transforms: Vec<SubjectTransform>,
-    pub external: Option<Value>,
-}
-
 impl SourceCfg {
-    /// Identity of a source (Go `composeIName`): name, filters and
-    /// destinations.
-    pub fn iname(&self) -> String {
-        let mut s = self.name.clone();
-        if !self.filter_subject.is_empty() {
-            s.push(' ');
-            s.push_str(&self.filter_subject);
-        }
-        for t in &self.subject_transforms {
-            s.push(' ');
-            s.push_str(&t.source);
-            s.push('>');
-            s.push_str(&t.destination);
-        }
-        s
-    }
-
     /// Whether an origin message on `subject` is wanted, and under which
     /// subject it is stored.
     fn map(&self, subject: &str) -> Option<String> {
@@ -57,82 +26,8 @@ impl SourceCfg {
     }
 }
 
-fn parse(v: &Value) -> Option<SourceCfg> {
-    serde_json::from_value(v.clone()).ok()
-}
-
-/// The mirror of a config, parsed.
-pub fn mirror_of(cfg: &StreamConfig) -> Option<SourceCfg> {
-    cfg.mirror.as_ref().filter(|v| !v.is_null()).and_then(parse)
-}
-
-/// The sources of a config, parsed (unparsable entries dropped).
-pub fn sources_of(cfg: &StreamConfig) -> Vec<SourceCfg> {
-    cfg.sources.iter().flatten().filter_map(parse).collect()
-}
-
-fn err(code: u16, err_code: u16, d: &str) -> ApiError {
-    ApiError { code, err_code, description: d.to_string() }
-}
-
-/// Go `checkStreamCfg`'s mirror and source rules.
-pub fn check(cfg: &StreamConfig) -> Result<(), ApiError> {
-    if cfg.mirror.as_ref().is_some_and(|v| !v.is_null()) {
-        let Some(m) = mirror_of(cfg) else {
-            return Err(ApiError::err(E::StreamInvalidConfig, "stream mirror configuration invalid"));
-        };
-        if cfg.first_seq > 0 {
-            return Err(err(400, 10143, "stream mirrors can not have first sequence configured"));
-        }
-        if !cfg.subjects.is_empty() {
-            return Err(err(400, 10034, "stream mirrors can not contain subjects"));
-        }
-        if cfg.sources.as_ref().is_some_and(|s| !s.is_empty()) {
-            return Err(err(400, 10031, "stream mirrors can not also contain other sources"));
-        }
-        if !m.filter_subject.is_empty() && !m.subject_transforms.is_empty() {
-            return Err(err(
-                400,
-                10150,
-                "stream mirror with multiple subject transforms cannot also have a single subject filter",
-            ));
-        }
-        if cfg.subject_delete_marker_ttl > 0 {
-            return Err(ApiError::err(E::StreamInvalidConfig, "subject delete markers forbidden on mirrors"));
-        }
-        if !super::stream::is_valid_name(&m.name) && m.external.is_none() {
-            return Err(err(400, 10142, "mirrored stream name is invalid"));
-        }
-    }
-    let sources = cfg.sources.as_deref().unwrap_or_default();
-    let mut seen = std::collections::HashSet::new();
-    for v in sources {
-        let Some(src) = parse(v).filter(|s| super::stream::is_valid_name(&s.name)) else {
-            return Err(err(400, 10141, "sourced stream name is invalid"));
-        };
-        if !seen.insert(src.iname()) {
-            return Err(err(400, 10140, "duplicate source configuration detected"));
-        }
-        if !src.filter_subject.is_empty() && !src.subject_transforms.is_empty() {
-            return Err(err(
-                400,
-                10144,
-                "source with multiple subject transforms cannot also have a single subject filter",
-            ));
-        }
-        for (i, a) in src.subject_transforms.iter().enumerate() {
-            for (j, b) in src.subject_transforms.iter().enumerate() {
-                if i != j && is_subset(&a.source, &b.source) {
-                    return Err(err(400, 10147, "source filters can not overlap"));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// `mirror` / `sources` entries of stream info (Go `StreamSourceInfo`).
-pub fn info(
+pub(crate) fn info(
     s: &Stream,
     origin_last: &dyn Fn(&str) -> Option<u64>,
     now: i64,
@@ -182,7 +77,7 @@ fn start_seq(src: &SourceCfg, origin: &Stream) -> u64 {
 /// Copies new origin messages into every mirroring or sourcing stream of
 /// the account, then lets their consumers deliver. Repeats a few times so
 /// chains (a source of a source) settle in one call.
-pub fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Outbound>) {
+pub(crate) fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Outbound>) {
     let targets: Vec<String> = acc
         .streams
         .iter()
@@ -304,9 +199,4 @@ fn nonempty(s: &str) -> &str {
     } else {
         s
     }
-}
-
-/// Go refuses a client publish carrying the stream-source header.
-pub fn has_source_header(hdr: &[u8]) -> bool {
-    get_header(hdr, "Nats-Stream-Source").is_some()
 }

@@ -1,38 +1,42 @@
-//! Streams: config validation and defaults, the publish path (headers,
-//! dedupe, limits, rollups, republish) and retention bookkeeping.
+//! Streams (Go stream.go): config validation and defaults (`checkStreamCfg`,
+//! with its mirror and source rules), the publish path
+//! (`processJetStreamMsg`: headers, dedupe, limits, rollups, republish),
+//! retention bookkeeping, and what an account holds: its streams
+//! (`AccountJs`) and, for file streams, their files (written by `persist`).
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 
 use bytes::Bytes;
 
-use super::api_types::{Discard, Retention, Storage, StreamConfig};
+use super::api_types::{
+    is_valid_name, mirror_of, Discard, Retention, SourceCfg, Storage, StreamConfig, MAX_DESCRIPTION_LEN,
+};
 use super::consumer::Consumer;
 use super::errors::{ApiError, E};
-use super::Outbound;
+use super::outbound::Outbound;
+use crate::store::file::meta::MetaFiles;
 use crate::store::{MemStore, SizeModel, StoreLimits, StreamStore};
 use crate::subject::transform::{transform_subject, validate_mapping};
 use crate::subject::{collide, is_subset, is_valid, is_valid_publish, matches};
 
 /// Go `JSMaxNameLen`.
-pub const MAX_NAME_LEN: usize = 255;
-/// Go `JSMaxDescriptionLen`.
-pub const MAX_DESCRIPTION_LEN: usize = 4 * 1024;
+const MAX_NAME_LEN: usize = 255;
 /// Go `StreamDefaultDuplicatesWindow` (2 minutes).
-pub const DEFAULT_DUPLICATES_WINDOW: i64 = 120_000_000_000;
+const DEFAULT_DUPLICATES_WINDOW: i64 = 120_000_000_000;
 
 /// Header names the publish path reads (Go stream.go constants).
-pub const HDR_MSG_ID: &str = "Nats-Msg-Id";
-pub const HDR_EXPECTED_STREAM: &str = "Nats-Expected-Stream";
-pub const HDR_EXPECTED_LAST_SEQ: &str = "Nats-Expected-Last-Sequence";
-pub const HDR_EXPECTED_LAST_SUBJ_SEQ: &str = "Nats-Expected-Last-Subject-Sequence";
-pub const HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
-pub const HDR_EXPECTED_LAST_MSG_ID: &str = "Nats-Expected-Last-Msg-Id";
-pub const HDR_ROLLUP: &str = "Nats-Rollup";
-pub const HDR_TTL: &str = "Nats-TTL";
+const HDR_MSG_ID: &str = "Nats-Msg-Id";
+const HDR_EXPECTED_STREAM: &str = "Nats-Expected-Stream";
+const HDR_EXPECTED_LAST_SEQ: &str = "Nats-Expected-Last-Sequence";
+const HDR_EXPECTED_LAST_SUBJ_SEQ: &str = "Nats-Expected-Last-Subject-Sequence";
+const HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
+const HDR_EXPECTED_LAST_MSG_ID: &str = "Nats-Expected-Last-Msg-Id";
+const HDR_ROLLUP: &str = "Nats-Rollup";
+pub(crate) const HDR_TTL: &str = "Nats-TTL";
 
 /// Value of header `name` in a `NATS/1.0` header block. Matching is exact on
 /// the name, like Go's `getHeader` (it searches for `\r\nName:`).
-pub fn get_header<'a>(hdr: &'a [u8], name: &str) -> Option<&'a str> {
+pub(crate) fn get_header<'a>(hdr: &'a [u8], name: &str) -> Option<&'a str> {
     let text = std::str::from_utf8(hdr).ok()?;
     for line in text.split("\r\n").skip(1) {
         if let Some((k, v)) = line.split_once(':') {
@@ -44,15 +48,14 @@ pub fn get_header<'a>(hdr: &'a [u8], name: &str) -> Option<&'a str> {
     None
 }
 
-/// A stream name is valid when non-empty and free of `.`, `*`, `>`, path
-/// separators and whitespace (Go `isValidName` plus the path check).
-pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| matches!(c, '.' | '*' | '>' | ' ' | '\t' | '\r' | '\n' | '\\' | '/'))
+/// Go refuses a client publish carrying the stream-source header.
+fn has_source_header(hdr: &[u8]) -> bool {
+    get_header(hdr, "Nats-Stream-Source").is_some()
 }
 
 /// Go `parseMessageTTL`: `never` is -1, a Go duration of at least 1s or a
 /// plain number of seconds; returns seconds.
-pub fn parse_msg_ttl(v: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_msg_ttl(v: &str) -> Result<i64, ApiError> {
     if v.eq_ignore_ascii_case("never") {
         return Ok(-1);
     }
@@ -72,12 +75,12 @@ pub fn parse_msg_ttl(v: &str) -> Result<i64, ApiError> {
 
 /// Validates a requested stream config and fills Go's defaults
 /// (Go stream.go `checkStreamCfg`).
-pub fn check_stream_config(cfg: StreamConfig) -> Result<StreamConfig, ApiError> {
+pub(crate) fn check_stream_config(cfg: StreamConfig) -> Result<StreamConfig, ApiError> {
     check_stream_config_mode(cfg, false)
 }
 
 /// [`check_stream_config`] with Go's pedantic mode: corrections become errors.
-pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result<StreamConfig, ApiError> {
+pub(crate) fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result<StreamConfig, ApiError> {
     let inv = |m: &str| ApiError::err(E::StreamInvalidConfig, m);
     if !is_valid_name(&cfg.name) {
         return Err(inv("stream name is required and can not contain '.', '*', '>', '\\', '/'"));
@@ -195,7 +198,7 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
     } else if cfg.subject_delete_marker_ttl < 0 {
         return Err(inv("subject delete marker TTL must not be negative"));
     }
-    super::sourcing::check(&cfg)?;
+    check_sources(&cfg)?;
     let has_upstream = cfg.mirror.is_some() || cfg.sources.as_ref().is_some_and(|s| !s.is_empty());
     if cfg.subjects.is_empty() && !has_upstream {
         cfg.subjects.push(cfg.name.clone());
@@ -265,8 +268,68 @@ pub fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) -> Result
     Ok(cfg)
 }
 
+fn err(code: u16, err_code: u16, d: &str) -> ApiError {
+    ApiError { code, err_code, description: d.to_string() }
+}
+
+/// Go `checkStreamCfg`'s mirror and source rules.
+fn check_sources(cfg: &StreamConfig) -> Result<(), ApiError> {
+    if cfg.mirror.as_ref().is_some_and(|v| !v.is_null()) {
+        let Some(m) = mirror_of(cfg) else {
+            return Err(ApiError::err(E::StreamInvalidConfig, "stream mirror configuration invalid"));
+        };
+        if cfg.first_seq > 0 {
+            return Err(err(400, 10143, "stream mirrors can not have first sequence configured"));
+        }
+        if !cfg.subjects.is_empty() {
+            return Err(err(400, 10034, "stream mirrors can not contain subjects"));
+        }
+        if cfg.sources.as_ref().is_some_and(|s| !s.is_empty()) {
+            return Err(err(400, 10031, "stream mirrors can not also contain other sources"));
+        }
+        if !m.filter_subject.is_empty() && !m.subject_transforms.is_empty() {
+            return Err(err(
+                400,
+                10150,
+                "stream mirror with multiple subject transforms cannot also have a single subject filter",
+            ));
+        }
+        if cfg.subject_delete_marker_ttl > 0 {
+            return Err(ApiError::err(E::StreamInvalidConfig, "subject delete markers forbidden on mirrors"));
+        }
+        if !is_valid_name(&m.name) && m.external.is_none() {
+            return Err(err(400, 10142, "mirrored stream name is invalid"));
+        }
+    }
+    let sources = cfg.sources.as_deref().unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    for v in sources {
+        let Some(src) = serde_json::from_value::<SourceCfg>(v.clone()).ok().filter(|s| is_valid_name(&s.name)) else {
+            return Err(err(400, 10141, "sourced stream name is invalid"));
+        };
+        if !seen.insert(src.iname()) {
+            return Err(err(400, 10140, "duplicate source configuration detected"));
+        }
+        if !src.filter_subject.is_empty() && !src.subject_transforms.is_empty() {
+            return Err(err(
+                400,
+                10144,
+                "source with multiple subject transforms cannot also have a single subject filter",
+            ));
+        }
+        for (i, a) in src.subject_transforms.iter().enumerate() {
+            for (j, b) in src.subject_transforms.iter().enumerate() {
+                if i != j && is_subset(&a.source, &b.source) {
+                    return Err(err(400, 10147, "source filters can not overlap"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks an update against the current config (Go `configUpdateCheck`).
-pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
+pub(crate) fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
     let inv = |m: &str| ApiError::err(E::StreamInvalidConfig, m);
     if new.name != old.name {
         return Err(inv("stream configuration name must match original"));
@@ -309,7 +372,7 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiErr
 }
 
 /// Sealing freezes a stream: Go stream.go `configUpdateCheck` rewrites these.
-pub fn apply_seal(cfg: &mut StreamConfig) {
+pub(crate) fn apply_seal(cfg: &mut StreamConfig) {
     if cfg.sealed {
         cfg.max_age = 0;
         cfg.discard = Discard::New;
@@ -320,7 +383,7 @@ pub fn apply_seal(cfg: &mut StreamConfig) {
 }
 
 /// The store limits a config implies.
-pub fn store_limits(cfg: &StreamConfig) -> StoreLimits {
+pub(crate) fn store_limits(cfg: &StreamConfig) -> StoreLimits {
     StoreLimits {
         max_msgs: cfg.max_msgs,
         max_bytes: cfg.max_bytes,
@@ -332,34 +395,60 @@ pub fn store_limits(cfg: &StreamConfig) -> StoreLimits {
     }
 }
 
+/// Per-account JetStream state.
+#[derive(Default)]
+pub(crate) struct AccountJs {
+    pub(crate) streams: BTreeMap<String, Stream>,
+    pub(crate) api_total: u64,
+    pub(crate) api_errors: u64,
+}
+
+/// The files of one file stream.
+#[derive(Debug)]
+pub(crate) struct StreamFiles {
+    pub(crate) meta: MetaFiles,
+    pub(crate) context: String,
+    pub(crate) consumers: BTreeMap<String, ConsumerFiles>,
+    pub(crate) last_src: BTreeMap<String, u64>,
+}
+
+/// The files of one consumer of a file stream.
+#[derive(Debug)]
+pub(crate) struct ConsumerFiles {
+    pub(crate) meta: MetaFiles,
+    /// The `o.dat` content last written, and the state it came from.
+    pub(crate) last_state: Vec<u8>,
+    pub(crate) last_print: Option<(u64, u64, u64, u64, usize, usize)>,
+}
+
 /// One stream of an account.
-pub struct Stream {
-    pub cfg: StreamConfig,
-    pub created: i64,
-    pub store: Box<dyn StreamStore>,
-    pub consumers: BTreeMap<String, Consumer>,
+pub(crate) struct Stream {
+    pub(crate) cfg: StreamConfig,
+    pub(crate) created: i64,
+    pub(crate) store: Box<dyn StreamStore>,
+    pub(crate) consumers: BTreeMap<String, Consumer>,
     /// Nats-Msg-Id -> (seq, ts), and arrival order for window expiry.
     dedupe: HashMap<String, u64>,
     dedupe_order: VecDeque<(i64, String)>,
     last_msg_id: String,
     /// Mirrors and sources: last origin sequence copied, by source identity
     /// (kept when a source is removed, so re-adding it resumes there).
-    pub src_progress: BTreeMap<String, u64>,
+    pub(crate) src_progress: BTreeMap<String, u64>,
     /// When the sources were last looked at (Unix nanos; 0 = never).
-    pub src_active: i64,
+    pub(crate) src_active: i64,
     /// The stream's files, for file storage.
-    pub files: Option<super::persist::StreamFiles>,
+    pub(crate) files: Option<StreamFiles>,
 }
 
 impl Stream {
     /// A stream kept in memory (file streams without a store directory too,
     /// accounting bytes as Go's file store does, see `SizeModel::File`).
-    pub fn new(cfg: StreamConfig, created: i64) -> Stream {
+    pub(crate) fn new(cfg: StreamConfig, created: i64) -> Stream {
         let store: Box<dyn StreamStore> = Box::new(MemStore::with_first_seq(store_limits(&cfg), cfg.first_seq));
         Stream::with_store(cfg, created, store)
     }
 
-    pub fn with_store(cfg: StreamConfig, created: i64, store: Box<dyn StreamStore>) -> Stream {
+    pub(crate) fn with_store(cfg: StreamConfig, created: i64, store: Box<dyn StreamStore>) -> Stream {
         Stream {
             cfg,
             created,
@@ -377,7 +466,7 @@ impl Stream {
     /// Rebuilds the duplicate window from the stored messages' ids after a
     /// restart (Go `rebuildDedupe`): messages within the window that carry
     /// headers are read back.
-    pub fn rebuild_dedupe(&mut self, now: i64) {
+    pub(crate) fn rebuild_dedupe(&mut self, now: i64) {
         let window = self.cfg.duplicate_window;
         let st = self.store.state();
         if window <= 0 || st.msgs == 0 {
@@ -408,11 +497,11 @@ impl Stream {
     }
 
     /// True when this stream captures `subject`.
-    pub fn matches(&self, subject: &str) -> bool {
+    pub(crate) fn matches(&self, subject: &str) -> bool {
         self.cfg.subjects.iter().any(|f| matches(subject, f))
     }
 
-    pub fn update_config(&mut self, cfg: StreamConfig) {
+    pub(crate) fn update_config(&mut self, cfg: StreamConfig) {
         self.store.update_limits(store_limits(&cfg));
         self.cfg = cfg;
     }
@@ -432,7 +521,7 @@ impl Stream {
     /// preconditions, stores the message, applies rollups and republish.
     /// Returns the stored sequence or the pub-ack error; a duplicate returns
     /// `Err(None)` after writing its ack into `ack`.
-    pub fn process_msg(
+    pub(crate) fn process_msg(
         &mut self,
         subject: &str,
         hdr: &[u8],
@@ -461,7 +550,7 @@ impl Stream {
         let mut ttl = 0i64;
         let (mut rollup_sub, mut rollup_all) = (false, false);
         if !hdr.is_empty() {
-            if super::sourcing::has_source_header(hdr) {
+            if has_source_header(hdr) {
                 return Err(ApiError {
                     code: 400,
                     err_code: 10227,
@@ -639,7 +728,7 @@ impl Stream {
     }
 
     /// Drops dedupe entries past the window and expired messages.
-    pub fn expire(&mut self, now: i64) {
+    pub(crate) fn expire(&mut self, now: i64) {
         self.prune_dedupe(now);
         let sdm = self.cfg.subject_delete_marker_ttl;
         if sdm <= 0 || self.cfg.max_age <= 0 {
@@ -676,7 +765,7 @@ impl Stream {
     /// For interest and work-queue retention: drops leading messages every
     /// interested consumer is done with (covers ack-none consumers and
     /// consumers that went away). Stops at the first message still needed.
-    pub fn sweep_retention(&mut self) {
+    pub(crate) fn sweep_retention(&mut self) {
         if self.cfg.retention == Retention::Limits {
             return;
         }
@@ -693,7 +782,7 @@ impl Stream {
 
     /// Interest retention after a consumer changed its filter (Go
     /// `checkInterestState`): removes every message no consumer still wants.
-    pub fn sweep_interest_all(&mut self) {
+    pub(crate) fn sweep_interest_all(&mut self) {
         if self.cfg.retention != Retention::Interest {
             return;
         }
@@ -712,7 +801,7 @@ impl Stream {
 
     /// For interest and work-queue retention: removes `seq` once every
     /// consumer interested in its subject has acknowledged it.
-    pub fn check_retention_ack(&mut self, seq: u64) {
+    pub(crate) fn check_retention_ack(&mut self, seq: u64) {
         if self.cfg.retention == Retention::Limits {
             return;
         }

@@ -1,0 +1,358 @@
+//! Stream requests (Go jetstream_api.go `jsStreamCreateRequest`,
+//! `jsStreamUpdateRequest`, `jsStreamDeleteRequest`, `jsStreamInfoRequest`,
+//! `jsStreamNamesRequest`, `jsStreamListRequest`, `jsStreamPurgeRequest`,
+//! `jsMsgDeleteRequest`): create and update with Go's config checks,
+//! strict field checking and API-level metadata, info with subject and
+//! deleted details, names and lists with paging, purge and message delete.
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::account::check_account_limits;
+use super::*;
+use crate::jetstream::stream::{apply_seal, check_stream_config, check_stream_config_mode, check_update, Stream};
+use crate::store::StreamStore;
+use crate::subject::collide;
+
+fn stream_state_json(store: &dyn StreamStore, consumers: usize) -> StreamStateJson {
+    let st = store.state();
+    StreamStateJson {
+        messages: st.msgs,
+        bytes: st.bytes,
+        first_seq: st.first_seq,
+        first_ts: GoTime(st.first_ts),
+        last_seq: st.last_seq,
+        last_ts: GoTime(st.last_ts),
+        num_subjects: st.num_subjects,
+        subjects: None,
+        num_deleted: st.num_deleted,
+        deleted: None,
+        consumer_count: consumers as u64,
+    }
+}
+
+pub(super) fn stream_info(s: &Stream, ctx: &Ctx, dynamic: bool, cluster: bool) -> StreamInfo {
+    let mut config = s.cfg.clone();
+    if dynamic {
+        config.metadata = with_dynamic_meta(&config.metadata, ctx.version);
+    }
+    let (mirror, sources) = crate::jetstream::sourcing::info(s, &|_| None, ctx.now);
+    StreamInfo {
+        config,
+        created: GoTime(s.created),
+        state: stream_state_json(&*s.store, s.consumers.len()),
+        cluster: cluster.then(|| ClusterInfo { leader: ctx.server_name.to_string() }),
+        mirror,
+        sources,
+        ts: GoTime(ctx.now),
+    }
+}
+
+/// Required API level of a stream config (Go `setStaticStreamMetadata`).
+fn stream_req_level(cfg: &StreamConfig) -> u32 {
+    if cfg.allow_msg_ttl || cfg.subject_delete_marker_ttl > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+#[derive(Serialize)]
+struct Created {
+    #[serde(flatten)]
+    info: StreamInfo,
+    did_create: bool,
+}
+
+/// Go `StreamConfig` JSON fields (strict decoding refuses any other).
+const STREAM_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "subjects",
+    "retention",
+    "max_consumers",
+    "max_msgs",
+    "max_bytes",
+    "max_age",
+    "max_msgs_per_subject",
+    "max_msg_size",
+    "discard",
+    "storage",
+    "num_replicas",
+    "no_ack",
+    "template_owner",
+    "duplicate_window",
+    "placement",
+    "mirror",
+    "sources",
+    "compression",
+    "first_seq",
+    "subject_transform",
+    "republish",
+    "allow_direct",
+    "mirror_direct",
+    "discard_new_per_subject",
+    "sealed",
+    "deny_delete",
+    "deny_purge",
+    "allow_rollup_hdrs",
+    "consumer_limits",
+    "allow_msg_ttl",
+    "subject_delete_marker_ttl",
+    "allow_msg_counter",
+    "allow_atomic",
+    "allow_msg_schedules",
+    "allow_batched",
+    "persist_mode",
+    "metadata",
+    "pedantic",
+];
+
+const STREAM_INFO_FIELDS: &[&str] = &["deleted_details", "subjects_filter", "offset"];
+
+pub(super) fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    if name.contains(['/', '\\']) {
+        return Err(ApiError::new(E::StreamNameContainsPathSeparators));
+    }
+    let cfg: StreamConfig = parse(payload)?;
+    strict(payload, STREAM_FIELDS, None)?;
+    let pedantic = pedantic_flag(payload);
+    if cfg.name != name {
+        return Err(ApiError::new(E::StreamMismatch));
+    }
+    if cfg.sealed {
+        return Err(ApiError::err(E::StreamInvalidConfig, "stream configuration for create can not be sealed"));
+    }
+    let mut cfg = check_stream_config_mode(cfg, pedantic)?;
+    if cfg.num_replicas > 1 {
+        return Err(ApiError::new(E::StreamReplicasNotSupported));
+    }
+    let level = stream_req_level(&cfg);
+    with_static_meta(&mut cfg.metadata, level);
+    if let Some(existing) = acc.streams.get(name) {
+        if existing.cfg != cfg {
+            return Err(ApiError::new(E::StreamNameExist));
+        }
+        // Go answers an identical create like a fresh one, `did_create` too.
+        return Ok(typed(
+            types::STREAM_CREATE,
+            Created { info: stream_info(existing, ctx, true, false), did_create: true },
+        ));
+    }
+    check_overlap(acc, name, &cfg)?;
+    check_account_limits(acc, &cfg, None, ctx)?;
+    let s = match ctx.store {
+        Some(env) if cfg.storage == Storage::File => {
+            crate::jetstream::persist::create_stream(env, ctx.account, cfg, ctx.now)
+                .map_err(|e| ApiError::err(E::StreamCreate, format!("could not create the stream's files: {e}")))?
+        }
+        _ => Stream::new(cfg, ctx.now),
+    };
+    let body = Created { info: stream_info(&s, ctx, true, false), did_create: true };
+    acc.streams.insert(name.to_string(), s);
+    Ok(typed(types::STREAM_CREATE, body))
+}
+
+fn check_overlap(acc: &AccountJs, name: &str, cfg: &StreamConfig) -> Result<(), ApiError> {
+    for (other, s) in &acc.streams {
+        if other == name {
+            continue;
+        }
+        if cfg.subjects.iter().any(|a| s.cfg.subjects.iter().any(|b| collide(a, b))) {
+            return Err(ApiError::new(E::StreamSubjectOverlap));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let cfg: StreamConfig = parse(payload)?;
+    strict(payload, STREAM_FIELDS, None)?;
+    if cfg.name != name {
+        return Err(ApiError::new(E::StreamMismatch));
+    }
+    let mut cfg = check_stream_config(cfg)?;
+    let Some(existing) = acc.streams.get(name) else {
+        return Err(ApiError::new(E::StreamNotFound));
+    };
+    check_update(&existing.cfg, &cfg)?;
+    apply_seal(&mut cfg);
+    if cfg.num_replicas > 1 {
+        return Err(ApiError::new(E::StreamReplicasNotSupported));
+    }
+    let level = stream_req_level(&cfg);
+    with_static_meta(&mut cfg.metadata, level);
+    check_overlap(acc, name, &cfg)?;
+    check_account_limits(acc, &cfg, Some(name), ctx)?;
+    let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    s.update_config(cfg);
+    crate::jetstream::persist::update_stream(s);
+    let Stream { consumers, cfg, .. } = &mut *s;
+    for c in consumers.values_mut() {
+        c.refresh_filters(cfg);
+    }
+    Ok(typed(types::STREAM_UPDATE, stream_info(s, ctx, true, false)))
+}
+
+pub(super) fn stream_delete(
+    acc: &mut AccountJs,
+    name: &str,
+    payload: &[u8],
+    out: &mut Vec<Outbound>,
+) -> Result<Bytes, ApiError> {
+    if !is_empty_request(payload) {
+        return Err(ApiError::new(E::NotEmptyRequest));
+    }
+    let mut s = acc.streams.remove(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    for c in s.consumers.values_mut() {
+        c.on_delete(out);
+    }
+    crate::jetstream::persist::delete_stream(&s);
+    Ok(typed(types::STREAM_DELETE, Success { success: true }))
+}
+
+pub(super) fn stream_info_req(acc: &AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let req: StreamInfoRequest = parse(payload)?;
+    strict(payload, STREAM_INFO_FIELDS, None)?;
+    let s = acc.streams.get(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    let mut info = stream_info(s, ctx, true, true);
+    let (mut total, mut limit, mut offset) = (0usize, 0usize, 0usize);
+    if !req.subjects_filter.is_empty() {
+        let all: BTreeMap<String, u64> =
+            s.store.subjects_state(&req.subjects_filter).into_iter().map(|(k, v)| (k, v.msgs)).collect();
+        total = all.len();
+        offset = req.offset.max(0) as usize;
+        limit = MAX_SUBJECT_DETAILS;
+        let page: BTreeMap<String, u64> = all.into_iter().skip(offset).take(MAX_SUBJECT_DETAILS).collect();
+        if !page.is_empty() {
+            info.state.subjects = Some(page);
+        }
+    }
+    if req.deleted_details && s.store.state().msgs > 0 {
+        let st = s.store.state();
+        let deleted: Vec<u64> = (st.first_seq..=st.last_seq).filter(|&q| s.store.load_msg(q).is_none()).collect();
+        if !deleted.is_empty() {
+            info.state.deleted = Some(deleted);
+        }
+    }
+    #[derive(Serialize)]
+    struct Paged {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        #[serde(flatten)]
+        info: StreamInfo,
+    }
+    Ok(typed(types::STREAM_INFO, Paged { total, offset, limit, info }))
+}
+
+fn filtered_names(acc: &AccountJs, filter: &str) -> Vec<String> {
+    acc.streams
+        .iter()
+        .filter(|(_, s)| filter.is_empty() || s.cfg.subjects.iter().any(|x| collide(x, filter)))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+pub(super) fn stream_names(acc: &AccountJs, payload: &[u8]) -> Result<Bytes, ApiError> {
+    let req: PagedRequest = parse(payload)?;
+    let names = filtered_names(acc, &req.subject);
+    let offset = req.offset.max(0) as usize;
+    #[derive(Serialize)]
+    struct Names {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        /// Go leaves the slice nil (`null`) when nothing matched.
+        streams: Option<Vec<String>>,
+    }
+    let total = names.len();
+    let page: Vec<String> = names.into_iter().skip(offset).take(NAMES_LIMIT).collect();
+    let streams = (!page.is_empty()).then_some(page);
+    Ok(typed(types::STREAM_NAMES, Names { total, offset, limit: NAMES_LIMIT, streams }))
+}
+
+pub(super) fn stream_list(acc: &AccountJs, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let req: PagedRequest = parse(payload)?;
+    let names = filtered_names(acc, &req.subject);
+    let offset = req.offset.max(0) as usize;
+    #[derive(Serialize)]
+    struct List {
+        total: usize,
+        offset: usize,
+        limit: usize,
+        streams: Vec<StreamInfo>,
+    }
+    let total = names.len();
+    let streams = names
+        .iter()
+        .skip(offset)
+        .take(LIST_LIMIT)
+        .filter_map(|n| acc.streams.get(n))
+        .map(|s| stream_info(s, ctx, false, false))
+        .collect();
+    Ok(typed(types::STREAM_LIST, List { total, offset, limit: LIST_LIMIT, streams }))
+}
+
+pub(super) fn stream_purge(acc: &mut AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, ApiError> {
+    let trimmed = payload.trim_ascii();
+    let req: PurgeRequest = if trimmed.first().is_some_and(|&b| b == b'{' || b == b'[') {
+        parse(trimmed)?
+    } else {
+        PurgeRequest::default()
+    };
+    if req.seq > 0 && req.keep > 0 {
+        return Err(ApiError::new(E::BadRequest));
+    }
+    let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    if s.cfg.sealed {
+        return Err(ApiError::new(E::StreamSealed));
+    }
+    if s.cfg.deny_purge {
+        return Err(ApiError::err(E::StreamPurgeFailed, "stream purge not permitted"));
+    }
+    let purged = if req.filter.is_empty() && req.seq == 0 && req.keep == 0 {
+        s.store.purge()
+    } else {
+        s.store.purge_ex(&req.filter, req.seq, req.keep)
+    };
+    let Stream { consumers, store, .. } = s;
+    for c in consumers.values_mut() {
+        c.on_purge(&**store);
+    }
+    #[derive(Serialize)]
+    struct Purged {
+        success: bool,
+        purged: u64,
+    }
+    Ok(typed(types::STREAM_PURGE, Purged { success: true, purged }))
+}
+
+pub(super) fn msg_delete(acc: &mut AccountJs, name: &str, payload: &[u8]) -> Result<Bytes, ApiError> {
+    if payload.trim_ascii().is_empty() {
+        return Err(ApiError::new(E::BadRequest));
+    }
+    let req: MsgDeleteRequest = parse(payload)?;
+    let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
+    if s.cfg.sealed {
+        return Err(ApiError::new(E::StreamSealed));
+    }
+    if s.cfg.deny_delete {
+        return Err(ApiError::err(E::StreamMsgDeleteFailed, "message delete not permitted"));
+    }
+    // Go's file store reports a missing sequence as a store error.
+    if s.cfg.storage == Storage::File {
+        if req.seq > s.store.state().last_seq {
+            return Err(ApiError::err(E::StreamMsgDeleteFailed, "stream store EOF"));
+        }
+        let removed = if req.no_erase { s.store.remove_msg(req.seq) } else { s.store.erase_msg(req.seq) };
+        if !removed {
+            return Err(ApiError::err(E::StreamMsgDeleteFailed, "no message found"));
+        }
+        return Ok(typed(types::MSG_DELETE, Success { success: true }));
+    }
+    // `no_erase` only changes whether a file store overwrites the bytes.
+    if !s.store.remove_msg(req.seq) {
+        return Err(ApiError::with(E::SequenceNotFound, "seq", req.seq));
+    }
+    Ok(typed(types::MSG_DELETE, Success { success: true }))
+}
