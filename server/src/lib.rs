@@ -42,7 +42,7 @@ pub(crate) mod account;
 pub mod auth;
 pub(crate) mod client;
 pub(crate) mod connection;
-pub mod jetstream;
+pub(crate) mod jetstream;
 pub(crate) mod message;
 pub(crate) mod monitor;
 pub mod protocol;

@@ -72,7 +72,7 @@ pub struct AccountOpts {
 
 /// Per-account JetStream limits (Go `JetStreamAccountLimits`); -1 = unlimited.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct JsAccountLimits {
+pub(crate) struct JsAccountLimits {
     pub(crate) max_memory: i64,
     pub(crate) max_store: i64,
     pub(crate) max_streams: i64,

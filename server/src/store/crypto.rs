@@ -60,7 +60,7 @@ impl Cipher {
 
 /// The server's encryption settings.
 #[derive(Clone, Debug)]
-pub struct KeyConfig {
+pub(crate) struct KeyConfig {
     pub(crate) key: String,
     pub(crate) prev_key: Option<String>,
     pub(crate) cipher: Cipher,
