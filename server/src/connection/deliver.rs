@@ -10,7 +10,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::outbound::Queued;
+use super::outbound::{MsgParts, Queued};
 use super::{Connection, Subscription};
 use crate::message::Msg;
 use crate::sublist::Sublist;
@@ -133,10 +133,14 @@ fn write_msg(sub: &Arc<Subscription>, msg: &Msg, line: &mut Vec<u8>) -> Option<(
     }
     // A connection that did not announce header support gets the payload only
     // (Go strips the header block in `deliverMsg`).
+    let stripped;
     let (header_len, body) = match msg.header_len {
-        Some(h) if target.headers.load(Ordering::Relaxed) => (Some(h), &msg.data[..]),
-        Some(_) => (None, msg.payload()),
-        None => (None, &msg.data[..]),
+        Some(h) if target.headers.load(Ordering::Relaxed) => (Some(h), &msg.data),
+        Some(h) => {
+            stripped = msg.data.slice(h..);
+            (None, &stripped)
+        }
+        None => (None, &msg.data),
     };
     line.clear();
     line.extend_from_slice(if header_len.is_some() { b"HMSG " } else { b"MSG " });
@@ -159,7 +163,7 @@ fn write_msg(sub: &Arc<Subscription>, msg: &Msg, line: &mut Vec<u8>) -> Option<(
         target.trace(format_args!("->> [{text}]"));
         target.trace(format_args!("->> MSG_PAYLOAD: [{}]", crate::json::go_quote(body)));
     }
-    let queued = target.enqueue(&[line, body, b"\r\n"]);
+    let queued = target.enqueue_msg(MsgParts { line, body });
     if queued == Queued::Closed {
         return Some((queued, 0));
     }

@@ -3,13 +3,15 @@
 //! socket (Go's `queueOutbound`, `flushOutbound` and `writeLoop` in
 //! `server/client.go`).
 //!
-//! The queue is a list of chunks, as Go's is: a message is appended to the
-//! last chunk when it fits and starts a new one (of [`CHUNK`] bytes, or its
-//! own size when bigger) when it does not, so a queue that grows while the
-//! socket is slow never reallocates and copies what it already holds. The
-//! writer takes every chunk at once and writes them with one vectored write,
-//! and keeps up to [`SPARE_CHUNKS`] full-size chunks to refill while the
-//! connection stays busy. An idle connection holds no chunk.
+//! The queue is a list of chunks, as Go's is: a message is copied into the
+//! last chunk when it fits and into a new [`CHUNK`]-byte one when it does
+//! not, so a queue that grows while the socket is slow never reallocates and
+//! copies what it already holds; a payload of [`SHARE_MIN`] bytes or more is
+//! not copied at all but queued as a reference to the message's own buffer.
+//! The writer takes every chunk at once, writes them with vectored writes and
+//! gives the emptied chunks back to a process-wide pool (at most
+//! [`POOL_MAX`] kept), so a busy connection reuses warm buffers and an idle
+//! one holds none.
 //!
 //! Many small messages coalesce into few socket writes. A queue past
 //! `max_pending` makes the connection a slow consumer (closed, queue dropped);
@@ -22,7 +24,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::Notify;
@@ -40,43 +42,94 @@ enum Closing {
 
 /// Size of a queue chunk.
 const CHUNK: usize = 64 * 1024;
-/// Full-size chunks a writer keeps for refilling.
-const SPARE_CHUNKS: usize = 2;
+/// Payloads this big are queued by reference instead of copied.
+const SHARE_MIN: usize = 16 * 1024;
+/// Emptied chunks kept for reuse, across all connections.
+const POOL_MAX: usize = 64;
 /// Chunks handed to one vectored write.
 const MAX_IOV: usize = 64;
 
+/// Emptied full-size chunks, shared by every connection.
+static POOL: Mutex<Vec<BytesMut>> = Mutex::new(Vec::new());
+
+fn take_chunk() -> BytesMut {
+    lock(&POOL).pop().unwrap_or_else(|| BytesMut::with_capacity(CHUNK))
+}
+
+/// Gives written chunks back to the pool; shared payloads and odd sizes are
+/// dropped.
+fn give_back(batch: &mut Vec<Chunk>) {
+    let mut pool = lock(&POOL);
+    for c in batch.drain(..) {
+        if let Chunk::Copied(mut b) = c {
+            if b.capacity() == CHUNK && pool.len() < POOL_MAX {
+                b.clear();
+                pool.push(b);
+            }
+        }
+    }
+}
+
+/// One piece of the queue: bytes copied into a buffer of ours, or a
+/// message's payload referenced where it already is.
+enum Chunk {
+    Copied(BytesMut),
+    Shared(Bytes),
+}
+
+impl Chunk {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Chunk::Copied(b) => b,
+            Chunk::Shared(b) => b,
+        }
+    }
+}
+
 struct Queue {
-    chunks: VecDeque<BytesMut>,
+    chunks: VecDeque<Chunk>,
     /// Bytes queued in `chunks`.
     len: usize,
-    /// Emptied full-size chunks, reused before allocating.
-    spare: Vec<BytesMut>,
     closing: Option<Closing>,
 }
 
 impl Queue {
-    fn push(&mut self, parts: &[&[u8]], total: usize) {
-        let fits = self.chunks.back().is_some_and(|c| c.capacity() - c.len() >= total);
-        if !fits {
-            let chunk = match self.spare.pop() {
-                Some(c) if total <= CHUNK => c,
-                _ if self.chunks.is_empty() && total < CHUNK / 16 => BytesMut::with_capacity(total.max(512)),
-                _ => BytesMut::with_capacity(total.max(CHUNK)),
-            };
-            self.chunks.push_back(chunk);
+    /// Copies `parts` (one protocol unit, kept in one chunk when it fits).
+    fn copy(&mut self, parts: &[&[u8]]) {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let room = match self.chunks.back() {
+            Some(Chunk::Copied(c)) => c.capacity() - c.len(),
+            _ => 0,
+        };
+        if room < total {
+            let chunk = if total <= CHUNK { take_chunk() } else { BytesMut::with_capacity(total) };
+            self.chunks.push_back(Chunk::Copied(chunk));
         }
-        let last = self.chunks.back_mut().expect("a chunk with room");
+        let Some(Chunk::Copied(last)) = self.chunks.back_mut() else { unreachable!("a copied chunk was just ensured") };
         for p in parts {
             last.extend_from_slice(p);
         }
         self.len += total;
     }
 
+    /// Queues a payload by reference.
+    fn share(&mut self, body: Bytes) {
+        self.len += body.len();
+        self.chunks.push_back(Chunk::Shared(body));
+    }
+
     fn clear(&mut self) {
-        self.chunks.clear();
-        self.spare.clear();
+        let mut all: Vec<Chunk> = self.chunks.drain(..).collect();
+        give_back(&mut all);
         self.len = 0;
     }
+}
+
+/// What one message adds to the queue: a protocol line, a payload, and the
+/// closing CRLF.
+pub(crate) struct MsgParts<'a> {
+    pub(crate) line: &'a [u8],
+    pub(crate) body: &'a Bytes,
 }
 
 /// The outbound queue of one connection.
@@ -104,7 +157,7 @@ pub(crate) const STALL_BUDGET: Duration = Duration::from_millis(10);
 impl Outbound {
     pub(crate) fn new(max_pending: usize) -> Outbound {
         Outbound {
-            queue: Mutex::new(Queue { chunks: VecDeque::new(), len: 0, spare: Vec::new(), closing: None }),
+            queue: Mutex::new(Queue { chunks: VecDeque::new(), len: 0, closing: None }),
             ready: Notify::new(),
             drained: Notify::new(),
             max_pending,
@@ -137,6 +190,25 @@ impl Connection {
     /// slow consumer.
     pub(crate) fn enqueue(&self, parts: &[&[u8]]) -> Queued {
         let total: usize = parts.iter().map(|p| p.len()).sum();
+        self.enqueue_with(total, |q| q.copy(parts))
+    }
+
+    /// Appends one `MSG`/`HMSG`: its line, payload and CRLF, the payload by
+    /// reference when it is big (see the module docs).
+    pub(crate) fn enqueue_msg(&self, m: MsgParts<'_>) -> Queued {
+        let total = m.line.len() + m.body.len() + 2;
+        self.enqueue_with(total, |q| {
+            if m.body.len() >= SHARE_MIN {
+                q.copy(&[m.line]);
+                q.share(m.body.clone());
+                q.copy(&[b"\r\n"]);
+            } else {
+                q.copy(&[m.line, m.body, b"\r\n"]);
+            }
+        })
+    }
+
+    fn enqueue_with(&self, total: usize, push: impl FnOnce(&mut Queue)) -> Queued {
         let out = &self.out;
         let mut q = lock(&out.queue);
         if q.closing.is_some() {
@@ -152,7 +224,7 @@ impl Connection {
             return Queued::Closed;
         }
         let was_empty = q.len == 0;
-        q.push(parts, total);
+        push(&mut q);
         let stall = q.len > out.max_pending / 2;
         drop(q);
         if was_empty {
@@ -192,7 +264,7 @@ impl Connection {
 pub(crate) async fn write_loop(conn: std::sync::Arc<Connection>, mut wr: OwnedWriteHalf, deadline: Duration) {
     let out = &conn.out;
     let deadline = if deadline.is_zero() { Duration::from_secs(3600) } else { deadline };
-    let mut batch: Vec<BytesMut> = Vec::new();
+    let mut batch: Vec<Chunk> = Vec::new();
     loop {
         let (total, closing) = {
             let mut q = lock(&out.queue);
@@ -211,7 +283,7 @@ pub(crate) async fn write_loop(conn: std::sync::Arc<Connection>, mut wr: OwnedWr
         }
         match tokio::time::timeout(deadline, write_chunks(&mut wr, &batch)).await {
             Ok(Ok(())) => {
-                recycle(out, &mut batch);
+                give_back(&mut batch);
                 out.drained.notify_waiters();
             }
             Ok(Err(_)) => {
@@ -237,18 +309,18 @@ pub(crate) async fn write_loop(conn: std::sync::Arc<Connection>, mut wr: OwnedWr
 }
 
 /// Writes every byte of `chunks`, in order, with vectored writes.
-async fn write_chunks(wr: &mut OwnedWriteHalf, chunks: &[BytesMut]) -> std::io::Result<()> {
+async fn write_chunks(wr: &mut OwnedWriteHalf, chunks: &[Chunk]) -> std::io::Result<()> {
     let (mut first, mut offset) = (0, 0);
     while first < chunks.len() {
         let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_IOV.min(chunks.len() - first));
-        iov.push(IoSlice::new(&chunks[first][offset..]));
-        iov.extend(chunks[first + 1..].iter().take(MAX_IOV - 1).map(|c| IoSlice::new(c)));
+        iov.push(IoSlice::new(&chunks[first].bytes()[offset..]));
+        iov.extend(chunks[first + 1..].iter().take(MAX_IOV - 1).map(|c| IoSlice::new(c.bytes())));
         let mut n = wr.write_vectored(&iov).await?;
         if n == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
         }
-        while first < chunks.len() && n >= chunks[first].len() - offset {
-            n -= chunks[first].len() - offset;
+        while first < chunks.len() && n >= chunks[first].bytes().len() - offset {
+            n -= chunks[first].bytes().len() - offset;
             first += 1;
             offset = 0;
         }
@@ -257,54 +329,51 @@ async fn write_chunks(wr: &mut OwnedWriteHalf, chunks: &[BytesMut]) -> std::io::
     Ok(())
 }
 
-/// Returns written full-size chunks to the spare list while the connection
-/// still has more queued (a busy connection), and frees the rest.
-fn recycle(out: &Outbound, batch: &mut Vec<BytesMut>) {
-    let mut q = lock(&out.queue);
-    if q.len == 0 {
-        q.spare.clear();
-    } else {
-        for mut c in batch.drain(..) {
-            if q.spare.len() >= SPARE_CHUNKS {
-                break;
-            }
-            if c.capacity() == CHUNK {
-                c.clear();
-                q.spare.push(c);
-            }
-        }
-    }
-    drop(q);
-    batch.clear();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn queue() -> Queue {
+        Queue { chunks: VecDeque::new(), len: 0, closing: None }
+    }
+
     fn queued(q: &Queue) -> Vec<u8> {
-        q.chunks.iter().flat_map(|c| c.iter().copied()).collect()
+        q.chunks.iter().flat_map(|c| c.bytes().iter().copied()).collect()
     }
 
     #[test]
-    fn messages_append_to_chunks_in_order() {
-        let mut q = Queue { chunks: VecDeque::new(), len: 0, spare: Vec::new(), closing: None };
-        q.push(&[b"MSG a 1 2\r\n", b"hi", b"\r\n"], 15);
+    fn units_append_to_chunks_in_order() {
+        let mut q = queue();
+        q.copy(&[b"MSG a 1 2\r\n", b"hi", b"\r\n"]);
         assert_eq!(q.chunks.len(), 1);
         let big = vec![b'x'; CHUNK + 10];
-        q.push(&[&big], big.len());
-        q.push(&[b"+OK\r\n"], 5);
+        q.copy(&[&big]);
+        q.copy(&[b"+OK\r\n"]);
         assert_eq!(q.len, 15 + CHUNK + 10 + 5);
         let all = queued(&q);
         assert_eq!(all.len(), q.len);
         assert!(all.starts_with(b"MSG a 1 2\r\nhi\r\n"));
         assert!(all.ends_with(b"x+OK\r\n"));
-        // Small writes after a big one share a fresh full-size chunk.
         for _ in 0..100 {
-            q.push(&[b"PING\r\n"], 6);
+            q.copy(&[b"PING\r\n"]);
         }
-        assert_eq!(q.chunks.len(), 3, "the 64 KiB+ message has its own chunk; later writes share one");
+        assert_eq!(q.chunks.len(), 3, "the oversized unit has its own chunk; later units share one");
         q.clear();
         assert_eq!((q.len, q.chunks.len()), (0, 0));
+    }
+
+    #[test]
+    fn big_payloads_are_shared_not_copied() {
+        let mut q = queue();
+        q.copy(&[b"MSG a 1 20000\r\n"]);
+        let body = Bytes::from(vec![b'y'; 20_000]);
+        q.share(body.clone());
+        q.copy(&[b"\r\n"]);
+        q.copy(&[b"PING\r\n"]);
+        assert!(matches!(&q.chunks[1], Chunk::Shared(b) if b.as_ptr() == body.as_ptr()), "no copy of the payload");
+        let all = queued(&q);
+        assert_eq!(all.len(), q.len);
+        assert!(all.ends_with(b"yy\r\nPING\r\n"));
+        assert_eq!(q.chunks.len(), 3, "the CRLF and later units go in one chunk after the payload");
     }
 }
