@@ -479,7 +479,27 @@ impl JetStream {
             }
             return out;
         }
-        let Some((sname, s)) = acc.streams.iter().find(|(_, s)| s.matches(subject)) else { return out };
+        self.store_msg(acc, account, subject, reply, headers, payload, now, &interest, &mut out);
+        out
+    }
+
+    /// A message for a stream: stores it (or refuses it) in the stream that
+    /// captures `subject`, emits the pub ack, and hands the news to that
+    /// stream's consumers and to streams sourcing from it.
+    #[allow(clippy::too_many_arguments)]
+    fn store_msg(
+        &self,
+        acc: &mut AccountJs,
+        account: &str,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+        now: i64,
+        interest: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Outbound>,
+    ) {
+        let Some((sname, s)) = acc.streams.iter().find(|(_, s)| s.matches(subject)) else { return };
         let sname = sname.clone();
         let mut ack = String::new();
         let hdr = headers.unwrap_or_default();
@@ -497,11 +517,11 @@ impl JetStream {
                 used + size > max as u64
             }
         });
-        let Some(s) = acc.streams.get_mut(&sname) else { return out };
+        let Some(s) = acc.streams.get_mut(&sname) else { return };
         let result = if over {
             Err(ApiError::new(E::AccountResourcesExceeded))
         } else {
-            s.process_msg(subject, hdr, payload, now, &mut ack, &mut out)
+            s.process_msg(subject, hdr, payload, now, &mut ack, out)
         };
         if let Err(e) = &result {
             ack = pub_ack_error(&s.cfg.name, e);
@@ -517,12 +537,44 @@ impl JetStream {
         if let Ok(Some(_)) = result {
             let Stream { consumers, store, .. } = s;
             for c in consumers.values_mut() {
-                c.deliver(&**store, now, &interest, &mut out);
+                c.deliver(&**store, now, interest, out);
             }
             s.sweep_retention();
-            sourcing::sync(acc, now, &interest, &mut out);
+            sourcing::sync(acc, now, interest, out);
         }
-        out
+    }
+
+    /// A message published to a stream's subject, stored on the publisher's
+    /// thread (Go stores in the client's read loop too): only when every
+    /// stream of the account is a memory stream that sources nothing, so no
+    /// file is touched there, and only when the engine's lock is free. `None`
+    /// means "queue it for the engine thread".
+    pub(crate) fn try_store_inline(
+        &self,
+        account: &str,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Option<Vec<Outbound>> {
+        if subject.starts_with("$JS.") || !self.enabled(account) || !self.captured(account, subject) {
+            return None;
+        }
+        let mut inner = self.inner.try_lock().ok()?;
+        let probe = inner.probe.clone();
+        let acc = inner.accounts.get_mut(account)?;
+        let memory_only = acc.streams.values().all(|s| {
+            s.cfg.storage == api_types::Storage::Memory
+                && s.cfg.mirror.is_none()
+                && s.cfg.sources.as_ref().is_none_or(|v| v.is_empty())
+        });
+        if !memory_only {
+            return None;
+        }
+        let interest = |s: &str| probe.as_ref().is_none_or(|p| p(account, s));
+        let mut out = Vec::new();
+        self.store_msg(acc, account, subject, reply, headers, payload, now_nanos(), &interest, &mut out);
+        Some(out)
     }
 
     /// `$JS.<domain>.API.x` as `$JS.API.x` when it names our domain.

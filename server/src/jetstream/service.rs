@@ -8,9 +8,12 @@
 //!   this thread itself) match JetStream's subscriptions like any other. The
 //!   subscription callback only pushes `(account, message)` onto the queue:
 //!   cloning a [`Msg`] copies no payload.
-//!   The exception is a direct get of a memory stream: its callback serves
-//!   it at once on the publisher's thread when the engine's lock is free, as
-//!   Go serves direct gets in the client's read loop (no file is read there).
+//!   Two exceptions, both served at once on the publisher's thread as Go
+//!   serves them in the client's read loop: a direct get of a memory stream,
+//!   and a message for a stream in an account whose streams are all memory
+//!   streams that source nothing. Either only when nothing is queued ahead
+//!   of it (so each publisher's messages stay in order) and the engine's
+//!   lock is free; no file is read or written on those threads.
 //! - **The `jetstream` thread** (a plain OS thread) takes queued messages in
 //!   order, runs the engine on each (the engine's lock, and the file store's
 //!   writes and fsyncs, happen here and never on a tokio worker), and
@@ -36,6 +39,7 @@
 //! The queue is unbounded: a publisher never waits for the engine (a pub ack
 //! is what tells a client its message is stored).
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -75,9 +79,6 @@ struct AccountSubs {
     account: Arc<Account>,
     conn: Arc<Connection>,
     icb: InternalCallback,
-    /// For direct gets: served at once on the requester's thread when
-    /// [`JetStream::try_direct_get`] can, else queued like the rest.
-    direct_icb: InternalCallback,
     sids: u64,
     subs: HashMap<String, Arc<Subscription>>,
     /// Push consumers' deliver subjects in this account: a new subscription
@@ -85,32 +86,73 @@ struct AccountSubs {
     deliver_subjects: Arc<Mutex<Vec<String>>>,
 }
 
+thread_local! {
+    /// Set while a thread publishes what an inline message produced: what
+    /// that reaches JetStream again is queued, never served inline in turn.
+    static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// What JetStream's subscriptions in one account do with a message.
+struct Tap {
+    account: std::sync::Weak<Account>,
+    engine: Arc<JetStream>,
+    queue: Sender<Job>,
+    /// Messages queued and not yet fully handled by the engine thread.
+    queued: Arc<AtomicUsize>,
+}
+
+impl Tap {
+    /// Serves a direct get of a memory stream, or stores a message in an
+    /// account of memory streams only, at once on the publisher's thread when
+    /// nothing is queued ahead of it and the engine's lock is free (Go serves
+    /// both in the client's read loop); queues everything else. Nothing
+    /// queued ahead keeps each publisher's messages in order.
+    fn on_msg(&self, msg: &Msg) {
+        let Some(acc) = self.account.upgrade() else { return };
+        if self.queued.load(Ordering::Acquire) == 0 && !INLINE.get() {
+            let (subject, reply, headers, payload) = (msg.subject_str(), msg.reply_str(), msg.headers(), msg.payload());
+            let served = if subject.starts_with(DIRECT_GET_PREFIX) {
+                self.engine.try_direct_get(&acc.name, subject, reply, headers, payload)
+            } else {
+                self.engine.try_store_inline(&acc.name, subject, reply, headers, payload)
+            };
+            if let Some(out) = served {
+                let backlog = out.len() >= PUSH_BATCH;
+                INLINE.set(true);
+                let mut publisher = Publisher::server();
+                for o in out {
+                    publish(&acc, o, &mut publisher);
+                }
+                INLINE.set(false);
+                if backlog {
+                    let _ = self.queue.send(Job::Kick);
+                }
+                return;
+            }
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        if self.queue.send(Job::Msg(acc, msg.clone())).is_err() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 impl AccountSubs {
-    fn new(js: &Arc<JetStream>, account: &Arc<Account>, cid: u64, tx: &Sender<Job>) -> AccountSubs {
+    fn new(
+        js: &Arc<JetStream>,
+        account: &Arc<Account>,
+        cid: u64,
+        tx: &Sender<Job>,
+        queued: &Arc<AtomicUsize>,
+    ) -> AccountSubs {
         let conn = Connection::new_internal(cid, Kind::JetStream, &account.name, &account.sublist);
-        let (queue, weak) = (tx.clone(), Arc::downgrade(account));
-        let icb: InternalCallback = Arc::new(move |msg: &Msg, _from| {
-            if let Some(acc) = weak.upgrade() {
-                let _ = queue.send(Job::Msg(acc, msg.clone()));
-            }
-        });
-        let (queue, weak, engine) = (tx.clone(), Arc::downgrade(account), Arc::clone(js));
-        let direct_icb: InternalCallback = Arc::new(move |msg: &Msg, _from| {
-            let Some(acc) = weak.upgrade() else { return };
-            let served =
-                engine.try_direct_get(&acc.name, msg.subject_str(), msg.reply_str(), msg.headers(), msg.payload());
-            match served {
-                Some(out) => {
-                    let mut publisher = Publisher::server();
-                    for o in out {
-                        publish(&acc, o, &mut publisher);
-                    }
-                }
-                None => {
-                    let _ = queue.send(Job::Msg(acc, msg.clone()));
-                }
-            }
-        });
+        let tap = Tap {
+            account: Arc::downgrade(account),
+            engine: Arc::clone(js),
+            queue: tx.clone(),
+            queued: Arc::clone(queued),
+        };
+        let icb: InternalCallback = Arc::new(move |msg: &Msg, _from| tap.on_msg(msg));
         let deliver_subjects: Arc<Mutex<Vec<String>>> = Arc::default();
         let (kick, watched) = (tx.clone(), Arc::clone(&deliver_subjects));
         account.sublist.set_insert_hook(Some(Arc::new(move |subject: &str| {
@@ -120,15 +162,7 @@ impl AccountSubs {
                 let _ = kick.send(Job::Kick);
             }
         })));
-        AccountSubs {
-            account: Arc::clone(account),
-            conn,
-            icb,
-            direct_icb,
-            sids: 0,
-            subs: HashMap::new(),
-            deliver_subjects,
-        }
+        AccountSubs { account: Arc::clone(account), conn, icb, sids: 0, subs: HashMap::new(), deliver_subjects }
     }
 
     /// Subscribes to `want` (plus the API) and drops what is no longer wanted.
@@ -145,8 +179,7 @@ impl AccountSubs {
                 continue;
             }
             self.sids += 1;
-            let icb = if subject.starts_with(DIRECT_GET_PREFIX) { &self.direct_icb } else { &self.icb };
-            let sub = Subscription::new_internal(&self.conn, subject, self.sids, Arc::clone(icb));
+            let sub = Subscription::new_internal(&self.conn, subject, self.sids, Arc::clone(&self.icb));
             if self.conn.add_sub(Arc::clone(&sub)) {
                 self.subs.insert(subject.to_string(), sub);
             }
@@ -164,10 +197,11 @@ impl Service {
             probe_accounts.get(account).is_some_and(|a| !a.sublist.match_subject(subject).is_empty())
         }));
         let domain = js.config().domain.clone().filter(|d| !d.is_empty());
+        let queued = Arc::new(AtomicUsize::new(0));
         let subs: Vec<AccountSubs> =
-            accounts.list().iter().map(|a| AccountSubs::new(&js, a, next_cid(), &tx)).collect();
+            accounts.list().iter().map(|a| AccountSubs::new(&js, a, next_cid(), &tx, &queued)).collect();
         let mut engine =
-            Engine { js, accounts, domain, subs, seen: None, publisher: Publisher::server(), backlog: false };
+            Engine { js, accounts, domain, subs, seen: None, publisher: Publisher::server(), backlog: false, queued };
         engine.sync_subscriptions();
         let thread = std::thread::Builder::new()
             .name("jetstream".into())
@@ -217,6 +251,8 @@ struct Engine {
     /// A push consumer may have more to deliver now (a full batch went out,
     /// or its deliver subject gained a subscriber).
     backlog: bool,
+    /// Messages queued and not yet handled (shared with the taps).
+    queued: Arc<AtomicUsize>,
 }
 
 impl Engine {
@@ -242,6 +278,7 @@ impl Engine {
                     for o in out {
                         self.publish(&account, o);
                     }
+                    self.queued.fetch_sub(1, Ordering::AcqRel);
                 }
                 Ok(Job::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {}

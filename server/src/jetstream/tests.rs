@@ -1359,6 +1359,36 @@ fn direct_gets_of_memory_streams_are_served_inline_and_match_the_queued_path() {
 }
 
 #[test]
+fn inline_stores_match_the_queued_path_and_stay_off_sourcing_accounts() {
+    let (inline, queued) = (engine(), engine());
+    for js in [&inline, &queued] {
+        api(js, "$JS.API.STREAM.CREATE.C", C_STREAM);
+        api(
+            js,
+            "$JS.API.CONSUMER.CREATE.C.d",
+            r#"{"stream_name":"C","config":{"durable_name":"d","deliver_subject":"dd"}}"#,
+        );
+    }
+    for i in 0..3 {
+        let body = format!("m{i}");
+        let a = inline.try_store_inline("$G", "c.a", Some("_R"), None, body.as_bytes()).expect("stored inline");
+        let b = queued.on_publish_at("$G", "c.a", Some("_R"), None, body.as_bytes(), T0);
+        // Same ack and deliveries; only the delivery timestamps in the ack
+        // reply subjects differ.
+        assert_eq!(a.len(), b.len());
+        assert_eq!(a[0], b[0], "the pub ack");
+        assert_eq!(a[1].payload, b[1].payload);
+    }
+    assert!(inline.try_store_inline("$G", "x.none", Some("_R"), None, b"m").is_none(), "no stream captures it");
+    assert!(inline.try_store_inline("$G", "$JS.ACK.C.d.1.1.1.1.0", None, None, b"").is_none(), "acks are queued");
+    api(&inline, "$JS.API.STREAM.CREATE.S", r#"{"name":"S","storage":"memory","sources":[{"name":"C"}]}"#);
+    assert!(
+        inline.try_store_inline("$G", "c.a", Some("_R"), None, b"m").is_none(),
+        "an account with a sourcing stream is served by the engine thread"
+    );
+}
+
+#[test]
 fn listen_subjects_follow_streams_and_consumers() {
     let js = engine();
     assert!(api_subjects().contains(&"$JS.API.INFO".to_string()));
