@@ -446,6 +446,37 @@ mod tests {
         service.stop(Duration::from_secs(5)).await;
     }
 
+    /// One publisher's messages keep their order whether each is stored on
+    /// its thread or queued behind API requests for the engine thread.
+    #[tokio::test]
+    async fn a_publishers_messages_are_stored_in_order_inline_or_queued() {
+        let (service, accounts, rx) = setup();
+        request(&accounts, "$JS.API.STREAM.CREATE.S", "_R.c", r#"{"name":"S","subjects":["s"],"storage":"memory"}"#);
+        next(&rx);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !request(&accounts, "s", "", "m0") {
+            assert!(Instant::now() < deadline, "the stream's subject was never subscribed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let total = 3000;
+        for i in 1..total {
+            if i % 7 == 0 {
+                // Queued work the engine thread must get through first.
+                request(&accounts, "$JS.API.STREAM.INFO.S", "_I.x", "");
+            }
+            assert!(request(&accounts, "s", "", &format!("m{i}")));
+        }
+        for seq in 1..=total {
+            request(&accounts, "$JS.API.STREAM.MSG.GET.S", "_R.g", &format!(r#"{{"seq":{seq}}}"#));
+            let reply = next(&rx);
+            let v: serde_json::Value = serde_json::from_slice(reply.payload()).unwrap();
+            let data = v["message"]["data"].as_str().unwrap_or_default().to_string();
+            let want = crate::jetstream::api_types::base64(format!("m{}", seq - 1).as_bytes());
+            assert_eq!(data, want, "message {seq} in publish order: {v}");
+        }
+        service.stop(Duration::from_secs(5)).await;
+    }
+
     #[tokio::test]
     async fn timers_expire_pull_requests() {
         let (service, accounts, rx) = setup();
