@@ -235,6 +235,37 @@ Feature: JetStream publishing
     Then the reply field "domain" is "HUB"
     And the reply field "stream" is "S"
 
+  @go:TestJetStreamDomainInPubAck
+  Scenario: A pub ack with a domain is written as Go writes it, the domain before the sequence
+    Given a server "D" with config:
+      """
+      jetstream { store_dir: "{store_dir}", domain: "HUB" }
+      """
+    And a raw connection "r" to server "D"
+    When "r" sends the lines:
+      """
+      CONNECT {"verbose":false,"headers":true}
+      SUB _R.> 1
+      PUB $JS.API.STREAM.CREATE.S _R.c 48
+      {"name":"S","subjects":["s"],"storage":"memory"}
+      """
+    Then "r" receives a message with payload "}"
+    When "r" sends the lines:
+      """
+      PUB s _R.1 2
+      hi
+      HPUB s _R.2 28 30
+      NATS/1.0\r\nNats-Msg-Id: x\r\n\r\nhi
+      HPUB s _R.3 28 30
+      NATS/1.0\r\nNats-Msg-Id: x\r\n\r\nhi
+      HPUB s _R.4 38 40
+      NATS/1.0\r\nNats-Expected-Stream: no\r\n\r\nhi
+      """
+    Then "r" receives a message with payload '{"stream":"S","domain":"HUB","seq":1}'
+    And "r" receives a message with payload '{"stream":"S","domain":"HUB","seq":2}'
+    And "r" receives a message with payload '{"stream":"S","domain":"HUB","seq":2,"duplicate": true}'
+    And "r" receives a message with payload '"stream":"S","seq":0}'
+
   @go:TestJetStreamAllowMsgCounter @since-2.12
   Scenario: A counter stream adds increments and reports the total
     When "c1" creates the stream:

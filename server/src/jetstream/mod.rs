@@ -653,12 +653,13 @@ impl JetStream {
     }
 }
 
-/// Adds `"domain"` after `"seq"` in a pub ack (Go `PubAck` field order).
+/// Adds `"domain"` before `"seq"` in a pub ack. Go writes pub acks from a
+/// per-stream prefix, not with its `PubAck` struct, and that prefix puts the
+/// domain between the stream and the sequence (`mset.pubAck` in
+/// `stream.go`; seen on 2.15.1: `{"stream":"S","domain":"HUB","seq":1}`).
 fn with_domain(ack: &str, domain: &str) -> String {
     let Some(i) = ack.find("\"seq\":") else { return ack.to_string() };
-    let digits = ack[i + 6..].bytes().take_while(|b| b.is_ascii_digit()).count();
-    let at = i + 6 + digits;
-    format!("{},\"domain\":{}{}", &ack[..at], crate::json::quote(domain), &ack[at..])
+    format!("{}\"domain\":{},{}", &ack[..i], crate::json::quote(domain), &ack[i..])
 }
 
 /// `{"error":{...},"stream":"S","seq":0}` as Go marshals `JSPubAckResponse`
