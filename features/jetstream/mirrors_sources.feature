@@ -146,6 +146,24 @@ Feature: JetStream mirrors and sources
     And "c1" polls "$JS.API.STREAM.INFO.ALL" until the reply field "state.messages" is 4
 
   @go:TestJetStreamSourceBasics
+  Scenario: A consumer filter on a stream that only sources still filters
+    When "c1" creates the stream:
+      """
+      {"name":"ALL","storage":"memory","sources":[{"name":"O"}]}
+      """
+    And "c1" polls "$JS.API.STREAM.INFO.ALL" until the reply field "state.messages" is 3
+    And "c1" sends a "$JS.API.CONSUMER.CREATE.ALL.c" request with:
+      """
+      {"stream_name":"ALL","config":{"durable_name":"c","filter_subject":"orders.new","ack_policy":"none"}}
+      """
+    Then the reply field "num_pending" is 2
+    When "c1" sends a "$JS.API.CONSUMER.CREATE.ALL.w" request with:
+      """
+      {"stream_name":"ALL","config":{"durable_name":"w","filter_subject":"orders.*","ack_policy":"none"}}
+      """
+    Then the reply field "num_pending" is 3
+
+  @go:TestJetStreamSourceBasics
   Scenario: A source with a filter takes only matching messages
     When "c1" creates the stream:
       """
@@ -180,7 +198,7 @@ Feature: JetStream mirrors and sources
     And "c1" polls "$JS.API.STREAM.INFO.ALL" until the reply field "state.messages" is 3
     And "c1" sends '{"seq":1}' to "$JS.API.DIRECT.GET.ALL" with replies to "g"
     Then "g" receives 1 messages within 2s
-    And the last message on "g" has header "Nats-Stream-Source" matching "^O 1 "
+    And the last message on "g" has header "Nats-Stream-Source" matching "^O 1 > > orders\.new [0-9A-Za-z]{8}$"
 
   @go:TestJetStreamSourceConfigValidation @since-2.10
   Scenario: The same source listed twice is refused

@@ -115,12 +115,13 @@ fn sync_one(
         Some(m) => (vec![m], true),
         None => (sources_of(&ts.cfg), false),
     };
-    let mut work: Vec<(SourceCfg, Batch, u64)> = Vec::new();
+    let mut work: Vec<(SourceCfg, Batch, u64, String)> = Vec::new();
     for src in specs {
         if src.external.is_some() || src.name == target {
             continue;
         }
         let Some(origin) = acc.streams.get(&src.name) else { continue };
+        let ident = origin.identity();
         let iname = src.iname();
         let from = match ts.src_progress.get(&iname) {
             Some(&done) => done + 1,
@@ -143,14 +144,14 @@ fn sync_one(
             let mapped = src.map(&m.subject);
             batch.push((m.seq, m, mapped));
         }
-        work.push((src, batch, scanned));
+        work.push((src, batch, scanned, ident));
     }
     if work.is_empty() {
         return false;
     }
     let Some(s) = acc.streams.get_mut(target) else { return false };
     let mut stored = false;
-    for (src, batch, scanned) in work {
+    for (src, batch, scanned, ident) in work {
         for (oseq, m, mapped) in batch {
             let Some(subject) = mapped else { continue };
             let ttl = if s.cfg.allow_msg_ttl {
@@ -173,7 +174,10 @@ fn sync_one(
                     stored = true;
                 }
             } else {
-                let tag = format!("{} {oseq} {} {} {}", src.name, nonempty(&src.filter_subject), ">", m.subject);
+                // Go's `genSourceHeader`: origin, sequence, filter,
+                // transform, original subject, origin identity.
+                let tag =
+                    format!("{} {oseq} {} {} {} {ident}", src.name, nonempty(&src.filter_subject), ">", m.subject);
                 let hdr = with_header(&m.hdr, "Nats-Stream-Source", &tag);
                 if s.store.store_msg(&subject, hdr, m.msg.clone(), now, ttl).is_ok() {
                     stored = true;

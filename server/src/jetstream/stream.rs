@@ -448,6 +448,14 @@ impl Stream {
         Stream::with_store(cfg, created, store)
     }
 
+    /// The stream's identity: a hash of its creation time, which tells a
+    /// stream from one recreated under the same name (Go's `identity` in
+    /// `stream.go`; sourced messages carry their origin's in
+    /// `Nats-Stream-Source`).
+    pub(crate) fn identity(&self) -> String {
+        identity_hash(&crate::gotime::format_rfc3339(self.created))
+    }
+
     pub(crate) fn with_store(cfg: StreamConfig, created: i64, store: Box<dyn StreamStore>) -> Stream {
         Stream {
             cfg,
@@ -813,6 +821,14 @@ impl Stream {
     }
 }
 
+/// Go's `getHash` (`events.go`): the first 8 bytes of the SHA-256 of `name`,
+/// each mapped to one of 62 letters and digits.
+fn identity_hash(name: &str) -> String {
+    use sha2::Digest as _;
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let sum = sha2::Sha256::digest(name.as_bytes());
+    sum[..8].iter().map(|b| DIGITS[usize::from(b % 62)] as char).collect()
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,6 +839,15 @@ mod tests {
         assert_eq!(get_header(h, "Nats-Msg-Id"), Some("1"));
         assert_eq!(get_header(h, "Foo"), Some("bar"));
         assert_eq!(get_header(h, "nats-msg-id"), None);
+    }
+
+    #[test]
+    fn identity_is_gos_hash_of_the_creation_time() {
+        // Seen on Go 2.15.1: a stream created at this time is sourced with
+        // this identity in `Nats-Stream-Source`.
+        assert_eq!(identity_hash("2026-12-06T21:03:07.091000035Z"), "VpHH1vBk");
+        let s = Stream::new(StreamConfig::default(), 1_796_590_987_091_000_035);
+        assert_eq!(s.identity(), identity_hash(&crate::gotime::format_rfc3339(s.created)));
     }
 
     #[test]

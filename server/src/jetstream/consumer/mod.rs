@@ -327,11 +327,14 @@ fn status_out(subject: &str, line: &str) -> Outbound {
 
 /// The filters a consumer really applies. A filter that covers every stream
 /// subject filters nothing; dropping it keeps pending counts on the O(1)
-/// unfiltered path of the store.
+/// unfiltered path of the store. Only for a stream whose messages all come
+/// through its subjects: a mirror or sources bring in any subject.
 fn effective_filters(cfg: &ConsumerConfig, stream: &StreamConfig) -> Vec<String> {
     let mut filters: Vec<String> =
         if cfg.filter_subject.is_empty() { cfg.filter_subjects.clone() } else { vec![cfg.filter_subject.clone()] };
-    if filters.iter().any(|f| stream.subjects.iter().all(|s| covers(f, s))) {
+    let only_own_subjects =
+        !stream.subjects.is_empty() && stream.mirror.is_none() && stream.sources.as_ref().is_none_or(|s| s.is_empty());
+    if only_own_subjects && filters.iter().any(|f| stream.subjects.iter().all(|s| covers(f, s))) {
         filters.clear();
     }
     filters
