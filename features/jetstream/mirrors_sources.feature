@@ -198,7 +198,34 @@ Feature: JetStream mirrors and sources
     And "c1" polls "$JS.API.STREAM.INFO.ALL" until the reply field "state.messages" is 3
     And "c1" sends '{"seq":1}' to "$JS.API.DIRECT.GET.ALL" with replies to "g"
     Then "g" receives 1 messages within 2s
+    And the last message on "g" has header "Nats-Stream-Source" matching "^O 1 "
+
+  @go:TestJetStreamSourceBasics @since-2.15
+  Scenario: The source header names the filter, the transforms and the origin's identity
+    When "c1" creates the stream:
+      """
+      {"name":"ALL","storage":"memory","allow_direct":true,"sources":[{"name":"O"}]}
+      """
+    And "c1" creates the stream:
+      """
+      {"name":"T","storage":"memory","allow_direct":true,"sources":[{"name":"O","subject_transforms":[{"src":"orders.*","dest":"archive.orders.{{wildcard(1)}}"}]}]}
+      """
+    And "c1" creates the stream:
+      """
+      {"name":"F","storage":"memory","allow_direct":true,"sources":[{"name":"O","filter_subject":"orders.new"}]}
+      """
+    And "c1" polls "$JS.API.STREAM.INFO.T" until the reply field "state.messages" is 3
+    And "c1" polls "$JS.API.STREAM.INFO.F" until the reply field "state.messages" is 2
+    And "c1" polls "$JS.API.STREAM.INFO.ALL" until the reply field "state.messages" is 3
+    And "c1" sends '{"seq":1}' to "$JS.API.DIRECT.GET.ALL" with replies to "g"
+    Then "g" receives 1 messages within 2s
     And the last message on "g" has header "Nats-Stream-Source" matching "^O 1 > > orders\.new [0-9A-Za-z]{8}$"
+    When "c1" sends '{"seq":1}' to "$JS.API.DIRECT.GET.T" with replies to "t"
+    Then "t" receives 1 messages within 2s
+    And the last message on "t" has header "Nats-Stream-Source" matching "^O 1 orders\.\* archive\.orders\.\{\{wildcard\(1\)\}\} orders\.new [0-9A-Za-z]{8}$"
+    When "c1" sends '{"seq":1}' to "$JS.API.DIRECT.GET.F" with replies to "f"
+    Then "f" receives 1 messages within 2s
+    And the last message on "f" has header "Nats-Stream-Source" matching "^O 1 orders\.new > orders\.new [0-9A-Za-z]{8}$"
 
   @go:TestJetStreamSourceConfigValidation @since-2.10
   Scenario: The same source listed twice is refused

@@ -533,6 +533,21 @@ impl SourceCfg {
     }
 }
 
+impl SourceCfg {
+    /// The filter and destination fields of `Nats-Stream-Source` (the last
+    /// two parts of Go's `composeIName`): `>` for none, several transforms
+    /// joined with form feeds.
+    pub(crate) fn header_filter_and_dest(&self) -> (String, String) {
+        let or_all = |s: &str| if s.is_empty() { ">".to_string() } else { s.to_string() };
+        if self.subject_transforms.is_empty() {
+            return (or_all(&self.filter_subject), ">".to_string());
+        }
+        let sources: Vec<String> = self.subject_transforms.iter().map(|t| or_all(&t.source)).collect();
+        let dests: Vec<String> = self.subject_transforms.iter().map(|t| or_all(&t.destination)).collect();
+        (sources.join("\x0c"), dests.join("\x0c"))
+    }
+}
+
 fn parse(v: &Value) -> Option<SourceCfg> {
     serde_json::from_value(v.clone()).ok()
 }

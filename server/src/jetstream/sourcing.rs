@@ -152,6 +152,7 @@ fn sync_one(
     let Some(s) = acc.streams.get_mut(target) else { return false };
     let mut stored = false;
     for (src, batch, scanned, ident) in work {
+        let (filter, dest) = src.header_filter_and_dest();
         for (oseq, m, mapped) in batch {
             let Some(subject) = mapped else { continue };
             let ttl = if s.cfg.allow_msg_ttl {
@@ -176,8 +177,7 @@ fn sync_one(
             } else {
                 // Go's `genSourceHeader`: origin, sequence, filter,
                 // transform, original subject, origin identity.
-                let tag =
-                    format!("{} {oseq} {} {} {} {ident}", src.name, nonempty(&src.filter_subject), ">", m.subject);
+                let tag = format!("{} {oseq} {filter} {dest} {} {ident}", src.name, m.subject);
                 let hdr = with_header(&m.hdr, "Nats-Stream-Source", &tag);
                 if s.store.store_msg(&subject, hdr, m.msg.clone(), now, ttl).is_ok() {
                     stored = true;
@@ -195,12 +195,4 @@ fn sync_one(
         s.sweep_retention();
     }
     stored
-}
-
-fn nonempty(s: &str) -> &str {
-    if s.is_empty() {
-        ">"
-    } else {
-        s
-    }
 }
