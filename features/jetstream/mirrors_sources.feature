@@ -251,6 +251,23 @@ Feature: JetStream mirrors and sources
       """
     Then the reply is an error with code 400, err_code 10144 and description "source with multiple subject transforms cannot also have a single subject filter"
 
+  @go:TestJetStreamSourceConfigValidation @since-2.10
+  Scenario Outline: A <kind> transform with <problem> is refused
+    When "c1" sends a "$JS.API.STREAM.CREATE.X" request with:
+      """
+      {"name":"X","storage":"memory",<config>}
+      """
+    Then the reply is an error with code 400, err_code <err_code> and description "<description>"
+
+    Examples:
+      | kind   | problem                        | config                                                                                                                         | err_code | description                                                                                          |
+      | source | an invalid source subject      | "sources":[{"name":"O","subject_transforms":[{"src":"orders..x","dest":"a.>"}]}]                                              | 10145    | source transform source: invalid subject orders..x                                                   |
+      | source | a wildcard out of range        | "sources":[{"name":"O","subject_transforms":[{"src":"orders.*","dest":"a.{{wildcard(2)}}"}]}]                                  | 10146    | source transform: invalid mapping destination: wildcard index out of range in {{wildcard(2)}}: [2]   |
+      | source | an unknown function            | "sources":[{"name":"O","subject_transforms":[{"src":"orders.*","dest":"a.{{nope(1)}}"}]}]                                      | 10146    | source transform: invalid mapping destination: unknown function in {{nope(1)}}                       |
+      | mirror | an invalid source subject      | "mirror":{"name":"O","subject_transforms":[{"src":"orders..x","dest":"a.>"}]}                                                 | 10151    | mirror transform source: invalid subject orders..x                                                   |
+      | mirror | a wildcard out of range        | "mirror":{"name":"O","subject_transforms":[{"src":"orders.*","dest":"a.{{wildcard(2)}}"}]}                                     | 10154    | mirror transform: invalid mapping destination: wildcard index out of range in {{wildcard(2)}}: [2]   |
+      | mirror | overlapping sources            | "mirror":{"name":"O","subject_transforms":[{"src":"orders.*","dest":"a.{{wildcard(1)}}"},{"src":"orders.new","dest":"b.new"}]} | 10152    | mirror subject filters can not overlap                                                               |
+
   @go:TestJetStreamSourceHeaderNotAllowedIfNotSourced @since-2.15
   Scenario: Publishing a stream-source header into a stream is refused
     When "c1" publishes "x" to "orders.new" for an ack with headers:

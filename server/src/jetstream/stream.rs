@@ -297,6 +297,12 @@ fn check_sources(cfg: &StreamConfig) -> Result<(), ApiError> {
         if cfg.subject_delete_marker_ttl > 0 {
             return Err(ApiError::err(E::StreamInvalidConfig, "subject delete markers forbidden on mirrors"));
         }
+        for (i, tr) in m.subject_transforms.iter().enumerate() {
+            check_transform(tr, "mirror", 10151, 10154)?;
+            if m.subject_transforms.iter().enumerate().any(|(j, o)| i != j && collide(&tr.source, &o.source)) {
+                return Err(err(400, 10152, "mirror subject filters can not overlap"));
+            }
+        }
         if !is_valid_name(&m.name) && m.external.is_none() {
             return Err(err(400, 10142, "mirrored stream name is invalid"));
         }
@@ -317,6 +323,9 @@ fn check_sources(cfg: &StreamConfig) -> Result<(), ApiError> {
                 "source with multiple subject transforms cannot also have a single subject filter",
             ));
         }
+        for tr in &src.subject_transforms {
+            check_transform(tr, "source", 10145, 10146)?;
+        }
         for (i, a) in src.subject_transforms.iter().enumerate() {
             for (j, b) in src.subject_transforms.iter().enumerate() {
                 if i != j && is_subset(&a.source, &b.source) {
@@ -324,6 +333,24 @@ fn check_sources(cfg: &StreamConfig) -> Result<(), ApiError> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// One subject transform of a mirror or source (Go `checkStreamCfg`): a valid
+/// source subject, and a destination that maps from it.
+fn check_transform(
+    tr: &super::api_types::SubjectTransform,
+    kind: &str,
+    bad_source: u16,
+    bad_dest: u16,
+) -> Result<(), ApiError> {
+    if !tr.source.is_empty() && !is_valid(&tr.source) {
+        return Err(err(400, bad_source, &format!("{kind} transform source: invalid subject {}", tr.source)));
+    }
+    let src = if tr.source.is_empty() { ">" } else { tr.source.as_str() };
+    if let Err(e) = validate_mapping(src, &tr.destination) {
+        return Err(err(400, bad_dest, &format!("{kind} transform: {e}")));
     }
     Ok(())
 }

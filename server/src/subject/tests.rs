@@ -314,6 +314,19 @@ fn mapping_destinations() {
     for (src, dest) in bad {
         assert!(validate_mapping(src, dest).is_err(), "{src} -> {dest}");
     }
+    // Texts as Go 2.15.1 returns them in stream config errors.
+    let texts = [
+        (
+            "orders.*",
+            "a.{{wildcard(2)}}",
+            "invalid mapping destination: wildcard index out of range in {{wildcard(2)}}: [2]",
+        ),
+        ("orders.*", "a.{{nope(1)}}", "invalid mapping destination: unknown function in {{nope(1)}}"),
+        ("foo", "foo.{{wildcard(1)}}", "invalid mapping destination: wildcard index out of range in {{wildcard(1)}}"),
+    ];
+    for (src, dest, want) in texts {
+        assert_eq!(validate_mapping(src, dest).unwrap_err(), want, "{src} -> {dest}");
+    }
 }
 
 #[test]

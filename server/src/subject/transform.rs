@@ -25,31 +25,47 @@ fn mapping_fn(token: &str) -> Option<(String, Vec<String>)> {
 /// Go `ValidateMapping` for the cases a config can get wrong: wildcard
 /// references beyond the source's wildcards and unknown functions.
 pub(crate) fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
-    let wildcards = src.split('.').filter(|t| *t == "*" || *t == ">").count();
-    let idx_ok = |a: &str| a.parse::<usize>().is_ok_and(|n| n >= 1 && n <= wildcards);
+    // Go's texts (`mappingDestinationErr` in errors.go): the error, then the
+    // token it is about.
+    const INVALID: &str = "invalid mapping destination";
+    let out_of_range = |token: &str, idx: Option<usize>| match idx {
+        Some(i) => format!("{INVALID}: wildcard index out of range in {token}: [{i}]"),
+        None => format!("{INVALID}: wildcard index out of range in {token}"),
+    };
+    // Only `*` tokens are numbered wildcards; `>` maps to `>`.
+    let wildcards = src.split('.').filter(|t| *t == "*").count();
+    let index = |a: &str| a.trim().parse::<usize>().ok();
     for t in dest.split('.') {
-        if t.contains("{{") {
-            let Some((name, args)) = mapping_fn(t) else { return Err("invalid mapping destination".into()) };
-            let ok = match name.as_str() {
-                "wildcard" => args.len() == 1 && idx_ok(&args[0]),
-                "partition" => {
-                    args.len() >= 2
-                        && args[0].parse::<u32>().is_ok_and(|n| n > 0)
-                        && args[1..].iter().all(|a| idx_ok(a))
+        let refs: Vec<usize> = if t.contains("{{") {
+            let Some((name, args)) = mapping_fn(t) else { return Err(INVALID.into()) };
+            let idx_args: &[String] = match name.as_str() {
+                "wildcard" if args.len() == 1 => &args,
+                "partition" if args.len() >= 2 && args[0].parse::<u32>().is_ok_and(|n| n > 0) => &args[1..],
+                "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright"
+                    if args.len() == 2 && args[1].parse::<i64>().is_ok_and(|n| n > 0) =>
+                {
+                    &args[..1]
                 }
-                "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright" => {
-                    args.len() == 2 && idx_ok(&args[0]) && args[1].parse::<i64>().is_ok_and(|n| n > 0)
-                }
-                "split" => args.len() == 2 && idx_ok(&args[0]) && !args[1].is_empty(),
-                _ => false,
+                "split" if args.len() == 2 && !args[1].is_empty() => &args[..1],
+                "wildcard" | "partition" | "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright"
+                | "split" => return Err(INVALID.into()),
+                _ => return Err(format!("{INVALID}: unknown function in {t}")),
             };
-            if !ok {
-                return Err("invalid mapping destination".into());
+            let mut refs = Vec::new();
+            for a in idx_args {
+                refs.push(index(a).filter(|&n| n >= 1).ok_or_else(|| INVALID.to_string())?);
             }
+            refs
         } else if let Some(n) = t.strip_prefix('$') {
-            if !idx_ok(n) {
-                return Err("invalid mapping destination".into());
-            }
+            vec![index(n).filter(|&n| n >= 1).ok_or_else(|| INVALID.to_string())?]
+        } else {
+            continue;
+        };
+        if wildcards == 0 && !refs.is_empty() && !t.to_ascii_lowercase().contains("partition") {
+            return Err(out_of_range(t, None));
+        }
+        if let Some(&i) = refs.iter().find(|&&i| i > wildcards) {
+            return Err(out_of_range(t, Some(i)));
         }
     }
     Ok(())
