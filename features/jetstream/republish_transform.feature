@@ -87,8 +87,22 @@ Feature: JetStream republish and subject transforms
       """
       {"name":"RP","subjects":["foo.*"],"storage":"memory","republish":{"src":"foo.*","dest":"rp.{{wildcard(3)}}"}}
       """
-    Then the reply field "error.code" is 500
-    And the reply field "error.err_code" is 10052
+    Then the reply is an error with code 500, err_code 10052 and description "stream configuration for republish with transform from 'foo.*' to 'rp.{{wildcard(3)}}' not valid"
+
+  @go:TestJetStreamStreamRepublishSuppressesInvalidSubject
+  Scenario Outline: A republish from <src> to <dest> is not a valid transform
+    When "c1" sends a "$JS.API.STREAM.CREATE.RP" request with:
+      """
+      {"name":"RP","subjects":["<subjects>"],"storage":"memory","republish":{"src":"<src>","dest":"<dest>"}}
+      """
+    Then the reply is an error with code 500, err_code 10052 and description "stream configuration for republish with transform from '<src>' to '<dest>' not valid"
+
+    Examples:
+      | subjects | src | dest          |
+      | a.>      | >   | rp.x          |
+      | b.>      | b.> | rp.x          |
+      | d.*      | d.* | rp.*          |
+      | e.*      | e.* | rp.{{nope(1)}} |
 
   @go:TestJetStreamInputTransform @since-2.10
   Scenario: A stream transform rewrites the subjects it stores
@@ -110,7 +124,21 @@ Feature: JetStream republish and subject transforms
       """
       {"name":"T","subjects":["in.*"],"storage":"memory","subject_transform":{"src":"in.*","dest":"stored.{{wildcard(2)}}"}}
       """
-    Then the reply field "error.err_code" is 10156
+    Then the reply is an error with code 400, err_code 10156 and description "stream transform: invalid mapping destination: wildcard index out of range in {{wildcard(2)}}: [2]"
+
+  @go:TestJetStreamStreamTransformOverlap @since-2.11
+  Scenario Outline: A stream transform from <src> to <dest> is refused with Go's reason
+    When "c1" sends a "$JS.API.STREAM.CREATE.T" request with:
+      """
+      {"name":"T","subjects":["<src>"],"storage":"memory","subject_transform":{"src":"<src>","dest":"<dest>"}}
+      """
+    Then the reply is an error with code 400, err_code 10156 and description "stream transform: <reason>"
+
+    Examples:
+      | src   | dest                | reason                                                                      |
+      | in.*  | out.{{nope(1)}}     | invalid mapping destination: unknown function in {{nope(1)}}                 |
+      | one   | out.{{wildcard(1)}} | invalid mapping destination: wildcard index out of range in {{wildcard(1)}} |
+      | all.> | out.{{wildcard(1)}} | invalid subject                                                             |
 
   @go:TestJetStreamImplicitRePublishAfterSubjectTransform @since-2.10
   Scenario: Republish sees the transformed subject

@@ -239,16 +239,19 @@ pub(crate) fn check_stream_config_mode(mut cfg: StreamConfig, pedantic: bool) ->
         if !is_valid(&rp.destination) {
             return Err(inv("stream configuration for republish destination is invalid"));
         }
-        let src = if rp.source.is_empty() { ">" } else { rp.source.as_str() };
-        if let Err(e) = validate_mapping(src, &rp.destination) {
-            return Err(inv(&format!("stream configuration for republish not valid: {e}")));
-        }
         // Go: a destination any stream subject could match is a cycle,
         // whatever the source.
         for s in &cfg.subjects {
             if collide(&rp.destination, s) {
                 return Err(inv("stream configuration for republish destination forms a cycle"));
             }
+        }
+        let src = if rp.source.is_empty() { ">" } else { rp.source.as_str() };
+        if validate_mapping(src, &rp.destination).is_err() {
+            return Err(inv(&format!(
+                "stream configuration for republish with transform from '{src}' to '{}' not valid",
+                rp.destination
+            )));
         }
     }
     if let Some(tr) = &cfg.subject_transform {

@@ -32,6 +32,33 @@ pub(crate) fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
         Some(i) => format!("{INVALID}: wildcard index out of range in {token}: [{i}]"),
         None => format!("{INVALID}: wildcard index out of range in {token}"),
     };
+    const KNOWN: [&str; 7] =
+        ["wildcard", "partition", "splitfromleft", "splitfromright", "slicefromleft", "slicefromright", "split"];
+    if dest.is_empty() {
+        return Ok(());
+    }
+    // Go's `ValidateMapping`: first the destination's tokens on their own...
+    let mut after_fwc = false;
+    for t in dest.split('.') {
+        if t.is_empty() || after_fwc || t.contains(['\t', '\n', '\x0c', '\r', ' ']) && !t.starts_with("{{") {
+            return Err(format!("{INVALID}: invalid transform in {t}"));
+        }
+        let function = t.len() > 4 && t.starts_with("{{") && t.ends_with("}}");
+        if function && mapping_fn(t).is_some_and(|(name, _)| !KNOWN.contains(&name.as_str())) {
+            return Err(format!("{INVALID}: unknown function in {t}"));
+        }
+        after_fwc = t == ">";
+    }
+    // ...then as a transform (`NewSubjectTransform`): both valid subjects,
+    // `>` in both or neither, and no `*` in the destination.
+    let has_fwc = |s: &str| s.split('.').next_back() == Some(">");
+    if !crate::subject::is_valid_shape(src)
+        || !crate::subject::is_valid_shape(dest)
+        || dest.split('.').any(|t| t == "*")
+        || has_fwc(src) != has_fwc(dest)
+    {
+        return Err("invalid subject".into());
+    }
     // Only `*` tokens are numbered wildcards; `>` maps to `>`.
     let wildcards = src.split('.').filter(|t| *t == "*").count();
     let index = |a: &str| a.trim().parse::<usize>().ok();
