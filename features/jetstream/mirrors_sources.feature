@@ -251,6 +251,32 @@ Feature: JetStream mirrors and sources
       """
     Then the reply is an error with code 400, err_code 10144 and description "source with multiple subject transforms cannot also have a single subject filter"
 
+  @go:TestJetStreamSourceBasics @since-2.10
+  Scenario: A stream config echoes its sources in Go's field order
+    Given a raw connection "r"
+    When "r" sends the lines:
+      """
+      CONNECT {"verbose":false,"headers":true}
+      SUB _R.> 1
+      PUB $JS.API.STREAM.CREATE.ALL _R.c 113
+      {"name":"ALL","storage":"memory","sources":[{"subject_transforms":[{"dest":"x.>","src":"orders.>"}],"name":"O"}]}
+      """
+    Then "r" receives a line matching "^MSG _R.c 1 "
+    And "r" receives a line matching '"sources":\[\{"name":"O","subject_transforms":\[\{"src":"orders\.\\u003e","dest":"x\.\\u003e"\}\]\}\]'
+
+  @go:TestJetStreamSourceBasics
+  Scenario: An empty source list is left out of the stream config
+    Given a raw connection "r"
+    When "r" sends the lines:
+      """
+      CONNECT {"verbose":false,"headers":true}
+      SUB _R.> 1
+      PUB $JS.API.STREAM.CREATE.E _R.c 61
+      {"name":"E","subjects":["e"],"storage":"memory","sources":[]}
+      """
+    Then "r" receives a line matching "^MSG _R.c 1 "
+    And "r" receives a line matching '^\{"type":"io\.nats\.jetstream\.api\.v1\.stream_create_response","config":\{"name":"E","subjects":\["e"\],"retention":"limits",[^\[]*"num_replicas":1,"duplicate_window":120000000000,"compression"'
+
   @go:TestJetStreamSourceConfigValidation @since-2.10
   Scenario Outline: A <kind> transform with <problem> is refused
     When "c1" sends a "$JS.API.STREAM.CREATE.X" request with:

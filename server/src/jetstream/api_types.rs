@@ -146,9 +146,9 @@ pub(crate) struct StreamConfig {
     pub(crate) duplicate_window: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) placement: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "go_order::mirror")]
     pub(crate) mirror: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "go_order::no_sources", serialize_with = "go_order::sources")]
     pub(crate) sources: Option<Vec<Value>>,
     pub(crate) compression: Compression,
     #[serde(skip_serializing_if = "is_zero_u64")]
@@ -563,6 +563,75 @@ pub(crate) fn sources_of(cfg: &StreamConfig) -> Vec<SourceCfg> {
 }
 
 /// Removes `null` object members, recursively.
+/// A stream config's mirror and sources are kept as JSON values (they carry
+/// fields rnats does not use); this writes them back in the field order of
+/// Go's `StreamSource`, `SubjectTransformConfig` and `ExternalStream`, with
+/// fields Go does not know after, by name. An empty source list is left out
+/// (Go's `omitempty`).
+mod go_order {
+    use serde::ser::{SerializeMap, SerializeSeq};
+    use serde::{Serialize, Serializer};
+    use serde_json::Value;
+
+    const SOURCE: &[&str] =
+        &["name", "opt_start_seq", "opt_start_time", "filter_subject", "subject_transforms", "external", "consumer"];
+    const TRANSFORM: &[&str] = &["src", "dest"];
+    const EXTERNAL: &[&str] = &["api", "deliver"];
+
+    /// A JSON value written with `order` first at its top level.
+    struct Ordered<'a>(&'a Value, &'static [&'static str]);
+
+    impl Serialize for Ordered<'_> {
+        fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+            let Value::Object(m) = self.0 else { return self.0.serialize(ser) };
+            let known = self.1.iter().filter_map(|k| m.get_key_value(*k));
+            let rest = m.iter().filter(|(k, _)| !self.1.contains(&k.as_str()));
+            let mut map = ser.serialize_map(Some(m.len()))?;
+            for (k, v) in known.chain(rest) {
+                match k.as_str() {
+                    "subject_transforms" => map.serialize_entry(k, &Transforms(v))?,
+                    "external" => map.serialize_entry(k, &Ordered(v, EXTERNAL))?,
+                    _ => map.serialize_entry(k, v)?,
+                }
+            }
+            map.end()
+        }
+    }
+
+    struct Transforms<'a>(&'a Value);
+
+    impl Serialize for Transforms<'_> {
+        fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+            let Value::Array(a) = self.0 else { return self.0.serialize(ser) };
+            let mut seq = ser.serialize_seq(Some(a.len()))?;
+            for t in a {
+                seq.serialize_element(&Ordered(t, TRANSFORM))?;
+            }
+            seq.end()
+        }
+    }
+
+    pub(super) fn mirror<S: Serializer>(v: &Option<Value>, ser: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => Ordered(v, SOURCE).serialize(ser),
+            None => ser.serialize_none(),
+        }
+    }
+
+    pub(super) fn sources<S: Serializer>(v: &Option<Vec<Value>>, ser: S) -> Result<S::Ok, S::Error> {
+        let all = v.as_deref().unwrap_or_default();
+        let mut seq = ser.serialize_seq(Some(all.len()))?;
+        for s in all {
+            seq.serialize_element(&Ordered(s, SOURCE))?;
+        }
+        seq.end()
+    }
+
+    pub(super) fn no_sources(v: &Option<Vec<Value>>) -> bool {
+        v.as_ref().is_none_or(|s| s.is_empty())
+    }
+}
+
 pub(crate) fn drop_nulls(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
