@@ -76,6 +76,17 @@ Feature: JetStream API basics
     And the reply matches golden "stream-name-in-use"
 
   @go:TestJetStreamRequestAPI
+  Scenario Outline: A malformed <api> request gets Go's JSON error
+    When "c1" sends '<body>' to "<subject>" with replies to "g"
+    Then "g" receives 1 messages within 2s
+    And the last message on "g" has payload '{"type":"io.nats.jetstream.api.v1.<type>","error":{"code":400,"err_code":10025,"description":"invalid JSON: <reason>"}}'
+
+    Examples:
+      | api             | subject                   | body            | type                     | reason                                                               |
+      | stream create   | $JS.API.STREAM.CREATE.Q   | {"name":        | stream_create_response   | unexpected EOF                                                       |
+      | consumer create | $JS.API.CONSUMER.CREATE.Q | {"stream_name": | consumer_create_response | unexpected EOF                                                       |
+
+  @go:TestJetStreamRequestAPI
   Scenario: A stream name in the subject must match the config
     When "c1" sends a "$JS.API.STREAM.CREATE.BOB" request with:
       """

@@ -246,6 +246,24 @@ Feature: JetStream message get
     Then "g" receives the payloads "b1, a2" within 2s
     And "g" receives a status 204 within 2s
 
+  @go:TestJetStreamDirectGetMultiPaging @since-2.11
+  Scenario: A multi-last direct get names the sequence sent before and what is left
+    When "c1" sends '{"multi_last":["foo.*"],"batch":2}' to "$JS.API.DIRECT.GET.S" with replies to "g"
+    Then "g" receives the payloads "b1, a2" within 2s
+    And the last message on "g" has header "Nats-Sequence" equal to "3"
+    And the last message on "g" has header "Nats-Num-Pending" equal to "1"
+    And the last message on "g" has header "Nats-Last-Sequence" equal to "2"
+    And the last message on "g" has no header "Nats-UpTo-Sequence"
+    And "g" receives a status 204 within 2s
+    And the last message on "g" has header "Nats-Num-Pending" equal to "1"
+    And the last message on "g" has header "Nats-Last-Sequence" equal to "3"
+    And the last message on "g" has header "Nats-UpTo-Sequence" equal to "4"
+
+  @go:TestJetStreamDirectGetMulti @since-2.11
+  Scenario: A multi-last direct get that matches nothing answers 404 No Results
+    When "c1" sends '{"multi_last":["foo.zz"]}' to "$JS.API.DIRECT.GET.S" with replies to "g"
+    Then "g" receives a status 404 with description "No Results" within 2s
+
   @go:TestJetStreamDirectGetStartTimeSingleMsg @since-2.11
   Scenario: A direct get by start time returns the first message
     When "c1" sends '{"start_time":"2000-01-01T00:00:00Z"}' to "$JS.API.DIRECT.GET.S" with replies to "g"

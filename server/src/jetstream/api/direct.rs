@@ -231,15 +231,17 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
         msgs.extend(m);
     }
     if msgs.is_empty() {
-        out.push(status("404 Message Not Found".into()));
+        out.push(status("404 No Results".into()));
         return;
     }
     msgs.sort_by_key(|m| m.seq);
+    // Pending counts are of every match, sent in this batch or not.
+    let total = msgs.len();
     if req.batch > 0 {
         msgs.truncate(req.batch as usize);
     }
-    let total = msgs.len();
     let upto_shown = if upto == u64::MAX { store.state().last_seq } else { upto };
+    // Go's `getDirectMulti`: each message names the one sent before it.
     let mut last_seq = 0;
     for (i, m) in msgs.iter().enumerate() {
         let mut h = if m.hdr.is_empty() || req.no_hdr {
@@ -248,7 +250,7 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
             String::from_utf8_lossy(&m.hdr[..m.hdr.len().saturating_sub(2)]).into_owned()
         };
         h.push_str(&format!(
-            "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\nNats-Num-Pending: {}\r\nNats-UpTo-Sequence: {upto_shown}\r\n\r\n",
+            "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\nNats-Num-Pending: {}\r\nNats-Last-Sequence: {last_seq}\r\n\r\n",
             s.cfg.name,
             m.subject,
             m.seq,
@@ -264,5 +266,8 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
         });
         last_seq = m.seq;
     }
-    out.push(status(format!("204 EOB\r\nNats-Num-Pending: 0\r\nNats-Last-Sequence: {last_seq}")));
+    let pending = total - msgs.len();
+    out.push(status(format!(
+        "204 EOB\r\nNats-Num-Pending: {pending}\r\nNats-Last-Sequence: {last_seq}\r\nNats-UpTo-Sequence: {upto_shown}"
+    )));
 }
