@@ -30,6 +30,13 @@ Feature: INFO greeting and CONNECT options
     Then the INFO of "r" has field "version" matching "^[0-9]+\.[0-9]+\.[0-9]+"
     And the INFO of "r" has field "client_id" matching "^[1-9][0-9]*$"
 
+  @go:TestClientCreateAndInfo @since-2.12
+  Scenario: INFO announces the JetStream API level even without JetStream
+    Given a server
+    And a raw connection "r"
+    Then the INFO of "r" has field "api_lvl" matching "^[1-9][0-9]*$"
+    And the INFO of "r" has no field "jetstream"
+
   @go:TestServerHeaderSupport
   Scenario: INFO announces header support by default
     Given a server

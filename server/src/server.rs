@@ -200,7 +200,9 @@ impl Server {
             acc_is_sys: remote_account.is_some_and(|a| a == self.system_account_name()),
             remote_account,
             jetstream: self.jetstream.is_some(),
-            api_lvl: self.jetstream.is_some().then_some(crate::jetstream::api::API_LEVEL),
+            // Go announces its JetStream API level whether or not JetStream
+            // is enabled (seen on 2.15.1).
+            api_lvl: Some(crate::jetstream::api::API_LEVEL),
         };
         crate::json::to_string(&info)
     }
