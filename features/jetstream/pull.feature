@@ -264,3 +264,13 @@ Feature: JetStream pull consumers
     Then "f" receives the payloads "a2, b1" within 2s
     When "c1" pulls from consumer "l" of stream "S" with {"batch":2,"expires":3000000000} as "g"
     Then "g" receives the payloads "a2, b1" within 3s
+
+  @go:TestJetStreamConsumerPullRequestMaximums
+  Scenario Outline: A pull request with <case> answers 400 with Go's reason
+    When "c1" sends '<body>' to "$JS.API.CONSUMER.MSG.NEXT.S.d" with replies to "g"
+    Then "g" receives a status 400 with description "Bad Request - <reason>" within 2s
+
+    Examples:
+      | case               | body        | reason                                               |
+      | cut-off JSON       | {"batch":   | unexpected end of JSON input                         |
+      | a misplaced "]"    | {"batch":]} | invalid character ']' looking for beginning of value |

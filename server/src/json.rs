@@ -289,8 +289,90 @@ fn is_go_print(c: char) -> bool {
     !format_or_private && (u & 0xfffe) != 0xfffe
 }
 
+/// Which Go decoding call an error text should read like: `json.Decoder`
+/// (JetStream API requests, `unmarshalRequest` in jetstream_api.go) or
+/// `json.Unmarshal` (pull requests and most others).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GoDecode {
+    Decoder,
+    Unmarshal,
+}
+
+/// Approximates Go's `encoding/json` error texts for the common cases: a
+/// cut-off input, and a character where a value belongs (named as Go's
+/// `quoteChar` does; the decoder adds the byte offset). Other errors keep
+/// serde's text without its position.
+pub(crate) fn go_decode_error(e: &serde_json::Error, input: &[u8], how: GoDecode) -> String {
+    use serde_json::error::Category;
+    let eof = match how {
+        GoDecode::Decoder => "unexpected EOF",
+        GoDecode::Unmarshal => "unexpected end of JSON input",
+    };
+    match e.classify() {
+        Category::Eof => eof.to_string(),
+        Category::Syntax if e.to_string().starts_with("expected value") => {
+            // serde counts lines and columns (1-based); Go counts bytes read.
+            let line_start: usize = input.split_inclusive(|&b| b == b'\n').take(e.line() - 1).map(<[u8]>::len).sum();
+            let offset = line_start + e.column();
+            match (input.get(offset.wrapping_sub(1)), how) {
+                (Some(&c), GoDecode::Decoder) => {
+                    format!("invalid character {} looking for beginning of value at offset {offset}", go_char_quote(c))
+                }
+                (Some(&c), GoDecode::Unmarshal) => {
+                    format!("invalid character {} looking for beginning of value", go_char_quote(c))
+                }
+                (None, _) => eof.to_string(),
+            }
+        }
+        _ => {
+            let msg = e.to_string();
+            match msg.rfind(" at line ") {
+                Some(i) => msg[..i].to_string(),
+                None => msg,
+            }
+        }
+    }
+}
+
+/// A byte as Go's JSON errors quote it (`quoteChar`): `'x'`, with `'\''` and
+/// `'"'` escaped, and other bytes as `'\x..'`.
+fn go_char_quote(c: u8) -> String {
+    match c {
+        b'\'' => "'\\''".to_string(),
+        b'"' => "'\"'".to_string(),
+        c if c.is_ascii_graphic() || c == b' ' => format!("'{}'", c as char),
+        c => format!("'\\x{c:02x}'"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decode_errors_read_as_go_writes_them() {
+        // Seen on Go 2.15.1: STREAM.CREATE bodies (json.Decoder) and pull
+        // requests (json.Unmarshal).
+        let cases: [(&[u8], GoDecode, &str); 6] = [
+            (b"{\"name\":", GoDecode::Decoder, "unexpected EOF"),
+            (b"{\"name\":}", GoDecode::Decoder, "invalid character '}' looking for beginning of value at offset 9"),
+            (
+                b"{\n\"name\":\n]",
+                GoDecode::Decoder,
+                "invalid character ']' looking for beginning of value at offset 11",
+            ),
+            (
+                b"{\"name\":\"Q\",\"max\":'x'}",
+                GoDecode::Decoder,
+                "invalid character '\\'' looking for beginning of value at offset 19",
+            ),
+            (b"{\"batch\":", GoDecode::Unmarshal, "unexpected end of JSON input"),
+            (b"{\"batch\":]}", GoDecode::Unmarshal, "invalid character ']' looking for beginning of value"),
+        ];
+        for (body, how, want) in cases {
+            let e = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
+            assert_eq!(go_decode_error(&e, body, how), want, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
     use super::*;
 
     #[test]

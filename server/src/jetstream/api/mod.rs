@@ -162,49 +162,16 @@ fn parse<T: serde::de::DeserializeOwned + Default>(payload: &[u8]) -> Result<T, 
             drop_nulls(&mut v);
             v
         }
-        Err(e) => return Err(ApiError::err(E::InvalidJson, go_json_error(&e, payload))),
+        Err(e) => {
+            return Err(ApiError::err(
+                E::InvalidJson,
+                crate::json::go_decode_error(&e, payload, crate::json::GoDecode::Decoder),
+            ))
+        }
     };
-    serde_json::from_value(value).map_err(|e| ApiError::err(E::InvalidJson, go_json_error(&e, payload)))
-}
-
-/// Approximates the texts of Go's JSON decoder for the common cases (Go
-/// decodes API requests with `json.Decoder`, `unmarshalRequest` in
-/// jetstream_api.go): a cut-off request is `unexpected EOF`, and a character
-/// where a value belongs names itself and its byte offset.
-fn go_json_error(e: &serde_json::Error, payload: &[u8]) -> String {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => "unexpected EOF".to_string(),
-        Category::Syntax if e.to_string().starts_with("expected value") => {
-            // serde counts lines and columns (1-based); Go counts bytes read.
-            let line_start: usize = payload.split_inclusive(|&b| b == b'\n').take(e.line() - 1).map(<[u8]>::len).sum();
-            let offset = line_start + e.column();
-            match payload.get(offset.wrapping_sub(1)) {
-                Some(&c) => {
-                    format!("invalid character {} looking for beginning of value at offset {offset}", go_char_quote(c))
-                }
-                None => "unexpected EOF".to_string(),
-            }
-        }
-        _ => {
-            let msg = e.to_string();
-            match msg.rfind(" at line ") {
-                Some(i) => msg[..i].to_string(),
-                None => msg,
-            }
-        }
-    }
-}
-
-/// A byte as Go's decoder quotes it in errors (`quoteChar` in
-/// encoding/json): `'x'`, with `'\''` and `'"'` escaped as Go does.
-fn go_char_quote(c: u8) -> String {
-    match c {
-        b'\'' => "'\\''".to_string(),
-        b'"' => "'\"'".to_string(),
-        c if c.is_ascii_graphic() || c == b' ' => format!("'{}'", c as char),
-        c => format!("'\\x{c:02x}'"),
-    }
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::err(E::InvalidJson, crate::json::go_decode_error(&e, payload, crate::json::GoDecode::Decoder))
+    })
 }
 
 fn with_dynamic_meta(meta: &Option<BTreeMap<String, String>>, version: &str) -> Option<BTreeMap<String, String>> {
@@ -452,24 +419,4 @@ pub(crate) fn api_subjects() -> Vec<String> {
             None => format!("{API_PREFIX}{route}"),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_errors_read_as_gos_decoder_writes_them() {
-        // Seen on Go 2.15.1 for STREAM.CREATE bodies.
-        let cases: [(&[u8], &str); 4] = [
-            (b"{\"name\":", "unexpected EOF"),
-            (b"{\"name\":}", "invalid character '}' looking for beginning of value at offset 9"),
-            (b"{\n\"name\":\n]", "invalid character ']' looking for beginning of value at offset 11"),
-            (b"{\"name\":\"Q\",\"max\":'x'}", "invalid character '\\'' looking for beginning of value at offset 19"),
-        ];
-        for (body, want) in cases {
-            let e = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
-            assert_eq!(go_json_error(&e, body), want, "{}", String::from_utf8_lossy(body));
-        }
-    }
 }

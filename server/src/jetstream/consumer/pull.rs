@@ -74,6 +74,7 @@ impl Consumer {
             match parsed {
                 Ok(r) => r,
                 Err(e) => {
+                    let e = crate::json::go_decode_error(&e, trimmed, crate::json::GoDecode::Unmarshal);
                     out.push(status_out(reply, &format!("400 Bad Request - {e}")));
                     return;
                 }
