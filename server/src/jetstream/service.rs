@@ -375,6 +375,18 @@ mod tests {
         accounts.get("$G").unwrap().publish(&msg, &mut Publisher::server())
     }
 
+    /// Creates memory stream `S` on subject `s` and stores `m0` in it once
+    /// the engine listens on `s`.
+    fn stream_s_with_first_message(accounts: &Accounts, rx: &mpsc::Receiver<Msg>) {
+        request(accounts, "$JS.API.STREAM.CREATE.S", "_R.c", r#"{"name":"S","subjects":["s"],"storage":"memory"}"#);
+        next(rx);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !request(accounts, "s", "", "m0") {
+            assert!(Instant::now() < deadline, "the stream's subject was never subscribed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     fn next(rx: &mpsc::Receiver<Msg>) -> Msg {
         rx.recv_timeout(Duration::from_secs(5)).expect("a message within 5s")
     }
@@ -408,14 +420,8 @@ mod tests {
     #[tokio::test]
     async fn push_consumer_delivers_a_backlog_to_a_late_subscriber() {
         let (service, accounts, rx) = setup();
-        request(&accounts, "$JS.API.STREAM.CREATE.S", "_R.c", r#"{"name":"S","subjects":["s"],"storage":"memory"}"#);
-        next(&rx);
         let total = 3 * PUSH_BATCH + 7;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !request(&accounts, "s", "", "m0") {
-            assert!(Instant::now() < deadline, "the stream's subject was never subscribed");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        stream_s_with_first_message(&accounts, &rx);
         for i in 1..total {
             assert!(request(&accounts, "s", "", &format!("m{i}")));
         }
@@ -451,13 +457,7 @@ mod tests {
     #[tokio::test]
     async fn a_publishers_messages_are_stored_in_order_inline_or_queued() {
         let (service, accounts, rx) = setup();
-        request(&accounts, "$JS.API.STREAM.CREATE.S", "_R.c", r#"{"name":"S","subjects":["s"],"storage":"memory"}"#);
-        next(&rx);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !request(&accounts, "s", "", "m0") {
-            assert!(Instant::now() < deadline, "the stream's subject was never subscribed");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        stream_s_with_first_message(&accounts, &rx);
         let total = 3000;
         for i in 1..total {
             if i % 7 == 0 {
