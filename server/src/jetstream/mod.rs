@@ -127,14 +127,23 @@ struct Inner {
     probe: Option<InterestProbe>,
 }
 
+/// One account's entry in the publish index.
+struct AccountIndex {
+    /// Subject filters of every stream.
+    subjects: Vec<String>,
+    /// Every stream is a memory stream that sources nothing, so a message
+    /// can be stored on the publisher's thread without touching a file.
+    memory_only: bool,
+}
+
 /// The JetStream engine of one server.
 pub(crate) struct JetStream {
     cfg: JetStreamConfig,
     version: String,
     inner: Mutex<Inner>,
-    /// Subject filters of every stream by account: the publish fast path
-    /// consults it without taking `inner`. Rebuilt after API calls.
-    index: RwLock<HashMap<String, Vec<String>>>,
+    /// Per account, what the publish fast path needs without taking
+    /// `inner`. Rebuilt (under `inner`) after API calls that change streams.
+    index: RwLock<HashMap<String, AccountIndex>>,
     /// False while no stream exists anywhere: the publish path then skips
     /// even the index lock.
     any_streams: std::sync::atomic::AtomicBool,
@@ -188,15 +197,26 @@ impl JetStream {
             return false;
         }
         let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
-        idx.get(account).is_some_and(|fs| fs.iter().any(|f| crate::subject::matches(subject, f)))
+        idx.get(account).is_some_and(|a| a.subjects.iter().any(|f| crate::subject::matches(subject, f)))
+    }
+
+    /// Whether the account's streams are all memory streams that source
+    /// nothing (see [`AccountIndex::memory_only`]).
+    fn memory_only(&self, account: &str) -> bool {
+        self.index.read().unwrap_or_else(|e| e.into_inner()).get(account).is_some_and(|a| a.memory_only)
     }
 
     fn rebuild_index(&self, inner: &Inner) {
         let mut idx = HashMap::new();
         for (name, acc) in &inner.accounts {
-            let fs: Vec<String> = acc.streams.values().flat_map(|s| s.cfg.subjects.iter().cloned()).collect();
-            if !fs.is_empty() {
-                idx.insert(name.clone(), fs);
+            let subjects: Vec<String> = acc.streams.values().flat_map(|s| s.cfg.subjects.iter().cloned()).collect();
+            if !subjects.is_empty() {
+                let memory_only = acc.streams.values().all(|s| {
+                    s.cfg.storage == api_types::Storage::Memory
+                        && s.cfg.mirror.is_none()
+                        && s.cfg.sources.as_ref().is_none_or(|v| v.is_empty())
+                });
+                idx.insert(name.clone(), AccountIndex { subjects, memory_only });
             }
         }
         self.any_streams.store(!idx.is_empty(), std::sync::atomic::Ordering::Release);
@@ -557,20 +577,17 @@ impl JetStream {
         headers: Option<&[u8]>,
         payload: &[u8],
     ) -> Option<Vec<Outbound>> {
-        if subject.starts_with("$JS.") || !self.enabled(account) || !self.captured(account, subject) {
+        if subject.starts_with("$JS.") || !self.enabled(account) || !self.memory_only(account) {
             return None;
         }
         let mut inner = self.inner.try_lock().ok()?;
-        let probe = inner.probe.clone();
-        let acc = inner.accounts.get_mut(account)?;
-        let memory_only = acc.streams.values().all(|s| {
-            s.cfg.storage == api_types::Storage::Memory
-                && s.cfg.mirror.is_none()
-                && s.cfg.sources.as_ref().is_none_or(|v| v.is_empty())
-        });
-        if !memory_only {
+        // Streams may have changed since the look above; the index is
+        // rebuilt under `inner`, so it is current now.
+        if !self.memory_only(account) || !self.captured(account, subject) {
             return None;
         }
+        let probe = inner.probe.clone();
+        let acc = inner.accounts.get_mut(account)?;
         let interest = |s: &str| probe.as_ref().is_none_or(|p| p(account, s));
         let mut out = Vec::new();
         self.store_msg(acc, account, subject, reply, headers, payload, now_nanos(), &interest, &mut out);

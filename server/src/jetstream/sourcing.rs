@@ -121,7 +121,6 @@ fn sync_one(
             continue;
         }
         let Some(origin) = acc.streams.get(&src.name) else { continue };
-        let ident = origin.identity();
         let iname = src.iname();
         let from = match ts.src_progress.get(&iname) {
             Some(&done) => done + 1,
@@ -144,6 +143,8 @@ fn sync_one(
             let mapped = src.map(&m.subject);
             batch.push((m.seq, m, mapped));
         }
+        // Only when there is something to copy: it hashes the creation time.
+        let ident = if is_mirror { String::new() } else { origin.identity() };
         work.push((src, batch, scanned, ident));
     }
     if work.is_empty() {
