@@ -9,12 +9,15 @@
 //! `connection`), so this module sits above `connection` and below every
 //! protocol that binds connections to accounts.
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::connection::deliver::{fan_out, Publisher};
 use crate::connection::Subscription;
 use crate::message::Msg;
 use crate::sublist::{FxHashMap, Sublist};
+
+/// A subject and optional queue group, as routes count interest in them.
+pub(crate) type InterestKey = (Box<str>, Option<Box<str>>);
 
 /// One account and its subscription index.
 pub(crate) struct Account {
@@ -28,6 +31,10 @@ pub(crate) struct Account {
     pub(crate) in_bytes: AtomicU64,
     pub(crate) out_msgs: AtomicU64,
     pub(crate) out_bytes: AtomicU64,
+    /// Local interest as routes see it (Go's `acc.rm`): how many local
+    /// subscriptions each (subject, queue) has. Plain subjects go out to
+    /// routes on 0→1 and 1→0; queue groups on every change, with the count.
+    pub(crate) route_interest: Mutex<FxHashMap<InterestKey, i32>>,
 }
 
 impl Account {
@@ -40,6 +47,7 @@ impl Account {
             in_bytes: AtomicU64::new(0),
             out_msgs: AtomicU64::new(0),
             out_bytes: AtomicU64::new(0),
+            route_interest: Mutex::new(FxHashMap::default()),
         }
     }
 
@@ -53,7 +61,7 @@ impl Account {
     /// publish path of the system services and JetStream alike; `p` (from
     /// [`Publisher::server`]) may be reused across calls.
     pub(crate) fn publish(&self, msg: &Msg, p: &mut Publisher) -> bool {
-        let delivered = fan_out(&self.sublist, msg, p);
+        let delivered = fan_out(&self.name, &self.sublist, msg, p);
         if delivered {
             self.out_msgs.fetch_add(1, Ordering::Relaxed);
             self.out_bytes.fetch_add(msg.data.len() as u64, Ordering::Relaxed);
@@ -62,16 +70,25 @@ impl Account {
     }
 }
 
+/// Called with each account as it is created (routes watch its interest).
+pub(crate) type NewAccountHook = Arc<dyn Fn(&Arc<Account>) + Send + Sync>;
+
 /// All accounts known to the server, by name.
 #[derive(Default)]
 pub(crate) struct Accounts {
     map: RwLock<FxHashMap<String, Arc<Account>>>,
     cache: bool,
+    on_new: RwLock<Option<NewAccountHook>>,
 }
 
 impl Accounts {
     pub(crate) fn new(cache: bool) -> Self {
-        Accounts { map: RwLock::new(FxHashMap::default()), cache }
+        Accounts { map: RwLock::new(FxHashMap::default()), cache, on_new: RwLock::new(None) }
+    }
+
+    /// Sets the hook run for every account created from now on.
+    pub(crate) fn set_new_account_hook(&self, hook: NewAccountHook) {
+        *self.on_new.write().unwrap_or_else(|e| e.into_inner()) = Some(hook);
     }
 
     /// Returns the named account, creating it on first use.
@@ -79,8 +96,22 @@ impl Accounts {
         if let Some(a) = self.get(name) {
             return a;
         }
-        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(map.entry(name.to_string()).or_insert_with(|| Arc::new(Account::new(name, self.cache))))
+        let mut created = None;
+        let acc = {
+            let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(map.entry(name.to_string()).or_insert_with(|| {
+                let a = Arc::new(Account::new(name, self.cache));
+                created = Some(Arc::clone(&a));
+                a
+            }))
+        };
+        if let Some(a) = created {
+            let hook = self.on_new.read().unwrap_or_else(|e| e.into_inner()).clone();
+            if let Some(hook) = hook {
+                hook(&a);
+            }
+        }
+        acc
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<Arc<Account>> {

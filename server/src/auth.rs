@@ -299,7 +299,7 @@ fn is_bcrypt(stored: &str) -> bool {
 
 /// Compares a configured secret with what the client sent, in constant time for
 /// plain text and via bcrypt for hashes.
-fn compare_password(stored: &str, given: &str) -> bool {
+pub(crate) fn compare_password(stored: &str, given: &str) -> bool {
     if is_bcrypt(stored) {
         return bcrypt::verify(given, stored).unwrap_or(false);
     }

@@ -318,6 +318,10 @@ impl Client {
                     self.shared.log_error(format_args!("Client Error {}", String::from_utf8_lossy(&text)));
                     Flow::Close(CloseReason::ClientClosed)
                 }
+                // A client parser never produces route operations.
+                Op::RouteSub(_) | Op::RouteUnsub(_) | Op::LeafSub(_) | Op::LeafUnsub(_) | Op::Routed { .. } => {
+                    Flow::Close(CloseReason::ProtocolViolation)
+                }
             };
             if let Flow::Close(_) = flow {
                 return flow;
@@ -375,6 +379,8 @@ impl Client {
             Some(&self.account.name),
         );
         self.shared.queue_out(&[b"INFO ", info.as_bytes(), b" \r\n"]);
+        // From now on it hears of cluster changes (Go's `sendAsyncInfoToClients`).
+        self.shared.async_info.store(true, Ordering::Relaxed);
     }
 
     fn flush_counts(&mut self) {
@@ -454,6 +460,7 @@ impl Client {
             Op::Pong => "PONG".into(),
             Op::Info(_) | Op::Ok => return,
             Op::Err(t) => format!("-ERR {}", q(t)),
+            Op::RouteSub(_) | Op::RouteUnsub(_) | Op::LeafSub(_) | Op::LeafUnsub(_) | Op::Routed { .. } => return,
         };
         self.shared.trace(format_args!("<<- [{line}]"));
     }
@@ -648,7 +655,7 @@ impl Client {
         }
         self.send_ok();
         let msg = Msg { subject, shown: None, reply, header_len, data: payload };
-        let delivered = fan_out(&self.account.sublist, &msg, &mut self.publisher);
+        let delivered = fan_out(&self.account.name, &self.account.sublist, &msg, &mut self.publisher);
         if !delivered && self.opts.no_responders && self.opts.headers {
             if let Some(reply) = &msg.reply {
                 self.send_no_responders(&msg.subject, reply);

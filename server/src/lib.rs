@@ -7,6 +7,7 @@
 //!   replies are built (serde values through Go's encoding).
 //! - `gotime`: times and durations as Go writes and reads them (RFC 3339 with
 //!   nanoseconds, log timestamps, `time.Duration`).
+//! - `nuid`: unique random ids (Go's `nuid`).
 //! - `consts`: the version, protocol level and well-known account names.
 //! - `subject`: subject rules (validity, matching, subset and overlap checks)
 //!   and subject transforms; a leaf that imports nothing.
@@ -27,6 +28,8 @@
 //!   service that puts it on the message path.
 //! - `server`: the server's state (identity, accounts, connection registry, INFO).
 //! - `client`: the client protocol on client connections.
+//! - `route`: routes between the servers of a cluster (handshake, interest,
+//!   routed messages, gossip).
 //! - `monitor`: HTTP monitoring endpoints.
 //! - `system`: the system account's internal services (`$SYS.REQ.*`).
 //! - `start`: starting and stopping: listeners, accept loop, signals, lame duck.
@@ -45,7 +48,9 @@ pub(crate) mod connection;
 pub(crate) mod jetstream;
 pub(crate) mod message;
 pub(crate) mod monitor;
+pub(crate) mod nuid;
 pub mod protocol;
+pub(crate) mod route;
 pub mod server;
 pub(crate) mod start;
 pub(crate) mod stats;

@@ -115,18 +115,10 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
         },
         "/jsz" => jsz(srv, &q),
-        "/routez" => {
-            if let Err(e) = parse_bool(&q, "subs") {
-                return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e);
-            }
-            obj([
-                ("server_id", v(&srv.id)),
-                ("server_name", v(&srv.name)),
-                ("now", v(rfc3339(SystemTime::now()))),
-                ("num_routes", v(0)),
-                ("routes", v(json!([]))),
-            ])
-        }
+        "/routez" => match routez(srv, &q) {
+            Ok(v) => v,
+            Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
+        },
         "/leafz" => obj([
             ("server_id", v(&srv.id)),
             ("now", v(rfc3339(SystemTime::now()))),
@@ -240,6 +232,10 @@ pub(crate) fn varz(srv: &Server) -> Obj {
     if srv.auth.required() {
         put("auth_required", json!(true));
     }
+    let connect_urls = srv.client_connect_urls();
+    if !connect_urls.is_empty() {
+        put("connect_urls", json!(connect_urls));
+    }
     put("max_connections", json!(o.max_connections));
     if o.max_subscriptions > 0 {
         put("max_subscriptions", json!(o.max_subscriptions));
@@ -270,8 +266,9 @@ pub(crate) fn varz(srv: &Server) -> Obj {
     put("cpu", json!(0));
     put("connections", json!(srv.num_clients()));
     put("total_connections", json!(st.total_connections.load(Ordering::Relaxed)));
-    put("routes", json!(0));
-    put("remotes", json!(0));
+    let routes = srv.routes.lock().unwrap_or_else(|e| e.into_inner()).len();
+    put("routes", json!(routes));
+    put("remotes", json!(routes));
     put("leafnodes", json!(0));
     let (im, ib) = (st.in_msgs.load(Ordering::Relaxed), st.in_bytes.load(Ordering::Relaxed));
     let (om, ob) = (st.out_msgs.load(Ordering::Relaxed), st.out_bytes.load(Ordering::Relaxed));
@@ -300,8 +297,12 @@ pub(crate) fn varz(srv: &Server) -> Obj {
         "disk_io_wait_stats",
         obj([("waiters", v(0)), ("waits", v(0)), ("wait_time", v(0)), ("max_wait_time", v(0))]),
     );
-    if let Some(slot) = out.0.iter_mut().find(|(k, _)| k == "jetstream") {
-        slot.1 = J::O(varz_jetstream(srv));
+    for (k, slot) in &mut out.0 {
+        match k.as_str() {
+            "jetstream" => *slot = J::O(varz_jetstream(srv)),
+            "cluster" if srv.is_clustered() => *slot = J::O(varz_cluster(srv)),
+            _ => {}
+        }
     }
     out
 }
@@ -383,6 +384,94 @@ fn parse_bool(q: &BTreeMap<String, String>, k: &str) -> Result<bool, String> {
             go_quote(other.as_bytes())
         )),
     }
+}
+
+/// `/routez` (Go's `Routez`): one entry per route connection.
+fn routez(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
+    let subs = parse_bool(q, "subs")?;
+    let detail = q.get("subs").map(String::as_str) == Some("detail");
+    let now = SystemTime::now();
+    let routes = srv.routes.lock().unwrap_or_else(|e| e.into_inner());
+    let mut entries: Vec<&crate::server::RouteEntry> = routes.values().collect();
+    entries.sort_by_key(|r| r.conn.cid);
+    let list: Vec<J> = entries
+        .iter()
+        .map(|r| {
+            let c = &r.conn;
+            let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let last_ns = c.last_activity_ns.load(Ordering::Relaxed);
+            let last = if last_ns == 0 { meta.start } else { UNIX_EPOCH + Duration::from_nanos(last_ns) };
+            let mut out = Obj::default();
+            out.put("rid", json!(c.cid));
+            out.put("remote_id", json!(r.remote_id));
+            out.put("remote_name", json!(r.remote_name));
+            out.put("did_solicit", json!(r.did_solicit));
+            out.put("is_configured", json!(r.is_configured));
+            out.put("ip", json!(c.addr.ip().to_string()));
+            out.put("port", json!(c.addr.port()));
+            out.put("start", json!(rfc3339(meta.start)));
+            out.put("last_activity", json!(rfc3339(last)));
+            out.put("rtt", json!(duration_string(meta.rtt.as_micros().min(i64::MAX as u128 / 1000) as i64 * 1000)));
+            out.put("uptime", json!(uptime_string(now.duration_since(meta.start).unwrap_or_default())));
+            out.put("idle", json!(uptime_string(now.duration_since(last).unwrap_or_default())));
+            out.put("pending_size", json!(c.pending_bytes()));
+            out.put("in_msgs", json!(c.in_msgs.load(Ordering::Relaxed)));
+            out.put("out_msgs", json!(c.out_msgs.load(Ordering::Relaxed)));
+            out.put("in_bytes", json!(c.in_bytes.load(Ordering::Relaxed)));
+            out.put("out_bytes", json!(c.out_bytes.load(Ordering::Relaxed)));
+            out.put("subscriptions", json!(r.num_subs.load(Ordering::Relaxed)));
+            if subs {
+                let mine: Vec<Arc<Subscription>> =
+                    srv.accounts.list().iter().flat_map(|a| a.sublist.all()).filter(|s| s.conn.cid == c.cid).collect();
+                if detail {
+                    out.put(
+                        "subscriptions_list_detail",
+                        json!(mine.iter().map(|s| sub_detail(s, true)).collect::<Vec<_>>()),
+                    );
+                } else {
+                    out.put(
+                        "subscriptions_list",
+                        json!(mine.iter().map(|s| s.subject.to_string()).collect::<Vec<_>>()),
+                    );
+                }
+            }
+            out.put("compression", json!("off"));
+            J::from(out)
+        })
+        .collect();
+    Ok(obj([
+        ("server_id", v(&srv.id)),
+        ("server_name", v(&srv.name)),
+        ("now", v(rfc3339(now))),
+        ("num_routes", v(list.len())),
+        ("routes", v(list)),
+    ]))
+}
+
+/// The `cluster` section of `/varz` (Go's `ClusterOptsVarz`).
+fn varz_cluster(srv: &Server) -> Obj {
+    let o = &srv.opts.cluster;
+    let port = srv.route_addr.lock().unwrap_or_else(|e| e.into_inner()).map_or(o.port.max(0) as u16, |a| a.port());
+    let urls: Vec<String> = o
+        .routes
+        .iter()
+        .map(|r| {
+            let rest = r.split_once("://").map_or(r.as_str(), |(_, x)| x);
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            rest.trim_end_matches('/').to_string()
+        })
+        .collect();
+    let mut out = Obj::default();
+    out.put("name", json!(srv.cluster_name()));
+    out.put("addr", json!(if o.host.is_empty() { "0.0.0.0" } else { o.host.as_str() }));
+    out.put("cluster_port", json!(port));
+    out.put("auth_timeout", json!(2));
+    if !urls.is_empty() {
+        out.put("urls", json!(urls));
+    }
+    out.put("tls_timeout", json!(2));
+    out.put("pool_size", json!(o.pool_size.unwrap_or(3)));
+    out
 }
 
 fn connz(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {

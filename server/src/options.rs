@@ -122,6 +122,8 @@ pub struct ClusterOpts {
     pub(crate) advertise: Option<String>,
     pub(crate) no_advertise: bool,
     pub(crate) connect_retries: i32,
+    /// `pool_size`; rnats routes are not pooled whatever it says.
+    pub(crate) pool_size: Option<i64>,
     /// Route credentials from `cluster { authorization {...} }` or the `--cluster` URL.
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,

@@ -43,6 +43,24 @@ pub enum Op {
     Ok,
     /// `-ERR <text>`: Go logs it and closes the connection.
     Err(Bytes),
+    /// Route mode: `RS+ <args>` (account, subject, queue and weight are the
+    /// route's business: whether the account is there depends on the route).
+    RouteSub(Bytes),
+    /// Route mode: `RS- <args>`.
+    RouteUnsub(Bytes),
+    /// Route mode: `LS+ <args>` (interest that came from a leaf node).
+    LeafSub(Bytes),
+    /// Route mode: `LS- <args>`.
+    LeafUnsub(Bytes),
+    /// Route mode: `RMSG`, `HMSG` or `LMSG`. `args` is the control line
+    /// without its trailing size fields; `payload` holds headers followed by
+    /// the body, as for `Pub`.
+    Routed {
+        origin: bool,
+        args: Bytes,
+        header_len: Option<usize>,
+        payload: Bytes,
+    },
 }
 
 /// Why parsing stopped. Every variant ends the connection.
@@ -89,6 +107,13 @@ enum Kind {
     Info,
     PlusOk,
     MinusErr,
+    RSub,
+    RUnsub,
+    LSub,
+    LUnsub,
+    RMsg,
+    HMsg,
+    LMsg,
 }
 
 impl Kind {
@@ -104,12 +129,19 @@ impl Kind {
             Kind::Info => b"INFO",
             Kind::PlusOk => b"+OK",
             Kind::MinusErr => b"-ERR",
+            Kind::RSub => b"RS+",
+            Kind::RUnsub => b"RS-",
+            Kind::LSub => b"LS+",
+            Kind::LUnsub => b"LS-",
+            Kind::RMsg => b"RMSG",
+            Kind::HMsg => b"HMSG",
+            Kind::LMsg => b"LMSG",
         }
     }
 
     /// Operations whose keyword must be followed by a space or tab.
     fn needs_space(self) -> bool {
-        matches!(self, Kind::Pub | Kind::Hpub | Kind::Sub | Kind::Unsub | Kind::MinusErr)
+        !matches!(self, Kind::Ping | Kind::Pong | Kind::PlusOk | Kind::Connect | Kind::Info)
     }
 
     /// Operations that carry an argument subject to `max_control_line`.
@@ -125,6 +157,9 @@ struct PendingPub {
     reply: Option<Bytes>,
     header_len: Option<usize>,
     size: usize,
+    /// Set for a routed message (`Some(true)` for `LMSG`): `subject` then
+    /// holds the whole argument line without its sizes.
+    routed: Option<bool>,
 }
 
 /// Incremental parser state for one connection.
@@ -133,11 +168,18 @@ pub struct Parser {
     pending: Option<PendingPub>,
     /// Bytes of the current control line already searched for `\n`.
     scanned: usize,
+    /// Parses what a route sends (`RS+`, `RMSG`, ...) instead of client operations.
+    route: bool,
 }
 
 impl Parser {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A parser for route connections (Go's parser on a `ROUTER` client).
+    pub fn for_route() -> Self {
+        Parser { route: true, ..Self::default() }
     }
 
     /// Takes the next complete operation out of `buf`, or `Ok(None)` if more bytes
@@ -160,12 +202,15 @@ impl Parser {
                 let Some(p) = self.pending.take() else {
                     return Err(ProtoError::UnknownOp);
                 };
+                if let Some(origin) = p.routed {
+                    return Ok(Some(Op::Routed { origin, args: p.subject, header_len: p.header_len, payload }));
+                }
                 return Ok(Some(Op::Pub { subject: p.subject, reply: p.reply, header_len: p.header_len, payload }));
             }
             if buf.is_empty() {
                 return Ok(None);
             }
-            let Some((kind, arg_start)) = classify(buf)? else {
+            let Some((kind, arg_start)) = classify(buf, self.route)? else {
                 // Go skips whitespace after an operation name without buffering it;
                 // keep memory bounded by dropping all but one such byte.
                 if buf.len() > SKIP_LIMIT {
@@ -211,6 +256,13 @@ impl Parser {
                 Kind::Pub => {
                     self.pending = Some(parse_pub(&arg, limits)?);
                 }
+                Kind::RSub => return Ok(Some(Op::RouteSub(arg))),
+                Kind::RUnsub => return Ok(Some(Op::RouteUnsub(arg))),
+                Kind::LSub => return Ok(Some(Op::LeafSub(arg))),
+                Kind::LUnsub => return Ok(Some(Op::LeafUnsub(arg))),
+                Kind::RMsg | Kind::HMsg | Kind::LMsg => {
+                    self.pending = Some(parse_routed(&arg, kind)?);
+                }
                 Kind::Hpub => {
                     if !limits.headers {
                         return Err(ProtoError::HeadersNotSupported);
@@ -234,8 +286,13 @@ fn keyword_then_blanks(buf: &[u8]) -> Option<usize> {
 
 /// Works out which operation starts `buf` and where its argument begins, rejecting
 /// bad bytes as early as Go's byte-at-a-time state machine would.
-fn classify(buf: &[u8]) -> Result<Option<(Kind, usize)>, ProtoError> {
+fn classify(buf: &[u8], route: bool) -> Result<Option<(Kind, usize)>, ProtoError> {
     let candidates: &[Kind] = match buf[0] {
+        b'P' | b'p' if route => &[Kind::Ping, Kind::Pong],
+        b'R' | b'r' if route => &[Kind::RSub, Kind::RUnsub, Kind::RMsg],
+        b'L' | b'l' if route => &[Kind::LSub, Kind::LUnsub, Kind::LMsg],
+        b'H' | b'h' if route => &[Kind::HMsg],
+        b'S' | b's' | b'U' | b'u' if route => return Err(ProtoError::UnknownOp),
         b'P' | b'p' => &[Kind::Pub, Kind::Ping, Kind::Pong],
         b'H' | b'h' => &[Kind::Hpub],
         b'S' | b's' => &[Kind::Sub],
@@ -279,7 +336,7 @@ fn classify(buf: &[u8]) -> Result<Option<(Kind, usize)>, ProtoError> {
 }
 
 /// Splits an argument on spaces and tabs like Go's `processPub`/`processSub`.
-fn split_args(arg: &Bytes) -> Vec<Bytes> {
+pub(crate) fn split_args(arg: &Bytes) -> Vec<Bytes> {
     let mut out = Vec::with_capacity(4);
     let mut start: Option<usize> = None;
     for (i, &b) in arg.iter().enumerate() {
@@ -298,7 +355,7 @@ fn split_args(arg: &Bytes) -> Vec<Bytes> {
 }
 
 /// Go's `parseSize`: ASCII digits only, at most 9 of them, else -1.
-fn parse_size(d: &[u8]) -> i64 {
+pub(crate) fn parse_size(d: &[u8]) -> i64 {
     if d.is_empty() || d.len() > 9 {
         return -1;
     }
@@ -343,7 +400,7 @@ fn parse_pub(arg: &Bytes, limits: &Limits) -> Result<PendingPub, ProtoError> {
     }
     let size = n as usize;
     check_payload(size, limits)?;
-    Ok(PendingPub { subject, reply, header_len: None, size })
+    Ok(PendingPub { subject, reply, header_len: None, size, routed: None })
 }
 
 fn parse_hpub(arg: &Bytes, limits: &Limits) -> Result<PendingPub, ProtoError> {
@@ -381,7 +438,30 @@ fn parse_hpub(arg: &Bytes, limits: &Limits) -> Result<PendingPub, ProtoError> {
     // Go quirk (client.go `processHeaderPub`): a zero header size is accepted and the
     // message is then treated as having no headers at all.
     let header_len = if hdr > 0 { Some(hdr as usize) } else { None };
-    Ok(PendingPub { subject, reply, header_len, size })
+    Ok(PendingPub { subject, reply, header_len, size, routed: None })
+}
+
+/// The size fields of `RMSG` (`<size>`), `HMSG` and `LMSG` (`<hdr> <total>`)
+/// at the end of the line; the rest is the route's to interpret (Go's
+/// `processRoutedMsgArgs` and friends).
+fn parse_routed(arg: &Bytes, kind: Kind) -> Result<PendingPub, ProtoError> {
+    let with_header = kind != Kind::RMsg;
+    let mut end = arg.len();
+    let next_field = |end: &mut usize| -> Option<i64> {
+        let trimmed = arg[..*end].iter().rposition(|&b| b != b' ' && b != b'\t')? + 1;
+        let start = arg[..trimmed].iter().rposition(|&b| b == b' ' || b == b'\t').map_or(0, |i| i + 1);
+        *end = start;
+        Some(parse_size(&arg[start..trimmed]))
+    };
+    let bad = || ProtoError::BadArgs(format!("processRoutedMsgArgs Parse Error: {:?}", lossy(arg)));
+    let total = next_field(&mut end).filter(|&n| n >= 0).ok_or_else(bad)?;
+    let hdr = if with_header { next_field(&mut end).filter(|&n| n >= 0 && n <= total).ok_or_else(bad)? } else { 0 };
+    let rest = arg.slice(..end);
+    if split_args(&rest).is_empty() {
+        return Err(bad());
+    }
+    let header_len = if hdr > 0 { Some(hdr as usize) } else { None };
+    Ok(PendingPub { subject: rest, reply: None, header_len, size: total as usize, routed: Some(kind == Kind::LMsg) })
 }
 
 fn parse_sub(arg: &Bytes) -> Result<Op, ProtoError> {
@@ -460,6 +540,52 @@ PUB\tx\t\t2\nhi\r\nPINGxx\n";
             Op::Pub { subject: b("x"), reply: None, header_len: None, payload: b("hi") },
             Op::Ping,
         ]
+    }
+
+    #[test]
+    fn route_mode() {
+        let input = b"INFO {}\r\nRS+ $G foo\r\nRS+ $G bar q 3\r\nRS- $G foo\r\nLS+ c1 $G x\r\n\
+RMSG $G foo 5\r\nhello\r\nRMSG $G foo + r q1 q2 2\r\nhi\r\nHMSG $G h 12 14\r\nNATS/1.0\r\n\r\nhi\r\n\
+LMSG c1 $G l 0 1\r\nx\r\nPING\r\n";
+        for chunk in [1, 3, input.len()] {
+            let mut p = Parser::for_route();
+            let mut buf = BytesMut::new();
+            let mut ops = Vec::new();
+            for part in input.chunks(chunk) {
+                buf.extend_from_slice(part);
+                while let Some(op) = p.next_op(&mut buf, &Limits { max_payload: None, ..limits() }).unwrap() {
+                    ops.push(op);
+                }
+            }
+            assert_eq!(
+                ops,
+                vec![
+                    Op::Info(b("{}")),
+                    Op::RouteSub(b("$G foo")),
+                    Op::RouteSub(b("$G bar q 3")),
+                    Op::RouteUnsub(b("$G foo")),
+                    Op::LeafSub(b("c1 $G x")),
+                    Op::Routed { origin: false, args: b("$G foo "), header_len: None, payload: b("hello") },
+                    Op::Routed { origin: false, args: b("$G foo + r q1 q2 "), header_len: None, payload: b("hi") },
+                    Op::Routed {
+                        origin: false,
+                        args: b("$G h "),
+                        header_len: Some(12),
+                        payload: b("NATS/1.0\r\n\r\nhi")
+                    },
+                    Op::Routed { origin: true, args: b("c1 $G l "), header_len: None, payload: b("x") },
+                    Op::Ping,
+                ],
+                "chunk {chunk}"
+            );
+        }
+        let mut p = Parser::for_route();
+        let mut buf = BytesMut::from(&b"PUB foo 1\r\nx\r\n"[..]);
+        assert_eq!(p.next_op(&mut buf, &limits()), Err(ProtoError::UnknownOp));
+        let mut buf = BytesMut::from(&b"RMSG 5\r\n"[..]);
+        assert!(matches!(Parser::for_route().next_op(&mut buf, &limits()), Err(ProtoError::BadArgs(_))));
+        let mut buf = BytesMut::from(&b"HMSG $G a 9 5\r\n"[..]);
+        assert!(matches!(Parser::for_route().next_op(&mut buf, &limits()), Err(ProtoError::BadArgs(_))));
     }
 
     #[test]

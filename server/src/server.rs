@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use crate::account::Accounts;
 use crate::auth::Auth;
-use crate::connection::{CloseReason, Connection};
+use crate::connection::{lock, CloseReason, Connection};
 use crate::consts::{GLOBAL_ACCOUNT, LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
 use crate::jetstream::{JetStream, JetStreamConfig};
 use crate::options::Options;
@@ -29,6 +29,25 @@ pub(crate) struct ClosedClient {
     pub(crate) stop: SystemTime,
     /// Subjects it was subscribed to when it closed.
     pub(crate) subs: Vec<String>,
+}
+
+/// A route that passed its handshake, as `/routez` shows it (Go keeps this
+/// in the route connection's `route` struct, `server/route.go`).
+pub(crate) struct RouteEntry {
+    pub(crate) conn: Arc<Connection>,
+    pub(crate) remote_id: String,
+    pub(crate) remote_name: String,
+    pub(crate) did_solicit: bool,
+    /// Dialled because the config lists it (Go's `Explicit` route type).
+    pub(crate) is_configured: bool,
+    /// The remote's client URLs, merged into our client INFO.
+    pub(crate) connect_urls: Vec<String>,
+    /// Subscriptions the remote holds here (its interest).
+    pub(crate) num_subs: Arc<std::sync::atomic::AtomicUsize>,
+    /// The URL to dial again when an accepted route closes, learnt from our
+    /// own dial of the same server that lost to it (Go's
+    /// `upgradeRouteToSolicited`), and whether the config lists it.
+    pub(crate) redial: Option<(String, bool)>,
 }
 
 /// The INFO sent to each client on connect, with Go's field names and order
@@ -52,6 +71,8 @@ struct ClientInfo<'a> {
     client_ip: String,
     #[serde(skip_serializing_if = "str::is_empty")]
     nonce: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    cluster: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     connect_urls: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
@@ -118,6 +139,13 @@ pub struct Server {
     pub(crate) config_file: Option<String>,
     /// The JetStream engine, when `jetstream` is enabled.
     pub(crate) jetstream: Option<Arc<JetStream>>,
+    /// Routes that passed their handshake, by remote server ID.
+    pub(crate) routes: Mutex<FxHashMap<String, RouteEntry>>,
+    /// The bound route listener address, once listening.
+    pub(crate) route_addr: Mutex<Option<SocketAddr>>,
+    /// The cluster's name: configured, or made up at start (Go's dynamic
+    /// name) and then taken from the first peer with a static one.
+    pub(crate) cluster_name: Mutex<String>,
 }
 
 impl Server {
@@ -153,6 +181,9 @@ impl Server {
             shutting_down: AtomicBool::new(false),
             config_file,
             jetstream,
+            routes: Mutex::new(FxHashMap::default()),
+            route_addr: Mutex::new(None),
+            cluster_name: Mutex::new(opts.cluster.name.clone().unwrap_or_default()),
             opts,
         })
     }
@@ -180,6 +211,7 @@ impl Server {
             },
             None => (self.opts.host.as_str(), port),
         };
+        let cluster = self.cluster_name();
         let info = ClientInfo {
             server_id: &self.id,
             server_name: &self.name,
@@ -194,7 +226,8 @@ impl Server {
             client_id: cid,
             client_ip: ip.to_string(),
             nonce,
-            connect_urls: Vec::new(),
+            cluster: &cluster,
+            connect_urls: self.client_connect_urls(),
             ldm: self.lame_duck.load(Ordering::Relaxed),
             connect_info: remote_account.is_some(),
             acc_is_sys: remote_account.is_some_and(|a| a == self.system_account_name()),
@@ -205,6 +238,72 @@ impl Server {
             api_lvl: Some(crate::jetstream::api::API_LEVEL),
         };
         crate::json::to_string(&info)
+    }
+
+    /// Whether a `cluster {}` with a listen port is configured.
+    pub(crate) fn is_clustered(&self) -> bool {
+        self.opts.cluster.port != 0
+    }
+
+    pub(crate) fn cluster_name(&self) -> String {
+        lock(&self.cluster_name).clone()
+    }
+
+    /// This server's client URL as peers and clients should dial it (Go's
+    /// `getClientConnectURLs`): `client_advertise`, or the listen address.
+    pub(crate) fn own_client_url(&self) -> Option<String> {
+        if let Some(adv) = &self.opts.client_advertise {
+            return Some(if adv.contains(':') { adv.clone() } else { format!("{adv}:{}", self.opts.port) });
+        }
+        let addr = (*lock(&self.client_addr))?;
+        let host = match self.opts.host.as_str() {
+            "" | "0.0.0.0" | "::" => "127.0.0.1".to_string(),
+            h => h.to_string(),
+        };
+        Some(format!("{host}:{}", addr.port()))
+    }
+
+    /// The `connect_urls` of client INFO in a cluster: ours first, then each
+    /// route's (none with `cluster { no_advertise }` or outside a cluster).
+    pub(crate) fn client_connect_urls(&self) -> Vec<String> {
+        if !self.is_clustered() || self.opts.cluster.no_advertise {
+            return Vec::new();
+        }
+        // Go fills them in when the first route registers.
+        let routes = lock(&self.routes);
+        if routes.is_empty() {
+            return Vec::new();
+        }
+        let mut urls: Vec<String> = self.own_client_url().into_iter().collect();
+        let mut by_cid: Vec<&RouteEntry> = routes.values().collect();
+        by_cid.sort_by_key(|r| r.conn.cid);
+        for r in by_cid {
+            for u in &r.connect_urls {
+                if !urls.contains(u) {
+                    urls.push(u.clone());
+                }
+            }
+        }
+        urls
+    }
+
+    /// Registered route connections, ordered by connection id.
+    pub(crate) fn route_conns(&self) -> Vec<Arc<Connection>> {
+        let mut v: Vec<Arc<Connection>> = lock(&self.routes).values().map(|r| Arc::clone(&r.conn)).collect();
+        v.sort_by_key(|c| c.cid);
+        v
+    }
+
+    /// Sends every client that can take one a fresh INFO (Go's
+    /// `sendAsyncInfoToClients`): when peers come and go, so do connect URLs.
+    pub(crate) fn send_async_info_to_clients(&self) {
+        for c in self.clients() {
+            if !c.async_info.load(Ordering::Relaxed) {
+                continue;
+            }
+            let info = self.client_info_json(c.cid, c.addr.ip(), self.auth.info_auth_required(), "");
+            c.queue_out(&[b"INFO ", info.as_bytes(), b" \r\n"]);
+        }
     }
 
     /// Adds a client to the registry; false when `max_connections` is reached.
@@ -280,6 +379,9 @@ impl Server {
         }
         info!("Initiating Shutdown...");
         for c in self.clients() {
+            c.close(CloseReason::ServerShutdown);
+        }
+        for c in self.route_conns() {
             c.close(CloseReason::ServerShutdown);
         }
         self.shutdown.notify_waiters();

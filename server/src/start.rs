@@ -183,6 +183,9 @@ impl Server {
         }
         let ports_file = self.write_ports_file(local);
         info!("Server is ready");
+        if self.is_clustered() {
+            crate::route::start(self).await?;
+        }
 
         tokio::spawn(watch_signals(Arc::clone(self)));
 

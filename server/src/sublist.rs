@@ -213,7 +213,14 @@ pub(crate) struct Sublist<S> {
     /// Called with the subject of every insert (Go's interest notifications,
     /// `RegisterNotification` in `sublist.go`, in one watcher per sublist).
     on_insert: RwLock<Option<InsertHook>>,
+    /// Told of every change in local interest by the connections that make
+    /// it (Go's `updateRouteSubscriptionMap` is called the same way): routes
+    /// pass it on to the servers at their other end.
+    on_interest: RwLock<Option<InterestHook<S>>>,
 }
+
+/// A watcher of interest changes: the subscription and +1 or -1.
+pub(crate) type InterestHook<S> = Arc<dyn Fn(&S, i32) + Send + Sync>;
 
 /// A watcher of new subscriptions: gets the subject of each.
 type InsertHook = Arc<dyn Fn(&str) + Send + Sync>;
@@ -241,6 +248,20 @@ impl<S> Sublist<S> {
             cache: Mutex::new(Cache { map: FxHashMap::default(), inserts: 0, removes: 0, matches: 0, hits: 0 }),
             cache_enabled,
             on_insert: RwLock::new(None),
+            on_interest: RwLock::new(None),
+        }
+    }
+
+    /// Sets (or clears) the watcher told of interest changes.
+    pub(crate) fn set_interest_hook(&self, hook: Option<InterestHook<S>>) {
+        *self.on_interest.write().unwrap_or_else(|e| e.into_inner()) = hook;
+    }
+
+    /// Tells the interest watcher, if any, that `sub` came (`1`) or went (`-1`).
+    pub(crate) fn interest_changed(&self, sub: &S, delta: i32) {
+        let hook = self.on_interest.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(hook) = hook {
+            hook(sub, delta);
         }
     }
 

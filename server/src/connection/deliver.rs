@@ -4,14 +4,24 @@
 //!
 //! [`fan_out`] matches the subject in an account's sublist and delivers to
 //! every plain subscriber and to one member of each queue group (starting at a
-//! random member and moving on when one refuses). [`deliver`] hands the message
-//! to one subscription: an internal one gets its callback called, any other
-//! gets `MSG`/`HMSG` appended to its connection's outbound queue.
+//! weighted random member and moving on when one refuses). [`deliver`] hands
+//! the message to one subscription: an internal one gets its callback called,
+//! any other gets `MSG`/`HMSG` appended to its connection's outbound queue.
+//!
+//! Routes are subscribers too: a route's subscriptions stand for interest on
+//! the server at its other end. Whatever number of them match, a route gets
+//! the message once, as one `RMSG`/`HMSG` naming the queue groups it was
+//! picked for (Go's `addSubToRouteTargets` and `msgHeaderForRouteOrLeaf`).
+//! A remote queue member weighs as many local members as the remote server
+//! has (`RS+ ... <queue> <weight>`). A message that came from a route goes
+//! to local subscribers only, and to the queue groups the route named.
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use super::outbound::{MsgParts, Queued};
-use super::{Connection, Subscription};
+use super::{Connection, Kind, Subscription};
 use crate::message::Msg;
 use crate::sublist::Sublist;
 
@@ -27,17 +37,56 @@ pub(crate) struct Publisher {
     out_msgs: u64,
     out_bytes: u64,
     line: Vec<u8>,
+    /// For a message from a route: the queue groups it was sent to (Go's
+    /// `pa.queues`); empty means no queue group here gets it.
+    pub(crate) queue_filter: Vec<Bytes>,
+    /// Routes to send the current message to, each once.
+    routes: Vec<RouteTarget>,
+}
+
+/// A route the current message goes to, and the queue groups it was picked
+/// for there (Go's `routeTarget`).
+struct RouteTarget {
+    sub: Arc<Subscription>,
+    queues: Vec<u8>,
 }
 
 impl Publisher {
     /// Publishes by connection `from`, subject to its echo setting.
     pub(crate) fn connection(from: &Arc<Connection>) -> Self {
-        Publisher { from: Some(Arc::clone(from)), stalled: Vec::new(), out_msgs: 0, out_bytes: 0, line: Vec::new() }
+        Publisher { from: Some(Arc::clone(from)), ..Publisher::server() }
     }
 
     /// Publishes by the server itself: no echo rule, no stalls.
     pub(crate) fn server() -> Self {
-        Publisher { from: None, stalled: Vec::new(), out_msgs: 0, out_bytes: 0, line: Vec::new() }
+        Publisher {
+            from: None,
+            stalled: Vec::new(),
+            out_msgs: 0,
+            out_bytes: 0,
+            line: Vec::new(),
+            queue_filter: Vec::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    fn is_route(&self) -> bool {
+        self.from.as_ref().is_some_and(|c| c.kind == Kind::Router)
+    }
+
+    /// Notes that `sub`'s route gets the current message, for `queue` if given.
+    fn add_route_target(&mut self, sub: &Arc<Subscription>, queue: Option<&str>) {
+        let rt = match self.routes.iter_mut().position(|rt| rt.sub.conn.cid == sub.conn.cid) {
+            Some(i) => &mut self.routes[i],
+            None => {
+                self.routes.push(RouteTarget { sub: Arc::clone(sub), queues: Vec::new() });
+                self.routes.last_mut().expect("just pushed")
+            }
+        };
+        if let Some(q) = queue {
+            rt.queues.extend_from_slice(q.as_bytes());
+            rt.queues.push(b' ');
+        }
     }
 
     /// Takes the counts gathered so far, leaving zeros.
@@ -46,30 +95,87 @@ impl Publisher {
     }
 }
 
-/// Delivers `msg` to every subscription in `sublist` that matches its subject,
-/// one member per queue group; returns whether anyone received it.
-pub(crate) fn fan_out(sublist: &Sublist<Subscription>, msg: &Msg, p: &mut Publisher) -> bool {
+/// Delivers `msg`, published in account `acc`, to every subscription in
+/// `sublist` that matches its subject, one member per queue group, and to
+/// each route with interest once; returns whether anyone received it.
+pub(crate) fn fan_out(acc: &str, sublist: &Sublist<Subscription>, msg: &Msg, p: &mut Publisher) -> bool {
     let result = sublist.match_subject(msg.subject_str());
     if result.is_empty() {
         return false;
     }
+    let from_route = p.is_route();
     let mut delivered = false;
     for sub in &result.psubs {
-        delivered |= deliver(sub, msg, p, false);
-    }
-    for group in &result.qsubs {
-        if group.is_empty() {
+        if sub.conn.kind == Kind::Router {
+            if !from_route {
+                p.add_route_target(sub, None);
+            }
             continue;
         }
-        let start = rand::random::<u32>() as usize % group.len();
-        for i in 0..group.len() {
-            if deliver(&group[(start + i) % group.len()], msg, p, false) {
-                delivered = true;
-                break;
-            }
+        delivered |= deliver(sub, msg, p, false);
+    }
+    if !from_route || !p.queue_filter.is_empty() {
+        for group in &result.qsubs {
+            delivered |= deliver_to_group(group, msg, p, from_route);
         }
     }
+    if !p.routes.is_empty() {
+        let routes = std::mem::take(&mut p.routes);
+        for rt in &routes {
+            delivered |= write_routed(acc, rt, msg, p);
+        }
+        p.routes = routes;
+        p.routes.clear();
+    }
     delivered
+}
+
+/// One member of a queue group gets the message: a local member, or a route
+/// whose server has members (weighted by how many). Starts at a weighted
+/// random member and moves on while members refuse.
+fn deliver_to_group(group: &[Arc<Subscription>], msg: &Msg, p: &mut Publisher, from_route: bool) -> bool {
+    let Some(first) = group.first() else { return false };
+    let queue = first.queue.as_deref().unwrap_or("");
+    if from_route && !p.queue_filter.iter().any(|q| q.as_ref() == queue.as_bytes()) {
+        return false;
+    }
+    let weight = |s: &Subscription| -> u32 {
+        if s.conn.kind != Kind::Router {
+            1
+        } else if from_route {
+            0
+        } else {
+            s.qw.load(Ordering::Relaxed).max(1) as u32
+        }
+    };
+    let total: u32 = group.iter().map(|s| weight(s)).sum();
+    if total == 0 {
+        return false;
+    }
+    let mut pick = rand::random::<u32>() % total;
+    let mut start = 0;
+    for (i, s) in group.iter().enumerate() {
+        let w = weight(s);
+        if pick < w {
+            start = i;
+            break;
+        }
+        pick -= w;
+    }
+    for i in 0..group.len() {
+        let sub = &group[(start + i) % group.len()];
+        if sub.conn.kind == Kind::Router {
+            if from_route {
+                continue;
+            }
+            p.add_route_target(sub, Some(queue));
+            return true;
+        }
+        if deliver(sub, msg, p, false) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Hands `msg` to one subscription. `to_self` delivers to the publisher's own
@@ -174,6 +280,75 @@ fn write_msg(sub: &Arc<Subscription>, msg: &Msg, line: &mut Vec<u8>) -> Option<(
         target.note_reply(r);
     }
     Some((queued, size))
+}
+
+/// Queues one `RMSG`/`HMSG` on a route (Go's `msgHeaderForRouteOrLeaf`):
+/// `RMSG <account> <subject> [+ <reply> <queues>| <queues>|<reply>] <size>`.
+/// A message a JetStream consumer delivers carries the subject its receiver
+/// is shown after an `@` in its ack reply, as Go sends it.
+fn write_routed(acc: &str, rt: &RouteTarget, msg: &Msg, p: &mut Publisher) -> bool {
+    let target = &rt.sub.conn;
+    let line = &mut p.line;
+    let (header_len, stripped);
+    let body = match msg.header_len {
+        Some(h) if target.headers.load(Ordering::Relaxed) => {
+            header_len = Some(h);
+            &msg.data
+        }
+        Some(h) => {
+            header_len = None;
+            stripped = msg.data.slice(h..);
+            &stripped
+        }
+        None => {
+            header_len = None;
+            &msg.data
+        }
+    };
+    line.clear();
+    line.extend_from_slice(if header_len.is_some() { b"HMSG " } else { b"RMSG " });
+    line.extend_from_slice(acc.as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(&msg.subject);
+    line.push(b' ');
+    let reply_len = line.len();
+    if let Some(r) = msg.reply.as_deref().filter(|r| !r.is_empty()) {
+        line.extend_from_slice(r);
+        if let Some(shown) = &msg.shown {
+            if !crate::subject::has_js_ack_suffix(r) {
+                line.push(b'@');
+                line.extend_from_slice(shown);
+            }
+        }
+        line.push(b' ');
+    }
+    if !rt.queues.is_empty() {
+        if line.len() > reply_len {
+            line.splice(reply_len..reply_len, *b"+ ");
+        } else {
+            line.extend_from_slice(b"| ");
+        }
+        line.extend_from_slice(&rt.queues);
+    }
+    if let Some(h) = header_len {
+        push_usize(line, h);
+        line.push(b' ');
+    }
+    push_usize(line, body.len());
+    line.extend_from_slice(b"\r\n");
+    if crate::log::trace_enabled() {
+        let text = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
+        target.trace(format_args!("->> [{text}]"));
+    }
+    if target.enqueue_msg(MsgParts { line, body }) == Queued::Closed {
+        return false;
+    }
+    let size = body.len() as u64;
+    target.out_msgs.fetch_add(1, Ordering::Relaxed);
+    target.out_bytes.fetch_add(size, Ordering::Relaxed);
+    p.out_msgs += 1;
+    p.out_bytes += size;
+    true
 }
 
 fn push_usize(out: &mut Vec<u8>, mut n: usize) {

@@ -86,6 +86,11 @@ pub(crate) enum CloseReason {
     WriteError,
     ServerShutdown,
     ReadError,
+    DuplicateRoute,
+    ClusterNameConflict,
+    DuplicateServerName,
+    WrongPort,
+    WrongGateway,
 }
 
 impl CloseReason {
@@ -104,6 +109,11 @@ impl CloseReason {
             CloseReason::WriteError => "Write Error",
             CloseReason::ServerShutdown => "Server Shutdown",
             CloseReason::ReadError => "Read Error",
+            CloseReason::DuplicateRoute => "Duplicate Route",
+            CloseReason::ClusterNameConflict => "Cluster Name Conflict",
+            CloseReason::DuplicateServerName => "Duplicate Server Name",
+            CloseReason::WrongPort => "Attempted To Connect To Route Port",
+            CloseReason::WrongGateway => "Wrong Gateway",
         }
     }
 }
@@ -133,6 +143,9 @@ pub(crate) struct Connection {
     close_reason: Mutex<Option<CloseReason>>,
     pub(crate) echo: AtomicBool,
     pub(crate) headers: AtomicBool,
+    /// Set once a client may be sent INFO at any time (protocol 1, after its
+    /// first PONG), as cluster membership changes.
+    pub(crate) async_info: AtomicBool,
     /// Set when the permissions deny some subscribe subjects; wildcard
     /// subscriptions then filter deliveries (Go's `checkDenySub`).
     pub(crate) has_sub_deny: AtomicBool,
@@ -186,6 +199,7 @@ impl Connection {
             close_reason: Mutex::new(None),
             echo: AtomicBool::new(true),
             headers: AtomicBool::new(false),
+            async_info: AtomicBool::new(false),
             has_sub_deny: AtomicBool::new(false),
             perms: RwLock::new(None),
             has_resp: AtomicBool::new(false),
@@ -286,6 +300,7 @@ impl Connection {
         if sublist.insert(&sub.subject, sub.queue.as_deref(), sub.key, Arc::clone(&sub)).is_err() {
             return false;
         }
+        sublist.interest_changed(&sub, 1);
         lock(&self.subs).insert(sub.sid.clone(), sub);
         true
     }
@@ -293,7 +308,9 @@ impl Connection {
     /// Drops a subscription from the account's index and this connection's map.
     pub(crate) fn remove_sub(&self, sub: &Subscription) {
         let sublist = Arc::clone(&self.sublist.read().unwrap_or_else(|e| e.into_inner()));
-        sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key);
+        if sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key) {
+            sublist.interest_changed(sub, -1);
+        }
         let mut subs = lock(&self.subs);
         if subs.get(&sub.sid).is_some_and(|s| s.key == sub.key) {
             subs.remove(&sub.sid);
@@ -306,7 +323,9 @@ impl Connection {
         let sublist = Arc::clone(&self.sublist.read().unwrap_or_else(|e| e.into_inner()));
         subs.iter()
             .map(|sub| {
-                sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key);
+                if sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key) {
+                    sublist.interest_changed(sub, -1);
+                }
                 sub.subject.to_string()
             })
             .collect()

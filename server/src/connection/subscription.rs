@@ -2,7 +2,7 @@
 //! sublist (Go's `subscription` in `server/client.go`). A subscription of an
 //! internal connection carries a callback instead of a socket (Go's `icb`):
 //! the system services and JetStream listen this way.
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -21,6 +21,9 @@ pub(crate) struct Subscription {
     /// Auto-unsubscribe limit; 0 means none.
     pub(crate) max: AtomicU64,
     pub(crate) delivered: AtomicU64,
+    /// A route's queue subscription stands for this many members on the
+    /// server at the other end (Go's `qw`); 1 otherwise.
+    pub(crate) qw: AtomicI32,
     /// Set on the server's own subscriptions: a matching message is handed
     /// to this callback instead of being written to a connection.
     pub(crate) icb: Option<InternalCallback>,
@@ -44,6 +47,7 @@ impl Subscription {
             sid,
             max: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
+            qw: AtomicI32::new(1),
             icb: None,
         })
     }
@@ -59,6 +63,7 @@ impl Subscription {
             sid: Bytes::from(sid.to_string()),
             max: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
+            qw: AtomicI32::new(1),
             icb: Some(icb),
         })
     }

@@ -7,7 +7,6 @@
 //! random ids of pins and advisories.
 use std::collections::BTreeMap;
 
-use rand::Rng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -641,13 +640,6 @@ pub(crate) fn drop_nulls(v: &mut serde_json::Value) {
         serde_json::Value::Array(a) => a.iter_mut().for_each(drop_nulls),
         _ => {}
     }
-}
-
-/// A random 22-character id (pin ids, like Go's NUIDs).
-pub(crate) fn random_id() -> String {
-    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut r = rand::rng();
-    (0..22).map(|_| CH[r.random_range(0..CH.len())] as char).collect()
 }
 
 #[cfg(test)]

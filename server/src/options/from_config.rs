@@ -365,8 +365,13 @@ impl Options {
                         self.cluster.password = auth.pass;
                     }
                 }
-                "tls" | "permissions" | "pool_size" | "accounts" | "compression" | "ping_interval" | "ping_max"
-                | "write_deadline" | "write_timeout" | "connect_backoff" => {
+                "pool_size" => self.cluster.pool_size = Some(want_int(mv)?),
+                // rnats routes are never compressed and never pooled, so a
+                // Go peer treats them as it does an older server: these are
+                // accepted and have no effect (said in the route module).
+                "compression" | "accounts" | "connect_backoff" => {}
+                "ping_interval" | "ping_max" | "write_deadline" | "write_timeout" => {}
+                "tls" | "permissions" => {
                     rep.err(mv, format!("field \"cluster.{k}\" is not supported by rnats"));
                 }
                 _ => rep.unknown(k, mv),

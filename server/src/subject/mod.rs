@@ -173,3 +173,29 @@ pub(crate) fn collide(a: &str, b: &str) -> bool {
         }
     }
 }
+
+/// Where the `@` sits in a JetStream ack reply that carries the subject its
+/// receiver is shown (`$JS.ACK.<8 or more tokens>@<subject>`), as a route
+/// forwards a consumer's delivery (Go's `jsAckDeliverIdx` in `client.go`).
+/// Tokens may hold `@` themselves, so only one after the eighth dot counts.
+pub(crate) fn js_ack_deliver_idx(reply: &[u8]) -> Option<usize> {
+    const ACK_PREFIX: &[u8] = b"$JS.ACK.";
+    if reply.len() <= ACK_PREFIX.len() || !reply.starts_with(ACK_PREFIX) {
+        return None;
+    }
+    let mut dots = 0;
+    for (i, &b) in reply.iter().enumerate() {
+        match b {
+            b'.' => dots += 1,
+            b'@' if dots >= 8 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether `reply` already carries a shown subject after `@` (Go's
+/// `replyHasJSAckSuffix`).
+pub(crate) fn has_js_ack_suffix(reply: &[u8]) -> bool {
+    js_ack_deliver_idx(reply).is_some()
+}

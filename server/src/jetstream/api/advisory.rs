@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::go_json;
-use crate::jetstream::api_types::{random_id, GoTime};
+use crate::jetstream::api_types::GoTime;
 use crate::jetstream::outbound::Outbound;
 
 /// Go's `TypedEvent`, the head of every advisory.
@@ -21,7 +21,7 @@ pub(super) struct Event {
 
 impl Event {
     pub(super) fn new(kind: &'static str, now: i64) -> Event {
-        Event { kind, id: random_id(), timestamp: GoTime(now) }
+        Event { kind, id: crate::nuid::next(), timestamp: GoTime(now) }
     }
 }
 

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::Consumer;
-use crate::jetstream::api_types::{random_id, AckPolicy, GoTime};
+use crate::jetstream::api_types::{AckPolicy, GoTime};
 use crate::jetstream::outbound::Outbound;
 use crate::store::StreamStore;
 
@@ -146,7 +146,7 @@ impl Consumer {
     pub(super) fn advisory(&self, kind: &str, typ: &str, body: impl Serialize, now: i64) -> Outbound {
         let adv = ConsumerEvent {
             kind: typ,
-            id: random_id(),
+            id: crate::nuid::next(),
             timestamp: GoTime(now),
             stream: &self.stream,
             consumer: &self.name,

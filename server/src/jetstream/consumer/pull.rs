@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use super::{status_out, Consumer};
-use crate::jetstream::api_types::{drop_nulls, random_id, GoTime, NextRequest, PriorityGroupState};
+use crate::jetstream::api_types::{drop_nulls, GoTime, NextRequest, PriorityGroupState};
 use crate::jetstream::errors::{ApiError, E};
 use crate::jetstream::outbound::Outbound;
 use crate::store::StreamStore;
@@ -114,7 +114,7 @@ impl Consumer {
                     }
                     Some((id, _)) => pin = Some(id.clone()),
                     None => {
-                        let id = random_id();
+                        let id = crate::nuid::next();
                         self.pinned.insert(req.group.clone(), (id.clone(), now));
                         pin = Some(id);
                     }

@@ -1,0 +1,764 @@
+//! One route connection: the handshake, then the route protocol until it
+//! closes (Go's `createRoute`, `processRouteInfo`, `processRouteConnect`,
+//! `addRoute`, `processRemoteSub`, `processRemoteUnsub`,
+//! `processInboundRoutedMsg` and `removeRoute` in `server/route.go`).
+//!
+//! The accepting side sends its INFO at once; the dialling side sends
+//! CONNECT and its INFO at once (rnats never delays its INFO: it neither
+//! pools routes nor compresses them). Each side registers the route when the
+//! other's INFO arrives, then sends all its interest and a PING. A second
+//! route to a server already registered is closed as a duplicate; the first
+//! one stays.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+use super::{Dial, RouteUrl, GOSSIP_DEFAULT, GOSSIP_DISABLED, GOSSIP_OVERRIDE};
+use crate::account::Account;
+use crate::connection::deliver::{fan_out, Publisher};
+use crate::connection::{lock, write_loop, CloseReason, Connection, Kind, Subscription};
+use crate::consts::{LANG_VERSION, VERSION};
+use crate::message::Msg;
+use crate::protocol::{parse_size, split_args, Limits, Op, Parser};
+use crate::server::{RouteEntry, Server};
+
+/// Route protocol level (Go's `RouteProtoV2` family: 3 on 2.15).
+const ROUTE_PROTO: i32 = 3;
+/// Go caps the route keepalive interval (`routeMaxPingInterval`).
+const MAX_PING_INTERVAL: Duration = Duration::from_secs(30);
+/// Go's first ping on a new route comes early (`firstPingInterval`).
+const FIRST_PING: Duration = Duration::from_secs(1);
+const READ_SIZE: usize = 64 * 1024;
+
+/// How a route connection ended, for the dialler.
+pub(super) enum Ended {
+    /// Dial again (an explicit route that closed, or failed its handshake).
+    Retry,
+    /// Do not: a route to ourselves, or one the remote refused for good.
+    Stop,
+}
+
+/// The INFO a route sends (Go's `Info`, route fields, in Go's order).
+#[derive(Serialize, Deserialize, Default, Clone)]
+#[serde(default)]
+struct RouteInfo {
+    server_id: String,
+    server_name: String,
+    version: String,
+    proto: i32,
+    go: String,
+    host: String,
+    port: u16,
+    headers: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    auth_required: bool,
+    max_payload: i32,
+    #[serde(skip_serializing_if = "is_false")]
+    jetstream: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    ip: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    nonce: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    cluster: String,
+    #[serde(skip_serializing_if = "is_false")]
+    cluster_dynamic: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    connect_urls: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    ldm: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    compression: String,
+    #[serde(skip_serializing_if = "is_false")]
+    lnoc: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    lnocu: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    route_pool_size: i32,
+    #[serde(skip_serializing_if = "is_zero")]
+    route_pool_idx: i32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    route_account: String,
+    #[serde(skip_serializing_if = "is_zero_u8")]
+    gossip_mode: u8,
+}
+
+/// A route's CONNECT (Go's `connectInfo`, route fields).
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct RouteConnect {
+    echo: bool,
+    verbose: bool,
+    pedantic: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass: Option<String>,
+    tls_required: bool,
+    headers: bool,
+    /// The sender's server ID.
+    name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    cluster: String,
+    #[serde(skip_serializing_if = "is_false")]
+    cluster_dynamic: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    lnoc: bool,
+    /// Set by clients; a route never sends it.
+    #[serde(skip_serializing)]
+    lang: String,
+    #[serde(skip_serializing)]
+    gateway: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_zero(n: &i32) -> bool {
+    *n == 0
+}
+fn is_zero_u8(n: &u8) -> bool {
+    *n == 0
+}
+
+/// Our route INFO (Go's `routeInfo`).
+fn our_info(srv: &Server) -> RouteInfo {
+    let opts = &srv.opts.cluster;
+    let bound = lock(&srv.route_addr).map_or(0, |a| a.port());
+    let (host, port, ip) = match opts.advertise.as_deref() {
+        Some(adv) => {
+            let (h, p) = match adv.rsplit_once(':').and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h, p))) {
+                Some((h, p)) => (h.to_string(), p),
+                None => (adv.to_string(), bound),
+            };
+            let ip = format!("nats-route://{}/", super::join_host_port(&h, p));
+            (h, p, ip)
+        }
+        None => (opts.host.clone(), bound, String::new()),
+    };
+    let cluster = srv.cluster_name();
+    RouteInfo {
+        server_id: srv.id.clone(),
+        server_name: srv.name.clone(),
+        version: VERSION.to_string(),
+        proto: ROUTE_PROTO,
+        go: LANG_VERSION.to_string(),
+        host,
+        port,
+        headers: !srv.opts.no_header_support,
+        auth_required: opts.username.is_some(),
+        max_payload: srv.opts.max_payload,
+        jetstream: srv.jetstream.is_some(),
+        ip,
+        cluster,
+        cluster_dynamic: opts.name.is_none(),
+        connect_urls: if opts.no_advertise { Vec::new() } else { srv.own_client_url().into_iter().collect() },
+        ldm: srv.lame_duck.load(Ordering::Relaxed),
+        compression: "off".into(),
+        lnoc: true,
+        lnocu: true,
+        ..RouteInfo::default()
+    }
+}
+
+fn info_line(info: &RouteInfo) -> Vec<u8> {
+    let mut out = b"INFO ".to_vec();
+    out.extend_from_slice(crate::json::to_string(info).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// A remote subscription held for a route: where it lives.
+struct RemoteSub {
+    account: Arc<Account>,
+    sub: Arc<Subscription>,
+}
+
+struct Link {
+    srv: Arc<Server>,
+    conn: Arc<Connection>,
+    dial: Option<Dial>,
+    parser: Parser,
+    /// The remote's server ID, from its CONNECT or INFO.
+    remote_id: Option<String>,
+    /// Set once registered in the server's route table.
+    registered: bool,
+    /// The remote asked for no more attempts (or is ourselves).
+    stop: bool,
+    /// Remote interest, by Go's routed-sub key (`<acc> <subject> [<queue>]`).
+    subs: HashMap<Bytes, RemoteSub>,
+    num_subs: Arc<AtomicUsize>,
+    /// The remote sends the origin in `LS-` (it set `lnocu`).
+    pings_out: i32,
+    publisher: Publisher,
+    last_activity: Instant,
+}
+
+/// Runs a route connection; `dial` is set when we dialled it.
+pub(super) async fn run(srv: Arc<Server>, stream: TcpStream, dial: Option<Dial>) -> Ended {
+    let _ = stream.set_nodelay(true);
+    let addr = stream.peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let (mut rd, wr) = stream.into_split();
+    let cid = srv.next_client_id();
+    let g = srv.accounts.get_or_create(crate::consts::GLOBAL_ACCOUNT);
+    let max_pending = usize::try_from(srv.opts.max_pending).unwrap_or(usize::MAX).max(1);
+    let conn = Arc::new(Connection::new(cid, Kind::Router, addr, "", &g.sublist, max_pending, &srv.stats));
+    let writer = tokio::spawn(write_loop(Arc::clone(&conn), wr, srv.opts.write_deadline));
+    crate::info!("{addr} - rid:{cid} - Route connection created");
+
+    let mut link = Link {
+        srv: Arc::clone(&srv),
+        conn: Arc::clone(&conn),
+        dial,
+        parser: Parser::for_route(),
+        remote_id: None,
+        registered: false,
+        stop: false,
+        subs: HashMap::new(),
+        num_subs: Arc::new(AtomicUsize::new(0)),
+        pings_out: 0,
+        publisher: Publisher::connection(&conn),
+        last_activity: Instant::now(),
+    };
+    if let Some(d) = &link.dial {
+        let connect = RouteConnect {
+            echo: true,
+            user: d.url.user.clone().or_else(|| srv.opts.cluster.username.clone()),
+            pass: d.url.pass.clone().or_else(|| srv.opts.cluster.password.clone()),
+            headers: !srv.opts.no_header_support,
+            name: srv.id.clone(),
+            cluster: srv.cluster_name(),
+            cluster_dynamic: srv.opts.cluster.name.is_none(),
+            lnoc: true,
+            ..RouteConnect::default()
+        };
+        let line = format!("CONNECT {}\r\n", crate::json::to_string(&connect));
+        conn.queue_out(&[line.as_bytes(), &info_line(&our_info(&srv))]);
+    } else {
+        conn.queue_out(&[&info_line(&our_info(&srv))]);
+    }
+    let reason = link.read_loop(&mut rd).await;
+    conn.close(reason);
+    link.cleanup(reason);
+    let _ = tokio::time::timeout(srv.opts.write_deadline, writer).await;
+    if link.stop || link.lost_to_existing() {
+        Ended::Stop
+    } else {
+        Ended::Retry
+    }
+}
+
+impl Link {
+    fn prefix(&self) -> String {
+        format!("{} - rid:{}", self.conn.addr, self.conn.cid)
+    }
+
+    async fn read_loop(&mut self, rd: &mut tokio::net::tcp::OwnedReadHalf) -> CloseReason {
+        let mut buf = BytesMut::with_capacity(READ_SIZE);
+        let srv = Arc::clone(&self.srv);
+        let opts = &srv.opts;
+        let interval =
+            if opts.ping_interval.is_zero() { MAX_PING_INTERVAL } else { opts.ping_interval.min(MAX_PING_INTERVAL) };
+        let mut next_ping = tokio::time::Instant::now() + FIRST_PING.min(interval);
+        let limits = Limits { max_control_line: usize::MAX, max_payload: None, headers: true };
+        let conn = Arc::clone(&self.conn);
+        loop {
+            if conn.killed.load(Ordering::Acquire) {
+                return conn.close_reason().unwrap_or(CloseReason::ServerShutdown);
+            }
+            if buf.capacity() - buf.len() < READ_SIZE {
+                buf.reserve(READ_SIZE);
+            }
+            tokio::select! {
+                r = async {
+                    let mut limited = (&mut buf).limit(READ_SIZE);
+                    rd.read_buf(&mut limited).await
+                } => match r {
+                    Ok(0) => return CloseReason::ClientClosed,
+                    Ok(_) => loop {
+                        match self.parser.next_op(&mut buf, &limits) {
+                            Ok(Some(op)) => {
+                                if let Err(reason) = self.process(op) {
+                                    return reason;
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                crate::error!("{} - Route Error {e:?}", self.prefix());
+                                conn.queue_out(&[b"-ERR 'Unknown Protocol Operation'\r\n"]);
+                                return CloseReason::ProtocolViolation;
+                            }
+                        }
+                    },
+                    Err(_) => return CloseReason::ReadError,
+                },
+                _ = tokio::time::sleep_until(next_ping) => {
+                    next_ping += interval;
+                    if self.pings_out + 1 > opts.max_pings_out && self.last_activity.elapsed() >= interval {
+                        conn.queue_out(&[b"-ERR 'Stale Connection'\r\n"]);
+                        return CloseReason::StaleConnection;
+                    }
+                    self.pings_out += 1;
+                    lock(&conn.meta).ping_sent = Some(Instant::now());
+                    conn.queue_out(&[b"PING\r\n"]);
+                }
+                _ = conn.kill.notified() => {
+                    return conn.close_reason().unwrap_or(CloseReason::ServerShutdown);
+                }
+            }
+        }
+    }
+
+    fn process(&mut self, op: Op) -> Result<(), CloseReason> {
+        if crate::log::trace_enabled() {
+            self.trace_op(&op);
+        }
+        match op {
+            Op::Connect(arg) => self.process_connect(&arg),
+            Op::Info(arg) => self.process_info(&arg),
+            Op::Ping => {
+                self.conn.queue_out(&[b"PONG\r\n"]);
+                Ok(())
+            }
+            Op::Pong => {
+                self.pings_out = 0;
+                self.last_activity = Instant::now();
+                let mut meta = lock(&self.conn.meta);
+                if let Some(sent) = meta.ping_sent.take() {
+                    meta.rtt = sent.elapsed();
+                }
+                Ok(())
+            }
+            Op::Ok => Ok(()),
+            Op::Err(text) => {
+                crate::error!("{} - Router Error {}", self.prefix(), String::from_utf8_lossy(&text));
+                Err(CloseReason::ClientClosed)
+            }
+            Op::RouteSub(arg) => self.remote_sub(&arg, false),
+            Op::LeafSub(arg) => self.remote_sub(&arg, true),
+            Op::RouteUnsub(arg) => self.remote_unsub(&arg, false),
+            Op::LeafUnsub(arg) => self.remote_unsub(&arg, true),
+            Op::Routed { origin, args, header_len, payload } => self.routed_msg(origin, &args, header_len, payload),
+            Op::Pub { .. } | Op::Sub { .. } | Op::Unsub { .. } => Err(CloseReason::ProtocolViolation),
+        }
+    }
+
+    fn trace_op(&self, op: &Op) {
+        let q = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
+        let line = match op {
+            Op::Connect(a) => format!("CONNECT {}", q(a)),
+            Op::Info(a) => format!("INFO {}", q(a)),
+            Op::RouteSub(a) => format!("RS+ {}", q(a)),
+            Op::RouteUnsub(a) => format!("RS- {}", q(a)),
+            Op::LeafSub(a) => format!("LS+ {}", q(a)),
+            Op::LeafUnsub(a) => format!("LS- {}", q(a)),
+            Op::Routed { args, payload, .. } => format!("RMSG {}{}", q(args), payload.len()),
+            Op::Ping => "PING".into(),
+            Op::Pong => "PONG".into(),
+            _ => return,
+        };
+        self.conn.trace(format_args!("<<- [{line}]"));
+    }
+
+    /// Go's `processRouteConnect`: the dialler says who it is.
+    fn process_connect(&mut self, arg: &[u8]) -> Result<(), CloseReason> {
+        let Ok(c) = serde_json::from_slice::<RouteConnect>(arg) else {
+            return Err(CloseReason::ProtocolViolation);
+        };
+        if !c.lang.is_empty() {
+            self.send_err("Attempted To Connect To Route Port");
+            return Err(CloseReason::WrongPort);
+        }
+        if !c.gateway.is_empty() {
+            let text = format!("Rejecting connection from gateway {:?} on the Route port", c.gateway);
+            crate::error!("{} - {text}", self.prefix());
+            self.send_err(&text);
+            return Err(CloseReason::WrongGateway);
+        }
+        let opts = &self.srv.opts.cluster;
+        if let Some(user) = &opts.username {
+            let ok = c.user.as_deref() == Some(user.as_str())
+                && crate::auth::compare_password(
+                    opts.password.as_deref().unwrap_or(""),
+                    c.pass.as_deref().unwrap_or(""),
+                );
+            if !ok {
+                crate::error!("{} - authentication error", self.prefix());
+                self.send_err("Authorization Violation");
+                return Err(CloseReason::AuthViolation);
+            }
+        }
+        self.check_cluster_name(&c.cluster, c.cluster_dynamic, true)?;
+        self.remote_id = Some(c.name);
+        self.conn.headers.store(c.headers && !self.srv.opts.no_header_support, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Cluster names must match, unless ours is made up and theirs wins
+    /// (static, or greater); then we take theirs.
+    fn check_cluster_name(&self, theirs: &str, their_dynamic: bool, send_err: bool) -> Result<(), CloseReason> {
+        let ours = self.srv.cluster_name();
+        if theirs.is_empty() || theirs == ours {
+            return Ok(());
+        }
+        if self.srv.opts.cluster.name.is_none() && (!their_dynamic || ours.as_str() < theirs) {
+            *lock(&self.srv.cluster_name) = theirs.to_string();
+            return Ok(());
+        }
+        let text = format!("Rejecting connection, cluster name {theirs:?} does not match {ours:?}");
+        crate::error!("{} - {text}", self.prefix());
+        if send_err {
+            self.send_err(&text);
+        }
+        Err(CloseReason::ClusterNameConflict)
+    }
+
+    fn send_err(&self, text: &str) {
+        self.conn.queue_out(&[b"-ERR '", text.as_bytes(), b"'\r\n"]);
+    }
+
+    /// Go's `processRouteInfo`.
+    fn process_info(&mut self, arg: &[u8]) -> Result<(), CloseReason> {
+        let Ok(mut info) = serde_json::from_slice::<RouteInfo>(arg) else {
+            return Err(CloseReason::ProtocolViolation);
+        };
+        if info.server_id == self.srv.id {
+            // A route to ourselves: never dial it again.
+            self.remote_id = Some(info.server_id);
+            self.stop = true;
+            return Err(CloseReason::DuplicateRoute);
+        }
+        self.check_cluster_name(&info.cluster, info.cluster_dynamic, false)?;
+        if self.registered {
+            let remote = self.remote_id.clone().unwrap_or_default();
+            if info.server_id != remote {
+                self.implicit_route(info);
+            } else if info.ldm {
+                if let Some(r) = lock(&self.srv.routes).get_mut(&remote) {
+                    r.connect_urls.clear();
+                }
+                self.srv.send_async_info_to_clients();
+            }
+            return Ok(());
+        }
+        let did_solicit = self.dial.is_some();
+        if !did_solicit && info.server_name == self.srv.name {
+            crate::error!("{} - Remote server has a duplicate name: {:?}", self.prefix(), info.server_name);
+            return Err(CloseReason::DuplicateServerName);
+        }
+        if let Some(acc) = Some(info.route_account.clone()).filter(|a| !a.is_empty()) {
+            // A pinned-account route needs pooling, which we do not speak.
+            let text = format!("Not possible to have a dedicated route for account {acc:?} between those servers");
+            crate::error!("{} - {text}", self.prefix());
+            self.send_err(&text);
+            return Err(CloseReason::ProtocolViolation);
+        }
+        self.conn.headers.store(info.headers && !self.srv.opts.no_header_support, Ordering::Relaxed);
+        if info.ip.is_empty() {
+            info.ip = format!("nats-route://{}/", super::join_host_port(&self.conn.addr.ip().to_string(), info.port));
+        }
+        self.remote_id = Some(info.server_id.clone());
+        lock(&self.conn.meta).name = info.server_name.clone();
+        self.register(info, did_solicit)
+    }
+
+    /// Go's `addRoute`: the first route to a server stays, a second closes.
+    fn register(&mut self, info: RouteInfo, did_solicit: bool) -> Result<(), CloseReason> {
+        let srv = Arc::clone(&self.srv);
+        let explicit = self.dial.as_ref().is_some_and(|d| d.explicit);
+        let others = {
+            let mut routes = lock(&srv.routes);
+            if routes.contains_key(&info.server_id) {
+                crate::debug!("{} - Detected duplicate remote route {:?}", self.prefix(), info.server_id);
+                return Err(CloseReason::DuplicateRoute);
+            }
+            routes.insert(
+                info.server_id.clone(),
+                RouteEntry {
+                    conn: Arc::clone(&self.conn),
+                    remote_id: info.server_id.clone(),
+                    remote_name: info.server_name.clone(),
+                    did_solicit,
+                    is_configured: explicit,
+                    connect_urls: info.connect_urls.clone(),
+                    num_subs: Arc::clone(&self.num_subs),
+                    redial: None,
+                },
+            );
+            routes
+                .values()
+                .filter(|r| r.conn.cid != self.conn.cid)
+                .map(|r| (Arc::clone(&r.conn), r.is_configured))
+                .collect::<Vec<_>>()
+        };
+        self.registered = true;
+        crate::debug!("{} - Registering remote route {:?}", self.prefix(), info.server_id);
+        let local_gossip = self.dial.as_ref().map_or(GOSSIP_DEFAULT, |d| d.gossip_mode);
+        forward_new_route_info(&info, &others, did_solicit, explicit, local_gossip);
+        let interest = super::all_interest(&srv);
+        if !interest.is_empty() {
+            self.conn.queue_out(&[&interest]);
+        }
+        self.conn.queue_out(&[b"PING\r\n"]);
+        if !srv.opts.cluster.no_advertise && !info.connect_urls.is_empty() {
+            srv.send_async_info_to_clients();
+        }
+        Ok(())
+    }
+
+    /// Go's `processImplicitRoute`: a peer told us of a server; dial it
+    /// unless we already have a route to it or the config lists it.
+    fn implicit_route(&self, info: RouteInfo) {
+        if info.server_id == self.srv.id || lock(&self.srv.routes).contains_key(&info.server_id) {
+            return;
+        }
+        if !info.route_account.is_empty() {
+            return;
+        }
+        let Some(mut url) = RouteUrl::parse(&info.ip) else {
+            crate::error!("Error parsing URL from INFO: {:?}", info.ip);
+            return;
+        };
+        let configured = self.srv.opts.cluster.routes.iter().filter_map(|r| RouteUrl::parse(r)).any(|r| {
+            (r.host.eq_ignore_ascii_case(&info.host) || r.host.eq_ignore_ascii_case(&url.host)) && r.port == info.port
+        });
+        if configured {
+            return;
+        }
+        if info.auth_required {
+            url.user = self.srv.opts.cluster.username.clone();
+            url.pass = self.srv.opts.cluster.password.clone();
+        }
+        let dial = Dial { url, explicit: false, gossip_mode: info.gossip_mode };
+        tokio::spawn(super::solicit(Arc::clone(&self.srv), dial));
+    }
+
+    /// Go's `processRemoteSub`: `[<origin>] <acc> <subject> [<queue> <weight>]`.
+    fn remote_sub(&mut self, arg: &Bytes, leaf: bool) -> Result<(), CloseReason> {
+        let args = split_args(arg);
+        let skip = usize::from(leaf);
+        let (acc, subject, queue, weight) = match args.len().checked_sub(skip) {
+            Some(2) => (&args[skip], &args[skip + 1], None, 1),
+            Some(4) => (&args[skip], &args[skip + 1], Some(&args[skip + 2]), parse_size(&args[skip + 3]).max(1)),
+            _ => {
+                crate::error!("{} - processRemoteSub Parse Error: '{}'", self.prefix(), String::from_utf8_lossy(arg));
+                return Err(CloseReason::ProtocolViolation);
+            }
+        };
+        let (Ok(acc_name), Ok(subj)) = (std::str::from_utf8(acc), std::str::from_utf8(subject)) else {
+            return Err(CloseReason::ProtocolViolation);
+        };
+        let queue = match queue.map(|q| std::str::from_utf8(q)) {
+            Some(Ok(q)) => Some(q),
+            Some(Err(_)) => return Err(CloseReason::ProtocolViolation),
+            None => None,
+        };
+        let key = sub_key(acc, subject, queue.map(str::as_bytes));
+        if let Some(existing) = self.subs.get(&key) {
+            existing.sub.qw.store(i32::try_from(weight).unwrap_or(i32::MAX), Ordering::Relaxed);
+            return Ok(());
+        }
+        let Some(account) = self.srv.accounts.get(acc_name) else {
+            crate::error!("{} - Unknown account {acc_name:?} for remote subject {subj:?}", self.prefix());
+            return Ok(());
+        };
+        let sub = Subscription::new(&self.conn, subj, queue, key.clone());
+        sub.qw.store(i32::try_from(weight).unwrap_or(i32::MAX), Ordering::Relaxed);
+        if account.sublist.insert(subj, queue, sub.key, Arc::clone(&sub)).is_err() {
+            crate::error!("{} - Could not insert subscription: invalid subject {subj:?}", self.prefix());
+            return Ok(());
+        }
+        self.subs.insert(key, RemoteSub { account, sub });
+        self.num_subs.store(self.subs.len(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Go's `processRemoteUnsub`: `[<origin>] <acc> <subject> [<queue>]`.
+    fn remote_unsub(&mut self, arg: &Bytes, leaf: bool) -> Result<(), CloseReason> {
+        let args = split_args(arg);
+        // A leaf unsubscribe carries the origin only when we asked (`lnocu`):
+        // we always do.
+        let skip = usize::from(leaf);
+        let (acc, subject, queue) = match args.len().checked_sub(skip) {
+            Some(2) => (&args[skip], &args[skip + 1], None),
+            Some(3) => (&args[skip], &args[skip + 1], Some(args[skip + 2].as_ref())),
+            _ => {
+                crate::error!("{} - processRemoteUnsub Parse Error: '{}'", self.prefix(), String::from_utf8_lossy(arg));
+                return Err(CloseReason::ProtocolViolation);
+            }
+        };
+        if let Some(rs) = self.subs.remove(&sub_key(acc, subject, queue)) {
+            rs.account.sublist.remove(&rs.sub.subject, rs.sub.queue.as_deref(), rs.sub.key);
+            self.num_subs.store(self.subs.len(), Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Go's `processRoutedMsgArgs` and `processInboundRoutedMsg`:
+    /// `[<origin>] <acc> <subject> [<reply>|+ <reply> <queues>|| <queues>]`.
+    fn routed_msg(
+        &mut self,
+        origin: bool,
+        arg: &Bytes,
+        header_len: Option<usize>,
+        payload: Bytes,
+    ) -> Result<(), CloseReason> {
+        let args = split_args(arg);
+        let skip = usize::from(origin);
+        if args.len() < skip + 2 {
+            crate::error!("{} - processRoutedMsgArgs Parse Error: '{}'", self.prefix(), String::from_utf8_lossy(arg));
+            return Err(CloseReason::ProtocolViolation);
+        }
+        let (acc, subject) = (&args[skip], args[skip + 1].clone());
+        let rest = &args[skip + 2..];
+        let (mut reply, queues): (Option<Bytes>, &[Bytes]) = match rest {
+            [] => (None, &[]),
+            [r] => (Some(r.clone()), &[]),
+            [m, r, qs @ ..] if m.as_ref() == b"+" => (Some(r.clone()), qs),
+            [m, qs @ ..] if m.as_ref() == b"|" => (None, qs),
+            _ => {
+                crate::error!(
+                    "{} - processRoutedMsgArgs Bad or Missing Reply Indicator: '{}'",
+                    self.prefix(),
+                    String::from_utf8_lossy(arg)
+                );
+                return Err(CloseReason::ProtocolViolation);
+            }
+        };
+        self.conn.in_msgs.fetch_add(1, Ordering::Relaxed);
+        self.conn.in_bytes.fetch_add(payload.len() as u64, Ordering::Relaxed);
+        self.srv.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
+        self.srv.stats.in_bytes.fetch_add(payload.len() as u64, Ordering::Relaxed);
+        let Some(account) = std::str::from_utf8(acc).ok().and_then(|a| self.srv.accounts.get(a)) else {
+            crate::debug!(
+                "{} - Unknown account {:?} for routed message on subject {:?}",
+                self.prefix(),
+                String::from_utf8_lossy(acc),
+                String::from_utf8_lossy(&subject)
+            );
+            return Ok(());
+        };
+        // A consumer's delivery carries the subject to show after `@`.
+        let mut shown = None;
+        if let Some(r) = &reply {
+            if let Some(i) = crate::subject::js_ack_deliver_idx(r) {
+                shown = Some(r.slice(i + 1..));
+                reply = Some(r.slice(..i));
+            }
+        }
+        let msg = Msg { subject, shown, reply, header_len, data: payload };
+        self.publisher.queue_filter.clear();
+        self.publisher.queue_filter.extend(queues.iter().cloned());
+        fan_out(&account.name, &account.sublist, &msg, &mut self.publisher);
+        let (msgs, bytes) = self.publisher.take_counts();
+        account.out_msgs.fetch_add(msgs, Ordering::Relaxed);
+        account.out_bytes.fetch_add(bytes, Ordering::Relaxed);
+        account.in_msgs.fetch_add(1, Ordering::Relaxed);
+        account.in_bytes.fetch_add(msg.data.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// A dialled route that closed while another route to the same server
+    /// is registered: that one now carries our URL, and is dialled again
+    /// when it closes (Go's `reconnect`, "already connected").
+    fn lost_to_existing(&self) -> bool {
+        let (Some(dial), Some(id)) = (&self.dial, &self.remote_id) else { return false };
+        let mut routes = lock(&self.srv.routes);
+        let Some(existing) = routes.get_mut(id) else { return false };
+        if existing.conn.cid == self.conn.cid {
+            return false;
+        }
+        existing.did_solicit = true;
+        existing.is_configured |= dial.explicit;
+        if existing.redial.is_none() {
+            existing.redial = Some((dial.url.to_string(), dial.explicit));
+        }
+        true
+    }
+
+    /// Go's `removeRoute`: drop the remote's interest, and forget the route
+    /// if it is the registered one.
+    fn cleanup(&mut self, reason: CloseReason) {
+        for (_, rs) in self.subs.drain() {
+            rs.account.sublist.remove(&rs.sub.subject, rs.sub.queue.as_deref(), rs.sub.key);
+        }
+        self.num_subs.store(0, Ordering::Relaxed);
+        let mut had_urls = false;
+        if self.registered {
+            if let Some(id) = &self.remote_id {
+                let mut routes = lock(&self.srv.routes);
+                if routes.get(id).is_some_and(|r| r.conn.cid == self.conn.cid) {
+                    if let Some(entry) = routes.remove(id) {
+                        had_urls = !entry.connect_urls.is_empty();
+                        // An accepted route that took over from our own dial.
+                        if let (None, Some((url, explicit))) = (&self.dial, entry.redial) {
+                            if let Some(url) = RouteUrl::parse(&url) {
+                                let dial = Dial { url, explicit, gossip_mode: GOSSIP_DEFAULT };
+                                if !self.srv.is_shutting_down() {
+                                    tokio::spawn(super::solicit(Arc::clone(&self.srv), dial));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let name = lock(&self.conn.meta).name.clone();
+        if name.is_empty() {
+            crate::info!("{} - Router connection closed: {}", self.prefix(), reason.as_str());
+        } else {
+            crate::info!("{} - Router connection closed: {} - Remote: {name}", self.prefix(), reason.as_str());
+        }
+        if had_urls && !self.srv.opts.cluster.no_advertise {
+            self.srv.send_async_info_to_clients();
+        }
+    }
+}
+
+/// Go's routed-subscription key: `<acc> <subject>[ <queue>]`.
+fn sub_key(acc: &[u8], subject: &[u8], queue: Option<&[u8]>) -> Bytes {
+    let mut k = Vec::with_capacity(acc.len() + subject.len() + 2 + queue.map_or(0, <[u8]>::len));
+    k.extend_from_slice(acc);
+    k.push(b' ');
+    k.extend_from_slice(subject);
+    if let Some(q) = queue {
+        k.push(b' ');
+        k.extend_from_slice(q);
+    }
+    Bytes::from(k)
+}
+
+/// Go's `forwardNewRouteInfoToKnownServers`: tells every other route about
+/// the server just registered, with the gossip mode that says whether the
+/// receiver should pass it on.
+fn forward_new_route_info(
+    info: &RouteInfo,
+    others: &[(Arc<Connection>, bool)],
+    did_solicit: bool,
+    explicit: bool,
+    local_gossip: u8,
+) {
+    let from_gossip = did_solicit && !explicit;
+    if (from_gossip && local_gossip != GOSSIP_OVERRIDE) || info.gossip_mode == GOSSIP_DISABLED || others.is_empty() {
+        return;
+    }
+    let mut info = info.clone();
+    info.nonce.clear();
+    for (conn, other_explicit) in others {
+        info.gossip_mode = if (!did_solicit && *other_explicit) || (did_solicit && explicit) {
+            GOSSIP_OVERRIDE
+        } else if !did_solicit {
+            GOSSIP_DISABLED
+        } else {
+            GOSSIP_DEFAULT
+        };
+        conn.queue_out(&[&info_line(&info)]);
+    }
+}
