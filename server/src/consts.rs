@@ -14,3 +14,6 @@ pub(crate) const LANG_VERSION: &str = "rust1.85";
 pub(crate) const GLOBAL_ACCOUNT: &str = "$G";
 /// Go's default system account name.
 pub(crate) const SYSTEM_ACCOUNT: &str = "$SYS";
+
+/// Go's `DEFAULT_ROUTE_POOL_SIZE`: route connections per remote server.
+pub(crate) const DEFAULT_ROUTE_POOL_SIZE: usize = 3;

@@ -266,9 +266,12 @@ pub(crate) fn varz(srv: &Server) -> Obj {
     put("cpu", json!(0));
     put("connections", json!(srv.num_clients()));
     put("total_connections", json!(st.total_connections.load(Ordering::Relaxed)));
-    let routes = srv.routes.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let (routes, remotes) = {
+        let r = srv.routes.lock().unwrap_or_else(|e| e.into_inner());
+        (r.values().map(|s| s.entries().count()).sum::<usize>(), r.len())
+    };
     put("routes", json!(routes));
-    put("remotes", json!(routes));
+    put("remotes", json!(remotes));
     put("leafnodes", json!(0));
     let (im, ib) = (st.in_msgs.load(Ordering::Relaxed), st.in_bytes.load(Ordering::Relaxed));
     let (om, ob) = (st.out_msgs.load(Ordering::Relaxed), st.out_bytes.load(Ordering::Relaxed));
@@ -392,19 +395,20 @@ fn routez(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
     let detail = q.get("subs").map(String::as_str) == Some("detail");
     let now = SystemTime::now();
     let routes = srv.routes.lock().unwrap_or_else(|e| e.into_inner());
-    let mut entries: Vec<&crate::server::RouteEntry> = routes.values().collect();
-    entries.sort_by_key(|r| r.conn.cid);
+    let mut entries: Vec<(&crate::server::RemoteServer, &crate::server::RouteEntry)> =
+        routes.values().flat_map(|remote| remote.entries().map(move |e| (remote, e))).collect();
+    entries.sort_by_key(|(_, r)| r.conn.cid);
     let list: Vec<J> = entries
         .iter()
-        .map(|r| {
+        .map(|(remote, r)| {
             let c = &r.conn;
             let meta = c.meta.lock().unwrap_or_else(|e| e.into_inner()).clone();
             let last_ns = c.last_activity_ns.load(Ordering::Relaxed);
             let last = if last_ns == 0 { meta.start } else { UNIX_EPOCH + Duration::from_nanos(last_ns) };
             let mut out = Obj::default();
             out.put("rid", json!(c.cid));
-            out.put("remote_id", json!(r.remote_id));
-            out.put("remote_name", json!(r.remote_name));
+            out.put("remote_id", json!(remote.id));
+            out.put("remote_name", json!(remote.name));
             out.put("did_solicit", json!(r.did_solicit));
             out.put("is_configured", json!(r.is_configured));
             out.put("ip", json!(c.addr.ip().to_string()));
@@ -434,6 +438,9 @@ fn routez(srv: &Server, q: &BTreeMap<String, String>) -> Result<Obj, String> {
                         json!(mine.iter().map(|s| s.subject.to_string()).collect::<Vec<_>>()),
                     );
                 }
+            }
+            if let Some(a) = &r.account {
+                out.put("account", json!(a));
             }
             out.put("compression", json!("off"));
             J::from(out)

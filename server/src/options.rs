@@ -122,8 +122,10 @@ pub struct ClusterOpts {
     pub(crate) advertise: Option<String>,
     pub(crate) no_advertise: bool,
     pub(crate) connect_retries: i32,
-    /// `pool_size`; rnats routes are not pooled whatever it says.
+    /// `pool_size`: route connections per remote (default 3; below 1, none).
     pub(crate) pool_size: Option<i64>,
+    /// `accounts`: accounts with a route connection of their own.
+    pub(crate) accounts: Vec<String>,
     /// Route credentials from `cluster { authorization {...} }` or the `--cluster` URL.
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,

@@ -31,23 +31,71 @@ pub(crate) struct ClosedClient {
     pub(crate) subs: Vec<String>,
 }
 
-/// A route that passed its handshake, as `/routez` shows it (Go keeps this
-/// in the route connection's `route` struct, `server/route.go`).
+/// One route connection that passed its handshake, as `/routez` shows it
+/// (Go keeps this in the route connection's `route` struct).
 pub(crate) struct RouteEntry {
     pub(crate) conn: Arc<Connection>,
-    pub(crate) remote_id: String,
-    pub(crate) remote_name: String,
     pub(crate) did_solicit: bool,
     /// Dialled because the config lists it (Go's `Explicit` route type).
     pub(crate) is_configured: bool,
-    /// The remote's client URLs, merged into our client INFO.
-    pub(crate) connect_urls: Vec<String>,
+    /// The account a pinned route carries alone.
+    pub(crate) account: Option<String>,
     /// Subscriptions the remote holds here (its interest).
     pub(crate) num_subs: Arc<std::sync::atomic::AtomicUsize>,
     /// The URL to dial again when an accepted route closes, learnt from our
     /// own dial of the same server that lost to it (Go's
     /// `upgradeRouteToSolicited`), and whether the config lists it.
     pub(crate) redial: Option<(String, bool)>,
+}
+
+/// A server at the other end of one or more routes (Go's `s.routes[id]`
+/// and `s.accRoutes[acc][id]`).
+pub(crate) struct RemoteServer {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// The remote's client URLs, merged into our client INFO.
+    pub(crate) connect_urls: Vec<String>,
+    /// The remote speaks no pooling: one connection carries every account.
+    pub(crate) no_pool: bool,
+    /// Pooled connections by pool index (one slot when `no_pool`).
+    pub(crate) pool: Vec<Option<RouteEntry>>,
+    /// Pinned-account connections by account.
+    pub(crate) pinned: std::collections::BTreeMap<String, RouteEntry>,
+}
+
+impl RemoteServer {
+    /// Every connection to this server.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &RouteEntry> {
+        self.pool.iter().flatten().chain(self.pinned.values())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries().next().is_none()
+    }
+
+    /// The connection that carries `account` to this server, and whether
+    /// the account is implied on it (a pinned route).
+    pub(crate) fn conn_for(&self, account: &str, pool_size: usize) -> Option<(&Arc<Connection>, bool)> {
+        if let Some(e) = self.pinned.get(account) {
+            return Some((&e.conn, true));
+        }
+        let idx = if self.no_pool { 0 } else { pool_index(self.pool.len().max(pool_size), account) };
+        self.pool.get(idx).and_then(Option::as_ref).map(|e| (&e.conn, false))
+    }
+}
+
+/// Go's `computeRoutePoolIdx`: the pool connection an account uses,
+/// `fnv32a(account) % pool_size`, the same on every server.
+pub(crate) fn pool_index(pool_size: usize, account: &str) -> usize {
+    if pool_size <= 1 {
+        return 0;
+    }
+    let mut h: u32 = 0x811c_9dc5;
+    for b in account.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (h % pool_size as u32) as usize
 }
 
 /// The INFO sent to each client on connect, with Go's field names and order
@@ -139,13 +187,14 @@ pub struct Server {
     pub(crate) config_file: Option<String>,
     /// The JetStream engine, when `jetstream` is enabled.
     pub(crate) jetstream: Option<Arc<JetStream>>,
-    /// Routes that passed their handshake, by remote server ID.
-    pub(crate) routes: Mutex<FxHashMap<String, RouteEntry>>,
+    /// Servers we have routes to, by server ID.
+    pub(crate) routes: Mutex<FxHashMap<String, RemoteServer>>,
     /// The bound route listener address, once listening.
     pub(crate) route_addr: Mutex<Option<SocketAddr>>,
     /// The cluster's name: configured, or made up at start (Go's dynamic
     /// name) and then taken from the first peer with a static one.
     pub(crate) cluster_name: Mutex<String>,
+    pinned_accounts: std::sync::OnceLock<Vec<String>>,
 }
 
 impl Server {
@@ -184,6 +233,7 @@ impl Server {
             routes: Mutex::new(FxHashMap::default()),
             route_addr: Mutex::new(None),
             cluster_name: Mutex::new(opts.cluster.name.clone().unwrap_or_default()),
+            pinned_accounts: std::sync::OnceLock::new(),
             opts,
         })
     }
@@ -275,9 +325,10 @@ impl Server {
             return Vec::new();
         }
         let mut urls: Vec<String> = self.own_client_url().into_iter().collect();
-        let mut by_cid: Vec<&RouteEntry> = routes.values().collect();
-        by_cid.sort_by_key(|r| r.conn.cid);
-        for r in by_cid {
+        let mut by_cid: Vec<(u64, &RemoteServer)> =
+            routes.values().map(|r| (r.entries().map(|e| e.conn.cid).min().unwrap_or(0), r)).collect();
+        by_cid.sort_by_key(|(cid, _)| *cid);
+        for (_, r) in by_cid {
             for u in &r.connect_urls {
                 if !urls.contains(u) {
                     urls.push(u.clone());
@@ -289,9 +340,35 @@ impl Server {
 
     /// Registered route connections, ordered by connection id.
     pub(crate) fn route_conns(&self) -> Vec<Arc<Connection>> {
-        let mut v: Vec<Arc<Connection>> = lock(&self.routes).values().map(|r| Arc::clone(&r.conn)).collect();
+        let mut v: Vec<Arc<Connection>> =
+            lock(&self.routes).values().flat_map(|r| r.entries().map(|e| Arc::clone(&e.conn))).collect();
         v.sort_by_key(|c| c.cid);
         v
+    }
+
+    /// The configured route pool size: 0 means no pooling (`pool_size: -1`).
+    pub(crate) fn route_pool_size(&self) -> usize {
+        match self.opts.cluster.pool_size {
+            None => crate::consts::DEFAULT_ROUTE_POOL_SIZE,
+            Some(n) if n < 1 => 0,
+            Some(n) => usize::try_from(n).unwrap_or(crate::consts::DEFAULT_ROUTE_POOL_SIZE),
+        }
+    }
+
+    /// Accounts with routes of their own: the configured ones and, with
+    /// pooling, the system account (Go's `PinnedAccounts`).
+    pub(crate) fn pinned_accounts(&self) -> &[String] {
+        self.pinned_accounts.get_or_init(|| {
+            if self.route_pool_size() == 0 {
+                return Vec::new();
+            }
+            let mut v = self.opts.cluster.accounts.clone();
+            let sys = self.system_account_name().to_string();
+            if !v.contains(&sys) {
+                v.push(sys);
+            }
+            v
+        })
     }
 
     /// Sends every client that can take one a fresh INFO (Go's

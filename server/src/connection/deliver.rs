@@ -283,7 +283,8 @@ fn write_msg(sub: &Arc<Subscription>, msg: &Msg, line: &mut Vec<u8>) -> Option<(
 }
 
 /// Queues one `RMSG`/`HMSG` on a route (Go's `msgHeaderForRouteOrLeaf`):
-/// `RMSG <account> <subject> [+ <reply> <queues>| <queues>|<reply>] <size>`.
+/// `RMSG [<account>] <subject> [+ <reply> <queues>| <queues>|<reply>] <size>`,
+/// without the account on a route pinned to it.
 /// A message a JetStream consumer delivers carries the subject its receiver
 /// is shown after an `@` in its ack reply, as Go sends it.
 fn write_routed(acc: &str, rt: &RouteTarget, msg: &Msg, p: &mut Publisher) -> bool {
@@ -307,8 +308,10 @@ fn write_routed(acc: &str, rt: &RouteTarget, msg: &Msg, p: &mut Publisher) -> bo
     };
     line.clear();
     line.extend_from_slice(if header_len.is_some() { b"HMSG " } else { b"RMSG " });
-    line.extend_from_slice(acc.as_bytes());
-    line.push(b' ');
+    if !target.route_pinned.load(Ordering::Relaxed) {
+        line.extend_from_slice(acc.as_bytes());
+        line.push(b' ');
+    }
     line.extend_from_slice(&msg.subject);
     line.push(b' ');
     let reply_len = line.len();

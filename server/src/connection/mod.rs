@@ -143,6 +143,8 @@ pub(crate) struct Connection {
     close_reason: Mutex<Option<CloseReason>>,
     pub(crate) echo: AtomicBool,
     pub(crate) headers: AtomicBool,
+    /// A route that carries one account, which its lines leave out.
+    pub(crate) route_pinned: AtomicBool,
     /// Set once a client may be sent INFO at any time (protocol 1, after its
     /// first PONG), as cluster membership changes.
     pub(crate) async_info: AtomicBool,
@@ -200,6 +202,7 @@ impl Connection {
             echo: AtomicBool::new(true),
             headers: AtomicBool::new(false),
             async_info: AtomicBool::new(false),
+            route_pinned: AtomicBool::new(false),
             has_sub_deny: AtomicBool::new(false),
             perms: RwLock::new(None),
             has_resp: AtomicBool::new(false),

@@ -366,10 +366,16 @@ impl Options {
                     }
                 }
                 "pool_size" => self.cluster.pool_size = Some(want_int(mv)?),
-                // rnats routes are never compressed and never pooled, so a
-                // Go peer treats them as it does an older server: these are
-                // accepted and have no effect (said in the route module).
-                "compression" | "accounts" | "connect_backoff" => {}
+                "accounts" => {
+                    let mut accs = Vec::new();
+                    for a in want_array(mv)? {
+                        accs.push(want_str(a)?.to_string());
+                    }
+                    self.cluster.accounts = accs;
+                }
+                // rnats routes are never compressed: they say `off`, which a
+                // Go peer accepts whatever it is configured with.
+                "compression" | "connect_backoff" => {}
                 "ping_interval" | "ping_max" | "write_deadline" | "write_timeout" => {}
                 "tls" | "permissions" => {
                     rep.err(mv, format!("field \"cluster.{k}\" is not supported by rnats"));

@@ -3,12 +3,16 @@
 //! `addRoute`, `processRemoteSub`, `processRemoteUnsub`,
 //! `processInboundRoutedMsg` and `removeRoute` in `server/route.go`).
 //!
-//! The accepting side sends its INFO at once; the dialling side sends
-//! CONNECT and its INFO at once (rnats never delays its INFO: it neither
-//! pools routes nor compresses them). Each side registers the route when the
-//! other's INFO arrives, then sends all its interest and a PING. A second
-//! route to a server already registered is closed as a duplicate; the first
-//! one stays.
+//! The accepting side sends its INFO at once. The dialling side sends
+//! CONNECT, and its INFO at once on a pinned-account route or without
+//! pooling; a pooled dialler waits for the remote's INFO and answers with
+//! the pool index it picked (Go's `routeShouldDelayInfo`). Each side
+//! registers the route when the other's INFO arrives, then sends the
+//! interest the connection carries and a PING. A dialler whose pool to that
+//! server is not full opens the next connection after its first PONG.
+//!
+//! A second route to a server without pooling, or to a pool slot or pinned
+//! account already taken, is closed as a duplicate; the first one stays.
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,14 +24,14 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
-use super::{Dial, RouteUrl, GOSSIP_DEFAULT, GOSSIP_DISABLED, GOSSIP_OVERRIDE};
+use super::{Carries, Dial, RouteUrl, GOSSIP_DEFAULT, GOSSIP_DISABLED, GOSSIP_OVERRIDE};
 use crate::account::Account;
 use crate::connection::deliver::{fan_out, Publisher};
 use crate::connection::{lock, write_loop, CloseReason, Connection, Kind, Subscription};
 use crate::consts::{LANG_VERSION, VERSION};
 use crate::message::Msg;
 use crate::protocol::{parse_size, split_args, Limits, Op, Parser};
-use crate::server::{RouteEntry, Server};
+use crate::server::{RemoteServer, RouteEntry, Server};
 
 /// Route protocol level (Go's `RouteProtoV2` family: 3 on 2.15).
 const ROUTE_PROTO: i32 = 3;
@@ -130,6 +134,7 @@ fn is_zero_u8(n: &u8) -> bool {
 
 /// Our route INFO (Go's `routeInfo`).
 fn our_info(srv: &Server) -> RouteInfo {
+    let pool = srv.route_pool_size();
     let opts = &srv.opts.cluster;
     let bound = lock(&srv.route_addr).map_or(0, |a| a.port());
     let (host, port, ip) = match opts.advertise.as_deref() {
@@ -164,6 +169,7 @@ fn our_info(srv: &Server) -> RouteInfo {
         compression: "off".into(),
         lnoc: true,
         lnocu: true,
+        route_pool_size: i32::try_from(pool).unwrap_or(0),
         ..RouteInfo::default()
     }
 }
@@ -195,7 +201,14 @@ struct Link {
     /// Remote interest, by Go's routed-sub key (`<acc> <subject> [<queue>]`).
     subs: HashMap<Bytes, RemoteSub>,
     num_subs: Arc<AtomicUsize>,
-    /// The remote sends the origin in `LS-` (it set `lnocu`).
+    /// The account this route carries alone (a pinned route), which its
+    /// lines then leave out.
+    account: Option<Arc<Account>>,
+    /// Our INFO still owed to the remote (a pooled dialler's, sent with the
+    /// pool index once the remote's INFO arrived).
+    info_owed: bool,
+    /// The next pool connection to open after the first PONG.
+    next_dial: Option<Dial>,
     pings_out: i32,
     publisher: Publisher,
     last_activity: Instant,
@@ -223,6 +236,9 @@ pub(super) async fn run(srv: Arc<Server>, stream: TcpStream, dial: Option<Dial>)
         stop: false,
         subs: HashMap::new(),
         num_subs: Arc::new(AtomicUsize::new(0)),
+        account: None,
+        info_owed: false,
+        next_dial: None,
         pings_out: 0,
         publisher: Publisher::connection(&conn),
         last_activity: Instant::now(),
@@ -240,7 +256,14 @@ pub(super) async fn run(srv: Arc<Server>, stream: TcpStream, dial: Option<Dial>)
             ..RouteConnect::default()
         };
         let line = format!("CONNECT {}\r\n", crate::json::to_string(&connect));
-        conn.queue_out(&[line.as_bytes(), &info_line(&our_info(&srv))]);
+        if d.account.is_none() && srv.route_pool_size() > 0 {
+            link.info_owed = true;
+            conn.queue_out(&[line.as_bytes()]);
+        } else {
+            let mut info = our_info(&srv);
+            info.route_account = d.account.clone().unwrap_or_default();
+            conn.queue_out(&[line.as_bytes(), &info_line(&info)]);
+        }
     } else {
         conn.queue_out(&[&info_line(&our_info(&srv))]);
     }
@@ -328,6 +351,9 @@ impl Link {
                 Ok(())
             }
             Op::Pong => {
+                if let Some(dial) = self.next_dial.take() {
+                    tokio::spawn(super::solicit(Arc::clone(&self.srv), dial));
+                }
                 self.pings_out = 0;
                 self.last_activity = Instant::now();
                 let mut meta = lock(&self.conn.meta);
@@ -445,6 +471,8 @@ impl Link {
                     r.connect_urls.clear();
                 }
                 self.srv.send_async_info_to_clients();
+            } else if let Some(r) = lock(&self.srv.routes).get_mut(&remote) {
+                r.connect_urls = info.connect_urls;
             }
             return Ok(());
         }
@@ -452,13 +480,6 @@ impl Link {
         if !did_solicit && info.server_name == self.srv.name {
             crate::error!("{} - Remote server has a duplicate name: {:?}", self.prefix(), info.server_name);
             return Err(CloseReason::DuplicateServerName);
-        }
-        if let Some(acc) = Some(info.route_account.clone()).filter(|a| !a.is_empty()) {
-            // A pinned-account route needs pooling, which we do not speak.
-            let text = format!("Not possible to have a dedicated route for account {acc:?} between those servers");
-            crate::error!("{} - {text}", self.prefix());
-            self.send_err(&text);
-            return Err(CloseReason::ProtocolViolation);
         }
         self.conn.headers.store(info.headers && !self.srv.opts.no_header_support, Ordering::Relaxed);
         if info.ip.is_empty() {
@@ -469,58 +490,191 @@ impl Link {
         self.register(info, did_solicit)
     }
 
-    /// Go's `addRoute`: the first route to a server stays, a second closes.
+    /// Go's `addRoute`: places the connection in the remote's pool slot or
+    /// as its pinned route for an account, or closes it as a duplicate.
     fn register(&mut self, info: RouteInfo, did_solicit: bool) -> Result<(), CloseReason> {
         let srv = Arc::clone(&self.srv);
         let explicit = self.dial.as_ref().is_some_and(|d| d.explicit);
-        let others = {
-            let mut routes = lock(&srv.routes);
-            if routes.contains_key(&info.server_id) {
-                crate::debug!("{} - Detected duplicate remote route {:?}", self.prefix(), info.server_id);
-                return Err(CloseReason::DuplicateRoute);
+        let ours = srv.route_pool_size();
+        let pool = info.route_pool_size > 0 && ours > 0;
+        let account_name = match &self.dial {
+            Some(d) => d.account.clone(),
+            None => Some(info.route_account.clone()).filter(|a| !a.is_empty()),
+        };
+        if let Some(a) = &account_name {
+            if !pool {
+                self.stop = true;
+                return self.refuse(&format!(
+                    "Not possible to have a dedicated route for account {a:?} between those servers"
+                ));
             }
-            routes.insert(
-                info.server_id.clone(),
-                RouteEntry {
-                    conn: Arc::clone(&self.conn),
-                    remote_id: info.server_id.clone(),
-                    remote_name: info.server_name.clone(),
-                    did_solicit,
-                    is_configured: explicit,
-                    connect_urls: info.connect_urls.clone(),
-                    num_subs: Arc::clone(&self.num_subs),
-                    redial: None,
-                },
-            );
-            routes
+            if !srv.pinned_accounts().contains(a) {
+                return self.refuse(&format!("No route for account {a:?}"));
+            }
+            match srv.accounts.get(a) {
+                Some(acc) => self.account = Some(acc),
+                None => return self.refuse(&format!("Unable to lookup account {a:?}: account not found")),
+            }
+            self.conn.route_pinned.store(true, Ordering::Relaxed);
+        } else if pool && did_solicit && info.route_pool_idx != 0 {
+            return self.refuse(&format!("Route pool index should not be set but is set to {}", info.route_pool_idx));
+        }
+        let effective = if pool { ours.max(usize::try_from(info.route_pool_size).unwrap_or(0)) } else { 1 };
+        if pool && !did_solicit && account_name.is_none() && !(0..effective as i32).contains(&info.route_pool_idx) {
+            return self.refuse(&format!(
+                "Invalid route pool index: {} - pool size is {}",
+                info.route_pool_idx, info.route_pool_size
+            ));
+        }
+        let entry = RouteEntry {
+            conn: Arc::clone(&self.conn),
+            did_solicit,
+            is_configured: explicit,
+            account: account_name.clone(),
+            num_subs: Arc::clone(&self.num_subs),
+            redial: None,
+        };
+        let (first, others, idx) = {
+            let mut routes = lock(&srv.routes);
+            let remote = routes.entry(info.server_id.clone()).or_insert_with(|| RemoteServer {
+                id: info.server_id.clone(),
+                name: info.server_name.clone(),
+                connect_urls: Vec::new(),
+                no_pool: !pool,
+                pool: Vec::new(),
+                pinned: Default::default(),
+            });
+            let had_pool = remote.pool.iter().any(Option::is_some);
+            let idx = if let Some(a) = &account_name {
+                if remote.pinned.contains_key(a) {
+                    self.stop = did_solicit;
+                    return Err(self.duplicate(&info.server_id));
+                }
+                remote.pinned.insert(a.clone(), entry);
+                0
+            } else {
+                if remote.pool.len() < effective {
+                    remote.pool.resize_with(effective, || None);
+                }
+                remote.no_pool = !pool;
+                let idx = if !pool {
+                    0
+                } else if did_solicit {
+                    match remote.pool.iter().position(Option::is_none) {
+                        Some(i) => i,
+                        None => {
+                            crate::debug!(
+                                "{} - Route pool size reached, closing extra connection to {:?}",
+                                self.prefix(),
+                                info.server_id
+                            );
+                            self.stop = true;
+                            return Err(CloseReason::DuplicateRoute);
+                        }
+                    }
+                } else {
+                    info.route_pool_idx as usize
+                };
+                if remote.pool[idx].is_some() {
+                    self.stop = did_solicit && pool;
+                    return Err(self.duplicate(&info.server_id));
+                }
+                remote.pool[idx] = Some(entry);
+                if !had_pool {
+                    remote.connect_urls = info.connect_urls.clone();
+                }
+                idx
+            };
+            // Who hears of this server: for a pooled route, every other
+            // server once (on its first connection); for a pinned one, the
+            // other servers with pooling, on their route for the account
+            // when they have one, and only once two servers have one.
+            let first = match &account_name {
+                None => !had_pool,
+                Some(a) => routes.values().filter(|r| r.pinned.contains_key(a)).count() > 1,
+            };
+            let others: Vec<(Arc<Connection>, bool)> = routes
                 .values()
-                .filter(|r| r.conn.cid != self.conn.cid)
-                .map(|r| (Arc::clone(&r.conn), r.is_configured))
-                .collect::<Vec<_>>()
+                .filter(|r| r.id != info.server_id)
+                .filter(|r| account_name.is_none() || !r.no_pool)
+                .filter_map(|r| {
+                    let pinned = account_name.as_ref().and_then(|a| r.pinned.get(a));
+                    pinned.or_else(|| r.pool.iter().flatten().next()).map(|e| (Arc::clone(&e.conn), e.is_configured))
+                })
+                .collect();
+            (first, others, idx)
         };
         self.registered = true;
         crate::debug!("{} - Registering remote route {:?}", self.prefix(), info.server_id);
-        let local_gossip = self.dial.as_ref().map_or(GOSSIP_DEFAULT, |d| d.gossip_mode);
-        forward_new_route_info(&info, &others, did_solicit, explicit, local_gossip);
-        let interest = super::all_interest(&srv);
+        if self.info_owed {
+            self.info_owed = false;
+            let mut ours = our_info(&srv);
+            ours.route_pool_idx = i32::try_from(idx).unwrap_or(0);
+            ours.gossip_mode = self.dial.as_ref().map_or(GOSSIP_DEFAULT, |d| d.gossip_mode);
+            self.conn.queue_out(&[&info_line(&ours)]);
+        }
+        if first {
+            let local_gossip = self.dial.as_ref().map_or(GOSSIP_DEFAULT, |d| d.gossip_mode);
+            let mut info = info.clone();
+            info.route_account = account_name.clone().unwrap_or_default();
+            forward_new_route_info(&info, &others, did_solicit, explicit, local_gossip);
+        }
+        let carries = match (&account_name, pool) {
+            (Some(a), _) => Carries::Pinned(a),
+            (None, false) => Carries::All,
+            (None, true) => Carries::Pool { idx, size: effective },
+        };
+        let interest = super::all_interest(&srv, carries);
         if !interest.is_empty() {
             self.conn.queue_out(&[&interest]);
         }
         self.conn.queue_out(&[b"PING\r\n"]);
-        if !srv.opts.cluster.no_advertise && !info.connect_urls.is_empty() {
+        if pool && did_solicit && account_name.is_none() {
+            let taken = lock(&srv.routes).get(&info.server_id).map_or(effective, |r| r.pool.iter().flatten().count());
+            if taken < effective {
+                self.next_dial = self.dial.clone();
+            }
+        }
+        if first && account_name.is_none() && !srv.opts.cluster.no_advertise && !info.connect_urls.is_empty() {
             srv.send_async_info_to_clients();
         }
         Ok(())
     }
 
+    /// Sends Go's error for a route it refuses, and closes.
+    fn refuse(&self, text: &str) -> Result<(), CloseReason> {
+        crate::error!("{} - {text}", self.prefix());
+        self.send_err(text);
+        Err(CloseReason::ProtocolViolation)
+    }
+
+    fn duplicate(&self, id: &str) -> CloseReason {
+        crate::debug!("{} - Detected duplicate remote route {id:?}", self.prefix());
+        CloseReason::DuplicateRoute
+    }
+
     /// Go's `processImplicitRoute`: a peer told us of a server; dial it
     /// unless we already have a route to it or the config lists it.
     fn implicit_route(&self, info: RouteInfo) {
-        if info.server_id == self.srv.id || lock(&self.srv.routes).contains_key(&info.server_id) {
+        if info.server_id == self.srv.id {
             return;
         }
-        if !info.route_account.is_empty() {
-            return;
+        let account = Some(info.route_account.clone()).filter(|a| !a.is_empty());
+        {
+            let routes = lock(&self.srv.routes);
+            let known = routes.get(&info.server_id);
+            match &account {
+                Some(a) => {
+                    if self.srv.route_pool_size() == 0 || known.is_some_and(|r| r.pinned.contains_key(a)) {
+                        return;
+                    }
+                }
+                None => {
+                    if known.is_some_and(|r| r.pool.iter().any(Option::is_some)) {
+                        return;
+                    }
+                }
+            }
         }
         let Some(mut url) = RouteUrl::parse(&info.ip) else {
             crate::error!("Error parsing URL from INFO: {:?}", info.ip);
@@ -536,13 +690,37 @@ impl Link {
             url.user = self.srv.opts.cluster.username.clone();
             url.pass = self.srv.opts.cluster.password.clone();
         }
-        let dial = Dial { url, explicit: false, gossip_mode: info.gossip_mode };
+        let dial = Dial { url, explicit: false, gossip_mode: info.gossip_mode, account: account.clone() };
+        // Told over a route without pooling, which cannot pass on pinned
+        // routes: dial those too.
+        let told_by_pool_less = self.account.is_none() && self.no_pool();
+        if account.is_none() && told_by_pool_less {
+            for a in self.srv.pinned_accounts() {
+                tokio::spawn(super::solicit(Arc::clone(&self.srv), dial.for_account(Some(a.clone()))));
+            }
+        }
         tokio::spawn(super::solicit(Arc::clone(&self.srv), dial));
+    }
+
+    /// Whether this route's server speaks no pooling.
+    fn no_pool(&self) -> bool {
+        let id = self.remote_id.as_deref().unwrap_or("");
+        lock(&self.srv.routes).get(id).is_none_or(|r| r.no_pool)
+    }
+
+    /// A route line's arguments, with the account put in where a pinned
+    /// route leaves it out (after the origin of a leaf line).
+    fn route_args(&self, arg: &Bytes, origin: bool) -> Vec<Bytes> {
+        let mut args = split_args(arg);
+        if let Some(acc) = &self.account {
+            args.insert(usize::from(origin).min(args.len()), Bytes::copy_from_slice(acc.name.as_bytes()));
+        }
+        args
     }
 
     /// Go's `processRemoteSub`: `[<origin>] <acc> <subject> [<queue> <weight>]`.
     fn remote_sub(&mut self, arg: &Bytes, leaf: bool) -> Result<(), CloseReason> {
-        let args = split_args(arg);
+        let args = self.route_args(arg, leaf);
         let skip = usize::from(leaf);
         let (acc, subject, queue, weight) = match args.len().checked_sub(skip) {
             Some(2) => (&args[skip], &args[skip + 1], None, 1),
@@ -582,7 +760,7 @@ impl Link {
 
     /// Go's `processRemoteUnsub`: `[<origin>] <acc> <subject> [<queue>]`.
     fn remote_unsub(&mut self, arg: &Bytes, leaf: bool) -> Result<(), CloseReason> {
-        let args = split_args(arg);
+        let args = self.route_args(arg, leaf);
         // A leaf unsubscribe carries the origin only when we asked (`lnocu`):
         // we always do.
         let skip = usize::from(leaf);
@@ -665,13 +843,20 @@ impl Link {
         Ok(())
     }
 
-    /// A dialled route that closed while another route to the same server
-    /// is registered: that one now carries our URL, and is dialled again
-    /// when it closes (Go's `reconnect`, "already connected").
+    /// A dialled route that closed while another connection fills the same
+    /// place (the one route of a server without pooling, or the pinned
+    /// route of our account): that one now carries our URL, and is dialled
+    /// again when it closes (Go's `reconnect`, "already connected").
     fn lost_to_existing(&self) -> bool {
         let (Some(dial), Some(id)) = (&self.dial, &self.remote_id) else { return false };
         let mut routes = lock(&self.srv.routes);
-        let Some(existing) = routes.get_mut(id) else { return false };
+        let Some(remote) = routes.get_mut(id) else { return false };
+        let existing = match &dial.account {
+            Some(a) => remote.pinned.get_mut(a),
+            None if remote.no_pool => remote.pool.first_mut().and_then(Option::as_mut),
+            None => None,
+        };
+        let Some(existing) = existing else { return false };
         if existing.conn.cid == self.conn.cid {
             return false;
         }
@@ -683,30 +868,48 @@ impl Link {
         true
     }
 
-    /// Go's `removeRoute`: drop the remote's interest, and forget the route
-    /// if it is the registered one.
+    /// Go's `removeRoute`: drop the remote's interest, and forget the
+    /// connection; a server with no pooled connection left takes its client
+    /// URLs with it.
     fn cleanup(&mut self, reason: CloseReason) {
         for (_, rs) in self.subs.drain() {
             rs.account.sublist.remove(&rs.sub.subject, rs.sub.queue.as_deref(), rs.sub.key);
         }
         self.num_subs.store(0, Ordering::Relaxed);
         let mut had_urls = false;
-        if self.registered {
-            if let Some(id) = &self.remote_id {
-                let mut routes = lock(&self.srv.routes);
-                if routes.get(id).is_some_and(|r| r.conn.cid == self.conn.cid) {
-                    if let Some(entry) = routes.remove(id) {
-                        had_urls = !entry.connect_urls.is_empty();
-                        // An accepted route that took over from our own dial.
-                        if let (None, Some((url, explicit))) = (&self.dial, entry.redial) {
-                            if let Some(url) = RouteUrl::parse(&url) {
-                                let dial = Dial { url, explicit, gossip_mode: GOSSIP_DEFAULT };
-                                if !self.srv.is_shutting_down() {
-                                    tokio::spawn(super::solicit(Arc::clone(&self.srv), dial));
-                                }
-                            }
-                        }
+        let mut redial = None;
+        if let (true, Some(id)) = (self.registered, &self.remote_id) {
+            let mut routes = lock(&self.srv.routes);
+            if let Some(remote) = routes.get_mut(id) {
+                let cid = self.conn.cid;
+                let mut removed = None;
+                for slot in remote.pool.iter_mut() {
+                    if slot.as_ref().is_some_and(|e| e.conn.cid == cid) {
+                        removed = slot.take();
                     }
+                }
+                if removed.is_none() {
+                    let key = remote.pinned.iter().find(|(_, e)| e.conn.cid == cid).map(|(k, _)| k.clone());
+                    removed = key.and_then(|k| remote.pinned.remove(&k));
+                }
+                if let Some(entry) = removed {
+                    redial = entry.redial.zip(Some(entry.account));
+                }
+                if remote.pool.iter().all(Option::is_none) && !remote.connect_urls.is_empty() {
+                    had_urls = true;
+                    remote.connect_urls.clear();
+                }
+                if remote.is_empty() {
+                    routes.remove(id);
+                }
+            }
+        }
+        // An accepted route that took over from our own dial.
+        if let (None, Some(((url, explicit), account))) = (&self.dial, redial) {
+            if let Some(url) = RouteUrl::parse(&url) {
+                if !self.srv.is_shutting_down() {
+                    let dial = Dial { url, explicit, gossip_mode: GOSSIP_DEFAULT, account };
+                    tokio::spawn(super::solicit(Arc::clone(&self.srv), dial));
                 }
             }
         }

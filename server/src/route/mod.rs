@@ -23,11 +23,14 @@
 //! - Client URLs of peers are merged into client INFO `connect_urls`, and
 //!   clients that take async INFO hear when they change.
 //!
-//! rnats speaks the protocol of a server without route pooling: its INFO has
-//! no `route_pool_size`, so a Go peer keeps one connection to it that carries
-//! every account, with the account named in each line, and does not ask for
-//! pinned-account routes (Go's `noPool` remotes). Compression is offered as
-//! `off`.
+//! Pooling and pinned accounts, as Go 2.10+ has them: each pair of servers
+//! keeps `pool_size` connections (default 3) for ordinary accounts, an
+//! account travelling on connection `fnv32a(account) % pool_size`, plus one
+//! connection per pinned account (the `cluster { accounts }` and, with
+//! pooling, the system account), whose lines leave the account out. A
+//! server without pooling (`pool_size: -1`, or an older one) gets one
+//! connection carrying every account, and no pinned routes. Compression is
+//! offered as `off`, which any Go peer accepts.
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -105,6 +108,15 @@ pub(crate) struct Dial {
     explicit: bool,
     /// The gossip mode of the INFO that told us of this server.
     gossip_mode: u8,
+    /// The account this connection is pinned to, if any.
+    account: Option<String>,
+}
+
+impl Dial {
+    /// The same server, dialled for `account` (or for the pool).
+    fn for_account(&self, account: Option<String>) -> Dial {
+        Dial { account, ..self.clone() }
+    }
 }
 
 /// Binds the route listener, then accepts and dials routes in the background.
@@ -148,7 +160,7 @@ pub(crate) async fn start(srv: &Arc<Server>) -> Result<(), String> {
                     debug!("Detected route to self, ignoring {url}");
                     continue;
                 }
-                tokio::spawn(solicit(Arc::clone(srv), Dial { url, explicit: true, gossip_mode: GOSSIP_DEFAULT }));
+                spawn_dials(srv, Dial { url, explicit: true, gossip_mode: GOSSIP_DEFAULT, account: None });
             }
             None => error!("Error parsing route URL {text:?}"),
         }
@@ -173,6 +185,16 @@ fn is_self(srv: &Server, url: &RouteUrl, local: SocketAddr) -> bool {
     let host = srv.opts.cluster.host.as_str();
     url.host == host
         || (matches!(host, "" | "0.0.0.0" | "::") && matches!(url.host.as_str(), "127.0.0.1" | "localhost" | "::1"))
+}
+
+/// Dials a server for the pool and for each pinned account (Go's
+/// `solicitRoutes`).
+fn spawn_dials(srv: &Arc<Server>, dial: Dial) {
+    debug_assert!(dial.account.is_none());
+    for acc in srv.pinned_accounts() {
+        tokio::spawn(solicit(Arc::clone(srv), dial.for_account(Some(acc.clone()))));
+    }
+    tokio::spawn(solicit(Arc::clone(srv), dial));
 }
 
 async fn accept_loop(srv: Arc<Server>, listener: TcpListener) {
@@ -276,9 +298,23 @@ fn local_interest_changed(srv: &Server, acc: &Account, sub: &Subscription, delta
     if !update {
         return;
     }
+    let pool_size = srv.route_pool_size();
+    let pinned_here = srv.pinned_accounts().contains(&acc.name);
     let mut line = Vec::new();
-    interest_line(&mut line, &acc.name, &sub.subject, sub.queue.as_deref(), n);
-    for conn in srv.route_conns() {
+    let routes = lock(&srv.routes);
+    for remote in routes.values() {
+        // A pinned account's interest goes on its own route, or on the one
+        // route of a server without pooling; never on a pooled one.
+        let target = if remote.no_pool {
+            remote.conn_for(&acc.name, pool_size)
+        } else if pinned_here {
+            remote.pinned.get(&acc.name).map(|e| (&e.conn, true))
+        } else {
+            remote.conn_for(&acc.name, pool_size).filter(|(_, pinned)| !pinned)
+        };
+        let Some((conn, pinned)) = target else { continue };
+        line.clear();
+        interest_line(&mut line, (!pinned).then_some(acc.name.as_str()), &sub.subject, sub.queue.as_deref(), n);
         if crate::log::trace_enabled() {
             conn.trace(format_args!("->> [{}]", String::from_utf8_lossy(&line[..line.len() - 2])));
         }
@@ -286,11 +322,14 @@ fn local_interest_changed(srv: &Server, acc: &Account, sub: &Subscription, delta
     }
 }
 
-/// `RS+ <acc> <subject> [<queue> <weight>]` while `n > 0`, else `RS- ...`.
-fn interest_line(out: &mut Vec<u8>, acc: &str, subject: &str, queue: Option<&str>, n: i32) {
+/// `RS+ [<acc>] <subject> [<queue> <weight>]` while `n > 0`, else `RS- ...`;
+/// the account is left out on a pinned route.
+fn interest_line(out: &mut Vec<u8>, acc: Option<&str>, subject: &str, queue: Option<&str>, n: i32) {
     out.extend_from_slice(if n > 0 { b"RS+ " } else { b"RS- " });
-    out.extend_from_slice(acc.as_bytes());
-    out.push(b' ');
+    if let Some(acc) = acc {
+        out.extend_from_slice(acc.as_bytes());
+        out.push(b' ');
+    }
     out.extend_from_slice(subject.as_bytes());
     if let Some(q) = queue {
         out.push(b' ');
@@ -303,14 +342,35 @@ fn interest_line(out: &mut Vec<u8>, acc: &str, subject: &str, queue: Option<&str
     out.extend_from_slice(b"\r\n");
 }
 
-/// Every account's local interest, as a new route first hears it (Go's
+/// Which accounts' interest a new route connection first hears (Go's
 /// `sendSubsToRoute`).
-fn all_interest(srv: &Server) -> Vec<u8> {
+#[derive(Clone, Copy)]
+enum Carries<'a> {
+    /// A server without pooling: every account.
+    All,
+    /// A pooled connection: the unpinned accounts of this pool index.
+    Pool { idx: usize, size: usize },
+    /// A pinned route: this account alone, named nowhere.
+    Pinned(&'a str),
+}
+
+fn all_interest(srv: &Server, carries: Carries<'_>) -> Vec<u8> {
+    let pinned = srv.pinned_accounts();
     let mut out = Vec::new();
     for acc in srv.accounts.list() {
+        let (wanted, named) = match carries {
+            Carries::All => (true, true),
+            Carries::Pool { idx, size } => {
+                (!pinned.contains(&acc.name) && crate::server::pool_index(size, &acc.name) == idx, true)
+            }
+            Carries::Pinned(a) => (a == acc.name, false),
+        };
+        if !wanted {
+            continue;
+        }
         let rm = lock(&acc.route_interest);
         for ((subject, queue), &n) in rm.iter() {
-            interest_line(&mut out, &acc.name, subject, queue.as_deref(), n);
+            interest_line(&mut out, named.then_some(acc.name.as_str()), subject, queue.as_deref(), n);
         }
     }
     out
@@ -337,10 +397,10 @@ mod tests {
     #[test]
     fn interest_lines() {
         let mut out = Vec::new();
-        interest_line(&mut out, "$G", "foo", None, 1);
-        interest_line(&mut out, "$G", "foo", None, 0);
-        interest_line(&mut out, "A", "bar.*", Some("q"), 3);
-        interest_line(&mut out, "A", "bar.*", Some("q"), 0);
-        assert_eq!(out, b"RS+ $G foo\r\nRS- $G foo\r\nRS+ A bar.* q 3\r\nRS- A bar.* q\r\n");
+        interest_line(&mut out, Some("$G"), "foo", None, 1);
+        interest_line(&mut out, Some("$G"), "foo", None, 0);
+        interest_line(&mut out, Some("A"), "bar.*", Some("q"), 3);
+        interest_line(&mut out, None, "bar.*", Some("q"), 0);
+        assert_eq!(out, b"RS+ $G foo\r\nRS- $G foo\r\nRS+ A bar.* q 3\r\nRS- bar.* q\r\n");
     }
 }
