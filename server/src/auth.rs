@@ -156,6 +156,9 @@ pub(crate) struct Auth {
     users: HashMap<String, UserEntry>,
     nkeys: HashMap<String, NkeyEntry>,
     no_auth_user: Option<String>,
+    /// The `no_auth_user` is the server's made-up one (the only configured
+    /// account is the system account): INFO still says auth is required.
+    made_up_no_auth: bool,
 }
 
 fn account_or_global(a: &Option<String>) -> String {
@@ -164,8 +167,12 @@ fn account_or_global(a: &Option<String>) -> String {
 
 impl Auth {
     pub(crate) fn from_options(opts: &Options) -> Self {
-        let mut auth =
-            Auth { token: opts.authorization.clone(), no_auth_user: opts.no_auth_user.clone(), ..Auth::default() };
+        let mut auth = Auth {
+            token: opts.authorization.clone(),
+            no_auth_user: opts.no_auth_user.clone(),
+            made_up_no_auth: opts.sys_only_no_auth_user.is_some() && opts.sys_only_no_auth_user == opts.no_auth_user,
+            ..Auth::default()
+        };
         if let Some(u) = &opts.username {
             auth.single_user = Some((u.clone(), opts.password.clone().unwrap_or_default()));
         }
@@ -234,7 +241,7 @@ impl Auth {
     /// INFO `auth_required`: with a usable `no_auth_user`, Go does not demand
     /// credentials (clients may even skip CONNECT).
     pub(crate) fn info_auth_required(&self) -> bool {
-        self.required() && self.no_auth_outcome().is_none()
+        self.required() && (self.made_up_no_auth || self.no_auth_outcome().is_none())
     }
 
     /// Whether INFO carries a nonce for nkey signatures.

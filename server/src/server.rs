@@ -195,10 +195,14 @@ pub struct Server {
     /// name) and then taken from the first peer with a static one.
     pub(crate) cluster_name: Mutex<String>,
     pinned_accounts: std::sync::OnceLock<Vec<String>>,
+    /// The made-up user that lets clients without credentials into `$G`
+    /// when the only configured account is the system account.
+    pub(crate) sys_only_user: Option<String>,
 }
 
 impl Server {
-    pub fn new(opts: Options) -> Arc<Server> {
+    pub fn new(mut opts: Options) -> Arc<Server> {
+        let sys_only_user = add_sys_only_no_auth_user(&mut opts);
         let id = nkeys::KeyPair::new_server().public_key();
         let name = opts.server_name.clone().unwrap_or_else(|| id.clone());
         let auth = Auth::from_options(&opts);
@@ -234,6 +238,7 @@ impl Server {
             route_addr: Mutex::new(None),
             cluster_name: Mutex::new(opts.cluster.name.clone().unwrap_or_default()),
             pinned_accounts: std::sync::OnceLock::new(),
+            sys_only_user,
             opts,
         })
     }
@@ -475,6 +480,29 @@ impl Server {
             &self.opts.http_host
         }
     }
+}
+
+/// Go's rule for a config whose only account is the system account (added
+/// to give it users) and that has no `authorization {}` block nor
+/// `no_auth_user`: clients without credentials still get into `$G`, as a
+/// made-up no-auth user (`configureAccounts` in `server/server.go`).
+fn add_sys_only_no_auth_user(opts: &mut Options) -> Option<String> {
+    let sys = opts.system_account.as_deref()?;
+    let only_sys = opts.accounts.len() == 1 && opts.accounts[0].name == sys;
+    if !only_sys || opts.no_auth_user.is_some() || opts.auth_block_defined {
+        return None;
+    }
+    let digits: String = (0..8).map(|_| char::from(b'0' + rand::random::<u8>() % 10)).collect();
+    let name = format!("nats-{digits}");
+    opts.users.push(crate::options::User {
+        username: name.clone(),
+        password: digits,
+        permissions: None,
+        account: None,
+    });
+    opts.no_auth_user = Some(name.clone());
+    opts.sys_only_no_auth_user = Some(name.clone());
+    Some(name)
 }
 
 /// The engine settings from the options (Go's `enableJetStream` defaults:

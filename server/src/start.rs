@@ -100,6 +100,7 @@ impl Server {
             .users
             .iter()
             .chain(self.opts.accounts.iter().flat_map(|a| a.users.iter()))
+            .filter(|u| self.sys_only_user.as_deref() != Some(u.username.as_str()))
             .any(|u| !u.password.starts_with("$2"))
             || self.opts.password.as_deref().is_some_and(|p| !p.starts_with("$2"));
         if plaintext {

@@ -324,14 +324,30 @@ impl Connection {
     pub(crate) fn remove_all_subs(&self) -> Vec<String> {
         let subs: Vec<Arc<Subscription>> = lock(&self.subs).drain().map(|(_, s)| s).collect();
         let sublist = Arc::clone(&self.sublist.read().unwrap_or_else(|e| e.into_inner()));
-        subs.iter()
+        // A queue group's members leave together: one interest change for
+        // the group (Go's `closeConnection` sends routes one update).
+        let mut groups: Vec<(&Arc<Subscription>, i32)> = Vec::new();
+        let subjects = subs
+            .iter()
             .map(|sub| {
                 if sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key) {
-                    sublist.interest_changed(sub, -1);
+                    if sub.queue.is_none() {
+                        sublist.interest_changed(sub, -1);
+                    } else if let Some(g) =
+                        groups.iter_mut().find(|(g, _)| g.subject == sub.subject && g.queue == sub.queue)
+                    {
+                        g.1 += 1;
+                    } else {
+                        groups.push((sub, 1));
+                    }
                 }
                 sub.subject.to_string()
             })
-            .collect()
+            .collect();
+        for (sub, n) in groups {
+            sublist.interest_changed(sub, -n);
+        }
+        subjects
     }
 
     /// Records a reply subject this connection may answer under `allow_responses`.

@@ -488,6 +488,7 @@ impl Options {
             rep.err(v, NIL_DEREF);
             return Ok(());
         };
+        self.auth_block_defined = true;
         self.username = auth.user.clone();
         self.password = auth.pass.clone();
         self.authorization = auth.token.clone();

@@ -395,6 +395,15 @@ mod tests {
     }
 
     #[test]
+    fn accounts_spread_over_the_pool_by_fnv32a() {
+        use crate::server::pool_index;
+        let got: Vec<usize> = ["$G", "A", "B", "$SYS", "ACC"].iter().map(|a| pool_index(3, a)).collect();
+        assert_eq!(got, [2, 0, 0, 0, 1]);
+        assert_eq!(pool_index(5, "ACC"), 3);
+        assert_eq!((pool_index(1, "ACC"), pool_index(0, "ACC")), (0, 0));
+    }
+
+    #[test]
     fn interest_lines() {
         let mut out = Vec::new();
         interest_line(&mut out, Some("$G"), "foo", None, 1);
