@@ -111,7 +111,7 @@ pub(crate) struct ClientPermissions {
 }
 
 impl ClientPermissions {
-    fn from_opts(p: &Permissions) -> Self {
+    pub(crate) fn from_opts(p: &Permissions) -> Self {
         let mut publish = p.publish.as_ref().map(SubjectRules::from_opts);
         let response = p.response.as_ref().map(|r| ResponseRules { max_msgs: r.max_msgs, expires: r.expires });
         // Go's `auth.go` (`configureAuthorization`/`processUserPermissionsTemplate`):
@@ -124,6 +124,16 @@ impl ClientPermissions {
             }
         }
         ClientPermissions { publish, subscribe: p.subscribe.as_ref().map(SubjectRules::from_opts), response }
+    }
+
+    /// Whether these rights allow publishing to `subject` (a route's import).
+    pub(crate) fn allows_publish(&self, subject: &str) -> bool {
+        self.publish.as_ref().is_none_or(|r| r.allows_publish(subject))
+    }
+
+    /// Whether these rights allow subscribing to `subject` (a route's export).
+    pub(crate) fn allows_subscribe(&self, subject: &str, queue: Option<&str>) -> bool {
+        self.subscribe.as_ref().is_none_or(|r| r.allows_subscribe(subject, queue))
     }
 }
 

@@ -126,6 +126,9 @@ pub struct ClusterOpts {
     pub(crate) pool_size: Option<i64>,
     /// `accounts`: accounts with a route connection of their own.
     pub(crate) accounts: Vec<String>,
+    /// `permissions { import, export }`: what routes may bring in (as
+    /// publish rights) and what interest they may ask for (as subscribe).
+    pub(crate) permissions: Option<Permissions>,
     /// Route credentials from `cluster { authorization {...} }` or the `--cluster` URL.
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,

@@ -195,9 +195,14 @@ pub struct Server {
     /// name) and then taken from the first peer with a static one.
     pub(crate) cluster_name: Mutex<String>,
     pinned_accounts: std::sync::OnceLock<Vec<String>>,
+    /// Set when the first route registers.
+    pub(crate) had_routes: AtomicBool,
     /// The made-up user that lets clients without credentials into `$G`
     /// when the only configured account is the system account.
     pub(crate) sys_only_user: Option<String>,
+    /// `cluster { permissions }` as permissions of every route: import is
+    /// publish, export is subscribe (Go's `setRoutePermissions`).
+    pub(crate) route_permissions: Option<Arc<crate::auth::ClientPermissions>>,
 }
 
 impl Server {
@@ -238,7 +243,13 @@ impl Server {
             route_addr: Mutex::new(None),
             cluster_name: Mutex::new(opts.cluster.name.clone().unwrap_or_default()),
             pinned_accounts: std::sync::OnceLock::new(),
+            had_routes: AtomicBool::new(false),
             sys_only_user,
+            route_permissions: opts
+                .cluster
+                .permissions
+                .as_ref()
+                .map(|p| Arc::new(crate::auth::ClientPermissions::from_opts(p))),
             opts,
         })
     }
@@ -324,11 +335,12 @@ impl Server {
         if !self.is_clustered() || self.opts.cluster.no_advertise {
             return Vec::new();
         }
-        // Go fills them in when the first route registers.
-        let routes = lock(&self.routes);
-        if routes.is_empty() {
+        // Go fills them in when the first route registers, and keeps its
+        // own once the last one is gone.
+        if !self.had_routes.load(Ordering::Relaxed) {
             return Vec::new();
         }
+        let routes = lock(&self.routes);
         let mut urls: Vec<String> = self.own_client_url().into_iter().collect();
         let mut by_cid: Vec<(u64, &RemoteServer)> =
             routes.values().map(|r| (r.entries().map(|e| e.conn.cid).min().unwrap_or(0), r)).collect();

@@ -33,6 +33,9 @@ impl Server {
         }
         info!("Entering lame duck mode, stop accepting new clients");
         self.stop_accept.notify_one();
+        if self.is_clustered() {
+            crate::route::announce_lame_duck(&self);
+        }
         for c in self.clients() {
             let info = self.client_info_json(c.cid, c.addr.ip(), self.auth.required(), "");
             c.queue_out(&[b"INFO ", info.as_bytes(), b" \r\n"]);

@@ -377,7 +377,8 @@ impl Options {
                 // Go peer accepts whatever it is configured with.
                 "compression" | "connect_backoff" => {}
                 "ping_interval" | "ping_max" | "write_deadline" | "write_timeout" => {}
-                "tls" | "permissions" => {
+                "permissions" => self.cluster.permissions = parse_permissions(mv, rep),
+                "tls" => {
                     rep.err(mv, format!("field \"cluster.{k}\" is not supported by rnats"));
                 }
                 _ => rep.unknown(k, mv),

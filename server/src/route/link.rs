@@ -80,6 +80,10 @@ struct RouteInfo {
     ldm: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     compression: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    export: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "is_false")]
     lnoc: bool,
     #[serde(skip_serializing_if = "is_false")]
@@ -167,11 +171,37 @@ fn our_info(srv: &Server) -> RouteInfo {
         connect_urls: if opts.no_advertise { Vec::new() } else { srv.own_client_url().into_iter().collect() },
         ldm: srv.lame_duck.load(Ordering::Relaxed),
         compression: "off".into(),
+        import: opts.permissions.as_ref().and_then(|p| p.publish.as_ref()).map(subject_permission_json),
+        export: opts.permissions.as_ref().and_then(|p| p.subscribe.as_ref()).map(subject_permission_json),
         lnoc: true,
         lnocu: true,
         route_pool_size: i32::try_from(pool).unwrap_or(0),
         ..RouteInfo::default()
     }
+}
+
+/// Tells every server we route to that we are in lame duck mode, once each
+/// (Go's `sendLDMToRoutes`): they drop our client URLs.
+pub(super) fn send_lame_duck(srv: &Server) {
+    let line = info_line(&our_info(srv));
+    let routes = lock(&srv.routes);
+    for remote in routes.values() {
+        if let Some(e) = remote.entries().next() {
+            e.conn.queue_out(&[&line]);
+        }
+    }
+}
+
+/// Go's `SubjectPermission` as INFO carries it.
+fn subject_permission_json(p: &crate::options::SubjectPermission) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    if !p.allow.is_empty() {
+        m.insert("allow".into(), serde_json::json!(p.allow));
+    }
+    if !p.deny.is_empty() {
+        m.insert("deny".into(), serde_json::json!(p.deny));
+    }
+    serde_json::Value::Object(m)
 }
 
 fn info_line(info: &RouteInfo) -> Vec<u8> {
@@ -605,6 +635,7 @@ impl Link {
             (first, others, idx)
         };
         self.registered = true;
+        srv.had_routes.store(true, Ordering::Relaxed);
         crate::debug!("{} - Registering remote route {:?}", self.prefix(), info.server_id);
         if self.info_owed {
             self.info_owed = false;
@@ -738,6 +769,10 @@ impl Link {
             Some(Err(_)) => return Err(CloseReason::ProtocolViolation),
             None => None,
         };
+        if self.srv.route_permissions.as_ref().is_some_and(|p| !p.allows_subscribe(subj, None)) {
+            crate::debug!("{} - Can not export {subj:?}, ignoring remote subscription request", self.prefix());
+            return Ok(());
+        }
         let key = sub_key(acc, subject, queue.map(str::as_bytes));
         if let Some(existing) = self.subs.get(&key) {
             existing.sub.qw.store(i32::try_from(weight).unwrap_or(i32::MAX), Ordering::Relaxed);

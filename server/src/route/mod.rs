@@ -168,6 +168,11 @@ pub(crate) async fn start(srv: &Arc<Server>) -> Result<(), String> {
     Ok(())
 }
 
+/// Lame duck mode: the other servers stop offering our client URL.
+pub(crate) fn announce_lame_duck(srv: &Server) {
+    link::send_lame_duck(srv);
+}
+
 /// `host:port`, with IPv6 hosts in brackets (Go's `net.JoinHostPort`).
 pub(crate) fn join_host_port(host: &str, port: u16) -> String {
     if host.contains(':') {
@@ -295,7 +300,7 @@ fn local_interest_changed(srv: &Server, acc: &Account, sub: &Subscription, delta
         rm.insert(key, n);
     }
     let update = if sub.queue.is_some() { n != old } else { (old == 0) != (n == 0) };
-    if !update {
+    if !update || !can_import(srv, &sub.subject) {
         return;
     }
     let pool_size = srv.route_pool_size();
@@ -320,6 +325,12 @@ fn local_interest_changed(srv: &Server, acc: &Account, sub: &Subscription, delta
         }
         conn.queue_out(&[&line]);
     }
+}
+
+/// Whether routes may bring us messages on `subject` (`import`): only then
+/// is our interest in it sent (Go's `importFilter`).
+fn can_import(srv: &Server, subject: &str) -> bool {
+    srv.route_permissions.as_ref().is_none_or(|p| p.allows_publish(subject))
 }
 
 /// `RS+ [<acc>] <subject> [<queue> <weight>]` while `n > 0`, else `RS- ...`;
@@ -370,6 +381,9 @@ fn all_interest(srv: &Server, carries: Carries<'_>) -> Vec<u8> {
         }
         let rm = lock(&acc.route_interest);
         for ((subject, queue), &n) in rm.iter() {
+            if !can_import(srv, subject) {
+                continue;
+            }
             interest_line(&mut out, named.then_some(acc.name.as_str()), subject, queue.as_deref(), n);
         }
     }
