@@ -9,14 +9,14 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// A raw protocol connection and what it has read but not consumed yet.
-struct Conn {
+pub(super) struct Conn {
     stream: TcpStream,
     buf: BytesMut,
 }
 
 impl Conn {
     /// Connects, sends CONNECT and waits for the PONG.
-    async fn open(addr: &str) -> Result<Conn> {
+    pub(super) async fn open(addr: &str) -> Result<Conn> {
         let stream = TcpStream::connect(addr).await.with_context(|| format!("connect {addr}"))?;
         stream.set_nodelay(true)?;
         let mut c = Conn { stream, buf: BytesMut::new() };
@@ -25,12 +25,12 @@ impl Conn {
         Ok(c)
     }
 
-    async fn send(&mut self, data: &[u8]) -> Result<()> {
+    pub(super) async fn send(&mut self, data: &[u8]) -> Result<()> {
         Ok(self.stream.write_all(data).await?)
     }
 
     /// Reads frames up to the next PONG, answering PINGs on the way.
-    async fn wait_pong(&mut self) -> Result<()> {
+    pub(super) async fn wait_pong(&mut self) -> Result<()> {
         loop {
             while let Some((frame, used)) = wire::parse(&self.buf)? {
                 let reply_ping = match frame {
@@ -53,8 +53,33 @@ impl Conn {
         }
     }
 
+    /// Whether a MSG arrives within `limit` (consuming what it reads).
+    pub(super) async fn saw_msg_within(&mut self, limit: Duration) -> Result<bool> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            while let Some((frame, used)) = wire::parse(&self.buf)? {
+                let msg = matches!(frame, Frame::Msg(_));
+                let ping = matches!(frame, Frame::Ping);
+                self.buf.advance(used);
+                if ping {
+                    self.send(b"PONG\r\n").await?;
+                }
+                if msg {
+                    return Ok(true);
+                }
+            }
+            match tokio::time::timeout_at(deadline, wire::fill(&mut self.stream, &mut self.buf, 4096)).await {
+                Err(_) => return Ok(false),
+                Ok(Ok(0)) => bail!("connection closed"),
+                Ok(r) => {
+                    r?;
+                }
+            }
+        }
+    }
+
     /// Counts MSG frames until `stop` says enough; returns how many were seen.
-    async fn count_msgs(mut self, stop: impl Fn(usize) -> bool) -> Result<usize> {
+    pub(super) async fn count_msgs(mut self, stop: impl Fn(usize) -> bool) -> Result<usize> {
         let mut n = 0usize;
         loop {
             while let Some((frame, used)) = wire::parse(&self.buf)? {
@@ -83,7 +108,7 @@ impl Conn {
 }
 
 /// Subscribes and waits until the server has the subscription (PING/PONG).
-async fn subscriber(addr: &str, subject: &str, queue: Option<&str>) -> Result<Conn> {
+pub(super) async fn subscriber(addr: &str, subject: &str, queue: Option<&str>) -> Result<Conn> {
     let mut c = Conn::open(addr).await?;
     let q = queue.map(|q| format!(" {q}")).unwrap_or_default();
     c.send(format!("SUB {subject}{q} 1\r\nPING\r\n").as_bytes()).await?;
@@ -92,7 +117,7 @@ async fn subscriber(addr: &str, subject: &str, queue: Option<&str>) -> Result<Co
 }
 
 /// Publishes `count` messages of `size` bytes, in large coalesced writes.
-async fn publish(addr: &str, subject: &str, size: usize, count: usize) -> Result<()> {
+pub(super) async fn publish(addr: &str, subject: &str, size: usize, count: usize) -> Result<()> {
     let mut c = Conn::open(addr).await?;
     let frame = {
         let mut f = format!("PUB {subject} {size}\r\n").into_bytes();

@@ -1,13 +1,16 @@
 //! Server benchmarks: the same workloads against several targets in one run, printed
 //! with the ratio to the Go oracle: scales, figures, rounds and the table. The workloads
-//! live in `core` (raw-protocol clients), `jetstream` and `filestore`.
+//! live in `core` (raw-protocol clients), `jetstream`, `cluster` (three servers joined
+//! by routes) and `filestore`.
 //!
 //! These are measurements, never pass/fail tests: the machine, its load and the
 //! client share the cores with the server under test.
+mod cluster;
 mod core;
 mod filestore;
 mod jetstream;
 
+use self::cluster::cluster_workloads;
 use self::core::{memory_per_connection, pub_sub, queue_group, request_latency, wildcard_match};
 use self::filestore::{file_store_workloads, FsLaunch};
 use self::jetstream::jetstream_workloads;
@@ -69,11 +72,12 @@ pub struct Scale {
     pub only: Option<Group>,
 }
 
-/// The two halves of the bench: one server for the core and JetStream workloads, and
-/// a fresh server per file-store workload.
+/// The parts of the bench: one server for the core and JetStream workloads, a
+/// three-server cluster, and a fresh server per file-store workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Group {
     Core,
+    Cluster,
     Filestore,
 }
 
@@ -119,6 +123,9 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
     if scale.only == Some(Group::Filestore) {
         return Ok(file_store_workloads(&launch, &scale).await);
     }
+    if scale.only == Some(Group::Cluster) {
+        return Ok(cluster_workloads(root, binary, args, target.ready_log_line.clone(), &scale).await);
+    }
     let config = "max_connections: 100000\nmax_pending: 256MB\njetstream { store_dir: \"{store_dir}\" }\n";
     let mut server = ServerProc::new(&crate::suite::sanitize(&target.name), root, binary, args, config)?;
     server.ready_line = target.ready_log_line.clone();
@@ -159,6 +166,7 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
         Ok(r) => r?,
     }
     if scale.only != Some(Group::Core) {
+        figs.extend(cluster_workloads(root, binary, args, target.ready_log_line.clone(), &scale).await);
         figs.extend(file_store_workloads(&launch, &scale).await);
     }
     Ok(figs)

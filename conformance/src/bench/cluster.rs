@@ -1,0 +1,238 @@
+//! Cluster bench workloads: three servers of one target joined by routes.
+//! A message published on one server and received on another crosses one
+//! route; the rows measure that path (pub/sub across servers, fan-out to
+//! every server, a queue group spread over the servers, request/reply across
+//! servers).
+//!
+//! Before each workload the publisher's server must know the remote
+//! subscribers' interest. A subscriber subscribes to the workload subject and
+//! then to a sentinel subject on the same connection, so routes carry the two
+//! in that order; once a sentinel published on the publisher's server reaches
+//! the subscriber, the workload interest has arrived too.
+use super::core::{publish, subscriber, Conn};
+use super::{count_for, Figure, Scale};
+use crate::harness::{free_port, ServerProc};
+use crate::steps::monitor::http_get;
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long three servers may take to form a full mesh.
+const FORMATION: Duration = Duration::from_secs(30);
+/// How long interest may take to cross a route.
+const PROPAGATION: Duration = Duration::from_secs(10);
+
+/// Three servers with every route URL listed on each.
+struct Cluster {
+    nodes: Vec<ServerProc>,
+}
+
+impl Cluster {
+    async fn start(root: &Path, binary: &Path, args: &[String], ready_line: Option<String>) -> Result<Cluster> {
+        let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect::<Result<_>>()?;
+        let routes: Vec<String> = route_ports.iter().map(|p| format!("\"nats-route://127.0.0.1:{p}\"")).collect();
+        let mut nodes = Vec::new();
+        for (i, port) in route_ports.iter().enumerate() {
+            let config = format!(
+                "max_pending: 256MB\ncluster {{\n  name: \"BENCH\"\n  listen: \"127.0.0.1:{port}\"\n  routes: [{}]\n}}\n",
+                routes.join(", ")
+            );
+            let mut node = ServerProc::new(&format!("node{}", i + 1), root, binary, args, &config)?;
+            node.ready_line = ready_line.clone();
+            node.start().await?;
+            nodes.push(node);
+        }
+        let cluster = Cluster { nodes };
+        cluster.wait_formed().await?;
+        Ok(cluster)
+    }
+
+    /// Polls `/routez` until every server has routes to both others.
+    async fn wait_formed(&self) -> Result<()> {
+        let deadline = Instant::now() + FORMATION;
+        loop {
+            let mut formed = true;
+            for n in &self.nodes {
+                let (status, body) = http_get(&format!("{}/routez", n.monitor_url())).await.unwrap_or_default();
+                let names: std::collections::BTreeSet<String> = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["routes"].as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|r| r["remote_name"].as_str().map(str::to_string))
+                    .collect();
+                formed &= status == 200 && names.len() == self.nodes.len() - 1;
+            }
+            if formed {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the cluster did not form within {FORMATION:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn addr(&self, i: usize) -> String {
+        format!("127.0.0.1:{}", self.nodes[i].port)
+    }
+
+    fn kill(&mut self) {
+        for n in &mut self.nodes {
+            n.kill();
+        }
+    }
+}
+
+/// Subscribes on `sub_addr` and waits until a publisher on `pub_addr` reaches it.
+async fn remote_subscriber(pub_addr: &str, sub_addr: &str, subject: &str, queue: Option<&str>) -> Result<Conn> {
+    let mut sub = subscriber(sub_addr, subject, queue).await?;
+    let sentinel = format!("bench.sync.{}", rand::random::<u32>());
+    sub.send(format!("SUB {sentinel} 99\r\nPING\r\n").as_bytes()).await?;
+    sub.wait_pong().await?;
+    let mut probe = Conn::open(pub_addr).await?;
+    let deadline = Instant::now() + PROPAGATION;
+    loop {
+        probe.send(format!("PUB {sentinel} 0\r\n\r\nPING\r\n").as_bytes()).await?;
+        probe.wait_pong().await?;
+        if sub.saw_msg_within(Duration::from_millis(50)).await? {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("interest in {subject} did not reach {pub_addr} within {PROPAGATION:?}");
+        }
+    }
+    // Sentinels still in flight arrive before this PONG and are skipped.
+    sub.send(b"UNSUB 99\r\nPING\r\n").await?;
+    sub.wait_pong().await?;
+    Ok(sub)
+}
+
+/// Publisher on server 0, subscribers on the servers in `on`; returns
+/// delivered messages per second.
+async fn across(c: &Cluster, on: &[usize], size: usize, count: usize) -> Result<f64> {
+    let subject = "bench.cluster";
+    let pub_addr = c.addr(0);
+    let mut readers = Vec::new();
+    for &i in on {
+        let s = remote_subscriber(&pub_addr, &c.addr(i), subject, None).await?;
+        readers.push(tokio::spawn(s.count_msgs(move |n| n >= count)));
+    }
+    let start = Instant::now();
+    let publisher = tokio::spawn(async move { publish(&pub_addr, subject, size, count).await });
+    for r in readers {
+        r.await??;
+    }
+    let elapsed = start.elapsed();
+    publisher.await??;
+    Ok((count * on.len()) as f64 / elapsed.as_secs_f64())
+}
+
+/// A queue group with one member on each server, publisher on server 0.
+async fn queue_across(c: &Cluster, size: usize, count: usize) -> Result<f64> {
+    let subject = "bench.cluster.queue";
+    let pub_addr = c.addr(0);
+    let delivered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let done = std::sync::Arc::new(tokio::sync::Notify::new());
+    let mut readers = Vec::new();
+    for i in 0..c.nodes.len() {
+        let s = remote_subscriber(&pub_addr, &c.addr(i), subject, Some("q")).await?;
+        let (d, done) = (delivered.clone(), done.clone());
+        readers.push(tokio::spawn(async move {
+            let r = s.count_msgs(move |_| d.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1 >= count).await;
+            done.notify_one();
+            r
+        }));
+    }
+    let start = Instant::now();
+    let publisher = tokio::spawn(async move { publish(&pub_addr, subject, size, count).await });
+    done.notified().await;
+    let elapsed = start.elapsed();
+    for r in &readers {
+        r.abort();
+    }
+    publisher.await??;
+    if delivered.load(std::sync::atomic::Ordering::Relaxed) < count {
+        bail!("the queue group got fewer messages than were published");
+    }
+    Ok(count as f64 / elapsed.as_secs_f64())
+}
+
+/// Requests on server 0 answered by a responder on server 1: (p50, p99) in µs.
+async fn request_across(c: &Cluster, requests: usize) -> Result<(f64, f64)> {
+    let responder = async_nats::connect(c.nodes[1].client_url()).await?;
+    let mut sub = responder.subscribe("bench.cluster.rr").await?;
+    responder.flush().await?;
+    let r2 = responder.clone();
+    let task = tokio::spawn(async move {
+        use futures::StreamExt;
+        while let Some(m) = sub.next().await {
+            if let Some(reply) = m.reply {
+                let _ = r2.publish(reply, m.payload).await;
+            }
+        }
+    });
+    let client = async_nats::connect(c.nodes[0].client_url()).await?;
+    // Until the responder's interest has crossed, requests find no responders.
+    let deadline = Instant::now() + PROPAGATION;
+    while client.request("bench.cluster.rr", bytes::Bytes::from_static(b"ping")).await.is_err() {
+        if Instant::now() > deadline {
+            bail!("the responder's interest did not cross within {PROPAGATION:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut samples = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t = Instant::now();
+        client.request("bench.cluster.rr", bytes::Bytes::from_static(b"ping")).await?;
+        samples.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    task.abort();
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    Ok((pct(0.50), pct(0.99)))
+}
+
+/// Runs the cluster rows on a fresh three-server cluster of the target.
+pub(super) async fn cluster_workloads(
+    root: &Path,
+    binary: &Path,
+    args: &[String],
+    ready_line: Option<String>,
+    scale: &Scale,
+) -> Vec<Figure> {
+    let mut figs = Vec::new();
+    let mut cluster = match Cluster::start(&root.join("cluster"), binary, args, ready_line).await {
+        Ok(c) => c,
+        Err(e) => {
+            let e = e.context("starting a three-server cluster");
+            for w in ["cluster pub/sub 16 B", "cluster pub/sub 1024 B"] {
+                figs.push(Figure::outcome(w.into(), "msgs/s", true, Err(anyhow::anyhow!("{e:#}"))));
+            }
+            return figs;
+        }
+    };
+    for size in [16usize, 1024] {
+        let n = count_for(size, scale) / 2;
+        let r = across(&cluster, &[1], size, n).await.context("publisher and subscriber on two servers");
+        figs.push(Figure::outcome(format!("cluster pub/sub {size} B"), "msgs/s", true, r));
+    }
+    let n = count_for(1024, scale) / 4;
+    let r = across(&cluster, &[0, 1, 2], 1024, n).await;
+    figs.push(Figure::outcome("cluster fan-out to 3 servers, 1024 B".into(), "msgs/s", true, r));
+    let r = queue_across(&cluster, 128, count_for(128, scale) / 2).await;
+    figs.push(Figure::outcome("cluster queue group over 3 servers, 128 B".into(), "msgs/s", true, r));
+    match request_across(&cluster, scale.requests).await {
+        Ok((p50, p99)) => {
+            figs.push(Figure::outcome("cluster request/reply p50".into(), "µs", false, Ok(p50)));
+            figs.push(Figure::outcome("cluster request/reply p99".into(), "µs", false, Ok(p99)));
+        }
+        Err(e) => {
+            let why = format!("{e:#}");
+            figs.push(Figure::outcome("cluster request/reply p50".into(), "µs", false, Err(anyhow::anyhow!("{why}"))));
+            figs.push(Figure::outcome("cluster request/reply p99".into(), "µs", false, Err(e)));
+        }
+    }
+    cluster.kill();
+    figs
+}
