@@ -276,8 +276,10 @@ pub(super) async fn run(srv: Arc<Server>, stream: TcpStream, dial: Option<Dial>)
     if let Some(d) = &link.dial {
         let connect = RouteConnect {
             echo: true,
-            user: d.url.user.clone().or_else(|| srv.opts.cluster.username.clone()),
-            pass: d.url.pass.clone().or_else(|| srv.opts.cluster.password.clone()),
+            // Go sends the credentials of the URL only (`sendRouteConnect`);
+            // implicit routes get ours when the remote asks for them.
+            user: d.url.user.clone(),
+            pass: d.url.pass.clone(),
             headers: !srv.opts.no_header_support,
             name: srv.id.clone(),
             cluster: srv.cluster_name(),
