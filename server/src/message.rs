@@ -40,6 +40,35 @@ impl Msg {
         Msg { subject: subject.into(), shown: None, reply, header_len: Some(headers.len()), data: data.into() }
     }
 
+    /// A message carrying `body` alone to `reply` (API replies, pub acks).
+    pub(crate) fn reply_to(reply: &str, body: Bytes) -> Msg {
+        Msg::new(Bytes::copy_from_slice(reply.as_bytes()), None, body)
+    }
+
+    /// A status message (`NATS/1.0 <line>`, no payload) to `subject`.
+    pub(crate) fn status(subject: &str, line: &str) -> Msg {
+        let hdr = format!("NATS/1.0 {line}\r\n\r\n");
+        Msg {
+            subject: Bytes::copy_from_slice(subject.as_bytes()),
+            shown: None,
+            reply: None,
+            header_len: Some(hdr.len()),
+            data: hdr.into(),
+        }
+    }
+
+    /// The same message shown to receivers as `shown`.
+    pub(crate) fn showing(mut self, shown: &str) -> Msg {
+        self.shown = Some(Bytes::copy_from_slice(shown.as_bytes()));
+        self
+    }
+
+    /// The subject shown to receivers when it differs, as text.
+    #[cfg(test)]
+    pub(crate) fn shown_str(&self) -> Option<&str> {
+        self.shown.as_deref().and_then(|s| std::str::from_utf8(s).ok())
+    }
+
     /// The routing subject as text (empty when it is not UTF-8, which the
     /// parser's subject checks make impossible for client publishes).
     pub(crate) fn subject_str(&self) -> &str {

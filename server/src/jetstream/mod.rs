@@ -19,9 +19,10 @@
 //! - [`JetStream::load`] once at start-up and [`JetStream::save`] at shutdown
 //!   keep file streams (and their consumers) across a restart (see `persist`).
 //!
-//! An [`Outbound`] is routed by `subject`; receivers are shown `msg_subject`
-//! when set (consumers deliver a stored message's own subject to an inbox or
-//! deliver subject, as Go does).
+//! What the engine publishes is a [`Msg`], the core's one message type:
+//! routed by `subject`, shown to receivers as `shown` when set (consumers
+//! deliver a stored message's own subject to an inbox or deliver subject, as
+//! Go does). A delivery of a stored message hands on the store's buffer.
 //!
 //! # Module layers
 //!
@@ -33,8 +34,7 @@
 //! - `persist` (files) and `sourcing` (mirrors and sources), over
 //! - `stream` (streams, an account's streams), over
 //! - `consumer`, over
-//! - `api_types` (wire shapes and their shared rules), `errors` and
-//!   `outbound` (what the engine publishes).
+//! - `api_types` (wire shapes and their shared rules) and `errors`.
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -45,7 +45,6 @@ pub(crate) mod api;
 mod api_types;
 mod consumer;
 mod errors;
-mod outbound;
 mod persist;
 pub(crate) mod service;
 mod sourcing;
@@ -54,11 +53,10 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
+use crate::message::Msg;
 use api::{api_type_for, Ctx, API_PREFIX};
 use consumer::ACK_PREFIX;
 use errors::{ApiError, E};
-use outbound::reply_msg;
-pub(crate) use outbound::Outbound;
 use stream::{AccountJs, Stream};
 
 /// Server-level settings.
@@ -380,14 +378,14 @@ impl JetStream {
         headers: Option<&[u8]>,
         payload: &[u8],
         now: i64,
-    ) -> Vec<Outbound> {
+    ) -> Vec<Msg> {
         let Some(reply) = reply.filter(|r| !r.is_empty()) else { return Vec::new() };
         let mut out = Vec::new();
         if !self.enabled(account) {
             let kind = api_type_for(subject);
             if let Some(kind) = kind {
                 let body = api::error_reply(kind, &ApiError::new(E::NotEnabledForAccount));
-                out.push(reply_msg(reply, body));
+                out.push(Msg::reply_to(reply, body));
             }
             return out;
         }
@@ -427,7 +425,7 @@ impl JetStream {
         reply: Option<&str>,
         headers: Option<&[u8]>,
         payload: &[u8],
-    ) -> Option<Vec<Outbound>> {
+    ) -> Option<Vec<Msg>> {
         let reply = reply.filter(|r| !r.is_empty())?;
         let rest = subject.strip_prefix(API_PREFIX)?.strip_prefix("DIRECT.GET.")?;
         if !self.enabled(account) || headers.is_some_and(|h| stream::get_header(h, "Nats-Required-Api-Level").is_some())
@@ -453,7 +451,7 @@ impl JetStream {
         reply: Option<&str>,
         headers: Option<&[u8]>,
         payload: &[u8],
-    ) -> Vec<Outbound> {
+    ) -> Vec<Msg> {
         self.on_publish_at(account, subject, reply, headers, payload, now_nanos())
     }
 
@@ -465,7 +463,7 @@ impl JetStream {
         headers: Option<&[u8]>,
         payload: &[u8],
         now: i64,
-    ) -> Vec<Outbound> {
+    ) -> Vec<Msg> {
         if subject.starts_with(API_PREFIX) {
             return self.handle_api_at(account, subject, reply, headers, payload, now);
         }
@@ -517,7 +515,7 @@ impl JetStream {
         payload: &[u8],
         now: i64,
         interest: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Outbound>,
+        out: &mut Vec<Msg>,
     ) {
         let Some((sname, s)) = acc.streams.iter().find(|(_, s)| s.matches(subject)) else { return };
         let sname = sname.clone();
@@ -551,7 +549,7 @@ impl JetStream {
         if let Some(r) = reply.filter(|r| !r.is_empty()) {
             if !s.cfg.no_ack {
                 // After a republish, before consumer deliveries (Go order).
-                out.push(reply_msg(r, Bytes::from(ack)));
+                out.push(Msg::reply_to(r, Bytes::from(ack)));
             }
         }
         if let Ok(Some(_)) = result {
@@ -576,7 +574,7 @@ impl JetStream {
         reply: Option<&str>,
         headers: Option<&[u8]>,
         payload: &[u8],
-    ) -> Option<Vec<Outbound>> {
+    ) -> Option<Vec<Msg>> {
         if subject.starts_with("$JS.") || !self.enabled(account) || !self.memory_only(account) {
             return None;
         }
@@ -602,11 +600,11 @@ impl JetStream {
     }
 
     /// Timer work for all accounts; returns `(account, message)` pairs.
-    pub(crate) fn tick(&self) -> Vec<(String, Outbound)> {
+    pub(crate) fn tick(&self) -> Vec<(String, Msg)> {
         self.tick_at(now_nanos())
     }
 
-    pub(crate) fn tick_at(&self, now: i64) -> Vec<(String, Outbound)> {
+    pub(crate) fn tick_at(&self, now: i64) -> Vec<(String, Msg)> {
         let mut inner = self.lock();
         let probe = inner.probe.clone();
         let mut all = Vec::new();
@@ -646,7 +644,7 @@ impl JetStream {
     /// Runs push consumer deliveries only: after a new subscription to a
     /// deliver subject, and while a consumer far behind works through its
     /// backlog [`consumer::PUSH_BATCH`] messages at a time.
-    pub(crate) fn deliver_push(&self) -> Vec<(String, Outbound)> {
+    pub(crate) fn deliver_push(&self) -> Vec<(String, Msg)> {
         let now = now_nanos();
         let mut inner = self.lock();
         let probe = inner.probe.clone();
@@ -701,7 +699,7 @@ fn process_ack(
     payload: &[u8],
     now: i64,
     interest: &dyn Fn(&str) -> bool,
-    out: &mut Vec<Outbound>,
+    out: &mut Vec<Msg>,
 ) {
     let toks: Vec<&str> = rest.split('.').collect();
     let (stream, consumer, nums) = match toks.len() {

@@ -282,7 +282,7 @@ fn recover_source_progress(s: &Stream, progress: &mut BTreeMap<String, u64>) {
         // Sourced messages always have headers; others are not read.
         let has_hdr = s.store.msg_info(seq).is_some_and(|(_, hdr_len)| hdr_len > 0);
         if let Some(m) = has_hdr.then(|| s.store.load_msg(seq)).flatten() {
-            if let Some(tag) = get_header(&m.hdr, "Nats-Stream-Source") {
+            if let Some(tag) = get_header(m.hdr(), "Nats-Stream-Source") {
                 let mut parts = tag.split(' ');
                 if let (Some(origin), Some(Ok(oseq))) = (parts.next(), parts.next().map(str::parse::<u64>)) {
                     if let Some(iname) = want.remove(origin) {

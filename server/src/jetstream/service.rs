@@ -44,11 +44,8 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use super::api::{api_subjects, API_PREFIX};
 use super::consumer::PUSH_BATCH;
-use super::outbound::Outbound;
 use super::JetStream;
 use crate::account::{Account, Accounts};
 use crate::connection::deliver::Publisher;
@@ -230,12 +227,7 @@ impl Service {
 
 /// Publishes what the engine emitted in `account` (the one internal-publish
 /// path: the engine thread and direct gets served inline both use it).
-fn publish(account: &Account, o: Outbound, publisher: &mut Publisher) {
-    let mut msg = match &o.headers {
-        Some(h) => Msg::with_headers(o.subject, o.reply.map(Bytes::from), h, &o.payload),
-        None => Msg::new(o.subject, o.reply.map(Bytes::from), o.payload),
-    };
-    msg.shown = o.msg_subject.map(Bytes::from);
+fn publish(account: &Account, msg: Msg, publisher: &mut Publisher) {
     account.publish(&msg, publisher);
 }
 
@@ -298,7 +290,7 @@ impl Engine {
         self.js.save();
     }
 
-    fn publish_all(&mut self, out: Vec<(String, Outbound)>) {
+    fn publish_all(&mut self, out: Vec<(String, Msg)>) {
         for (name, o) in out {
             if let Some(account) = self.accounts.get(&name) {
                 self.publish(&account, o);
@@ -306,7 +298,7 @@ impl Engine {
         }
     }
 
-    fn publish(&mut self, account: &Account, o: Outbound) {
+    fn publish(&mut self, account: &Account, o: Msg) {
         publish(account, o, &mut self.publisher);
     }
 
@@ -371,7 +363,7 @@ mod tests {
     }
 
     fn request(accounts: &Accounts, subject: &str, reply: &str, body: &str) -> bool {
-        let msg = Msg::new(subject.to_string(), Some(Bytes::from(reply.to_string())), body.to_string());
+        let msg = Msg::new(subject.to_string(), Some(bytes::Bytes::from(reply.to_string())), body.to_string());
         accounts.get("$G").unwrap().publish(&msg, &mut Publisher::server())
     }
 

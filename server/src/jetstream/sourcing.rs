@@ -6,8 +6,8 @@ use bytes::Bytes;
 
 use super::api_types::SourceInfo;
 use super::api_types::{mirror_of, sources_of, SourceCfg};
-use super::outbound::Outbound;
 use super::stream::{get_header, parse_msg_ttl, AccountJs, Stream, HDR_TTL};
+use crate::message::Msg;
 use crate::store::StoredMsg;
 use crate::subject::matches;
 use crate::subject::transform::transform_subject;
@@ -77,7 +77,7 @@ fn start_seq(src: &SourceCfg, origin: &Stream) -> u64 {
 /// Copies new origin messages into every mirroring or sourcing stream of
 /// the account, then lets their consumers deliver. Repeats a few times so
 /// chains (a source of a source) settle in one call.
-pub(crate) fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Outbound>) {
+pub(crate) fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Msg>) {
     let targets: Vec<String> = acc
         .streams
         .iter()
@@ -103,13 +103,7 @@ pub(crate) fn sync(acc: &mut AccountJs, now: i64, interest: &dyn Fn(&str) -> boo
 /// Messages one origin has for a target: (origin seq, message, stored subject).
 type Batch = Vec<(u64, StoredMsg, Option<String>)>;
 
-fn sync_one(
-    acc: &mut AccountJs,
-    target: &str,
-    now: i64,
-    interest: &dyn Fn(&str) -> bool,
-    out: &mut Vec<Outbound>,
-) -> bool {
+fn sync_one(acc: &mut AccountJs, target: &str, now: i64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Msg>) -> bool {
     let Some(ts) = acc.streams.get(target) else { return false };
     let (specs, is_mirror) = match mirror_of(&ts.cfg) {
         Some(m) => (vec![m], true),
@@ -157,7 +151,7 @@ fn sync_one(
         for (oseq, m, mapped) in batch {
             let Some(subject) = mapped else { continue };
             let ttl = if s.cfg.allow_msg_ttl {
-                get_header(&m.hdr, HDR_TTL).and_then(|v| parse_msg_ttl(v).ok()).unwrap_or(0)
+                get_header(m.hdr(), HDR_TTL).and_then(|v| parse_msg_ttl(v).ok()).unwrap_or(0)
             } else {
                 0
             };
@@ -172,15 +166,15 @@ fn sync_one(
                 while s.store.state().last_seq + 1 < oseq {
                     s.store.skip_msg(m.ts);
                 }
-                if s.store.store_msg(&subject, m.hdr.clone(), m.msg.clone(), m.ts, ttl).is_ok() {
+                if s.store.store_msg(&subject, m.hdr(), m.msg(), m.ts, ttl).is_ok() {
                     stored = true;
                 }
             } else {
                 // Go's `genSourceHeader`: origin, sequence, filter,
                 // transform, original subject, origin identity.
                 let tag = format!("{} {oseq} {filter} {dest} {} {ident}", src.name, m.subject);
-                let hdr = with_header(&m.hdr, "Nats-Stream-Source", &tag);
-                if s.store.store_msg(&subject, hdr, m.msg.clone(), now, ttl).is_ok() {
+                let hdr = with_header(m.hdr(), "Nats-Stream-Source", &tag);
+                if s.store.store_msg(&subject, &hdr, m.msg(), now, ttl).is_ok() {
                     stored = true;
                 }
             }

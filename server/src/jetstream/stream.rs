@@ -6,14 +6,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 
-use bytes::Bytes;
-
 use super::api_types::{
     is_valid_name, mirror_of, Discard, Retention, SourceCfg, Storage, StreamConfig, MAX_DESCRIPTION_LEN,
 };
 use super::consumer::Consumer;
 use super::errors::{ApiError, E};
-use super::outbound::Outbound;
+use crate::message::Msg;
 use crate::store::file::meta::MetaFiles;
 use crate::store::{MemStore, SizeModel, StoreLimits, StreamStore};
 use crate::subject::transform::{transform_subject, validate_mapping};
@@ -526,7 +524,7 @@ impl Stream {
         }
         for seq in seqs.into_iter().rev() {
             let Some(m) = self.store.load_msg(seq) else { continue };
-            if let Some(id) = get_header(&m.hdr, HDR_MSG_ID).filter(|s| !s.is_empty()) {
+            if let Some(id) = get_header(m.hdr(), HDR_MSG_ID).filter(|s| !s.is_empty()) {
                 self.dedupe.insert(id.to_string(), seq);
                 self.dedupe_order.push_back((m.ts, id.to_string()));
                 self.last_msg_id = id.to_string();
@@ -566,7 +564,7 @@ impl Stream {
         payload: &[u8],
         now: i64,
         ack: &mut String,
-        out: &mut Vec<Outbound>,
+        out: &mut Vec<Msg>,
     ) -> Result<Option<u64>, ApiError> {
         if self.cfg.sealed {
             return Err(ApiError::new(E::StreamSealed));
@@ -672,7 +670,7 @@ impl Stream {
             let prev = self
                 .store
                 .load_last_msg(&store_subject)
-                .and_then(|m| serde_json::from_slice::<serde_json::Value>(&m.msg).ok())
+                .and_then(|m| serde_json::from_slice::<serde_json::Value>(m.msg()).ok())
                 .and_then(|v| v.get("val").and_then(|x| x.as_str()).and_then(|x| x.parse::<i128>().ok()))
                 .unwrap_or(0);
             let total = prev.saturating_add(n).to_string();
@@ -701,10 +699,9 @@ impl Stream {
         let republish_last =
             if republish.is_some() { self.store.load_last_msg(&store_subject).map_or(0, |m| m.seq) } else { 0 };
 
-        let hdr_bytes = if hdr.is_empty() { Bytes::new() } else { Bytes::copy_from_slice(hdr) };
         let seq = self
             .store
-            .store_msg(&store_subject, hdr_bytes, Bytes::copy_from_slice(payload), now, ttl)
+            .store_msg(&store_subject, hdr, payload, now, ttl)
             .map_err(|e| ApiError::err(E::StreamStoreFailed, e))?;
         self.remember_msg_id(msg_id, seq, now);
         self.last_msg_id = msg_id.to_string();
@@ -729,18 +726,12 @@ impl Stream {
             );
             let body = if headers_only {
                 let _ = write!(h, "Nats-Msg-Size: {}\r\n", payload.len());
-                Bytes::new()
+                &[][..]
             } else {
-                Bytes::copy_from_slice(payload)
+                payload
             };
             h.push_str("\r\n");
-            out.push(Outbound {
-                subject: dest,
-                msg_subject: None,
-                reply: None,
-                headers: Some(Bytes::from(h)),
-                payload: body,
-            });
+            out.push(Msg::with_headers(dest, None, h.as_bytes(), body));
         }
         match &counter {
             Some((_, total)) => {
@@ -783,7 +774,7 @@ impl Stream {
                 break;
             }
             seq = m.seq + 1;
-            if get_header(&m.hdr, "Nats-Marker-Reason").is_none() && !aged.iter().any(|s: &String| **s == *m.subject) {
+            if get_header(m.hdr(), "Nats-Marker-Reason").is_none() && !aged.iter().any(|s: &String| **s == *m.subject) {
                 aged.push(m.subject.to_string());
             }
         }
@@ -796,7 +787,7 @@ impl Stream {
                 continue;
             }
             let hdr = format!("NATS/1.0\r\nNats-Marker-Reason: MaxAge\r\nNats-TTL: {secs}s\r\n\r\n");
-            let _ = self.store.store_msg(&subj, Bytes::from(hdr), Bytes::new(), now, secs);
+            let _ = self.store.store_msg(&subj, hdr.as_bytes(), &[], now, secs);
         }
     }
 

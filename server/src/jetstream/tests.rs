@@ -14,11 +14,11 @@ fn engine() -> JetStream {
 }
 
 /// Sends a request or publish with reply `_R` and returns all outbounds.
-fn send(js: &JetStream, subject: &str, body: &str, now: i64) -> Vec<Outbound> {
+fn send(js: &JetStream, subject: &str, body: &str, now: i64) -> Vec<Msg> {
     js.on_publish_at("$G", subject, Some("_R"), None, body.as_bytes(), now)
 }
 
-fn send_h(js: &JetStream, subject: &str, hdrs: &[(&str, &str)], body: &str, now: i64) -> Vec<Outbound> {
+fn send_h(js: &JetStream, subject: &str, hdrs: &[(&str, &str)], body: &str, now: i64) -> Vec<Msg> {
     let mut h = String::from("NATS/1.0\r\n");
     for (k, v) in hdrs {
         h.push_str(&format!("{k}: {v}\r\n"));
@@ -28,9 +28,9 @@ fn send_h(js: &JetStream, subject: &str, hdrs: &[(&str, &str)], body: &str, now:
 }
 
 /// The reply payload to `_R` as a string.
-fn reply(out: &[Outbound]) -> String {
+fn reply(out: &[Msg]) -> String {
     let o = out.iter().find(|o| o.subject == "_R").expect("a reply to _R");
-    String::from_utf8(o.payload.to_vec()).unwrap()
+    String::from_utf8(o.payload().to_vec()).unwrap()
 }
 
 fn api(js: &JetStream, subject: &str, body: &str) -> String {
@@ -66,8 +66,8 @@ fn assert_json(actual: &str, expected: &str) {
     assert_eq!(a, e, "\nactual:   {actual}\nexpected: {expected}");
 }
 
-fn headers(o: &Outbound) -> String {
-    String::from_utf8(o.headers.as_ref().map(|h| h.to_vec()).unwrap_or_default()).unwrap()
+fn headers(o: &Msg) -> String {
+    String::from_utf8(o.headers().map(|h| h.to_vec()).unwrap_or_default()).unwrap()
 }
 
 #[test]
@@ -485,15 +485,15 @@ fn pull_next_batches_acks_and_status() {
     assert_eq!(out.len(), 2);
     // Go delivered ('c.a', '$JS.ACK.C.d1.1.1.1.<ts>.3') to the inbox.
     assert_eq!(out[0].subject, "_R");
-    assert_eq!(out[0].msg_subject.as_deref(), Some("c.a"));
-    assert_eq!(out[0].reply.as_deref(), Some(&*format!("$JS.ACK.C.d1.1.1.1.{T0}.3")));
-    assert_eq!(out[1].reply.as_deref(), Some(&*format!("$JS.ACK.C.d1.1.2.2.{}.2", T0 + 1)));
-    assert_eq!(&out[0].payload[..], b"m0");
+    assert_eq!(out[0].shown_str(), Some("c.a"));
+    assert_eq!(out[0].reply_str(), Some(&*format!("$JS.ACK.C.d1.1.1.1.{T0}.3")));
+    assert_eq!(out[1].reply_str(), Some(&*format!("$JS.ACK.C.d1.1.2.2.{}.2", T0 + 1)));
+    assert_eq!(out[0].payload(), b"m0");
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.C.d1", "1", t);
-    assert_eq!(out[0].reply.as_deref(), Some(&*format!("$JS.ACK.C.d1.1.3.3.{}.1", T0 + 2)));
+    assert_eq!(out[0].reply_str(), Some(&*format!("$JS.ACK.C.d1.1.3.3.{}.1", T0 + 2)));
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.C.d1", "", t);
-    assert_eq!(out[0].msg_subject.as_deref(), Some("c.b"));
-    assert_eq!(out[0].reply.as_deref(), Some(&*format!("$JS.ACK.C.d1.1.4.4.{}.0", T0 + 3)));
+    assert_eq!(out[0].shown_str(), Some("c.b"));
+    assert_eq!(out[0].reply_str(), Some(&*format!("$JS.ACK.C.d1.1.4.4.{}.0", T0 + 3)));
     // Go: NATS/1.0 404 No Messages
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.C.d1", r#"{"batch":1,"no_wait":true}"#, t);
     assert_eq!(headers(&out[0]), "NATS/1.0 404 No Messages\r\n\r\n");
@@ -521,10 +521,7 @@ fn pull_next_batches_acks_and_status() {
         js.on_publish_at("$G", &format!("$JS.ACK.C.d1.1.{s}.{d}.0.0"), Some("_A"), None, body.as_bytes(), t + 2)
     };
     let out = ack(1, 1, "+ACK");
-    assert_eq!(
-        out,
-        vec![Outbound { subject: "_A".into(), msg_subject: None, reply: None, headers: None, payload: Bytes::new() }]
-    );
+    assert_eq!(out, vec![Msg::reply_to("_A", Bytes::new())]);
     ack(2, 2, "");
     let info: Value = serde_json::from_str(&api(&js, "$JS.API.CONSUMER.INFO.C.d1", "")).unwrap();
     assert_eq!(info["ack_floor"]["stream_seq"], 2);
@@ -533,7 +530,7 @@ fn pull_next_batches_acks_and_status() {
     // -NAK redelivers at once, with delivery count 2 and a new consumer seq.
     ack(3, 3, "-NAK");
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.C.d1", "", t + 3);
-    assert_eq!(out[0].reply.as_deref(), Some(&*format!("$JS.ACK.C.d1.2.3.5.{}.0", T0 + 2)));
+    assert_eq!(out[0].reply_str(), Some(&*format!("$JS.ACK.C.d1.2.3.5.{}.0", T0 + 2)));
     // +TERM stops redelivery; +WPI extends the deadline.
     ack(3, 5, "+TERM");
     ack(4, 4, "+WPI");
@@ -545,12 +542,12 @@ fn pull_next_batches_acks_and_status() {
     let out = js.tick_at(t + 40 * SEC);
     let redelivered: Vec<_> = out.iter().filter(|(_, o)| o.reply.is_some()).collect();
     assert_eq!(redelivered.len(), 1);
-    assert!(redelivered[0].1.reply.as_deref().unwrap().starts_with("$JS.ACK.C.d1.2.4."));
+    assert!(redelivered[0].1.reply_str().unwrap().starts_with("$JS.ACK.C.d1.2.4."));
     // +NXT acks and asks for more on the ack's reply subject.
     let out = js.on_publish_at("$G", "$JS.ACK.C.d1.2.4.6.0.0", Some("_N"), None, b"+NXT", t + 41 * SEC);
     assert!(out.is_empty());
     let out = send(&js, "c.new", "n", t + 42 * SEC);
-    assert!(out.iter().any(|o| o.subject == "_N" && o.msg_subject.as_deref() == Some("c.new")));
+    assert!(out.iter().any(|o| o.subject == "_N" && o.shown_str() == Some("c.new")));
     let info: Value = serde_json::from_str(&api(&js, "$JS.API.CONSUMER.INFO.C.d1", "")).unwrap();
     assert_eq!(info["ack_floor"]["stream_seq"], 4);
 }
@@ -593,7 +590,7 @@ fn pull_request_limits() {
     // A new message goes to the waiting request.
     let out = send(&js, "c.z", "late", T0 + 1);
     assert_eq!(reply(&out), r#"{"stream":"C","seq":5}"#);
-    assert!(out.iter().any(|o| o.subject == "_W1" && o.msg_subject.as_deref() == Some("c.z")));
+    assert!(out.iter().any(|o| o.subject == "_W1" && o.shown_str() == Some("c.z")));
     // Push consumers refuse pulls.
     api(
         &js,
@@ -616,7 +613,7 @@ fn push_delivery_redelivery_and_heartbeats() {
     );
     let dl: Vec<_> = out.iter().filter(|o| o.subject == "push.p").collect();
     assert_eq!(dl.len(), 1);
-    assert_eq!(dl[0].reply.as_deref(), Some(&*format!("$JS.ACK.C.p.1.4.1.{}.0", T0 + 3)));
+    assert_eq!(dl[0].reply_str(), Some(&*format!("$JS.ACK.C.p.1.4.1.{}.0", T0 + 3)));
     // Go: heartbeat after idle_heartbeat of silence.
     let out = js.tick_at(T0 + 600_000_000);
     assert_eq!(out.len(), 1);
@@ -627,8 +624,8 @@ fn push_delivery_redelivery_and_heartbeats() {
     // Go: redelivered after ack_wait with dc=2 and the next consumer seq.
     let out = js.tick_at(T0 + 1_100_000_000);
     let re: Vec<_> = out.iter().filter(|(_, o)| o.reply.is_some()).collect();
-    assert_eq!(re[0].1.reply.as_deref(), Some(&*format!("$JS.ACK.C.p.2.4.2.{}.0", T0 + 3)));
-    assert_eq!(re[0].1.headers, None);
+    assert_eq!(re[0].1.reply_str(), Some(&*format!("$JS.ACK.C.p.2.4.2.{}.0", T0 + 3)));
+    assert_eq!(re[0].1.headers(), None);
     // Ack stops it.
     js.on_publish_at("$G", "$JS.ACK.C.p.2.4.2.0.0", None, None, b"", T0 + 1_200_000_000);
     let out = js.tick_at(T0 + 3 * SEC);
@@ -665,7 +662,7 @@ fn direct_get() {
             crate::gotime::format_rfc3339(T0)
         )
     );
-    assert_eq!(&out[0].payload[..], b"one");
+    assert_eq!(out[0].payload(), b"one");
     let out = send(&js, "$JS.API.DIRECT.GET.D.d.a", "", T0);
     assert!(headers(&out[0]).contains("Nats-Sequence: 3\r\n"));
     // Go: batch with pending counts and an EOB status.
@@ -717,8 +714,8 @@ fn work_queue_retention() {
     );
     send(&js, "w.x", "job1", T0);
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.W.w1", r#"{"batch":1}"#, T0);
-    assert_eq!(out[0].reply.as_deref(), Some(&*format!("$JS.ACK.W.w1.1.1.1.{T0}.0")));
-    js.on_publish_at("$G", out[0].reply.as_deref().unwrap(), None, None, b"+ACK", T0);
+    assert_eq!(out[0].reply_str(), Some(&*format!("$JS.ACK.W.w1.1.1.1.{T0}.0")));
+    js.on_publish_at("$G", out[0].reply_str().unwrap(), None, None, b"+ACK", T0);
     let v: Value = serde_json::from_str(&api(&js, "$JS.API.STREAM.INFO.W", "")).unwrap();
     assert_eq!(v["state"]["messages"], 0);
     assert_eq!(v["state"]["first_seq"], 2);
@@ -1039,7 +1036,7 @@ fn consumer_ack_policies_match_go() {
     );
     assert_eq!(send(&js, "$JS.API.CONSUMER.MSG.NEXT.K.all", r#"{"batch":5}"#, T0).len(), 5);
     let out = ack("all", 3, 3, "");
-    assert_eq!((out[0].subject.as_str(), out[0].payload.is_empty()), ("_A", true));
+    assert_eq!((out[0].subject_str(), out[0].payload().is_empty()), ("_A", true));
     let i = info("all");
     assert_eq!(i["ack_floor"]["stream_seq"], 3);
     assert_eq!(i["ack_floor"]["consumer_seq"], 3);
@@ -1067,7 +1064,7 @@ fn consumer_ack_policies_match_go() {
     assert_eq!(i["num_ack_pending"], 2);
     assert_eq!(ack("ex", 1, 1, "-NAK")[0].subject, "_A");
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.K.ex", r#"{"batch":1}"#, T0);
-    assert_eq!(out[0].reply.as_deref(), Some(&*format!("$JS.ACK.K.ex.2.1.4.{T0}.2")));
+    assert_eq!(out[0].reply_str(), Some(&*format!("$JS.ACK.K.ex.2.1.4.{T0}.2")));
     ack("ex", 1, 4, "+TERM");
     let i = info("ex");
     assert_eq!(i["delivered"]["consumer_seq"], 4);
@@ -1079,7 +1076,7 @@ fn consumer_ack_policies_match_go() {
     // Go: no_wait delivers what there is, then 404.
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.K.ex", r#"{"batch":10,"no_wait":true}"#, T0);
     assert_eq!(out.len(), 3);
-    assert_eq!(out[1].reply.as_deref(), Some(&*format!("$JS.ACK.K.ex.1.5.6.{}.0", T0 + 4)));
+    assert_eq!(out[1].reply_str(), Some(&*format!("$JS.ACK.K.ex.1.5.6.{}.0", T0 + 4)));
     assert_eq!(headers(&out[2]), "NATS/1.0 404 No Messages\r\n\r\n");
     // Go: deliver policies position the consumer.
     let pos = |cfg: &str| -> (Value, Value) {
@@ -1161,18 +1158,18 @@ fn push_flow_control_stalls_until_answered() {
         r#"{"stream_name":"B","config":{"name":"f","deliver_subject":"fc.in","flow_control":true,"idle_heartbeat":1000000000}}"#,
         T0,
     );
-    let msgs = out.iter().filter(|o| o.subject == "fc.in" && o.msg_subject.is_some()).count();
+    let msgs = out.iter().filter(|o| o.subject == "fc.in" && o.shown.is_some()).count();
     let fc: Vec<_> = out.iter().filter(|o| headers(o) == "NATS/1.0 100 FlowControl Request\r\n\r\n").collect();
     assert_eq!(msgs, 4);
     assert_eq!(fc.len(), 1);
-    let fc_reply = fc[0].reply.clone().unwrap();
+    let fc_reply = fc[0].reply_str().unwrap().to_string();
     assert!(fc_reply.starts_with("$JS.FC.B.f."));
     // Stalled: a heartbeat says so.
     let out = js.tick_at(T0 + 2 * SEC);
     assert!(headers(&out[0].1).contains(&format!("Nats-Consumer-Stalled: {fc_reply}\r\n")));
     // The answer resumes delivery.
     let out = js.on_publish_at("$G", &fc_reply, None, None, b"", T0 + 2 * SEC);
-    assert_eq!(out.iter().filter(|o| o.msg_subject.is_some()).count(), 2);
+    assert_eq!(out.iter().filter(|o| o.shown.is_some()).count(), 2);
 }
 
 #[test]
@@ -1377,7 +1374,7 @@ fn inline_stores_match_the_queued_path_and_stay_off_sourcing_accounts() {
         // reply subjects differ.
         assert_eq!(a.len(), b.len());
         assert_eq!(a[0], b[0], "the pub ack");
-        assert_eq!(a[1].payload, b[1].payload);
+        assert_eq!(a[1].payload(), b[1].payload());
     }
     assert!(inline.try_store_inline("$G", "x.none", Some("_R"), None, b"m").is_none(), "no stream captures it");
     assert!(inline.try_store_inline("$G", "$JS.ACK.C.d.1.1.1.1.0", None, None, b"").is_none(), "acks are queued");
@@ -1440,7 +1437,7 @@ fn throughput_is_linear() {
         );
         got += out.iter().filter(|o| o.reply.is_some()).count();
         for o in &out {
-            if let Some(r) = &o.reply {
+            if let Some(r) = o.reply_str() {
                 js.on_publish_at("$G", r, None, None, b"+ACK", T0);
             }
         }
@@ -1461,7 +1458,7 @@ fn covering_filter_survives_stream_update() {
     send(&js, "q", "no", T0);
     send(&js, "p.a", "yes", T0);
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.P.w", r#"{"batch":5,"no_wait":true}"#, T0);
-    let subjects: Vec<_> = out.iter().filter_map(|o| o.msg_subject.as_deref()).collect();
+    let subjects: Vec<_> = out.iter().filter_map(|o| o.shown_str()).collect();
     assert_eq!(subjects, vec!["p.a"]);
 }
 
@@ -1484,7 +1481,7 @@ fn max_age_dedupe_window_and_headers_only() {
     api(&js, "$JS.API.CONSUMER.CREATE.A.h", r#"{"stream_name":"A","config":{"durable_name":"h","headers_only":true}}"#);
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.A.h", "", T0);
     assert_eq!(headers(&out[0]), "NATS/1.0\r\nNats-Msg-Id: m\r\nNats-Msg-Size: 1\r\n\r\n");
-    assert!(out[0].payload.is_empty());
+    assert!(out[0].payload().is_empty());
 }
 
 #[test]
@@ -1502,7 +1499,7 @@ fn redelivery_backoff_nak_delay_and_max_deliver() {
         let mut t = from;
         while t <= to {
             for (_, o) in js.tick_at(t) {
-                if let Some(r) = o.reply {
+                if let Some(r) = o.reply_str() {
                     got.push(format!("{}@{}", r.split('.').nth(4).unwrap(), (t - T0) / 100_000_000));
                 }
             }
@@ -1522,18 +1519,18 @@ fn redelivery_backoff_nak_delay_and_max_deliver() {
         r#"{"stream_name":"B","config":{"durable_name":"n","ack_policy":"explicit"}}"#,
     );
     let out = send(&js, "$JS.API.CONSUMER.MSG.NEXT.B.n", "", T0);
-    let ack = out[0].reply.clone().unwrap();
+    let ack = out[0].reply_str().unwrap().to_string();
     js.on_publish_at("$G", &ack, None, None, br#"-NAK {"delay":2000000000}"#, T0);
     // The next request gets the second message meanwhile.
     let out =
         js.on_publish_at("$G", "$JS.API.CONSUMER.MSG.NEXT.B.n", Some("_W"), None, br#"{"expires":10000000000}"#, T0);
-    assert!(out[0].reply.as_deref().unwrap().starts_with("$JS.ACK.B.n.1.2.2."));
+    assert!(out[0].reply_str().unwrap().starts_with("$JS.ACK.B.n.1.2.2."));
     js.on_publish_at("$G", "$JS.API.CONSUMER.MSG.NEXT.B.n", Some("_W"), None, br#"{"expires":10000000000}"#, T0);
-    let to_w = |out: Vec<(String, Outbound)>| out.into_iter().filter(|(_, o)| o.subject == "_W").collect::<Vec<_>>();
+    let to_w = |out: Vec<(String, Msg)>| out.into_iter().filter(|(_, o)| o.subject == "_W").collect::<Vec<_>>();
     assert!(to_w(js.tick_at(T0 + SEC)).is_empty());
     let out = to_w(js.tick_at(T0 + 2 * SEC));
     assert_eq!(out.len(), 1);
-    assert!(out[0].1.reply.as_deref().unwrap().starts_with("$JS.ACK.B.n.2.1.3."));
+    assert!(out[0].1.reply_str().unwrap().starts_with("$JS.ACK.B.n.2.1.3."));
 }
 
 #[test]
@@ -1573,7 +1570,7 @@ fn required_api_level_header() {
 struct MiniCore {
     js: JetStream,
     subs: Vec<String>,
-    inbox: Vec<(String, Outbound)>,
+    inbox: Vec<(String, Msg)>,
 }
 
 impl MiniCore {
@@ -1582,18 +1579,17 @@ impl MiniCore {
         self.route(out, now);
     }
 
-    fn route(&mut self, out: Vec<Outbound>, now: i64) {
+    fn route(&mut self, out: Vec<Msg>, now: i64) {
         for o in out {
-            if self.subs.iter().any(|s| crate::subject::matches(&o.subject, s)) {
-                self.inbox.push((o.subject.clone(), o.clone()));
+            if self.subs.iter().any(|s| crate::subject::matches(o.subject_str(), s)) {
+                self.inbox.push((o.subject_str().to_string(), o.clone()));
             }
-            let more =
-                self.js.on_publish_at("$G", &o.subject, o.reply.as_deref(), o.headers.as_deref(), &o.payload, now);
+            let more = self.js.on_publish_at("$G", o.subject_str(), o.reply_str(), o.headers(), o.payload(), now);
             self.route(more, now);
         }
     }
 
-    fn take(&mut self, subject: &str) -> Vec<Outbound> {
+    fn take(&mut self, subject: &str) -> Vec<Msg> {
         let (mine, rest) = std::mem::take(&mut self.inbox).into_iter().partition(|(s, _)| s == subject);
         self.inbox = rest;
         mine.into_iter().map(|(_, o)| o).collect()
@@ -1611,19 +1607,19 @@ fn simulated_core_kv_style_flow() {
         br#"{"name":"KV_b","subjects":["$KV.b.>"],"max_msgs_per_subject":1,"discard":"new","allow_direct":true,"allow_rollup_hdrs":true,"deny_delete":true,"storage":"file","republish":{"src":"$KV.b.>","dest":"rp.>"}}"#,
         t,
     );
-    assert!(String::from_utf8_lossy(&core.take("_INBOX.1")[0].payload).contains("did_create"));
+    assert!(String::from_utf8_lossy(core.take("_INBOX.1")[0].payload()).contains("did_create"));
     // Create-only put: expected last subject sequence 0.
     let h = b"NATS/1.0\r\nNats-Expected-Last-Subject-Sequence: 0\r\n\r\n";
     core.publish("$KV.b.k1", Some("_INBOX.2"), Some(h), b"v1", t);
-    assert_eq!(&core.take("_INBOX.2")[0].payload[..], br#"{"stream":"KV_b","seq":1}"#);
+    assert_eq!(&core.take("_INBOX.2")[0].payload(), br#"{"stream":"KV_b","seq":1}"#);
     core.publish("$KV.b.k1", Some("_INBOX.3"), Some(h), b"v2", t);
-    assert!(String::from_utf8_lossy(&core.take("_INBOX.3")[0].payload).contains("wrong last sequence: 1"));
+    assert!(String::from_utf8_lossy(core.take("_INBOX.3")[0].payload()).contains("wrong last sequence: 1"));
     // Republished copy went to the subscriber of rp.>.
     assert_eq!(core.take("rp.k1").len(), 1);
     // Get through DIRECT.GET by last subject.
     core.publish("$JS.API.DIRECT.GET.KV_b.$KV.b.k1", Some("_INBOX.4"), None, b"", t);
     let got = core.take("_INBOX.4");
-    assert_eq!(&got[0].payload[..], b"v1");
+    assert_eq!(&got[0].payload(), b"v1");
     // A watcher: push consumer on an inbox, last per subject, flow control.
     core.publish(
         "$JS.API.CONSUMER.CREATE.KV_b.w1.$KV.b.>",
@@ -1632,22 +1628,22 @@ fn simulated_core_kv_style_flow() {
         br#"{"stream_name":"KV_b","config":{"name":"w1","deliver_subject":"_INBOX.watch","deliver_policy":"last_per_subject","ack_policy":"none","filter_subject":"$KV.b.>","flow_control":true,"idle_heartbeat":5000000000,"mem_storage":true,"num_replicas":1}}"#,
         t,
     );
-    assert!(String::from_utf8_lossy(&core.take("_INBOX.5")[0].payload).contains(r#""name":"w1""#));
+    assert!(String::from_utf8_lossy(core.take("_INBOX.5")[0].payload()).contains(r#""name":"w1""#));
     let w = core.take("_INBOX.watch");
     assert_eq!(w.len(), 1);
-    assert_eq!(w[0].msg_subject.as_deref(), Some("$KV.b.k1"));
-    assert!(w[0].reply.as_deref().unwrap().ends_with(".0"), "no more pending");
+    assert_eq!(w[0].shown_str(), Some("$KV.b.k1"));
+    assert!(w[0].reply_str().unwrap().ends_with(".0"), "no more pending");
     // An update with the right expected sequence reaches the watcher.
     let h = b"NATS/1.0\r\nNats-Expected-Last-Subject-Sequence: 1\r\n\r\n";
     core.publish("$KV.b.k1", Some("_INBOX.6"), Some(h), b"v2", t);
-    assert_eq!(&core.take("_INBOX.6")[0].payload[..], br#"{"stream":"KV_b","seq":2}"#);
+    assert_eq!(&core.take("_INBOX.6")[0].payload(), br#"{"stream":"KV_b","seq":2}"#);
     let w = core.take("_INBOX.watch");
-    assert_eq!(&w[0].payload[..], b"v2");
+    assert_eq!(&w[0].payload(), b"v2");
     // A purge marker rolls the subject up.
     let h = b"NATS/1.0\r\nKV-Operation: PURGE\r\nNats-Rollup: sub\r\n\r\n";
     core.publish("$KV.b.k1", Some("_INBOX.7"), Some(h), b"", t);
     core.publish("$JS.API.STREAM.INFO.KV_b", Some("_INBOX.8"), None, b"", t);
-    let v: Value = serde_json::from_slice(&core.take("_INBOX.8")[0].payload).unwrap();
+    let v: Value = serde_json::from_slice(core.take("_INBOX.8")[0].payload()).unwrap();
     assert_eq!(v["state"]["messages"], 1);
     assert_eq!(v["state"]["last_seq"], 3);
 }
@@ -1671,7 +1667,7 @@ fn replay_original_and_subject_transform() {
         r#"{"stream_name":"R","config":{"name":"o","deliver_subject":"o.in","replay_policy":"original"}}"#,
         T0 + 10 * SEC,
     );
-    let count = |out: &[Outbound]| out.iter().filter(|o| o.subject == "o.in").count();
+    let count = |out: &[Msg]| out.iter().filter(|o| o.subject == "o.in").count();
     assert_eq!(count(&out), 1);
     let ticks = |at: i64| js.tick_at(at).into_iter().map(|(_, o)| o).collect::<Vec<_>>();
     assert_eq!(count(&ticks(T0 + 10 * SEC + SEC / 2)), 0);

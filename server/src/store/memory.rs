@@ -1,8 +1,6 @@
 //! In-memory stream store: the sequence index holding whole messages.
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
-
 use super::seqindex::SeqIndex;
 use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState, StreamStore};
 
@@ -25,15 +23,11 @@ impl MemStore {
 }
 
 impl StreamStore for MemStore {
-    fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError> {
-        let at_subject_limit = self.idx.admit(subject, &hdr, msg.len())?;
+    fn store_msg(&mut self, subject: &str, hdr: &[u8], msg: &[u8], ts: i64, ttl: i64) -> Result<u64, StoreError> {
+        let at_subject_limit = self.idx.admit(subject, hdr, msg.len())?;
         let (hdr_len, msg_len) = (hdr.len(), msg.len());
-        Ok(self.idx.insert_admitted(subject, hdr_len, msg_len, ts, ttl, at_subject_limit, |subject, seq| StoredMsg {
-            subject,
-            hdr,
-            msg,
-            seq,
-            ts,
+        Ok(self.idx.insert_admitted(subject, hdr_len, msg_len, ts, ttl, at_subject_limit, |subject, seq| {
+            StoredMsg::new(subject, hdr, msg, seq, ts)
         }))
     }
 
@@ -99,10 +93,6 @@ mod tests {
     use super::*;
     use crate::store::SizeModel;
 
-    fn b(s: &str) -> Bytes {
-        Bytes::copy_from_slice(s.as_bytes())
-    }
-
     fn store(limits: StoreLimits) -> MemStore {
         MemStore::new(limits)
     }
@@ -111,9 +101,9 @@ mod tests {
     fn append_load_state() {
         let mut ms = store(StoreLimits::default());
         assert_eq!(ms.state(), StreamState::default());
-        assert_eq!(ms.store_msg("foo", Bytes::new(), b("hello"), 10, 0), Ok(1));
-        assert_eq!(ms.store_msg("bar", Bytes::new(), b("hello"), 20, 0), Ok(2));
-        assert_eq!(ms.store_msg("foo", Bytes::new(), b("x"), 30, 0), Ok(3));
+        assert_eq!(ms.store_msg("foo", b"", "hello".as_bytes(), 10, 0), Ok(1));
+        assert_eq!(ms.store_msg("bar", b"", "hello".as_bytes(), 20, 0), Ok(2));
+        assert_eq!(ms.store_msg("foo", b"", "x".as_bytes(), 30, 0), Ok(3));
         let st = ms.state();
         assert_eq!((st.msgs, st.bytes, st.first_seq, st.last_seq, st.num_subjects), (3, 24 + 24 + 20, 1, 3, 2));
         assert_eq!((st.first_ts, st.last_ts), (10, 30));
@@ -132,7 +122,7 @@ mod tests {
     fn remove_and_holes() {
         let mut ms = store(StoreLimits::default());
         for i in 0..5 {
-            ms.store_msg(if i % 2 == 0 { "a" } else { "b" }, Bytes::new(), b("x"), i, 0).unwrap();
+            ms.store_msg(if i % 2 == 0 { "a" } else { "b" }, b"", "x".as_bytes(), i, 0).unwrap();
         }
         assert!(ms.remove_msg(3));
         assert!(!ms.remove_msg(3));
@@ -146,29 +136,29 @@ mod tests {
         assert_eq!(ms.state().last_seq, 5);
         assert_eq!(ms.subjects_state(">").len(), 1);
         // The next append continues the sequence.
-        assert_eq!(ms.store_msg("a", Bytes::new(), b("y"), 9, 0), Ok(6));
+        assert_eq!(ms.store_msg("a", b"", "y".as_bytes(), 9, 0), Ok(6));
     }
 
     #[test]
     fn limits_discard_old() {
         let mut ms = store(StoreLimits { max_msgs: 2, ..Default::default() });
         for i in 0..5 {
-            ms.store_msg("s", Bytes::new(), b("x"), i, 0).unwrap();
+            ms.store_msg("s", b"", "x".as_bytes(), i, 0).unwrap();
         }
         let st = ms.state();
         assert_eq!((st.msgs, st.first_seq, st.last_seq), (2, 4, 5));
 
         let mut ms = store(StoreLimits { max_msgs_per: 1, ..Default::default() });
-        ms.store_msg("a", Bytes::new(), b("1"), 1, 0).unwrap();
-        ms.store_msg("b", Bytes::new(), b("2"), 2, 0).unwrap();
-        ms.store_msg("a", Bytes::new(), b("3"), 3, 0).unwrap();
+        ms.store_msg("a", b"", "1".as_bytes(), 1, 0).unwrap();
+        ms.store_msg("b", b"", "2".as_bytes(), 2, 0).unwrap();
+        ms.store_msg("a", b"", "3".as_bytes(), 3, 0).unwrap();
         let st = ms.state();
         assert_eq!((st.msgs, st.first_seq, st.last_seq, st.num_deleted), (2, 2, 3, 0));
-        assert_eq!(ms.load_last_msg("a").unwrap().msg, b("3"));
+        assert_eq!(ms.load_last_msg("a").unwrap().msg(), "3".as_bytes());
 
         let mut ms = store(StoreLimits { max_bytes: 60, ..Default::default() });
         for i in 0..5 {
-            ms.store_msg("s", Bytes::new(), b("0123456789"), i, 0).unwrap();
+            ms.store_msg("s", b"", "0123456789".as_bytes(), i, 0).unwrap();
         }
         assert_eq!(ms.state().msgs, 2);
     }
@@ -176,17 +166,17 @@ mod tests {
     #[test]
     fn limits_discard_new() {
         let mut ms = store(StoreLimits { max_msgs: 2, discard_new: true, ..Default::default() });
-        ms.store_msg("s", Bytes::new(), b("x"), 1, 0).unwrap();
-        ms.store_msg("s", Bytes::new(), b("x"), 2, 0).unwrap();
-        assert_eq!(ms.store_msg("s", Bytes::new(), b("x"), 3, 0), Err(StoreError::MaxMsgs));
+        ms.store_msg("s", b"", "x".as_bytes(), 1, 0).unwrap();
+        ms.store_msg("s", b"", "x".as_bytes(), 2, 0).unwrap();
+        assert_eq!(ms.store_msg("s", b"", "x".as_bytes(), 3, 0), Err(StoreError::MaxMsgs));
         let mut ms = store(StoreLimits { max_bytes: 30, discard_new: true, ..Default::default() });
-        ms.store_msg("s", Bytes::new(), b("x"), 1, 0).unwrap();
-        assert_eq!(ms.store_msg("s", Bytes::new(), b("x"), 2, 0), Err(StoreError::MaxBytes));
+        ms.store_msg("s", b"", "x".as_bytes(), 1, 0).unwrap();
+        assert_eq!(ms.store_msg("s", b"", "x".as_bytes(), 2, 0), Err(StoreError::MaxBytes));
         let mut ms =
             store(StoreLimits { max_msgs_per: 1, discard_new: true, discard_new_per: true, ..Default::default() });
-        ms.store_msg("s", Bytes::new(), b("x"), 1, 0).unwrap();
-        assert_eq!(ms.store_msg("s", Bytes::new(), b("x"), 2, 0), Err(StoreError::MaxMsgsPerSubject));
-        assert_eq!(ms.store_msg("t", Bytes::new(), b("x"), 2, 0), Ok(2));
+        ms.store_msg("s", b"", "x".as_bytes(), 1, 0).unwrap();
+        assert_eq!(ms.store_msg("s", b"", "x".as_bytes(), 2, 0), Err(StoreError::MaxMsgsPerSubject));
+        assert_eq!(ms.store_msg("t", b"", "x".as_bytes(), 2, 0), Ok(2));
     }
 
     #[test]
@@ -194,7 +184,7 @@ mod tests {
         let fill = || {
             let mut ms = store(StoreLimits::default());
             for i in 0..10u64 {
-                ms.store_msg(if i % 2 == 0 { "a" } else { "b" }, Bytes::new(), b("x"), i as i64, 0).unwrap();
+                ms.store_msg(if i % 2 == 0 { "a" } else { "b" }, b"", "x".as_bytes(), i as i64, 0).unwrap();
             }
             ms
         };
@@ -202,7 +192,7 @@ mod tests {
         assert_eq!(ms.purge(), 10);
         let st = ms.state();
         assert_eq!((st.msgs, st.first_seq, st.last_seq), (0, 11, 10));
-        assert_eq!(ms.store_msg("a", Bytes::new(), b("x"), 1, 0), Ok(11));
+        assert_eq!(ms.store_msg("a", b"", "x".as_bytes(), 1, 0), Ok(11));
 
         let mut ms = fill();
         assert_eq!(ms.purge_ex("a", 0, 0), 5);
@@ -222,20 +212,20 @@ mod tests {
         assert_eq!(ms.compact(100), 10);
         let st = ms.state();
         assert_eq!((st.first_seq, st.last_seq), (100, 99));
-        assert_eq!(ms.store_msg("a", Bytes::new(), b("x"), 1, 0), Ok(100));
+        assert_eq!(ms.store_msg("a", b"", "x".as_bytes(), 1, 0), Ok(100));
     }
 
     #[test]
     fn expiry_and_ttl() {
         let mut ms = store(StoreLimits { max_age: 100, ..Default::default() });
-        ms.store_msg("a", Bytes::new(), b("x"), 0, 0).unwrap();
-        ms.store_msg("a", Bytes::new(), b("x"), 50, 0).unwrap();
+        ms.store_msg("a", b"", "x".as_bytes(), 0, 0).unwrap();
+        ms.store_msg("a", b"", "x".as_bytes(), 50, 0).unwrap();
         assert_eq!(ms.next_expiry(), Some(100));
         assert_eq!(ms.expire(120), 1);
         assert_eq!(ms.state().first_seq, 2);
         let mut ms = store(StoreLimits::default());
-        ms.store_msg("a", Bytes::new(), b("x"), 0, 1).unwrap();
-        ms.store_msg("a", Bytes::new(), b("x"), 0, 0).unwrap();
+        ms.store_msg("a", b"", "x".as_bytes(), 0, 1).unwrap();
+        ms.store_msg("a", b"", "x".as_bytes(), 0, 0).unwrap();
         assert_eq!(ms.next_expiry(), Some(1_000_000_000));
         assert_eq!(ms.expire(999_999_999), 0);
         assert_eq!(ms.expire(1_000_000_000), 1);
@@ -246,12 +236,12 @@ mod tests {
     fn skip_and_file_model() {
         let mut ms = store(StoreLimits { size_model: SizeModel::File, ..Default::default() });
         assert_eq!(ms.skip_msg(5), 1);
-        assert_eq!(ms.store_msg("foo", Bytes::new(), b("WELCOME JETSTREAM"), 6, 0), Ok(2));
+        assert_eq!(ms.store_msg("foo", b"", "WELCOME JETSTREAM".as_bytes(), 6, 0), Ok(2));
         let st = ms.state();
         assert_eq!((st.msgs, st.bytes, st.first_seq, st.last_seq), (1, 50, 2, 2));
         let mut ms = MemStore::with_first_seq(StoreLimits::default(), 10);
         assert_eq!(ms.state().first_seq, 10);
-        assert_eq!(ms.store_msg("a", Bytes::new(), b("x"), 1, 0), Ok(10));
+        assert_eq!(ms.store_msg("a", b"", "x".as_bytes(), 1, 0), Ok(10));
     }
 
     /// Random operations against a `BTreeMap` model of the same store.
@@ -270,7 +260,7 @@ mod tests {
                     0..=59 => {
                         let subj = subjects[rng.random_range(0..subjects.len())];
                         let len = rng.random_range(0..8);
-                        let seq = ms.store_msg(subj, Bytes::new(), Bytes::from(vec![b'x'; len]), 0, 0).unwrap();
+                        let seq = ms.store_msg(subj, b"", &vec![b'x'; len], 0, 0).unwrap();
                         last += 1;
                         assert_eq!(seq, last);
                         model.insert(seq, (subj, len));

@@ -24,15 +24,44 @@ mod seqindex;
 
 pub(crate) use memory::MemStore;
 
-/// One stored message. Cloning is cheap: the subject is shared with the
-/// store's per-subject index and the payloads are refcounted `Bytes`.
+/// One stored message: its header block and payload in one buffer, as a
+/// published message carries them. Cloning is cheap: the subject is shared
+/// with the store's per-subject index and the buffer is a refcounted `Bytes`,
+/// which a delivery hands on without copying.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredMsg {
     pub(crate) subject: Arc<str>,
-    pub(crate) hdr: Bytes,
-    pub msg: Bytes,
+    /// The header block (`hdr_len` bytes) followed by the payload.
+    pub(crate) data: Bytes,
+    pub(crate) hdr_len: usize,
     pub seq: u64,
     pub(crate) ts: i64,
+}
+
+impl StoredMsg {
+    /// A stored message from its header block and payload (one copy, into
+    /// one buffer of its own).
+    pub(crate) fn new(subject: Arc<str>, hdr: &[u8], msg: &[u8], seq: u64, ts: i64) -> StoredMsg {
+        let mut data = Vec::with_capacity(hdr.len() + msg.len());
+        data.extend_from_slice(hdr);
+        data.extend_from_slice(msg);
+        StoredMsg { subject, data: data.into(), hdr_len: hdr.len(), seq, ts }
+    }
+
+    /// The header block (empty without headers).
+    pub(crate) fn hdr(&self) -> &[u8] {
+        &self.data[..self.hdr_len]
+    }
+
+    /// The payload.
+    pub fn msg(&self) -> &[u8] {
+        &self.data[self.hdr_len..]
+    }
+
+    /// The header length as a message carries it (`None` without headers).
+    pub(crate) fn header_len(&self) -> Option<usize> {
+        (self.hdr_len > 0).then_some(self.hdr_len)
+    }
 }
 
 /// Store failures. Texts are Go's (server/store.go `Err*`), since pub acks
@@ -126,7 +155,7 @@ pub struct SimpleState {
 pub trait StreamStore: Send {
     /// Appends a message at the next sequence. `ttl` is seconds (0 = none,
     /// -1 = never expires). Returns the assigned sequence.
-    fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError>;
+    fn store_msg(&mut self, subject: &str, hdr: &[u8], msg: &[u8], ts: i64, ttl: i64) -> Result<u64, StoreError>;
     /// Consumes a sequence without storing a message (interest retention with
     /// no interest, Go `SkipMsg`).
     fn skip_msg(&mut self, ts: i64) -> u64;
@@ -167,7 +196,7 @@ pub trait StreamStore: Send {
     }
     /// Timestamp and header length of a message, without reading it.
     fn msg_info(&self, seq: u64) -> Option<(i64, usize)> {
-        self.load_msg(seq).map(|m| (m.ts, m.hdr.len()))
+        self.load_msg(seq).map(|m| (m.ts, m.hdr_len))
     }
     /// The stream's `compression` changed (`true` = s2).
     fn set_compression(&mut self, _s2: bool) {}

@@ -42,11 +42,11 @@ impl IndexEntry for StoredMsg {
     }
     #[inline]
     fn hdr_len(&self) -> usize {
-        self.hdr.len()
+        self.hdr_len
     }
     #[inline]
     fn msg_len(&self) -> usize {
-        self.msg.len()
+        self.data.len() - self.hdr_len
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::go_json;
 use crate::jetstream::api_types::GoTime;
-use crate::jetstream::outbound::Outbound;
+use crate::message::Msg;
 
 /// Go's `TypedEvent`, the head of every advisory.
 #[derive(Serialize)]
@@ -66,19 +66,19 @@ struct ConsumerPause<'a> {
     pause_until: &'a str,
 }
 
-pub(super) fn advisory_msg(subject: String, body: &impl Serialize) -> Outbound {
-    Outbound { subject, msg_subject: None, reply: None, headers: None, payload: go_json(body) }
+pub(super) fn advisory_msg(subject: String, body: &impl Serialize) -> Msg {
+    Msg::new(subject, None, go_json(body))
 }
 
 /// Stream and consumer action advisories (Go `sendStreamAdvisory` and
 /// friends) for a successful API call whose reply is `body`.
-pub(super) fn action_advisories(toks: &[&str], body: &[u8], now: i64, out: &mut Vec<Outbound>) {
-    let stream_adv = |stream: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
+pub(super) fn action_advisories(toks: &[&str], body: &[u8], now: i64, out: &mut Vec<Msg>) {
+    let stream_adv = |stream: &str, action: &str, kind: &str, out: &mut Vec<Msg>| {
         let adv =
             StreamAction { event: Event::new("io.nats.jetstream.advisory.v1.stream_action", now), stream, action };
         out.push(advisory_msg(format!("$JS.EVENT.ADVISORY.STREAM.{kind}.{stream}"), &adv));
     };
-    let consumer_adv = |stream: &str, consumer: &str, action: &str, kind: &str, out: &mut Vec<Outbound>| {
+    let consumer_adv = |stream: &str, consumer: &str, action: &str, kind: &str, out: &mut Vec<Msg>| {
         let adv = ConsumerAction {
             event: Event::new("io.nats.jetstream.advisory.v1.consumer_action", now),
             stream,

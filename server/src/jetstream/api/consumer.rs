@@ -84,7 +84,7 @@ pub(super) fn consumer_create(
     legacy_durable: bool,
     payload: &[u8],
     ctx: &Ctx,
-    out: &mut Vec<Outbound>,
+    out: &mut Vec<Msg>,
 ) -> Result<Bytes, ApiError> {
     let req: CreateConsumerRequest = parse(payload)?;
     strict(payload, CREATE_CONSUMER_FIELDS, Some(("config", CONSUMER_FIELDS)))?;
@@ -264,7 +264,7 @@ pub(super) fn consumer_delete(
     acc: &mut AccountJs,
     stream: &str,
     name: &str,
-    out: &mut Vec<Outbound>,
+    out: &mut Vec<Msg>,
 ) -> Result<Bytes, ApiError> {
     let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     let mut c = s.consumers.remove(name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
@@ -317,7 +317,7 @@ pub(super) fn consumer_pause(
     name: &str,
     payload: &[u8],
     ctx: &Ctx,
-    out: &mut Vec<Outbound>,
+    out: &mut Vec<Msg>,
 ) -> Result<Bytes, ApiError> {
     let req: PauseRequest = parse(payload)?;
     let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;

@@ -13,8 +13,8 @@ fn stored_msg_json(m: &crate::store::StoredMsg) -> StoredMsgJson {
     StoredMsgJson {
         subject: m.subject.to_string(),
         seq: m.seq,
-        hdrs: (!m.hdr.is_empty()).then(|| base64(&m.hdr)),
-        data: (!m.msg.is_empty()).then(|| base64(&m.msg)),
+        hdrs: (!m.hdr().is_empty()).then(|| base64(m.hdr())),
+        data: (!m.msg().is_empty()).then(|| base64(m.msg())),
         time: GoTime(m.ts),
     }
 }
@@ -73,15 +73,9 @@ pub(crate) fn direct_get(
     last_subj: &str,
     reply: &str,
     payload: &[u8],
-    out: &mut Vec<Outbound>,
+    out: &mut Vec<Msg>,
 ) {
-    let status = |line: &str| Outbound {
-        subject: reply.to_string(),
-        msg_subject: None,
-        reply: None,
-        headers: Some(Bytes::from(format!("NATS/1.0 {line}\r\n\r\n"))),
-        payload: Bytes::new(),
-    };
+    let status = |line: &str| Msg::status(reply, line);
     let Some(s) = acc.streams.get(name) else { return };
     if !s.cfg.allow_direct {
         return;
@@ -113,11 +107,12 @@ pub(crate) fn direct_get(
         return;
     }
     let store = &*s.store;
-    let one = |m: &crate::store::StoredMsg, extra: &str| -> Outbound {
-        let mut h = if m.hdr.is_empty() || req.no_hdr {
+    let one = |m: &crate::store::StoredMsg, extra: &str| -> Msg {
+        let hdr = m.hdr();
+        let mut h = if hdr.is_empty() || req.no_hdr {
             String::from("NATS/1.0\r\n")
         } else {
-            String::from_utf8_lossy(&m.hdr[..m.hdr.len().saturating_sub(2)]).into_owned()
+            String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
         };
         h.push_str(&format!(
             "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\n{extra}\r\n",
@@ -126,13 +121,7 @@ pub(crate) fn direct_get(
             m.seq,
             crate::gotime::format_rfc3339(m.ts)
         ));
-        Outbound {
-            subject: reply.to_string(),
-            msg_subject: None,
-            reply: None,
-            headers: Some(Bytes::from(h)),
-            payload: m.msg.clone(),
-        }
+        Msg::with_headers(reply.to_string(), None, h.as_bytes(), m.msg())
     };
     if req.batch > 0 {
         let filter = if req.next_by_subj.is_empty() { "" } else { req.next_by_subj.as_str() };
@@ -144,7 +133,7 @@ pub(crate) fn direct_get(
         let (mut sent, mut bytes, mut last) = (0i64, 0i64, 0u64);
         while sent < req.batch {
             let Some(m) = store.load_next_msg(filter, seq) else { break };
-            let size = (m.subject.len() + m.hdr.len() + m.msg.len()) as i64;
+            let size = (m.subject.len() + m.data.len()) as i64;
             if req.max_bytes > 0 && sent > 0 && bytes + size > req.max_bytes {
                 break;
             }
@@ -184,7 +173,7 @@ const MAX_MULTI_LAST: usize = 1024;
 /// Direct get of the last message of every subject matching `multi_last`
 /// (Go `getDirectMulti`), up to a sequence or time, in sequence order,
 /// closed by an end-of-batch status.
-fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<Outbound>) {
+fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<Msg>) {
     let store = &*s.store;
     let mut upto = if req.up_to_seq > 0 { req.up_to_seq } else { u64::MAX };
     if let Some(t) = req.up_to_time {
@@ -193,13 +182,7 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
             None => upto,
         };
     }
-    let status = |line: String| Outbound {
-        subject: reply.to_string(),
-        msg_subject: None,
-        reply: None,
-        headers: Some(Bytes::from(format!("NATS/1.0 {line}\r\n\r\n"))),
-        payload: Bytes::new(),
-    };
+    let status = |line: String| Msg::status(reply, &line);
     // The subjects with a message at or below `upto`, from the per-subject
     // state rather than by reading every message.
     let mut subjects: BTreeMap<String, crate::store::SimpleState> = BTreeMap::new();
@@ -244,10 +227,11 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
     // Go's `getDirectMulti`: each message names the one sent before it.
     let mut last_seq = 0;
     for (i, m) in msgs.iter().enumerate() {
-        let mut h = if m.hdr.is_empty() || req.no_hdr {
+        let hdr = m.hdr();
+        let mut h = if hdr.is_empty() || req.no_hdr {
             String::from("NATS/1.0\r\n")
         } else {
-            String::from_utf8_lossy(&m.hdr[..m.hdr.len().saturating_sub(2)]).into_owned()
+            String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
         };
         h.push_str(&format!(
             "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\nNats-Num-Pending: {}\r\nNats-Last-Sequence: {last_seq}\r\n\r\n",
@@ -257,13 +241,7 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
             crate::gotime::format_rfc3339(m.ts),
             total - i - 1
         ));
-        out.push(Outbound {
-            subject: reply.to_string(),
-            msg_subject: None,
-            reply: None,
-            headers: Some(Bytes::from(h)),
-            payload: m.msg.clone(),
-        });
+        out.push(Msg::with_headers(reply.to_string(), None, h.as_bytes(), m.msg()));
         last_seq = m.seq;
     }
     let pending = total - msgs.len();

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use super::api_types::*;
 use super::errors::{ApiError, E};
-use super::outbound::{reply_msg, Outbound};
 use super::stream::get_header;
 use super::stream::AccountJs;
+use crate::message::Msg;
 
 mod account;
 mod advisory;
@@ -255,7 +255,7 @@ pub(crate) fn dispatch(
     hdr: &[u8],
     payload: &[u8],
     ctx: &Ctx,
-    out: &mut Vec<Outbound>,
+    out: &mut Vec<Msg>,
 ) {
     let Some(rest) = subject.strip_prefix("$JS.API.") else { return };
     let start = out.len();
@@ -267,7 +267,7 @@ pub(crate) fn dispatch(
         if let Some(kind) = api_type_for(subject) {
             acc.api_total += 1;
             acc.api_errors += 1;
-            out.push(reply_msg(reply, error_reply(kind, &ApiError::new(E::RequiredApiLevel))));
+            out.push(Msg::reply_to(reply, error_reply(kind, &ApiError::new(E::RequiredApiLevel))));
             return;
         }
     }
@@ -357,7 +357,7 @@ pub(crate) fn dispatch(
     };
     // Go sends a stream or consumer action advisory before the reply, the
     // audit after it (`addStream` then `sendAPIResponse`).
-    out.push(reply_msg(reply, body.clone()));
+    out.push(Msg::reply_to(reply, body.clone()));
     out.extend(emitted);
     if !audited {
         return;

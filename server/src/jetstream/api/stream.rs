@@ -197,7 +197,7 @@ pub(super) fn stream_delete(
     acc: &mut AccountJs,
     name: &str,
     payload: &[u8],
-    out: &mut Vec<Outbound>,
+    out: &mut Vec<Msg>,
 ) -> Result<Bytes, ApiError> {
     if !is_empty_request(payload) {
         return Err(ApiError::new(E::NotEmptyRequest));

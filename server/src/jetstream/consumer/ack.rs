@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Consumer;
 use crate::jetstream::api_types::{AckPolicy, GoTime};
-use crate::jetstream::outbound::Outbound;
+use crate::message::Msg;
 use crate::store::StreamStore;
 
 /// The head of every consumer advisory: Go's `TypedEvent`, the stream and
@@ -65,7 +65,7 @@ impl Consumer {
         store: &dyn StreamStore,
         now: i64,
         has_interest: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Outbound>,
+        out: &mut Vec<Msg>,
     ) -> Vec<u64> {
         self.last_activity = now;
         let mut acked = Vec::new();
@@ -124,13 +124,7 @@ impl Consumer {
         }
         if ack_reply {
             if let Some(r) = reply {
-                out.push(Outbound {
-                    subject: r.to_string(),
-                    msg_subject: None,
-                    reply: None,
-                    headers: None,
-                    payload: Bytes::new(),
-                });
+                out.push(Msg::reply_to(r, Bytes::new()));
             }
         }
         out.append(&mut adv);
@@ -143,7 +137,7 @@ impl Consumer {
 
     /// A consumer advisory on `$JS.EVENT.ADVISORY.CONSUMER.<kind>.<stream>.<consumer>`
     /// with Go's common fields and then those of `body`.
-    pub(super) fn advisory(&self, kind: &str, typ: &str, body: impl Serialize, now: i64) -> Outbound {
+    pub(super) fn advisory(&self, kind: &str, typ: &str, body: impl Serialize, now: i64) -> Msg {
         let adv = ConsumerEvent {
             kind: typ,
             id: crate::nuid::next(),
@@ -152,17 +146,12 @@ impl Consumer {
             consumer: &self.name,
             body,
         };
-        Outbound {
-            subject: format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{}.{}", self.stream, self.name),
-            msg_subject: None,
-            reply: None,
-            headers: None,
-            payload: Bytes::from(crate::json::to_vec(&adv)),
-        }
+        let subject = format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{}.{}", self.stream, self.name);
+        Msg::new(subject, None, crate::json::to_vec(&adv))
     }
 
     /// Go's ack sampling: a `consumer_ack` metric for a sampled ack.
-    fn ack_metric(&self, sseq: u64, dseq: u64, now: i64, out: &mut Vec<Outbound>) {
+    fn ack_metric(&self, sseq: u64, dseq: u64, now: i64, out: &mut Vec<Msg>) {
         let freq = self.cfg.sample_frequency.trim().trim_end_matches('%');
         let Ok(pct) = freq.parse::<f64>() else { return };
         if pct <= 0.0 || !self.pending.contains_key(&sseq) || rand::random::<f64>() * 100.0 >= pct {
@@ -181,7 +170,7 @@ impl Consumer {
             },
             now,
         );
-        o.subject = format!("$JS.EVENT.METRIC.CONSUMER.ACK.{}.{}", self.stream, self.name);
+        o.subject = format!("$JS.EVENT.METRIC.CONSUMER.ACK.{}.{}", self.stream, self.name).into();
         out.push(o);
     }
 

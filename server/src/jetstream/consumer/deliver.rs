@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 
 use super::ack::DeliveryExceeded;
-use super::{status, status_out, Consumer, Pending, ACK_PREFIX, PUSH_BATCH};
+use super::{status_out, Consumer, Pending, ACK_PREFIX, PUSH_BATCH};
 use crate::jetstream::api_types::{AckPolicy, ReplayPolicy};
-use crate::jetstream::outbound::Outbound;
+use crate::message::Msg;
 use crate::store::{StoredMsg, StreamStore};
 
 /// Bytes delivered before a push consumer with flow control asks for a
@@ -77,7 +77,7 @@ impl Consumer {
         store: &dyn StreamStore,
         now: i64,
         has_interest: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Outbound>,
+        out: &mut Vec<Msg>,
     ) {
         if self.is_paused(now) {
             return;
@@ -147,7 +147,7 @@ impl Consumer {
             };
             let ack = self.ack_reply(dc, m.seq, m.ts, np);
             // Go counts the ack reply in a pull request's byte budget.
-            let size = (m.subject.len() + ack.len() + m.hdr.len() + m.msg.len()) as i64;
+            let size = (m.subject.len() + ack.len() + m.data.len()) as i64;
             if let Some(r) = self.waiting.front().filter(|r| r.max_bytes > 0 && size > r.b) {
                 let line = format!(
                     "409 Message Size Exceeds MaxBytes\r\nNats-Pending-Messages: {}\r\nNats-Pending-Bytes: {}",
@@ -176,34 +176,36 @@ impl Consumer {
                 }
             }
             npending = Some(np);
-            let (headers, payload) = if self.cfg.headers_only {
-                let base = if m.hdr.is_empty() {
+            // The stored buffer goes out as it is, unless headers are added.
+            let pin = if self.is_push() { None } else { self.waiting.front().and_then(|r| r.pin.clone()) };
+            let mut extra = String::new();
+            if self.cfg.headers_only {
+                extra.push_str(&format!("Nats-Msg-Size: {}\r\n", m.msg().len()));
+            }
+            if let Some(id) = pin {
+                extra.push_str(&format!("Nats-Pin-Id: {id}\r\n"));
+            }
+            let msg = if extra.is_empty() {
+                Msg {
+                    subject: Bytes::from(target),
+                    shown: None,
+                    reply: Some(Bytes::from(ack)),
+                    header_len: m.header_len(),
+                    data: m.data.clone(),
+                }
+            } else {
+                let hdr = m.hdr();
+                let mut h = if hdr.is_empty() {
                     "NATS/1.0\r\n".to_string()
                 } else {
-                    String::from_utf8_lossy(&m.hdr[..m.hdr.len().saturating_sub(2)]).into_owned()
+                    String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
                 };
-                (Some(Bytes::from(format!("{base}Nats-Msg-Size: {}\r\n\r\n", m.msg.len()))), Bytes::new())
-            } else {
-                ((!m.hdr.is_empty()).then(|| m.hdr.clone()), m.msg.clone())
+                h.push_str(&extra);
+                h.push_str("\r\n");
+                let payload = if self.cfg.headers_only { &[][..] } else { m.msg() };
+                Msg::with_headers(target, Some(Bytes::from(ack)), h.as_bytes(), payload)
             };
-            let pin = if self.is_push() { None } else { self.waiting.front().and_then(|r| r.pin.clone()) };
-            let headers = match pin {
-                Some(id) => {
-                    let base = match &headers {
-                        Some(h) => String::from_utf8_lossy(&h[..h.len().saturating_sub(2)]).into_owned(),
-                        None => "NATS/1.0\r\n".to_string(),
-                    };
-                    Some(Bytes::from(format!("{base}Nats-Pin-Id: {id}\r\n\r\n")))
-                }
-                None => headers,
-            };
-            out.push(Outbound {
-                subject: target,
-                msg_subject: Some(m.subject.to_string()),
-                reply: Some(ack),
-                headers,
-                payload,
-            });
+            out.push(msg.showing(&m.subject));
             self.last_delivered = now;
             self.last_send = now;
             sent += 1;
@@ -267,16 +269,12 @@ impl Consumer {
         ack
     }
 
-    fn send_flow_control(&mut self, out: &mut Vec<Outbound>) {
+    fn send_flow_control(&mut self, out: &mut Vec<Msg>) {
         self.fc_count += 1;
         let id = format!("$JS.FC.{}.{}.{}", self.stream, self.name, self.fc_count);
-        out.push(Outbound {
-            subject: self.cfg.deliver_subject.clone(),
-            msg_subject: None,
-            reply: Some(id.clone()),
-            headers: Some(status("100 FlowControl Request")),
-            payload: Bytes::new(),
-        });
+        let mut fc = Msg::status(&self.cfg.deliver_subject, "100 FlowControl Request");
+        fc.reply = Some(Bytes::copy_from_slice(id.as_bytes()));
+        out.push(fc);
         self.fc_pending = Some(id);
         self.fc_bytes = 0;
     }
@@ -296,7 +294,7 @@ impl Consumer {
         store: &dyn StreamStore,
         now: i64,
         has_interest: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Outbound>,
+        out: &mut Vec<Msg>,
     ) {
         let mut due: Vec<u64> = Vec::new();
         if now >= self.next_check {

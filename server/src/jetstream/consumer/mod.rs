@@ -9,14 +9,12 @@
 //! sequence) and tracks unacknowledged deliveries in `pending`.
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use bytes::Bytes;
-
 use super::api_types::{
     is_valid_name, AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, GoTime, Retention, SequenceInfo,
     StreamConfig, MAX_DESCRIPTION_LEN,
 };
 use super::errors::{ApiError, E};
-use super::outbound::Outbound;
+use crate::message::Msg;
 use crate::store::StreamStore;
 use crate::subject::{covers, is_literal, is_subset, is_valid, matches};
 
@@ -311,18 +309,8 @@ pub(crate) struct Consumer {
     pub(crate) pinned: BTreeMap<String, (String, i64)>,
 }
 
-fn status(line: &str) -> Bytes {
-    Bytes::from(format!("NATS/1.0 {line}\r\n\r\n"))
-}
-
-fn status_out(subject: &str, line: &str) -> Outbound {
-    Outbound {
-        subject: subject.to_string(),
-        msg_subject: None,
-        reply: None,
-        headers: Some(status(line)),
-        payload: Bytes::new(),
-    }
+fn status_out(subject: &str, line: &str) -> Msg {
+    Msg::status(subject, line)
 }
 
 /// The filters a consumer really applies. A filter that covers every stream

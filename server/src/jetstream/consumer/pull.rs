@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use super::{status_out, Consumer};
 use crate::jetstream::api_types::{drop_nulls, GoTime, NextRequest, PriorityGroupState};
 use crate::jetstream::errors::{ApiError, E};
-use crate::jetstream::outbound::Outbound;
+use crate::message::Msg;
 use crate::store::StreamStore;
 
 /// A waiting pull request (Go `waitingRequest`).
@@ -31,7 +31,7 @@ pub(crate) struct PullRequest {
 }
 
 impl Consumer {
-    pub(super) fn expire_requests(&mut self, now: i64, out: &mut Vec<Outbound>) {
+    pub(super) fn expire_requests(&mut self, now: i64, out: &mut Vec<Msg>) {
         if self.waiting.iter().all(|r| r.expires == 0 || r.expires > now) {
             return;
         }
@@ -56,7 +56,7 @@ impl Consumer {
         store: &dyn StreamStore,
         now: i64,
         has_interest: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Outbound>,
+        out: &mut Vec<Msg>,
     ) {
         self.last_activity = now;
         if self.is_push() {
@@ -194,7 +194,7 @@ impl Consumer {
     }
 
     /// Sends `409 Consumer Deleted` to waiting pull requests.
-    pub(crate) fn on_delete(&mut self, out: &mut Vec<Outbound>) {
+    pub(crate) fn on_delete(&mut self, out: &mut Vec<Msg>) {
         for r in self.waiting.drain(..) {
             out.push(status_out(&r.reply, "409 Consumer Deleted"));
         }

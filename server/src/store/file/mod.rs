@@ -32,8 +32,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use super::crypto::{Aead, Cipher};
 use super::seqindex::{IndexEntry, SeqIndex};
 use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState, StreamStore};
@@ -352,11 +350,11 @@ impl FileStore {
 }
 
 impl StreamStore for FileStore {
-    fn store_msg(&mut self, subject: &str, hdr: Bytes, msg: Bytes, ts: i64, ttl: i64) -> Result<u64, StoreError> {
+    fn store_msg(&mut self, subject: &str, hdr: &[u8], msg: &[u8], ts: i64, ttl: i64) -> Result<u64, StoreError> {
         self.check_writable()?;
-        let at_subject_limit = self.idx.admit(subject, &hdr, msg.len())?;
+        let at_subject_limit = self.idx.admit(subject, hdr, msg.len())?;
         let seq = self.idx.next_seq();
-        let (blk, off, len) = match self.append_record(KIND_MSG, seq, ts, subject.as_bytes(), &hdr, &msg) {
+        let (blk, off, len) = match self.append_record(KIND_MSG, seq, ts, subject.as_bytes(), hdr, msg) {
             Ok(loc) => loc,
             Err(e) => {
                 self.fail(format!("appending a message: {e}"));

@@ -7,8 +7,6 @@ use std::fs;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
-
 use super::block::{self, Decoded, KIND_MSG, PACKED, SEALED};
 use super::{blk_path, FileEntry, FileStore, CACHED_BLOCKS};
 use crate::store::StoredMsg;
@@ -56,13 +54,9 @@ impl FileStore {
             bytes
         };
         match block::decode(rec_bytes) {
-            Decoded::Good(r, _) if r.kind == KIND_MSG && r.seq == e.seq => Some(StoredMsg {
-                subject: e.subject.clone(),
-                hdr: Bytes::copy_from_slice(r.hdr),
-                msg: Bytes::copy_from_slice(r.msg),
-                seq: e.seq,
-                ts: e.ts,
-            }),
+            Decoded::Good(r, _) if r.kind == KIND_MSG && r.seq == e.seq => {
+                Some(StoredMsg::new(e.subject.clone(), r.hdr, r.msg, e.seq, e.ts))
+            }
             _ => None,
         }
     }

@@ -19,14 +19,10 @@ fn cfg(dir: &Path, key: Key, compress: bool, max_bytes: i64) -> FileStoreConfig 
     }
 }
 
-fn b(s: &str) -> Bytes {
-    Bytes::copy_from_slice(s.as_bytes())
-}
-
 fn fill(fs: &mut FileStore, n: usize, size: usize) {
     for i in 0..n {
         let subj = if i % 2 == 0 { "foo.a" } else { "foo.b" };
-        fs.store_msg(subj, Bytes::new(), Bytes::from(vec![b'z'; size]), i as i64 + 1, 0).unwrap();
+        fs.store_msg(subj, b"", &vec![b'z'; size], i as i64 + 1, 0).unwrap();
     }
 }
 
@@ -51,7 +47,7 @@ fn survives_close_and_crash_in_every_permutation() {
         let c = cfg(dir.path(), key, compress, 120_000);
         let mut fs = FileStore::create(c.clone(), 1).unwrap();
         fill(&mut fs, 90, 1000);
-        fs.store_msg("foo.small", Bytes::new(), b("last"), 1000, 0).unwrap();
+        fs.store_msg("foo.small", b"", "last".as_bytes(), 1000, 0).unwrap();
         assert!(fs.remove_msg(5));
         assert!(fs.erase_msg(6));
         let before = fs.state();
@@ -60,15 +56,15 @@ fn survives_close_and_crash_in_every_permutation() {
         let fs = FileStore::open(c.clone()).unwrap();
         assert_eq!(fs.state(), before, "clean restart, key {key:?} compress {compress}");
         assert!(fs.blocks.len() >= 3);
-        assert_eq!(fs.load_msg(91).unwrap().msg, b("last"));
+        assert_eq!(fs.load_msg(91).unwrap().msg(), "last".as_bytes());
         assert!(fs.load_msg(5).is_none() && fs.load_msg(6).is_none());
-        assert_eq!(fs.load_msg(7).unwrap().msg.len(), 1000);
+        assert_eq!(fs.load_msg(7).unwrap().msg().len(), 1000);
         drop(fs);
         // Crash: no close, and the state file gone.
         std::fs::remove_file(dir.path().join("msgs/index.db")).unwrap();
         let mut fs = FileStore::open(c.clone()).unwrap();
         assert_eq!(fs.state(), before, "rebuild, key {key:?} compress {compress}");
-        assert_eq!(fs.store_msg("foo.x", Bytes::new(), b("next"), 2000, 0), Ok(92));
+        assert_eq!(fs.store_msg("foo.x", b"", "next".as_bytes(), 2000, 0), Ok(92));
     }
 }
 
@@ -94,10 +90,10 @@ fn torn_and_flipped_tails_are_dropped() {
             let mut fs = FileStore::open(c.clone()).unwrap();
             let st = fs.state();
             assert_eq!((st.msgs, st.last_seq), (19, 19), "{damage} key {key:?}");
-            assert_eq!(fs.store_msg("foo.a", Bytes::new(), b("again"), 99, 0), Ok(20));
+            assert_eq!(fs.store_msg("foo.a", b"", "again".as_bytes(), 99, 0), Ok(20));
             drop(fs);
             let fs = FileStore::open(c).unwrap();
-            assert_eq!(fs.load_msg(20).unwrap().msg, b("again"));
+            assert_eq!(fs.load_msg(20).unwrap().msg(), "again".as_bytes());
         }
     }
 }
@@ -140,7 +136,7 @@ fn erased_bytes_leave_the_disk() {
         let dir = tempfile::tempdir().unwrap();
         let c = cfg(dir.path(), key, compress, 120_000);
         let mut fs = FileStore::create(c.clone(), 1).unwrap();
-        fs.store_msg("foo.a", Bytes::new(), b("erase-me-please"), 1, 0).unwrap();
+        fs.store_msg("foo.a", b"", "erase-me-please".as_bytes(), 1, 0).unwrap();
         fill(&mut fs, 60, 1000);
         assert!(fs.erase_msg(1));
         fs.close();
@@ -162,7 +158,7 @@ fn reads_every_message_across_large_blocks() {
     let mut fs = FileStore::create(c, 1).unwrap();
     let n = 100_000u64;
     for i in 0..n {
-        fs.store_msg("fs.read", Bytes::new(), Bytes::from(vec![b'a'; 128]), i as i64, 0).unwrap();
+        fs.store_msg("fs.read", b"", &[b'a'; 128], i as i64, 0).unwrap();
     }
     assert!(fs.blocks.len() >= 2);
     let t = std::time::Instant::now();
@@ -184,7 +180,7 @@ fn rebuild_cost() {
     let c = cfg(dir.path(), None, false, 0);
     let mut fs = FileStore::create(c.clone(), 1).unwrap();
     for i in 0..1_000_000u64 {
-        fs.store_msg("fs.read", Bytes::new(), Bytes::from(vec![b'a'; 128]), i as i64, 0).unwrap();
+        fs.store_msg("fs.read", b"", &[b'a'; 128], i as i64, 0).unwrap();
     }
     drop(fs);
     let t = std::time::Instant::now();
@@ -208,7 +204,7 @@ fn sparse_blocks_are_compacted_and_still_recover() {
         let st = fs.state();
         let len = std::fs::metadata(blk_path(dir.path(), 1)).unwrap().len();
         assert!(len * 2 < first_len, "block 1 is {len} bytes, was {first_len} (key {key:?} compress {compress})");
-        assert_eq!(fs.load_msg(1).unwrap().msg, b("z"));
+        assert_eq!(fs.load_msg(1).unwrap().msg(), "z".as_bytes());
         assert_eq!(fs.load_msg(in_first).unwrap().seq, in_first);
         drop(fs);
         let _ = std::fs::remove_file(dir.path().join("msgs/index.db"));
@@ -227,16 +223,16 @@ fn idle_buffers_are_released_and_read_again() {
         let mut fs = FileStore::create(c, 1).unwrap();
         fs.idle_release = Duration::ZERO;
         fill(&mut fs, 100, 1000);
-        assert_eq!(fs.load_msg(2).map(|m| m.msg.len()), Some(1000), "key {key:?} compress {compress}");
+        assert_eq!(fs.load_msg(2).map(|m| m.msg().len()), Some(1000), "key {key:?} compress {compress}");
         fs.tick();
         assert!(fs.active.as_ref().is_some_and(|a| !a.resident && a.buf.is_empty()));
         assert!(fs.cache.borrow().is_empty());
         // Reads come from the file; an append brings the block back.
         assert_eq!(fs.load_msg(100).unwrap().seq, 100);
         assert!(fs.erase_msg(99));
-        assert_eq!(fs.store_msg("foo.x", Bytes::new(), b("back"), 5, 0), Ok(101));
+        assert_eq!(fs.store_msg("foo.x", b"", "back".as_bytes(), 5, 0), Ok(101));
         assert_eq!(fs.load_msg(100).unwrap().seq, 100);
-        assert_eq!(fs.load_msg(101).unwrap().msg, b("back"));
+        assert_eq!(fs.load_msg(101).unwrap().msg(), "back".as_bytes());
         assert!(fs.load_msg(99).is_none());
     }
 }
@@ -286,7 +282,7 @@ fn full_blocks_are_packed_off_the_append_path() {
         let mut fs = FileStore::create(c.clone(), 1).unwrap();
         fill(&mut fs, 200, 1000);
         // Reads work while the packs are pending and after they land.
-        assert_eq!(fs.load_msg(3).unwrap().msg.len(), 1000);
+        assert_eq!(fs.load_msg(3).unwrap().msg().len(), 1000);
         fs.finish_packs(true);
         assert!(fs.packing.is_empty());
         let sealed: Vec<u8> = fs
@@ -325,12 +321,12 @@ fn a_rebuild_counts_header_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let c = cfg(dir.path(), None, false, 0);
     let mut fs = FileStore::create(c.clone(), 1).unwrap();
-    let hdr = b("NATS/1.0\r\nNats-Msg-Id: 1\r\n\r\n");
-    fs.store_msg("foo.a", hdr.clone(), b("with headers"), 1, 0).unwrap();
-    fs.store_msg("foo.b", Bytes::new(), b("without"), 2, 0).unwrap();
+    let hdr = b"NATS/1.0\r\nNats-Msg-Id: 1\r\n\r\n".to_vec();
+    fs.store_msg("foo.a", &hdr, b"with headers", 1, 0).unwrap();
+    fs.store_msg("foo.b", b"", "without".as_bytes(), 2, 0).unwrap();
     let before = fs.state();
     drop(fs);
     let fs = FileStore::open(c).unwrap();
     assert_eq!(fs.state(), before);
-    assert_eq!(fs.load_msg(1).unwrap().hdr, hdr);
+    assert_eq!(fs.load_msg(1).unwrap().hdr(), &hdr[..]);
 }
