@@ -166,6 +166,7 @@ impl JetStream {
             root: root.clone(),
             keys: cfg.keys.clone(),
             sync: cfg.sync,
+            deferred: Arc::default(),
         });
         JetStream {
             store_env,
@@ -175,6 +176,16 @@ impl JetStream {
             index: RwLock::new(HashMap::new()),
             any_streams: std::sync::atomic::AtomicBool::new(false),
             generation: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Writes what file stores handed off (group commit), outside the
+    /// engine's lock; called before anything that depends on it is
+    /// published. `Err` names the first write that failed.
+    pub(crate) fn flush_deferred(&self) -> Result<(), String> {
+        match &self.store_env {
+            Some(env) => env.deferred.flush(),
+            None => Ok(()),
         }
     }
 

@@ -14,6 +14,7 @@
 //! acks, which then redeliver.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,8 @@ pub(crate) struct StoreEnv {
     pub(crate) root: PathBuf,
     pub(crate) keys: Option<KeyConfig>,
     pub(crate) sync: SyncMode,
+    /// The engine's group commit: file stores hand their writes here.
+    pub(crate) deferred: Arc<crate::store::file::Deferred>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -64,6 +67,7 @@ fn store_config(env: &StoreEnv, dir: &Path, cfg: &StreamConfig, key: Option<[u8;
         key: key.zip(env.keys.as_ref().map(|k| k.cipher)),
         sync: env.sync,
         async_flush: cfg.persist_mode.as_deref() == Some("async"),
+        deferred: Some(Arc::clone(&env.deferred)),
         ttl_of: cfg.allow_msg_ttl.then_some(ttl_from_headers as fn(&[u8]) -> i64),
         limits: super::stream::store_limits(cfg),
     }

@@ -14,11 +14,15 @@
 //!   streams that source nothing. Either only when nothing is queued ahead
 //!   of it (so each publisher's messages stay in order) and the engine's
 //!   lock is free; no file is read or written on those threads.
-//! - **The `jetstream` thread** (a plain OS thread) takes queued messages in
-//!   order, runs the engine on each (the engine's lock, and the file store's
-//!   writes and fsyncs, happen here and never on a tokio worker), and
-//!   publishes what the engine emits through [`Account::publish`], the
-//!   internal publish path. An emitted message that JetStream itself listens
+//! - **The `jetstream` thread** (a plain OS thread) takes every queued
+//!   message (up to [`MAX_BATCH`]) in order and runs the engine on each under
+//!   the engine's lock; file stores only append to memory there. Then,
+//!   without the engine's lock, it writes what they appended (one `pwrite`
+//!   and, with `sync_interval: always`, one fsync per store for the whole
+//!   batch: group commit, `store::file::Deferred`), and only then publishes
+//!   what the engine emitted through [`Account::publish`], the internal
+//!   publish path. No file is written on a tokio worker, and nothing is
+//!   acknowledged before its bytes are in the file. An emitted message that JetStream itself listens
 //!   to (a republish, a deliver subject a stream captures, an advisory) is
 //!   queued again like any other, so there is no recursion and no depth
 //!   limit. A push consumer hands out at most
@@ -57,6 +61,9 @@ const DIRECT_GET_PREFIX: &str = "$JS.API.DIRECT.GET.";
 
 /// How often the engine's timer work runs.
 const TICK: Duration = Duration::from_millis(50);
+
+/// Most queued messages handled before their replies go out.
+const MAX_BATCH: usize = 256;
 
 enum Job {
     Msg(Arc<Account>, Msg),
@@ -255,22 +262,50 @@ impl Engine {
             match rx.recv_timeout(wait) {
                 Ok(Job::Kick) => self.backlog = true,
                 Ok(Job::Msg(account, msg)) => {
-                    let out = self.js.on_publish(
-                        &account.name,
-                        msg.subject_str(),
-                        msg.reply_str(),
-                        msg.headers(),
-                        msg.payload(),
-                    );
-                    // Subscribe to what the request created before its reply
-                    // goes out: a client that publishes after the reply must
-                    // find the new stream or consumer listening.
-                    self.sync_subscriptions();
-                    self.backlog |= out.len() >= PUSH_BATCH;
-                    for o in out {
-                        self.publish(&account, o);
+                    // Everything queued behind it joins the batch: one group
+                    // commit of the file stores covers them all.
+                    let mut batch = vec![(account, msg)];
+                    let mut stop = false;
+                    while batch.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(Job::Msg(a, m)) => batch.push((a, m)),
+                            Ok(Job::Kick) => self.backlog = true,
+                            Ok(Job::Stop) => {
+                                stop = true;
+                                break;
+                            }
+                            Err(_) => break,
+                        }
                     }
-                    self.queued.fetch_sub(1, Ordering::AcqRel);
+                    let outs: Vec<Vec<Msg>> = batch
+                        .iter()
+                        .map(|(account, msg)| {
+                            let out = self.js.on_publish(
+                                &account.name,
+                                msg.subject_str(),
+                                msg.reply_str(),
+                                msg.headers(),
+                                msg.payload(),
+                            );
+                            self.backlog |= out.len() >= PUSH_BATCH;
+                            out
+                        })
+                        .collect();
+                    // Subscribe to what the requests created before their
+                    // replies go out: a client that publishes after a reply
+                    // must find the new stream or consumer listening.
+                    self.sync_subscriptions();
+                    if self.commit() {
+                        for ((account, _), out) in batch.iter().zip(outs) {
+                            for o in out {
+                                self.publish(account, o);
+                            }
+                        }
+                    }
+                    self.queued.fetch_sub(batch.len(), Ordering::AcqRel);
+                    if stop {
+                        break;
+                    }
                 }
                 Ok(Job::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {}
@@ -290,7 +325,24 @@ impl Engine {
         self.js.save();
     }
 
+    /// Writes what the file stores handed off (group commit) before
+    /// anything that depends on it is published. When a write fails, what
+    /// the batch would have published is dropped: an unacknowledged message
+    /// is one its client sends again, an acknowledged one must be on file.
+    fn commit(&self) -> bool {
+        match self.js.flush_deferred() {
+            Ok(()) => true,
+            Err(why) => {
+                error!("JetStream write failed, dropping the replies of this batch: {why}");
+                false
+            }
+        }
+    }
+
     fn publish_all(&mut self, out: Vec<(String, Msg)>) {
+        if !self.commit() {
+            return;
+        }
         for (name, o) in out {
             if let Some(account) = self.accounts.get(&name) {
                 self.publish(&account, o);

@@ -8,9 +8,12 @@
 //! In memory the store keeps a [`SeqIndex`] of where each message lies (block,
 //! offset, length) plus its subject and timestamp, never the payloads: reads
 //! go to the block being appended to (kept in memory) or to a small cache of
-//! whole blocks. Every change is appended as a record (see [`block`]) before
-//! the call returns, so a process crash loses nothing that was acknowledged;
-//! `sync_interval` decides only when the OS is asked to put it on the disk.
+//! whole blocks. Every change is appended as a record (see [`block`]) and
+//! written to the file before it is acknowledged, so a process crash loses
+//! nothing that was acknowledged: at once, or, under a JetStream engine, by
+//! the engine's thread outside its lock before it publishes any reply (group
+//! commit, see [`deferred`]). `sync_interval` decides only when the OS is
+//! asked to put it on the disk.
 //!
 //! Recovery reads every block: a bad record at the end of the last block (a
 //! torn or half-written record) is cut off; a bad record elsewhere loses the
@@ -18,7 +21,8 @@
 //!
 //! This module holds the store's types and its public operations; the jobs
 //! behind them live in submodules: `recovery` (opening from the files),
-//! `write` (appending, flushing, what a change implies), `read` (loading
+//! `write` (appending, flushing, what a change implies), `deferred` (writes
+//! handed off for group commit), `read` (loading
 //! messages through the block cache), `packing` (compressing full blocks
 //! off the append path) and `rewrite` (compaction, freeing empty blocks,
 //! erasing in place, re-encryption). [`block`] is the on-disk format,
@@ -37,6 +41,7 @@ use super::seqindex::{IndexEntry, SeqIndex};
 use super::{SimpleState, StoreError, StoreLimits, StoredMsg, StreamState, StreamStore};
 
 mod block;
+mod deferred;
 pub(crate) mod meta;
 mod packing;
 mod read;
@@ -46,6 +51,8 @@ mod state;
 mod write;
 
 use block::{KIND_FLOOR, KIND_MSG, KIND_TOMB};
+pub use deferred::Deferred;
+use deferred::Pending;
 use packing::Packed;
 use state::SavedState;
 
@@ -116,6 +123,9 @@ pub struct FileStoreConfig {
     /// `persist_mode: async`: writes wait for the next tick instead of
     /// happening before the call returns.
     pub async_flush: bool,
+    /// Where to hand writes for group commit outside the engine's lock
+    /// (see `deferred`); `None` writes before each call returns.
+    pub deferred: Option<Arc<Deferred>>,
     /// Reads a message's TTL (seconds, -1 never) from its headers, for
     /// streams that allow per-message TTLs.
     pub ttl_of: Option<fn(&[u8]) -> i64>,
@@ -250,6 +260,8 @@ pub struct FileStore {
     cancelled: Vec<std::sync::mpsc::Receiver<std::io::Result<Packed>>>,
     /// Reused buffer for the entries each change removed.
     removed_buf: Vec<FileEntry>,
+    /// Bytes handed off for writing outside the engine's lock.
+    pending: Arc<Pending>,
 }
 
 fn msgs_dir(dir: &Path) -> PathBuf {
@@ -315,6 +327,7 @@ impl FileStore {
             packing: HashMap::new(),
             cancelled: Vec::new(),
             removed_buf: Vec::new(),
+            pending: Arc::default(),
         }
     }
 
@@ -328,7 +341,7 @@ impl FileStore {
     }
 
     fn check_writable(&self) -> Result<(), StoreError> {
-        if self.failed.is_some() {
+        if self.failed.is_some() || self.pending.lock().error.is_some() {
             return Err(StoreError::Closed);
         }
         Ok(())
@@ -481,8 +494,9 @@ impl StreamStore for FileStore {
         }
         if self.last_use.get().elapsed() >= self.idle_release {
             self.cache.borrow_mut().clear();
+            let handed_off = self.pending.lock().is_empty();
             if let Some(a) = &mut self.active {
-                if a.resident && a.written == a.buf.len() {
+                if a.resident && a.written == a.buf.len() && handed_off {
                     a.buf = Vec::new();
                     a.resident = false;
                 }
@@ -490,6 +504,7 @@ impl StreamStore for FileStore {
         }
         if let SyncMode::Every(d) = self.cfg.sync {
             if self.unsynced && self.last_sync.elapsed() >= d {
+                self.pending.write_out();
                 if let Some(a) = &self.active {
                     if let Err(e) = a.file.sync_data() {
                         self.fail(format!("syncing: {e}"));

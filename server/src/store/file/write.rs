@@ -9,7 +9,7 @@ use std::os::unix::fs::FileExt;
 use std::time::Instant;
 
 use super::block::{self, KIND_FLOOR, KIND_MSG, KIND_TOMB, PLAIN, SEALED};
-use super::{blk_path, key_path, write_atomic, Active, Block, FileStore, SyncMode};
+use super::{blk_path, key_path, write_atomic, Active, Block, Deferred, FileStore, SyncMode};
 use crate::store::crypto::{self, wrap_key, Aead};
 
 impl FileStore {
@@ -98,6 +98,12 @@ impl FileStore {
     /// Writes appended bytes to the file (unless async), and fsyncs when
     /// `sync_interval: always`.
     pub(crate) fn flush_writes(&mut self) {
+        // What was handed off goes first, so the file stays in order.
+        if !self.pending.write_out() {
+            let why = self.pending.lock().error.clone().unwrap_or_default();
+            self.fail(why);
+            return;
+        }
         let Some(a) = &mut self.active else { return };
         let id = a.id;
         if a.resident && a.written < a.buf.len() {
@@ -167,7 +173,35 @@ impl FileStore {
         removed.clear();
         self.removed_buf = removed;
         if !self.cfg.async_flush {
-            self.flush_writes();
+            match self.cfg.deferred.clone() {
+                Some(d) => self.hand_off(&d),
+                None => self.flush_writes(),
+            }
         }
+    }
+
+    /// Hands the appended bytes to the pending writes that the engine's
+    /// thread flushes outside its lock, before anything is acknowledged.
+    fn hand_off(&mut self, deferred: &Deferred) {
+        let Some(a) = &mut self.active else { return };
+        let fsync = self.cfg.sync == SyncMode::Always && self.unsynced;
+        let appended = a.resident && a.written < a.buf.len();
+        if !appended && !fsync {
+            return;
+        }
+        let new = if a.resident { &a.buf[a.written.min(a.buf.len())..] } else { &[][..] };
+        let pushed = self.pending.lock().push(a.id, &a.file, a.written as u64, new, fsync);
+        if let Err(e) = pushed {
+            let id = a.id;
+            self.fail(format!("handing off writes of message block {id}: {e}"));
+            return;
+        }
+        if let Some(a) = &mut self.active {
+            a.written = a.buf.len().max(a.written);
+        }
+        if fsync {
+            self.unsynced = false;
+        }
+        deferred.mark(&self.pending);
     }
 }
