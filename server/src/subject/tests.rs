@@ -305,12 +305,23 @@ fn mapping_destinations() {
         ("*.*", "foo.{{SplitFromLeft(2,1)}}"),
         ("*.*", "foo.{{SplitFromRight(2,1)}}"),
         ("*.*", "foo.$2.$1"),
+        ("foo.*.*", "bar.{{random(5)}}"),
+        ("foo.bar", "foo.{{random(2147483647)}}"),
+        ("*", "{{left(1,2)}}.{{right(1,2)}}"),
+        ("foo.*", "bar.{{partition(4)}}"),
     ];
     for (src, dest) in ok {
         assert!(validate_mapping(src, dest).is_ok(), "{src} -> {dest}");
     }
-    let bad =
-        [("*", "foo.{{unknown(1)}}"), ("*", "foo.{{wildcard(2)}}"), ("*", "foo.$2"), ("foo", "foo.{{wildcard(1)}}")];
+    let bad = [
+        ("*", "foo.{{unknown(1)}}"),
+        ("*", "foo.{{wildcard(2)}}"),
+        ("*", "foo.$2"),
+        ("foo", "foo.{{wildcard(1)}}"),
+        ("foo.*", "foo.{{random()}}"),
+        ("foo.*", "foo.{{random(2147483648)}}"),
+        ("*", "{{left(1)}}"),
+    ];
     for (src, dest) in bad {
         assert!(validate_mapping(src, dest).is_err(), "{src} -> {dest}");
     }
@@ -356,6 +367,18 @@ fn transforms() {
         ("*", "bar.{{partition(10,1)}}", "foo", Some("bar.3")),
         ("*", "bar.{{partition(10,1)}}", "baz", Some("bar.0")),
         ("*", "bar.{{partition(10,1)}}", "qux", Some("bar.9")),
+        ("*", "{{right(1,1)}}", "1234", Some("4")),
+        ("*", "{{right(1,3)}}", "1234", Some("234")),
+        ("*", "{{right(1,6)}}", "1234", Some("1234")),
+        ("*", "{{left(1,1)}}", "1234", Some("1")),
+        ("*", "{{left(1,3)}}", "1234", Some("123")),
+        ("*", "{{left(1,6)}}", "1234", Some("1234")),
+        // Without token arguments the whole subject is hashed.
+        ("*.*", "bar.{{partition(10)}}", "foo.bar", Some("bar.6")),
+        ("*", "bar.{{partition(10)}}", "foo", Some("bar.3")),
+        ("*", "bar.{{partition(10)}}", "baz", Some("bar.0")),
+        ("*", "bar.{{partition(10)}}", "qux", Some("bar.9")),
+        ("*", "bar.{{random(0)}}", "qux", Some("bar.0")),
     ];
     for &(src, dest, subject, want) in table {
         assert_eq!(transform_subject(src, dest, subject).as_deref(), want, "{src} -> {dest} on {subject}");

@@ -1,8 +1,9 @@
 //! Subject transforms (mappings): rewriting a subject that matches a source
 //! filter into a destination, where the destination refers to the source's
 //! wildcards as `$n`, `{{wildcard(n)}}` or positionally as `*`/`>`, or runs
-//! one of the mapping functions (`partition`, `splitFromLeft`,
-//! `splitFromRight`, `sliceFromLeft`, `sliceFromRight`, `split`). Used by
+//! one of the mapping functions (`partition`, `random`, `splitFromLeft`,
+//! `splitFromRight`, `sliceFromLeft`, `sliceFromRight`, `split`, `left`,
+//! `right`). Used by
 //! stream subject transforms, republish, and source/mirror transforms.
 //!
 //! Follows Go's `server/subject_transform.go` (`ValidateMapping` lives in
@@ -32,8 +33,18 @@ pub(crate) fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
         Some(i) => format!("{INVALID}: wildcard index out of range in {token}: [{i}]"),
         None => format!("{INVALID}: wildcard index out of range in {token}"),
     };
-    const KNOWN: [&str; 7] =
-        ["wildcard", "partition", "splitfromleft", "splitfromright", "slicefromleft", "slicefromright", "split"];
+    const KNOWN: [&str; 10] = [
+        "wildcard",
+        "partition",
+        "splitfromleft",
+        "splitfromright",
+        "slicefromleft",
+        "slicefromright",
+        "split",
+        "left",
+        "right",
+        "random",
+    ];
     if dest.is_empty() {
         return Ok(());
     }
@@ -67,15 +78,16 @@ pub(crate) fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
             let Some((name, args)) = mapping_fn(t) else { return Err(INVALID.into()) };
             let idx_args: &[String] = match name.as_str() {
                 "wildcard" if args.len() == 1 => &args,
-                "partition" if args.len() >= 2 && args[0].parse::<u32>().is_ok_and(|n| n > 0) => &args[1..],
-                "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright"
+                // One argument hashes the whole subject (Go 2.11+).
+                "partition" if !args.is_empty() && args[0].parse::<u32>().is_ok_and(|n| n > 0) => &args[1..],
+                "random" if args.len() == 1 && args[0].parse::<i64>().is_ok_and(|n| n <= i64::from(i32::MAX)) => &[],
+                "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright" | "left" | "right"
                     if args.len() == 2 && args[1].parse::<i64>().is_ok_and(|n| n > 0) =>
                 {
                     &args[..1]
                 }
                 "split" if args.len() == 2 && !args[1].is_empty() => &args[..1],
-                "wildcard" | "partition" | "splitfromleft" | "splitfromright" | "slicefromleft" | "slicefromright"
-                | "split" => return Err(INVALID.into()),
+                n if KNOWN.contains(&n) => return Err(INVALID.into()),
                 _ => return Err(format!("{INVALID}: unknown function in {t}")),
             };
             let mut refs = Vec::new();
@@ -88,7 +100,8 @@ pub(crate) fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
         } else {
             continue;
         };
-        if wildcards == 0 && !refs.is_empty() && !t.to_ascii_lowercase().contains("partition") {
+        let lower = t.to_ascii_lowercase();
+        if wildcards == 0 && !refs.is_empty() && !lower.contains("partition") && !lower.contains("random") {
             return Err(out_of_range(t, None));
         }
         if let Some(&i) = refs.iter().find(|&&i| i > wildcards) {
@@ -100,7 +113,7 @@ pub(crate) fn validate_mapping(src: &str, dest: &str) -> Result<(), String> {
 
 /// Go's mapping functions over one wildcard value (`{{splitFromLeft(1,2)}}`
 /// and friends); returns the destination token(s).
-fn apply_mapping_fn(name: &str, args: &[String], wild: &[String]) -> Option<String> {
+fn apply_mapping_fn(name: &str, args: &[String], wild: &[String], subject: &str) -> Option<String> {
     let val = |a: &str| -> Option<&String> { wild.get(a.parse::<usize>().ok()?.checked_sub(1)?) };
     let num = |a: &str| a.parse::<usize>().ok();
     match name {
@@ -142,9 +155,27 @@ fn apply_mapping_fn(name: &str, args: &[String], wild: &[String]) -> Option<Stri
             let d = args.get(1)?;
             Some(v.split(d.as_str()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("."))
         }
+        "left" | "right" => {
+            let v = val(args.first()?)?;
+            let n = num(args.get(1)?)?;
+            Some(match name {
+                _ if n == 0 || n >= v.len() => v.clone(),
+                "left" => v[..n].to_string(),
+                _ => v[v.len() - n..].to_string(),
+            })
+        }
+        "random" => {
+            let n: i64 = args.first()?.parse().ok()?;
+            Some(if n <= 0 { "0".into() } else { (rand::random::<u32>() as i64 % n).to_string() })
+        }
         "partition" => {
             let n: u32 = args.first()?.parse().ok()?;
-            let key: String = args[1..].iter().filter_map(|a| val(a).cloned()).collect();
+            // Without token arguments the whole subject is the key.
+            let key: String = if args.len() == 1 {
+                subject.to_string()
+            } else {
+                args[1..].iter().filter_map(|a| val(a).cloned()).collect()
+            };
             let mut h: u32 = 2166136261;
             for b in key.bytes() {
                 h ^= u32::from(b);
@@ -180,7 +211,7 @@ pub(crate) fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<
     let mut out = Vec::new();
     for t in dest.split('.') {
         if let Some((name, args)) = mapping_fn(t) {
-            out.push(apply_mapping_fn(&name, &args, &wild)?);
+            out.push(apply_mapping_fn(&name, &args, &wild, subject)?);
         } else if let Some(n) = t.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
             out.push(wild.get(n.checked_sub(1)?)?.clone());
         } else if t == "*" || t == ">" {
