@@ -472,7 +472,7 @@ fn varz_cluster(srv: &Server) -> Obj {
     out.put("name", json!(srv.cluster_name()));
     out.put("addr", json!(if o.host.is_empty() { "0.0.0.0" } else { o.host.as_str() }));
     out.put("cluster_port", json!(port));
-    out.put("auth_timeout", json!(2));
+    out.put("auth_timeout", json!(o.auth_timeout.map_or(2.0, |d| d.as_secs_f64())));
     if !urls.is_empty() {
         out.put("urls", json!(urls));
     }

@@ -122,6 +122,12 @@ pub struct ClusterOpts {
     pub(crate) advertise: Option<String>,
     pub(crate) no_advertise: bool,
     pub(crate) connect_retries: i32,
+    /// `ping_interval` and `ping_max` for routes (else the server's).
+    pub(crate) ping_interval: Option<Duration>,
+    pub(crate) ping_max: Option<i32>,
+    /// `authorization { timeout }`: how long an accepted route may take to
+    /// send its CONNECT (Go's default is 2 s).
+    pub(crate) auth_timeout: Option<Duration>,
     /// `pool_size`: route connections per remote (default 3; below 1, none).
     pub(crate) pool_size: Option<i64>,
     /// `accounts`: accounts with a route connection of their own.

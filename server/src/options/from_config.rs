@@ -363,6 +363,9 @@ impl Options {
                     } else {
                         self.cluster.username = auth.user;
                         self.cluster.password = auth.pass;
+                        if auth.timeout > 0.0 {
+                            self.cluster.auth_timeout = Duration::try_from_secs_f64(auth.timeout).ok();
+                        }
                     }
                 }
                 "pool_size" => self.cluster.pool_size = Some(want_int(mv)?),
@@ -376,7 +379,9 @@ impl Options {
                 // rnats routes are never compressed: they say `off`, which a
                 // Go peer accepts whatever it is configured with.
                 "compression" | "connect_backoff" => {}
-                "ping_interval" | "ping_max" | "write_deadline" | "write_timeout" => {}
+                "ping_interval" => self.cluster.ping_interval = Some(parse_duration("ping_interval", mv, rep)?),
+                "ping_max" => self.cluster.ping_max = Some(to_i32(want_int(mv)?)),
+                "write_deadline" | "write_timeout" => {}
                 "permissions" => self.cluster.permissions = parse_permissions(mv, rep),
                 "tls" => {
                     rep.err(mv, format!("field \"cluster.{k}\" is not supported by rnats"));

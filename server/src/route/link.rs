@@ -37,6 +37,8 @@ use crate::server::{RemoteServer, RouteEntry, Server};
 const ROUTE_PROTO: i32 = 3;
 /// Go caps the route keepalive interval (`routeMaxPingInterval`).
 const MAX_PING_INTERVAL: Duration = Duration::from_secs(30);
+/// Go's default time for an accepted route to send CONNECT (`AUTH_TIMEOUT`).
+const ROUTE_AUTH_TIMEOUT: Duration = Duration::from_secs(2);
 /// Go's first ping on a new route comes early (`firstPingInterval`).
 const FIRST_PING: Duration = Duration::from_secs(1);
 const READ_SIZE: usize = 64 * 1024;
@@ -319,8 +321,12 @@ impl Link {
         let mut buf = BytesMut::with_capacity(READ_SIZE);
         let srv = Arc::clone(&self.srv);
         let opts = &srv.opts;
-        let interval =
-            if opts.ping_interval.is_zero() { MAX_PING_INTERVAL } else { opts.ping_interval.min(MAX_PING_INTERVAL) };
+        let configured = opts.cluster.ping_interval.unwrap_or(opts.ping_interval);
+        let interval = if configured.is_zero() { MAX_PING_INTERVAL } else { configured.min(MAX_PING_INTERVAL) };
+        let max_pings_out = opts.cluster.ping_max.unwrap_or(opts.max_pings_out);
+        // An accepted route must send its CONNECT in time (Go's route auth
+        // timer, set whether or not credentials are required).
+        let auth_deadline = tokio::time::Instant::now() + opts.cluster.auth_timeout.unwrap_or(ROUTE_AUTH_TIMEOUT);
         let mut next_ping = tokio::time::Instant::now() + FIRST_PING.min(interval);
         let limits = Limits { max_control_line: usize::MAX, max_payload: None, headers: true };
         let conn = Arc::clone(&self.conn);
@@ -354,9 +360,14 @@ impl Link {
                     },
                     Err(_) => return CloseReason::ReadError,
                 },
+                _ = tokio::time::sleep_until(auth_deadline), if self.dial.is_none() && self.remote_id.is_none() => {
+                    crate::error!("{} - Authentication Timeout", self.prefix());
+                    conn.queue_out(&[b"-ERR 'Authentication Timeout'\r\n"]);
+                    return CloseReason::AuthTimeout;
+                }
                 _ = tokio::time::sleep_until(next_ping) => {
                     next_ping += interval;
-                    if self.pings_out + 1 > opts.max_pings_out && self.last_activity.elapsed() >= interval {
+                    if self.pings_out + 1 > max_pings_out && self.last_activity.elapsed() >= interval {
                         conn.queue_out(&[b"-ERR 'Stale Connection'\r\n"]);
                         return CloseReason::StaleConnection;
                     }
