@@ -9,6 +9,82 @@
 //! Semantics follow Go's `server/parser.go` (`client.parse`) and the `process*`
 //! argument parsers in `server/client.go`.
 use bytes::{Buf, Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+
+/// The `INFO` a server sends, to clients and to routes alike: Go's `Info`
+/// struct (`server/server.go`), its fields in Go's order and left out when
+/// empty as Go's `omitempty` leaves them. Parsing one a peer sent keeps what
+/// rnats understands and ignores the rest.
+#[derive(Serialize, Deserialize, Default, Clone, Debug)]
+#[serde(default)]
+pub(crate) struct Info {
+    pub(crate) server_id: String,
+    pub(crate) server_name: String,
+    pub(crate) version: String,
+    pub(crate) proto: i32,
+    pub(crate) go: String,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) headers: bool,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) auth_required: bool,
+    pub(crate) max_payload: i32,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) jetstream: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) ip: String,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) client_id: u64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) client_ip: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) nonce: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) cluster: String,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) cluster_dynamic: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) connect_urls: Vec<String>,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) ldm: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) compression: String,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) connect_info: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) remote_account: Option<String>,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) acc_is_sys: bool,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) api_lvl: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) import: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) export: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) lnoc: bool,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) lnocu: bool,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) route_pool_size: i64,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) route_pool_idx: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) route_account: String,
+    #[serde(skip_serializing_if = "is_default")]
+    pub(crate) gossip_mode: u8,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+impl Info {
+    /// The JSON of this INFO, as Go writes it.
+    pub(crate) fn to_json(&self) -> String {
+        crate::json::to_string(self)
+    }
+}
 
 /// One complete operation sent by a client.
 #[derive(Debug, Clone, PartialEq, Eq)]

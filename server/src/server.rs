@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::account::Accounts;
@@ -96,47 +95,6 @@ pub(crate) fn pool_index(pool_size: usize, account: &str) -> usize {
         h = h.wrapping_mul(0x0100_0193);
     }
     (h % pool_size as u32) as usize
-}
-
-/// The INFO sent to each client on connect, with Go's field names and order
-/// (Go's `Info` struct in `server/server.go`).
-#[derive(Serialize)]
-struct ClientInfo<'a> {
-    server_id: &'a str,
-    server_name: &'a str,
-    version: &'a str,
-    proto: i32,
-    go: &'a str,
-    host: &'a str,
-    port: u16,
-    headers: bool,
-    #[serde(skip_serializing_if = "is_false")]
-    auth_required: bool,
-    max_payload: i32,
-    #[serde(skip_serializing_if = "is_false")]
-    jetstream: bool,
-    client_id: u64,
-    client_ip: String,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    nonce: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    cluster: &'a str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    connect_urls: Vec<String>,
-    #[serde(skip_serializing_if = "is_false")]
-    ldm: bool,
-    #[serde(skip_serializing_if = "is_false")]
-    connect_info: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    remote_account: Option<&'a str>,
-    #[serde(skip_serializing_if = "is_false")]
-    acc_is_sys: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_lvl: Option<u32>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 /// Cross-field checks Go makes before starting (`validateOptions` in
@@ -283,33 +241,33 @@ impl Server {
             },
             None => (self.opts.host.as_str(), port),
         };
-        let cluster = self.cluster_name();
-        let info = ClientInfo {
-            server_id: &self.id,
-            server_name: &self.name,
-            version: VERSION,
+        let info = crate::protocol::Info {
+            server_id: self.id.clone(),
+            server_name: self.name.clone(),
+            version: VERSION.into(),
             proto: PROTO,
-            go: LANG_VERSION,
-            host,
+            go: LANG_VERSION.into(),
+            host: host.into(),
             port,
             headers: !self.opts.no_header_support,
             auth_required,
             max_payload: self.opts.max_payload,
             client_id: cid,
             client_ip: ip.to_string(),
-            nonce,
-            cluster: &cluster,
+            nonce: nonce.into(),
+            cluster: self.cluster_name(),
             connect_urls: self.client_connect_urls(),
             ldm: self.lame_duck.load(Ordering::Relaxed),
             connect_info: remote_account.is_some(),
             acc_is_sys: remote_account.is_some_and(|a| a == self.system_account_name()),
-            remote_account,
+            remote_account: remote_account.map(str::to_string),
             jetstream: self.jetstream.is_some(),
             // Go announces its JetStream API level whether or not JetStream
             // is enabled (seen on 2.15.1).
-            api_lvl: Some(crate::jetstream::api::API_LEVEL),
+            api_lvl: u64::from(crate::jetstream::api::API_LEVEL),
+            ..Default::default()
         };
-        crate::json::to_string(&info)
+        info.to_json()
     }
 
     /// Whether a `cluster {}` with a listen port is configured.

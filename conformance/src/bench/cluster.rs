@@ -9,7 +9,7 @@
 //! then to a sentinel subject on the same connection, so routes carry the two
 //! in that order; once a sentinel published on the publisher's server reaches
 //! the subscriber, the workload interest has arrived too.
-use super::core::{publish, subscriber, Conn};
+use super::core::{fan_in, queue_share, request_latency_between, subscriber, Conn};
 use super::{count_for, Figure, Scale};
 use crate::harness::{free_port, ServerProc};
 use crate::steps::monitor::http_get;
@@ -115,82 +115,20 @@ async fn across(c: &Cluster, on: &[usize], size: usize, count: usize) -> Result<
     let pub_addr = c.addr(0);
     let mut readers = Vec::new();
     for &i in on {
-        let s = remote_subscriber(&pub_addr, &c.addr(i), subject, None).await?;
-        readers.push(tokio::spawn(s.count_msgs(move |n| n >= count)));
+        readers.push(remote_subscriber(&pub_addr, &c.addr(i), subject, None).await?);
     }
-    let start = Instant::now();
-    let publisher = tokio::spawn(async move { publish(&pub_addr, subject, size, count).await });
-    for r in readers {
-        r.await??;
-    }
-    let elapsed = start.elapsed();
-    publisher.await??;
-    Ok((count * on.len()) as f64 / elapsed.as_secs_f64())
+    fan_in(&pub_addr, subject, readers, size, count).await
 }
 
 /// A queue group with one member on each server, publisher on server 0.
 async fn queue_across(c: &Cluster, size: usize, count: usize) -> Result<f64> {
     let subject = "bench.cluster.queue";
     let pub_addr = c.addr(0);
-    let delivered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let done = std::sync::Arc::new(tokio::sync::Notify::new());
-    let mut readers = Vec::new();
+    let mut members = Vec::new();
     for i in 0..c.nodes.len() {
-        let s = remote_subscriber(&pub_addr, &c.addr(i), subject, Some("q")).await?;
-        let (d, done) = (delivered.clone(), done.clone());
-        readers.push(tokio::spawn(async move {
-            let r = s.count_msgs(move |_| d.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1 >= count).await;
-            done.notify_one();
-            r
-        }));
+        members.push(remote_subscriber(&pub_addr, &c.addr(i), subject, Some("q")).await?);
     }
-    let start = Instant::now();
-    let publisher = tokio::spawn(async move { publish(&pub_addr, subject, size, count).await });
-    done.notified().await;
-    let elapsed = start.elapsed();
-    for r in &readers {
-        r.abort();
-    }
-    publisher.await??;
-    if delivered.load(std::sync::atomic::Ordering::Relaxed) < count {
-        bail!("the queue group got fewer messages than were published");
-    }
-    Ok(count as f64 / elapsed.as_secs_f64())
-}
-
-/// Requests on server 0 answered by a responder on server 1: (p50, p99) in µs.
-async fn request_across(c: &Cluster, requests: usize) -> Result<(f64, f64)> {
-    let responder = async_nats::connect(c.nodes[1].client_url()).await?;
-    let mut sub = responder.subscribe("bench.cluster.rr").await?;
-    responder.flush().await?;
-    let r2 = responder.clone();
-    let task = tokio::spawn(async move {
-        use futures::StreamExt;
-        while let Some(m) = sub.next().await {
-            if let Some(reply) = m.reply {
-                let _ = r2.publish(reply, m.payload).await;
-            }
-        }
-    });
-    let client = async_nats::connect(c.nodes[0].client_url()).await?;
-    // Until the responder's interest has crossed, requests find no responders.
-    let deadline = Instant::now() + PROPAGATION;
-    while client.request("bench.cluster.rr", bytes::Bytes::from_static(b"ping")).await.is_err() {
-        if Instant::now() > deadline {
-            bail!("the responder's interest did not cross within {PROPAGATION:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let mut samples = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let t = Instant::now();
-        client.request("bench.cluster.rr", bytes::Bytes::from_static(b"ping")).await?;
-        samples.push(t.elapsed().as_secs_f64() * 1e6);
-    }
-    task.abort();
-    samples.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
-    Ok((pct(0.50), pct(0.99)))
+    queue_share(&pub_addr, subject, members, size, count).await
 }
 
 /// Runs the cluster rows on a fresh three-server cluster of the target.
@@ -222,7 +160,8 @@ pub(super) async fn cluster_workloads(
     figs.push(Figure::outcome("cluster fan-out to 3 servers, 1024 B".into(), "msgs/s", true, r));
     let r = queue_across(&cluster, 128, count_for(128, scale) / 2).await;
     figs.push(Figure::outcome("cluster queue group over 3 servers, 128 B".into(), "msgs/s", true, r));
-    match request_across(&cluster, scale.requests).await {
+    let (requester, responder) = (cluster.nodes[0].client_url(), cluster.nodes[1].client_url());
+    match request_latency_between(&requester, &responder, scale.requests).await {
         Ok((p50, p99)) => {
             figs.push(Figure::outcome("cluster request/reply p50".into(), "µs", false, Ok(p50)));
             figs.push(Figure::outcome("cluster request/reply p99".into(), "µs", false, Ok(p99)));

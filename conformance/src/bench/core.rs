@@ -144,12 +144,25 @@ pub(super) async fn pub_sub(addr: &str, size: usize, count: usize, subs: usize) 
     let subject = "bench.pubsub";
     let mut readers = Vec::new();
     for _ in 0..subs {
-        let s = subscriber(addr, subject, None).await?;
-        readers.push(tokio::spawn(s.count_msgs(move |n| n >= count)));
+        readers.push(subscriber(addr, subject, None).await?);
     }
+    fan_in(addr, subject, readers, size, count).await
+}
+
+/// Publishes `count` messages on `pub_addr` to `subject`, which every one
+/// of `readers` subscribes to; returns delivered messages per second.
+pub(super) async fn fan_in(
+    pub_addr: &str,
+    subject: &str,
+    readers: Vec<Conn>,
+    size: usize,
+    count: usize,
+) -> Result<f64> {
+    let subs = readers.len();
+    let readers: Vec<_> = readers.into_iter().map(|r| tokio::spawn(r.count_msgs(move |n| n >= count))).collect();
     let start = Instant::now();
-    let addr2 = addr.to_string();
-    let publisher = tokio::spawn(async move { publish(&addr2, subject, size, count).await });
+    let (addr2, subject2) = (pub_addr.to_string(), subject.to_string());
+    let publisher = tokio::spawn(async move { publish(&addr2, &subject2, size, count).await });
     for r in readers {
         r.await??;
     }
@@ -158,16 +171,31 @@ pub(super) async fn pub_sub(addr: &str, size: usize, count: usize, subs: usize) 
     Ok((count * subs) as f64 / elapsed.as_secs_f64())
 }
 
-/// Queue-group members never all stop on their own; this aborts the rest.
+/// A queue group of `members` on one server; returns messages per second.
 pub(super) async fn queue_group(addr: &str, size: usize, count: usize, members: usize) -> Result<f64> {
     let subject = "bench.queue";
+    let mut conns = Vec::new();
+    for _ in 0..members {
+        conns.push(subscriber(addr, subject, Some("q")).await?);
+    }
+    queue_share(addr, subject, conns, size, count).await
+}
+
+/// Publishes `count` messages on `pub_addr` to `subject`, whose queue group
+/// `members` share them; returns messages per second once all arrived.
+/// Queue-group members never all stop on their own; this aborts the rest.
+pub(super) async fn queue_share(
+    pub_addr: &str,
+    subject: &str,
+    members: Vec<Conn>,
+    size: usize,
+    count: usize,
+) -> Result<f64> {
     let delivered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let done = std::sync::Arc::new(tokio::sync::Notify::new());
     let mut readers = Vec::new();
-    for _ in 0..members {
-        let s = subscriber(addr, subject, Some("q")).await?;
-        let d = delivered.clone();
-        let done = done.clone();
+    for s in members {
+        let (d, done) = (delivered.clone(), done.clone());
         readers.push(tokio::spawn(async move {
             let r = s.count_msgs(move |_| d.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1 >= count).await;
             done.notify_one();
@@ -175,8 +203,8 @@ pub(super) async fn queue_group(addr: &str, size: usize, count: usize, members: 
         }));
     }
     let start = Instant::now();
-    let addr2 = addr.to_string();
-    let publisher = tokio::spawn(async move { publish(&addr2, subject, size, count).await });
+    let (addr2, subject2) = (pub_addr.to_string(), subject.to_string());
+    let publisher = tokio::spawn(async move { publish(&addr2, &subject2, size, count).await });
     done.notified().await;
     let elapsed = start.elapsed();
     for r in &readers {
@@ -218,10 +246,16 @@ pub(super) async fn wildcard_match(addr: &str, subs: usize, count: usize) -> Res
 
 /// Sequential request/reply round trips; returns (p50, p99) in microseconds.
 pub(super) async fn request_latency(url: &str, requests: usize) -> Result<(f64, f64)> {
-    let responder = async_nats::connect(url).await?;
-    let mut sub = responder.subscribe("bench.rr").await?;
-    responder.flush().await?;
-    let r2 = responder.clone();
+    request_latency_between(url, url, requests).await
+}
+
+/// Requests sent on `requester` and answered by a responder on `responder`
+/// (the same server, or another one of a cluster); (p50, p99) in µs.
+pub(super) async fn request_latency_between(requester: &str, responder: &str, requests: usize) -> Result<(f64, f64)> {
+    let resp = async_nats::connect(responder).await?;
+    let mut sub = resp.subscribe("bench.rr").await?;
+    resp.flush().await?;
+    let r2 = resp.clone();
     let task = tokio::spawn(async move {
         use futures::StreamExt;
         while let Some(m) = sub.next().await {
@@ -230,7 +264,15 @@ pub(super) async fn request_latency(url: &str, requests: usize) -> Result<(f64, 
             }
         }
     });
-    let client = async_nats::connect(url).await?;
+    let client = async_nats::connect(requester).await?;
+    // Across servers, requests find no responders until the interest crossed.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.request("bench.rr", bytes::Bytes::from_static(b"ping")).await.is_err() {
+        if Instant::now() > deadline {
+            bail!("the responder's interest did not reach the requester's server");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut samples = Vec::with_capacity(requests);
     for _ in 0..requests {
         let t = Instant::now();

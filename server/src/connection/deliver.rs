@@ -258,15 +258,9 @@ fn write_msg(sub: &Arc<Subscription>, msg: &Msg, line: &mut Vec<u8>) -> Option<(
         line.extend_from_slice(r);
         line.push(b' ');
     }
-    if let Some(h) = header_len {
-        push_usize(line, h);
-        line.push(b' ');
-    }
-    push_usize(line, body.len());
-    line.extend_from_slice(b"\r\n");
+    end_line(line, header_len, body.len());
     if crate::log::trace_enabled() {
-        let text = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
-        target.trace(format_args!("->> [{text}]"));
+        trace_line(target, line);
         target.trace(format_args!("->> MSG_PAYLOAD: [{}]", crate::json::go_quote(body)));
     }
     let queued = target.enqueue_msg(MsgParts { line, body });
@@ -333,15 +327,9 @@ fn write_routed(acc: &str, rt: &RouteTarget, msg: &Msg, p: &mut Publisher) -> bo
         }
         line.extend_from_slice(&rt.queues);
     }
-    if let Some(h) = header_len {
-        push_usize(line, h);
-        line.push(b' ');
-    }
-    push_usize(line, body.len());
-    line.extend_from_slice(b"\r\n");
+    end_line(line, header_len, body.len());
     if crate::log::trace_enabled() {
-        let text = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
-        target.trace(format_args!("->> [{text}]"));
+        trace_line(target, line);
     }
     if target.enqueue_msg(MsgParts { line, body }) == Queued::Closed {
         return false;
@@ -352,6 +340,22 @@ fn write_routed(acc: &str, rt: &RouteTarget, msg: &Msg, p: &mut Publisher) -> bo
     p.out_msgs += 1;
     p.out_bytes += size;
     true
+}
+
+/// Ends a `MSG`/`RMSG` control line: `[<header size> ]<total size>\r\n`.
+fn end_line(line: &mut Vec<u8>, header_len: Option<usize>, body_len: usize) {
+    if let Some(h) = header_len {
+        push_usize(line, h);
+        line.push(b' ');
+    }
+    push_usize(line, body_len);
+    line.extend_from_slice(b"\r\n");
+}
+
+/// Traces an outgoing control line (`->> [MSG ...]`).
+fn trace_line(target: &Connection, line: &[u8]) {
+    let text = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
+    target.trace(format_args!("->> [{text}]"));
 }
 
 fn push_usize(out: &mut Vec<u8>, mut n: usize) {

@@ -1,5 +1,5 @@
 //! One route connection: the handshake, then the route protocol until it
-//! closes (Go's `createRoute`, `processRouteInfo`, `processRouteConnect`,
+//! closes (Go's `createRoute`, `processInfo`, `processRouteConnect`,
 //! `addRoute`, `processRemoteSub`, `processRemoteUnsub`,
 //! `processInboundRoutedMsg` and `removeRoute` in `server/route.go`).
 //!
@@ -30,7 +30,7 @@ use crate::connection::deliver::{fan_out, Publisher};
 use crate::connection::{lock, write_loop, CloseReason, Connection, Kind, Subscription};
 use crate::consts::{LANG_VERSION, VERSION};
 use crate::message::Msg;
-use crate::protocol::{parse_size, split_args, Limits, Op, Parser};
+use crate::protocol::{parse_size, split_args, Info, Limits, Op, Parser};
 use crate::server::{RemoteServer, RouteEntry, Server};
 
 /// Route protocol level (Go's `RouteProtoV2` family: 3 on 2.15).
@@ -49,55 +49,6 @@ pub(super) enum Ended {
     Retry,
     /// Do not: a route to ourselves, or one the remote refused for good.
     Stop,
-}
-
-/// The INFO a route sends (Go's `Info`, route fields, in Go's order).
-#[derive(Serialize, Deserialize, Default, Clone)]
-#[serde(default)]
-struct RouteInfo {
-    server_id: String,
-    server_name: String,
-    version: String,
-    proto: i32,
-    go: String,
-    host: String,
-    port: u16,
-    headers: bool,
-    #[serde(skip_serializing_if = "is_false")]
-    auth_required: bool,
-    max_payload: i32,
-    #[serde(skip_serializing_if = "is_false")]
-    jetstream: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    ip: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    nonce: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    cluster: String,
-    #[serde(skip_serializing_if = "is_false")]
-    cluster_dynamic: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    connect_urls: Vec<String>,
-    #[serde(skip_serializing_if = "is_false")]
-    ldm: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    compression: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    import: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    export: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "is_false")]
-    lnoc: bool,
-    #[serde(skip_serializing_if = "is_false")]
-    lnocu: bool,
-    #[serde(skip_serializing_if = "is_zero")]
-    route_pool_size: i32,
-    #[serde(skip_serializing_if = "is_zero")]
-    route_pool_idx: i32,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    route_account: String,
-    #[serde(skip_serializing_if = "is_zero_u8")]
-    gossip_mode: u8,
 }
 
 /// A route's CONNECT (Go's `connectInfo`, route fields).
@@ -131,15 +82,8 @@ struct RouteConnect {
 fn is_false(b: &bool) -> bool {
     !*b
 }
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
-fn is_zero_u8(n: &u8) -> bool {
-    *n == 0
-}
-
 /// Our route INFO (Go's `routeInfo`).
-fn our_info(srv: &Server) -> RouteInfo {
+fn our_info(srv: &Server) -> Info {
     let pool = srv.route_pool_size();
     let opts = &srv.opts.cluster;
     let bound = lock(&srv.route_addr).map_or(0, |a| a.port());
@@ -155,7 +99,7 @@ fn our_info(srv: &Server) -> RouteInfo {
         None => (opts.host.clone(), bound, String::new()),
     };
     let cluster = srv.cluster_name();
-    RouteInfo {
+    Info {
         server_id: srv.id.clone(),
         server_name: srv.name.clone(),
         version: VERSION.to_string(),
@@ -177,8 +121,8 @@ fn our_info(srv: &Server) -> RouteInfo {
         export: opts.permissions.as_ref().and_then(|p| p.subscribe.as_ref()).map(subject_permission_json),
         lnoc: true,
         lnocu: true,
-        route_pool_size: i32::try_from(pool).unwrap_or(0),
-        ..RouteInfo::default()
+        route_pool_size: i64::try_from(pool).unwrap_or(0),
+        ..Info::default()
     }
 }
 
@@ -206,9 +150,9 @@ fn subject_permission_json(p: &crate::options::SubjectPermission) -> serde_json:
     serde_json::Value::Object(m)
 }
 
-fn info_line(info: &RouteInfo) -> Vec<u8> {
+fn info_line(info: &Info) -> Vec<u8> {
     let mut out = b"INFO ".to_vec();
-    out.extend_from_slice(crate::json::to_string(info).as_bytes());
+    out.extend_from_slice(info.to_json().as_bytes());
     out.extend_from_slice(b"\r\n");
     out
 }
@@ -493,9 +437,9 @@ impl Link {
         self.conn.queue_out(&[b"-ERR '", text.as_bytes(), b"'\r\n"]);
     }
 
-    /// Go's `processRouteInfo`.
+    /// Go's `processInfo`.
     fn process_info(&mut self, arg: &[u8]) -> Result<(), CloseReason> {
-        let Ok(mut info) = serde_json::from_slice::<RouteInfo>(arg) else {
+        let Ok(mut info) = serde_json::from_slice::<Info>(arg) else {
             return Err(CloseReason::ProtocolViolation);
         };
         if info.server_id == self.srv.id {
@@ -535,7 +479,7 @@ impl Link {
 
     /// Go's `addRoute`: places the connection in the remote's pool slot or
     /// as its pinned route for an account, or closes it as a duplicate.
-    fn register(&mut self, info: RouteInfo, did_solicit: bool) -> Result<(), CloseReason> {
+    fn register(&mut self, info: Info, did_solicit: bool) -> Result<(), CloseReason> {
         let srv = Arc::clone(&self.srv);
         let explicit = self.dial.as_ref().is_some_and(|d| d.explicit);
         let ours = srv.route_pool_size();
@@ -563,7 +507,7 @@ impl Link {
             return self.refuse(&format!("Route pool index should not be set but is set to {}", info.route_pool_idx));
         }
         let effective = if pool { ours.max(usize::try_from(info.route_pool_size).unwrap_or(0)) } else { 1 };
-        if pool && !did_solicit && account_name.is_none() && !(0..effective as i32).contains(&info.route_pool_idx) {
+        if pool && !did_solicit && account_name.is_none() && !(0..effective as i64).contains(&info.route_pool_idx) {
             return self.refuse(&format!(
                 "Invalid route pool index: {} - pool size is {}",
                 info.route_pool_idx, info.route_pool_size
@@ -653,7 +597,7 @@ impl Link {
         if self.info_owed {
             self.info_owed = false;
             let mut ours = our_info(&srv);
-            ours.route_pool_idx = i32::try_from(idx).unwrap_or(0);
+            ours.route_pool_idx = i64::try_from(idx).unwrap_or(0);
             ours.gossip_mode = self.dial.as_ref().map_or(GOSSIP_DEFAULT, |d| d.gossip_mode);
             self.conn.queue_out(&[&info_line(&ours)]);
         }
@@ -699,7 +643,7 @@ impl Link {
 
     /// Go's `processImplicitRoute`: a peer told us of a server; dial it
     /// unless we already have a route to it or the config lists it.
-    fn implicit_route(&self, info: RouteInfo) {
+    fn implicit_route(&self, info: Info) {
         if info.server_id == self.srv.id {
             return;
         }
@@ -986,11 +930,11 @@ fn sub_key(acc: &[u8], subject: &[u8], queue: Option<&[u8]>) -> Bytes {
     Bytes::from(k)
 }
 
-/// Go's `forwardNewRouteInfoToKnownServers`: tells every other route about
+/// Go's `forwardNewInfoToKnownServers`: tells every other route about
 /// the server just registered, with the gossip mode that says whether the
 /// receiver should pass it on.
 fn forward_new_route_info(
-    info: &RouteInfo,
+    info: &Info,
     others: &[(Arc<Connection>, bool)],
     did_solicit: bool,
     explicit: bool,
