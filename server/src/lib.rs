@@ -15,7 +15,8 @@
 //! - `options`: server options, built from a config file and command-line flags.
 //! - `cli`: command-line flags, compatible with Go's.
 //! - `log`: Go-format log lines on stderr.
-//! - `protocol`: the client protocol parser.
+//! - `protocol`: the protocol parser (client and route operations) and the
+//!   `INFO` a server sends.
 //! - `message`: the one message type, from the parser to delivery and JetStream.
 //! - `sublist`: the subscription index (subject trie with wildcards and a match cache).
 //! - `stats`: server-wide counters.
