@@ -87,15 +87,43 @@ impl Drop for ReaperGuard {
 }
 
 /// A free TCP port on 127.0.0.1, not handed out before in this run.
+///
+/// Ports come from below the kernel's ephemeral range: a port picked there
+/// and released until the server binds it could meanwhile become the source
+/// port of any outgoing connection (a route dial, a client), and a server
+/// restarted on its old ports would find it taken. Below the range only
+/// another listener can take it.
 pub fn free_port() -> Result<u16> {
-    for _ in 0..100 {
-        let l = TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")?;
-        let port = l.local_addr()?.port();
-        if used_ports().lock().map_err(|_| anyhow!("port registry poisoned"))?.insert(port) {
+    let (low, high) = listen_port_range();
+    let span = u32::from(high - low);
+    let start = rand::random::<u32>() % span;
+    let mut used = used_ports().lock().map_err(|_| anyhow!("port registry poisoned"))?;
+    for i in 0..span {
+        let port = low + ((start + i) % span) as u16;
+        if used.contains(&port) {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            used.insert(port);
             return Ok(port);
         }
     }
-    bail!("no free port found")
+    bail!("no free port found between {low} and {high}")
+}
+
+/// Where listen ports are picked: from 10000 up to the start of the
+/// ephemeral range (`net.ipv4.ip_local_port_range`, 32768 by default).
+fn listen_port_range() -> (u16, u16) {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|p| p.parse::<u16>().ok()))
+        .unwrap_or(32768);
+    if ephemeral_low > 11000 {
+        (10000, ephemeral_low)
+    } else {
+        // An unusual range: fall back to above it.
+        (61000, 65000)
+    }
 }
 
 /// One server process and everything it owns on disk.
