@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the fuzz targets (client protocol parser, config parser, file store recovery)
-# for a bounded time.
+# Runs the fuzz targets (client protocol parser, config parser, file store recovery,
+# NRG codec) for a bounded time.
 # cargo-fuzz needs nightly features; the stable toolchain is allowed to use them here
 # through RUSTC_BOOTSTRAP, so no second toolchain is needed.
 #   scripts/fuzz.sh            # 60 s per target
@@ -11,7 +11,7 @@ cd "$root"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 secs="${FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(protocol config filestore)
+[ ${#targets[@]} -gt 0 ] || targets=(protocol config filestore nrg)
 for t in "${targets[@]}"; do
   if [ "$t" = filestore ]; then
     # Valid blocks and state files to mutate from (random bytes rarely pass a CRC).

@@ -3,7 +3,6 @@
 //! Recovery may drop data and log, but must not panic, and what it recovered must
 //! read back and accept new messages.
 #![no_main]
-use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use server::store::crypto::Cipher;
 use server::store::file::{block_size, FileStore, FileStoreConfig, SyncMode};
@@ -37,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
         key,
         sync: SyncMode::default(),
         async_flush: false,
+        deferred: None,
         ttl_of: None,
         limits: StoreLimits { size_model: SizeModel::File, ..Default::default() },
     };
@@ -49,9 +49,9 @@ fuzz_target!(|data: &[u8]| {
         seen += 1;
     }
     assert!(seen <= st.msgs);
-    if let Ok(next) = fs.store_msg("after.fuzz", Bytes::new(), Bytes::from_static(b"x"), 1, 0) {
+    if let Ok(next) = fs.store_msg("after.fuzz", b"", b"x", 1, 0) {
         assert!(next > st.last_seq);
-        assert_eq!(fs.load_msg(next).map(|m| m.msg), Some(Bytes::from_static(b"x")));
+        assert_eq!(fs.load_msg(next).map(|m| m.msg().to_vec()), Some(b"x".to_vec()));
     }
     fs.close();
 });

@@ -25,6 +25,7 @@
 //!   outbound queue and writer, its subscriptions, and the one delivery path.
 //! - `account`: accounts, each an isolated subject namespace with its sublist.
 //! - `store`: message storage behind streams (`StreamStore`, memory and file stores).
+//! - `cluster`: clustering beyond routes: `nrg`, Go's RAFT on the wire.
 //! - `jetstream`: the JetStream engine (streams, consumers, `$JS.API`) and the
 //!   service that puts it on the message path.
 //! - `server`: the server's state (identity, accounts, connection registry, INFO).
@@ -45,6 +46,7 @@ pub mod log;
 pub(crate) mod account;
 pub mod auth;
 pub(crate) mod client;
+pub mod cluster;
 pub(crate) mod connection;
 pub(crate) mod jetstream;
 pub(crate) mod message;

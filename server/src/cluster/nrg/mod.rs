@@ -1,0 +1,39 @@
+//! NRG: the RAFT of Go nats-server (`server/raft.go`), spoken byte for byte,
+//! so an rnats node can vote, lead and catch up inside a group of Go nodes.
+//!
+//! # Shape (the plan this module grows into)
+//!
+//! - [`codec`]: the wire and file layouts: append entries and their
+//!   responses, vote requests and responses, peer state, peer ids. Pure
+//!   functions; malformed bytes give an error, never a panic. Checked against
+//!   vectors captured from Go 2.15.1 (`golden/nrg/`).
+//! - `engine` (next): all RAFT state of one group behind one pure entry point,
+//!   `step(now, input) -> outputs`, with time and randomness injected. Inputs
+//!   are ticks, received messages, proposals, peer changes, step-down and
+//!   applied indexes; outputs are persist, publish, subscribe, commit and
+//!   leader-changed, and a persist always comes before a publish that depends
+//!   on it.
+//! - `sim` (next): a seeded simulator of several engines over a lossy,
+//!   reordering network with crashes, checking the invariants after every
+//!   step.
+//! - The driver (after): the engine on real I/O: `$SYS` internal
+//!   subscriptions, the WAL in the file store, timers.
+//!
+//! # Invariants the engine must keep (checked by the simulator)
+//!
+//! - Election safety: at most one leader per term.
+//! - A node votes at most once per term, and persists term and vote
+//!   (`tav.idx`) before its vote or vote request leaves.
+//! - Log matching: two logs holding an entry with the same index and term
+//!   agree on every entry up to it. An index counts append entries, not the
+//!   entries inside them (one stored AE = one index).
+//! - Leader completeness: a committed index is in the log of every later
+//!   leader.
+//! - Commit only moves forward, and never past what a quorum stored.
+//! - Membership changes one at a time; a change applies when stored.
+//!
+//! Go's behaviours to reproduce, unlike textbook RAFT: no pre-vote and no
+//! leader lease; observers vote; an append entry is broadcast once (no
+//! per-follower next index) and a follower that finds a gap asks for catchup
+//! on its own inbox. `../shared/cluster-design.md` section 2 has the details.
+pub mod codec;
