@@ -1,0 +1,541 @@
+//! Clusters of servers for `@cluster` scenarios: the config each node gets, the
+//! partition proxy in front of every route listener, and readiness polled over the
+//! monitoring endpoints only, so every implementation (and a `mix:` of them) is driven
+//! the same way.
+//!
+//! # Nodes
+//!
+//! Node `i` of a cluster runs the implementation `Target::member_for(i)` (round-robin
+//! over a `mix:` target's members). Each node is a [`ServerProc`] kept in the world's
+//! server map under its name, so the process steps (stop, kill, restart, pause) work
+//! on nodes as on any server. On top of the harness's lines (`server_name`, client
+//! port, `http`), its config has a system account `$SYS` with user `sys`/`sys`, and
+//! a `cluster {}` block: `name`, `listen` on a free 127.0.0.1 port, `advertise` set
+//! to the node's proxy address and `routes` listing every node's proxy address (a
+//! node that joins later lists only its seed's). Scenario config comes after these
+//! lines (a top-level key there replaces the harness's); `cluster options` lines go
+//! inside the `cluster {}` block. Restarts keep ports and store.
+//!
+//! # The partition proxy
+//!
+//! Routes never connect to a node directly: every node has a TCP proxy on its own
+//! 127.0.0.1 port that forwards to its route listener, and that address is what the
+//! other nodes dial, both the configured routes and, through `advertise`, the
+//! addresses gossip hands out for implicit routes. So every route connection between
+//! two nodes passes one proxy, whichever side dials.
+//!
+//! The proxy forwards the listener's bytes (its INFO) at once and holds the dialer's
+//! bytes until the dialer's first line, the route `CONNECT`, whose `name` field is the
+//! dialer's server id. That id maps to a node through each node's `/varz`
+//! `server_id`, looked up again when an id is new (a restarted server gets a new id).
+//! A connection whose dialer cannot be named within a few seconds is forwarded as
+//! unidentified (a cut never applies to it), and so is one that sends no `CONNECT`.
+//!
+//! A cut between two sets of nodes closes every open link between the two sides and
+//! refuses new ones, in both directions, until healed: a refused connection is closed
+//! as soon as its `CONNECT` names a dialer on the other side. Gossip cannot route
+//! around a cut, since the gossiped address of a node is its proxy address. A third
+//! node keeps its links to both sides. Healing lifts the refusal; the servers' own
+//! reconnects (explicit routes retry every second in Go) restore the links.
+use crate::harness::{free_port, ServerProc};
+use crate::steps::monitor::http_get;
+use crate::target::{Launch, Target};
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+/// Default bound for a cluster to form (routes, then health, then a meta leader).
+pub const FORM_TIMEOUT: Duration = Duration::from_secs(40);
+/// How long the proxy waits for a dialer's `CONNECT` and for its id to be known.
+const IDENTIFY_TIMEOUT: Duration = Duration::from_secs(5);
+/// User and password of the system account every node has.
+pub const SYS_USER: &str = "sys";
+
+/// Names of the nodes of an N-node cluster: `A`, `B`, `C`, ...
+pub fn node_names(n: usize) -> Vec<String> {
+    (0..n).map(|i| ((b'A' + (i % 26) as u8) as char).to_string()).collect()
+}
+
+/// The config lines a node gets from the cluster fixture (before the scenario's).
+pub fn node_config(
+    cluster: &str,
+    listen_port: u16,
+    advertise_port: u16,
+    routes: &[u16],
+    jetstream: bool,
+    cluster_options: &str,
+) -> String {
+    let routes: Vec<String> = routes.iter().map(|p| format!("    \"nats-route://127.0.0.1:{p}\"")).collect();
+    let mut s = format!(
+        "accounts {{\n  $SYS {{ users: [ {{ user: \"{SYS_USER}\", password: \"{SYS_USER}\" }} ] }}\n}}\nsystem_account: \"$SYS\"\n"
+    );
+    if jetstream {
+        s.push_str("jetstream { store_dir: \"{store_dir}\" }\n");
+    }
+    s.push_str(&format!(
+        "cluster {{\n  name: \"{cluster}\"\n  listen: \"127.0.0.1:{listen_port}\"\n  advertise: \"127.0.0.1:{advertise_port}\"\n  routes: [\n{}\n  ]\n",
+        routes.join("\n")
+    ));
+    for line in cluster_options.lines().filter(|l| !l.trim().is_empty()) {
+        s.push_str("  ");
+        s.push_str(line.trim());
+        s.push('\n');
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// One node's ports besides the harness's client and monitoring ones.
+#[derive(Debug, Clone)]
+pub struct NodePorts {
+    /// The route listener itself (raw route connections use it).
+    pub route: u16,
+    /// The proxy in front of it, which other nodes dial.
+    pub proxy: u16,
+}
+
+/// A cluster of a scenario: its name, its nodes in order and their proxies.
+#[derive(Debug)]
+pub struct Cluster {
+    pub name: String,
+    /// Node names in start order.
+    pub nodes: Vec<String>,
+    pub ports: BTreeMap<String, NodePorts>,
+    pub jetstream: bool,
+    pub proxy: Proxy,
+}
+
+impl Cluster {
+    pub fn new(name: &str, jetstream: bool) -> Cluster {
+        Cluster { name: name.to_string(), nodes: vec![], ports: BTreeMap::new(), jetstream, proxy: Proxy::new() }
+    }
+
+    /// Reserves ports and starts the proxy for a node (not the server).
+    pub async fn add_node(&mut self, name: &str) -> Result<NodePorts> {
+        if self.ports.contains_key(name) {
+            bail!("node '{name}' already exists");
+        }
+        let route = free_port()?;
+        let proxy = self.proxy.listen(name, route).await?;
+        let p = NodePorts { route, proxy };
+        self.nodes.push(name.to_string());
+        self.ports.insert(name.to_string(), p.clone());
+        Ok(p)
+    }
+
+    pub fn ports_of(&self, node: &str) -> Result<&NodePorts> {
+        self.ports.get(node).ok_or_else(|| anyhow!("no node '{node}' in the cluster"))
+    }
+}
+
+/// Builds a node's server process from the member implementation for its index.
+pub fn node_proc(target: &Target, index: usize, name: &str, dir: &std::path::Path, config: &str) -> Result<ServerProc> {
+    let member = target.member_for(index);
+    let Launch::Process { binary, args } = &member.launch else {
+        bail!("a cluster needs a target that starts servers");
+    };
+    let mut s = ServerProc::new(name, dir, binary, args, config)?;
+    s.ready_line = member.ready_log_line.clone();
+    Ok(s)
+}
+
+/// A link the proxy forwards: who dialed whom, and how to close it.
+#[derive(Debug)]
+struct Link {
+    dialer: Option<String>,
+    target: String,
+    close: watch::Sender<bool>,
+}
+
+#[derive(Debug, Default)]
+struct ProxyState {
+    /// Unordered pairs of nodes that may not talk.
+    cuts: HashSet<(String, String)>,
+    links: HashMap<u64, Link>,
+    next_link: u64,
+    /// server id -> node name.
+    ids: HashMap<String, String>,
+    /// node name -> monitoring port, to learn server ids.
+    monitors: BTreeMap<String, u16>,
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+impl ProxyState {
+    fn is_cut(&self, a: &str, b: &str) -> bool {
+        self.cuts.contains(&pair(a, b))
+    }
+}
+
+/// The route proxies of one cluster (see the module doc). Dropping it stops them all.
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    state: Arc<Mutex<ProxyState>>,
+    tasks: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.tasks) == 1 {
+            if let Ok(t) = self.tasks.lock() {
+                t.iter().for_each(|h| h.abort());
+            }
+            if let Ok(mut s) = self.state.lock() {
+                for (_, l) in s.links.drain() {
+                    let _ = l.close.send(true);
+                }
+            }
+        }
+    }
+}
+
+impl Default for Proxy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Proxy {
+    pub fn new() -> Proxy {
+        Proxy { state: Arc::new(Mutex::new(ProxyState::default())), tasks: Arc::new(Mutex::new(Vec::new())) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ProxyState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tells the proxy where a node's `/varz` is, to name the dialers it sees.
+    pub fn set_monitor(&self, node: &str, http_port: u16) {
+        self.state().monitors.insert(node.to_string(), http_port);
+    }
+
+    /// Names a dialer by server id directly (tests, fake servers).
+    pub fn learn_id(&self, server_id: &str, node: &str) {
+        self.state().ids.insert(server_id.to_string(), node.to_string());
+    }
+
+    /// Starts a proxy for `node` forwarding to `backend`; returns its port.
+    pub async fn listen(&self, node: &str, backend: u16) -> Result<u16> {
+        let mut last = None;
+        for _ in 0..5 {
+            let port = free_port()?;
+            match TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => {
+                    let me = self.clone_weak();
+                    let node = node.to_string();
+                    let h = tokio::spawn(async move {
+                        while let Ok((sock, _)) = l.accept().await {
+                            let p = me.clone_weak();
+                            let node = node.clone();
+                            tokio::spawn(async move { p.forward(sock, node, backend).await });
+                        }
+                    });
+                    self.tasks.lock().map_err(|_| anyhow!("proxy poisoned"))?.push(h.abort_handle());
+                    return Ok(port);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(anyhow!("no proxy port: {last:?}"))
+    }
+
+    /// A handle for the proxy's own tasks that does not keep it alive.
+    fn clone_weak(&self) -> ProxyTask {
+        ProxyTask { state: Arc::downgrade(&self.state) }
+    }
+
+    /// Cuts every link between a node of `left` and a node of `right`, both ways, and
+    /// refuses new ones until healed.
+    pub fn cut(&self, left: &[String], right: &[String]) {
+        let mut s = self.state();
+        for a in left {
+            for b in right {
+                if a != b {
+                    s.cuts.insert(pair(a, b));
+                }
+            }
+        }
+        let doomed: Vec<u64> = s
+            .links
+            .iter()
+            .filter(|(_, l)| l.dialer.as_deref().is_some_and(|d| s.is_cut(d, &l.target)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in doomed {
+            if let Some(l) = s.links.remove(&id) {
+                let _ = l.close.send(true);
+            }
+        }
+    }
+
+    /// Lifts the cuts between `left` and `right`.
+    pub fn heal(&self, left: &[String], right: &[String]) {
+        let mut s = self.state();
+        for a in left {
+            for b in right {
+                s.cuts.remove(&pair(a, b));
+            }
+        }
+    }
+
+    /// Lifts every cut.
+    pub fn heal_all(&self) {
+        self.state().cuts.clear();
+    }
+
+    /// Open links as (dialer, target) pairs; an unidentified dialer shows as `?`.
+    pub fn links(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self
+            .state()
+            .links
+            .values()
+            .map(|l| (l.dialer.clone().unwrap_or_else(|| "?".into()), l.target.clone()))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// What a proxy's accept and forward tasks hold: the state, weakly, so dropping the
+/// cluster ends everything.
+#[derive(Debug, Clone)]
+struct ProxyTask {
+    state: std::sync::Weak<Mutex<ProxyState>>,
+}
+
+impl ProxyTask {
+    fn clone_weak(&self) -> ProxyTask {
+        self.clone()
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut ProxyState) -> R) -> Option<R> {
+        let s = self.state.upgrade()?;
+        let mut g = s.lock().unwrap_or_else(|p| p.into_inner());
+        Some(f(&mut g))
+    }
+
+    /// Names the node whose server id is `id`, asking every node's `/varz` while the
+    /// id is unknown.
+    async fn resolve(&self, id: &str, deadline: Instant) -> Option<String> {
+        loop {
+            let (known, monitors) = self.with(|s| (s.ids.get(id).cloned(), s.monitors.clone()))?;
+            if known.is_some() {
+                return known;
+            }
+            for (node, port) in monitors {
+                let url = format!("http://127.0.0.1:{port}/varz");
+                if let Ok(Ok((200, body))) = tokio::time::timeout(Duration::from_millis(800), http_get(&url)).await {
+                    if let Some(sid) = serde_json::from_str::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v.get("server_id").and_then(|s| s.as_str()).map(str::to_string))
+                    {
+                        self.with(|s| s.ids.insert(sid, node.clone()));
+                    }
+                }
+            }
+            if let Some(Some(n)) = self.with(|s| s.ids.get(id).cloned()) {
+                return Some(n);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Forwards one route connection to `target`'s listener unless a cut forbids it.
+    async fn forward(self, inbound: TcpStream, target: String, backend: u16) {
+        let Ok(Ok(out)) =
+            tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(("127.0.0.1", backend))).await
+        else {
+            return;
+        };
+        let _ = inbound.set_nodelay(true);
+        let _ = out.set_nodelay(true);
+        let (mut ir, mut iw) = inbound.into_split();
+        let (mut br, mut bw) = out.into_split();
+        let back = tokio::io::copy(&mut br, &mut iw);
+        tokio::pin!(back);
+        let deadline = Instant::now() + IDENTIFY_TIMEOUT;
+        let identify = async {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let id = loop {
+                if let Some(id) = connect_name(&buf) {
+                    break id;
+                }
+                if buf.len() > 64 * 1024 {
+                    break None;
+                }
+                match tokio::time::timeout_at(deadline.into(), ir.read(&mut chunk)).await {
+                    Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+                    Ok(_) => return None,
+                    Err(_) => break None,
+                }
+            };
+            let dialer = match id {
+                Some(id) => self.resolve(&id, deadline).await,
+                None => None,
+            };
+            Some((buf, dialer))
+        };
+        let (buf, dialer) = tokio::select! {
+            r = identify => match r { Some(r) => r, None => return },
+            _ = &mut back => return,
+        };
+        let (tx, mut rx) = watch::channel(false);
+        let link = self.with(|s| {
+            if dialer.as_deref().is_some_and(|d| s.is_cut(d, &target)) {
+                return None;
+            }
+            let id = s.next_link;
+            s.next_link += 1;
+            s.links.insert(id, Link { dialer: dialer.clone(), target: target.clone(), close: tx });
+            Some(id)
+        });
+        let Some(Some(link)) = link else { return };
+        if bw.write_all(&buf).await.is_ok() {
+            let ahead = tokio::io::copy(&mut ir, &mut bw);
+            tokio::select! {
+                _ = &mut back => {}
+                _ = ahead => {}
+                _ = rx.changed() => {}
+            }
+        }
+        self.with(|s| s.links.remove(&link));
+    }
+}
+
+/// The `name` of the first line when it is a complete `CONNECT {json}` line: `None`
+/// while the line is incomplete, `Some(None)` when it is no CONNECT or has no name.
+fn connect_name(buf: &[u8]) -> Option<Option<String>> {
+    let end = buf.windows(2).position(|w| w == b"\r\n")?;
+    let line = std::str::from_utf8(&buf[..end]).ok();
+    Some(line.and_then(|l| {
+        let json = l.strip_prefix("CONNECT ").or_else(|| l.strip_prefix("connect "))?;
+        let v: serde_json::Value = serde_json::from_str(json.trim()).ok()?;
+        v.get("name").and_then(|n| n.as_str()).map(str::to_string)
+    }))
+}
+
+/// `remote_name`s in a node's `/routez` (distinct).
+pub async fn route_names(http_port: u16) -> Result<BTreeSet<String>> {
+    let url = format!("http://127.0.0.1:{http_port}/routez");
+    let (status, body) = http_get(&url).await?;
+    let v: serde_json::Value =
+        serde_json::from_str(&body).with_context(|| format!("GET {url} ({status}) is not JSON: {body}"))?;
+    Ok(v.get("routes")
+        .and_then(|r| r.as_array())
+        .map(|a| a.iter().filter_map(|r| r.get("remote_name").and_then(|n| n.as_str()).map(str::to_string)).collect())
+        .unwrap_or_default())
+}
+
+/// Polls `check` until it returns `Ok(true)`, failing with the last complaint after `timeout`.
+pub async fn poll<F, Fut>(timeout: Duration, what: &str, mut check: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<std::result::Result<(), String>>>,
+{
+    let deadline = Instant::now() + timeout;
+    let mut last: String;
+    loop {
+        match check().await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(why)) => last = why,
+            Err(e) => last = format!("{e:#}"),
+        }
+        if Instant::now() >= deadline {
+            bail!("{what}: not so after {timeout:?}: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_config_lists_every_route_through_the_proxies() {
+        let c = node_config("C1", 5000, 6000, &[6000, 6001, 6002], true, "pool_size: -1\n");
+        assert!(c.contains("listen: \"127.0.0.1:5000\""));
+        assert!(c.contains("advertise: \"127.0.0.1:6000\""));
+        for p in [6000, 6001, 6002] {
+            assert!(c.contains(&format!("\"nats-route://127.0.0.1:{p}\"")), "{c}");
+        }
+        assert!(c.contains("name: \"C1\""));
+        assert!(c.contains("system_account: \"$SYS\""));
+        assert!(c.contains("jetstream { store_dir: \"{store_dir}\" }"));
+        assert!(c.contains("  pool_size: -1\n}"), "{c}");
+        assert_eq!(node_names(5), ["A", "B", "C", "D", "E"]);
+    }
+
+    #[test]
+    fn connect_names_the_dialer() {
+        assert_eq!(
+            connect_name(b"CONNECT {\"name\":\"NID\",\"cluster\":\"x\"}\r\nINFO {}\r\n"),
+            Some(Some("NID".into()))
+        );
+        assert_eq!(connect_name(b"CONNECT {\"name\":\"NI"), None);
+        assert_eq!(connect_name(b"PING\r\n"), Some(None));
+    }
+
+    /// A fake route listener behind the proxy: a dialer named in its CONNECT gets
+    /// through, is cut off by a cut, refused while cut, and let through after healing.
+    #[tokio::test]
+    async fn cuts_close_links_and_refuse_until_healed() {
+        let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let bport = backend.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = backend.accept().await {
+                tokio::spawn(async move {
+                    let _ = s.write_all(b"INFO {}\r\n").await;
+                    let mut b = [0u8; 1024];
+                    while let Ok(n) = s.read(&mut b).await {
+                        if n == 0 || s.write_all(&b[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let proxy = Proxy::new();
+        proxy.learn_id("ID-A", "A");
+        let port = proxy.listen("B", bport).await.unwrap();
+        let dial = || async move {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            let mut b = [0u8; 64];
+            let n = s.read(&mut b).await.unwrap();
+            assert_eq!(&b[..n], b"INFO {}\r\n");
+            s.write_all(b"CONNECT {\"name\":\"ID-A\"}\r\n").await.unwrap();
+            s
+        };
+        let read = |mut s: TcpStream| async move {
+            let mut b = [0u8; 64];
+            let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut b)).await.unwrap().unwrap_or(0);
+            (s, b[..n].to_vec())
+        };
+        let s = dial().await;
+        let (s, echoed) = read(s).await;
+        assert!(echoed.starts_with(b"CONNECT"), "{echoed:?}");
+        assert_eq!(proxy.links(), [("A".to_string(), "B".to_string())]);
+        proxy.cut(&["A".into()], &["B".into()]);
+        let (_, after_cut) = read(s).await;
+        assert!(after_cut.is_empty(), "link not closed by the cut");
+        let (_, refused) = read(dial().await).await;
+        assert!(refused.is_empty(), "a new link was let through the cut");
+        proxy.heal_all();
+        let (_, healed) = read(dial().await).await;
+        assert!(healed.starts_with(b"CONNECT"));
+    }
+}
