@@ -9,7 +9,9 @@
 //! over a `mix:` target's members). Each node is a [`ServerProc`] kept in the world's
 //! server map under its name, so the process steps (stop, kill, restart, pause) work
 //! on nodes as on any server. On top of the harness's lines (`server_name`, client
-//! port, `http`), its config has a system account `$SYS` with user `sys`/`sys`, and
+//! port, `http`), its config has a system account `$SYS` with user `sys`/`sys` (or,
+//! for raw route scenarios, `no_sys_acc: true`, so its internal interest stays off the
+//! wire), and
 //! a `cluster {}` block: `name`, `listen` on a free 127.0.0.1 port, `advertise` set
 //! to the node's proxy address and `routes` listing every node's proxy address (a
 //! node that joins later lists only its seed's). Scenario config comes after these
@@ -67,12 +69,17 @@ pub fn node_config(
     advertise_port: u16,
     routes: &[u16],
     jetstream: bool,
+    system_account: bool,
     cluster_options: &str,
 ) -> String {
     let routes: Vec<String> = routes.iter().map(|p| format!("    \"nats-route://127.0.0.1:{p}\"")).collect();
-    let mut s = format!(
-        "accounts {{\n  $SYS {{ users: [ {{ user: \"{SYS_USER}\", password: \"{SYS_USER}\" }} ] }}\n}}\nsystem_account: \"$SYS\"\n"
-    );
+    let mut s = if system_account {
+        format!(
+            "accounts {{\n  $SYS {{ users: [ {{ user: \"{SYS_USER}\", password: \"{SYS_USER}\" }} ] }}\n}}\nsystem_account: \"$SYS\"\n"
+        )
+    } else {
+        "no_sys_acc: true\n".to_string()
+    };
     if jetstream {
         s.push_str("jetstream { store_dir: \"{store_dir}\" }\n");
     }
@@ -106,12 +113,22 @@ pub struct Cluster {
     pub nodes: Vec<String>,
     pub ports: BTreeMap<String, NodePorts>,
     pub jetstream: bool,
+    /// Without one, a raw route sees only the scenario's interest, not the system
+    /// account's internal subscriptions (`no_sys_acc`).
+    pub system_account: bool,
     pub proxy: Proxy,
 }
 
 impl Cluster {
     pub fn new(name: &str, jetstream: bool) -> Cluster {
-        Cluster { name: name.to_string(), nodes: vec![], ports: BTreeMap::new(), jetstream, proxy: Proxy::new() }
+        Cluster {
+            name: name.to_string(),
+            nodes: vec![],
+            ports: BTreeMap::new(),
+            jetstream,
+            system_account: true,
+            proxy: Proxy::new(),
+        }
     }
 
     /// Reserves ports and starts the proxy for a node (not the server).
@@ -467,7 +484,7 @@ mod tests {
 
     #[test]
     fn node_config_lists_every_route_through_the_proxies() {
-        let c = node_config("C1", 5000, 6000, &[6000, 6001, 6002], true, "pool_size: -1\n");
+        let c = node_config("C1", 5000, 6000, &[6000, 6001, 6002], true, true, "pool_size: -1\n");
         assert!(c.contains("listen: \"127.0.0.1:5000\""));
         assert!(c.contains("advertise: \"127.0.0.1:6000\""));
         for p in [6000, 6001, 6002] {
@@ -478,6 +495,8 @@ mod tests {
         assert!(c.contains("jetstream { store_dir: \"{store_dir}\" }"));
         assert!(c.contains("  pool_size: -1\n}"), "{c}");
         assert_eq!(node_names(5), ["A", "B", "C", "D", "E"]);
+        let bare = node_config("C1", 5000, 6000, &[6000], false, false, "");
+        assert!(bare.contains("no_sys_acc: true") && !bare.contains("$SYS") && !bare.contains("jetstream"), "{bare}");
     }
 
     #[test]

@@ -40,8 +40,10 @@ async fn start_node(w: &mut NatsWorld, index: usize, name: &str, seeds: &[String
     let c = the_cluster(w)?;
     let ports = c.ports_of(name)?.clone();
     let routes: Vec<u16> = seeds.iter().map(|s| c.ports_of(s).map(|p| p.proxy)).collect::<Result<_>>()?;
-    let config =
-        format!("{}\n{extra}", cluster::node_config(&c.name, ports.route, ports.proxy, &routes, c.jetstream, &options));
+    let config = format!(
+        "{}\n{extra}",
+        cluster::node_config(&c.name, ports.route, ports.proxy, &routes, c.jetstream, c.system_account, &options)
+    );
     let mut s = cluster::node_proc(&w.ctx.target, index, name, &w.dir, &config)?;
     let res = s.start().await;
     the_cluster(w)?.proxy.set_monitor(name, s.http_port);
@@ -50,7 +52,7 @@ async fn start_node(w: &mut NatsWorld, index: usize, name: &str, seeds: &[String
 }
 
 /// Starts an N-node cluster and waits until it has formed.
-async fn start_cluster(w: &mut NatsWorld, n: usize, jetstream: bool) -> Result<()> {
+async fn start_cluster(w: &mut NatsWorld, n: usize, jetstream: bool, system_account: bool) -> Result<()> {
     if w.cluster.is_some() {
         bail!("the scenario already has a cluster");
     }
@@ -59,6 +61,7 @@ async fn start_cluster(w: &mut NatsWorld, n: usize, jetstream: bool) -> Result<(
     }
     let names = cluster::node_names(n);
     let mut c = Cluster::new(CLUSTER_NAME, jetstream);
+    c.system_account = system_account;
     for name in &names {
         c.add_node(name).await?;
     }
@@ -141,7 +144,14 @@ async fn wait_meta_leader(http: &[(String, u16)], timeout: Duration) -> Result<(
 
 #[given(regex = r"^a cluster of (\d+) servers?( with JetStream)?$")]
 async fn a_cluster(w: &mut NatsWorld, n: usize, js: String) -> StepResult {
-    Ok(start_cluster(w, n, !js.is_empty()).await?)
+    Ok(start_cluster(w, n, !js.is_empty(), true).await?)
+}
+
+/// For raw route scenarios: no system account, so the route carries only the
+/// scenario's own interest.
+#[given(regex = r"^a cluster of (\d+) servers? without a system account$")]
+async fn a_cluster_no_sys(w: &mut NatsWorld, n: usize) -> StepResult {
+    Ok(start_cluster(w, n, false, false).await?)
 }
 
 /// The docstring goes into every node's config (placeholders: `{name}`, `{port}`,
@@ -149,7 +159,7 @@ async fn a_cluster(w: &mut NatsWorld, n: usize, js: String) -> StepResult {
 #[given(regex = r"^a cluster of (\d+) servers?( with JetStream)? with config:$")]
 async fn a_cluster_with_config(w: &mut NatsWorld, n: usize, js: String, step: &Step) -> StepResult {
     w.pending_node_config.insert("*".into(), docstring(step)?);
-    Ok(start_cluster(w, n, !js.is_empty()).await?)
+    Ok(start_cluster(w, n, !js.is_empty(), true).await?)
 }
 
 /// Config for nodes of the cluster the scenario starts next: `every cluster node`, or
@@ -213,11 +223,25 @@ fn http_port(w: &mut NatsWorld, node: &str) -> Result<u16> {
     Ok(w.server(Some(node))?.http_port)
 }
 
-/// The distinct `remote_name`s of the node's `/routez` are exactly these ("" for none).
-#[then(regex = r#"^server "([^"]+)" has routes to "([^"]*)" within (\d+(?:ms|s|m))$"#)]
-async fn routes_to(w: &mut NatsWorld, node: String, names: String, within: Dur) -> StepResult {
+/// The distinct `remote_name`s of the node's `/routez` are exactly these ("" for
+/// none): `within` polls until they are, `for` checks they stay so the whole time.
+#[then(regex = r#"^server "([^"]+)" has routes to "([^"]*)" (within|for) (\d+(?:ms|s|m))$"#)]
+async fn routes_to(w: &mut NatsWorld, node: String, names: String, mode: String, within: Dur) -> StepResult {
     let port = http_port(w, &node)?;
     let want: BTreeSet<String> = list(&names).into_iter().collect();
+    if mode == "for" {
+        let deadline = std::time::Instant::now() + within.0;
+        loop {
+            let got = route_names(port).await?;
+            if got != want {
+                fail!("{node} routes to {got:?}, expected {want:?} throughout {:?}", within.0);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     Ok(poll(within.0, &format!("{node} routes to {want:?}"), || {
         let want = want.clone();
         async move {
@@ -312,12 +336,19 @@ async fn heal_all(w: &mut NatsWorld) -> StepResult {
 /// up to the server's PONG (see `RawConn::route_handshake`). With `that sends only its
 /// CONNECT`, the INFO and PING are left to the scenario.
 #[given(
-    regex = r#"^a raw route connection "([^"]+)" to server "([^"]+)" as "([^"]+)"( that sends only its CONNECT)?$"#
+    regex = r#"^a raw route connection "([^"]+)" to server "([^"]+)" as "([^"]+)"(?: in cluster "([^"]+)")?( that sends only its CONNECT)?$"#
 )]
-async fn raw_route(w: &mut NatsWorld, name: String, node: String, id: String, only: String) -> StepResult {
+async fn raw_route(
+    w: &mut NatsWorld,
+    name: String,
+    node: String,
+    id: String,
+    cluster: String,
+    only: String,
+) -> StepResult {
     let c = the_cluster(w)?;
     let port = c.ports_of(&node)?.route;
-    let cluster = c.name.clone();
+    let cluster = if cluster.is_empty() { c.name.clone() } else { cluster };
     let mut conn = RawConn::connect(&format!("127.0.0.1:{port}"), DEFAULT_WAIT).await?;
     conn.route_handshake(&id, &cluster, !only.is_empty(), DEFAULT_WAIT).await?;
     w.raws.insert(name, conn);

@@ -1,0 +1,272 @@
+@cluster
+Feature: The route protocol on a raw route connection
+  A fake server connects to a node's route port, sends a route CONNECT and an INFO
+  without a pool size (one pool-less route that names the account in every line),
+  and exchanges RS+, RS-, RMSG and HMSG with it. Ported from test/routes_test.go and
+  test/new_routes_test.go.
+
+  @go:TestSendRouteInfoOnConnect @go:TestNewRouteInfoOnConnect
+  Scenario: The route port greets with an INFO describing the server and its cluster
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    Then the INFO of "r" has field "server_name" equal to "A"
+    And the INFO of "r" has field "cluster" equal to "C1"
+    And the INFO of "r" has field "headers" equal to "true"
+    And the INFO of "r" has field "server_id" matching "^N[A-Z0-9]{55}$"
+
+  @go:TestRouteToSelf
+  Scenario: A route that presents the server's own INFO is closed as a route to itself
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1" that sends only its CONNECT
+    When "r" sends back the INFO it received
+    And "r" sends "PING\r\n"
+    Then "r" is closed by the server within 2s
+
+  @go:TestSendRouteSubAndUnsub @go:TestNewRouteRSubs
+  Scenario: A client's SUB and UNSUB reach the route as RS+ and RS- with the account
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo 22\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo$"
+    When "c" sends "UNSUB 22\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS- \$G foo$"
+
+  @go:TestNewRouteConnectSubs @go:TestRouteResendsLocalSubsOnReconnect
+  Scenario: Interest that exists before the route connects is sent once it does
+    Given a cluster of 1 server without a system account
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo 1\r\nSUB bar q 2\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    Given a raw route connection "r" to server "A" as "FAKE1"
+    Then "r" receives a line matching "^RS\+ \$G (foo|bar q 1)$"
+    And "r" receives a line matching "^RS\+ \$G (foo|bar q 1)$"
+
+  @go:TestRouteForwardsMsgFromClients
+  Scenario: A client's message reaches a route that declared interest, as RMSG
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "r" sends "RS+ $G foo\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "PUB foo 2\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives "RMSG $G foo 2\r\nok\r\n"
+
+  @go:TestRouteForwardsMsgFromClients
+  Scenario: A client's message with a reply reaches the route with the reply
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "r" sends "RS+ $G foo\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "PUB foo bar 2\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives "RMSG $G foo bar 2\r\nok\r\n"
+
+  @go:TestRouteForwardsMsgFromClients
+  Scenario: A client's message does not reach a route that declared no interest
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "r" sends "RS+ $G bar\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "PUB foo 2\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives no data within 300ms
+
+  @go:TestRouteForwardsMsgToClients @go:TestNewRouteProcessRoutedMsgs
+  Scenario: A routed RMSG is delivered to a local subscriber as MSG
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo 1\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    When "r" sends "RMSG $G foo 2\r\nok\r\n"
+    Then "c" receives "MSG foo 1 2\r\nok\r\n"
+
+  @go:TestNewRouteProcessRoutedMsgs
+  Scenario: A routed RMSG with a reply keeps the reply
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo 1\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    When "r" sends "RMSG $G foo reply 2\r\nok\r\n"
+    Then "c" receives "MSG foo 1 reply 2\r\nok\r\n"
+
+  @go:TestNewRouteProcessRoutedMsgs
+  Scenario: A routed RMSG for a queue group reaches exactly one member
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo bar 1\r\nSUB foo bar 2\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    When "r" sends "RMSG $G foo + reply bar 2\r\nok\r\n"
+    Then "c" receives a line matching "^MSG foo [12] reply 2$"
+    And "c" receives "ok\r\n"
+    And "c" receives no data within 300ms
+
+  @go:TestNewRouteProcessRoutedMsgs
+  Scenario: A routed RMSG for another queue group is not delivered to local members
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo bar 1\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    When "r" sends "RMSG $G foo | baz 2\r\nok\r\n"
+    Then "c" receives no data within 300ms
+
+  @go:TestRouteOneHopSemantics
+  Scenario: A message that came over a route is not forwarded to another route
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r1" to server "A" as "FAKE1"
+    And a raw route connection "r2" to server "A" as "FAKE2"
+    Then "r1" receives a line matching "^INFO .*\"server_id\":\"FAKE2\""
+    When "r2" sends "RS+ $G foo\r\nPING\r\n"
+    Then "r2" receives "PONG\r\n"
+    When "r1" sends "RMSG $G foo 2\r\nok\r\nPING\r\n"
+    Then "r1" receives "PONG\r\n"
+    And "r2" receives no data within 300ms
+
+  @go:TestRouteOneHopSemantics
+  Scenario: Interest that came over a route is not propagated to another route
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r1" to server "A" as "FAKE1"
+    And a raw route connection "r2" to server "A" as "FAKE2"
+    Then "r1" receives a line matching "^INFO .*\"server_id\":\"FAKE2\""
+    When "r1" sends "RS+ $G foo\r\nPING\r\n"
+    Then "r1" receives "PONG\r\n"
+    And "r2" receives no data within 300ms
+
+  @go:TestNewRouteProgressiveNormalSubs
+  Scenario: Plain subscriptions on one subject send RS+ once and RS- after the last one
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo 1\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo$"
+    When "c" sends "SUB foo 2\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives no data within 200ms
+    When "c" sends "UNSUB 1\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives no data within 200ms
+    When "c" sends "UNSUB 2\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS- \$G foo$"
+
+  @go:TestNewRouteProgressiveNormalSubs
+  Scenario: Queue subscriptions send RS+ with the group's current weight
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo bar 3\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo bar 1$"
+    When "c" sends "SUB foo bar 4\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo bar 2$"
+    When "c" sends "SUB foo bar 5\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo bar 3$"
+    When "c" sends "UNSUB 5\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo bar 2$"
+    When "c" sends "UNSUB 4\r\nUNSUB 3\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo bar 1$"
+    And "r" receives a line matching "^RS- \$G foo bar$"
+
+  @go:TestNewRouteClientClosedWithNormalSubscriptions
+  Scenario: A client that closes with many subscriptions on one subject causes one RS-
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends the lines:
+      """
+      SUB foo 1
+      SUB foo 2
+      SUB foo 3
+      SUB foo 4
+      PING
+      """
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo$"
+    And "r" receives no data within 200ms
+    When "c" disconnects
+    Then "r" receives a line matching "^RS- \$G foo$"
+    And "r" receives no data within 300ms
+
+  @go:TestNewRouteClientClosedWithQueueSubscriptions
+  Scenario: A client that closes with queue subscriptions causes one RS- for the group
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo bar 1\r\nSUB foo bar 2\r\nSUB foo bar 3\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ \$G foo bar 1$"
+    And "r" receives a line matching "^RS\+ \$G foo bar 2$"
+    And "r" receives a line matching "^RS\+ \$G foo bar 3$"
+    When "c" disconnects
+    Then "r" receives a line matching "^RS- \$G foo bar$"
+    And "r" receives no data within 300ms
+
+  @go:TestNewRouteRSubCleanupOnDisconnect
+  Scenario: Interest a route declared is dropped when the route goes away
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a client "c1" to server "A"
+    When "r" sends "RS+ $G foo\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "r" disconnects
+    Then a request from "c1" on "foo" fails with no responders
+
+  @go:TestNewRouteHeaderSupport
+  Scenario: A routed HMSG reaches a header-aware client as HMSG
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false,"headers":true}
+    When "c" sends "SUB foo 1\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    When "r" sends "HMSG $G foo 12 14\r\nNATS/1.0\r\n\r\nok\r\n"
+    Then "c" receives "HMSG foo 1 12 14\r\nNATS/1.0\r\n\r\nok\r\n"
+
+  @go:TestNewRouteHeaderSupport
+  Scenario: A client's HPUB reaches a header-aware route as HMSG
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false,"headers":true}
+    When "r" sends "RS+ $G foo\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "HPUB foo 12 14\r\nNATS/1.0\r\n\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives "HMSG $G foo 12 14\r\nNATS/1.0\r\n\r\nok\r\n"
+
+  @go:TestClusterNameConflictsDropRoutes
+  Scenario: A route from another cluster is refused
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1" in cluster "OTHER" that sends only its CONNECT
+    When "r" sends "INFO {\"server_id\":\"FAKE1\",\"cluster\":\"OTHER\"}\r\nPING\r\n"
+    Then "r" is closed by the server within 2s
+
+  @go:TestSendRouteInfoOnConnect
+  Scenario: A route answers PING with PONG
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    When "r" sends "PING\r\n"
+    Then "r" receives "PONG\r\n"
+
+  @go:TestSeedFirstRouteInfo @go:TestSeedMultipleRouteInfo
+  Scenario: A seed announces each new route to the routes it already has, with the address to dial
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r1" to server "A" as "FAKE1"
+    And a raw route connection "r2" to server "A" as "FAKE2"
+    Then "r1" receives a line matching "^INFO .*\"server_id\":\"FAKE2\".*\"ip\":\"nats-route://127\.0\.0\.1:"
+    And "r2" receives no data within 300ms
+    Given a raw route connection "r3" to server "A" as "FAKE3"
+    Then "r1" receives a line matching "^INFO .*\"server_id\":\"FAKE3\""
+    And "r2" receives a line matching "^INFO .*\"server_id\":\"FAKE3\""
