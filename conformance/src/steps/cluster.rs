@@ -120,9 +120,11 @@ async fn wait_formed(w: &mut NatsWorld, timeout: Duration) -> Result<()> {
 }
 
 /// Exactly one node answers `/jsz?leader-only=true` with 200.
-async fn wait_meta_leader(http: &[(String, u16)], timeout: Duration) -> Result<()> {
+async fn wait_meta_leader(http: &[(String, u16)], timeout: Duration) -> Result<String> {
+    let found = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     poll(timeout, "exactly one JetStream meta leader", || {
         let http = http.to_vec();
+        let found = found.clone();
         async move {
             let mut leaders = Vec::new();
             for (n, port) in &http {
@@ -134,12 +136,17 @@ async fn wait_meta_leader(http: &[(String, u16)], timeout: Duration) -> Result<(
                 }
             }
             if leaders.len() == 1 {
+                if let Ok(mut f) = found.lock() {
+                    *f = leaders[0].clone();
+                }
                 return Ok(Ok(()));
             }
             Ok(Err(format!("leaders: {leaders:?}")))
         }
     })
-    .await
+    .await?;
+    let leader = found.lock().map_err(|_| anyhow!("poisoned"))?.clone();
+    Ok(leader)
 }
 
 #[given(regex = r"^a cluster of (\d+) servers?( with JetStream)?$")]
@@ -207,6 +214,12 @@ async fn formed(w: &mut NatsWorld, within: Dur) -> StepResult {
 
 #[then(regex = r"^a JetStream meta leader is elected within (\d+(?:ms|s|m))$")]
 async fn meta_leader(w: &mut NatsWorld, within: Dur) -> StepResult {
+    running_meta_leader(w, within.0).await?;
+    Ok(())
+}
+
+/// The meta leader among the running nodes.
+async fn running_meta_leader(w: &mut NatsWorld, within: Duration) -> Result<String> {
     let nodes = the_cluster(w)?.nodes.clone();
     let mut http = Vec::new();
     for n in nodes {
@@ -215,7 +228,20 @@ async fn meta_leader(w: &mut NatsWorld, within: Dur) -> StepResult {
             http.push((n, s.http_port));
         }
     }
-    wait_meta_leader(&http, within.0).await?;
+    wait_meta_leader(&http, within).await
+}
+
+/// Stops the node that is the JetStream meta leader (`killed`: kill -9).
+#[when(regex = r"^the JetStream meta leader is (killed|stopped)$")]
+async fn stop_meta_leader(w: &mut NatsWorld, how: String) -> StepResult {
+    w.require_process("stopping the meta leader")?;
+    let leader = running_meta_leader(w, DEFAULT_WAIT).await?;
+    let s = w.server(Some(&leader))?;
+    if how == "killed" {
+        s.kill();
+    } else {
+        s.stop().await?;
+    }
     Ok(())
 }
 
