@@ -222,8 +222,10 @@ Feature: The route protocol on a raw route connection
     And a client "c1" to server "A"
     When "r" sends "RS+ $G foo\r\nPING\r\n"
     Then "r" receives "PONG\r\n"
+    And server "A" has routes to "FAKE1" within 2s
     When "r" disconnects
-    Then a request from "c1" on "foo" fails with no responders
+    Then server "A" has routes to "" within 5s
+    And a request from "c1" on "foo" fails with no responders
 
   @go:TestNewRouteHeaderSupport
   Scenario: A routed HMSG reaches a header-aware client as HMSG
