@@ -54,6 +54,9 @@ use tokio::sync::watch;
 pub const FORM_TIMEOUT: Duration = Duration::from_secs(40);
 /// How long the proxy waits for a dialer's `CONNECT` and for its id to be known.
 const IDENTIFY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a dialer may stay silent before the proxy lets the listener's INFO through
+/// (for implementations that wait for it before their `CONNECT`).
+const INFO_GRACE: Duration = Duration::from_millis(500);
 /// User and password of the system account every node has.
 pub const SYS_USER: &str = "sys";
 
@@ -371,44 +374,52 @@ impl ProxyTask {
     }
 
     /// Forwards one route connection to `target`'s listener unless a cut forbids it.
+    ///
+    /// The listener is dialed only once the dialer is named and allowed, so a refused
+    /// dialer never sees the target's INFO (it would register the route for a moment).
+    /// A dialer that sends nothing for `INFO_GRACE` may be waiting for the INFO first:
+    /// then the listener is dialed and its bytes flow while the proxy keeps waiting for
+    /// the CONNECT, and a refusal closes the link as soon as it comes.
     async fn forward(self, inbound: TcpStream, target: String, backend: u16) {
+        let _ = inbound.set_nodelay(true);
+        let (mut ir, mut iw) = inbound.into_split();
+        let mut buf = Vec::new();
+        let early = read_connect(&mut ir, &mut buf, Instant::now() + INFO_GRACE).await;
+        if matches!(early, Ident::Closed) {
+            return;
+        }
+        let deadline = Instant::now() + IDENTIFY_TIMEOUT;
+        if let Ident::Named(id) = &early {
+            let dialer = self.resolve(id, deadline).await;
+            if self.refused(dialer.as_deref(), &target) != Some(false) {
+                return;
+            }
+        }
         let Ok(Ok(out)) =
             tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(("127.0.0.1", backend))).await
         else {
             return;
         };
-        let _ = inbound.set_nodelay(true);
         let _ = out.set_nodelay(true);
-        let (mut ir, mut iw) = inbound.into_split();
         let (mut br, mut bw) = out.into_split();
         let back = tokio::io::copy(&mut br, &mut iw);
         tokio::pin!(back);
-        let deadline = Instant::now() + IDENTIFY_TIMEOUT;
-        let identify = async {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let id = loop {
-                if let Some(id) = connect_name(&buf) {
-                    break id;
+        let dialer = match early {
+            Ident::Named(id) => self.resolve(&id, deadline).await,
+            Ident::Anonymous | Ident::Closed => None,
+            Ident::Pending => {
+                let late = async {
+                    match read_connect(&mut ir, &mut buf, deadline).await {
+                        Ident::Named(id) => Some(self.resolve(&id, deadline).await),
+                        Ident::Closed => None,
+                        Ident::Anonymous | Ident::Pending => Some(None),
+                    }
+                };
+                tokio::select! {
+                    d = late => match d { Some(d) => d, None => return },
+                    _ = &mut back => return,
                 }
-                if buf.len() > 64 * 1024 {
-                    break None;
-                }
-                match tokio::time::timeout_at(deadline.into(), ir.read(&mut chunk)).await {
-                    Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
-                    Ok(_) => return None,
-                    Err(_) => break None,
-                }
-            };
-            let dialer = match id {
-                Some(id) => self.resolve(&id, deadline).await,
-                None => None,
-            };
-            Some((buf, dialer))
-        };
-        let (buf, dialer) = tokio::select! {
-            r = identify => match r { Some(r) => r, None => return },
-            _ = &mut back => return,
+            }
         };
         let (tx, mut rx) = watch::channel(false);
         let link = self.with(|s| {
@@ -431,6 +442,41 @@ impl ProxyTask {
         }
         self.with(|s| s.links.remove(&link));
     }
+
+    /// `Some(true)` when a cut separates the dialer from `target`; `None` once the
+    /// cluster is gone.
+    fn refused(&self, dialer: Option<&str>, target: &str) -> Option<bool> {
+        self.with(|s| dialer.is_some_and(|d| s.is_cut(d, target)))
+    }
+}
+
+/// What the dialer's first bytes say about it.
+enum Ident {
+    /// A route `CONNECT` naming this server id.
+    Named(String),
+    /// A first line that is no `CONNECT`, or one without a name.
+    Anonymous,
+    /// No whole first line before the deadline.
+    Pending,
+    Closed,
+}
+
+/// Reads the dialer's bytes into `buf` until its first line is complete.
+async fn read_connect(ir: &mut tokio::net::tcp::OwnedReadHalf, buf: &mut Vec<u8>, deadline: Instant) -> Ident {
+    let mut chunk = [0u8; 4096];
+    loop {
+        match connect_name(buf) {
+            Some(Some(id)) => return Ident::Named(id),
+            Some(None) => return Ident::Anonymous,
+            None if buf.len() > 64 * 1024 => return Ident::Anonymous,
+            None => {}
+        }
+        match tokio::time::timeout_at(deadline.into(), ir.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            Ok(_) => return Ident::Closed,
+            Err(_) => return Ident::Pending,
+        }
+    }
 }
 
 /// The `name` of the first line when it is a complete `CONNECT {json}` line: `None`
@@ -448,7 +494,7 @@ fn connect_name(buf: &[u8]) -> Option<Option<String>> {
 /// `remote_name`s in a node's `/routez` (distinct).
 pub async fn route_names(http_port: u16) -> Result<BTreeSet<String>> {
     let url = format!("http://127.0.0.1:{http_port}/routez");
-    let (status, body) = http_get(&url).await?;
+    let (status, body) = http_get(&url).await.with_context(|| format!("GET {url}"))?;
     let v: serde_json::Value =
         serde_json::from_str(&body).with_context(|| format!("GET {url} ({status}) is not JSON: {body}"))?;
     Ok(v.get("routes")
@@ -510,7 +556,9 @@ mod tests {
     }
 
     /// A fake route listener behind the proxy: a dialer named in its CONNECT gets
-    /// through, is cut off by a cut, refused while cut, and let through after healing.
+    /// through, is cut off by a cut, refused while cut (without ever seeing the
+    /// listener's INFO), and let through after healing. A dialer that waits for the
+    /// INFO before its CONNECT gets it after the grace period and is still judged.
     #[tokio::test]
     async fn cuts_close_links_and_refuse_until_healed() {
         let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -531,30 +579,41 @@ mod tests {
         let proxy = Proxy::new();
         proxy.learn_id("ID-A", "A");
         let port = proxy.listen("B", bport).await.unwrap();
+        let read = |mut s: TcpStream| async move {
+            let mut got = Vec::new();
+            let mut b = [0u8; 256];
+            while !got.ends_with(b"}\r\n") || !got.starts_with(b"INFO") || got.len() < 34 {
+                match tokio::time::timeout(Duration::from_secs(2), s.read(&mut b)).await {
+                    Ok(Ok(n)) if n > 0 => got.extend_from_slice(&b[..n]),
+                    _ => break,
+                }
+            }
+            (s, got)
+        };
+        // Go's order: CONNECT first, then read the INFO (and the echo of our CONNECT).
         let dial = || async move {
             let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-            let mut b = [0u8; 64];
-            let n = s.read(&mut b).await.unwrap();
-            assert_eq!(&b[..n], b"INFO {}\r\n");
             s.write_all(b"CONNECT {\"name\":\"ID-A\"}\r\n").await.unwrap();
             s
         };
-        let read = |mut s: TcpStream| async move {
-            let mut b = [0u8; 64];
-            let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut b)).await.unwrap().unwrap_or(0);
-            (s, b[..n].to_vec())
-        };
-        let s = dial().await;
-        let (s, echoed) = read(s).await;
-        assert!(echoed.starts_with(b"CONNECT"), "{echoed:?}");
+        let (s, got) = read(dial().await).await;
+        assert_eq!(got, b"INFO {}\r\nCONNECT {\"name\":\"ID-A\"}\r\n");
         assert_eq!(proxy.links(), [("A".to_string(), "B".to_string())]);
         proxy.cut(&["A".into()], &["B".into()]);
         let (_, after_cut) = read(s).await;
         assert!(after_cut.is_empty(), "link not closed by the cut");
         let (_, refused) = read(dial().await).await;
-        assert!(refused.is_empty(), "a new link was let through the cut");
+        assert!(refused.is_empty(), "a refused dialer saw {refused:?}");
+        // A dialer that waits for the INFO first gets it, then is refused on CONNECT.
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let mut b = [0u8; 64];
+        let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut b)).await.unwrap().unwrap();
+        assert_eq!(&b[..n], b"INFO {}\r\n");
+        s.write_all(b"CONNECT {\"name\":\"ID-A\"}\r\n").await.unwrap();
+        let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut b)).await.unwrap().unwrap_or(0);
+        assert_eq!(n, 0, "a late CONNECT across the cut was let through");
         proxy.heal_all();
         let (_, healed) = read(dial().await).await;
-        assert!(healed.starts_with(b"CONNECT"));
+        assert!(healed.starts_with(b"INFO {}\r\nCONNECT"), "{healed:?}");
     }
 }
