@@ -1,4 +1,4 @@
-@cluster @needs-jetstream
+@cluster @needs-jetstream @needs-jetstream-cluster
 Feature: A JetStream cluster forms and survives the loss of its meta leader
   Three servers with JetStream elect exactly one meta leader; every server is healthy
   once it has one; after the leader is killed or stopped, the survivors elect a new
