@@ -71,11 +71,13 @@ pub fn node_config(
     listen_port: u16,
     advertise_port: u16,
     routes: &[u16],
+    route_credentials: Option<&str>,
     jetstream: bool,
     system_account: bool,
     cluster_options: &str,
 ) -> String {
-    let routes: Vec<String> = routes.iter().map(|p| format!("    \"nats-route://127.0.0.1:{p}\"")).collect();
+    let creds = route_credentials.map(|c| format!("{c}@")).unwrap_or_default();
+    let routes: Vec<String> = routes.iter().map(|p| format!("    \"nats-route://{creds}127.0.0.1:{p}\"")).collect();
     let mut s = if system_account {
         format!(
             "accounts {{\n  $SYS {{ users: [ {{ user: \"{SYS_USER}\", password: \"{SYS_USER}\" }} ] }}\n}}\nsystem_account: \"$SYS\"\n"
@@ -530,7 +532,7 @@ mod tests {
 
     #[test]
     fn node_config_lists_every_route_through_the_proxies() {
-        let c = node_config("C1", 5000, 6000, &[6000, 6001, 6002], true, true, "pool_size: -1\n");
+        let c = node_config("C1", 5000, 6000, &[6000, 6001, 6002], None, true, true, "pool_size: -1\n");
         assert!(c.contains("listen: \"127.0.0.1:5000\""));
         assert!(c.contains("advertise: \"127.0.0.1:6000\""));
         for p in [6000, 6001, 6002] {
@@ -541,7 +543,8 @@ mod tests {
         assert!(c.contains("jetstream { store_dir: \"{store_dir}\" }"));
         assert!(c.contains("  pool_size: -1\n}"), "{c}");
         assert_eq!(node_names(5), ["A", "B", "C", "D", "E"]);
-        let bare = node_config("C1", 5000, 6000, &[6000], false, false, "");
+        let bare = node_config("C1", 5000, 6000, &[6000], Some("u:p"), false, false, "");
+        assert!(bare.contains("\"nats-route://u:p@127.0.0.1:6000\""), "{bare}");
         assert!(bare.contains("no_sys_acc: true") && !bare.contains("$SYS") && !bare.contains("jetstream"), "{bare}");
     }
 

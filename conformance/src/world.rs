@@ -81,6 +81,8 @@ pub struct NatsWorld {
     pub pending_node_config: BTreeMap<String, String>,
     /// Lines for the next cluster's `cluster {}` blocks, keyed like `pending_node_config`.
     pub pending_cluster_options: BTreeMap<String, String>,
+    /// `user:password` the next cluster's nodes put in their route URLs, keyed likewise.
+    pub pending_route_credentials: BTreeMap<String, String>,
 }
 
 impl Drop for NatsWorld {
@@ -110,6 +112,7 @@ impl NatsWorld {
             cluster: None,
             pending_node_config: BTreeMap::new(),
             pending_cluster_options: BTreeMap::new(),
+            pending_route_credentials: BTreeMap::new(),
         }
     }
 

@@ -88,3 +88,26 @@ Feature: Cluster formation and discovery
     When "pub" publishes "ok" to "foo"
     Then "s1" receives "ok" on "foo" within 2s
     And "s1" receives no message within 300ms
+
+  @go:TestServerRoutesWithAuthAndBCrypt @go:TestAuthSeedSolicitWorks
+  Scenario: Servers whose routes carry the cluster's credentials form a cluster
+    Given every cluster node has cluster options:
+      """
+      authorization { user: "ruser", password: "top_secret" }
+      """
+    And every cluster node dials routes as "ruser:top_secret"
+    And a cluster of 3 servers
+    Then server "B" has routes to "A,C" within 5s
+
+  @go:TestServerRoutesWithAuthAndBCrypt
+  Scenario: A server that dials with the wrong route password is not let in
+    Given every cluster node has cluster options:
+      """
+      authorization { user: "ruser", password: "top_secret" }
+      """
+    And every cluster node dials routes as "ruser:top_secret"
+    And a cluster of 2 servers
+    And cluster node "X" dials routes as "ruser:wrong"
+    And a server "X" is started with routes to "A"
+    Then server "A" has routes to "B" for 2s
+    And server "X" has routes to "" for 1s

@@ -272,3 +272,77 @@ Feature: The route protocol on a raw route connection
     Given a raw route connection "r3" to server "A" as "FAKE3"
     Then "r1" receives a line matching "^INFO .*\"server_id\":\"FAKE3\""
     And "r2" receives a line matching "^INFO .*\"server_id\":\"FAKE3\""
+
+  @go:TestNewRouteRUnsubAccountSpecific @go:TestNewRouteRSubs
+  Scenario: Interest on a pool-less route is named by account, and removed per account
+    Given every cluster node has config:
+      """
+      accounts {
+        ACC_A { users: [ { user: "a", password: "a" } ] }
+        ACC_B { users: [ { user: "b", password: "b" } ] }
+      }
+      """
+    And a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "ca" to server "A" with connect options {"verbose":false,"user":"a","pass":"a"}
+    And a raw connection "cb" to server "A" with connect options {"verbose":false,"user":"b","pass":"b"}
+    When "ca" sends "SUB foo 1\r\nPING\r\n"
+    Then "ca" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ ACC_A foo$"
+    When "cb" sends "SUB foo 1\r\nPING\r\n"
+    Then "cb" receives "PONG\r\n"
+    And "r" receives a line matching "^RS\+ ACC_B foo$"
+    When "ca" sends "UNSUB 1\r\nPING\r\n"
+    Then "ca" receives "PONG\r\n"
+    And "r" receives a line matching "^RS- ACC_A foo$"
+    And "r" receives no data within 300ms
+
+  @go:TestNewRouteRSubs @go:TestRouteForwardsMsgToClients
+  Scenario: A routed message is delivered only in the account it names
+    Given every cluster node has config:
+      """
+      accounts {
+        ACC_A { users: [ { user: "a", password: "a" } ] }
+        ACC_B { users: [ { user: "b", password: "b" } ] }
+      }
+      """
+    And a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "ca" to server "A" with connect options {"verbose":false,"user":"a","pass":"a"}
+    And a raw connection "cb" to server "A" with connect options {"verbose":false,"user":"b","pass":"b"}
+    When "ca" sends "SUB foo 1\r\nPING\r\n"
+    Then "ca" receives "PONG\r\n"
+    When "cb" sends "SUB foo 1\r\nPING\r\n"
+    Then "cb" receives "PONG\r\n"
+    When "r" sends "RMSG ACC_B foo 2\r\nok\r\n"
+    Then "cb" receives "MSG foo 1 2\r\nok\r\n"
+    And "ca" receives no data within 300ms
+
+  @go:TestSendRouteInfoOnConnect @go:TestAuthSeedSolicitWorks
+  Scenario: A route port with authorization refuses a route without credentials
+    Given every cluster node has cluster options:
+      """
+      authorization { user: "ruser", password: "top_secret" }
+      """
+    And every cluster node dials routes as "ruser:top_secret"
+    And a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1" that sends only its CONNECT
+    Then the INFO of "r" has field "auth_required" equal to "true"
+    And "r" receives "-ERR 'Authorization Violation'\r\n" within 2s
+    And "r" is closed by the server within 2s
+
+  @go:TestClientConnectToRoutePort
+  Scenario: The route port tells a client that dialed it where the client port is
+    Given a cluster of 2 servers
+    And a raw connection "r" to the route port of server "A"
+    Then the INFO of "r" lists the client URLs of "A"
+
+  @go:TestClientConnectToRoutePort
+  Scenario: With no_advertise the route port does not tell a client where to go
+    Given every cluster node has cluster options:
+      """
+      no_advertise: true
+      """
+    And a cluster of 2 servers
+    And a raw connection "r" to the route port of server "A"
+    Then the INFO of "r" lists the client URLs of ""

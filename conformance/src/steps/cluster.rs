@@ -37,12 +37,22 @@ async fn start_node(w: &mut NatsWorld, index: usize, name: &str, seeds: &[String
     std::fs::create_dir_all(&w.dir)?;
     let extra = pending(&w.pending_node_config, name);
     let options = pending(&w.pending_cluster_options, name);
+    let creds = w.pending_route_credentials.get(name).or(w.pending_route_credentials.get("*")).cloned();
     let c = the_cluster(w)?;
     let ports = c.ports_of(name)?.clone();
     let routes: Vec<u16> = seeds.iter().map(|s| c.ports_of(s).map(|p| p.proxy)).collect::<Result<_>>()?;
     let config = format!(
         "{}\n{extra}",
-        cluster::node_config(&c.name, ports.route, ports.proxy, &routes, c.jetstream, c.system_account, &options)
+        cluster::node_config(
+            &c.name,
+            ports.route,
+            ports.proxy,
+            &routes,
+            creds.as_deref(),
+            c.jetstream,
+            c.system_account,
+            &options
+        )
     );
     let mut s = cluster::node_proc(&w.ctx.target, index, name, &w.dir, &config)?;
     let res = s.start().await;
@@ -177,6 +187,14 @@ async fn node_config(w: &mut NatsWorld, node: String, kind: String, step: &Step)
     let map = if kind == "config" { &mut w.pending_node_config } else { &mut w.pending_cluster_options };
     let text = docstring(step)?;
     map.entry(key).and_modify(|t| *t = format!("{t}\n{text}")).or_insert(text);
+    Ok(())
+}
+
+/// Credentials (`user:password`) in the route URLs of the next cluster's nodes.
+#[given(regex = r#"^(?:every cluster node|cluster node "([^"]+)") dials routes as "([^"]+)"$"#)]
+async fn route_credentials(w: &mut NatsWorld, node: String, creds: String) -> StepResult {
+    let key = if node.is_empty() { "*".to_string() } else { node };
+    w.pending_route_credentials.insert(key, creds);
     Ok(())
 }
 
@@ -377,6 +395,16 @@ async fn raw_route(
     let cluster = if cluster.is_empty() { c.name.clone() } else { cluster };
     let mut conn = RawConn::connect(&format!("127.0.0.1:{port}"), DEFAULT_WAIT).await?;
     conn.route_handshake(&id, &cluster, !only.is_empty(), DEFAULT_WAIT).await?;
+    w.raws.insert(name, conn);
+    Ok(())
+}
+
+/// A plain raw connection to a node's route port, as a client that dialed the wrong
+/// port would make: the route INFO is read and kept, nothing is sent.
+#[given(regex = r#"^a raw connection "([^"]+)" to the route port of server "([^"]+)"$"#)]
+async fn raw_to_route_port(w: &mut NatsWorld, name: String, node: String) -> StepResult {
+    let port = the_cluster(w)?.ports_of(&node)?.route;
+    let conn = RawConn::connect(&format!("127.0.0.1:{port}"), DEFAULT_WAIT).await?;
     w.raws.insert(name, conn);
     Ok(())
 }
