@@ -65,40 +65,54 @@ pub fn node_names(n: usize) -> Vec<String> {
     (0..n).map(|i| ((b'A' + (i % 26) as u8) as char).to_string()).collect()
 }
 
-/// The config lines a node gets from the cluster fixture (before the scenario's).
-pub fn node_config(
-    cluster: &str,
-    listen_port: u16,
-    advertise_port: u16,
-    routes: &[u16],
-    route_credentials: Option<&str>,
-    jetstream: bool,
-    system_account: bool,
-    cluster_options: &str,
-) -> String {
-    let creds = route_credentials.map(|c| format!("{c}@")).unwrap_or_default();
-    let routes: Vec<String> = routes.iter().map(|p| format!("    \"nats-route://{creds}127.0.0.1:{p}\"")).collect();
-    let mut s = if system_account {
-        format!(
-            "accounts {{\n  $SYS {{ users: [ {{ user: \"{SYS_USER}\", password: \"{SYS_USER}\" }} ] }}\n}}\nsystem_account: \"$SYS\"\n"
-        )
-    } else {
-        "no_sys_acc: true\n".to_string()
-    };
-    if jetstream {
-        s.push_str("jetstream { store_dir: \"{store_dir}\" }\n");
+/// What the cluster fixture puts in one node's config (before the scenario's lines).
+#[derive(Debug, Clone, Default)]
+pub struct NodeConfig<'a> {
+    pub cluster: &'a str,
+    /// The route listener's port.
+    pub listen_port: u16,
+    /// The node's proxy port, which it advertises.
+    pub advertise_port: u16,
+    /// Proxy ports of the nodes it dials.
+    pub routes: Vec<u16>,
+    /// `user:password` for its route URLs.
+    pub route_credentials: Option<&'a str>,
+    pub jetstream: bool,
+    pub system_account: bool,
+    /// Lines for inside `cluster {}`.
+    pub cluster_options: &'a str,
+}
+
+impl NodeConfig<'_> {
+    pub fn render(&self) -> String {
+        let creds = self.route_credentials.map(|c| format!("{c}@")).unwrap_or_default();
+        let routes: Vec<String> =
+            self.routes.iter().map(|p| format!("    \"nats-route://{creds}127.0.0.1:{p}\"")).collect();
+        let mut s = if self.system_account {
+            format!(
+                "accounts {{\n  $SYS {{ users: [ {{ user: \"{SYS_USER}\", password: \"{SYS_USER}\" }} ] }}\n}}\nsystem_account: \"$SYS\"\n"
+            )
+        } else {
+            "no_sys_acc: true\n".to_string()
+        };
+        if self.jetstream {
+            s.push_str("jetstream { store_dir: \"{store_dir}\" }\n");
+        }
+        s.push_str(&format!(
+            "cluster {{\n  name: \"{}\"\n  listen: \"127.0.0.1:{}\"\n  advertise: \"127.0.0.1:{}\"\n  routes: [\n{}\n  ]\n",
+            self.cluster,
+            self.listen_port,
+            self.advertise_port,
+            routes.join("\n")
+        ));
+        for line in self.cluster_options.lines().filter(|l| !l.trim().is_empty()) {
+            s.push_str("  ");
+            s.push_str(line.trim());
+            s.push('\n');
+        }
+        s.push_str("}\n");
+        s
     }
-    s.push_str(&format!(
-        "cluster {{\n  name: \"{cluster}\"\n  listen: \"127.0.0.1:{listen_port}\"\n  advertise: \"127.0.0.1:{advertise_port}\"\n  routes: [\n{}\n  ]\n",
-        routes.join("\n")
-    ));
-    for line in cluster_options.lines().filter(|l| !l.trim().is_empty()) {
-        s.push_str("  ");
-        s.push_str(line.trim());
-        s.push('\n');
-    }
-    s.push_str("}\n");
-    s
 }
 
 /// One node's ports besides the harness's client and monitoring ones.
@@ -532,7 +546,17 @@ mod tests {
 
     #[test]
     fn node_config_lists_every_route_through_the_proxies() {
-        let c = node_config("C1", 5000, 6000, &[6000, 6001, 6002], None, true, true, "pool_size: -1\n");
+        let c = NodeConfig {
+            cluster: "C1",
+            listen_port: 5000,
+            advertise_port: 6000,
+            routes: vec![6000, 6001, 6002],
+            jetstream: true,
+            system_account: true,
+            cluster_options: "pool_size: -1\n",
+            ..Default::default()
+        }
+        .render();
         assert!(c.contains("listen: \"127.0.0.1:5000\""));
         assert!(c.contains("advertise: \"127.0.0.1:6000\""));
         for p in [6000, 6001, 6002] {
@@ -543,7 +567,9 @@ mod tests {
         assert!(c.contains("jetstream { store_dir: \"{store_dir}\" }"));
         assert!(c.contains("  pool_size: -1\n}"), "{c}");
         assert_eq!(node_names(5), ["A", "B", "C", "D", "E"]);
-        let bare = node_config("C1", 5000, 6000, &[6000], Some("u:p"), false, false, "");
+        let bare =
+            NodeConfig { cluster: "C1", routes: vec![6000], route_credentials: Some("u:p"), ..Default::default() }
+                .render();
         assert!(bare.contains("\"nats-route://u:p@127.0.0.1:6000\""), "{bare}");
         assert!(bare.contains("no_sys_acc: true") && !bare.contains("$SYS") && !bare.contains("jetstream"), "{bare}");
     }

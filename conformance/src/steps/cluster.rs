@@ -41,19 +41,17 @@ async fn start_node(w: &mut NatsWorld, index: usize, name: &str, seeds: &[String
     let c = the_cluster(w)?;
     let ports = c.ports_of(name)?.clone();
     let routes: Vec<u16> = seeds.iter().map(|s| c.ports_of(s).map(|p| p.proxy)).collect::<Result<_>>()?;
-    let config = format!(
-        "{}\n{extra}",
-        cluster::node_config(
-            &c.name,
-            ports.route,
-            ports.proxy,
-            &routes,
-            creds.as_deref(),
-            c.jetstream,
-            c.system_account,
-            &options
-        )
-    );
+    let fixture = cluster::NodeConfig {
+        cluster: &c.name,
+        listen_port: ports.route,
+        advertise_port: ports.proxy,
+        routes,
+        route_credentials: creds.as_deref(),
+        jetstream: c.jetstream,
+        system_account: c.system_account,
+        cluster_options: &options,
+    };
+    let config = format!("{}\n{extra}", fixture.render());
     let mut s = cluster::node_proc(&w.ctx.target, index, name, &w.dir, &config)?;
     let res = s.start().await;
     the_cluster(w)?.proxy.set_monitor(name, s.http_port);
