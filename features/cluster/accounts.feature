@@ -32,11 +32,11 @@ Feature: Accounts across a cluster
     And a client "suba" to server "B" with user "a" and password "a"
     And a client "subb" to server "B" with user "b" and password "b"
     When "suba" subscribes to "foo" as "sa"
-    And "subb" subscribes to "foo" as "sb"
     And "suba" flushes
-    And "subb" flushes
     Then server "A" sees interest in "foo" from "B" within 5s
-    When "pub" publishes "only-a" to "foo"
+    When "subb" subscribes to "foo" as "sb"
+    And "subb" flushes
+    And "pub" publishes "only-a" to "foo"
     Then "sa" receives "only-a" on "foo" within 2s
     And "sb" receives no message within 300ms
 

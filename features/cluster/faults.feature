@@ -85,6 +85,10 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
     And "cb" flushes
     And "cc" flushes
     Then server "A" sees interest in "to.b" from "B" within 5s
+    And server "C" sees interest in "to.a" from "A" within 5s
+    And server "C" sees interest in "to.b" from "B" within 5s
+    And server "A" sees interest in "to.c" from "C" within 5s
+    And server "B" sees interest in "to.c" from "C" within 5s
     When the network between "A" and "B" is cut
     Then server "A" has routes to "C" within 5s
     And server "B" has routes to "C" within 5s
@@ -130,6 +134,7 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
     And "cc" flushes
     Then server "A" sees interest in "all" from "B" within 5s
     And server "A" sees interest in "all" from "C" within 5s
+    And server "B" sees interest in "all" from "C" within 5s
     When the network between "A" and "B,C" is cut
     Then server "A" has routes to "" within 5s
     And server "B" has routes to "C" within 5s
