@@ -26,12 +26,16 @@
 //! addresses gossip hands out for implicit routes. So every route connection between
 //! two nodes passes one proxy, whichever side dials.
 //!
-//! The proxy forwards the listener's bytes (its INFO) at once and holds the dialer's
-//! bytes until the dialer's first line, the route `CONNECT`, whose `name` field is the
-//! dialer's server id. That id maps to a node through each node's `/varz`
-//! `server_id`, looked up again when an id is new (a restarted server gets a new id).
-//! A connection whose dialer cannot be named within a few seconds is forwarded as
-//! unidentified (a cut never applies to it), and so is one that sends no `CONNECT`.
+//! The proxy reads the dialer's first line, the route `CONNECT`, whose `name` field is
+//! the dialer's server id, before it dials the listener. That id maps to a node
+//! through each node's `/varz` `server_id`, looked up again when an id is new (a
+//! restarted server gets a new id). Only an allowed dialer gets a connection to the
+//! listener, so a refused one never sees the listener's INFO (from which it would
+//! register the route for a moment). A dialer that stays silent for half a second may
+//! be waiting for that INFO (Go sends its CONNECT first; another implementation may
+//! not): it is then connected and judged once its CONNECT comes. A connection whose
+//! dialer cannot be named within a few seconds, or that sends no `CONNECT`, is
+//! forwarded as unidentified, and a cut never applies to it.
 //!
 //! A cut between two sets of nodes closes every open link between the two sides and
 //! refuses new ones, in both directions, until healed: a refused connection is closed
