@@ -262,7 +262,7 @@ Feature: The route protocol on a raw route connection
     When "r" sends "PING\r\n"
     Then "r" receives "PONG\r\n"
 
-  @go:TestSeedFirstRouteInfo @go:TestSeedMultipleRouteInfo
+  @go:TestSeedFirstRouteInfo @go:TestSeedMultipleRouteInfo @go:TestSeedReturnIPInInfo
   Scenario: A seed announces each new route to the routes it already has, with the address to dial
     Given a cluster of 1 server without a system account
     And a raw route connection "r1" to server "A" as "FAKE1"
@@ -346,3 +346,60 @@ Feature: The route protocol on a raw route connection
     And a cluster of 2 servers
     And a raw connection "r" to the route port of server "A"
     Then the INFO of "r" lists the client URLs of ""
+
+  @go:TestRouteOnlySendOnce
+  Scenario: A route that declares the same interest twice gets each message once
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "r" sends "RS+ $G foo\r\nRS+ $G foo\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "PUB foo 2\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives "RMSG $G foo 2\r\nok\r\n"
+    And "r" receives no data within 300ms
+
+  @go:TestRouteQueueSemantics
+  Scenario: A message for a remote queue group names the group after a bar
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "r" sends "RS+ $G foo bar 1\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "PUB foo 2\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives "RMSG $G foo | bar 2\r\nok\r\n"
+
+  @go:TestRouteQueueSemantics
+  Scenario: A message with a reply for a remote queue group carries the reply after a plus
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "r" sends "RS+ $G foo bar 1\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "PUB foo reply.to 2\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives "RMSG $G foo + reply.to bar 2\r\nok\r\n"
+
+  @go:TestRouteQueueSemantics
+  Scenario: Plain and queue interest on one route get a single message
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "r" sends "RS+ $G foo bar 1\r\nRS+ $G foo\r\nPING\r\n"
+    Then "r" receives "PONG\r\n"
+    When "c" sends "PUB foo 2\r\nok\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    And "r" receives "RMSG $G foo | bar 2\r\nok\r\n"
+    And "r" receives no data within 300ms
+
+  @go:TestRouteQueueSemantics
+  Scenario: A routed message for a queue group also reaches the plain subscribers
+    Given a cluster of 1 server without a system account
+    And a raw route connection "r" to server "A" as "FAKE1"
+    And a raw connection "c" to server "A" with connect options {"verbose":false}
+    When "c" sends "SUB foo 1\r\nSUB foo bar 2\r\nPING\r\n"
+    Then "c" receives "PONG\r\n"
+    When "r" sends "RMSG $G foo | bar 2\r\nok\r\n"
+    Then "c" receives 2 messages within 2s spread over sids "1,2" with at least 1 each
+    And "c" receives no data within 300ms
