@@ -196,31 +196,31 @@ async fn route_credentials(w: &mut NatsWorld, node: String, creds: String) -> St
     Ok(())
 }
 
+/// Adds a node that dials only `seeds` (existing nodes) and starts it.
+async fn add_and_start(w: &mut NatsWorld, name: &str, seeds: &[String]) -> Result<()> {
+    if w.cluster.is_none() {
+        w.cluster = Some(Cluster::new(CLUSTER_NAME, false));
+    }
+    let c = the_cluster(w)?;
+    for s in seeds {
+        c.ports_of(s).map_err(|_| anyhow!("no node '{s}' yet: start the seeds first"))?;
+    }
+    let index = c.nodes.len();
+    c.add_node(name).await?;
+    start_node(w, index, name, seeds).await
+}
+
 /// A server that knows only its seed and learns the others by gossip.
 #[given(regex = r#"^a server "([^"]+)" joins the cluster through "([^"]+)"$"#)]
 async fn joins(w: &mut NatsWorld, name: String, seed: String) -> StepResult {
-    let index = the_cluster(w)?.nodes.len();
-    the_cluster(w)?.add_node(&name).await?;
-    start_node(w, index, &name, &[seed]).await?;
+    add_and_start(w, &name, &[seed]).await?;
     Ok(wait_formed(w, FORM_TIMEOUT).await?)
 }
 
 /// Starts the next node without waiting for the cluster to form (it may be unable to).
 #[given(regex = r#"^a server "([^"]+)" is started with routes to "([^"]*)"$"#)]
 async fn node_with_routes(w: &mut NatsWorld, name: String, seeds: String) -> StepResult {
-    if w.cluster.is_none() {
-        w.cluster = Some(Cluster::new(CLUSTER_NAME, false));
-    }
-    let seeds = list(&seeds);
-    let index = the_cluster(w)?.nodes.len();
-    for s in seeds.iter().chain(std::iter::once(&name)) {
-        if the_cluster(w)?.ports_of(s).is_err() && s == &name {
-            the_cluster(w)?.add_node(s).await?;
-        } else if the_cluster(w)?.ports_of(s).is_err() {
-            fail!("no node '{s}' yet: start the seeds first");
-        }
-    }
-    Ok(start_node(w, index, &name, &seeds).await?)
+    Ok(add_and_start(w, &name, &list(&seeds)).await?)
 }
 
 #[then(regex = r"^the cluster is formed within (\d+(?:ms|s|m))$")]
