@@ -23,3 +23,27 @@ Feature: A JetStream cluster forms and survives the loss of its meta leader
     Given a cluster of 3 servers with JetStream
     When the JetStream meta leader is stopped
     Then a JetStream meta leader is elected within 10s
+
+  @go:TestJetStreamClusterMultiReplicaStreams @go:TestJetStreamClusterStreamPublishWithActiveConsumers
+  Scenario: A three-replica stream keeps its messages on a replica that is killed and started again
+    Given a cluster of 3 servers with JetStream
+    And a client "c1" to server "A"
+    When "c1" sends a "$JS.API.STREAM.CREATE.ORDERS" request with:
+      """
+      {"name": "ORDERS", "subjects": ["orders.>"], "num_replicas": 3, "storage": "file"}
+      """
+    Then the reply has no field "error"
+    And the reply field "config.num_replicas" is 3
+    When "c1" publishes "one" to "orders.1"
+    And "c1" publishes "two" to "orders.2"
+    And "c1" publishes "three" to "orders.3"
+    And "c1" polls "$JS.API.STREAM.INFO.ORDERS" until the reply field "state.messages" is 3 within 10s
+    Then the monitoring endpoint "/jsz" of server "C" field "messages" is "3"
+    When the server "C" is killed
+    And the server "C" is started again
+    Then the cluster is formed within 30s
+    Given a client "c3" to server "C"
+    When "c3" polls "$JS.API.STREAM.INFO.ORDERS" until the reply field "state.messages" is 3 within 20s
+    Then the reply field "config.num_replicas" is 3
+    And the reply field "cluster.replicas" has 2 items
+    And the monitoring endpoint "/jsz" of server "C" field "messages" is "3"
