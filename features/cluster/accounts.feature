@@ -85,3 +85,21 @@ Feature: Accounts across a cluster
     Then server "A" sees interest in "svc.echo" from "B" within 5s
     When "cli" requests "hello" on "svc.echo" as "r1"
     Then reply "r1" is "served"
+
+  @go:TestRoutePerAccountImplicit @go:TestRoutePerAccountGossipWorks
+  Scenario: A server that joins through a seed also gets the pinned account's routes
+    Given every cluster node has cluster options:
+      """
+      accounts: ["ACC_A"]
+      """
+    And a cluster of 2 servers
+    And a server "C" joins the cluster through "A"
+    And a client "pub" to server "C" with user "a" and password "a"
+    And a client "sub" to server "B" with user "a" and password "a"
+    When "sub" subscribes to "foo" as "s1"
+    And "sub" flushes
+    Then server "C" sees interest in "foo" from "B" within 5s
+    When "pub" publishes "via-gossip" to "foo"
+    Then "s1" receives "via-gossip" on "foo" within 2s
+    When the monitoring endpoint "/routez" of server "C" is read
+    Then the reply list "routes" has an entry with "account" equal to "ACC_A"

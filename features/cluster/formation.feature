@@ -111,3 +111,34 @@ Feature: Cluster formation and discovery
     And a server "X" is started with routes to "A"
     Then server "A" has routes to "B" for 2s
     And server "X" has routes to "" for 1s
+
+  @go:TestRouteDuplicateServerName
+  Scenario: A server that takes the name of a member refuses the route from that member
+    Given a cluster of 2 servers
+    And cluster node "X" has config:
+      """
+      server_name: "B"
+      """
+    And a server "X" is started with routes to "A"
+    Then server "X" has routes to "A" within 5s
+    And server "X" has routes to "A" for 2s
+
+  @go:TestRoutePoolSizeDifferentOnEachServer
+  Scenario: Servers with different route pool sizes still form a cluster and carry messages
+    Given cluster node "A" has cluster options:
+      """
+      pool_size: 2
+      """
+    And cluster node "B" has cluster options:
+      """
+      pool_size: 5
+      """
+    And a cluster of 2 servers
+    And a client "pub" to server "A"
+    And a client "sub" to server "B"
+    When "sub" subscribes to "foo" as "s1"
+    And "sub" flushes
+    Then server "A" sees interest in "foo" from "B" within 5s
+    When "pub" publishes 20 messages to "foo"
+    Then "s1" receives 20 messages within 5s
+    And "s1" receives no message within 300ms
