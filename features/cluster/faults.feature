@@ -4,7 +4,9 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
   between two servers drops the interest between them while both still reach a third
   one, cannot be routed around by gossip, and heals without duplicate deliveries.
   Ported from test/cluster_test.go, test/routes_test.go and server/routes_test.go;
-  the partitions use the harness's route proxy (see conformance/src/cluster.rs).
+  the partitions use the harness's route proxy (see conformance/src/cluster.rs). No Go
+  test cuts a network, so the @partition scenarios name none; they check the harness's
+  cut as much as the servers.
 
   @go:TestRouteGoServerShutdown @go:TestProperServerWithRoutesShutdown
   Scenario: The others drop the routes of a server killed with kill -9 and keep talking
@@ -73,6 +75,7 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
     Then "s1" receives "while-frozen" on "foo" within 5s
     And "s1" receives no message within 300ms
 
+  @partition
   Scenario: A network partition drops interest across the cut; both sides still reach the third server; healing restores delivery without duplicates
     Given a cluster of 3 servers
     And a client "ca" to server "A"
@@ -112,6 +115,7 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
     And "sb" receives no message within 500ms
     And "sc" receives no message within 100ms
 
+  @partition
   Scenario: A partition is not routed around by gossip when the third server restarts
     Given a cluster of 3 servers
     When the network between "A" and "B" is cut
@@ -123,6 +127,7 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
     When the network is healed
     Then the cluster is formed within 30s
 
+  @partition
   Scenario: An isolated server is cut off from everyone and comes back after healing
     Given a cluster of 3 servers
     And a client "ca" to server "A"
@@ -153,6 +158,7 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
     Then "sb" receives "rejoined" on "all" within 2s
     And "sc" receives "rejoined" on "all" within 2s
 
+  @partition
   Scenario: A five-server cluster split two against three heals into one mesh
     Given a cluster of 5 servers
     When the network between "A,B" and "C,D,E" is cut
@@ -162,6 +168,7 @@ Feature: Faults in a cluster: kills, stops, pauses, restarts and network partiti
     When the network is healed
     Then the cluster is formed within 30s
 
+  @partition
   Scenario: A partition between servers that met through gossip holds when the seed restarts
     Given a cluster of 1 server
     And a server "B" joins the cluster through "A"
