@@ -83,9 +83,11 @@ async fn status_is(w: &mut NatsWorld, path: String, server: String, code: u16) -
 }
 
 /// GETs a monitoring path and checks the status and that the body contains a text.
-#[then(expr = "the monitoring endpoint {string} answers with status {int} and a body containing {string}")]
-async fn status_and_body(w: &mut NatsWorld, path: String, code: u16, text: String) -> StepResult {
-    let base = w.server(None)?.monitor_url();
+#[then(
+    regex = r#"^the monitoring endpoint "([^"]*)"(?: of server "([^"]*)")? answers with status (\d+) and a body containing "([^"]*)"$"#
+)]
+async fn status_and_body(w: &mut NatsWorld, path: String, server: String, code: u16, text: String) -> StepResult {
+    let base = w.server(super::process::which(&server))?.monitor_url();
     let url = format!("{base}{path}");
     let (status, body) = http_get(&url).await?;
     if status != code || !body.contains(&text) {
