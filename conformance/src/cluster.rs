@@ -139,6 +139,8 @@ pub struct Cluster {
     /// Without one, a raw route sees only the scenario's interest, not the system
     /// account's internal subscriptions (`no_sys_acc`).
     pub system_account: bool,
+    /// The node a step took down while it was the JetStream meta leader.
+    pub former_leader: Option<String>,
     pub proxy: Proxy,
 }
 
@@ -150,6 +152,7 @@ impl Cluster {
             ports: BTreeMap::new(),
             jetstream,
             system_account: true,
+            former_leader: None,
             proxy: Proxy::new(),
         }
     }

@@ -47,3 +47,18 @@ Feature: A JetStream cluster forms and survives the loss of its meta leader
     Then the reply field "config.num_replicas" is 3
     And the reply field "cluster.replicas" has 2 items
     And the monitoring endpoint "/jsz" of server "C" field "messages" is "3"
+
+  @go:TestJetStreamClusterLeader @slow
+  Scenario: A frozen meta leader is replaced, and after it thaws the cluster has one leader again
+    Given a cluster of 3 servers with JetStream
+    When the JetStream meta leader is paused
+    Then a JetStream meta leader is elected within 20s
+    When the former JetStream meta leader is resumed
+    Then the cluster is formed within 30s
+
+  @go:TestJetStreamClusterLeader
+  Scenario: A killed meta leader that starts again rejoins a cluster with one leader
+    Given a cluster of 3 servers with JetStream
+    When the JetStream meta leader is killed
+    And the former JetStream meta leader is started again
+    Then the cluster is formed within 30s

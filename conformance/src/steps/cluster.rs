@@ -247,16 +247,31 @@ async fn running_meta_leader(w: &mut NatsWorld, within: Duration) -> Result<Stri
     wait_meta_leader(&http, within).await
 }
 
-/// Stops the node that is the JetStream meta leader (`killed`: kill -9).
-#[when(regex = r"^the JetStream meta leader is (killed|stopped)$")]
+/// Takes down the node that is the JetStream meta leader (`killed`: kill -9;
+/// `paused`: SIGSTOP) and remembers it as the former leader.
+#[when(regex = r"^the JetStream meta leader is (killed|stopped|paused)$")]
 async fn stop_meta_leader(w: &mut NatsWorld, how: String) -> StepResult {
     w.require_process("stopping the meta leader")?;
     let leader = running_meta_leader(w, DEFAULT_WAIT).await?;
     let s = w.server(Some(&leader))?;
-    if how == "killed" {
-        s.kill();
+    match how.as_str() {
+        "killed" => s.kill(),
+        "stopped" => s.stop().await?,
+        _ => s.pause()?,
+    }
+    the_cluster(w)?.former_leader = Some(leader);
+    Ok(())
+}
+
+/// Brings back the node the step above took down.
+#[when(regex = r"^the former JetStream meta leader is (resumed|started again)$")]
+async fn former_leader_back(w: &mut NatsWorld, how: String) -> StepResult {
+    let name = the_cluster(w)?.former_leader.clone().ok_or_else(|| anyhow!("no meta leader was taken down"))?;
+    let s = w.server(Some(&name))?;
+    if how == "resumed" {
+        s.resume()?;
     } else {
-        s.stop().await?;
+        s.start().await?;
     }
     Ok(())
 }
