@@ -19,10 +19,10 @@ Feature: A JetStream cluster forms and survives the loss of its meta leader
     Then a JetStream meta leader is elected within 20s
 
   @go:TestJetStreamClusterLeaderStepdown
-  Scenario: When the meta leader stops gracefully the survivors elect a new one quickly
+  Scenario: When the meta leader stops gracefully the survivors elect a new one
     Given a cluster of 3 servers with JetStream
     When the JetStream meta leader is stopped
-    Then a JetStream meta leader is elected within 10s
+    Then a JetStream meta leader is elected within 15s
 
   @go:TestJetStreamClusterMultiReplicaStreams @go:TestJetStreamClusterStreamPublishWithActiveConsumers
   Scenario: A three-replica stream keeps its messages on a replica that is killed and started again
