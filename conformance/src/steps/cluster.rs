@@ -53,6 +53,9 @@ async fn start_node(w: &mut NatsWorld, index: usize, name: &str, seeds: &[String
     };
     let config = format!("{}\n{extra}", fixture.render());
     let mut s = cluster::node_proc(&w.ctx.target, index, name, &w.dir, &config)?;
+    // Known before the start, so the proxy can name the node as soon as it dials out;
+    // set again after, since a port clash at start-up moves the ports.
+    the_cluster(w)?.proxy.set_monitor(name, s.http_port);
     let res = s.start().await;
     the_cluster(w)?.proxy.set_monitor(name, s.http_port);
     w.servers.insert(name.to_string(), s);
