@@ -652,4 +652,53 @@ mod tests {
         let (_, healed) = read(dial().await).await;
         assert!(healed.starts_with(b"INFO {}\r\nCONNECT"), "{healed:?}");
     }
+
+    /// A dialer whose id the proxy has not seen is named through the nodes' `/varz`;
+    /// one that sends no CONNECT is forwarded unidentified, and no cut applies to it.
+    #[tokio::test]
+    async fn dialers_are_named_through_varz_or_forwarded_unidentified() {
+        let varz = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let varz_port = varz.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = varz.accept().await {
+                tokio::spawn(async move {
+                    let mut b = [0u8; 1024];
+                    let _ = s.read(&mut b).await;
+                    let body = "{\"server_id\":\"ID-X\"}";
+                    let _ = s
+                        .write_all(
+                            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len()).as_bytes(),
+                        )
+                        .await;
+                });
+            }
+        });
+        let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let bport = backend.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = backend.accept().await {
+                tokio::spawn(async move {
+                    let (mut r, mut w) = s.into_split();
+                    let _ = tokio::io::copy(&mut r, &mut w).await;
+                });
+            }
+        });
+        let proxy = Proxy::new();
+        proxy.set_monitor("X", varz_port);
+        let port = proxy.listen("B", bport).await.unwrap();
+        let echo = |first: &'static [u8]| async move {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            s.write_all(first).await.unwrap();
+            let mut b = vec![0u8; first.len()];
+            tokio::time::timeout(Duration::from_secs(7), s.read_exact(&mut b)).await.unwrap().unwrap();
+            assert_eq!(b, first);
+            s
+        };
+        let _named = echo(b"CONNECT {\"name\":\"ID-X\"}\r\n").await;
+        assert_eq!(proxy.links(), [("X".to_string(), "B".to_string())]);
+        proxy.cut(&["X".into()], &["B".into()]);
+        assert!(proxy.links().is_empty());
+        let _anonymous = echo(b"PING\r\n").await;
+        assert_eq!(proxy.links(), [("?".to_string(), "B".to_string())]);
+    }
 }
