@@ -107,9 +107,47 @@ Feature: Queue groups across servers
     Given a cluster of 2 servers
     And a client "pub" to server "A"
     And a raw connection "b" to server "B" with connect options {"verbose":false}
-    When "b" sends "SUB foo 1\r\nSUB foo bar 2\r\nPING\r\n"
+    When "b" sends "SUB foo 1\r\nSUB foo bar 2\r\nSUB sentinel 3\r\nPING\r\n"
     Then "b" receives "PONG\r\n"
-    And server "A" sees interest in "foo" from "B" within 5s
+    And server "A" sees interest in "sentinel" from "B" within 5s
     When "pub" publishes "ok" to "foo"
     Then "b" receives 2 messages within 2s spread over sids "1,2" with at least 1 each
+    And "b" receives no data within 300ms
+
+  @go:TestNewRouteLargeDistinctQueueSubscribers
+  Scenario: Twenty distinct queue groups on a remote server each get one copy
+    # Interest travels in order on a route, so the last subscription's arrival means
+    # all twenty groups are known.
+    Given a cluster of 2 servers
+    And a client "pub" to server "A"
+    And a raw connection "b" to server "B" with connect options {"verbose":false}
+    When "b" sends the lines:
+      """
+      SUB foo g1 1
+      SUB foo g2 2
+      SUB foo g3 3
+      SUB foo g4 4
+      SUB foo g5 5
+      SUB foo g6 6
+      SUB foo g7 7
+      SUB foo g8 8
+      SUB foo g9 9
+      SUB foo g10 10
+      SUB foo g11 11
+      SUB foo g12 12
+      SUB foo g13 13
+      SUB foo g14 14
+      SUB foo g15 15
+      SUB foo g16 16
+      SUB foo g17 17
+      SUB foo g18 18
+      SUB foo g19 19
+      SUB foo g20 20
+      SUB sentinel 99
+      PING
+      """
+    Then "b" receives "PONG\r\n"
+    And server "A" sees interest in "sentinel" from "B" within 5s
+    When "pub" publishes "ok" to "foo"
+    Then "b" receives 20 messages within 3s spread over sids "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20" with at least 1 each
     And "b" receives no data within 300ms
