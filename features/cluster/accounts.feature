@@ -1,26 +1,16 @@
 @cluster
 Feature: Accounts across a cluster
   Interest and messages stay inside their account on every server; pinned accounts
-  and the system account get routes of their own; stream and service imports work
-  when exporter and importer sit on different servers. Ported from
-  server/routes_test.go and test/new_routes_test.go.
+  and the system account get routes of their own. Ported from server/routes_test.go
+  and test/new_routes_test.go.
 
   Background:
     Given every cluster node has config:
       """
       accounts {
         $SYS { users: [ { user: "sys", password: "sys" } ] }
-        ACC_A {
-          users: [ { user: "a", password: "a" } ]
-          exports: [ { stream: "news.>" }, { service: "svc.>" } ]
-        }
-        ACC_B {
-          users: [ { user: "b", password: "b" } ]
-          imports: [
-            { stream: { account: "ACC_A", subject: "news.>" } }
-            { service: { account: "ACC_A", subject: "svc.>" } }
-          ]
-        }
+        ACC_A { users: [ { user: "a", password: "a" } ] }
+        ACC_B { users: [ { user: "b", password: "b" } ] }
       }
       system_account: "$SYS"
       """
@@ -62,29 +52,6 @@ Feature: Accounts across a cluster
     Given a cluster of 2 servers
     When the monitoring endpoint "/routez" of server "B" is read
     Then the reply list "routes" has an entry with "account" equal to "$SYS"
-
-  @go:TestNewRouteStreamImport @go:TestRoutePoolPerAccountStreamImport
-  Scenario: A stream exported on one server is received by the importing account on another
-    Given a cluster of 2 servers
-    And a client "pub" to server "A" with user "a" and password "a"
-    And a client "sub" to server "B" with user "b" and password "b"
-    When "sub" subscribes to "news.>" as "s1"
-    And "sub" flushes
-    Then server "A" sees interest in "news.>" from "B" within 5s
-    When "pub" publishes "headline" to "news.today"
-    Then "s1" receives "headline" on "news.today" within 2s
-    And "s1" receives no message within 300ms
-
-  @go:TestNewRouteServiceImport
-  Scenario: A service exported on one server answers an importer's request from another
-    Given a cluster of 2 servers
-    And a client "svc" to server "B" with user "a" and password "a"
-    And a client "cli" to server "A" with user "b" and password "b"
-    When "svc" replies "served" to requests on "svc.echo"
-    And "svc" flushes
-    Then server "A" sees interest in "svc.echo" from "B" within 5s
-    When "cli" requests "hello" on "svc.echo" as "r1"
-    Then reply "r1" is "served"
 
   @go:TestRoutePerAccountImplicit @go:TestRoutePerAccountGossipWorks
   Scenario: A server that joins through a seed also gets the pinned account's routes
