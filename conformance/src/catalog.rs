@@ -192,6 +192,10 @@ pub fn skip_reason(entry: &Entry, target: &Target) -> Option<String> {
             }
         }
     }
+    // A cluster scenario needs routes between servers: `@cluster` implies `@needs-routes`.
+    if entry.has_tag("cluster") && target.lacks.iter().any(|l| l == "routes") {
+        return Some("target lacks capability 'routes'".into());
+    }
     if matches!(target.launch, Launch::Url(_)) && (entry.has_tag("process") || entry.has_tag("cluster")) {
         return Some("needs process control; a url: target has none".into());
     }
@@ -240,6 +244,35 @@ mod tests {
         assert_eq!(e[0].go_tests, ["TestA"]);
         assert!(e[0].has_tag("process"));
         assert!(!e[2].has_tag("process"));
+    }
+
+    #[test]
+    fn cluster_scenarios_need_routes() {
+        let entry = |tags: &[&str]| Entry {
+            id: "cluster/x/y".into(),
+            subsystem: "cluster".into(),
+            feature_rel: "cluster/x.feature".into(),
+            feature_path: PathBuf::new(),
+            feature_stem: "x".into(),
+            name: "y".into(),
+            slug: "y".into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            go_tests: vec![],
+        };
+        let mut t = Target {
+            name: "t".into(),
+            launch: Launch::Process { binary: PathBuf::from("/bin/true"), args: vec![] },
+            version: Version(2, 15, 1),
+            version_text: String::new(),
+            lacks: vec!["routes".into()],
+            expectations: None,
+            ready_log_line: None,
+            members: vec![],
+        };
+        assert_eq!(skip_reason(&entry(&["cluster"]), &t).as_deref(), Some("target lacks capability 'routes'"));
+        assert_eq!(skip_reason(&entry(&["process"]), &t), None);
+        t.lacks.clear();
+        assert_eq!(skip_reason(&entry(&["cluster"]), &t), None);
     }
 
     #[test]

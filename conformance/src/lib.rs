@@ -8,6 +8,7 @@
 //! - `expectations`: scenarios a target is known to fail, with reasons;
 //! - `world` + `steps`: the cucumber world and the step vocabulary;
 //! - `harness`: server processes (config, ports, start, kill, reload, signals);
+//! - `cluster`: clusters of those (node config, readiness, the partition proxy);
 //! - `raw`: a raw TCP client for exact protocol bytes;
 //! - `wire`: the one reader of server protocol frames, shared by `raw`, `bench` and `crash`;
 //! - `golden`: insta snapshots of JSON replies;
@@ -16,6 +17,7 @@
 //! - `crash`: `kill -9` under acknowledged JetStream publishes, then check nothing acknowledged is lost.
 pub mod bench;
 pub mod catalog;
+pub mod cluster;
 pub mod crash;
 pub mod expectations;
 pub mod golden;

@@ -234,6 +234,58 @@ impl RawConn {
         }
     }
 
+    /// Route mode: speaks as a fake server on a route listener. Sends a route
+    /// `CONNECT` naming `server_id` and `cluster`, then (unless `connect_only`) an INFO
+    /// without `route_pool_size`, so the server treats it as one pool-less route that
+    /// carries the account in every line (`RS+ $G foo`, `RMSG $G foo 2`), then `PING`,
+    /// and waits for the `PONG`. Lines the server sends before its PONG (its interest)
+    /// stay in the buffer for the scenario's next steps.
+    pub async fn route_handshake(
+        &mut self,
+        server_id: &str,
+        cluster: &str,
+        connect_only: bool,
+        timeout: Duration,
+    ) -> Result<()> {
+        let connect = serde_json::json!({
+            "echo": true, "verbose": false, "pedantic": false, "tls_required": false,
+            "headers": true, "name": server_id, "cluster": cluster,
+        });
+        self.send(format!("CONNECT {connect}\r\n").as_bytes()).await?;
+        if connect_only {
+            return Ok(());
+        }
+        let info = serde_json::json!({
+            "server_id": server_id, "server_name": server_id, "version": "2.15.1", "proto": 1,
+            "host": "127.0.0.1", "port": 0, "headers": true, "max_payload": 1048576, "cluster": cluster,
+        });
+        self.send(format!("INFO {info}\r\nPING\r\n").as_bytes()).await?;
+        self.take_line("PONG", timeout).await
+    }
+
+    /// Waits for a line equal to `want` and removes it from the stream, keeping the
+    /// lines around it; answers keepalive PINGs at the head.
+    pub async fn take_line(&mut self, want: &str, timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            self.answer_keepalive_pings().await?;
+            let mut at = 0;
+            while let Some((line, used)) = wire::line(&self.buf[at..]) {
+                if line == want.as_bytes() {
+                    let rest = self.buf.split_off(at);
+                    let mut rest = rest;
+                    rest.advance(used);
+                    self.buf.unsplit(rest);
+                    return Ok(());
+                }
+                at += used;
+            }
+            if !self.fill(deadline).await? {
+                bail!("connection closed before \"{want}\"; buffered: \"{}\"", escape(&self.buf));
+            }
+        }
+    }
+
     /// True once a read saw the server close the connection.
     pub fn is_closed(&self) -> bool {
         self.closed
@@ -248,6 +300,35 @@ impl RawConn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fake server on the other end: route mode sends CONNECT, INFO and PING, and
+    /// lines that arrive before the PONG are kept.
+    #[tokio::test]
+    async fn route_handshake_keeps_lines_before_the_pong() {
+        use tokio::io::AsyncReadExt;
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            s.write_all(b"INFO {\"server_id\":\"S\"}\r\n").await.unwrap();
+            let mut got = Vec::new();
+            let mut b = [0u8; 1024];
+            while !got.ends_with(b"PING\r\n") {
+                let n = s.read(&mut b).await.unwrap();
+                got.extend_from_slice(&b[..n]);
+            }
+            s.write_all(b"RS+ $G foo\r\nPONG\r\nRS+ $G bar\r\n").await.unwrap();
+            (String::from_utf8(got).unwrap(), s)
+        });
+        let mut c = RawConn::connect(&addr, Duration::from_secs(2)).await.unwrap();
+        c.route_handshake("FAKE", "C1", false, Duration::from_secs(2)).await.unwrap();
+        let (sent, _s) = server.await.unwrap();
+        assert!(sent.starts_with("CONNECT {"), "{sent}");
+        assert!(sent.contains("\"name\":\"FAKE\"") && sent.contains("\"cluster\":\"C1\""), "{sent}");
+        assert!(sent.contains("\r\nINFO {") && !sent.contains("route_pool_size"), "{sent}");
+        assert_eq!(c.read_line(Duration::from_secs(2), true).await.unwrap(), "RS+ $G foo");
+        assert_eq!(c.read_line(Duration::from_secs(2), true).await.unwrap(), "RS+ $G bar");
+    }
 
     #[test]
     fn escapes_round_trip() {

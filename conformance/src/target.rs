@@ -63,12 +63,26 @@ pub struct Target {
     pub expectations: Option<PathBuf>,
     /// See `ProfileFile::ready_log_line`; `None` means probe only.
     pub ready_log_line: Option<String>,
+    /// For a `mix:` target, the implementations its clusters are built from, in
+    /// placement order (node 1 the first, node 2 the second, round-robin). Empty for a
+    /// plain target, whose clusters are all of one implementation.
+    pub members: Vec<Target>,
 }
 
 impl Target {
     /// Only the Go oracle may write golden files (`scripts/record-golden.sh`).
     pub fn records_goldens(&self) -> bool {
         self.name == "go"
+    }
+
+    /// The implementation that runs the `i`-th node (0-based) of a cluster: round-robin
+    /// over a `mix:` target's members, else this target itself.
+    pub fn member_for(&self, i: usize) -> &Target {
+        if self.members.is_empty() {
+            self
+        } else {
+            &self.members[i % self.members.len()]
+        }
     }
 }
 
@@ -103,6 +117,9 @@ pub fn oracle_default_path() -> PathBuf {
 
 /// Resolves a target spec from the command line.
 pub fn resolve(spec: &str) -> Result<Target> {
+    if let Some(list) = spec.strip_prefix("mix:") {
+        return resolve_mix(spec, list);
+    }
     if let Some(url) = spec.strip_prefix("url:") {
         return Ok(Target {
             name: spec.to_string(),
@@ -117,6 +134,7 @@ pub fn resolve(spec: &str) -> Result<Target> {
             },
             expectations: None,
             ready_log_line: None,
+            members: vec![],
         });
     }
     if let Some(path) = spec.strip_prefix("bin:") {
@@ -133,6 +151,7 @@ pub fn resolve(spec: &str) -> Result<Target> {
             lacks: vec![],
             expectations: None,
             ready_log_line: Some(listening_line()),
+            members: vec![],
         });
     }
     let file = profiles_dir().join(format!("{spec}.toml"));
@@ -143,6 +162,39 @@ pub fn resolve(spec: &str) -> Result<Target> {
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let profile: ProfileFile = toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
     from_profile(spec, profile)
+}
+
+/// `mix:go,rnats`: clusters take their nodes round-robin from the members. A single
+/// server (every scenario outside `features/cluster`) runs the first member. The mix
+/// lacks what any member lacks, and its version is the oldest member's, so a scenario
+/// runs only when every member can run it.
+fn resolve_mix(spec: &str, list: &str) -> Result<Target> {
+    let members: Vec<Target> =
+        list.split(',').filter(|m| !m.trim().is_empty()).map(|m| resolve(m.trim())).collect::<Result<_>>()?;
+    if members.len() < 2 {
+        bail!("target {spec}: a mix needs at least two members, e.g. mix:go,rnats");
+    }
+    if members.iter().any(|m| !m.members.is_empty() || matches!(m.launch, Launch::Url(_))) {
+        bail!("target {spec}: members must be profiles or bin: targets, not url: or mix: targets");
+    }
+    let mut lacks: Vec<String> = Vec::new();
+    for l in members.iter().flat_map(|m| &m.lacks) {
+        if !lacks.contains(l) {
+            lacks.push(l.clone());
+        }
+    }
+    let first = &members[0];
+    Ok(Target {
+        name: spec.to_string(),
+        launch: first.launch.clone(),
+        version: members.iter().map(|m| m.version).min().unwrap_or(first.version),
+        version_text: members.iter().map(|m| format!("{}: {}", m.name, m.version)).collect::<Vec<_>>().join(", "),
+        lacks,
+        // Expectations are per implementation; a mix has none of its own yet.
+        expectations: None,
+        ready_log_line: first.ready_log_line.clone(),
+        members,
+    })
 }
 
 fn known_profiles() -> Vec<String> {
@@ -182,6 +234,7 @@ fn from_profile(spec: &str, p: ProfileFile) -> Result<Target> {
         lacks: p.lacks,
         expectations: p.expectations.map(|e| profiles_dir().join(e)),
         ready_log_line: Some(p.ready_log_line).filter(|l| !l.is_empty()),
+        members: vec![],
     })
 }
 
@@ -259,6 +312,26 @@ mod tests {
             let p: ProfileFile = toml::from_str(&text).unwrap();
             assert_eq!(p.name, name);
         }
+    }
+
+    #[test]
+    fn a_mix_places_nodes_round_robin() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = |name: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, "#!/bin/sh\necho 'nats-server: v2.15.1'\n").unwrap();
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            p.display().to_string()
+        };
+        let (a, b) = (bin("a"), bin("b"));
+        let t = resolve(&format!("mix:bin:{a},bin:{b}")).unwrap();
+        assert_eq!(t.members.len(), 2);
+        assert_eq!(t.member_for(0).name, format!("bin:{a}"));
+        assert_eq!(t.member_for(1).name, format!("bin:{b}"));
+        assert_eq!(t.member_for(2).name, format!("bin:{a}"));
+        assert!(resolve(&format!("mix:bin:{a}")).is_err());
+        let plain = resolve(&format!("bin:{a}")).unwrap();
+        assert_eq!(plain.member_for(3).name, plain.name);
     }
 
     #[test]

@@ -75,6 +75,14 @@ pub struct NatsWorld {
     pub last_json: Option<serde_json::Value>,
     /// Background tasks a step started (responders); aborted with the world.
     pub tasks: Vec<tokio::task::AbortHandle>,
+    /// The scenario's cluster, if it has one; its nodes are in `servers`.
+    pub cluster: Option<crate::cluster::Cluster>,
+    /// Config for the next cluster's nodes, keyed by node name (`*`: every node).
+    pub pending_node_config: BTreeMap<String, String>,
+    /// Lines for the next cluster's `cluster {}` blocks, keyed like `pending_node_config`.
+    pub pending_cluster_options: BTreeMap<String, String>,
+    /// `user:password` the next cluster's nodes put in their route URLs, keyed likewise.
+    pub pending_route_credentials: BTreeMap<String, String>,
 }
 
 impl Drop for NatsWorld {
@@ -101,6 +109,10 @@ impl NatsWorld {
             replies: HashMap::new(),
             last_json: None,
             tasks: Vec::new(),
+            cluster: None,
+            pending_node_config: BTreeMap::new(),
+            pending_cluster_options: BTreeMap::new(),
+            pending_route_credentials: BTreeMap::new(),
         }
     }
 

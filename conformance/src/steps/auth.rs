@@ -12,6 +12,11 @@ async fn a_client_user(w: &mut NatsWorld, name: String, user: String, pass: Stri
     Ok(connect(w, &name, None, async_nats::ConnectOptions::with_user_and_password(user, pass)).await?)
 }
 
+#[given(expr = "a client {string} to server {string} with user {string} and password {string}")]
+async fn a_client_to_user(w: &mut NatsWorld, name: String, server: String, user: String, pass: String) -> StepResult {
+    Ok(connect(w, &name, Some(&server), async_nats::ConnectOptions::with_user_and_password(user, pass)).await?)
+}
+
 #[given(expr = "a client {string} with token {string}")]
 async fn a_client_token(w: &mut NatsWorld, name: String, token: String) -> StepResult {
     Ok(connect(w, &name, None, async_nats::ConnectOptions::with_token(token)).await?)

@@ -3,6 +3,7 @@
 //! monitoring, JSON APIs, JetStream streams and consumers, and the file store on disk.
 pub mod api;
 pub mod auth;
+pub mod cluster;
 pub mod filestore;
 pub mod jetstream_consumer;
 pub mod jetstream_stream;

@@ -45,20 +45,21 @@ async fn fetch_json(w: &mut NatsWorld, server: Option<&str>, path: &str) -> Resu
     serde_json::from_str(&body).with_context(|| format!("GET {url} ({status}) is not JSON: {body}"))
 }
 
-#[when(expr = "the monitoring endpoint {string} is read")]
-async fn read(w: &mut NatsWorld, path: String) -> StepResult {
-    let v = fetch_json(w, None, &path).await?;
+/// `of server "A"` picks a server of a scenario with several.
+#[when(regex = r#"^the monitoring endpoint "([^"]*)"(?: of server "([^"]*)")? is read$"#)]
+async fn read(w: &mut NatsWorld, path: String, server: String) -> StepResult {
+    let v = fetch_json(w, super::process::which(&server), &path).await?;
     w.last_json = Some(v);
     Ok(())
 }
 
 /// Polls the endpoint (monitoring lags the wire a little) until the field has the value.
-#[then(expr = "the monitoring endpoint {string} field {string} is {string}")]
-async fn field_is(w: &mut NatsWorld, path: String, field: String, value: String) -> StepResult {
+#[then(regex = r#"^the monitoring endpoint "([^"]*)"(?: of server "([^"]*)")? field "([^"]*)" is "([^"]*)"$"#)]
+async fn field_is(w: &mut NatsWorld, path: String, server: String, field: String, value: String) -> StepResult {
     let want = json_value(&value);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
     loop {
-        let v = fetch_json(w, None, &path).await?;
+        let v = fetch_json(w, super::process::which(&server), &path).await?;
         let got = get_path(&v, &field).cloned();
         if got.as_ref() == Some(&want) {
             w.last_json = Some(v);
@@ -71,9 +72,9 @@ async fn field_is(w: &mut NatsWorld, path: String, field: String, value: String)
     }
 }
 
-#[then(expr = "the monitoring endpoint {string} answers with status {int}")]
-async fn status_is(w: &mut NatsWorld, path: String, code: u16) -> StepResult {
-    let url = format!("{}{path}", monitor_base(w, None)?);
+#[then(regex = r#"^the monitoring endpoint "([^"]*)"(?: of server "([^"]*)")? answers with status (\d+)$"#)]
+async fn status_is(w: &mut NatsWorld, path: String, server: String, code: u16) -> StepResult {
+    let url = format!("{}{path}", monitor_base(w, super::process::which(&server))?);
     let (status, body) = http_get(&url).await?;
     if status != code {
         fail!("GET {url}: expected status {code}, got {status}: {body}");
@@ -82,9 +83,11 @@ async fn status_is(w: &mut NatsWorld, path: String, code: u16) -> StepResult {
 }
 
 /// GETs a monitoring path and checks the status and that the body contains a text.
-#[then(expr = "the monitoring endpoint {string} answers with status {int} and a body containing {string}")]
-async fn status_and_body(w: &mut NatsWorld, path: String, code: u16, text: String) -> StepResult {
-    let base = w.server(None)?.monitor_url();
+#[then(
+    regex = r#"^the monitoring endpoint "([^"]*)"(?: of server "([^"]*)")? answers with status (\d+) and a body containing "([^"]*)"$"#
+)]
+async fn status_and_body(w: &mut NatsWorld, path: String, server: String, code: u16, text: String) -> StepResult {
+    let base = w.server(super::process::which(&server))?.monitor_url();
     let url = format!("{base}{path}");
     let (status, body) = http_get(&url).await?;
     if status != code || !body.contains(&text) {

@@ -28,11 +28,11 @@ async fn raw_conn_to(w: &mut NatsWorld, name: String, server: String) -> StepRes
 
 /// Opens, sends `CONNECT <options>` then `PING`, and expects `PONG` (with `+OK`
 /// first when the options ask for verbose).
-#[given(regex = r#"^a raw connection "([^"]*)" with connect options (\{.*\})$"#)]
-async fn raw_conn_opts(w: &mut NatsWorld, name: String, opts: String) -> StepResult {
+#[given(regex = r#"^a raw connection "([^"]*)"(?: to server "([^"]*)")? with connect options (\{.*\})$"#)]
+async fn raw_conn_opts(w: &mut NatsWorld, name: String, server: String, opts: String) -> StepResult {
     let parsed: serde_json::Value =
         serde_json::from_str(&opts).map_err(|e| anyhow!("connect options are not JSON: {e}"))?;
-    open(w, &name, None).await?;
+    open(w, &name, (!server.is_empty()).then_some(server.as_str())).await?;
     let c = w.raw(&name)?;
     c.send(format!("CONNECT {opts}\r\nPING\r\n").as_bytes()).await?;
     if parsed.get("verbose") == Some(&serde_json::Value::Bool(true)) {

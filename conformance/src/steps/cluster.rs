@@ -1,0 +1,484 @@
+//! Clusters: start N routed servers (optionally with JetStream and per-node config),
+//! add a server that joins through a seed, wait until routes and health are in
+//! place, cut and heal the network between nodes, read what each node sees of its
+//! routes and of the remote interest, speak the route protocol as a fake server, and
+//! check the client URLs servers gossip to clients. The fixtures and the proxy are in
+//! `crate::cluster`.
+use super::{docstring, Dur, StepResult};
+use crate::cluster::{self, poll, route_names, Cluster, FORM_TIMEOUT};
+use crate::fail;
+use crate::raw::RawConn;
+use crate::world::{NatsWorld, DEFAULT_WAIT};
+use anyhow::{anyhow, bail, Result};
+use cucumber::gherkin::Step;
+use cucumber::{given, then, when};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Name every scenario cluster gets.
+pub const CLUSTER_NAME: &str = "C1";
+
+fn list(names: &str) -> Vec<String> {
+    names.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+fn the_cluster(w: &mut NatsWorld) -> Result<&mut Cluster> {
+    w.cluster.as_mut().ok_or_else(|| anyhow!("the scenario has no cluster"))
+}
+
+/// Config lines for a node: `*` then the node's own, from the pending maps.
+fn pending(map: &std::collections::BTreeMap<String, String>, node: &str) -> String {
+    [map.get("*"), map.get(node)].into_iter().flatten().cloned().collect::<Vec<_>>().join("\n")
+}
+
+/// Starts node `name` (index `index` for placement) with routes to `seeds`' proxies.
+async fn start_node(w: &mut NatsWorld, index: usize, name: &str, seeds: &[String]) -> Result<()> {
+    w.require_process("a cluster")?;
+    std::fs::create_dir_all(&w.dir)?;
+    let extra = pending(&w.pending_node_config, name);
+    let options = pending(&w.pending_cluster_options, name);
+    let creds = w.pending_route_credentials.get(name).or(w.pending_route_credentials.get("*")).cloned();
+    let c = the_cluster(w)?;
+    let ports = c.ports_of(name)?.clone();
+    let routes: Vec<u16> = seeds.iter().map(|s| c.ports_of(s).map(|p| p.proxy)).collect::<Result<_>>()?;
+    let fixture = cluster::NodeConfig {
+        cluster: &c.name,
+        listen_port: ports.route,
+        advertise_port: ports.proxy,
+        routes,
+        route_credentials: creds.as_deref(),
+        jetstream: c.jetstream,
+        system_account: c.system_account,
+        cluster_options: &options,
+    };
+    let config = format!("{}\n{extra}", fixture.render());
+    let mut s = cluster::node_proc(&w.ctx.target, index, name, &w.dir, &config)?;
+    // Known before the start, so the proxy can name the node as soon as it dials out;
+    // set again after, since a port clash at start-up moves the ports.
+    the_cluster(w)?.proxy.set_monitor(name, s.http_port);
+    let res = s.start().await;
+    the_cluster(w)?.proxy.set_monitor(name, s.http_port);
+    w.servers.insert(name.to_string(), s);
+    res
+}
+
+/// Starts an N-node cluster and waits until it has formed.
+async fn start_cluster(w: &mut NatsWorld, n: usize, jetstream: bool, system_account: bool) -> Result<()> {
+    if w.cluster.is_some() {
+        bail!("the scenario already has a cluster");
+    }
+    if n == 0 {
+        bail!("a cluster needs at least one server");
+    }
+    let names = cluster::node_names(n);
+    let mut c = Cluster::new(CLUSTER_NAME, jetstream);
+    c.system_account = system_account;
+    for name in &names {
+        c.add_node(name).await?;
+    }
+    w.cluster = Some(c);
+    for (i, name) in names.iter().enumerate() {
+        start_node(w, i, name, &names).await?;
+    }
+    wait_formed(w, FORM_TIMEOUT).await
+}
+
+/// Full mesh in every node's `/routez` (distinct `remote_name`s), then `/healthz` 200
+/// everywhere, then, with JetStream, exactly one meta leader.
+async fn wait_formed(w: &mut NatsWorld, timeout: Duration) -> Result<()> {
+    let c = the_cluster(w)?;
+    let nodes = c.nodes.clone();
+    let js = c.jetstream;
+    let http: Vec<(String, u16)> = nodes
+        .iter()
+        .map(|n| w.servers.get(n).map(|s| (n.clone(), s.http_port)))
+        .collect::<Option<_>>()
+        .ok_or_else(|| anyhow!("a cluster node has no server"))?;
+    let deadline = std::time::Instant::now() + timeout;
+    let left = || deadline.saturating_duration_since(std::time::Instant::now());
+    poll(left(), "every node routes to every other", || {
+        let http = http.clone();
+        let nodes = nodes.clone();
+        async move {
+            for (n, port) in &http {
+                let want: BTreeSet<String> = nodes.iter().filter(|x| *x != n).cloned().collect();
+                let got = route_names(*port).await?;
+                if got != want {
+                    return Ok(Err(format!("{n} routes to {got:?}, expected {want:?}")));
+                }
+            }
+            Ok(Ok(()))
+        }
+    })
+    .await?;
+    poll(left(), "every node is healthy", || {
+        let http = http.clone();
+        async move {
+            for (n, port) in &http {
+                let (status, body) = super::monitor::http_get(&format!("http://127.0.0.1:{port}/healthz")).await?;
+                if status != 200 {
+                    return Ok(Err(format!("{n} /healthz {status}: {body}")));
+                }
+            }
+            Ok(Ok(()))
+        }
+    })
+    .await?;
+    if js {
+        wait_meta_leader(&http, left()).await?;
+    }
+    Ok(())
+}
+
+/// Exactly one node answers `/jsz?leader-only=true` with 200.
+async fn wait_meta_leader(http: &[(String, u16)], timeout: Duration) -> Result<String> {
+    let found = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    poll(timeout, "exactly one JetStream meta leader", || {
+        let http = http.to_vec();
+        let found = found.clone();
+        async move {
+            let mut leaders = Vec::new();
+            for (n, port) in &http {
+                let url = format!("http://127.0.0.1:{port}/jsz?leader-only=true");
+                if let Ok(Ok((200, _))) =
+                    tokio::time::timeout(Duration::from_secs(1), super::monitor::http_get(&url)).await
+                {
+                    leaders.push(n.clone());
+                }
+            }
+            if leaders.len() == 1 {
+                if let Ok(mut f) = found.lock() {
+                    *f = leaders[0].clone();
+                }
+                return Ok(Ok(()));
+            }
+            Ok(Err(format!("leaders: {leaders:?}")))
+        }
+    })
+    .await?;
+    let leader = found.lock().map_err(|_| anyhow!("poisoned"))?.clone();
+    Ok(leader)
+}
+
+#[given(regex = r"^a cluster of (\d+) servers?( with JetStream)?$")]
+async fn a_cluster(w: &mut NatsWorld, n: usize, js: String) -> StepResult {
+    Ok(start_cluster(w, n, !js.is_empty(), true).await?)
+}
+
+/// For raw route scenarios: no system account, so the route carries only the
+/// scenario's own interest.
+#[given(regex = r"^a cluster of (\d+) servers? without a system account$")]
+async fn a_cluster_no_sys(w: &mut NatsWorld, n: usize) -> StepResult {
+    Ok(start_cluster(w, n, false, false).await?)
+}
+
+/// The docstring goes into every node's config (placeholders: `{name}`, `{port}`,
+/// `{http_port}`, `{store_dir}`, `{dir}`).
+#[given(regex = r"^a cluster of (\d+) servers?( with JetStream)? with config:$")]
+async fn a_cluster_with_config(w: &mut NatsWorld, n: usize, js: String, step: &Step) -> StepResult {
+    w.pending_node_config.insert("*".into(), docstring(step)?);
+    Ok(start_cluster(w, n, !js.is_empty(), true).await?)
+}
+
+/// Config for nodes of the cluster the scenario starts next: `every cluster node`, or
+/// `cluster node "B"`; `config` is top-level, `cluster options` go inside `cluster {}`.
+#[given(regex = r#"^(?:every cluster node|cluster node "([^"]+)") has (config|cluster options):$"#)]
+async fn node_config(w: &mut NatsWorld, node: String, kind: String, step: &Step) -> StepResult {
+    let key = if node.is_empty() { "*".to_string() } else { node };
+    let map = if kind == "config" { &mut w.pending_node_config } else { &mut w.pending_cluster_options };
+    let text = docstring(step)?;
+    map.entry(key).and_modify(|t| *t = format!("{t}\n{text}")).or_insert(text);
+    Ok(())
+}
+
+/// Credentials (`user:password`) in the route URLs of the next cluster's nodes.
+#[given(regex = r#"^(?:every cluster node|cluster node "([^"]+)") dials routes as "([^"]+)"$"#)]
+async fn route_credentials(w: &mut NatsWorld, node: String, creds: String) -> StepResult {
+    let key = if node.is_empty() { "*".to_string() } else { node };
+    w.pending_route_credentials.insert(key, creds);
+    Ok(())
+}
+
+/// Adds a node that dials only `seeds` (existing nodes) and starts it.
+async fn add_and_start(w: &mut NatsWorld, name: &str, seeds: &[String]) -> Result<()> {
+    if w.cluster.is_none() {
+        w.cluster = Some(Cluster::new(CLUSTER_NAME, false));
+    }
+    let c = the_cluster(w)?;
+    for s in seeds {
+        c.ports_of(s).map_err(|_| anyhow!("no node '{s}' yet: start the seeds first"))?;
+    }
+    let index = c.nodes.len();
+    c.add_node(name).await?;
+    start_node(w, index, name, seeds).await
+}
+
+/// A server that knows only its seed and learns the others by gossip.
+#[given(regex = r#"^a server "([^"]+)" joins the cluster through "([^"]+)"$"#)]
+async fn joins(w: &mut NatsWorld, name: String, seed: String) -> StepResult {
+    add_and_start(w, &name, &[seed]).await?;
+    Ok(wait_formed(w, FORM_TIMEOUT).await?)
+}
+
+/// Starts the next node without waiting for the cluster to form (it may be unable to).
+#[given(regex = r#"^a server "([^"]+)" is started with routes to "([^"]*)"$"#)]
+async fn node_with_routes(w: &mut NatsWorld, name: String, seeds: String) -> StepResult {
+    Ok(add_and_start(w, &name, &list(&seeds)).await?)
+}
+
+#[then(regex = r"^the cluster is formed within (\d+(?:ms|s|m))$")]
+async fn formed(w: &mut NatsWorld, within: Dur) -> StepResult {
+    Ok(wait_formed(w, within.0).await?)
+}
+
+#[then(regex = r"^a JetStream meta leader is elected within (\d+(?:ms|s|m))$")]
+async fn meta_leader(w: &mut NatsWorld, within: Dur) -> StepResult {
+    running_meta_leader(w, within.0).await?;
+    Ok(())
+}
+
+/// The meta leader among the running nodes.
+async fn running_meta_leader(w: &mut NatsWorld, within: Duration) -> Result<String> {
+    let nodes = the_cluster(w)?.nodes.clone();
+    let mut http = Vec::new();
+    for n in nodes {
+        let s = w.server(Some(&n))?;
+        if s.is_running() {
+            http.push((n, s.http_port));
+        }
+    }
+    wait_meta_leader(&http, within).await
+}
+
+/// Takes down the node that is the JetStream meta leader (`killed`: kill -9;
+/// `paused`: SIGSTOP) and remembers it as the former leader.
+#[when(regex = r"^the JetStream meta leader is (killed|stopped|paused)$")]
+async fn stop_meta_leader(w: &mut NatsWorld, how: String) -> StepResult {
+    w.require_process("stopping the meta leader")?;
+    let leader = running_meta_leader(w, DEFAULT_WAIT).await?;
+    let s = w.server(Some(&leader))?;
+    match how.as_str() {
+        "killed" => s.kill(),
+        "stopped" => s.stop().await?,
+        _ => s.pause()?,
+    }
+    the_cluster(w)?.former_leader = Some(leader);
+    Ok(())
+}
+
+/// Brings back the node the step above took down.
+#[when(regex = r"^the former JetStream meta leader is (resumed|started again)$")]
+async fn former_leader_back(w: &mut NatsWorld, how: String) -> StepResult {
+    let name = the_cluster(w)?.former_leader.clone().ok_or_else(|| anyhow!("no meta leader was taken down"))?;
+    let s = w.server(Some(&name))?;
+    if how == "resumed" {
+        s.resume()?;
+    } else {
+        s.start().await?;
+    }
+    Ok(())
+}
+
+fn http_port(w: &mut NatsWorld, node: &str) -> Result<u16> {
+    Ok(w.server(Some(node))?.http_port)
+}
+
+/// The distinct `remote_name`s of the node's `/routez` are exactly these ("" for
+/// none): `within` polls until they are, `for` checks they stay so the whole time.
+#[then(regex = r#"^server "([^"]+)" has routes to "([^"]*)" (within|for) (\d+(?:ms|s|m))$"#)]
+async fn routes_to(w: &mut NatsWorld, node: String, names: String, mode: String, within: Dur) -> StepResult {
+    let port = http_port(w, &node)?;
+    let want: BTreeSet<String> = list(&names).into_iter().collect();
+    if mode == "for" {
+        let deadline = std::time::Instant::now() + within.0;
+        loop {
+            let got = route_names(port).await?;
+            if got != want {
+                fail!("{node} routes to {got:?}, expected {want:?} throughout {:?}", within.0);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(poll(within.0, &format!("{node} routes to {want:?}"), || {
+        let want = want.clone();
+        async move {
+            let got = route_names(port).await?;
+            Ok(if got == want { Ok(()) } else { Err(format!("it routes to {got:?}")) })
+        }
+    })
+    .await?)
+}
+
+#[then(regex = r#"^server "([^"]+)" has no route to "([^"]+)" within (\d+(?:ms|s|m))$"#)]
+async fn no_route_to(w: &mut NatsWorld, node: String, other: String, within: Dur) -> StepResult {
+    let port = http_port(w, &node)?;
+    Ok(poll(within.0, &format!("{node} has no route to {other}"), || {
+        let other = other.clone();
+        async move {
+            let got = route_names(port).await?;
+            Ok(if got.contains(&other) { Err(format!("it routes to {got:?}")) } else { Ok(()) })
+        }
+    })
+    .await?)
+}
+
+/// Remote interest one node holds from another: the `subscriptions_list` entries of
+/// its `/routez?subs=1` routes whose `remote_name` is the other node.
+async fn remote_interest(port: u16, from: &str) -> Result<Vec<String>> {
+    let url = format!("http://127.0.0.1:{port}/routez?subs=1");
+    let (_, body) = super::monitor::http_get(&url).await?;
+    let v: serde_json::Value = serde_json::from_str(&body)?;
+    let mut out = Vec::new();
+    for r in v.get("routes").and_then(|r| r.as_array()).into_iter().flatten() {
+        if r.get("remote_name").and_then(|n| n.as_str()) != Some(from) {
+            continue;
+        }
+        for s in r.get("subscriptions_list").and_then(|l| l.as_array()).into_iter().flatten() {
+            if let Some(s) = s.as_str() {
+                out.push(s.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether interest in a subject (`foo`, or `foo q` for a queue group) has reached a
+/// node from another, as the node's `/routez?subs=1` shows it.
+#[then(regex = r#"^server "([^"]+)" (sees|does not see) interest in "([^"]+)" from "([^"]+)" within (\d+(?:ms|s|m))$"#)]
+async fn sees_interest(
+    w: &mut NatsWorld,
+    node: String,
+    how: String,
+    subject: String,
+    from: String,
+    within: Dur,
+) -> StepResult {
+    let port = http_port(w, &node)?;
+    let want = how == "sees";
+    Ok(poll(within.0, &format!("{node} {how} interest in '{subject}' from {from}"), || {
+        let (subject, from) = (subject.clone(), from.clone());
+        async move {
+            let got = remote_interest(port, &from).await?;
+            let has = got.iter().any(|s| s == &subject);
+            Ok(if has == want { Ok(()) } else { Err(format!("its interest from {from}: {got:?}")) })
+        }
+    })
+    .await?)
+}
+
+/// Cuts (or heals) the network between two groups of nodes: `"A"` and `"B,C"`.
+#[when(regex = r#"^the network between "([^"]+)" and "([^"]+)" is (cut|healed)$"#)]
+async fn partition(w: &mut NatsWorld, left: String, right: String, what: String) -> StepResult {
+    let (l, r) = (list(&left), list(&right));
+    let c = the_cluster(w)?;
+    for n in l.iter().chain(&r) {
+        c.ports_of(n)?;
+    }
+    if what == "cut" {
+        c.proxy.cut(&l, &r);
+    } else {
+        c.proxy.heal(&l, &r);
+    }
+    Ok(())
+}
+
+#[when(regex = r"^the network is healed$")]
+async fn heal_all(w: &mut NatsWorld) -> StepResult {
+    the_cluster(w)?.proxy.heal_all();
+    Ok(())
+}
+
+/// A raw connection to a node's route listener that speaks as a fake server whose
+/// server id is `id`, in the scenario's cluster: CONNECT, a pool-less INFO and PING,
+/// up to the server's PONG (see `RawConn::route_handshake`). With `that sends only its
+/// CONNECT`, the INFO and PING are left to the scenario.
+#[given(
+    regex = r#"^a raw route connection "([^"]+)" to server "([^"]+)" as "([^"]+)"(?: in cluster "([^"]+)")?( that sends only its CONNECT)?$"#
+)]
+async fn raw_route(
+    w: &mut NatsWorld,
+    name: String,
+    node: String,
+    id: String,
+    cluster: String,
+    only: String,
+) -> StepResult {
+    let c = the_cluster(w)?;
+    let port = c.ports_of(&node)?.route;
+    let cluster = if cluster.is_empty() { c.name.clone() } else { cluster };
+    let mut conn = RawConn::connect(&format!("127.0.0.1:{port}"), DEFAULT_WAIT).await?;
+    conn.route_handshake(&id, &cluster, !only.is_empty(), DEFAULT_WAIT).await?;
+    w.raws.insert(name, conn);
+    Ok(())
+}
+
+/// A plain raw connection to a node's route port, as a client that dialed the wrong
+/// port would make: the route INFO is read and kept, nothing is sent.
+#[given(regex = r#"^a raw connection "([^"]+)" to the route port of server "([^"]+)"$"#)]
+async fn raw_to_route_port(w: &mut NatsWorld, name: String, node: String) -> StepResult {
+    let port = the_cluster(w)?.ports_of(&node)?.route;
+    let conn = RawConn::connect(&format!("127.0.0.1:{port}"), DEFAULT_WAIT).await?;
+    w.raws.insert(name, conn);
+    Ok(())
+}
+
+/// Sends the INFO the server greeted with back to it, as a route to itself would.
+#[when(regex = r#"^"([^"]+)" sends back the INFO it received$"#)]
+async fn echo_info(w: &mut NatsWorld, name: String) -> StepResult {
+    let c = w.raw(&name)?;
+    let info = c.info.to_string();
+    Ok(c.send(format!("INFO {info}\r\n").as_bytes()).await?)
+}
+
+/// The client URLs (`127.0.0.1:<client port>`) of the named servers.
+fn client_urls(w: &mut NatsWorld, names: &str) -> Result<BTreeSet<String>> {
+    list(names).iter().map(|n| Ok(format!("127.0.0.1:{}", w.server(Some(n))?.port))).collect()
+}
+
+fn urls_in(info: &serde_json::Value) -> BTreeSet<String> {
+    info.get("connect_urls")
+        .and_then(|u| u.as_array())
+        .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// The greeting INFO's `connect_urls` are exactly the client URLs of these servers.
+#[then(regex = r#"^the INFO of "([^"]+)" lists the client URLs of "([^"]*)"$"#)]
+async fn info_urls(w: &mut NatsWorld, raw: String, names: String) -> StepResult {
+    let want = client_urls(w, &names)?;
+    let got = urls_in(&w.raw(&raw)?.info);
+    if got != want {
+        fail!("connect_urls {got:?}, expected {want:?}");
+    }
+    Ok(())
+}
+
+/// An asynchronous INFO arrives whose `connect_urls` are exactly these servers' client
+/// URLs; earlier INFOs with other lists are passed over, any other line fails.
+#[then(regex = r#"^"([^"]+)" receives an INFO listing the client URLs of "([^"]*)" within (\d+(?:ms|s|m))$"#)]
+async fn async_info_urls(w: &mut NatsWorld, raw: String, names: String, within: Dur) -> StepResult {
+    let want = client_urls(w, &names)?;
+    let deadline = tokio::time::Instant::now() + within.0;
+    let c = w.raw(&raw)?;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let line = c
+            .read_line(left, true)
+            .await
+            .map_err(|e| anyhow!("{e:#}; INFOs seen: {seen:?}; expected connect_urls {want:?}"))?;
+        let Some(json) = line.strip_prefix("INFO ") else {
+            fail!("expected an INFO, got \"{line}\"");
+        };
+        let info: serde_json::Value = serde_json::from_str(json)?;
+        let got = urls_in(&info);
+        if got == want {
+            c.info = info;
+            return Ok(());
+        }
+        seen.push(got);
+    }
+}
