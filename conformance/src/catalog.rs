@@ -199,6 +199,10 @@ pub fn skip_reason(entry: &Entry, target: &Target) -> Option<String> {
     if matches!(target.launch, Launch::Url(_)) && (entry.has_tag("process") || entry.has_tag("cluster")) {
         return Some("needs process control; a url: target has none".into());
     }
+    // A mix proves implementations work together; alone, a server is its own target.
+    if !target.members.is_empty() && !entry.has_tag("cluster") {
+        return Some("a mix: target runs cluster scenarios only".into());
+    }
     None
 }
 

@@ -164,10 +164,11 @@ pub fn resolve(spec: &str) -> Result<Target> {
     from_profile(spec, profile)
 }
 
-/// `mix:go,rnats`: clusters take their nodes round-robin from the members. A single
-/// server (every scenario outside `features/cluster`) runs the first member. The mix
-/// lacks what any member lacks, and its version is the oldest member's, so a scenario
-/// runs only when every member can run it.
+/// `mix:go,rnats`: clusters take their nodes round-robin from the members; other
+/// scenarios are skipped (a lone server is its own target's business). The mix lacks
+/// what any member lacks, and its version is the oldest member's, so a scenario runs
+/// only when every member can run it. Its expectations, if any, are in
+/// `mix-<member>-<member>.expect.toml`.
 fn resolve_mix(spec: &str, list: &str) -> Result<Target> {
     let members: Vec<Target> =
         list.split(',').filter(|m| !m.trim().is_empty()).map(|m| resolve(m.trim())).collect::<Result<_>>()?;
@@ -190,8 +191,12 @@ fn resolve_mix(spec: &str, list: &str) -> Result<Target> {
         version: members.iter().map(|m| m.version).min().unwrap_or(first.version),
         version_text: members.iter().map(|m| format!("{}: {}", m.name, m.version)).collect::<Vec<_>>().join(", "),
         lacks,
-        // Expectations are per implementation; a mix has none of its own yet.
-        expectations: None,
+        // `mix-go-rnats.expect.toml` for `mix:go,rnats`, when there is one.
+        expectations: Some(profiles_dir().join(format!(
+            "mix-{}.expect.toml",
+            members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("-")
+        )))
+        .filter(|p| p.exists()),
         ready_log_line: first.ready_log_line.clone(),
         members,
     })

@@ -521,7 +521,7 @@ impl Link {
             num_subs: Arc::clone(&self.num_subs),
             redial: None,
         };
-        let (first, others, idx) = {
+        let (first, others, idx, new_urls) = {
             let mut routes = lock(&srv.routes);
             let remote = routes.entry(info.server_id.clone()).or_insert_with(|| RemoteServer {
                 id: info.server_id.clone(),
@@ -567,11 +567,14 @@ impl Link {
                     return Err(self.duplicate(&info.server_id));
                 }
                 remote.pool[idx] = Some(entry);
-                if !had_pool {
-                    remote.connect_urls = info.connect_urls.clone();
-                }
                 idx
             };
+            // The remote's client URLs come with its first connection,
+            // pooled or pinned, whichever registers first.
+            let new_urls = remote.connect_urls.is_empty() && !info.connect_urls.is_empty();
+            if new_urls {
+                remote.connect_urls = info.connect_urls.clone();
+            }
             // Who hears of this server: for a pooled route, every other
             // server once (on its first connection); for a pinned one, the
             // other servers with pooling, on their route for the account
@@ -589,7 +592,7 @@ impl Link {
                     pinned.or_else(|| r.pool.iter().flatten().next()).map(|e| (Arc::clone(&e.conn), e.is_configured))
                 })
                 .collect();
-            (first, others, idx)
+            (first, others, idx, new_urls)
         };
         self.registered = true;
         srv.had_routes.store(true, Ordering::Relaxed);
@@ -623,7 +626,7 @@ impl Link {
                 self.next_dial = self.dial.clone();
             }
         }
-        if first && account_name.is_none() && !srv.opts.cluster.no_advertise && !info.connect_urls.is_empty() {
+        if new_urls && !srv.opts.cluster.no_advertise {
             srv.send_async_info_to_clients();
         }
         Ok(())
@@ -780,7 +783,7 @@ impl Link {
         header_len: Option<usize>,
         payload: Bytes,
     ) -> Result<(), CloseReason> {
-        let args = split_args(arg);
+        let args = self.route_args(arg, origin);
         let skip = usize::from(origin);
         if args.len() < skip + 2 {
             crate::error!("{} - processRoutedMsgArgs Parse Error: '{}'", self.prefix(), String::from_utf8_lossy(arg));
