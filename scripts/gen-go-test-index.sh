@@ -40,6 +40,7 @@ files=(
     server/events_test.go
     server/raft_test.go
     server/client_test.go
+    server/routes_test.go
     server/parser_test.go
 )
 # test/*.go: every _test.go file directly in test/.
