@@ -17,6 +17,9 @@ pub enum Parity {
     NoGoRun,
     /// The `go` run is present but passes no scenario here.
     NothingPassesOnGo { passed: usize },
+    /// The target skipped every scenario here (a `mix:` target outside
+    /// clusters, a missing capability): there is nothing to compare.
+    NotRun,
 }
 
 impl Parity {
@@ -54,6 +57,7 @@ impl fmt::Display for Parity {
             }
             Parity::NoGoRun => f.write_str("n/a (no go run)"),
             Parity::NothingPassesOnGo { .. } => f.write_str("n/a (none pass on go)"),
+            Parity::NotRun => f.write_str("n/a (not run)"),
         }
     }
 }
@@ -172,7 +176,11 @@ impl<'a> Model<'a> {
     }
 
     pub(super) fn parity(&self, counts: &[Counts], run: usize) -> Parity {
-        Parity::compute(counts[run].passed, self.oracle.map(|o| counts[o].passed))
+        let c = counts[run];
+        if c.passed + c.failed == 0 && c.skipped > 0 {
+            return Parity::NotRun;
+        }
+        Parity::compute(c.passed, self.oracle.map(|o| counts[o].passed))
     }
 
     pub(super) fn total_scenarios(&self) -> usize {

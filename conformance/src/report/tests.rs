@@ -314,3 +314,16 @@ fn demo_runs() -> Vec<TargetRun> {
     rn.wall_time = Duration::from_secs(95);
     vec![go, rn, bin]
 }
+
+#[test]
+fn a_subsystem_a_target_skipped_entirely_has_no_parity() {
+    use Outcome::*;
+    let go = run("go", vec![sc("core/pubsub/a", Passed, &[]), sc("cluster/routes/b", Passed, &[])]);
+    let mix = run("mix:go,rnats", vec![sc("core/pubsub/a", Skipped, &[]), sc("cluster/routes/b", Passed, &[])]);
+    let md = markdown_summary(&[go, mix]);
+    let core = md.lines().find(|l| l.starts_with("| core ")).unwrap();
+    assert!(core.contains("n/a (not run)"), "{core}");
+    let cluster = md.lines().find(|l| l.starts_with("| cluster ")).unwrap();
+    assert!(cluster.matches("100.0% (1/1)").count() == 2, "{cluster}");
+    assert_eq!(Parity::NotRun.value(), None);
+}
