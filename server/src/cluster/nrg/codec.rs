@@ -3,9 +3,15 @@
 //! `voteRequest.encode`, `voteResponse.encode`, `encodePeerState`,
 //! `decodePeerState`; peer ids are `getHash` of `server/events.go`).
 //!
-//! Decoding takes untrusted bytes off the wire: every length is checked and a
-//! bad message is an [`Error`], never a panic. Encoding what was decoded
-//! gives the same bytes back.
+//! Also the files of a group's directory as Go writes them: `tav.idx` (term
+//! and vote), `peers.idx` (peer state), `snapshots/snap.<term>.<index>` and
+//! `commit.idx`, whose checksums are HighwayHash-64 keyed with the SHA-256 of
+//! the group's name (`raft.go`: `encodeSnapshot`, `loadLastSnapshot`).
+//!
+//! Decoding takes untrusted bytes off the wire or the disk: every length is
+//! checked and bad bytes are an [`Error`], never a panic. Encoding what was
+//! decoded gives the same bytes back.
+use highway::{HighwayHash, HighwayHasher, Key};
 use sha2::{Digest, Sha256};
 
 /// Peer ids, and the leader and candidate ids inside messages, are 8 bytes.
@@ -33,6 +39,8 @@ pub enum Error {
     TooManyEntries,
     /// Peer state listing more or fewer ids than it says.
     CorruptPeers,
+    /// A file whose checksum does not match its content.
+    BadChecksum(&'static str),
 }
 
 impl std::fmt::Display for Error {
@@ -43,6 +51,7 @@ impl std::fmt::Display for Error {
             Error::EmptyEntry => write!(f, "malformed append entry: an entry of length 0"),
             Error::TooManyEntries => write!(f, "append entry with more than 65535 entries"),
             Error::CorruptPeers => write!(f, "corrupt peer state"),
+            Error::BadChecksum(what) => write!(f, "{what}: checksum does not match"),
         }
     }
 }
@@ -313,6 +322,111 @@ impl PeerState {
         let domain_ext = if tail.len() >= 2 { u16::from_le_bytes([tail[0], tail[1]]) } else { 0 };
         Ok(PeerState { cluster_size, peers, domain_ext })
     }
+}
+
+/// `tav.idx`: the term and the vote cast in it, persisted before a vote or
+/// a vote request goes out (8 bytes without a vote, 16 with one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermAndVote {
+    pub term: u64,
+    pub vote: Option<PeerId>,
+}
+
+impl TermAndVote {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.term.to_le_bytes().to_vec();
+        if let Some(v) = self.vote {
+            out.extend_from_slice(&v);
+        }
+        out
+    }
+
+    pub fn decode(buf: &[u8]) -> Result<TermAndVote, Error> {
+        match buf.len() {
+            8 => Ok(TermAndVote { term: u64_at(buf, 0), vote: None }),
+            16 => Ok(TermAndVote { term: u64_at(buf, 0), vote: Some(id_at(buf, 8)) }),
+            got => Err(Error::WrongLength { what: "term and vote", want: 16, got }),
+        }
+    }
+}
+
+/// A snapshot file (`snapshots/snap.<term>.<index>`): the last term and
+/// index it covers, the peer state then, the upper layer's state, and a
+/// checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotFile {
+    pub last_term: u64,
+    pub last_index: u64,
+    /// Encoded [`PeerState`].
+    pub peer_state: Vec<u8>,
+    pub data: Vec<u8>,
+}
+
+/// Term, index and the peer state's length come first.
+const SNAPSHOT_HEADER_LEN: usize = 20;
+const CHECKSUM_LEN: usize = 8;
+
+impl SnapshotFile {
+    pub fn encode(&self, group: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(SNAPSHOT_HEADER_LEN + self.peer_state.len() + self.data.len() + 8);
+        out.extend_from_slice(&self.last_term.to_le_bytes());
+        out.extend_from_slice(&self.last_index.to_le_bytes());
+        out.extend_from_slice(&(self.peer_state.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.peer_state);
+        out.extend_from_slice(&self.data);
+        let sum = checksum(group, &out);
+        out.extend_from_slice(&sum);
+        out
+    }
+
+    pub fn decode(group: &str, buf: &[u8]) -> Result<SnapshotFile, Error> {
+        if buf.len() < SNAPSHOT_HEADER_LEN + CHECKSUM_LEN {
+            return Err(Error::Truncated("snapshot"));
+        }
+        let (body, sum) = buf.split_at(buf.len() - CHECKSUM_LEN);
+        if checksum(group, body) != sum {
+            return Err(Error::BadChecksum("snapshot"));
+        }
+        let ps_len = u32::from_le_bytes([body[16], body[17], body[18], body[19]]) as usize;
+        let ps_end = SNAPSHOT_HEADER_LEN.checked_add(ps_len).filter(|&e| e <= body.len());
+        let ps_end = ps_end.ok_or(Error::Truncated("snapshot"))?;
+        Ok(SnapshotFile {
+            last_term: u64_at(body, 0),
+            last_index: u64_at(body, 8),
+            peer_state: body[SNAPSHOT_HEADER_LEN..ps_end].to_vec(),
+            data: body[ps_end..].to_vec(),
+        })
+    }
+}
+
+/// `commit.idx` (Go 2.15, meta group): the commit index and its checksum.
+pub fn encode_commit_index(group: &str, commit: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&commit.to_le_bytes());
+    let sum = checksum(group, &out[..8]);
+    out[8..].copy_from_slice(&sum);
+    out
+}
+
+pub fn decode_commit_index(group: &str, buf: &[u8]) -> Result<u64, Error> {
+    exact(buf, 16, "commit index")?;
+    if checksum(group, &buf[..8]) != buf[8..] {
+        return Err(Error::BadChecksum("commit index"));
+    }
+    Ok(u64_at(buf, 0))
+}
+
+/// HighwayHash-64 of `data`, keyed with SHA-256 of the group's name, as the
+/// 8 bytes Go appends.
+fn checksum(group: &str, data: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let key = Sha256::digest(group.as_bytes());
+    let mut words = [0u64; 4];
+    for (i, w) in words.iter_mut().enumerate() {
+        *w = u64_at(&key, i * 8);
+    }
+    let mut h = HighwayHasher::new(Key(words));
+    h.append(data);
+    h.finalize64().to_le_bytes()
 }
 
 /// A server's peer id: for each of the first 8 bytes of SHA-256 of its
