@@ -16,6 +16,7 @@
 //! - `bench`: the same workloads against several targets, with ratios to Go;
 //! - `crash`: `kill -9` under acknowledged JetStream publishes, then check nothing acknowledged is lost.
 pub mod bench;
+pub mod capture;
 pub mod catalog;
 pub mod cluster;
 pub mod crash;

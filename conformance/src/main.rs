@@ -72,6 +72,14 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Record NRG (RAFT) traffic of a three-node JetStream cluster as golden vectors
+    /// (Go oracle only): `capture-nrg --out golden/nrg/capture-2.15.1.json`.
+    CaptureNrg {
+        #[arg(long, default_value = "go")]
+        target: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// List the selected scenarios with their ids and tags.
     List {
         #[command(flatten)]
@@ -183,6 +191,16 @@ async fn run(cli: Cli) -> Result<bool> {
                 }
             }
             println!("\n{}", bench::table(&results));
+            Ok(true)
+        }
+        Command::CaptureNrg { target, out } => {
+            let t = target::resolve(&target)?;
+            if !t.records_goldens() {
+                anyhow::bail!("golden vectors are recorded from the Go oracle only (--target go)");
+            }
+            let root = tempfile::tempdir()?;
+            let n = conformance::capture::capture_nrg(&t, root.path(), &out).await?;
+            println!("capture-nrg: wrote {n} messages to {}", out.display());
             Ok(true)
         }
         Command::Crash { target, kills, seed, window, min_delay_ms, max_delay_ms, keep } => {
