@@ -7,13 +7,15 @@
 //!   responses, vote requests and responses, peer state, peer ids. Pure
 //!   functions; malformed bytes give an error, never a panic. Checked against
 //!   vectors captured from Go 2.15.1 (`golden/nrg/`).
-//! - `engine` (next): all RAFT state of one group behind one pure entry point,
+//! - [`engine`]: all RAFT state of one group behind one pure entry point,
 //!   `step(now, input) -> outputs`, with time and randomness injected. Inputs
 //!   are ticks, received messages, proposals, peer changes, step-down and
 //!   applied indexes; outputs are persist, publish, subscribe, commit and
 //!   leader-changed, and a persist always comes before a publish that depends
 //!   on it.
-//! - `sim` (next): a seeded simulator of several engines over a lossy,
+//!   Elections and leadership are in; log replication, catch-up and
+//!   membership come next.
+//! - `engine/sim.rs`: a seeded simulator of several engines over a lossy,
 //!   reordering network with crashes, checking the invariants after every
 //!   step.
 //! - The driver (after): the engine on real I/O: `$SYS` internal
@@ -37,3 +39,4 @@
 //! per-follower next index) and a follower that finds a gap asks for catchup
 //! on its own inbox. `../shared/cluster-design.md` section 2 has the details.
 pub mod codec;
+pub mod engine;
