@@ -20,10 +20,30 @@
 //!   leader while it campaigns, follows.
 //! - An observer votes but never campaigns.
 //!
-//! Log replication, catch-up and membership come next.
-use std::collections::BTreeSet;
+//! And replication (`sendAppendEntryLocked`, `processAppendEntry`,
+//! `processAppendEntryResponse`, `tryCommit`):
+//! - A new leader's first append entry carries one `PeerState` entry, its
+//!   no-op. Proposals go out batched in one append entry, which takes one
+//!   index (`pindex + 1`): an NRG index counts append entries, not entries.
+//!   Each is stored (an [`Output::Store`] of its bytes) before it is
+//!   published.
+//! - A follower whose `(pterm, pindex)` matches stores the entry, applies
+//!   the leader's commit up to what it has, and answers with its new
+//!   `(pterm, pindex)`; it answers heartbeats the same way. One that holds
+//!   entries of an older term past the leader's point truncates back to it
+//!   when the terms there agree; a late append entry of the same leader
+//!   changes nothing.
+//! - The leader commits an index once a quorum (itself included) stored
+//!   it, and sends a heartbeat at once so followers learn the commit.
+//!
+//! Catch-up (a follower behind the leader's point), snapshots and membership
+//! changes come next; until then a follower that missed an append entry
+//! stays behind.
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::codec::{AppendEntry, AppendEntryResponse, PeerId, TermAndVote, VoteRequest, VoteResponse};
+use super::codec::{
+    AppendEntry, AppendEntryResponse, Entry, EntryType, PeerId, PeerState, TermAndVote, VoteRequest, VoteResponse,
+};
 
 /// Nanoseconds on the caller's clock.
 pub type Nanos = u64;
@@ -68,6 +88,11 @@ pub enum Input {
     VoteResponse(VoteResponse),
     /// A live append entry on `$NRG.AE.<group>`, with its reply inbox.
     AppendEntry { ae: AppendEntry, reply: String },
+    /// A follower's answer to an append entry.
+    AppendEntryResponse(AppendEntryResponse),
+    /// Upper-layer bytes to replicate (an `EntryNormal`); ignored unless
+    /// leading.
+    Propose(Vec<u8>),
 }
 
 /// What the engine wants done, in order.
@@ -82,6 +107,17 @@ pub enum Output {
     },
     /// The leader changed (`None`: none known).
     LeaderChanged(Option<PeerId>),
+    /// Store an append entry's bytes as log `index` (written before what
+    /// follows goes out).
+    Store {
+        index: u64,
+        term: u64,
+        bytes: Vec<u8>,
+    },
+    /// Drop the log after `index`.
+    Truncate(u64),
+    /// Everything up to `index` is committed.
+    Commit(u64),
 }
 
 /// The RAFT state of one group on one node.
@@ -100,6 +136,11 @@ pub struct Engine {
     election_at: Nanos,
     last_append: Nanos,
     rng: u64,
+    /// Term of each stored index (the log's shape; its bytes are the
+    /// caller's).
+    terms: BTreeMap<u64, u64>,
+    /// Leader: who stored each uncommitted index.
+    acks: BTreeMap<u64, BTreeSet<PeerId>>,
 }
 
 impl Engine {
@@ -118,6 +159,8 @@ impl Engine {
             election_at: 0,
             last_append: 0,
             rng: seed | 1,
+            terms: BTreeMap::new(),
+            acks: BTreeMap::new(),
         };
         e.reset_election(now);
         e
@@ -139,6 +182,20 @@ impl Engine {
         self.vote
     }
 
+    pub fn commit(&self) -> u64 {
+        self.commit
+    }
+
+    /// Starts from a log the caller recovered: its last term and index, the
+    /// term of each index, and the commit it had reached.
+    pub fn restore_log(&mut self, terms: BTreeMap<u64, u64>, commit: u64) {
+        if let Some((&i, &t)) = terms.iter().next_back() {
+            (self.pindex, self.pterm) = (i, t);
+        }
+        self.commit = commit.min(self.pindex);
+        self.terms = terms;
+    }
+
     /// When the engine next wants a [`Input::Tick`].
     pub fn next_deadline(&self) -> Nanos {
         match self.role {
@@ -155,6 +212,12 @@ impl Engine {
             Input::VoteRequest { req, reply } => self.on_vote_request(now, req, reply, &mut out),
             Input::VoteResponse(resp) => self.on_vote_response(now, resp, &mut out),
             Input::AppendEntry { ae, reply } => self.on_append_entry(now, ae, reply, &mut out),
+            Input::AppendEntryResponse(resp) => self.on_append_response(now, resp, &mut out),
+            Input::Propose(data) => {
+                if self.role == Role::Leader {
+                    self.append(now, vec![Entry { kind: EntryType::Normal, data }], &mut out);
+                }
+            }
         }
         out
     }
@@ -284,8 +347,66 @@ impl Engine {
     fn become_leader(&mut self, now: Nanos, out: &mut Vec<Output>) {
         self.role = Role::Leader;
         self.votes.clear();
+        self.acks.clear();
         self.set_leader(Some(self.cfg.id), out);
+        // Go's no-op: the group's peers, as the new leader's first entry.
+        let ps = PeerState { cluster_size: self.cfg.cluster_size as u32, peers: self.cfg.peers.clone(), domain_ext: 0 };
+        self.append(now, vec![Entry { kind: EntryType::PeerState, data: ps.encode() }], out);
+    }
+
+    /// Leader: one append entry carrying `entries`, stored, then published.
+    fn append(&mut self, now: Nanos, entries: Vec<Entry>, out: &mut Vec<Output>) {
+        let ae = AppendEntry {
+            leader: self.cfg.id,
+            term: self.term,
+            commit: self.commit,
+            pterm: self.pterm,
+            pindex: self.pindex,
+            entries,
+            lterm: Some(0),
+        };
+        let Ok(bytes) = ae.encode() else { return };
+        let index = self.pindex + 1;
+        out.push(Output::Store { index, term: self.term, bytes: bytes.clone() });
+        self.pindex = index;
+        self.pterm = self.term;
+        self.terms.insert(index, self.term);
+        self.acks.entry(index).or_default().insert(self.cfg.id);
+        out.push(Output::Publish { subject: self.subject("AE"), reply: Some(self.cfg.inbox.clone()), payload: bytes });
+        self.last_append = now;
+        self.try_commit(index, now, out);
+    }
+
+    /// Commits `index` once a quorum stored it (and a heartbeat spreads it).
+    fn try_commit(&mut self, index: u64, now: Nanos, out: &mut Vec<Output>) {
+        if index <= self.commit || self.terms.get(&index) != Some(&self.term) {
+            return;
+        }
+        if self.acks.get(&index).map_or(0, BTreeSet::len) < self.quorum() {
+            return;
+        }
+        self.commit = index;
+        out.push(Output::Commit(index));
+        self.acks.retain(|&i, _| i > index);
         self.send_append(now, out);
+    }
+
+    fn on_append_response(&mut self, now: Nanos, resp: AppendEntryResponse, out: &mut Vec<Output>) {
+        if self.role != Role::Leader {
+            return;
+        }
+        if !resp.success {
+            if resp.term > self.term {
+                self.adopt_term(resp.term, out);
+                self.persist(out);
+                self.reset_election(now);
+            }
+            return;
+        }
+        if resp.index > self.commit && resp.index <= self.pindex && self.terms.get(&resp.index) == Some(&resp.term) {
+            self.acks.entry(resp.index).or_default().insert(resp.peer);
+            self.try_commit(resp.index, now, out);
+        }
     }
 
     /// A heartbeat: an append entry without entries, with a zero `lterm`
@@ -326,10 +447,41 @@ impl Engine {
         }
         self.set_leader(Some(ae.leader), out);
         self.reset_election(now);
-        if ae.pterm == self.pterm && ae.pindex == self.pindex {
-            let resp = AppendEntryResponse { term: self.pterm, index: self.pindex, peer: self.cfg.id, success: true };
-            out.push(Output::Publish { subject: reply, reply: None, payload: resp.encode().to_vec() });
+        if ae.pindex < self.pindex {
+            // A late or repeated append entry of this leader: we already
+            // hold what follows its point.
+            if self.terms.get(&(ae.pindex + 1)) == Some(&ae.term) {
+                return;
+            }
+            // We hold entries of an older term past the leader's point:
+            // drop them when the terms agree there (never committed, or the
+            // leader would hold them).
+            let term_there = if ae.pindex == 0 { Some(0) } else { self.terms.get(&ae.pindex).copied() };
+            if term_there != Some(ae.pterm) || ae.pindex < self.commit {
+                return;
+            }
+            self.terms.retain(|&i, _| i <= ae.pindex);
+            (self.pindex, self.pterm) = (ae.pindex, ae.pterm);
+            out.push(Output::Truncate(ae.pindex));
         }
+        if ae.pterm != self.pterm || ae.pindex != self.pindex {
+            // Behind the leader (catch-up comes next) or a mismatch.
+            return;
+        }
+        if !ae.entries.is_empty() {
+            let index = self.pindex + 1;
+            let Ok(bytes) = ae.encode() else { return };
+            out.push(Output::Store { index, term: ae.term, bytes });
+            (self.pindex, self.pterm) = (index, ae.term);
+            self.terms.insert(index, ae.term);
+        }
+        let commit = ae.commit.min(self.pindex);
+        if commit > self.commit {
+            self.commit = commit;
+            out.push(Output::Commit(commit));
+        }
+        let resp = AppendEntryResponse { term: self.pterm, index: self.pindex, peer: self.cfg.id, success: true };
+        out.push(Output::Publish { subject: reply, reply: None, payload: resp.encode().to_vec() });
     }
 }
 

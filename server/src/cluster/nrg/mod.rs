@@ -13,8 +13,9 @@
 //!   applied indexes; outputs are persist, publish, subscribe, commit and
 //!   leader-changed, and a persist always comes before a publish that depends
 //!   on it.
-//!   Elections and leadership are in; log replication, catch-up and
-//!   membership come next.
+//!   Elections, leadership and replication (no-op on election, batched
+//!   proposals as one index, commit by quorum, truncation of an older
+//!   term's entries) are in; catch-up, snapshots and membership come next.
 //! - `engine/sim.rs`: a seeded simulator of several engines over a lossy,
 //!   reordering network with crashes, checking the invariants after every
 //!   step.

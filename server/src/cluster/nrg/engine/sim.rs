@@ -4,8 +4,13 @@
 //! - election safety: at most one leader per term;
 //! - a node votes at most once per term, and nothing it publishes about a
 //!   vote is ahead of what it persisted;
+//! - log matching: two logs with an entry of the same index and term agree
+//!   on everything up to it;
+//! - a committed entry never changes, and every new leader holds all of
+//!   them;
 //! - liveness: without faults a leader is elected within two election
-//!   timeouts, and after faults stop, again.
+//!   timeouts, and after faults stop, again; without faults what is
+//!   proposed is committed everywhere.
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use super::*;
@@ -40,6 +45,8 @@ struct Node {
     engine: Option<Engine>,
     /// What `tav.idx` holds.
     disk: TermAndVote,
+    /// The stored log: index -> (term, append entry bytes).
+    log: BTreeMap<u64, (u64, Vec<u8>)>,
     cfg: Config,
 }
 
@@ -52,6 +59,8 @@ struct Sim {
     in_flight: HashMap<u64, Msg>,
     leaders_by_term: BTreeMap<u64, PeerId>,
     votes_by_term: HashMap<(usize, u64), PeerId>,
+    /// Every committed index and its entry.
+    committed: BTreeMap<u64, Vec<u8>>,
     faults: Faults,
 }
 
@@ -69,7 +78,8 @@ impl Sim {
                     inbox: format!("$NRG.R.inbox{i}"),
                 };
                 let disk = TermAndVote { term: 0, vote: None };
-                Node { engine: Some(Engine::new(cfg.clone(), disk, 0, seed.wrapping_add(i as u64 * 7919))), disk, cfg }
+                let engine = Engine::new(cfg.clone(), disk, 0, seed.wrapping_add(i as u64 * 7919));
+                Node { engine: Some(engine), disk, log: BTreeMap::new(), cfg }
             })
             .collect();
         let mut sim = Sim {
@@ -81,6 +91,7 @@ impl Sim {
             in_flight: HashMap::new(),
             leaders_by_term: BTreeMap::new(),
             votes_by_term: HashMap::new(),
+            committed: BTreeMap::new(),
             faults,
         };
         for i in 0..n {
@@ -132,6 +143,7 @@ impl Sim {
             "V" => Some(Input::VoteRequest { req: VoteRequest::decode(&m.payload).ok()?, reply: m.reply.clone()? }),
             "AE" => Some(Input::AppendEntry { ae: AppendEntry::decode(&m.payload).ok()?, reply: m.reply.clone()? }),
             "R" if m.payload.len() == 17 => Some(Input::VoteResponse(VoteResponse::decode(&m.payload).ok()?)),
+            "R" => Some(Input::AppendEntryResponse(AppendEntryResponse::decode(&m.payload).ok()?)),
             _ => None,
         }
     }
@@ -172,6 +184,27 @@ impl Sim {
                     self.send(i, Msg { subject, reply, payload });
                 }
                 Output::LeaderChanged(_) => {}
+                Output::Store { index, term, bytes } => {
+                    let log = &mut self.nodes[i].log;
+                    let last = log.keys().next_back().copied().unwrap_or(0);
+                    assert_eq!(index, last + 1, "node {i}: stored index {index} after {last}");
+                    log.insert(index, (term, bytes));
+                }
+                Output::Truncate(index) => {
+                    let log = &mut self.nodes[i].log;
+                    log.retain(|&k, _| k <= index);
+                }
+                Output::Commit(index) => {
+                    for (k, (_, bytes)) in self.nodes[i].log.range(..=index) {
+                        match self.committed.get(k) {
+                            Some(c) => assert_eq!(c, bytes, "node {i}: committed index {k} differs"),
+                            None => {
+                                self.committed.insert(*k, bytes.clone());
+                            }
+                        }
+                    }
+                    assert!(self.nodes[i].log.contains_key(&index), "node {i}: committed {index} it does not hold");
+                }
             }
         }
         self.check(i);
@@ -184,7 +217,37 @@ impl Sim {
             let id = self.nodes[i].cfg.id;
             let prev = self.leaders_by_term.insert(e.term(), id);
             assert!(prev.is_none_or(|p| p == id), "two leaders in term {}", e.term());
+            if prev.is_none() {
+                // Leader completeness.
+                for (k, c) in &self.committed {
+                    let held = self.nodes[i].log.get(k).map(|(_, b)| b);
+                    assert_eq!(held, Some(c), "new leader {i} of term {} lacks committed index {k}", e.term());
+                }
+            }
         }
+        // Log matching against every other node.
+        for j in 0..self.nodes.len() {
+            if j == i {
+                continue;
+            }
+            let (a, b) = (&self.nodes[i].log, &self.nodes[j].log);
+            let last_same = a.iter().rev().find(|(k, (t, _))| b.get(k).is_some_and(|(u, _)| u == t)).map(|(k, _)| *k);
+            if let Some(k) = last_same {
+                for idx in 1..=k {
+                    assert_eq!(a.get(&idx), b.get(&idx), "logs of {i} and {j} differ at {idx} below a common ({k})");
+                }
+            }
+        }
+    }
+
+    /// Proposes `data` to whichever node leads now, if any.
+    fn propose(&mut self, data: Vec<u8>) -> bool {
+        let Some(i) = self.nodes.iter().position(|n| n.engine.as_ref().is_some_and(|e| e.role() == Role::Leader))
+        else {
+            return false;
+        };
+        self.run(i, Input::Propose(data));
+        true
     }
 
     fn step(&mut self) -> bool {
@@ -206,7 +269,9 @@ impl Sim {
             Event::Restart(i) => {
                 let n = &mut self.nodes[i];
                 let seed = self.rng.wrapping_add(i as u64);
-                n.engine = Some(Engine::new(n.cfg.clone(), n.disk, self.now, seed));
+                let mut engine = Engine::new(n.cfg.clone(), n.disk, self.now, seed);
+                engine.restore_log(n.log.iter().map(|(k, (t, _))| (*k, *t)).collect(), 0);
+                n.engine = Some(engine);
                 self.schedule_tick(i);
             }
         }
@@ -296,10 +361,61 @@ fn a_higher_term_makes_a_leader_step_down() {
     let out = e.step(ELECTION_MAX, Input::Tick);
     assert_eq!(e.role(), Role::Leader, "a group of one elects itself: {out:?}");
     assert!(matches!(out[0], Output::Persist(TermAndVote { term: 1, .. })), "persisted before the request: {out:?}");
-    let req = VoteRequest { term: 5, last_term: 0, last_index: 0, candidate: ids[1] };
+    // A candidate whose log is behind (the leader stored its no-op) is refused...
+    let behind = VoteRequest { term: 5, last_term: 0, last_index: 0, candidate: ids[1] };
+    let out = e.step(ELECTION_MAX + 1, Input::VoteRequest { req: behind, reply: "$NRG.R.b".into() });
+    assert_eq!((e.role(), e.term(), e.vote()), (Role::Follower, 5, None), "it still adopts the term: {out:?}");
+    let Some(Output::Publish { payload, .. }) = out.last() else { panic!("an answer goes out: {out:?}") };
+    assert!(!VoteResponse::decode(payload).unwrap().granted);
+    // ...one as up to date is granted.
+    let req = VoteRequest { term: 5, last_term: 1, last_index: 1, candidate: ids[1] };
     let out = e.step(ELECTION_MAX + 1, Input::VoteRequest { req, reply: "$NRG.R.b".into() });
     assert_eq!((e.role(), e.term(), e.vote()), (Role::Follower, 5, Some(ids[1])));
     let last = out.last().unwrap();
     let Output::Publish { payload, .. } = last else { panic!("a vote goes out last: {out:?}") };
     assert!(VoteResponse::decode(payload).unwrap().granted);
+}
+
+#[test]
+fn without_faults_every_proposal_is_committed_on_every_node() {
+    for seed in 1..=20u64 {
+        let mut sim = Sim::new(3, seed, Faults { drop_per_mille: 0, max_delay: 0 });
+        sim.run_until(2 * ELECTION_MAX);
+        let mut t = 2 * ELECTION_MAX;
+        for k in 0..20u8 {
+            assert!(sim.propose(vec![k]), "seed {seed}: no leader to propose to");
+            t += 50 * MS;
+            sim.run_until(t);
+        }
+        sim.run_until(t + 3 * SECOND);
+        let last = sim.nodes[0].log.keys().next_back().copied().unwrap_or(0);
+        assert!(last >= 21, "seed {seed}: the no-op and 20 proposals are stored ({last})");
+        for (i, n) in sim.nodes.iter().enumerate() {
+            assert_eq!(n.log, sim.nodes[0].log, "seed {seed}: node {i} has another log");
+            assert_eq!(n.engine.as_ref().unwrap().commit(), last, "seed {seed}: node {i} did not commit everything");
+        }
+    }
+}
+
+#[test]
+fn committed_entries_survive_loss_reordering_crashes_and_new_leaders() {
+    for seed in 1..=30u64 {
+        let mut sim = Sim::new(5, seed, Faults { drop_per_mille: 150, max_delay: 200 * MS });
+        let mut t = 0;
+        let mut k = 0u32;
+        while t < 120 * SECOND {
+            t += 200 * MS + sim.random() % SECOND;
+            sim.run_until(t);
+            sim.propose(k.to_le_bytes().to_vec());
+            k += 1;
+            if sim.random().is_multiple_of(10) {
+                let i = (sim.random() % 5) as usize;
+                sim.push(t, Event::Crash(i));
+                let back = t + SECOND + sim.random() % (4 * SECOND);
+                sim.push(back, Event::Restart(i));
+            }
+        }
+        sim.run_until(130 * SECOND);
+        assert!(!sim.committed.is_empty(), "seed {seed}: nothing was ever committed");
+    }
 }
