@@ -97,6 +97,19 @@ impl Msg {
     }
 }
 
+/// A header block with `lines` (each ending in CRLF) added at its end: `hdr`
+/// without its closing blank line (a bare `NATS/1.0` line when there is no
+/// block), the lines, then the closing blank line. JetStream adds its own
+/// headers this way (direct gets, republish, sourcing, pinned deliveries).
+pub(crate) fn add_header_lines(hdr: &[u8], lines: &str) -> Vec<u8> {
+    let base: &[u8] = if hdr.is_empty() { b"NATS/1.0\r\n" } else { &hdr[..hdr.len().saturating_sub(2)] };
+    let mut out = Vec::with_capacity(base.len() + lines.len() + 2);
+    out.extend_from_slice(base);
+    out.extend_from_slice(lines.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +122,12 @@ mod tests {
         assert_eq!(m.data.len(), 14);
         let plain = Msg::with_headers("a", None, b"", b"hi");
         assert_eq!((plain.headers(), plain.payload()), (None, &b"hi"[..]));
+    }
+
+    #[test]
+    fn header_lines_go_before_the_closing_blank_line() {
+        assert_eq!(add_header_lines(b"", "A: 1\r\n"), b"NATS/1.0\r\nA: 1\r\n\r\n");
+        assert_eq!(add_header_lines(b"NATS/1.0\r\nX: y\r\n\r\n", "A: 1\r\n"), b"NATS/1.0\r\nX: y\r\nA: 1\r\n\r\n");
     }
 
     #[test]

@@ -36,9 +36,8 @@ pub(crate) use subscription::{InternalCallback, Subscription};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Client,
-    // Constructed once routes, gateways and leaf nodes land.
-    #[allow(dead_code)]
     Router,
+    // Constructed once gateways and leaf nodes land.
     #[allow(dead_code)]
     Gateway,
     #[allow(dead_code)]

@@ -2,7 +2,6 @@
 //! `processInboundSourceMsg`), single server: instead of internal consumers
 //! and flow control, a stream copies what its origins stored since it last
 //! looked, after every store, API call and timer tick.
-use bytes::Bytes;
 
 use super::api_types::SourceInfo;
 use super::api_types::{mirror_of, sources_of, SourceCfg};
@@ -47,13 +46,6 @@ pub(crate) fn info(
     let sources = sources_of(&s.cfg);
     let sources = (!sources.is_empty()).then(|| sources.iter().map(one).collect());
     (mirror, sources)
-}
-
-/// Adds (or appends) a header line to a raw header block.
-fn with_header(hdr: &[u8], name: &str, value: &str) -> Bytes {
-    let mut h = if hdr.is_empty() { b"NATS/1.0\r\n".to_vec() } else { hdr[..hdr.len().saturating_sub(2)].to_vec() };
-    h.extend_from_slice(format!("{name}: {value}\r\n\r\n").as_bytes());
-    Bytes::from(h)
 }
 
 /// First origin sequence a new mirror/source starts from.
@@ -173,7 +165,7 @@ fn sync_one(acc: &mut AccountJs, target: &str, now: i64, interest: &dyn Fn(&str)
                 // Go's `genSourceHeader`: origin, sequence, filter,
                 // transform, original subject, origin identity.
                 let tag = format!("{} {oseq} {filter} {dest} {} {ident}", src.name, m.subject);
-                let hdr = with_header(m.hdr(), "Nats-Stream-Source", &tag);
+                let hdr = crate::message::add_header_lines(m.hdr(), &format!("Nats-Stream-Source: {tag}\r\n"));
                 if s.store.store_msg(&subject, &hdr, m.msg(), now, ttl).is_ok() {
                     stored = true;
                 }

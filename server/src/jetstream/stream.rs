@@ -714,24 +714,17 @@ impl Stream {
 
         if let Some((dest, headers_only)) = republish {
             let ts = crate::gotime::format_rfc3339(now);
-            let mut h = if hdr.is_empty() {
-                String::from("NATS/1.0\r\n")
-            } else {
-                String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
-            };
-            let _ = write!(
-                h,
+            let mut lines = format!(
                 "Nats-Stream: {}\r\nNats-Subject: {store_subject}\r\nNats-Sequence: {seq}\r\nNats-Time-Stamp: {ts}\r\nNats-Last-Sequence: {republish_last}\r\n",
                 self.cfg.name
             );
             let body = if headers_only {
-                let _ = write!(h, "Nats-Msg-Size: {}\r\n", payload.len());
+                let _ = write!(lines, "Nats-Msg-Size: {}\r\n", payload.len());
                 &[][..]
             } else {
                 payload
             };
-            h.push_str("\r\n");
-            out.push(Msg::with_headers(dest, None, h.as_bytes(), body));
+            out.push(Msg::with_headers(dest, None, &crate::message::add_header_lines(hdr, &lines), body));
         }
         match &counter {
             Some((_, total)) => {

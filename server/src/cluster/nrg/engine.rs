@@ -354,9 +354,10 @@ impl Engine {
         self.append(now, vec![Entry { kind: EntryType::PeerState, data: ps.encode() }], out);
     }
 
-    /// Leader: one append entry carrying `entries`, stored, then published.
-    fn append(&mut self, now: Nanos, entries: Vec<Entry>, out: &mut Vec<Output>) {
-        let ae = AppendEntry {
+    /// A live append entry from this leader at its current point, with a
+    /// zero `lterm` as Go's live ones carry.
+    fn append_entry(&self, entries: Vec<Entry>) -> AppendEntry {
+        AppendEntry {
             leader: self.cfg.id,
             term: self.term,
             commit: self.commit,
@@ -364,8 +365,12 @@ impl Engine {
             pindex: self.pindex,
             entries,
             lterm: Some(0),
-        };
-        let Ok(bytes) = ae.encode() else { return };
+        }
+    }
+
+    /// Leader: one append entry carrying `entries`, stored, then published.
+    fn append(&mut self, now: Nanos, entries: Vec<Entry>, out: &mut Vec<Output>) {
+        let Ok(bytes) = self.append_entry(entries).encode() else { return };
         let index = self.pindex + 1;
         out.push(Output::Store { index, term: self.term, bytes: bytes.clone() });
         self.pindex = index;
@@ -409,19 +414,9 @@ impl Engine {
         }
     }
 
-    /// A heartbeat: an append entry without entries, with a zero `lterm`
-    /// as Go's live ones carry.
+    /// A heartbeat: an append entry without entries.
     fn send_append(&mut self, now: Nanos, out: &mut Vec<Output>) {
-        let ae = AppendEntry {
-            leader: self.cfg.id,
-            term: self.term,
-            commit: self.commit,
-            pterm: self.pterm,
-            pindex: self.pindex,
-            entries: Vec::new(),
-            lterm: Some(0),
-        };
-        if let Ok(payload) = ae.encode() {
+        if let Ok(payload) = self.append_entry(Vec::new()).encode() {
             out.push(Output::Publish { subject: self.subject("AE"), reply: Some(self.cfg.inbox.clone()), payload });
         }
         self.last_append = now;

@@ -107,22 +107,7 @@ pub(crate) fn direct_get(
         return;
     }
     let store = &*s.store;
-    let one = |m: &crate::store::StoredMsg, extra: &str| -> Msg {
-        let hdr = m.hdr();
-        let mut h = if hdr.is_empty() || req.no_hdr {
-            String::from("NATS/1.0\r\n")
-        } else {
-            String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
-        };
-        h.push_str(&format!(
-            "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\n{extra}\r\n",
-            s.cfg.name,
-            m.subject,
-            m.seq,
-            crate::gotime::format_rfc3339(m.ts)
-        ));
-        Msg::with_headers(reply.to_string(), None, h.as_bytes(), m.msg())
-    };
+    let one = |m: &crate::store::StoredMsg, extra: &str| direct_msg(s, m, reply, req.no_hdr, extra);
     if req.batch > 0 {
         let filter = if req.next_by_subj.is_empty() { "" } else { req.next_by_subj.as_str() };
         let mut seq = if let Some(t) = req.start_time {
@@ -173,6 +158,21 @@ const MAX_MULTI_LAST: usize = 1024;
 /// Direct get of the last message of every subject matching `multi_last`
 /// (Go `getDirectMulti`), up to a sequence or time, in sequence order,
 /// closed by an end-of-batch status.
+/// A direct get's answer: the stored message with `Nats-Stream`,
+/// `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp` and `extra` added to
+/// its headers (or to none with `no_hdr`).
+fn direct_msg(s: &Stream, m: &crate::store::StoredMsg, reply: &str, no_hdr: bool, extra: &str) -> Msg {
+    let lines = format!(
+        "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\n{extra}",
+        s.cfg.name,
+        m.subject,
+        m.seq,
+        crate::gotime::format_rfc3339(m.ts)
+    );
+    let hdr = if no_hdr { &[][..] } else { m.hdr() };
+    Msg::with_headers(reply.to_string(), None, &crate::message::add_header_lines(hdr, &lines), m.msg())
+}
+
 fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<Msg>) {
     let store = &*s.store;
     let mut upto = if req.up_to_seq > 0 { req.up_to_seq } else { u64::MAX };
@@ -227,21 +227,8 @@ fn direct_get_multi(s: &Stream, req: &MsgGetRequest, reply: &str, out: &mut Vec<
     // Go's `getDirectMulti`: each message names the one sent before it.
     let mut last_seq = 0;
     for (i, m) in msgs.iter().enumerate() {
-        let hdr = m.hdr();
-        let mut h = if hdr.is_empty() || req.no_hdr {
-            String::from("NATS/1.0\r\n")
-        } else {
-            String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
-        };
-        h.push_str(&format!(
-            "Nats-Stream: {}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\nNats-Num-Pending: {}\r\nNats-Last-Sequence: {last_seq}\r\n\r\n",
-            s.cfg.name,
-            m.subject,
-            m.seq,
-            crate::gotime::format_rfc3339(m.ts),
-            total - i - 1
-        ));
-        out.push(Msg::with_headers(reply.to_string(), None, h.as_bytes(), m.msg()));
+        let extra = format!("Nats-Num-Pending: {}\r\nNats-Last-Sequence: {last_seq}\r\n", total - i - 1);
+        out.push(direct_msg(s, m, reply, req.no_hdr, &extra));
         last_seq = m.seq;
     }
     let pending = total - msgs.len();

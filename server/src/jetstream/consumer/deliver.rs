@@ -194,16 +194,9 @@ impl Consumer {
                     data: m.data.clone(),
                 }
             } else {
-                let hdr = m.hdr();
-                let mut h = if hdr.is_empty() {
-                    "NATS/1.0\r\n".to_string()
-                } else {
-                    String::from_utf8_lossy(&hdr[..hdr.len().saturating_sub(2)]).into_owned()
-                };
-                h.push_str(&extra);
-                h.push_str("\r\n");
                 let payload = if self.cfg.headers_only { &[][..] } else { m.msg() };
-                Msg::with_headers(target, Some(Bytes::from(ack)), h.as_bytes(), payload)
+                let hdr = crate::message::add_header_lines(m.hdr(), &extra);
+                Msg::with_headers(target, Some(Bytes::from(ack)), &hdr, payload)
             };
             out.push(msg.showing(&m.subject));
             self.last_delivered = now;
