@@ -432,11 +432,22 @@ fn checksum(group: &str, data: &[u8]) -> [u8; CHECKSUM_LEN] {
 /// A server's peer id: for each of the first 8 bytes of SHA-256 of its
 /// name, that byte mod 62 picks from `0-9A-Z a-z` (Go's `getHash`).
 pub fn peer_id(server_name: &str) -> PeerId {
-    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let sum = Sha256::digest(server_name.as_bytes());
+    base62(&sum[..ID_LEN])
+}
+
+/// The 8 base-62 characters of a random number: the tail of a group's
+/// inboxes (`$NRG.R.<8>`, `$NRG.CR.<8>`, `$NRG.CP.<8>`), as Go's
+/// `newInbox` makes them.
+pub fn random_id(random: u64) -> PeerId {
+    base62(&random.to_le_bytes())
+}
+
+fn base62(bytes: &[u8]) -> PeerId {
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut id = [0u8; ID_LEN];
-    for (i, b) in id.iter_mut().enumerate() {
-        *b = DIGITS[usize::from(sum[i] % 62)];
+    for (b, s) in id.iter_mut().zip(bytes) {
+        *b = DIGITS[usize::from(s % 62)];
     }
     id
 }

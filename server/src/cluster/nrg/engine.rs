@@ -1,73 +1,109 @@
 //! The NRG engine of one group: RAFT state behind one pure entry point,
 //! [`Engine::step`], with time passed in and randomness from a seed. It does
 //! no I/O: what it wants done comes back as [`Output`]s, a persist always
-//! before the publish that depends on it.
+//! before the publish that depends on it. It reads what it stored earlier
+//! through [`Log`] (the driver's WAL, the simulator's map), for catch-up and
+//! for committing entries stored before a restart.
 //!
-//! This slice covers elections and leadership, as Go's `raft.go` runs them
-//! (`switchToCandidate`, `requestVote`, `processVoteRequest`,
-//! `handleVoteResponse`, `runAsLeader`'s heartbeats, `processAppendEntry`'s
-//! term checks):
-//! - A follower whose election timer (uniform in [4 s, 9 s)) fires bumps its
-//!   term, votes for itself, persists term and vote, and asks for votes.
-//! - A voter adopts a higher term (clearing its vote and leader), grants when
-//!   its vote is free or already the candidate's and the candidate's log is
-//!   at least as up to date, persists, and re-arms its timer. There is no
-//!   pre-vote and no lease: a live leader does not stop a grant.
-//! - A candidate counts grants from known peers (from anyone while fewer are
-//!   known than the cluster size), and wins with `cluster_size / 2 + 1`.
-//! - A leader sends a heartbeat append entry when nothing went out for 1 s;
-//!   a node that sees a higher term, or an append entry of its term from a
-//!   leader while it campaigns, follows.
-//! - An observer votes but never campaigns.
+//! It follows Go's `server/raft.go`, one concern to a file:
+//! - `election.rs`: timers firing, campaigns, votes, winning, stepping down
+//!   and leader transfer (`switchToCandidate`, `requestVote`,
+//!   `processVoteRequest`, `runAsCandidate`, `switchToLeader`, `StepDown`);
+//! - `replication.rs`: proposals, append entries stored then broadcast once,
+//!   what a follower does with a live append entry, acks, commit and apply
+//!   (`sendAppendEntry`, `processAppendEntry`, `processAppendEntryResponse`,
+//!   `trackResponse`, `tryCommit`, `applyCommit`);
+//! - `catchup.rs`: a follower that finds a gap asks on its own inbox; the
+//!   leader streams stored entries there with 2 MiB in flight, acked on
+//!   `$NRG.CP`, after a snapshot when the follower is behind the log's start;
+//!   the upper layer's snapshots compact the log (`createCatchup`,
+//!   `catchupFollower`, `runCatchup`, `sendSnapshotToFollower`,
+//!   `installSnapshot`);
+//! - `membership.rs`: peers, one membership change at a time applied when
+//!   stored and made official when committed, peer state, peers joining an
+//!   unmanaged group by answering its leader, and the lost-quorum check
+//!   (`sendMembershipChange`, `addPeer`, `removePeer`, `processPeerState`,
+//!   `trackPeer`, `lostQuorum`).
 //!
-//! And replication (`sendAppendEntryLocked`, `processAppendEntry`,
-//! `processAppendEntryResponse`, `tryCommit`):
-//! - A new leader's first append entry carries one `PeerState` entry, its
-//!   no-op. Proposals go out batched in one append entry, which takes one
-//!   index (`pindex + 1`): an NRG index counts append entries, not entries.
-//!   Each is stored (an [`Output::Store`] of its bytes) before it is
-//!   published.
-//! - A follower whose `(pterm, pindex)` matches stores the entry, applies
-//!   the leader's commit up to what it has, and answers with its new
-//!   `(pterm, pindex)`; it answers heartbeats the same way. One that holds
-//!   entries of an older term past the leader's point truncates back to it
-//!   when the terms there agree; a late append entry of the same leader
-//!   changes nothing.
-//! - The leader commits an index once a quorum (itself included) stored
-//!   it, and sends a heartbeat at once so followers learn the commit.
-//!
-//! Catch-up (a follower behind the leader's point), snapshots and membership
-//! changes come next; until then a follower that missed an append entry
-//! stays behind.
+//! Where the engine differs from Go on purpose, the code says so; none of it
+//! shows on the wire.
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::codec::{
-    AppendEntry, AppendEntryResponse, Entry, EntryType, PeerId, PeerState, TermAndVote, VoteRequest, VoteResponse,
+    random_id, AppendEntry, AppendEntryResponse, Entry, PeerId, SnapshotFile, TermAndVote, VoteRequest, VoteResponse,
 };
+
+mod catchup;
+mod election;
+mod membership;
+mod replication;
 
 /// Nanoseconds on the caller's clock.
 pub type Nanos = u64;
 
-const SECOND: Nanos = 1_000_000_000;
-/// Go's `hbInterval`.
-const HEARTBEAT: Nanos = SECOND;
-/// Go's election timeout range, [`minElectionTimeout`, `maxElectionTimeout`).
-const ELECTION_MIN: Nanos = 4 * SECOND;
-const ELECTION_MAX: Nanos = 9 * SECOND;
+pub const MILLISECOND: Nanos = 1_000_000;
+pub const SECOND: Nanos = 1_000 * MILLISECOND;
+
+/// The engine's timers. None of them shows on the wire, so a node may pick
+/// its own; [`Timers::GO`] are Go's defaults (`raft.go`).
+#[derive(Debug, Clone, Copy)]
+pub struct Timers {
+    /// A leader sends a heartbeat when nothing went out for this long
+    /// (`hbInterval`).
+    pub heartbeat: Nanos,
+    /// The election timeout is uniform in `[election_min, election_max)`.
+    pub election_min: Nanos,
+    pub election_max: Nanos,
+    /// A node with a newer log that refused a vote, or asked to campaign,
+    /// runs after `[campaign_min, campaign_max)` (`randCampaignTimeout`).
+    pub campaign_min: Nanos,
+    pub campaign_max: Nanos,
+    /// A leader that has not heard from a quorum for this long steps down;
+    /// it checks as often (`lostQuorumInterval`, `lostQuorumCheck`).
+    pub lost_quorum: Nanos,
+}
+
+impl Timers {
+    pub const GO: Timers = Timers {
+        heartbeat: SECOND,
+        election_min: 4 * SECOND,
+        election_max: 9 * SECOND,
+        campaign_min: 100 * MILLISECOND,
+        campaign_max: 800 * MILLISECOND,
+        lost_quorum: 10 * SECOND,
+    };
+}
+
+/// An observer's election timer (`observerModeInterval`).
+const OBSERVER_PARK: Nanos = 48 * 3600 * SECOND;
+/// A transferred leadership's campaign (`xferCampaign`).
+const TRANSFER_CAMPAIGN: Nanos = 10 * MILLISECOND;
+/// Either side of a catch-up gives up after this long without progress.
+const CATCHUP_STALL: Nanos = 2 * SECOND;
+/// A peer removed from an unmanaged group cannot rejoin by answering the
+/// leader for this long (`peerRemoveTimeout`).
+const PEER_REMOVE_TIMEOUT: Nanos = 300 * SECOND;
 
 /// What the group is and who this node is.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub group: String,
     pub id: PeerId,
-    /// Known peers, this node included.
+    /// Known peers (`peers.idx`, or the bootstrap list), this node included.
     pub peers: Vec<PeerId>,
     /// The expected size (may exceed the known peers while bootstrapping).
     pub cluster_size: usize,
     /// Votes and follows, never campaigns.
     pub observer: bool,
+    /// Peers come only from the upper layer (streams and consumers); an
+    /// unmanaged group (`_meta_`) adds whoever answers its leader.
+    pub managed: bool,
+    /// A new group with nothing stored: empty-log voters count as full votes
+    /// (Go's `initializing`, a group not created `Recovering`).
+    pub initializing: bool,
     /// This node's reply inbox (`$NRG.R.<8>`).
     pub inbox: String,
+    pub timers: Timers,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +113,14 @@ pub enum Role {
     Leader,
 }
 
+/// What the engine stored earlier, read back.
+pub trait Log {
+    /// The append entry stored as `index`, as stored.
+    fn load(&self, index: u64) -> Option<Vec<u8>>;
+    /// The latest snapshot.
+    fn snapshot(&self) -> Option<SnapshotFile>;
+}
+
 /// What happens to the engine.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -84,15 +128,51 @@ pub enum Input {
     Tick,
     /// A vote request on `$NRG.V.<group>`, with its reply inbox.
     VoteRequest { req: VoteRequest, reply: String },
-    /// An answer on our inbox.
+    /// An answer to our vote request.
     VoteResponse(VoteResponse),
     /// A live append entry on `$NRG.AE.<group>`, with its reply inbox.
     AppendEntry { ae: AppendEntry, reply: String },
-    /// A follower's answer to an append entry.
-    AppendEntryResponse(AppendEntryResponse),
-    /// Upper-layer bytes to replicate (an `EntryNormal`); ignored unless
+    /// An append entry on one of our catch-up inboxes (`$NRG.CR.<8>`), with
+    /// its reply (the leader's `$NRG.CP.<8>`, which we ack).
+    CatchupEntry { ae: AppendEntry, inbox: String, reply: Option<String> },
+    /// An answer to our append entry on our inbox; a follower that needs
+    /// catching up sets `reply` to its catch-up inbox.
+    AppendEntryResponse { resp: AppendEntryResponse, reply: Option<String> },
+    /// A follower's ack of a catch-up entry on our `$NRG.CP.<8>`.
+    CatchupAck(AppendEntryResponse),
+    /// Upper-layer operations to replicate, each one `EntryNormal`, in
+    /// append entries of at most 256 KiB or 4,096 entries. Ignored unless
     /// leading.
-    Propose(Vec<u8>),
+    Propose(Vec<Vec<u8>>),
+    /// An operation from anywhere: proposed when leading, else sent to the
+    /// leader on `$NRG.P.<group>` (Go's `ForwardProposal`).
+    Forward(Vec<u8>),
+    /// An operation a follower forwarded on `$NRG.P.<group>`.
+    Forwarded(Vec<u8>),
+    /// Add a peer (leader only).
+    AddPeer(PeerId),
+    /// Remove a peer: proposed when leading, else sent to the leader on
+    /// `$NRG.RP.<group>`.
+    RemovePeer(PeerId),
+    /// A removal a follower forwarded on `$NRG.RP.<group>` (raw bytes).
+    ForwardedRemovePeer(Vec<u8>),
+    /// Leading: hand leadership to `preferred`, or to an up-to-date peer.
+    StepDown(Option<PeerId>),
+    /// Campaign soon: in `[campaign_min, campaign_max)` (Go's `Campaign`).
+    Campaign,
+    /// Campaign almost at once (Go's `CampaignImmediately`).
+    CampaignImmediately,
+    /// The server of this peer went away (its route closed). A follower of
+    /// it campaigns soon instead of waiting out its election timer, which
+    /// is the fast-failover lever; the vote rules keep it safe.
+    PeerGone(PeerId),
+    /// The upper layer applied everything up to this index.
+    Applied(u64),
+    /// The upper layer's state as of what it applied: becomes the snapshot,
+    /// and the log up to it is dropped.
+    Snapshot(Vec<u8>),
+    /// Enter or leave observer mode.
+    SetObserver(bool),
 }
 
 /// What the engine wants done, in order.
@@ -100,13 +180,20 @@ pub enum Input {
 pub enum Output {
     /// Write `tav.idx` (and sync) before anything that follows goes out.
     Persist(TermAndVote),
+    /// Write `peers.idx`.
+    PersistPeers(Vec<u8>),
     Publish {
         subject: String,
         reply: Option<String>,
         payload: Vec<u8>,
     },
+    Subscribe(String),
+    Unsubscribe(String),
     /// The leader changed (`None`: none known).
     LeaderChanged(Option<PeerId>),
+    /// This node may act as leader (it applied its first entry of the term),
+    /// or no longer may (Go's lead change channel).
+    Leading(bool),
     /// Store an append entry's bytes as log `index` (written before what
     /// follows goes out).
     Store {
@@ -116,38 +203,125 @@ pub enum Output {
     },
     /// Drop the log after `index`.
     Truncate(u64),
-    /// Everything up to `index` is committed.
-    Commit(u64),
+    /// Write this snapshot, then drop the log up to its last index.
+    Snapshot(SnapshotFile),
+    /// `index` is committed; hand `entries` (normal ops, snapshots, peer
+    /// changes) to the upper layer.
+    Commit {
+        index: u64,
+        entries: Vec<Entry>,
+    },
+}
+
+/// What the node knows of a peer.
+#[derive(Debug, Clone, Copy, Default)]
+struct Peer {
+    /// When we last heard from it (0: never).
+    heard: Nanos,
+    /// The last index it told us it stored.
+    index: u64,
+}
+
+/// A membership change stored but not yet committed.
+#[derive(Debug, Clone, Copy)]
+struct MembershipChange {
+    index: u64,
+    peer: PeerId,
+    /// A removal: the peer as it was, to put back if the change is dropped.
+    removed: Option<Peer>,
+}
+
+/// A follower's catch-up in progress (Go's `catchupState`).
+#[derive(Debug, Clone)]
+struct Catchup {
+    /// The leader's point when we found the gap: done once we reach it.
+    cterm: u64,
+    cindex: u64,
+    /// Our index when progress was last seen, and when.
+    pindex: u64,
+    active: Nanos,
+    inbox: String,
+}
+
+/// A leader's catch-up of one follower.
+#[derive(Debug, Clone)]
+struct Progress {
+    /// The follower's catch-up inbox.
+    subject: String,
+    /// Our ack inbox for it (`$NRG.CP.<8>`).
+    ack_inbox: String,
+    /// The last index sent, and the last to send.
+    next: u64,
+    last: u64,
+    /// Bytes in flight per index sent.
+    in_flight: BTreeMap<u64, usize>,
+    total: usize,
+    active: Nanos,
 }
 
 /// The RAFT state of one group on one node.
 #[derive(Debug)]
-pub struct Engine {
+pub struct Engine<L> {
     cfg: Config,
+    log: L,
     role: Role,
     term: u64,
     vote: Option<PeerId>,
     leader: Option<PeerId>,
+    observer: bool,
+    initializing: bool,
     /// Term and index of the last stored entry.
     pterm: u64,
     pindex: u64,
     commit: u64,
-    votes: BTreeSet<PeerId>,
-    election_at: Nanos,
-    last_append: Nanos,
-    rng: u64,
-    /// Term of each stored index (the log's shape; its bytes are the
-    /// caller's).
+    applied: u64,
+    /// The latest snapshot's term and index (the log starts after it).
+    snapshot: Option<(u64, u64)>,
+    /// Term of each stored index.
     terms: BTreeMap<u64, u64>,
-    /// Leader: who stored each uncommitted index.
+    /// Entries stored and not yet committed (Go's `pae`).
+    pending: BTreeMap<u64, Vec<Entry>>,
+    election_at: Nanos,
+    /// A leadership transfer to us is under way: live append entries do not
+    /// push our campaign back.
+    transfer: bool,
+    votes: BTreeSet<PeerId>,
+    empty_votes: BTreeSet<PeerId>,
+    /// Leader: when an append entry last went out, the next lost-quorum
+    /// check, who stored each uncommitted index, and the index whose apply
+    /// makes this node ready to lead (0: told already).
+    last_append: Nanos,
+    quorum_check_at: Nanos,
     acks: BTreeMap<u64, BTreeSet<PeerId>>,
+    ready_at: u64,
+    leading: bool,
+    peers: BTreeMap<PeerId, Peer>,
+    cluster_size: usize,
+    /// Peers removed, and when (they cannot rejoin an unmanaged group at
+    /// once).
+    removed: BTreeMap<PeerId, Nanos>,
+    membership: Option<MembershipChange>,
+    catchup: Option<Catchup>,
+    progress: BTreeMap<PeerId, Progress>,
+    rng: u64,
+    /// The time of the input being run.
+    now: Nanos,
 }
 
-impl Engine {
-    /// A node starting as a follower with `term`/`vote` from `tav.idx`.
-    pub fn new(cfg: Config, tav: TermAndVote, now: Nanos, seed: u64) -> Engine {
+impl<L: Log> Engine<L> {
+    /// A node starting as a follower with `term`/`vote` from `tav.idx`,
+    /// recovering what `log` holds: the snapshot, then each stored append
+    /// entry in order up to the first that is missing or does not follow.
+    /// The outputs hand the upper layer what was committed after the
+    /// snapshot (it skips what it already applied), and drop a broken tail.
+    pub fn start(cfg: Config, tav: TermAndVote, log: L, now: Nanos, seed: u64) -> (Engine<L>, Vec<Output>) {
+        let peers = cfg.peers.iter().map(|&p| (p, Peer::default())).collect();
         let mut e = Engine {
+            observer: cfg.observer,
+            initializing: cfg.initializing,
+            cluster_size: cfg.cluster_size.max(1),
             cfg,
+            log,
             role: Role::Follower,
             term: tav.term,
             vote: tav.vote,
@@ -155,15 +329,63 @@ impl Engine {
             pterm: 0,
             pindex: 0,
             commit: 0,
-            votes: BTreeSet::new(),
-            election_at: 0,
-            last_append: 0,
-            rng: seed | 1,
+            applied: 0,
+            snapshot: None,
             terms: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            election_at: 0,
+            transfer: false,
+            votes: BTreeSet::new(),
+            empty_votes: BTreeSet::new(),
+            last_append: 0,
+            quorum_check_at: 0,
             acks: BTreeMap::new(),
+            ready_at: 0,
+            leading: false,
+            peers,
+            removed: BTreeMap::new(),
+            membership: None,
+            catchup: None,
+            progress: BTreeMap::new(),
+            rng: seed | 1,
+            now,
         };
+        let mut out = Vec::new();
+        e.recover(&mut out);
+        if e.pindex > 0 {
+            e.initializing = false;
+        }
         e.reset_election(now);
-        e
+        (e, out)
+    }
+
+    fn recover(&mut self, out: &mut Vec<Output>) {
+        if let Some(snap) = self.log.snapshot() {
+            (self.pterm, self.pindex) = (snap.last_term, snap.last_index);
+            self.commit = snap.last_index;
+            self.applied = snap.last_index;
+            self.snapshot = Some((snap.last_term, snap.last_index));
+        }
+        let mut commit = self.commit;
+        loop {
+            let index = self.pindex + 1;
+            let Some(ae) = self.log.load(index).and_then(|b| AppendEntry::decode(&b).ok()) else { break };
+            if ae.pindex != self.pindex {
+                break;
+            }
+            (self.pterm, self.pindex) = (ae.term, index);
+            self.terms.insert(index, ae.term);
+            commit = commit.max(ae.commit);
+            self.on_stored(index, &ae.entries, false, 0);
+            self.pending.insert(index, ae.entries);
+        }
+        // A broken or misaligned tail goes (Go's replay in `newRaft`).
+        if self.log.load(self.pindex + 1).is_some() {
+            out.push(Output::Truncate(self.pindex));
+        }
+        // The commit an entry carries is the leader's when it was built, so
+        // everything up to it is committed.
+        self.apply_commits(commit, out);
     }
 
     pub fn role(&self) -> Role {
@@ -186,48 +408,135 @@ impl Engine {
         self.commit
     }
 
-    /// Starts from a log the caller recovered: its last term and index, the
-    /// term of each index, and the commit it had reached.
-    pub fn restore_log(&mut self, terms: BTreeMap<u64, u64>, commit: u64) {
-        if let Some((&i, &t)) = terms.iter().next_back() {
-            (self.pindex, self.pterm) = (i, t);
-        }
-        self.commit = commit.min(self.pindex);
-        self.terms = terms;
+    pub fn applied(&self) -> u64 {
+        self.applied
     }
 
-    /// When the engine next wants a [`Input::Tick`].
+    /// Term and index of the last stored entry.
+    pub fn last(&self) -> (u64, u64) {
+        (self.pterm, self.pindex)
+    }
+
+    pub fn id(&self) -> PeerId {
+        self.cfg.id
+    }
+
+    pub fn group(&self) -> &str {
+        &self.cfg.group
+    }
+
+    /// The peers, this node included if a member.
+    pub fn peers(&self) -> Vec<PeerId> {
+        self.peers.keys().copied().collect()
+    }
+
+    pub fn cluster_size(&self) -> usize {
+        self.cluster_size
+    }
+
+    /// Votes or acks needed (`csz / 2 + 1`).
+    pub fn quorum(&self) -> usize {
+        self.cluster_size / 2 + 1
+    }
+
+    pub fn is_catching_up(&self) -> bool {
+        self.catchup.is_some()
+    }
+
+    pub fn is_observer(&self) -> bool {
+        self.observer
+    }
+
+    /// When the engine next wants an [`Input::Tick`].
     pub fn next_deadline(&self) -> Nanos {
         match self.role {
-            Role::Leader => self.last_append + HEARTBEAT,
+            Role::Leader => {
+                let stall = self.progress.values().map(|p| p.active + CATCHUP_STALL).min().unwrap_or(Nanos::MAX);
+                (self.last_append + self.cfg.timers.heartbeat).min(self.quorum_check_at).min(stall)
+            }
             _ => self.election_at,
         }
     }
 
     /// Runs one input at `now`.
     pub fn step(&mut self, now: Nanos, input: Input) -> Vec<Output> {
+        self.now = now;
         let mut out = Vec::new();
         match input {
             Input::Tick => self.tick(now, &mut out),
             Input::VoteRequest { req, reply } => self.on_vote_request(now, req, reply, &mut out),
             Input::VoteResponse(resp) => self.on_vote_response(now, resp, &mut out),
-            Input::AppendEntry { ae, reply } => self.on_append_entry(now, ae, reply, &mut out),
-            Input::AppendEntryResponse(resp) => self.on_append_response(now, resp, &mut out),
-            Input::Propose(data) => {
+            Input::AppendEntry { ae, reply } => self.on_append_entry(now, ae, Some(reply), None, &mut out),
+            Input::CatchupEntry { ae, inbox, reply } => self.on_append_entry(now, ae, reply, Some(inbox), &mut out),
+            Input::AppendEntryResponse { resp, reply } => self.on_append_response(now, resp, reply, &mut out),
+            Input::CatchupAck(resp) => self.on_catchup_ack(now, resp, &mut out),
+            Input::Propose(ops) => {
                 if self.role == Role::Leader {
-                    self.append(now, vec![Entry { kind: EntryType::Normal, data }], &mut out);
+                    self.propose(now, ops, &mut out);
+                }
+            }
+            Input::Forward(op) => {
+                if self.role == Role::Leader {
+                    self.propose(now, vec![op], &mut out);
+                } else {
+                    let subject = self.subject("P");
+                    out.push(Output::Publish { subject, reply: None, payload: op });
+                }
+            }
+            Input::Forwarded(op) => {
+                if self.role == Role::Leader {
+                    self.propose(now, vec![op], &mut out);
+                }
+            }
+            Input::AddPeer(peer) => self.propose_add_peer(now, peer, &mut out),
+            Input::RemovePeer(peer) => self.propose_remove_peer(now, peer, &mut out),
+            Input::ForwardedRemovePeer(bytes) => {
+                if let Ok(peer) = PeerId::try_from(bytes.as_slice()) {
+                    if self.role == Role::Leader {
+                        self.propose_remove_peer(now, peer, &mut out);
+                    }
+                }
+            }
+            Input::StepDown(preferred) => self.step_down_to(now, preferred, &mut out),
+            Input::Campaign => {
+                if self.role != Role::Leader {
+                    let span = self.cfg.timers.campaign_max - self.cfg.timers.campaign_min;
+                    self.election_at = now + self.cfg.timers.campaign_min + self.random() % span.max(1);
+                }
+            }
+            Input::CampaignImmediately => {
+                if self.role != Role::Leader {
+                    self.initializing = false;
+                    self.election_at = now + self.cfg.timers.campaign_min / 2;
+                }
+            }
+            Input::PeerGone(peer) => {
+                if self.role != Role::Leader && self.leader == Some(peer) && !self.observer {
+                    let span = self.cfg.timers.campaign_max - self.cfg.timers.campaign_min;
+                    let at = now + self.cfg.timers.campaign_min + self.random() % span.max(1);
+                    self.election_at = self.election_at.min(at);
+                }
+            }
+            Input::Applied(index) => self.on_applied(index, &mut out),
+            Input::Snapshot(data) => self.take_snapshot(data, &mut out),
+            Input::SetObserver(observer) => {
+                self.observer = observer;
+                if !observer && self.role != Role::Leader {
+                    self.reset_election(now);
                 }
             }
         }
         out
     }
 
-    fn quorum(&self) -> usize {
-        self.cfg.cluster_size.max(self.cfg.peers.len()) / 2 + 1
-    }
-
     fn subject(&self, kind: &str) -> String {
         format!("$NRG.{kind}.{}", self.cfg.group)
+    }
+
+    /// A fresh inbox `$NRG.<kind>.<8>`.
+    fn new_inbox(&mut self, kind: &str) -> String {
+        let id = random_id(self.random());
+        format!("$NRG.{kind}.{}", String::from_utf8_lossy(&id))
     }
 
     /// xorshift64*: the engine's only randomness.
@@ -239,8 +548,9 @@ impl Engine {
     }
 
     fn reset_election(&mut self, now: Nanos) {
-        let span = ELECTION_MAX - ELECTION_MIN;
-        self.election_at = now + ELECTION_MIN + self.random() % span;
+        let t = self.cfg.timers;
+        let span = t.election_max - t.election_min;
+        self.election_at = now + t.election_min + self.random() % span.max(1);
     }
 
     fn persist(&self, out: &mut Vec<Output>) {
@@ -254,229 +564,54 @@ impl Engine {
         }
     }
 
-    /// Adopts a higher term: no vote, no leader, follower.
-    fn adopt_term(&mut self, term: u64, out: &mut Vec<Output>) {
-        self.term = term;
-        self.vote = None;
-        self.role = Role::Follower;
-        self.votes.clear();
-        self.set_leader(None, out);
+    fn reply(&self, subject: String, reply: Option<String>, resp: AppendEntryResponse, out: &mut Vec<Output>) {
+        out.push(Output::Publish { subject, reply, payload: resp.encode().to_vec() });
+    }
+
+    /// The term of a stored index, of the snapshot's last index, or 0 before
+    /// the log.
+    fn term_at(&self, index: u64) -> Option<u64> {
+        if index == 0 {
+            return Some(0);
+        }
+        if let Some((t, i)) = self.snapshot {
+            if i == index {
+                return Some(t);
+            }
+        }
+        self.terms.get(&index).copied()
     }
 
     fn tick(&mut self, now: Nanos, out: &mut Vec<Output>) {
         match self.role {
             Role::Leader => {
-                if now >= self.last_append + HEARTBEAT {
-                    self.send_append(now, out);
+                if now >= self.quorum_check_at {
+                    self.quorum_check_at = now + self.cfg.timers.lost_quorum;
+                    if self.lost_quorum(now) {
+                        self.become_follower(now, None, out);
+                        return;
+                    }
+                }
+                self.expire_catchups(now, out);
+                if now >= self.last_append + self.cfg.timers.heartbeat {
+                    self.send_heartbeat(now, out);
                 }
             }
             Role::Follower | Role::Candidate => {
-                if now < self.election_at {
-                    return;
+                if now >= self.election_at {
+                    self.election_timeout(now, out);
                 }
-                if self.cfg.observer {
-                    self.reset_election(now);
-                    return;
-                }
-                self.campaign(now, out);
             }
         }
     }
 
-    fn campaign(&mut self, now: Nanos, out: &mut Vec<Output>) {
-        self.role = Role::Candidate;
-        self.term += 1;
-        self.vote = Some(self.cfg.id);
-        self.votes.clear();
-        self.votes.insert(self.cfg.id);
-        self.set_leader(None, out);
-        self.reset_election(now);
-        // Term and vote are on disk before anyone hears of them.
-        self.persist(out);
-        let req =
-            VoteRequest { term: self.term, last_term: self.pterm, last_index: self.pindex, candidate: self.cfg.id };
-        out.push(Output::Publish {
-            subject: self.subject("V"),
-            reply: Some(self.cfg.inbox.clone()),
-            payload: req.encode().to_vec(),
-        });
-        if self.votes.len() >= self.quorum() {
-            self.become_leader(now, out);
+    fn on_applied(&mut self, index: u64, out: &mut Vec<Output>) {
+        self.applied = self.applied.max(index.min(self.commit));
+        if self.role == Role::Leader && self.ready_at > 0 && self.applied >= self.ready_at {
+            self.ready_at = 0;
+            self.leading = true;
+            out.push(Output::Leading(true));
         }
-    }
-
-    fn on_vote_request(&mut self, now: Nanos, req: VoteRequest, reply: String, out: &mut Vec<Output>) {
-        if req.candidate == self.cfg.id {
-            return;
-        }
-        if req.term > self.term {
-            self.adopt_term(req.term, out);
-            self.persist(out);
-        }
-        let log_ok = req.last_term > self.pterm || (req.last_term == self.pterm && req.last_index >= self.pindex);
-        let free = self.vote.is_none() || self.vote == Some(req.candidate);
-        let granted = req.term == self.term && free && log_ok && self.role == Role::Follower;
-        if granted {
-            self.vote = Some(req.candidate);
-            self.persist(out);
-            self.reset_election(now);
-        }
-        let resp = VoteResponse { term: self.term, voter: self.cfg.id, granted, empty: self.pindex == 0 };
-        out.push(Output::Publish { subject: reply, reply: None, payload: resp.encode().to_vec() });
-    }
-
-    fn on_vote_response(&mut self, now: Nanos, resp: VoteResponse, out: &mut Vec<Output>) {
-        if resp.term > self.term {
-            self.adopt_term(resp.term, out);
-            self.persist(out);
-            self.reset_election(now);
-            return;
-        }
-        if self.role != Role::Candidate || resp.term != self.term || !resp.granted {
-            return;
-        }
-        let known = self.cfg.peers.contains(&resp.voter) || self.cfg.peers.len() < self.cfg.cluster_size;
-        if known {
-            self.votes.insert(resp.voter);
-        }
-        if self.votes.len() >= self.quorum() {
-            self.become_leader(now, out);
-        }
-    }
-
-    fn become_leader(&mut self, now: Nanos, out: &mut Vec<Output>) {
-        self.role = Role::Leader;
-        self.votes.clear();
-        self.acks.clear();
-        self.set_leader(Some(self.cfg.id), out);
-        // Go's no-op: the group's peers, as the new leader's first entry.
-        let ps = PeerState { cluster_size: self.cfg.cluster_size as u32, peers: self.cfg.peers.clone(), domain_ext: 0 };
-        self.append(now, vec![Entry { kind: EntryType::PeerState, data: ps.encode() }], out);
-    }
-
-    /// A live append entry from this leader at its current point, with a
-    /// zero `lterm` as Go's live ones carry.
-    fn append_entry(&self, entries: Vec<Entry>) -> AppendEntry {
-        AppendEntry {
-            leader: self.cfg.id,
-            term: self.term,
-            commit: self.commit,
-            pterm: self.pterm,
-            pindex: self.pindex,
-            entries,
-            lterm: Some(0),
-        }
-    }
-
-    /// Leader: one append entry carrying `entries`, stored, then published.
-    fn append(&mut self, now: Nanos, entries: Vec<Entry>, out: &mut Vec<Output>) {
-        let Ok(bytes) = self.append_entry(entries).encode() else { return };
-        let index = self.pindex + 1;
-        out.push(Output::Store { index, term: self.term, bytes: bytes.clone() });
-        self.pindex = index;
-        self.pterm = self.term;
-        self.terms.insert(index, self.term);
-        self.acks.entry(index).or_default().insert(self.cfg.id);
-        out.push(Output::Publish { subject: self.subject("AE"), reply: Some(self.cfg.inbox.clone()), payload: bytes });
-        self.last_append = now;
-        self.try_commit(index, now, out);
-    }
-
-    /// Commits `index` once a quorum stored it (and a heartbeat spreads it).
-    fn try_commit(&mut self, index: u64, now: Nanos, out: &mut Vec<Output>) {
-        if index <= self.commit || self.terms.get(&index) != Some(&self.term) {
-            return;
-        }
-        if self.acks.get(&index).map_or(0, BTreeSet::len) < self.quorum() {
-            return;
-        }
-        self.commit = index;
-        out.push(Output::Commit(index));
-        self.acks.retain(|&i, _| i > index);
-        self.send_append(now, out);
-    }
-
-    fn on_append_response(&mut self, now: Nanos, resp: AppendEntryResponse, out: &mut Vec<Output>) {
-        if self.role != Role::Leader {
-            return;
-        }
-        if !resp.success {
-            if resp.term > self.term {
-                self.adopt_term(resp.term, out);
-                self.persist(out);
-                self.reset_election(now);
-            }
-            return;
-        }
-        if resp.index > self.commit && resp.index <= self.pindex && self.terms.get(&resp.index) == Some(&resp.term) {
-            self.acks.entry(resp.index).or_default().insert(resp.peer);
-            self.try_commit(resp.index, now, out);
-        }
-    }
-
-    /// A heartbeat: an append entry without entries.
-    fn send_append(&mut self, now: Nanos, out: &mut Vec<Output>) {
-        if let Ok(payload) = self.append_entry(Vec::new()).encode() {
-            out.push(Output::Publish { subject: self.subject("AE"), reply: Some(self.cfg.inbox.clone()), payload });
-        }
-        self.last_append = now;
-    }
-
-    fn on_append_entry(&mut self, now: Nanos, ae: AppendEntry, reply: String, out: &mut Vec<Output>) {
-        if ae.leader == self.cfg.id {
-            return;
-        }
-        if ae.term < self.term {
-            // An old leader: tell it our term.
-            let resp = AppendEntryResponse { term: self.term, index: self.pindex, peer: self.cfg.id, success: false };
-            out.push(Output::Publish { subject: reply, reply: None, payload: resp.encode().to_vec() });
-            return;
-        }
-        if ae.term > self.term {
-            self.adopt_term(ae.term, out);
-            self.persist(out);
-        } else if self.role != Role::Follower {
-            // A leader of our term exists: follow it.
-            self.role = Role::Follower;
-            self.votes.clear();
-        }
-        self.set_leader(Some(ae.leader), out);
-        self.reset_election(now);
-        if ae.pindex < self.pindex {
-            // A late or repeated append entry of this leader: we already
-            // hold what follows its point.
-            if self.terms.get(&(ae.pindex + 1)) == Some(&ae.term) {
-                return;
-            }
-            // We hold entries of an older term past the leader's point:
-            // drop them when the terms agree there (never committed, or the
-            // leader would hold them).
-            let term_there = if ae.pindex == 0 { Some(0) } else { self.terms.get(&ae.pindex).copied() };
-            if term_there != Some(ae.pterm) || ae.pindex < self.commit {
-                return;
-            }
-            self.terms.retain(|&i, _| i <= ae.pindex);
-            (self.pindex, self.pterm) = (ae.pindex, ae.pterm);
-            out.push(Output::Truncate(ae.pindex));
-        }
-        if ae.pterm != self.pterm || ae.pindex != self.pindex {
-            // Behind the leader (catch-up comes next) or a mismatch.
-            return;
-        }
-        if !ae.entries.is_empty() {
-            let index = self.pindex + 1;
-            let Ok(bytes) = ae.encode() else { return };
-            out.push(Output::Store { index, term: ae.term, bytes });
-            (self.pindex, self.pterm) = (index, ae.term);
-            self.terms.insert(index, ae.term);
-        }
-        let commit = ae.commit.min(self.pindex);
-        if commit > self.commit {
-            self.commit = commit;
-            out.push(Output::Commit(commit));
-        }
-        let resp = AppendEntryResponse { term: self.pterm, index: self.pindex, peer: self.cfg.id, success: true };
-        out.push(Output::Publish { subject: reply, reply: None, payload: resp.encode().to_vec() });
     }
 }
 

@@ -13,12 +13,13 @@
 //!   applied indexes; outputs are persist, publish, subscribe, commit and
 //!   leader-changed, and a persist always comes before a publish that depends
 //!   on it.
-//!   Elections, leadership and replication (no-op on election, batched
-//!   proposals as one index, commit by quorum, truncation of an older
-//!   term's entries) are in; catch-up, snapshots and membership come next.
-//! - `engine/sim.rs`: a seeded simulator of several engines over a lossy,
-//!   reordering network with crashes, checking the invariants after every
-//!   step.
+//!   Elections, leader transfer, replication (no-op on election, batched
+//!   proposals as one index, commit by quorum), catch-up with snapshots,
+//!   membership changes and the lost-quorum check, each in its own file
+//!   under `engine/`.
+//! - `engine/sim.rs`: a seeded simulator of several engines on a FIFO bus
+//!   with loss, crashes, pauses and partitions, checking the invariants
+//!   after every step; `scripts/nrg-sim.sh` runs the long sweep.
 //! - The driver (after): the engine on real I/O: `$SYS` internal
 //!   subscriptions, the WAL in the file store, timers.
 //!
