@@ -25,13 +25,15 @@
 //!   outbound queue and writer, its subscriptions, and the one delivery path.
 //! - `account`: accounts, each an isolated subject namespace with its sublist.
 //! - `store`: message storage behind streams (`StreamStore`, memory and file stores).
-//! - `cluster`: clustering beyond routes: `nrg`, Go's RAFT on the wire.
+//! - `cluster`: clustering beyond routes: `nrg`, Go's RAFT on the wire, its
+//!   engine, log and driver.
 //! - `jetstream`: the JetStream engine (streams, consumers, `$JS.API`) and the
 //!   service that puts it on the message path.
 //! - `server`: the server's state (identity, accounts, connection registry, INFO).
 //! - `client`: the client protocol on client connections.
 //! - `route`: routes between the servers of a cluster (handshake, interest,
 //!   routed messages, gossip).
+//! - `s2`: Go's S2 compression, block format (meta snapshots).
 //! - `monitor`: HTTP monitoring endpoints.
 //! - `system`: the system account's internal services (`$SYS.REQ.*`).
 //! - `start`: starting and stopping: listeners, accept loop, signals, lame duck.
@@ -54,6 +56,7 @@ pub(crate) mod monitor;
 pub(crate) mod nuid;
 pub mod protocol;
 pub(crate) mod route;
+pub(crate) mod s2;
 pub mod server;
 pub(crate) mod start;
 pub(crate) mod stats;

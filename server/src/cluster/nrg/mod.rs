@@ -42,3 +42,5 @@
 //! on its own inbox. `../shared/cluster-design.md` section 2 has the details.
 pub mod codec;
 pub mod engine;
+pub(crate) mod driver;
+pub(crate) mod wal;

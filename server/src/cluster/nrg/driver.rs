@@ -1,0 +1,397 @@
+//! The NRG engine on real I/O: one group run by one thread, its messages
+//! carried by internal subscriptions of the system account (Go's
+//! `raft_transport.go`, `createInternalSubs`, `sendRPC`), its log in a
+//! [`Wal`] and its small files beside it, and its timers from the
+//! thread's clock.
+//!
+//! The thread owns the engine. Everything reaches it through one channel:
+//! messages on the group's subjects and inboxes (the subscriptions'
+//! callbacks only forward), and the upper layer's commands through
+//! [`Group`]. After each step it carries out the outputs in order:
+//! `tav.idx`, stored entries and snapshots are written and synced before
+//! any publish that follows them; commits and leadership go to the upper
+//! layer's channel. A failed write stops the group rather than let it vote
+//! or ack on state it could not keep.
+//!
+//! A thread per group suits the meta group and a handful of assets; many
+//! replicated assets will want a shared pool.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::codec::{
+    random_id, AppendEntry, AppendEntryResponse, Entry, PeerId, SnapshotFile, TermAndVote, VoteRequest, VoteResponse,
+};
+use super::engine::{Config, Engine, Input, Log, Nanos, Output, Role, Timers};
+use super::wal::{self, Wal};
+use crate::connection::deliver::Publisher;
+use crate::connection::{lock, Connection, InternalCallback, Kind, Subscription};
+use crate::message::Msg;
+use crate::server::Server;
+
+/// What the group tells its upper layer.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// `index` is committed: apply `entries`, then call [`Group::applied`].
+    Committed { index: u64, entries: Vec<Entry> },
+    /// This node may act as leader now, or no longer.
+    Leading(bool),
+}
+
+/// A group's state for monitoring (`/raftz`, `/jsz`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Status {
+    pub(crate) leader: Option<PeerId>,
+    pub(crate) is_leader: bool,
+    pub(crate) term: u64,
+    pub(crate) pterm: u64,
+    pub(crate) pindex: u64,
+    pub(crate) commit: u64,
+    pub(crate) applied: u64,
+    pub(crate) peers: Vec<PeerId>,
+    pub(crate) cluster_size: usize,
+    pub(crate) catching_up: bool,
+    pub(crate) observer: bool,
+    /// When we last heard from each peer (leader's view; the leader only
+    /// as a follower), as an age.
+    pub(crate) heard: HashMap<PeerId, Instant>,
+    /// The last index each peer told the leader it stored.
+    pub(crate) peer_index: HashMap<PeerId, u64>,
+    pub(crate) leader_since: Option<std::time::SystemTime>,
+    pub(crate) stopped: Option<String>,
+}
+
+/// What the thread takes in.
+enum Cmd {
+    Msg { subject: String, reply: Option<String>, payload: Vec<u8> },
+    Input(Input),
+    Stop,
+}
+
+/// A handle on a running group.
+#[derive(Clone)]
+pub(crate) struct Group {
+    name: String,
+    id: PeerId,
+    tx: Sender<Cmd>,
+    status: Arc<Mutex<Status>>,
+}
+
+/// How to start a group.
+pub(crate) struct Start {
+    pub(crate) group: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) id: PeerId,
+    /// The peers to start with when the directory has no `peers.idx` (Go's
+    /// bootstrap), and the expected size.
+    pub(crate) bootstrap: Vec<PeerId>,
+    pub(crate) cluster_size: usize,
+    pub(crate) managed: bool,
+    pub(crate) observer: bool,
+    /// Go's `Recovering`: false for a new asset's group.
+    pub(crate) recovering: bool,
+    pub(crate) timers: Timers,
+}
+
+/// The WAL shared between the engine (reads) and the thread (writes).
+#[derive(Clone)]
+struct WalLog {
+    wal: Arc<Mutex<Wal>>,
+    dir: PathBuf,
+    group: String,
+}
+
+impl Log for WalLog {
+    fn load(&self, index: u64) -> Option<Vec<u8>> {
+        lock(&self.wal).load(index)
+    }
+
+    fn snapshot(&self) -> Option<SnapshotFile> {
+        wal::load_snapshot(&self.dir, &self.group)
+    }
+}
+
+impl Group {
+    /// Opens the group's directory and starts its thread; committed entries
+    /// and leadership go to `events`.
+    pub(crate) fn start(srv: &Arc<Server>, start: Start, events: Sender<Event>) -> std::io::Result<Group> {
+        let wal = Wal::open(&start.dir)?;
+        let tav = match std::fs::read(start.dir.join("tav.idx")) {
+            Ok(b) => TermAndVote::decode(&b).map_err(std::io::Error::other)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => TermAndVote { term: 0, vote: None },
+            Err(e) => return Err(e),
+        };
+        let (peers, cluster_size) = match std::fs::read(start.dir.join("peers.idx")) {
+            Ok(b) => {
+                let ps = super::codec::PeerState::decode(&b).map_err(std::io::Error::other)?;
+                (ps.peers, ps.cluster_size as usize)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let ps = super::codec::PeerState {
+                    cluster_size: start.cluster_size as u32,
+                    peers: start.bootstrap.clone(),
+                    domain_ext: 0,
+                };
+                wal::write_file(&start.dir.join("peers.idx"), &ps.encode())?;
+                (start.bootstrap.clone(), start.cluster_size)
+            }
+            Err(e) => return Err(e),
+        };
+        let empty = wal.last() == 0;
+        let log = WalLog { wal: Arc::new(Mutex::new(wal)), dir: start.dir.clone(), group: start.group.clone() };
+        let inbox = format!("$NRG.R.{}", String::from_utf8_lossy(&random_id(rand::random())));
+        let cfg = Config {
+            group: start.group.clone(),
+            id: start.id,
+            peers,
+            cluster_size,
+            observer: start.observer,
+            managed: start.managed,
+            initializing: !start.recovering && empty,
+            inbox: inbox.clone(),
+            timers: start.timers,
+        };
+        let (tx, rx) = mpsc::channel();
+        let status = Arc::new(Mutex::new(Status::default()));
+        let group = Group { name: start.group.clone(), id: start.id, tx: tx.clone(), status: Arc::clone(&status) };
+        let sys = srv.accounts.get_or_create(srv.system_account_name());
+        let client = Connection::new_internal(srv.next_client_id(), Kind::System, &sys.name, &sys.sublist);
+        let mut runner = Runner {
+            srv: Arc::downgrade(srv),
+            client,
+            sids: AtomicU64::new(1),
+            subs: HashMap::new(),
+            tx,
+            events,
+            status,
+            log: log.clone(),
+            epoch: Instant::now(),
+            group: start.group.clone(),
+        };
+        for subject in [format!("$NRG.V.{}", start.group), format!("$NRG.AE.{}", start.group), inbox] {
+            runner.subscribe(subject);
+        }
+        let now = runner.now();
+        let (engine, outs) = Engine::start(cfg, tav, log, now, rand::random());
+        let name = format!("nrg-{}", start.group);
+        std::thread::Builder::new().name(name).spawn(move || runner.run(engine, outs, rx))?;
+        Ok(group)
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn id(&self) -> PeerId {
+        self.id
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        lock(&self.status).clone()
+    }
+
+    fn send(&self, input: Input) {
+        let _ = self.tx.send(Cmd::Input(input));
+    }
+
+    /// Replicates `op`: proposed when leading, else forwarded to the leader.
+    pub(crate) fn forward(&self, op: Vec<u8>) {
+        self.send(Input::Forward(op));
+    }
+
+    /// Proposes ops (leader only; dropped otherwise).
+    pub(crate) fn propose(&self, ops: Vec<Vec<u8>>) {
+        self.send(Input::Propose(ops));
+    }
+
+    pub(crate) fn applied(&self, index: u64) {
+        self.send(Input::Applied(index));
+    }
+
+    pub(crate) fn snapshot(&self, data: Vec<u8>) {
+        self.send(Input::Snapshot(data));
+    }
+
+    pub(crate) fn step_down(&self, preferred: Option<PeerId>) {
+        self.send(Input::StepDown(preferred));
+    }
+
+    pub(crate) fn remove_peer(&self, peer: PeerId) {
+        self.send(Input::RemovePeer(peer));
+    }
+
+    /// The server behind `peer` went away.
+    pub(crate) fn peer_gone(&self, peer: PeerId) {
+        self.send(Input::PeerGone(peer));
+    }
+
+    pub(crate) fn set_observer(&self, observer: bool) {
+        self.send(Input::SetObserver(observer));
+    }
+
+    pub(crate) fn stop(&self) {
+        let _ = self.tx.send(Cmd::Stop);
+    }
+}
+
+struct Runner {
+    srv: Weak<Server>,
+    client: Arc<Connection>,
+    sids: AtomicU64,
+    subs: HashMap<String, Arc<Subscription>>,
+    tx: Sender<Cmd>,
+    events: Sender<Event>,
+    status: Arc<Mutex<Status>>,
+    log: WalLog,
+    epoch: Instant,
+    group: String,
+}
+
+impl Runner {
+    fn now(&self) -> Nanos {
+        self.epoch.elapsed().as_nanos() as Nanos
+    }
+
+    fn run(mut self, mut engine: Engine<WalLog>, outs: Vec<Output>, rx: Receiver<Cmd>) {
+        if let Err(e) = self.carry_out(outs) {
+            return self.fail(&engine, e);
+        }
+        loop {
+            self.update_status(&engine);
+            let wait = engine.next_deadline().saturating_sub(self.now());
+            let input = match rx.recv_timeout(Duration::from_nanos(wait)) {
+                Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(Cmd::Input(i)) => i,
+                Ok(Cmd::Msg { subject, reply, payload }) => match input_for(&subject, reply, &payload) {
+                    Some(i) => i,
+                    None => {
+                        debug!("RAFT [{}] dropped a malformed message on {subject}", self.group);
+                        continue;
+                    }
+                },
+                Err(RecvTimeoutError::Timeout) => Input::Tick,
+            };
+            let outs = engine.step(self.now(), input);
+            if let Err(e) = self.carry_out(outs) {
+                return self.fail(&engine, e);
+            }
+        }
+        for (_, sub) in self.subs.drain() {
+            self.client.remove_sub(&sub);
+        }
+    }
+
+    fn fail(mut self, engine: &Engine<WalLog>, e: std::io::Error) {
+        warn!("RAFT [{}] stopping: could not write its state: {e}", self.group);
+        self.update_status(engine);
+        lock(&self.status).stopped = Some(e.to_string());
+        for (_, sub) in self.subs.drain() {
+            self.client.remove_sub(&sub);
+        }
+    }
+
+    /// Carries out the outputs in order: what is written is synced before
+    /// anything published after it.
+    fn carry_out(&mut self, outs: Vec<Output>) -> std::io::Result<()> {
+        let dir = self.log.dir.clone();
+        for o in outs {
+            match o {
+                Output::Persist(tav) => wal::write_file(&dir.join("tav.idx"), &tav.encode())?,
+                Output::PersistPeers(ps) => wal::write_file(&dir.join("peers.idx"), &ps)?,
+                Output::Store { index, bytes, .. } => lock(&self.log.wal).append(index, &bytes)?,
+                Output::Truncate(index) => lock(&self.log.wal).truncate(index)?,
+                Output::Snapshot(snap) => {
+                    wal::save_snapshot(&dir, &self.group, &snap)?;
+                    lock(&self.log.wal).compact(snap.last_index)?;
+                }
+                Output::Publish { subject, reply, payload } => {
+                    lock(&self.log.wal).sync()?;
+                    self.publish(subject, reply, payload);
+                }
+                Output::Subscribe(subject) => self.subscribe(subject),
+                Output::Unsubscribe(subject) => {
+                    if let Some(sub) = self.subs.remove(&subject) {
+                        self.client.remove_sub(&sub);
+                    }
+                }
+                Output::LeaderChanged(_) => {}
+                Output::Leading(on) => {
+                    lock(&self.status).leader_since = on.then(std::time::SystemTime::now);
+                    let _ = self.events.send(Event::Leading(on));
+                }
+                Output::Commit { index, entries } => {
+                    lock(&self.log.wal).sync()?;
+                    let _ = self.events.send(Event::Committed { index, entries });
+                }
+            }
+        }
+        lock(&self.log.wal).sync()
+    }
+
+    fn publish(&self, subject: String, reply: Option<String>, payload: Vec<u8>) {
+        let Some(srv) = self.srv.upgrade() else { return };
+        let acc = srv.accounts.get_or_create(srv.system_account_name());
+        let msg = Msg::new(subject, reply.map(Bytes::from), payload);
+        acc.publish(&msg, &mut Publisher::server());
+    }
+
+    fn subscribe(&mut self, subject: String) {
+        if self.subs.contains_key(&subject) {
+            return;
+        }
+        let tx = self.tx.clone();
+        let icb: InternalCallback = Arc::new(move |msg: &Msg, _from: Option<&Arc<Connection>>| {
+            let subject = String::from_utf8_lossy(&msg.subject).into_owned();
+            let reply = msg.reply_str().map(str::to_string);
+            let _ = tx.send(Cmd::Msg { subject, reply, payload: msg.payload().to_vec() });
+        });
+        let sid = self.sids.fetch_add(1, Ordering::Relaxed);
+        let sub = Subscription::new_internal(&self.client, &subject, sid, icb);
+        self.client.add_sub(Arc::clone(&sub));
+        self.subs.insert(subject, sub);
+    }
+
+    fn update_status(&self, e: &Engine<WalLog>) {
+        let mut s = lock(&self.status);
+        let (pterm, pindex) = e.last();
+        s.leader = e.leader();
+        s.is_leader = e.role() == Role::Leader;
+        s.term = e.term();
+        (s.pterm, s.pindex) = (pterm, pindex);
+        s.commit = e.commit();
+        s.applied = e.applied();
+        s.peers = e.peers();
+        s.cluster_size = e.cluster_size();
+        s.catching_up = e.is_catching_up();
+        s.observer = e.is_observer();
+        let now = Instant::now();
+        let epoch_now = self.now();
+        for (peer, heard, index) in e.peer_progress() {
+            if heard > 0 {
+                s.heard.insert(peer, now - Duration::from_nanos(epoch_now.saturating_sub(heard)));
+            }
+            s.peer_index.insert(peer, index);
+        }
+    }
+}
+
+/// The engine input for a message on one of the group's subjects.
+fn input_for(subject: &str, reply: Option<String>, p: &[u8]) -> Option<Input> {
+    let kind = subject.split('.').nth(1)?;
+    Some(match kind {
+        "V" => Input::VoteRequest { req: VoteRequest::decode(p).ok()?, reply: reply? },
+        "AE" => Input::AppendEntry { ae: AppendEntry::decode(p).ok()?, reply: reply? },
+        "R" if p.len() == 17 => Input::VoteResponse(VoteResponse::decode(p).ok()?),
+        "R" => Input::AppendEntryResponse { resp: AppendEntryResponse::decode(p).ok()?, reply },
+        "CR" => Input::CatchupEntry { ae: AppendEntry::decode(p).ok()?, inbox: subject.to_string(), reply },
+        "CP" => Input::CatchupAck(AppendEntryResponse::decode(p).ok()?),
+        "P" => Input::Forwarded(p.to_vec()),
+        "RP" => Input::ForwardedRemovePeer(p.to_vec()),
+        _ => return None,
+    })
+}
