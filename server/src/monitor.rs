@@ -81,7 +81,7 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     let endpoint = match path {
         "" | "/" => "/",
         "/varz" | "/connz" | "/subsz" | "/subscriptionsz" | "/routez" | "/healthz" | "/accountz" | "/leafz"
-        | "/gatewayz" | "/accstatz" | "/jsz" => path,
+        | "/gatewayz" | "/accstatz" | "/jsz" | "/raftz" => path,
         _ => {
             return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n".into());
         }
@@ -114,7 +114,18 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             Ok(v) => v,
             Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
         },
-        "/jsz" => jsz(srv, &q),
+        "/jsz" => {
+            let leader_only = flag(&q, "leader-only");
+            let meta = srv.jetstream.as_ref().and_then(|js| js.meta());
+            if leader_only && meta.is_some_and(|m| !m.is_leader()) {
+                return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", "filtered response: not leader".into());
+            }
+            jsz(srv, &q)
+        }
+        "/raftz" => match raftz(srv, &q) {
+            Some(v) => v,
+            None => return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no matching raft groups".into()),
+        },
         "/routez" => match routez(srv, &q) {
             Ok(v) => v,
             Err(e) => return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
@@ -796,6 +807,9 @@ fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     out.put("consumers", v(st.consumers));
     out.put("messages", v(st.messages));
     out.put("bytes", v(st.bytes));
+    if let Some(meta) = js.meta() {
+        out.put("meta_cluster", J::O(meta_cluster(srv, meta)));
+    }
     let want = flag(q, "accounts") || flag(q, "streams") || flag(q, "consumers") || q.contains_key("acc");
     if want {
         let only = q.get("acc");
@@ -818,6 +832,116 @@ fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     }
     out.put("total", v(names.len()));
     out
+}
+
+/// `/jsz` `meta_cluster` (Go's `MetaClusterInfo` from `clusterInfo`):
+/// the leader, and every other peer as this server sees it. A leader knows
+/// each replica's lag; a follower knows only whether it heard its leader
+/// within two heartbeats.
+fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
+    let st = meta.status();
+    let names = meta.server_names(srv);
+    let name_of = |id: &[u8; 8]| names.get(id).cloned();
+    let id_str = |id: &[u8; 8]| String::from_utf8_lossy(id).into_owned();
+    let me = crate::cluster::nrg::codec::peer_id(&srv.name);
+    let leader_name = st.leader.and_then(|l| name_of(&l));
+    let mut out = Obj::default();
+    out.put("name", v(srv.opts.cluster.name.clone().unwrap_or_default()));
+    if let Some(l) = &leader_name {
+        out.put("leader", v(l));
+        out.put("peer", v(id_str(&crate::cluster::nrg::codec::peer_id(l))));
+    }
+    let now = std::time::Instant::now();
+    let mut replicas = Vec::new();
+    for p in st.peers.iter().filter(|p| st.leader.is_none() || **p != me) {
+        let heard = st.heard.get(p).map(|t| now.duration_since(*t));
+        let (mut current, lag) = if *p == me {
+            (true, 0)
+        } else if st.is_leader {
+            let lag = st.commit.saturating_sub(st.peer_index.get(p).copied().unwrap_or(0));
+            (lag == 0, lag)
+        } else if Some(*p) == st.leader {
+            (heard.is_some_and(|h| h <= Duration::from_secs(2)), 0)
+        } else {
+            (false, 0)
+        };
+        let active = heard.unwrap_or_default();
+        if active > Duration::from_secs(10) {
+            current = false;
+        }
+        let mut r = Obj::default();
+        match name_of(p) {
+            Some(n) => {
+                r.put("name", v(n));
+                r.put("current", v(current));
+                r.put("active", v(active.as_nanos() as u64));
+                if lag > 0 {
+                    r.put("lag", v(lag));
+                }
+            }
+            None => {
+                r.put("name", v(format!("Server name unknown at this time (peerID: {})", id_str(p))));
+                r.put("current", v(current));
+                r.put("offline", v(true));
+                r.put("active", v(active.as_nanos() as u64));
+            }
+        }
+        r.put("peer", v(id_str(p)));
+        replicas.push(J::O(r));
+    }
+    if !replicas.is_empty() {
+        out.put("replicas", J::A(replicas));
+    }
+    out.put("cluster_size", v(st.cluster_size));
+    out.put("quorum_needed", v(st.cluster_size / 2 + 1));
+    out.put("pending", v(0));
+    out.put("pending_requests", v(0));
+    out.put("pending_infos", v(0));
+    out.put(
+        "snapshot",
+        J::O(obj([("pending_entries", v(0)), ("pending_size", v(0)), ("last_time", v("0001-01-01T00:00:00Z"))])),
+    );
+    out
+}
+
+/// `/raftz` (Go's `Raftz`): each RAFT group by account, as
+/// `{"<account>": {"<group>": {...}}}`; `acc` and `group` filter.
+fn raftz(srv: &Server, q: &BTreeMap<String, String>) -> Option<Obj> {
+    let meta = srv.jetstream.as_ref().and_then(|js| js.meta())?;
+    let sys = srv.system_account_name().to_string();
+    if q.get("acc").is_some_and(|a| *a != sys) || q.get("group").is_some_and(|g| g != "_meta_") {
+        return None;
+    }
+    let st = meta.status();
+    let names = meta.server_names(srv);
+    let id_str = |id: &[u8; 8]| String::from_utf8_lossy(id).into_owned();
+    let mut peers = Obj::default();
+    for p in &st.peers {
+        let mut e = Obj::default();
+        e.put("name", v(names.get(p).cloned().unwrap_or_default()));
+        e.put("known", v(true));
+        peers.put(&id_str(p), J::O(e));
+    }
+    let me = crate::cluster::nrg::codec::peer_id(&srv.name);
+    let mut g = Obj::default();
+    g.put("id", v(id_str(&me)));
+    g.put("state", v(if st.is_leader { "LEADER" } else if st.leader.is_some() { "FOLLOWER" } else { "CANDIDATE" }));
+    g.put("size", v(st.cluster_size));
+    g.put("quorum_needed", v(st.cluster_size / 2 + 1));
+    g.put("observer", v(st.observer));
+    g.put("leader", v(st.leader.map(|l| id_str(&l)).unwrap_or_default()));
+    g.put("term", v(st.term));
+    g.put("pterm", v(st.pterm));
+    g.put("pindex", v(st.pindex));
+    g.put("committed", v(st.commit));
+    g.put("applied", v(st.applied));
+    g.put("catching_up", v(st.catching_up));
+    g.put("peers", J::O(peers));
+    let mut groups = Obj::default();
+    groups.put("_meta_", J::O(g));
+    let mut out = Obj::default();
+    out.put(&sys, J::O(groups));
+    Some(out)
 }
 
 fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {

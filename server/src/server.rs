@@ -113,12 +113,6 @@ pub fn check_options(opts: &Options) -> Result<(), String> {
             ));
         }
     }
-    if opts.jetstream.enabled && opts.cluster.port != 0 {
-        // Clustered JetStream needs the meta group over NRG (RAFT), which
-        // rnats does not speak yet; running a standalone engine inside a
-        // cluster would answer API requests next to the real one.
-        return Err("JetStream in a cluster is not supported by rnats yet: clustered JetStream needs NRG".into());
-    }
     if opts.max_pending > 0 && i64::from(opts.max_payload) > opts.max_pending {
         return Err(format!(
             "max_payload ({}) cannot be higher than max_pending ({})",
@@ -436,6 +430,11 @@ impl Server {
             return;
         }
         info!("Initiating Shutdown...");
+        // Hand meta leadership over while the routes still carry it (Go's
+        // `stepdownRaftNodes`).
+        if let Some(meta) = self.jetstream.as_ref().and_then(|js| js.meta()) {
+            meta.stop();
+        }
         for c in self.clients() {
             c.close(CloseReason::ServerShutdown);
         }

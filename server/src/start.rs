@@ -148,6 +148,9 @@ impl Server {
         info!("-------------------------------------------");
         js.load();
         info!("Took {:?} to start JetStream", started.elapsed());
+        if let Some(meta) = crate::jetstream::cluster::Meta::start(self) {
+            js.set_meta(meta);
+        }
         Some(Service::start(Arc::clone(js), Arc::clone(&self.accounts), &|| self.next_client_id()))
     }
 

@@ -116,12 +116,17 @@ pub(crate) enum E {
     PriorityGroupWithPolicyNone,
     ConsumerMaxPendingAckExcess,
     Pedantic,
+    ClusterNotAvail,
+    ClusterNoPeers,
+    ClusterUnsupportedFeature,
 }
 
 /// (id, code, err_code, description). Kept sorted by err_code.
 const TABLE: &[(E, u16, u16, &str)] = &[
     (E::AccountResourcesExceeded, 400, 10002, "resource limits exceeded for account"),
     (E::BadRequest, 400, 10003, "bad request"),
+    (E::ClusterNoPeers, 400, 10005, "{err}"),
+    (E::ClusterNotAvail, 503, 10008, "JetStream system temporarily unavailable"),
     (E::ClusterRequired, 503, 10010, "JetStream clustering support required"),
     (E::ConsumerCreate, 500, 10012, "{err}"),
     (E::ConsumerNameExist, 400, 10013, "consumer name already in use"),
@@ -156,6 +161,7 @@ const TABLE: &[(E, u16, u16, &str)] = &[
     (E::MaximumConsumersLimit, 400, 10026, "maximum consumers limit reached"),
     (E::MaximumStreamsLimit, 400, 10027, "maximum number of streams reached"),
     (E::MemoryResourcesExceeded, 500, 10028, "insufficient memory resources available"),
+    (E::ClusterUnsupportedFeature, 503, 10036, "not currently supported in clustered mode"),
     (E::NoMessageFound, 404, 10037, "no message found"),
     (E::NotEmptyRequest, 400, 10038, "expected an empty request payload"),
     (E::NotEnabledForAccount, 503, 10039, "JetStream not enabled for account"),

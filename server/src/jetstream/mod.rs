@@ -43,6 +43,7 @@ use bytes::Bytes;
 
 pub(crate) mod api;
 mod api_types;
+pub(crate) mod cluster;
 mod consumer;
 mod errors;
 mod persist;
@@ -150,6 +151,8 @@ pub(crate) struct JetStream {
     /// Bumped whenever streams or consumers may have come or gone, so the
     /// service knows to bring JetStream's subscriptions in line.
     generation: std::sync::atomic::AtomicU64,
+    /// The meta group, when JetStream runs in a cluster.
+    meta: std::sync::OnceLock<Arc<cluster::Meta>>,
 }
 
 /// Current wall clock in Unix nanoseconds.
@@ -176,7 +179,17 @@ impl JetStream {
             index: RwLock::new(HashMap::new()),
             any_streams: std::sync::atomic::AtomicBool::new(false),
             generation: std::sync::atomic::AtomicU64::new(0),
+            meta: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Puts JetStream in clustered mode under this meta group.
+    pub(crate) fn set_meta(&self, meta: Arc<cluster::Meta>) {
+        let _ = self.meta.set(meta);
+    }
+
+    pub(crate) fn meta(&self) -> Option<&Arc<cluster::Meta>> {
+        self.meta.get()
     }
 
     /// Writes what file stores handed off (group commit), outside the
@@ -415,6 +428,7 @@ impl JetStream {
             limits: self.cfg.account_limits.get(account),
             account,
             store: self.store_env.as_ref(),
+            cluster: self.meta.get().map(|m| api::ClusterView { leader: m.is_leader(), leaderless: m.leaderless() }),
         };
         api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut out);
         sourcing::sync(acc, now, &interest, &mut out);

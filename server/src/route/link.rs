@@ -873,6 +873,7 @@ impl Link {
         self.num_subs.store(0, Ordering::Relaxed);
         let mut had_urls = false;
         let mut redial = None;
+        let mut gone = None;
         if let (true, Some(id)) = (self.registered, &self.remote_id) {
             let mut routes = lock(&self.srv.routes);
             if let Some(remote) = routes.get_mut(id) {
@@ -895,9 +896,14 @@ impl Link {
                     remote.connect_urls.clear();
                 }
                 if remote.is_empty() {
+                    gone = Some(remote.name.clone());
                     routes.remove(id);
                 }
             }
+        }
+        // Its server is gone: a RAFT group it led campaigns soon.
+        if let (Some(name), Some(meta)) = (gone, self.srv.jetstream.as_ref().and_then(|js| js.meta())) {
+            meta.server_gone(&name);
         }
         // An accepted route that took over from our own dial.
         if let (None, Some(((url, explicit), account))) = (&self.dial, redial) {

@@ -76,8 +76,6 @@ enum Cmd {
 /// A handle on a running group.
 #[derive(Clone)]
 pub(crate) struct Group {
-    name: String,
-    id: PeerId,
     tx: Sender<Cmd>,
     status: Arc<Mutex<Status>>,
 }
@@ -158,7 +156,7 @@ impl Group {
         };
         let (tx, rx) = mpsc::channel();
         let status = Arc::new(Mutex::new(Status::default()));
-        let group = Group { name: start.group.clone(), id: start.id, tx: tx.clone(), status: Arc::clone(&status) };
+        let group = Group { tx: tx.clone(), status: Arc::clone(&status) };
         let sys = srv.accounts.get_or_create(srv.system_account_name());
         let client = Connection::new_internal(srv.next_client_id(), Kind::System, &sys.name, &sys.sublist);
         let mut runner = Runner {
@@ -183,30 +181,12 @@ impl Group {
         Ok(group)
     }
 
-    pub(crate) fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub(crate) fn id(&self) -> PeerId {
-        self.id
-    }
-
     pub(crate) fn status(&self) -> Status {
         lock(&self.status).clone()
     }
 
     fn send(&self, input: Input) {
         let _ = self.tx.send(Cmd::Input(input));
-    }
-
-    /// Replicates `op`: proposed when leading, else forwarded to the leader.
-    pub(crate) fn forward(&self, op: Vec<u8>) {
-        self.send(Input::Forward(op));
-    }
-
-    /// Proposes ops (leader only; dropped otherwise).
-    pub(crate) fn propose(&self, ops: Vec<Vec<u8>>) {
-        self.send(Input::Propose(ops));
     }
 
     pub(crate) fn applied(&self, index: u64) {
@@ -217,12 +197,13 @@ impl Group {
         self.send(Input::Snapshot(data));
     }
 
-    pub(crate) fn step_down(&self, preferred: Option<PeerId>) {
-        self.send(Input::StepDown(preferred));
+    /// Campaigns within Go's campaign timeout (`Campaign`).
+    pub(crate) fn campaign_soon(&self) {
+        self.send(Input::Campaign);
     }
 
-    pub(crate) fn remove_peer(&self, peer: PeerId) {
-        self.send(Input::RemovePeer(peer));
+    pub(crate) fn step_down(&self, preferred: Option<PeerId>) {
+        self.send(Input::StepDown(preferred));
     }
 
     /// The server behind `peer` went away.

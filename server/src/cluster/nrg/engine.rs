@@ -430,6 +430,12 @@ impl<L: Log> Engine<L> {
         self.peers.keys().copied().collect()
     }
 
+    /// Each peer: when we last heard from it (0: never; a follower hears
+    /// only its leader) and the last index it told us it stored.
+    pub fn peer_progress(&self) -> Vec<(PeerId, Nanos, u64)> {
+        self.peers.iter().map(|(id, p)| (*id, p.heard, p.index)).collect()
+    }
+
     pub fn cluster_size(&self) -> usize {
         self.cluster_size
     }

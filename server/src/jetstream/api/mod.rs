@@ -81,6 +81,15 @@ pub(crate) struct Ctx<'a> {
     pub(crate) account: &'a str,
     /// Where file streams are kept; `None` keeps them in memory.
     pub(crate) store: Option<&'a crate::jetstream::persist::StoreEnv>,
+    /// The meta group's view, when clustered.
+    pub(crate) cluster: Option<ClusterView>,
+}
+
+/// What an API request needs to know of the meta group.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClusterView {
+    pub(crate) leader: bool,
+    pub(crate) leaderless: bool,
 }
 
 /// A reply as Go's encoder writes it.
@@ -270,6 +279,29 @@ pub(crate) fn dispatch(
             out.push(Msg::reply_to(reply, error_reply(kind, &ApiError::new(E::RequiredApiLevel))));
             return;
         }
+    }
+    if let Some(c) = ctx.cluster {
+        // Clustered (Go's `jsAccountInfoRequest` and the meta leader's
+        // requests): without a meta leader the request fails; a follower
+        // leaves it to the leader. rnats as leader answers account info and
+        // cannot yet create, change or hold assets (issue 12): it says so
+        // with Go's "not currently supported in clustered mode".
+        let Some(kind) = api_type_for(subject) else { return };
+        let err = if c.leaderless {
+            E::ClusterNotAvail
+        } else if !c.leader {
+            return;
+        } else if toks.as_slice() == ["INFO"] {
+            acc.api_total += 1;
+            out.push(Msg::reply_to(reply, account_info(acc, ctx)));
+            return;
+        } else {
+            E::ClusterUnsupportedFeature
+        };
+        acc.api_total += 1;
+        acc.api_errors += 1;
+        out.push(Msg::reply_to(reply, error_reply(kind, &ApiError::new(err))));
+        return;
     }
     let (kind, res): (&str, Result<Bytes, ApiError>) = match toks.as_slice() {
         ["INFO"] => (types::ACCOUNT_INFO, Ok(account_info(acc, ctx))),
