@@ -338,3 +338,116 @@ async fn golden_ignoring(w: &mut NatsWorld, name: String, paths: String) -> Step
     let ignore: Vec<String> = paths.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
     Ok(golden_check(w, &name, &ignore)?)
 }
+
+/// Whether `actual` includes `expected`: objects by every expected key (a `null`
+/// expected also matches a missing key), arrays by every expected item matching a
+/// distinct actual item in any order, anything else by equality. On a mismatch,
+/// says where.
+pub(crate) fn json_includes(actual: &serde_json::Value, expected: &serde_json::Value) -> Result<(), String> {
+    includes_at(actual, expected, "")
+}
+
+fn includes_at(actual: &serde_json::Value, expected: &serde_json::Value, at: &str) -> Result<(), String> {
+    use serde_json::Value;
+    let here = if at.is_empty() { "the top level" } else { at };
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => {
+            for (k, w) in want {
+                let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                match got.get(k) {
+                    None if w.is_null() => {}
+                    None => return Err(format!("{path} is missing, expected {w}")),
+                    Some(g) => includes_at(g, w, &path)?,
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(want), Value::Array(got)) => {
+            let mut used = vec![false; got.len()];
+            for (i, w) in want.iter().enumerate() {
+                let found = got.iter().enumerate().position(|(j, g)| !used[j] && includes_at(g, w, "").is_ok());
+                match found {
+                    Some(j) => used[j] = true,
+                    None => return Err(format!("{here}: no item matches {w} (item {i} expected) in {actual}")),
+                }
+            }
+            Ok(())
+        }
+        (w, g) if w == g => Ok(()),
+        (w, g) => Err(format!("{here} is {g}, expected {w}")),
+    }
+}
+
+/// The JSON a step's docstring holds.
+pub(crate) fn docstring_json(step: &Step) -> Result<serde_json::Value> {
+    let text = super::docstring(step)?;
+    serde_json::from_str(&text).map_err(|e| anyhow!("the docstring is not JSON ({e}): {text}"))
+}
+
+/// The last JSON reply includes the docstring's JSON (see `json_includes`).
+#[then(expr = "the reply includes:")]
+async fn reply_includes(w: &mut NatsWorld, step: &Step) -> StepResult {
+    let want = docstring_json(step)?;
+    let got = w.json()?;
+    if let Err(why) = json_includes(got, &want) {
+        fail!("{why}\nreply: {got}");
+    }
+    Ok(())
+}
+
+/// The payload of a message a subscription received, as JSON.
+fn message_json(name: &str, m: &async_nats::Message) -> Result<serde_json::Value> {
+    serde_json::from_slice(&m.payload)
+        .map_err(|e| anyhow!("a message on '{name}' is not JSON ({e}): {}", String::from_utf8_lossy(&m.payload)))
+}
+
+/// The last message a subscription received (e.g. a reply or an advisory) is JSON that
+/// includes the docstring's JSON; it becomes the last JSON reply.
+#[then(expr = "the last message on {string} is JSON including:")]
+async fn last_message_includes(w: &mut NatsWorld, name: String, step: &Step) -> StepResult {
+    let want = docstring_json(step)?;
+    let m = w.sub(&name)?.received.last().cloned().ok_or_else(|| anyhow!("'{name}' has received nothing"))?;
+    let got = message_json(&name, &m)?;
+    if let Err(why) = json_includes(&got, &want) {
+        fail!("{why}\nmessage: {got}");
+    }
+    w.last_json = Some(got);
+    Ok(())
+}
+
+/// Every message a subscription received so far (e.g. the replies of a request every
+/// server answers) is JSON that includes the docstring's JSON.
+#[then(expr = "every message on {string} is JSON including:")]
+async fn every_message_includes(w: &mut NatsWorld, name: String, step: &Step) -> StepResult {
+    let want = docstring_json(step)?;
+    let received = w.sub(&name)?.received.clone();
+    if received.is_empty() {
+        fail!("'{name}' has received nothing");
+    }
+    for (i, m) in received.iter().enumerate() {
+        let got = message_json(&name, m)?;
+        if let Err(why) = json_includes(&got, &want) {
+            fail!("message {} of {} on '{name}': {why}\nmessage: {got}", i + 1, received.len());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_includes;
+    use serde_json::json;
+
+    #[test]
+    fn inclusion_by_keys_items_and_nulls() {
+        let got = json!({"a": 1, "b": {"c": [ {"n": "A", "x": true}, {"n": "B"} ], "d": "e"}});
+        assert!(json_includes(&got, &json!({"a": 1})).is_ok());
+        assert!(json_includes(&got, &json!({"b": {"c": [{"n": "B"}, {"n": "A", "x": true}]}})).is_ok());
+        assert!(json_includes(&got, &json!({"b": {"c": [{"n": "B", "x": null}]}})).is_ok());
+        assert!(json_includes(&got, &json!({"zz": null})).is_ok());
+        assert!(json_includes(&got, &json!({"b": {"c": [{"n": "A"}, {"n": "A"}]}})).is_err());
+        assert!(json_includes(&got, &json!({"a": 2})).unwrap_err().contains("a is 1, expected 2"));
+        assert!(json_includes(&got, &json!({"b": {"d": null}})).unwrap_err().contains("b.d"));
+        assert!(json_includes(&got, &json!({"q": 1})).unwrap_err().contains("q is missing"));
+    }
+}

@@ -1,9 +1,10 @@
 //! Clusters: start N routed servers (optionally with JetStream and per-node config),
 //! add a server that joins through a seed, wait until routes and health are in
 //! place, cut and heal the network between nodes, read what each node sees of its
-//! routes and of the remote interest, speak the route protocol as a fake server, and
-//! check the client URLs servers gossip to clients. The fixtures and the proxy are in
-//! `crate::cluster`.
+//! routes and of the remote interest, speak the route protocol as a fake server, check
+//! the client URLs servers gossip to clients, and find, move (by a preferred step-down)
+//! and check the JetStream meta leader through `/jsz?leader-only=true`. The fixtures
+//! and the proxy are in `crate::cluster`.
 use super::{docstring, Dur, StepResult};
 use crate::cluster::{self, poll, route_names, Cluster, FORM_TIMEOUT};
 use crate::fail;
@@ -137,15 +138,7 @@ async fn wait_meta_leader(http: &[(String, u16)], timeout: Duration) -> Result<S
         let http = http.to_vec();
         let found = found.clone();
         async move {
-            let mut leaders = Vec::new();
-            for (n, port) in &http {
-                let url = format!("http://127.0.0.1:{port}/jsz?leader-only=true");
-                if let Ok(Ok((200, _))) =
-                    tokio::time::timeout(Duration::from_secs(1), super::monitor::http_get(&url)).await
-                {
-                    leaders.push(n.clone());
-                }
-            }
+            let leaders = leaders_now(&http).await;
             if leaders.len() == 1 {
                 if let Ok(mut f) = found.lock() {
                     *f = leaders[0].clone();
@@ -239,14 +232,7 @@ async fn meta_leader(w: &mut NatsWorld, within: Dur) -> StepResult {
 
 /// The meta leader among the running nodes.
 async fn running_meta_leader(w: &mut NatsWorld, within: Duration) -> Result<String> {
-    let nodes = the_cluster(w)?.nodes.clone();
-    let mut http = Vec::new();
-    for n in nodes {
-        let s = w.server(Some(&n))?;
-        if s.is_running() {
-            http.push((n, s.http_port));
-        }
-    }
+    let http = running_http(w)?;
     wait_meta_leader(&http, within).await
 }
 
@@ -277,6 +263,143 @@ async fn former_leader_back(w: &mut NatsWorld, how: String) -> StepResult {
         s.start().await?;
     }
     Ok(())
+}
+
+/// Monitoring ports of the running nodes.
+fn running_http(w: &mut NatsWorld) -> Result<Vec<(String, u16)>> {
+    let nodes = the_cluster(w)?.nodes.clone();
+    let mut http = Vec::new();
+    for n in nodes {
+        let s = w.server(Some(&n))?;
+        if s.is_running() {
+            http.push((n, s.http_port));
+        }
+    }
+    Ok(http)
+}
+
+/// The running nodes that answer `/jsz?leader-only=true` with 200.
+async fn leaders_now(http: &[(String, u16)]) -> Vec<String> {
+    let mut leaders = Vec::new();
+    for (n, port) in http {
+        let url = format!("http://127.0.0.1:{port}/jsz?leader-only=true");
+        if let Ok(Ok((200, _))) = tokio::time::timeout(Duration::from_secs(1), super::monitor::http_get(&url)).await {
+            leaders.push(n.clone());
+        }
+    }
+    leaders
+}
+
+/// Subject of the meta leader step-down API (system account only).
+const META_STEPDOWN: &str = "$JS.API.META.LEADER.STEPDOWN";
+
+/// Makes `target` the meta leader: nothing when it already is, else a step-down
+/// request preferring it, sent through `target` as the system user, then a wait for it
+/// to lead; repeated until `within` (a transfer can lose to another candidate).
+async fn move_meta_leader(w: &mut NatsWorld, target: &str, within: Duration) -> Result<()> {
+    let deadline = std::time::Instant::now() + within;
+    let left = || deadline.saturating_duration_since(std::time::Instant::now());
+    let url = w.url_of(Some(target))?;
+    let mut client = None;
+    loop {
+        let leader = running_meta_leader(w, left().max(Duration::from_millis(100))).await?;
+        if leader == target {
+            return Ok(());
+        }
+        if client.is_none() {
+            let opts =
+                async_nats::ConnectOptions::with_user_and_password(cluster::SYS_USER.into(), cluster::SYS_USER.into())
+                    .connection_timeout(DEFAULT_WAIT);
+            client = Some(
+                tokio::time::timeout(DEFAULT_WAIT, opts.connect(url.as_str()))
+                    .await
+                    .map_err(|_| anyhow!("no system-user connection to {target} in time"))??,
+            );
+        }
+        let c = client.as_ref().ok_or_else(|| anyhow!("no client"))?;
+        let body = serde_json::json!({"placement": {"preferred": target}}).to_string();
+        let last = match tokio::time::timeout(Duration::from_secs(2), c.request(META_STEPDOWN, body.into())).await {
+            Ok(Ok(reply)) => String::from_utf8_lossy(&reply.payload).to_string(),
+            Ok(Err(e)) => format!("request failed: {e}"),
+            Err(_) => "no reply".into(),
+        };
+        let settle = std::time::Instant::now() + Duration::from_secs(3).min(left());
+        while std::time::Instant::now() < settle {
+            if leaders_now(&running_http(w)?).await == [target.to_string()] {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if left().is_zero() {
+            bail!("{target} did not become the meta leader within {within:?}; last step-down reply: {last}");
+        }
+    }
+}
+
+/// Moves the meta leadership to a node (see `move_meta_leader`), so that a scenario
+/// can name the leader and its followers.
+#[given(regex = r#"^the JetStream meta leader is moved to server "([^"]+)"$"#)]
+#[when(regex = r#"^the JetStream meta leader is moved to server "([^"]+)"$"#)]
+async fn moved_to(w: &mut NatsWorld, target: String) -> StepResult {
+    Ok(move_meta_leader(w, &target, Duration::from_secs(20)).await?)
+}
+
+/// Exactly one running node leads the meta group and it is the named one (or one of
+/// the named ones): `within` polls until so, `for` checks it stays so throughout.
+#[then(regex = r#"^the JetStream meta leader is (?:server|one of) "([^"]+)" (within|for) (\d+(?:ms|s|m))$"#)]
+async fn leader_is(w: &mut NatsWorld, names: String, mode: String, bound: Dur) -> StepResult {
+    let want = list(&names);
+    let deadline = std::time::Instant::now() + bound.0;
+    loop {
+        let leaders = leaders_now(&running_http(w)?).await;
+        let ok = leaders.len() == 1 && want.contains(&leaders[0]);
+        if mode == "within" && ok {
+            return Ok(());
+        }
+        if mode == "for" && !ok {
+            fail!("meta leaders {leaders:?}, expected one of {want:?} throughout {:?}", bound.0);
+        }
+        if std::time::Instant::now() >= deadline {
+            if ok {
+                return Ok(());
+            }
+            fail!("meta leaders {leaders:?} after {:?}, expected one of {want:?}", bound.0);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The node never answers `/jsz?leader-only=true` with 200 throughout (another node
+/// may lead, or none).
+#[then(regex = r#"^server "([^"]+)" is not the JetStream meta leader for (\d+(?:ms|s|m))$"#)]
+async fn not_leader(w: &mut NatsWorld, node: String, bound: Dur) -> StepResult {
+    let port = http_port(w, &node)?;
+    let deadline = std::time::Instant::now() + bound.0;
+    loop {
+        if leaders_now(&[(node.clone(), port)]).await.contains(&node) {
+            fail!("{node} leads the meta group");
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// No running node answers `/jsz?leader-only=true` with 200, throughout.
+#[then(regex = r"^no JetStream meta leader is elected for (\d+(?:ms|s|m))$")]
+async fn no_leader(w: &mut NatsWorld, bound: Dur) -> StepResult {
+    let deadline = std::time::Instant::now() + bound.0;
+    loop {
+        let leaders = leaders_now(&running_http(w)?).await;
+        if !leaders.is_empty() {
+            fail!("{leaders:?} leads the meta group, expected no leader");
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn http_port(w: &mut NatsWorld, node: &str) -> Result<u16> {

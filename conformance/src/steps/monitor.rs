@@ -4,6 +4,7 @@ use crate::fail;
 use crate::golden::get_path;
 use crate::world::{NatsWorld, DEFAULT_WAIT};
 use anyhow::{anyhow, Context, Result};
+use cucumber::gherkin::Step;
 use cucumber::{then, when};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -94,4 +95,34 @@ async fn status_and_body(w: &mut NatsWorld, path: String, server: String, code: 
         fail!("GET {url}: expected status {code} and a body with \"{text}\", got {status}: {body}");
     }
     Ok(())
+}
+
+/// Polls the endpoint (3s, or the stated bound) until its JSON includes the docstring's
+/// JSON (see `api::json_includes`: objects by key, a `null` also matching a missing key,
+/// list items in any order); the matching body becomes the last JSON reply.
+#[then(regex = r#"^the monitoring endpoint "([^"]*)"(?: of server "([^"]*)")? includes(?: within (\d+(?:ms|s|m)))?:$"#)]
+async fn includes(w: &mut NatsWorld, path: String, server: String, within: String, step: &Step) -> StepResult {
+    let want = super::api::docstring_json(step)?;
+    let bound = if within.is_empty() {
+        Duration::from_secs(3)
+    } else {
+        within.parse::<super::Dur>().map_err(|e| anyhow!(e))?.0
+    };
+    let deadline = tokio::time::Instant::now() + bound;
+    loop {
+        let why = match fetch_json(w, super::process::which(&server), &path).await {
+            Ok(v) => match super::api::json_includes(&v, &want) {
+                Ok(()) => {
+                    w.last_json = Some(v);
+                    return Ok(());
+                }
+                Err(why) => format!("{why}\n{path}: {v}"),
+            },
+            Err(e) => format!("{e:#}"),
+        };
+        if tokio::time::Instant::now() >= deadline {
+            fail!("{path} did not include {want} within {bound:?}: {why}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

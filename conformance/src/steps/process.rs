@@ -51,6 +51,15 @@ async fn control(w: &mut NatsWorld, name: String, action: String) -> StepResult 
     }
 }
 
+/// Lame duck mode (SIGUSR2, as `nats-server --signal ldm`): the server stops accepting
+/// clients, hands over its leaderships and exits once its clients are gone or after
+/// `lame_duck_duration`.
+#[when(regex = r#"^the server(?: "([^"]*)")? enters lame duck mode$"#)]
+async fn lame_duck(w: &mut NatsWorld, name: String) -> StepResult {
+    w.require_process("lame duck mode")?;
+    Ok(w.server(which(&name))?.signal(libc::SIGUSR2)?)
+}
+
 #[when(regex = r#"^the server(?: "([^"]*)")? is started again$"#)]
 async fn start_again(w: &mut NatsWorld, name: String) -> StepResult {
     w.require_process("the server is started again")?;
