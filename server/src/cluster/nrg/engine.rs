@@ -119,6 +119,13 @@ pub trait Log {
     fn load(&self, index: u64) -> Option<Vec<u8>>;
     /// The latest snapshot.
     fn snapshot(&self) -> Option<SnapshotFile>;
+    /// The highest index stored, when the log can tell (a WAL's last
+    /// sequence). Recovery drops what lies past a gap or a misaligned entry,
+    /// as Go's replay in `newRaft` does; without it, only a tail right after
+    /// the last good entry is seen.
+    fn last_index(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// What happens to the engine.
@@ -149,6 +156,9 @@ pub enum Input {
     Forward(Vec<u8>),
     /// An operation a follower forwarded on `$NRG.P.<group>`.
     Forwarded(Vec<u8>),
+    /// The same sent as a request: once proposed, an empty message answers
+    /// `reply` (Go's `runAsLeader` answers proposals that carry a reply).
+    ForwardedRequest { op: Vec<u8>, reply: String },
     /// Add a peer (leader only).
     AddPeer(PeerId),
     /// Remove a peer: proposed when leading, else sent to the leader on
@@ -156,6 +166,9 @@ pub enum Input {
     RemovePeer(PeerId),
     /// A removal a follower forwarded on `$NRG.RP.<group>` (raw bytes).
     ForwardedRemovePeer(Vec<u8>),
+    /// The same sent as a request: once proposed, an empty message answers
+    /// `reply`.
+    ForwardedRemovePeerRequest { peer: Vec<u8>, reply: String },
     /// Leading: hand leadership to `preferred`, or to an up-to-date peer.
     StepDown(Option<PeerId>),
     /// Campaign soon: in `[campaign_min, campaign_max)` (Go's `Campaign`).
@@ -192,7 +205,9 @@ pub enum Output {
     /// The leader changed (`None`: none known).
     LeaderChanged(Option<PeerId>),
     /// This node may act as leader (it applied its first entry of the term),
-    /// or no longer may (Go's lead change channel).
+    /// or may not: it left the leader state, it stepped down as candidate,
+    /// or another node became the first leader of a group it was asked to
+    /// campaign in at once (Go's lead change channel).
     Leading(bool),
     /// Store an append entry's bytes as log `index` (written before what
     /// follows goes out).
@@ -295,6 +310,14 @@ pub struct Engine<L> {
     acks: BTreeMap<u64, BTreeSet<PeerId>>,
     ready_at: u64,
     leading: bool,
+    /// Asked to campaign at once (Go's `maybeLeader`), and whether the
+    /// group had a leader yet (`pleader`).
+    maybe_leader: bool,
+    had_leader: bool,
+    /// Removed from the group while leading: Go stops such a node
+    /// (`errNodeRemoved`); this one hands over and never campaigns again,
+    /// though it still follows.
+    retired: bool,
     peers: BTreeMap<PeerId, Peer>,
     cluster_size: usize,
     /// Peers removed, and when (they cannot rejoin an unmanaged group at
@@ -342,6 +365,9 @@ impl<L: Log> Engine<L> {
             acks: BTreeMap::new(),
             ready_at: 0,
             leading: false,
+            maybe_leader: false,
+            had_leader: false,
+            retired: false,
             peers,
             removed: BTreeMap::new(),
             membership: None,
@@ -367,6 +393,7 @@ impl<L: Log> Engine<L> {
             self.snapshot = Some((snap.last_term, snap.last_index));
         }
         let mut commit = self.commit;
+        let mut stored = Vec::new();
         loop {
             let index = self.pindex + 1;
             let Some(ae) = self.log.load(index).and_then(|b| AppendEntry::decode(&b).ok()) else { break };
@@ -376,16 +403,28 @@ impl<L: Log> Engine<L> {
             (self.pterm, self.pindex) = (ae.term, index);
             self.terms.insert(index, ae.term);
             commit = commit.max(ae.commit);
-            self.on_stored(index, &ae.entries, false, 0);
-            self.pending.insert(index, ae.entries);
+            stored.push((index, ae.entries));
         }
-        // A broken or misaligned tail goes (Go's replay in `newRaft`).
-        if self.log.load(self.pindex + 1).is_some() {
+        // A broken or misaligned tail goes (Go's replay in `newRaft`), and
+        // so does a log that does not start right after the snapshot.
+        let beyond = match self.log.last_index() {
+            Some(last) => last > self.pindex,
+            None => self.log.load(self.pindex + 1).is_some(),
+        };
+        if beyond {
             out.push(Output::Truncate(self.pindex));
         }
         // The commit an entry carries is the leader's when it was built, so
-        // everything up to it is committed.
-        self.apply_commits(commit, out);
+        // everything up to it is committed. Entries take effect in log
+        // order, each committed one before the next is stored: an old peer
+        // state committed early must not undo a later membership change.
+        for (index, entries) in stored {
+            self.on_stored(index, &entries, false, 0);
+            self.pending.insert(index, entries);
+            if index <= commit {
+                self.apply_commits(index, out);
+            }
+        }
     }
 
     pub fn role(&self) -> Role {
@@ -489,18 +528,28 @@ impl<L: Log> Engine<L> {
                     out.push(Output::Publish { subject, reply: None, payload: op });
                 }
             }
+            // Go's `handleForwardedProposal` and
+            // `handleForwardedRemovePeerProposal` take forwarded proposals
+            // only once the leader applied its no-op.
             Input::Forwarded(op) => {
-                if self.role == Role::Leader {
+                if self.role == Role::Leader && self.leading {
                     self.propose(now, vec![op], &mut out);
+                }
+            }
+            Input::ForwardedRequest { op, reply } => {
+                if self.role == Role::Leader && self.leading {
+                    self.propose(now, vec![op], &mut out);
+                    out.push(Output::Publish { subject: reply, reply: None, payload: Vec::new() });
                 }
             }
             Input::AddPeer(peer) => self.propose_add_peer(now, peer, &mut out),
             Input::RemovePeer(peer) => self.propose_remove_peer(now, peer, &mut out),
             Input::ForwardedRemovePeer(bytes) => {
-                if let Ok(peer) = PeerId::try_from(bytes.as_slice()) {
-                    if self.role == Role::Leader {
-                        self.propose_remove_peer(now, peer, &mut out);
-                    }
+                self.forwarded_remove_peer(now, &bytes, &mut out);
+            }
+            Input::ForwardedRemovePeerRequest { peer, reply } => {
+                if self.forwarded_remove_peer(now, &peer, &mut out) {
+                    out.push(Output::Publish { subject: reply, reply: None, payload: Vec::new() });
                 }
             }
             Input::StepDown(preferred) => self.step_down_to(now, preferred, &mut out),
@@ -512,6 +561,7 @@ impl<L: Log> Engine<L> {
             }
             Input::CampaignImmediately => {
                 if self.role != Role::Leader {
+                    self.maybe_leader = true;
                     self.initializing = false;
                     self.election_at = now + self.cfg.timers.campaign_min / 2;
                 }
@@ -533,6 +583,18 @@ impl<L: Log> Engine<L> {
             }
         }
         out
+    }
+
+    /// A forwarded removal, proposed if this leader applied its no-op;
+    /// whether it was.
+    fn forwarded_remove_peer(&mut self, now: Nanos, bytes: &[u8], out: &mut Vec<Output>) -> bool {
+        let Ok(peer) = PeerId::try_from(bytes) else { return false };
+        if self.role != Role::Leader || !self.leading {
+            return false;
+        }
+        let before = self.pindex;
+        self.propose_remove_peer(now, peer, out);
+        self.pindex != before
     }
 
     fn subject(&self, kind: &str) -> String {
@@ -564,9 +626,40 @@ impl<L: Log> Engine<L> {
     }
 
     fn set_leader(&mut self, leader: Option<PeerId>, out: &mut Vec<Output>) {
+        // A leader tracks everyone; a follower only its leader, so what it
+        // knew of the others goes (Go's `updateLeader`).
+        let was_leader = self.leader == Some(self.cfg.id);
+        if leader != Some(self.cfg.id) && !was_leader {
+            for (id, p) in self.peers.iter_mut() {
+                p.index = 0;
+                if Some(*id) != leader {
+                    p.heard = 0;
+                }
+            }
+        }
         if self.leader != leader {
             self.leader = leader;
             out.push(Output::LeaderChanged(leader));
+        }
+        // Asked to campaign at once, the upper layer may act as if leading
+        // already: tell it when the group's first leader is another (Go's
+        // `updateLeader` with `maybeLeader`).
+        if let Some(l) = leader {
+            if !self.had_leader {
+                self.had_leader = true;
+                if std::mem::take(&mut self.maybe_leader) && l != self.cfg.id {
+                    self.lead_change(false, out);
+                }
+            }
+        }
+    }
+
+    /// Go's lead change channel keeps only the latest signal: one step
+    /// sends a signal once.
+    fn lead_change(&mut self, leading: bool, out: &mut Vec<Output>) {
+        let last = out.iter().rev().find_map(|o| if let Output::Leading(b) = o { Some(*b) } else { None });
+        if last != Some(leading) {
+            out.push(Output::Leading(leading));
         }
     }
 
@@ -616,10 +709,12 @@ impl<L: Log> Engine<L> {
         if self.role == Role::Leader && self.ready_at > 0 && self.applied >= self.ready_at {
             self.ready_at = 0;
             self.leading = true;
-            out.push(Output::Leading(true));
+            self.lead_change(true, out);
         }
     }
 }
 
 #[cfg(test)]
 mod sim;
+#[cfg(test)]
+mod tests;

@@ -246,7 +246,8 @@ impl<L: Log> Engine<L> {
             return;
         }
         let Some(term) = self.term_at(index) else { return };
-        let file = SnapshotFile { last_term: term, last_index: index, peer_state: self.peer_state().encode(), data };
+        let peer_state = self.committed_peer_state(index).encode();
+        let file = SnapshotFile { last_term: term, last_index: index, peer_state, data };
         out.push(Output::Snapshot(file));
         self.snapshot = Some((term, index));
         self.terms.retain(|&i, _| i > index);

@@ -3,11 +3,11 @@
 //! `processVoteRequest`, `runAsCandidate`, `switchToLeader`,
 //! `switchToFollower`, `StepDown`).
 //!
-//! - A node whose election timer fires campaigns unless it observes (its
-//!   timer parks for 48 h), catches up, has committed more than it applied
-//!   (re-armed after a quarter of the minimum timeout), or has an
-//!   uncommitted change about itself or is missing from a managed group's
-//!   peers (re-armed after the minimum).
+//! - A node whose election timer fires campaigns unless it observes or was
+//!   removed while leading (its timer parks for 48 h), catches up, has
+//!   committed more than it applied (re-armed after a quarter of the minimum
+//!   timeout), or has an uncommitted change about itself or is missing from
+//!   a managed group's peers (re-armed after the minimum).
 //! - A campaign bumps the term, votes for itself, persists both, then asks.
 //! - A voter adopts a higher term, grants when its vote is free or already
 //!   the candidate's and the candidate's log is at least as up to date,
@@ -24,7 +24,7 @@ use crate::cluster::nrg::codec::{EntryType, PeerState};
 impl<L: Log> Engine<L> {
     pub(super) fn election_timeout(&mut self, now: Nanos, out: &mut Vec<Output>) {
         let t = self.cfg.timers;
-        if self.observer {
+        if self.observer || self.retired {
             self.election_at = now + OBSERVER_PARK;
             return;
         }
@@ -87,9 +87,6 @@ impl<L: Log> Engine<L> {
     }
 
     pub(super) fn on_vote_request(&mut self, now: Nanos, req: VoteRequest, reply: String, out: &mut Vec<Output>) {
-        if req.candidate == self.cfg.id {
-            return;
-        }
         let mut resp = VoteResponse { term: self.term, voter: self.cfg.id, granted: false, empty: self.pindex == 0 };
         if req.term < self.term {
             out.push(Output::Publish { subject: reply, reply: None, payload: resp.encode().to_vec() });
@@ -168,7 +165,7 @@ impl<L: Log> Engine<L> {
         if self.applied >= self.ready_at {
             self.ready_at = 0;
             self.leading = true;
-            out.push(Output::Leading(true));
+            self.lead_change(true, out);
         }
     }
 
@@ -192,10 +189,10 @@ impl<L: Log> Engine<L> {
                 out.push(Output::Unsubscribe(p.ack_inbox));
             }
             self.ready_at = 0;
-            if self.leading {
-                self.leading = false;
-                out.push(Output::Leading(false));
-            }
+            // Leaving the leader state is signalled even before the no-op
+            // was applied (Go's `switchState`).
+            self.leading = false;
+            self.lead_change(false, out);
         }
         self.set_leader(leader, out);
         self.reset_election(now);

@@ -8,7 +8,8 @@
 //!   official when committed, and is undone if truncated first. The
 //!   cluster size follows the peer count on every change.
 //! - A follower takes the leader's committed peer state as its peers;
-//!   peers it drops count as removed.
+//!   peers it drops count as removed. A snapshot carries the peers as
+//!   committed, without a change still in flight.
 //! - The leader of an unmanaged group (`_meta_`) proposes adding whoever
 //!   answers it, unless that peer was removed within 5 minutes; a managed
 //!   group's peers come from the upper layer only.
@@ -116,6 +117,23 @@ impl<L: Log> Engine<L> {
             self.removed.insert(p, self.now);
         }
         out.push(Output::PersistPeers(bytes.to_vec()));
+    }
+
+    /// The peers as committed at `index`: a change stored after it is
+    /// undone (Go's `committedPeerStateLocked`), so a snapshot never carries
+    /// a membership that may still be dropped.
+    pub(super) fn committed_peer_state(&self, index: u64) -> PeerState {
+        let mut ps = self.peer_state();
+        if let Some(m) = self.membership.filter(|m| m.index > index) {
+            match m.removed {
+                Some(_) if !ps.peers.contains(&m.peer) => ps.peers.push(m.peer),
+                Some(_) => {}
+                None => ps.peers.retain(|&p| p != m.peer),
+            }
+            ps.peers.sort();
+            ps.cluster_size = ps.peers.len() as u32;
+        }
+        ps
     }
 
     /// An uncommitted change was truncated away: undo it.

@@ -132,7 +132,9 @@ impl<L: Log> Engine<L> {
             }
             out.push(Output::Commit { index, entries: up });
             if removed_self && self.role == Role::Leader {
-                // Removed as leader: hand over (Go's `errNodeRemoved`).
+                // Removed as leader: hand over, and go quiet as Go's node
+                // stops (`errNodeRemoved`).
+                self.retired = true;
                 self.step_down_to(self.now, None, out);
             }
         }
@@ -189,17 +191,21 @@ impl<L: Log> Engine<L> {
         catchup_inbox: Option<String>,
         out: &mut Vec<Output>,
     ) {
-        if ae.leader == self.cfg.id {
+        let live = catchup_inbox.is_none();
+        // The leader states its current term on catch-up entries.
+        let lterm = ae.lterm.filter(|&t| t != 0).unwrap_or(ae.term);
+        let explicit_lterm = ae.lterm.is_some_and(|t| t != 0);
+        // Our own live append entry, echoed back: Go never hears its own. One
+        // that states an older term than ours as leader is refused below like
+        // any other. Catch-up entries we wrote as an earlier leader are
+        // stored like any other.
+        if live && ae.leader == self.cfg.id && !(self.role == Role::Leader && lterm < self.term) {
             return;
         }
-        let live = catchup_inbox.is_none();
         let current = catchup_inbox.is_some() && self.catchup.as_ref().map(|c| &c.inbox) == catchup_inbox.as_ref();
         if !self.transfer {
             self.reset_election(now);
         }
-        // The leader states its current term on catch-up entries.
-        let lterm = ae.lterm.filter(|&t| t != 0).unwrap_or(ae.term);
-        let explicit_lterm = ae.lterm.is_some_and(|t| t != 0);
         match self.role {
             Role::Leader if lterm < self.term => {
                 let resp =
@@ -216,6 +222,8 @@ impl<L: Log> Engine<L> {
                     self.persist(out);
                 }
                 self.become_follower(now, Some(ae.leader), out);
+                // Go signals a candidate that another leads, too.
+                self.lead_change(false, out);
             }
             _ => {}
         }
@@ -322,9 +330,10 @@ impl<L: Log> Engine<L> {
         AppendEntry { lterm: Some(0), ..ae.clone() }.encode()
     }
 
-    /// Our log runs past the leader's point: truncate to where we agree,
-    /// never below our commit. True when we now stand at the leader's point
-    /// and can store its entry; false (no answer) otherwise.
+    /// Our log runs past the leader's point, or disagrees at it (Go's
+    /// `pindex <= n.pindex` branch of `processAppendEntry`): truncate to
+    /// where we agree, never below our commit. True when we now stand at the
+    /// leader's point and can store its entry; false (no answer) otherwise.
     fn realign(&mut self, ae: &AppendEntry, live: bool, out: &mut Vec<Output>) -> bool {
         if ae.pindex < self.commit {
             // Committed already: nothing to undo.
@@ -335,18 +344,22 @@ impl<L: Log> Engine<L> {
         if self.terms.get(&(ae.pindex + 1)) == Some(&ae.term) {
             return false;
         }
-        let ok = match self.term_at(ae.pindex) {
+        // Only what the log holds counts: index 0 and the snapshot's index
+        // are not entries (Go's `loadEntry` finds nothing there).
+        let ok = match self.terms.get(&ae.pindex).copied() {
             None => {
                 if ae.pterm == self.pterm && live {
                     // Processed already (a snapshot covers it).
                     return false;
                 }
-                if self.snapshot == Some((ae.pterm, ae.pindex)) {
-                    self.truncate(ae.pterm, ae.pindex, out);
-                    true
-                } else if ae.pindex == self.pindex {
+                if ae.pindex == self.pindex {
+                    // Only the terms differ: take the leader's, and wait for
+                    // its next entry.
                     self.truncate(ae.pterm, ae.pindex, out);
                     false
+                } else if self.snapshot == Some((ae.pterm, ae.pindex)) {
+                    self.truncate(ae.pterm, ae.pindex, out);
+                    true
                 } else {
                     // Something went very wrong: start over (Go's `resetWAL`).
                     if self.commit == 0 {
@@ -362,10 +375,11 @@ impl<L: Log> Engine<L> {
             Some(_) => {
                 // Our entry there is of another term: drop it and what follows.
                 let back = ae.pindex - 1;
-                if back >= self.commit {
-                    let t = self.term_at(back).unwrap_or(0);
-                    self.truncate(t, back, out);
+                if back < self.commit {
+                    return false;
                 }
+                let t = self.term_at(back).unwrap_or(0);
+                self.truncate(t, back, out);
                 false
             }
         };
