@@ -103,7 +103,10 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             )
         }
         "/healthz" => {
-            return respond(StatusCode::OK, "application/json", json::to_string(&HealthStatus::ok(0)));
+            // Only whether JetStream is on, or this server alone: no meta check.
+            let js_only = flag(&q, "js-enabled-only") || flag(&q, "js-server-only");
+            let health = if js_only { HealthStatus::ok(0) } else { HealthStatus::of(srv, false) };
+            return respond(health.http_status(), "application/json", json::to_string(&health));
         }
         "/varz" => varz(srv),
         "/connz" => match connz(srv, &q) {
@@ -118,13 +121,19 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             let leader_only = flag(&q, "leader-only");
             let meta = srv.jetstream.as_ref().and_then(|js| js.meta());
             if leader_only && meta.is_some_and(|m| !m.is_leader()) {
-                return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", "filtered response: not leader".into());
+                return respond(
+                    StatusCode::BAD_REQUEST,
+                    "text/plain; charset=utf-8",
+                    "filtered response: not leader".into(),
+                );
             }
             jsz(srv, &q)
         }
         "/raftz" => match raftz(srv, &q) {
             Some(v) => v,
-            None => return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no matching raft groups".into()),
+            None => {
+                return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no matching raft groups".into())
+            }
         },
         "/routez" => match routez(srv, &q) {
             Ok(v) => v,
@@ -176,11 +185,38 @@ pub(crate) struct HealthStatus {
     status: &'static str,
     #[serde(skip_serializing_if = "is_zero_u16")]
     status_code: u16,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    error: String,
 }
 
 impl HealthStatus {
     pub(crate) fn ok(status_code: u16) -> HealthStatus {
-        HealthStatus { status: "ok", status_code }
+        HealthStatus { status: "ok", status_code, error: String::new() }
+    }
+
+    /// Go's `healthz`: with clustered JetStream, the server is healthy once
+    /// it knows a meta leader and is current with it. `with_code` puts the
+    /// code in the body (the `$SYS` form does; HTTP has it in the status).
+    pub(crate) fn of(srv: &Server, with_code: bool) -> HealthStatus {
+        let meta = srv.jetstream.as_ref().and_then(|js| js.meta());
+        let problem = meta.and_then(|m| {
+            let st = m.status();
+            if st.leader.is_none() {
+                Some("JetStream has not established contact with a meta leader")
+            } else if !m.is_current() {
+                Some("JetStream is not current with the meta leader")
+            } else {
+                None
+            }
+        });
+        match problem {
+            None => HealthStatus::ok(if with_code { 200 } else { 0 }),
+            Some(e) => HealthStatus { status: "unavailable", status_code: 503, error: e.to_string() },
+        }
+    }
+
+    pub(crate) fn http_status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status_code).ok().filter(|c| !c.is_success()).unwrap_or(StatusCode::OK)
     }
 }
 
@@ -840,19 +876,18 @@ fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
 /// within two heartbeats.
 fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
     let st = meta.status();
-    let names = meta.server_names(srv);
-    let name_of = |id: &[u8; 8]| names.get(id).cloned();
+    let names = meta.server_names();
     let id_str = |id: &[u8; 8]| String::from_utf8_lossy(id).into_owned();
     let me = crate::cluster::nrg::codec::peer_id(&srv.name);
-    let leader_name = st.leader.and_then(|l| name_of(&l));
     let mut out = Obj::default();
     out.put("name", v(srv.opts.cluster.name.clone().unwrap_or_default()));
-    if let Some(l) = &leader_name {
-        out.put("leader", v(l));
-        out.put("peer", v(id_str(&crate::cluster::nrg::codec::peer_id(l))));
+    if let Some((name, _)) = st.leader.and_then(|l| names.get(&l)) {
+        out.put("leader", v(name));
+        out.put("peer", v(id_str(&crate::cluster::nrg::codec::peer_id(name))));
     }
     let now = std::time::Instant::now();
     let mut replicas = Vec::new();
+    // A leaderless server lists itself too.
     for p in st.peers.iter().filter(|p| st.leader.is_none() || **p != me) {
         let heard = st.heard.get(p).map(|t| now.duration_since(*t));
         let (mut current, lag) = if *p == me {
@@ -870,10 +905,13 @@ fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
             current = false;
         }
         let mut r = Obj::default();
-        match name_of(p) {
-            Some(n) => {
-                r.put("name", v(n));
+        match names.get(p) {
+            Some((name, offline)) => {
+                r.put("name", v(name));
                 r.put("current", v(current));
+                if *offline {
+                    r.put("offline", v(true));
+                }
                 r.put("active", v(active.as_nanos() as u64));
                 if lag > 0 {
                     r.put("lag", v(lag));
@@ -904,7 +942,7 @@ fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
     out
 }
 
-/// `/raftz` (Go's `Raftz`): each RAFT group by account, as
+/// `/raftz` (Go's `RaftzStatus`): each RAFT group by account, as
 /// `{"<account>": {"<group>": {...}}}`; `acc` and `group` filter.
 fn raftz(srv: &Server, q: &BTreeMap<String, String>) -> Option<Obj> {
     let meta = srv.jetstream.as_ref().and_then(|js| js.meta())?;
@@ -913,29 +951,60 @@ fn raftz(srv: &Server, q: &BTreeMap<String, String>) -> Option<Obj> {
         return None;
     }
     let st = meta.status();
-    let names = meta.server_names(srv);
+    let names = meta.server_names();
     let id_str = |id: &[u8; 8]| String::from_utf8_lossy(id).into_owned();
+    let me = crate::cluster::nrg::codec::peer_id(&srv.name);
+    let now = std::time::Instant::now();
     let mut peers = Obj::default();
-    for p in &st.peers {
+    for p in st.peers.iter().filter(|p| **p != me) {
         let mut e = Obj::default();
-        e.put("name", v(names.get(p).cloned().unwrap_or_default()));
+        e.put("name", v(names.get(p).map(|(n, _)| n.clone()).unwrap_or_default()));
         e.put("known", v(true));
+        if let Some(&i) = st.peer_index.get(p).filter(|i| **i > 0) {
+            e.put("last_replicated_index", v(i));
+        }
+        if let Some(t) = st.heard.get(p) {
+            e.put("last_seen", v(duration_string(now.duration_since(*t).as_nanos() as i64)));
+        }
         peers.put(&id_str(p), J::O(e));
     }
-    let me = crate::cluster::nrg::codec::peer_id(&srv.name);
+    let state = match (st.is_leader, st.leader.is_some()) {
+        (true, _) => "LEADER",
+        (false, true) => "FOLLOWER",
+        (false, false) if st.vote == Some(me) => "CANDIDATE",
+        _ => "FOLLOWER",
+    };
     let mut g = Obj::default();
     g.put("id", v(id_str(&me)));
-    g.put("state", v(if st.is_leader { "LEADER" } else if st.leader.is_some() { "FOLLOWER" } else { "CANDIDATE" }));
+    g.put("state", v(state));
     g.put("size", v(st.cluster_size));
     g.put("quorum_needed", v(st.cluster_size / 2 + 1));
-    g.put("observer", v(st.observer));
-    g.put("leader", v(st.leader.map(|l| id_str(&l)).unwrap_or_default()));
-    g.put("term", v(st.term));
-    g.put("pterm", v(st.pterm));
-    g.put("pindex", v(st.pindex));
+    if st.observer {
+        g.put("observer", v(true));
+    }
     g.put("committed", v(st.commit));
     g.put("applied", v(st.applied));
-    g.put("catching_up", v(st.catching_up));
+    if st.catching_up {
+        g.put("catching_up", v(true));
+    }
+    if let Some(l) = st.leader {
+        g.put("leader", v(id_str(&l)));
+    }
+    if let Some(t) = st.leader_since.filter(|_| st.is_leader) {
+        g.put("leader_since", v(rfc3339(t)));
+    }
+    g.put("ever_had_leader", v(st.had_leader));
+    g.put("term", v(st.term));
+    if let Some(vote) = st.vote {
+        g.put("voted_for", v(id_str(&vote)));
+    }
+    g.put("pterm", v(st.pterm));
+    g.put("pindex", v(st.pindex));
+    g.put("system_account", v(true));
+    g.put("traffic_account", v(&sys));
+    for k in ["ipq_proposal_len", "ipq_entry_len", "ipq_resp_len", "ipq_apply_len"] {
+        g.put(k, v(0));
+    }
     g.put("peers", J::O(peers));
     let mut groups = Obj::default();
     groups.put("_meta_", J::O(g));

@@ -113,6 +113,16 @@ pub fn check_options(opts: &Options) -> Result<(), String> {
             ));
         }
     }
+    // Go's `validateJetStreamOptions`: clustered JetStream names its
+    // servers and its cluster (the meta group's peer ids derive from them).
+    if opts.jetstream.enabled && opts.cluster.port != 0 {
+        if opts.server_name.as_deref().unwrap_or("").is_empty() {
+            return Err("jetstream cluster requires `server_name` to be set".into());
+        }
+        if opts.cluster.name.as_deref().unwrap_or("").is_empty() {
+            return Err("jetstream cluster requires `cluster.name` to be set".into());
+        }
+    }
     if opts.max_pending > 0 && i64::from(opts.max_payload) > opts.max_pending {
         return Err(format!(
             "max_payload ({}) cannot be higher than max_pending ({})",

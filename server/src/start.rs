@@ -148,8 +148,17 @@ impl Server {
         info!("-------------------------------------------");
         js.load();
         info!("Took {:?} to start JetStream", started.elapsed());
-        if let Some(meta) = crate::jetstream::cluster::Meta::start(self) {
-            js.set_meta(meta);
+        if self.is_clustered() && !self.opts.no_system_account {
+            let cfg = crate::jetstream::cluster::MetaConfig {
+                server_name: self.name.clone(),
+                cluster_name: self.opts.cluster.name.clone().unwrap_or_default(),
+                store_dir: dir.clone(),
+                routes: self.opts.cluster.routes.len(),
+                sys: self.accounts.get_or_create(self.system_account_name()),
+            };
+            if let Some(meta) = crate::jetstream::cluster::Meta::start(cfg, &|| self.next_client_id()) {
+                js.set_meta(meta);
+            }
         }
         Some(Service::start(Arc::clone(js), Arc::clone(&self.accounts), &|| self.next_client_id()))
     }

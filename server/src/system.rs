@@ -461,8 +461,7 @@ fn varz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     z_request(srv, ctx, m, "Varz", || crate::monitor::varz(srv));
 }
 
-/// `HEALTHZ`: Go's `HealthStatus`; rnats has nothing that can be unhealthy
-/// once it serves requests (as its `/healthz`).
+/// `HEALTHZ`: Go's `HealthStatus`, as `/healthz` reports it.
 fn healthz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
-    z_request(srv, ctx, m, "Healthz", || HealthStatus::ok(200));
+    z_request(srv, ctx, m, "Healthz", || HealthStatus::of(srv, true));
 }

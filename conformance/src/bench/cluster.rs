@@ -2,7 +2,9 @@
 //! A message published on one server and received on another crosses one
 //! route; the rows measure that path (pub/sub across servers, fan-out to
 //! every server, a queue group spread over the servers, request/reply across
-//! servers).
+//! servers). With JetStream on, the failover rows kill the meta leader
+//! (`kill -9`) and time until both survivors name the same new one, over
+//! several kills.
 //!
 //! Before each workload the publisher's server must know the remote
 //! subscribers' interest. A subscriber subscribes to the workload subject and
@@ -28,13 +30,20 @@ struct Cluster {
 }
 
 impl Cluster {
-    async fn start(root: &Path, binary: &Path, args: &[String], ready_line: Option<String>) -> Result<Cluster> {
+    /// Three servers; `extra` goes into each config (e.g. JetStream).
+    async fn start(
+        root: &Path,
+        binary: &Path,
+        args: &[String],
+        ready_line: Option<String>,
+        extra: &str,
+    ) -> Result<Cluster> {
         let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect::<Result<_>>()?;
         let routes: Vec<String> = route_ports.iter().map(|p| format!("\"nats-route://127.0.0.1:{p}\"")).collect();
         let mut nodes = Vec::new();
         for (i, port) in route_ports.iter().enumerate() {
             let config = format!(
-                "max_pending: 256MB\ncluster {{\n  name: \"BENCH\"\n  listen: \"127.0.0.1:{port}\"\n  routes: [{}]\n}}\n",
+                "max_pending: 256MB\n{extra}cluster {{\n  name: \"BENCH\"\n  listen: \"127.0.0.1:{port}\"\n  routes: [{}]\n}}\n",
                 routes.join(", ")
             );
             let mut node = ServerProc::new(&format!("node{}", i + 1), root, binary, args, &config)?;
@@ -140,7 +149,7 @@ pub(super) async fn cluster_workloads(
     scale: &Scale,
 ) -> Vec<Figure> {
     let mut figs = Vec::new();
-    let mut cluster = match Cluster::start(&root.join("cluster"), binary, args, ready_line).await {
+    let mut cluster = match Cluster::start(&root.join("cluster"), binary, args, ready_line.clone(), "").await {
         Ok(c) => c,
         Err(e) => {
             let e = e.context("starting a three-server cluster");
@@ -173,5 +182,86 @@ pub(super) async fn cluster_workloads(
         }
     }
     cluster.kill();
+    let names = ["meta failover after kill -9, median", "meta failover after kill -9, max"];
+    match meta_failover(&root.join("failover"), binary, args, ready_line, scale.failovers).await {
+        Ok(mut ms) => {
+            ms.sort_by(f64::total_cmp);
+            let median = ms[ms.len() / 2];
+            let max = ms[ms.len() - 1];
+            figs.push(Figure::outcome(names[0].into(), "ms", false, Ok(median)));
+            figs.push(Figure::outcome(names[1].into(), "ms", false, Ok(max)));
+        }
+        Err(e) => {
+            let why = format!("{e:#}");
+            figs.push(Figure::outcome(names[0].into(), "ms", false, Err(anyhow::anyhow!("{why}"))));
+            figs.push(Figure::outcome(names[1].into(), "ms", false, Err(e)));
+        }
+    }
     figs
+}
+
+/// How long a kill-induced failover may take (Go's election timers run to
+/// 9 s, and a split vote adds a round).
+const FAILOVER_BOUND: Duration = Duration::from_secs(40);
+
+/// The meta leader `node` reports (`/jsz` `meta_cluster.leader`).
+async fn meta_leader_of(node: &ServerProc) -> Option<String> {
+    let (status, body) = http_get(&format!("{}/jsz", node.monitor_url())).await.ok()?;
+    let v: serde_json::Value = serde_json::from_str(&body).ok().filter(|_| status == 200)?;
+    v["meta_cluster"]["leader"].as_str().map(str::to_string)
+}
+
+/// The leader every listed node names, once they agree and it is not
+/// `not`, within `bound`.
+async fn agreed_leader(nodes: &[&ServerProc], not: Option<&str>, bound: Duration) -> Result<String> {
+    let deadline = Instant::now() + bound;
+    loop {
+        let mut seen = Vec::new();
+        for n in nodes {
+            seen.push(meta_leader_of(n).await);
+        }
+        if let Some(Some(first)) = seen.first() {
+            if seen.iter().all(|s| s.as_deref() == Some(first)) && Some(first.as_str()) != not {
+                return Ok(first.clone());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("no agreed meta leader within {bound:?} (saw {seen:?})");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Kills the meta leader `rounds` times; the milliseconds until both
+/// survivors agree on a new one, each time (the killed server is started
+/// again and the cluster settles between rounds).
+async fn meta_failover(
+    root: &Path,
+    binary: &Path,
+    args: &[String],
+    ready_line: Option<String>,
+    rounds: usize,
+) -> Result<Vec<f64>> {
+    let js = "jetstream { store_dir: \"{store_dir}\" }\n";
+    let mut c = Cluster::start(root, binary, args, ready_line, js).await.context("starting a JetStream cluster")?;
+    let mut samples = Vec::new();
+    let result = async {
+        for _ in 0..rounds.max(1) {
+            let all: Vec<&ServerProc> = c.nodes.iter().collect();
+            let leader = agreed_leader(&all, None, FAILOVER_BOUND).await?;
+            let i = c.nodes.iter().position(|n| n.name == leader).context("the leader is one of ours")?;
+            c.nodes[i].kill();
+            let started = Instant::now();
+            let survivors: Vec<&ServerProc> =
+                c.nodes.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, n)| n).collect();
+            agreed_leader(&survivors, Some(&leader), FAILOVER_BOUND).await?;
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            c.nodes[i].start().await?;
+            c.wait_formed().await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    c.kill();
+    result.map(|_| samples)
 }

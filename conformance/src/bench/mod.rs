@@ -68,6 +68,8 @@ pub struct Scale {
     pub fs_messages: usize,
     /// How long a restarted server may take to report all `fs_messages` again.
     pub fs_recovery_bound: Duration,
+    /// Meta leaders killed in the failover workload.
+    pub failovers: usize,
     /// Only the core or the file-store workloads (`--only core|filestore`).
     pub only: Option<Group>,
 }
@@ -91,6 +93,7 @@ impl Scale {
             js_messages: 200_000,
             fs_messages: 1_000_000,
             fs_recovery_bound: Duration::from_secs(120),
+            failovers: 10,
             only: None,
         }
     }
@@ -105,6 +108,7 @@ impl Scale {
             js_messages: 20_000,
             fs_messages: 100_000,
             fs_recovery_bound: Duration::from_secs(30),
+            failovers: 3,
             only: None,
         }
     }

@@ -16,7 +16,7 @@
 //! as meta leader, place new ones. Asset requests it would have to answer as
 //! leader get a clear error; a follower leaves them to the leader, as Go
 //! does.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -24,18 +24,20 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::account::Account;
 use crate::cluster::nrg::codec::{peer_id, EntryType, PeerId};
 use crate::cluster::nrg::driver::{Event, Group, Start, Status};
 use crate::cluster::nrg::engine::Timers;
 use crate::connection::deliver::Publisher;
 use crate::connection::{lock, Connection, InternalCallback, Kind, Subscription};
 use crate::message::Msg;
-use crate::server::{jetstream_store_dir, Server};
 
 /// The meta group's name (Go's `defaultMetaGroupName`).
 pub(crate) const META_GROUP: &str = "_meta_";
 /// Asks the meta leader to hand over (system account only).
 const META_STEPDOWN: &str = "$JS.API.META.LEADER.STEPDOWN";
+/// Asks the meta leader to remove a server from the group.
+const SERVER_REMOVE: &str = "$JS.API.SERVER.REMOVE";
 /// Go's `lostQuorumInterval`: a group without a leader this long after it
 /// started is leaderless.
 const LEADERLESS_AFTER: Duration = Duration::from_secs(10);
@@ -66,43 +68,60 @@ struct Assets {
     streams: BTreeMap<String, BTreeMap<String, StreamAssignment>>,
 }
 
+/// What the meta group needs of its server.
+pub(crate) struct MetaConfig {
+    pub(crate) server_name: String,
+    pub(crate) cluster_name: String,
+    /// JetStream's store directory (`<store_dir>/jetstream`).
+    pub(crate) store_dir: PathBuf,
+    /// Configured route URLs (the expected size when bootstrapping).
+    pub(crate) routes: usize,
+    /// The system account, which carries NRG and the meta API.
+    pub(crate) sys: Arc<Account>,
+}
+
 /// The meta group of this server.
 pub(crate) struct Meta {
+    server_name: String,
+    cluster_name: String,
+    sys: Arc<Account>,
     group: Group,
     assets: Arc<Mutex<Assets>>,
     started: Instant,
-    names: Mutex<std::collections::HashMap<PeerId, String>>,
+    /// Server names by peer id, and whether each is offline: names stay
+    /// once seen (Go's `nodeToInfo`).
+    names: Mutex<HashMap<PeerId, (String, bool)>>,
+    /// `SERVER.REMOVE` requests waiting for their removal to commit: the
+    /// peer and the reply subject.
+    removals: Mutex<HashMap<PeerId, String>>,
 }
 
 impl Meta {
     /// Starts the meta group when JetStream runs in a cluster.
-    pub(crate) fn start(srv: &Arc<Server>) -> Option<Arc<Meta>> {
-        if srv.jetstream.is_none() || !srv.is_clustered() || srv.opts.no_system_account {
-            return None;
-        }
+    pub(crate) fn start(cfg: MetaConfig, next_client_id: &dyn Fn() -> u64) -> Option<Arc<Meta>> {
         crate::info!("Creating JetStream metadata controller");
-        let dir: PathBuf =
-            jetstream_store_dir(&srv.opts).join(srv.system_account_name()).join("_js_").join(META_GROUP);
-        if !dir.join("peers.idx").exists() {
+        let dir: PathBuf = cfg.store_dir.join(&cfg.sys.name).join("_js_").join(META_GROUP);
+        let bootstrap = !dir.join("peers.idx").exists();
+        if bootstrap {
             crate::info!("JetStream cluster bootstrapping");
         } else {
             crate::info!("JetStream cluster recovering state");
         }
-        let me = peer_id(&srv.name);
+        let me = peer_id(&cfg.server_name);
         let start = Start {
             group: META_GROUP.to_string(),
             dir,
             id: me,
             bootstrap: vec![me],
             // Go's `bootstrapRaftNode`: at least 2, else the configured routes.
-            cluster_size: srv.opts.cluster.routes.len().max(2),
+            cluster_size: cfg.routes.max(2),
             managed: false,
             observer: false,
             recovering: true,
             timers: Timers::GO,
         };
         let (tx, rx) = mpsc::channel();
-        let group = match Group::start(srv, start, tx) {
+        let group = match Group::start(&cfg.sys, next_client_id(), start, tx) {
             Ok(g) => g,
             Err(e) => {
                 crate::error!("Could not start JetStream metadata controller: {e}");
@@ -110,15 +129,22 @@ impl Meta {
             }
         };
         // Go's bootstrap campaigns soon rather than waiting out a timeout.
-        group.campaign_soon();
+        if bootstrap {
+            group.campaign_soon();
+        }
+        let leader_line = format!("JetStream cluster new metadata leader: {}/{}", cfg.server_name, cfg.cluster_name);
         let meta = Arc::new(Meta {
+            server_name: cfg.server_name,
+            cluster_name: cfg.cluster_name,
+            sys: cfg.sys,
             group: group.clone(),
             assets: Arc::default(),
             started: Instant::now(),
             names: Mutex::default(),
+            removals: Mutex::default(),
         });
         let assets = Arc::clone(&meta.assets);
-        let weak = Arc::downgrade(srv);
+        let weak_meta = Arc::downgrade(&meta);
         let spawned = std::thread::Builder::new().name("jetstream-meta".into()).spawn(move || {
             let mut since_snapshot = 0u64;
             let mut last_snapshot = Instant::now();
@@ -129,6 +155,13 @@ impl Meta {
                             match e.kind {
                                 EntryType::Normal => apply_entry(&mut lock(&assets), &e.data),
                                 EntryType::Snapshot => apply_snapshot(&mut lock(&assets), &e.data),
+                                EntryType::RemovePeer => {
+                                    if let (Some(m), Ok(peer)) =
+                                        (weak_meta.upgrade(), PeerId::try_from(e.data.as_slice()))
+                                    {
+                                        m.removed(peer);
+                                    }
+                                }
                                 _ => {}
                             }
                         }
@@ -137,10 +170,7 @@ impl Meta {
                     }
                     Ok(Event::Leading(on)) => {
                         if on {
-                            if let Some(srv) = weak.upgrade() {
-                                let cluster = srv.opts.cluster.name.clone().unwrap_or_default();
-                                crate::info!("JetStream cluster new metadata leader: {}/{cluster}", srv.name);
-                            }
+                            crate::info!("{leader_line}");
                         }
                     }
                     Err(RecvTimeoutError::Timeout) => {}
@@ -158,37 +188,88 @@ impl Meta {
             meta.group.stop();
             return None;
         }
-        meta.subscribe_api(srv);
+        meta.subscribe_api(next_client_id());
         Some(meta)
     }
 
-    /// The system account's meta API: `$JS.API.META.LEADER.STEPDOWN`,
-    /// answered by the meta leader only (Go's `jsLeaderStepDownRequest`).
-    fn subscribe_api(self: &Arc<Meta>, srv: &Arc<Server>) {
-        let sys = srv.accounts.get_or_create(srv.system_account_name());
-        let client = Connection::new_internal(srv.next_client_id(), Kind::System, &sys.name, &sys.sublist);
-        let (weak_meta, weak_srv) = (Arc::downgrade(self), Arc::downgrade(srv));
-        let icb: InternalCallback = Arc::new(move |msg: &Msg, _from: Option<&Arc<Connection>>| {
-            let (Some(meta), Some(srv)) = (weak_meta.upgrade(), weak_srv.upgrade()) else { return };
-            let Some(reply) = msg.reply_str() else { return };
-            if let Some(answer) = meta.leader_stepdown(&srv, msg.payload()) {
-                let acc = srv.accounts.get_or_create(srv.system_account_name());
-                acc.publish(&Msg::new(reply.to_string(), None, answer), &mut Publisher::server());
+    /// The system account's meta API, answered by the meta leader only:
+    /// `$JS.API.META.LEADER.STEPDOWN` (Go's `jsLeaderStepDownRequest`) and
+    /// `$JS.API.SERVER.REMOVE` (`jsLeaderServerRemoveRequest`).
+    fn subscribe_api(self: &Arc<Meta>, client_id: u64) {
+        let sys = &self.sys;
+        let client = Connection::new_internal(client_id, Kind::System, &sys.name, &sys.sublist);
+        type Handler = fn(&Meta, &str, &[u8]) -> Option<Vec<u8>>;
+        let handlers: [(&str, Handler); 2] =
+            [(META_STEPDOWN, |m, _, p| m.leader_stepdown(p)), (SERVER_REMOVE, |m, r, p| m.server_remove(r, p))];
+        for (sid, (subject, handler)) in handlers.into_iter().enumerate() {
+            let weak_meta = Arc::downgrade(self);
+            let icb: InternalCallback = Arc::new(move |msg: &Msg, _from: Option<&Arc<Connection>>| {
+                let Some(meta) = weak_meta.upgrade() else { return };
+                let Some(reply) = msg.reply_str() else { return };
+                // A request another account's client made reaches the system
+                // account through a Go server's service import, naming its
+                // account in `Nats-Request-Info` (Go's `getRequestInfo`):
+                // only the system account's own requests are served.
+                if !from_system_account(msg, &meta.sys.name) {
+                    return;
+                }
+                if let Some(answer) = handler(&meta, reply, msg.payload()) {
+                    meta.publish(reply, answer);
+                }
+            });
+            client.add_sub(Subscription::new_internal(&client, subject, sid as u64 + 1, icb));
+        }
+    }
+
+    /// Asks the group to remove a server; the answer waits for the removal
+    /// to commit (`None` here), unless the request is refused at once.
+    fn server_remove(&self, reply: &str, payload: &[u8]) -> Option<Vec<u8>> {
+        if !self.is_leader() {
+            return None;
+        }
+        let fail = |code: u16, err_code: u32, description: String| {
+            let error = ApiErrorBody { code, err_code, description };
+            Some(crate::json::to_vec(&ApiResponse { kind: SERVER_REMOVE_RESPONSE, error: Some(error), success: false }))
+        };
+        let body = String::from_utf8_lossy(payload);
+        if matches!(body.trim(), "" | "{}") {
+            return fail(400, 10003, "bad request".into());
+        }
+        let req: Value = match serde_json::from_str(&body) {
+            Ok(v) => v,
+            Err(e) => return fail(400, 10025, format!("invalid JSON: {e}")),
+        };
+        // One removal at a time (Go checks this before looking the peer up).
+        if !lock(&self.removals).is_empty() || self.status().membership_changing {
+            return fail(400, 10202, "cluster member change is in progress".into());
+        }
+        let peers = self.status().peers;
+        let names = self.server_names();
+        let found = match req["peer_id"].as_str().filter(|s| !s.is_empty()) {
+            Some(id) => peers.iter().find(|p| p.as_slice() == id.as_bytes()),
+            None => {
+                let want = req["peer"].as_str().unwrap_or("");
+                peers.iter().find(|p| names.get(*p).is_some_and(|(n, _)| n == want))
             }
-        });
-        client.add_sub(Subscription::new_internal(&client, META_STEPDOWN, 1, icb));
+        };
+        let Some(&peer) = found else {
+            return fail(400, 10044, "server is not a member of the cluster".into());
+        };
+        lock(&self.removals).insert(peer, reply.to_string());
+        self.group.remove_peer(peer);
+        None
     }
 
     /// Answers a meta leader step-down request (`None`: not the leader,
     /// no answer). An optional placement names the preferred server, or a
     /// cluster and tags the successor must match.
-    fn leader_stepdown(&self, srv: &Server, payload: &[u8]) -> Option<Vec<u8>> {
+    fn leader_stepdown(&self, payload: &[u8]) -> Option<Vec<u8>> {
         if !self.is_leader() {
             return None;
         }
         let fail = |code: u16, err_code: u32, description: String| {
-            let error = StepdownError { code, err_code, description };
-            Some(crate::json::to_vec(&StepdownResponse { kind: STEPDOWN_RESPONSE, error: Some(error), success: false }))
+            let error = ApiErrorBody { code, err_code, description };
+            Some(crate::json::to_vec(&ApiResponse { kind: STEPDOWN_RESPONSE, error: Some(error), success: false }))
         };
         let body = String::from_utf8_lossy(payload);
         let mut preferred = None;
@@ -199,11 +280,11 @@ impl Meta {
             };
             let placement = &req["placement"];
             if placement.is_object() {
-                let names = self.server_names(srv);
+                let names = self.server_names();
                 let peers = self.status().peers;
-                let me = peer_id(&srv.name);
+                let me = peer_id(&self.server_name);
                 if let Some(want) = placement["preferred"].as_str().filter(|s| !s.is_empty()) {
-                    let found = peers.iter().find(|p| names.get(*p).is_some_and(|n| n == want));
+                    let found = peers.iter().find(|p| names.get(*p).is_some_and(|(n, _)| n == want));
                     match found {
                         Some(p) if *p == me => {
                             return fail(400, 10005, format!("preferred server {want:?} is already leader"))
@@ -212,12 +293,12 @@ impl Meta {
                         None => return fail(400, 10005, format!("preferred server {want:?} not known")),
                     }
                 } else {
-                    let ours = srv.opts.cluster.name.clone().unwrap_or_default();
-                    let cluster_ok = placement["cluster"].as_str().is_none_or(|c| c.is_empty() || *c == ours);
+                    let ours = &self.cluster_name;
+                    let cluster_ok = placement["cluster"].as_str().is_none_or(|c| c.is_empty() || c == ours);
                     let tags = placement["tags"].as_array().is_some_and(|t| !t.is_empty());
                     let online: Vec<PeerId> = peers
                         .into_iter()
-                        .filter(|p| *p != me && lock(&srv.routes).values().any(|r| peer_id(&r.name) == *p))
+                        .filter(|p| *p != me && names.get(p).is_some_and(|(_, offline)| !offline))
                         .collect();
                     // rnats does not know other servers' tags yet: a tag
                     // placement finds no one.
@@ -229,7 +310,7 @@ impl Meta {
             }
         }
         self.step_down(preferred);
-        Some(crate::json::to_vec(&StepdownResponse { kind: STEPDOWN_RESPONSE, error: None, success: true }))
+        Some(crate::json::to_vec(&ApiResponse { kind: STEPDOWN_RESPONSE, error: None, success: true }))
     }
 
     pub(crate) fn status(&self) -> Status {
@@ -238,6 +319,18 @@ impl Meta {
 
     pub(crate) fn is_leader(&self) -> bool {
         self.group.status().is_leader
+    }
+
+    /// Leading, or following a leader heard from within two heartbeats with
+    /// everything committed applied (Go's `isCurrent`).
+    pub(crate) fn is_current(&self) -> bool {
+        let st = self.group.status();
+        if st.is_leader {
+            return true;
+        }
+        let Some(leader) = st.leader else { return false };
+        let heard = st.heard.get(&leader).is_some_and(|t| t.elapsed() <= 2 * Timers::GO.heartbeat_duration());
+        heard && st.applied >= st.commit
     }
 
     /// No leader known, and long enough since the start to say so (Go's
@@ -251,9 +344,33 @@ impl Meta {
         self.group.step_down(preferred);
     }
 
-    /// The server called `name` went away: if it led, campaign soon.
+    /// The server called `name` went away (its last route closed): it shows
+    /// offline, and if it led, the group campaigns soon.
     pub(crate) fn server_gone(&self, name: &str) {
+        lock(&self.names).insert(peer_id(name), (name.to_string(), true));
         self.group.peer_gone(peer_id(name));
+    }
+
+    /// A route to the server called `name` came up.
+    pub(crate) fn server_up(&self, name: &str) {
+        if !name.is_empty() {
+            lock(&self.names).insert(peer_id(name), (name.to_string(), false));
+        }
+    }
+
+    /// A server's removal committed: the leader answers whoever asked, and
+    /// the removed server leaves the group (Go's `processRemovePeer`).
+    fn removed(&self, peer: PeerId) {
+        if peer == peer_id(&self.server_name) {
+            crate::warn!("JetStream cluster: this server was removed from the meta group, leaving it");
+            self.group.stop();
+            return;
+        }
+        let reply = lock(&self.removals).remove(&peer);
+        if let (Some(reply), true) = (reply, self.is_leader()) {
+            let body = crate::json::to_vec(&ApiResponse { kind: SERVER_REMOVE_RESPONSE, error: None, success: true });
+            self.publish(&reply, body);
+        }
     }
 
     /// Hands leadership to another server (briefly waiting for the
@@ -270,38 +387,51 @@ impl Meta {
         self.group.stop();
     }
 
-    /// Server names by peer id: ours, the routed servers', and every name
-    /// seen before (a server that went away keeps its name, as in Go).
-    pub(crate) fn server_names(&self, srv: &Server) -> std::collections::HashMap<PeerId, String> {
+    /// Server names by peer id, with whether each is offline: ours, and
+    /// every server a route ever reached (a server that went away keeps its
+    /// name, as in Go).
+    pub(crate) fn server_names(&self) -> HashMap<PeerId, (String, bool)> {
         let mut known = lock(&self.names);
-        known.insert(peer_id(&srv.name), srv.name.clone());
-        for r in lock(&srv.routes).values() {
-            if !r.name.is_empty() {
-                known.insert(peer_id(&r.name), r.name.clone());
-            }
-        }
+        known.insert(peer_id(&self.server_name), (self.server_name.clone(), false));
         known.clone()
+    }
+
+    /// Publishes an answer in the system account.
+    fn publish(&self, subject: &str, body: Vec<u8>) {
+        self.sys.publish(&Msg::new(subject.to_string(), None, body), &mut Publisher::server());
     }
 }
 
 const STEPDOWN_RESPONSE: &str = "io.nats.jetstream.api.v1.meta_leader_stepdown_response";
+const SERVER_REMOVE_RESPONSE: &str = "io.nats.jetstream.api.v1.meta_server_remove_response";
 
-/// Go's `JSApiLeaderStepDownResponse`.
+/// Go's `JSApiLeaderStepDownResponse` and `JSApiMetaServerRemoveResponse`.
 #[derive(serde::Serialize)]
-struct StepdownResponse {
+struct ApiResponse {
     #[serde(rename = "type")]
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<StepdownError>,
+    error: Option<ApiErrorBody>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     success: bool,
 }
 
 #[derive(serde::Serialize)]
-struct StepdownError {
+struct ApiErrorBody {
     code: u16,
     err_code: u32,
     description: String,
+}
+
+/// Whether a request in the system account was made there (no
+/// `Nats-Request-Info`, or one naming the system account).
+fn from_system_account(msg: &Msg, system: &str) -> bool {
+    let Some(info) = msg.headers().and_then(|h| crate::jetstream::stream::get_header(h, "Nats-Request-Info")) else {
+        return true;
+    };
+    let Ok(v) = serde_json::from_str::<Value>(info) else { return false };
+    let acc = v["svc"].as_str().filter(|s| !s.is_empty()).or(v["acc"].as_str());
+    acc.is_none_or(|a| a == system)
 }
 
 /// The account an assignment belongs to: its client's service account, else

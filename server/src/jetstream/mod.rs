@@ -405,6 +405,14 @@ impl JetStream {
     ) -> Vec<Msg> {
         let Some(reply) = reply.filter(|r| !r.is_empty()) else { return Vec::new() };
         let mut out = Vec::new();
+        // Clustered, only the meta leader answers (or anyone, to say there
+        // is no leader); the meta API is the system account's alone.
+        if let Some(meta) = self.meta.get() {
+            let system_only = ["$JS.API.META.", "$JS.API.SERVER.", "$JS.API.ACCOUNT.PURGE."];
+            if system_only.iter().any(|p| subject.starts_with(p)) || (!meta.is_leader() && !meta.leaderless()) {
+                return out;
+            }
+        }
         if !self.enabled(account) {
             let kind = api_type_for(subject);
             if let Some(kind) = kind {

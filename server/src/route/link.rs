@@ -523,6 +523,9 @@ impl Link {
         };
         let (first, others, idx, new_urls) = {
             let mut routes = lock(&srv.routes);
+            if let Some(meta) = srv.jetstream.as_ref().and_then(|js| js.meta()) {
+                meta.server_up(&info.server_name);
+            }
             let remote = routes.entry(info.server_id.clone()).or_insert_with(|| RemoteServer {
                 id: info.server_id.clone(),
                 name: info.server_name.clone(),

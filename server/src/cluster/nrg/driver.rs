@@ -29,10 +29,10 @@ use super::codec::{
 };
 use super::engine::{Config, Engine, Input, Log, Nanos, Output, Role, Timers};
 use super::wal::{self, Wal};
+use crate::account::Account;
 use crate::connection::deliver::Publisher;
 use crate::connection::{lock, Connection, InternalCallback, Kind, Subscription};
 use crate::message::Msg;
-use crate::server::Server;
 
 /// What the group tells its upper layer.
 #[derive(Debug)]
@@ -57,6 +57,10 @@ pub(crate) struct Status {
     pub(crate) cluster_size: usize,
     pub(crate) catching_up: bool,
     pub(crate) observer: bool,
+    pub(crate) membership_changing: bool,
+    pub(crate) vote: Option<PeerId>,
+    /// A leader was ever known.
+    pub(crate) had_leader: bool,
     /// When we last heard from each peer (leader's view; the leader only
     /// as a follower), as an age.
     pub(crate) heard: HashMap<PeerId, Instant>,
@@ -112,12 +116,23 @@ impl Log for WalLog {
     fn snapshot(&self) -> Option<SnapshotFile> {
         wal::load_snapshot(&self.dir, &self.group)
     }
+
+    fn last_index(&self) -> Option<u64> {
+        Some(lock(&self.wal).last())
+    }
 }
 
 impl Group {
     /// Opens the group's directory and starts its thread; committed entries
     /// and leadership go to `events`.
-    pub(crate) fn start(srv: &Arc<Server>, start: Start, events: Sender<Event>) -> std::io::Result<Group> {
+    /// `sys` is the system account, which carries the group's messages, and
+    /// `client_id` the id of the group's internal client.
+    pub(crate) fn start(
+        sys: &Arc<Account>,
+        client_id: u64,
+        start: Start,
+        events: Sender<Event>,
+    ) -> std::io::Result<Group> {
         let wal = Wal::open(&start.dir)?;
         let tav = match std::fs::read(start.dir.join("tav.idx")) {
             Ok(b) => TermAndVote::decode(&b).map_err(std::io::Error::other)?,
@@ -157,10 +172,10 @@ impl Group {
         let (tx, rx) = mpsc::channel();
         let status = Arc::new(Mutex::new(Status::default()));
         let group = Group { tx: tx.clone(), status: Arc::clone(&status) };
-        let sys = srv.accounts.get_or_create(srv.system_account_name());
-        let client = Connection::new_internal(srv.next_client_id(), Kind::System, &sys.name, &sys.sublist);
+        let client = Connection::new_internal(client_id, Kind::System, &sys.name, &sys.sublist);
         let mut runner = Runner {
-            srv: Arc::downgrade(srv),
+            id: start.id,
+            sys: Arc::downgrade(sys),
             client,
             sids: AtomicU64::new(1),
             subs: HashMap::new(),
@@ -206,6 +221,11 @@ impl Group {
         self.send(Input::StepDown(preferred));
     }
 
+    /// Removes a peer (proposed by the leader, else sent to it).
+    pub(crate) fn remove_peer(&self, peer: PeerId) {
+        self.send(Input::RemovePeer(peer));
+    }
+
     /// The server behind `peer` went away.
     pub(crate) fn peer_gone(&self, peer: PeerId) {
         self.send(Input::PeerGone(peer));
@@ -221,7 +241,8 @@ impl Group {
 }
 
 struct Runner {
-    srv: Weak<Server>,
+    id: PeerId,
+    sys: Weak<Account>,
     client: Arc<Connection>,
     sids: AtomicU64,
     subs: HashMap<String, Arc<Subscription>>,
@@ -249,6 +270,11 @@ impl Runner {
                 Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(Cmd::Input(i)) => i,
                 Ok(Cmd::Msg { subject, reply, payload }) => match input_for(&subject, reply, &payload) {
+                    // Our own broadcasts come back through our own
+                    // subscriptions; Go's transport never delivers them
+                    // (its send queue's client skips internal callbacks).
+                    Some(Input::VoteRequest { req, .. }) if req.candidate == self.id => continue,
+                    Some(Input::AppendEntry { ae, .. }) if ae.leader == self.id => continue,
                     Some(i) => i,
                     None => {
                         debug!("RAFT [{}] dropped a malformed message on {subject}", self.group);
@@ -257,6 +283,9 @@ impl Runner {
                 },
                 Err(RecvTimeoutError::Timeout) => Input::Tick,
             };
+            if crate::log::trace_enabled() {
+                crate::trace!("RAFT [{}] input {}", self.group, describe(&input));
+            }
             let outs = engine.step(self.now(), input);
             if let Err(e) = self.carry_out(outs) {
                 return self.fail(&engine, e);
@@ -300,7 +329,10 @@ impl Runner {
                         self.client.remove_sub(&sub);
                     }
                 }
-                Output::LeaderChanged(_) => {}
+                Output::LeaderChanged(l) => {
+                    let who = l.map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
+                    crate::debug!("RAFT [{}] leader is now {who:?}", self.group);
+                }
                 Output::Leading(on) => {
                     lock(&self.status).leader_since = on.then(std::time::SystemTime::now);
                     let _ = self.events.send(Event::Leading(on));
@@ -315,8 +347,7 @@ impl Runner {
     }
 
     fn publish(&self, subject: String, reply: Option<String>, payload: Vec<u8>) {
-        let Some(srv) = self.srv.upgrade() else { return };
-        let acc = srv.accounts.get_or_create(srv.system_account_name());
+        let Some(acc) = self.sys.upgrade() else { return };
         let msg = Msg::new(subject, reply.map(Bytes::from), payload);
         acc.publish(&msg, &mut Publisher::server());
     }
@@ -350,8 +381,13 @@ impl Runner {
         s.cluster_size = e.cluster_size();
         s.catching_up = e.is_catching_up();
         s.observer = e.is_observer();
+        s.membership_changing = e.membership_changing();
+        s.vote = e.voted_for();
+        s.had_leader |= e.leader().is_some();
         let now = Instant::now();
         let epoch_now = self.now();
+        s.heard.clear();
+        s.peer_index.clear();
         for (peer, heard, index) in e.peer_progress() {
             if heard > 0 {
                 s.heard.insert(peer, now - Duration::from_nanos(epoch_now.saturating_sub(heard)));
@@ -371,8 +407,51 @@ fn input_for(subject: &str, reply: Option<String>, p: &[u8]) -> Option<Input> {
         "R" => Input::AppendEntryResponse { resp: AppendEntryResponse::decode(p).ok()?, reply },
         "CR" => Input::CatchupEntry { ae: AppendEntry::decode(p).ok()?, inbox: subject.to_string(), reply },
         "CP" => Input::CatchupAck(AppendEntryResponse::decode(p).ok()?),
-        "P" => Input::Forwarded(p.to_vec()),
-        "RP" => Input::ForwardedRemovePeer(p.to_vec()),
+        "P" => match reply {
+            Some(reply) => Input::ForwardedRequest { op: p.to_vec(), reply },
+            None => Input::Forwarded(p.to_vec()),
+        },
+        "RP" => match reply {
+            Some(reply) => Input::ForwardedRemovePeerRequest { peer: p.to_vec(), reply },
+            None => Input::ForwardedRemovePeer(p.to_vec()),
+        },
         _ => return None,
     })
+}
+
+/// An input as a trace line shows it.
+fn describe(input: &Input) -> String {
+    let id = |p: &PeerId| String::from_utf8_lossy(p).into_owned();
+    match input {
+        Input::VoteRequest { req, .. } => {
+            format!(
+                "vote request from {} term {} last {}:{}",
+                id(&req.candidate),
+                req.term,
+                req.last_term,
+                req.last_index
+            )
+        }
+        Input::VoteResponse(r) => {
+            format!("vote response from {} term {} granted {} empty {}", id(&r.voter), r.term, r.granted, r.empty)
+        }
+        Input::AppendEntry { ae, .. } | Input::CatchupEntry { ae, .. } => format!(
+            "append entry from {} term {} commit {} at {}:{} with {} entries",
+            id(&ae.leader),
+            ae.term,
+            ae.commit,
+            ae.pterm,
+            ae.pindex,
+            ae.entries.len()
+        ),
+        Input::AppendEntryResponse { resp, reply } => format!(
+            "append entry response from {} {}:{} success {} catch-up {}",
+            id(&resp.peer),
+            resp.term,
+            resp.index,
+            resp.success,
+            reply.is_some()
+        ),
+        other => format!("{other:?}").chars().take(120).collect(),
+    }
 }

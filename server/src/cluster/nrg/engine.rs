@@ -64,6 +64,10 @@ pub struct Timers {
 }
 
 impl Timers {
+    pub fn heartbeat_duration(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.heartbeat)
+    }
+
     pub const GO: Timers = Timers {
         heartbeat: SECOND,
         election_min: 4 * SECOND,
@@ -490,6 +494,17 @@ impl<L: Log> Engine<L> {
 
     pub fn is_observer(&self) -> bool {
         self.observer
+    }
+
+    /// A membership change is stored and not yet committed.
+    pub fn membership_changing(&self) -> bool {
+        self.membership.is_some()
+    }
+
+    /// The vote cast in the current term, and whether this node ever knew
+    /// a leader of the group.
+    pub fn voted_for(&self) -> Option<PeerId> {
+        self.vote
     }
 
     /// When the engine next wants an [`Input::Tick`].

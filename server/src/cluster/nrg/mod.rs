@@ -1,7 +1,7 @@
 //! NRG: the RAFT of Go nats-server (`server/raft.go`), spoken byte for byte,
 //! so an rnats node can vote, lead and catch up inside a group of Go nodes.
 //!
-//! # Shape (the plan this module grows into)
+//! # Shape
 //!
 //! - [`codec`]: the wire and file layouts: append entries and their
 //!   responses, vote requests and responses, peer state, peer ids. Pure
@@ -20,8 +20,10 @@
 //! - `engine/sim.rs`: a seeded simulator of several engines on a FIFO bus
 //!   with loss, crashes, pauses and partitions, checking the invariants
 //!   after every step; `scripts/nrg-sim.sh` runs the long sweep.
-//! - The driver (after): the engine on real I/O: `$SYS` internal
-//!   subscriptions, the WAL in the file store, timers.
+//! - [`driver`]: the engine on real I/O, one thread per group: internal
+//!   subscriptions of the system account, the [`wal`] and the group's files
+//!   synced before what depends on them goes out, timers, and the upper
+//!   layer's channel. `jetstream::cluster` runs the meta group on it.
 //!
 //! # Invariants the engine must keep (checked by the simulator)
 //!
@@ -41,6 +43,6 @@
 //! per-follower next index) and a follower that finds a gap asks for catchup
 //! on its own inbox. `../shared/cluster-design.md` section 2 has the details.
 pub mod codec;
-pub mod engine;
 pub(crate) mod driver;
+pub mod engine;
 pub(crate) mod wal;

@@ -442,13 +442,17 @@ pub(crate) fn api_type_for(subject: &str) -> Option<&'static str> {
 }
 
 /// The subscriptions that serve the API in every account (JetStream answers
-/// accounts without it with "not enabled").
+/// accounts without it with "not enabled"). The system account's meta API
+/// is covered too, so that another account's request finds a responder
+/// that stays silent, as Go's `$JS.API.>` import does.
 pub(crate) fn api_subjects() -> Vec<String> {
-    API_ROUTES
+    let mut subjects: Vec<String> = API_ROUTES
         .iter()
         .map(|(route, _)| match route.strip_suffix('.') {
             Some(r) => format!("{API_PREFIX}{r}.>"),
             None => format!("{API_PREFIX}{route}"),
         })
-        .collect()
+        .collect();
+    subjects.extend(["META.>", "SERVER.>"].map(|r| format!("{API_PREFIX}{r}")));
+    subjects
 }

@@ -221,8 +221,12 @@ impl<L: Log> Engine<L> {
     }
 
     /// A caught-up follower that is not a peer yet becomes one.
+    /// Go's `runCatchup` adds any caught-up responder; a server removed
+    /// within the last 5 minutes is not, as Go's removal tests observe
+    /// (`TestJetStreamClusterPeerRemovalAndServerBroughtBack`).
     fn catchup_done(&mut self, peer: PeerId, out: &mut Vec<Output>) {
-        if !self.peers.contains_key(&peer) {
+        let removed_lately = self.removed.get(&peer).is_some_and(|&at| self.now < at + PEER_REMOVE_TIMEOUT);
+        if !self.peers.contains_key(&peer) && !removed_lately {
             self.propose_add_peer(self.now, peer, out);
         }
     }

@@ -754,3 +754,29 @@ fn a_new_server_joins_an_unmanaged_group_by_answering_its_leader() {
     assert!(peers.contains(&sim.nodes[3].cfg.id), "the fourth server was added: {peers:?}");
     assert_eq!(sim.nodes[leader].engine.as_ref().unwrap().cluster_size(), 4);
 }
+
+#[test]
+fn a_server_joining_a_bootstrapped_group_late_follows_its_leader() {
+    // Go's bootstrap: each server knows only itself, expecting two; the
+    // third starts later with the same expectation.
+    let mut sim = Sim::new(3, 21, Faults { drop_per_mille: 0, max_delay: 5 * MS });
+    for i in 0..3 {
+        let me = sim.nodes[i].cfg.id;
+        sim.nodes[i].cfg.peers = vec![me];
+        sim.nodes[i].cfg.cluster_size = 2;
+        sim.nodes[i].engine = None;
+    }
+    for i in 0..2 {
+        sim.boot(i);
+        sim.run(i, Input::Campaign);
+    }
+    sim.run_until(3 * SECOND);
+    let first = sim.leader_index().expect("the first two elect a leader");
+    sim.boot(2);
+    sim.run(2, Input::Campaign);
+    sim.run_until(20 * SECOND);
+    let leader = sim.agreed_leader().expect("one leader everyone follows");
+    assert_eq!(leader, sim.nodes[first].cfg.id, "the late server did not take over");
+    let e = sim.nodes[first].engine.as_ref().unwrap();
+    assert_eq!((e.peers().len(), e.cluster_size()), (3, 3), "it joined the group");
+}
