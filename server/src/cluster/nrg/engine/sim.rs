@@ -112,6 +112,9 @@ struct Sim {
     /// Every committed index and its entry, and the upper-layer state
     /// after applying it.
     committed: BTreeMap<u64, Vec<u8>>,
+    /// The term in which each index was first committed (the committing
+    /// leader's term).
+    committed_in: BTreeMap<u64, u64>,
     states: BTreeMap<u64, u64>,
     faults: Faults,
     /// Out of 1000 applies, how many take a snapshot.
@@ -157,6 +160,7 @@ impl Sim {
             leaders_by_term: BTreeMap::new(),
             votes_by_term: HashMap::new(),
             committed: BTreeMap::new(),
+            committed_in: BTreeMap::new(),
             states: BTreeMap::new(),
             faults,
             snapshot_per_mille: 0,
@@ -368,6 +372,7 @@ impl Sim {
     }
 
     fn on_commit(&mut self, i: usize, index: u64, entries: &[Entry]) {
+        let term = self.nodes[i].engine.as_ref().map_or(0, |e| e.term());
         let n = &mut self.nodes[i];
         n.checked = n.checked.max(index);
         if let Some((_, bytes)) = n.disk.0.borrow().log.get(&index) {
@@ -375,6 +380,7 @@ impl Sim {
                 Some(c) => assert_eq!(c, bytes, "node {i}: committed index {index} differs"),
                 None => {
                     self.committed.insert(index, bytes.clone());
+                    self.committed_in.insert(index, term);
                 }
             }
         }
@@ -405,10 +411,15 @@ impl Sim {
             assert!(prev.is_none_or(|p| p == id), "two leaders in term {term}");
             if prev.is_none() {
                 self.note(format!("node {i} leads term {term}"));
-                // Leader completeness, above what its snapshot covers.
+                // Leader completeness: a leader of term T holds every entry
+                // committed in an earlier term (above what its snapshot
+                // covers). A stale candidate can win an older term after a
+                // later one committed: it need not hold that, and it cannot
+                // commit over it.
                 let d = self.nodes[i].disk.0.borrow();
                 let base = d.snapshot.as_ref().map_or(0, |s| s.last_index);
-                for (k, c) in self.committed.range(base + 1..) {
+                let earlier = |k: &u64| self.committed_in.get(k).is_some_and(|&t| t < term);
+                for (k, c) in self.committed.range(base + 1..).filter(|(k, _)| earlier(k)) {
                     let held = d.log.get(k).map(|(_, b)| b);
                     assert_eq!(held, Some(c), "new leader {i} of term {term} lacks committed index {k}");
                 }
@@ -567,10 +578,16 @@ fn prefix_hash(prev: u64, term: u64, bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Seeds to sweep: `NRG_SIM_SEEDS` (the long sweep), else `default`.
+/// Seeds to sweep: `NRG_SIM_SEEDS` as a count (`10000`: seeds 1 to 10000)
+/// or a range (`1612..1612` replays one), else 1 to `default`.
 fn seeds(default: u64) -> std::ops::RangeInclusive<u64> {
-    let n = std::env::var("NRG_SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
-    1..=n
+    let spec = std::env::var("NRG_SIM_SEEDS").unwrap_or_default();
+    if let Some((a, b)) = spec.split_once("..") {
+        if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
+            return a..=b;
+        }
+    }
+    1..=spec.parse().unwrap_or(default)
 }
 
 #[test]
