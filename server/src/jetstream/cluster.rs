@@ -227,10 +227,8 @@ impl Meta {
         if !self.is_leader() {
             return None;
         }
-        let fail = |code: u16, err_code: u32, description: String| {
-            let error = ApiErrorBody { code, err_code, description };
-            Some(crate::json::to_vec(&ApiResponse { kind: SERVER_REMOVE_RESPONSE, error: Some(error), success: false }))
-        };
+        let fail =
+            |code, err_code, description| Some(error_response(SERVER_REMOVE_RESPONSE, code, err_code, description));
         let body = String::from_utf8_lossy(payload);
         if matches!(body.trim(), "" | "{}") {
             return fail(400, 10003, "bad request".into());
@@ -267,10 +265,7 @@ impl Meta {
         if !self.is_leader() {
             return None;
         }
-        let fail = |code: u16, err_code: u32, description: String| {
-            let error = ApiErrorBody { code, err_code, description };
-            Some(crate::json::to_vec(&ApiResponse { kind: STEPDOWN_RESPONSE, error: Some(error), success: false }))
-        };
+        let fail = |code, err_code, description| Some(error_response(STEPDOWN_RESPONSE, code, err_code, description));
         let body = String::from_utf8_lossy(payload);
         let mut preferred = None;
         if body.trim_start().starts_with(['{', '[']) {
@@ -421,6 +416,12 @@ struct ApiErrorBody {
     code: u16,
     err_code: u32,
     description: String,
+}
+
+/// An API error answer of type `kind`.
+fn error_response(kind: &'static str, code: u16, err_code: u32, description: String) -> Vec<u8> {
+    let error = ApiErrorBody { code, err_code, description };
+    crate::json::to_vec(&ApiResponse { kind, error: Some(error), success: false })
 }
 
 /// Whether a request in the system account was made there (no

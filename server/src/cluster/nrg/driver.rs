@@ -24,9 +24,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::codec::{
-    random_id, AppendEntry, AppendEntryResponse, Entry, PeerId, SnapshotFile, TermAndVote, VoteRequest, VoteResponse,
-};
+use super::codec::{random_id, Entry, PeerId, SnapshotFile, TermAndVote};
 use super::engine::{Config, Engine, Input, Log, Nanos, Output, Role, Timers};
 use super::wal::{self, Wal};
 use crate::account::Account;
@@ -269,7 +267,7 @@ impl Runner {
             let input = match rx.recv_timeout(Duration::from_nanos(wait)) {
                 Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(Cmd::Input(i)) => i,
-                Ok(Cmd::Msg { subject, reply, payload }) => match input_for(&subject, reply, &payload) {
+                Ok(Cmd::Msg { subject, reply, payload }) => match Input::from_message(&subject, reply, &payload) {
                     // Our own broadcasts come back through our own
                     // subscriptions; Go's transport never delivers them
                     // (its send queue's client skips internal callbacks).
@@ -395,28 +393,6 @@ impl Runner {
             s.peer_index.insert(peer, index);
         }
     }
-}
-
-/// The engine input for a message on one of the group's subjects.
-fn input_for(subject: &str, reply: Option<String>, p: &[u8]) -> Option<Input> {
-    let kind = subject.split('.').nth(1)?;
-    Some(match kind {
-        "V" => Input::VoteRequest { req: VoteRequest::decode(p).ok()?, reply: reply? },
-        "AE" => Input::AppendEntry { ae: AppendEntry::decode(p).ok()?, reply: reply? },
-        "R" if p.len() == 17 => Input::VoteResponse(VoteResponse::decode(p).ok()?),
-        "R" => Input::AppendEntryResponse { resp: AppendEntryResponse::decode(p).ok()?, reply },
-        "CR" => Input::CatchupEntry { ae: AppendEntry::decode(p).ok()?, inbox: subject.to_string(), reply },
-        "CP" => Input::CatchupAck(AppendEntryResponse::decode(p).ok()?),
-        "P" => match reply {
-            Some(reply) => Input::ForwardedRequest { op: p.to_vec(), reply },
-            None => Input::Forwarded(p.to_vec()),
-        },
-        "RP" => match reply {
-            Some(reply) => Input::ForwardedRemovePeerRequest { peer: p.to_vec(), reply },
-            None => Input::ForwardedRemovePeer(p.to_vec()),
-        },
-        _ => return None,
-    })
 }
 
 /// An input as a trace line shows it.

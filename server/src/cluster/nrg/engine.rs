@@ -192,6 +192,31 @@ pub enum Input {
     SetObserver(bool),
 }
 
+impl Input {
+    /// The input for a message on one of a group's subjects or inboxes
+    /// (`$NRG.V`, `.AE`, `.R`, `.CR`, `.CP`, `.P`, `.RP`); `None` for another
+    /// subject or bytes that do not decode.
+    pub fn from_message(subject: &str, reply: Option<String>, p: &[u8]) -> Option<Input> {
+        Some(match subject.split('.').nth(1)? {
+            "V" => Input::VoteRequest { req: VoteRequest::decode(p).ok()?, reply: reply? },
+            "AE" => Input::AppendEntry { ae: AppendEntry::decode(p).ok()?, reply: reply? },
+            "R" if p.len() == 17 => Input::VoteResponse(VoteResponse::decode(p).ok()?),
+            "R" => Input::AppendEntryResponse { resp: AppendEntryResponse::decode(p).ok()?, reply },
+            "CR" => Input::CatchupEntry { ae: AppendEntry::decode(p).ok()?, inbox: subject.to_string(), reply },
+            "CP" => Input::CatchupAck(AppendEntryResponse::decode(p).ok()?),
+            "P" => match reply {
+                Some(reply) => Input::ForwardedRequest { op: p.to_vec(), reply },
+                None => Input::Forwarded(p.to_vec()),
+            },
+            "RP" => match reply {
+                Some(reply) => Input::ForwardedRemovePeerRequest { peer: p.to_vec(), reply },
+                None => Input::ForwardedRemovePeer(p.to_vec()),
+            },
+            _ => return None,
+        })
+    }
+}
+
 /// What the engine wants done, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {

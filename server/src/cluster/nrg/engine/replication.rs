@@ -261,12 +261,7 @@ impl<L: Log> Engine<L> {
                 // Live entries wait while we catch up; a stalled catch-up
                 // asks again.
                 if self.catchup_stalled(now) {
-                    let inbox = self.create_catchup(&ae, now, out);
-                    let resp =
-                        AppendEntryResponse { term: self.pterm, index: self.pindex, peer: self.cfg.id, success: false };
-                    if let Some(r) = reply {
-                        self.reply(r, Some(inbox), resp, out);
-                    }
+                    self.ask_catchup(&ae, now, reply, out);
                 }
                 return;
             }
@@ -291,12 +286,7 @@ impl<L: Log> Engine<L> {
                 self.install_leader_snapshot(now, ae, out);
                 return;
             } else {
-                let inbox = self.create_catchup(&ae, now, out);
-                let resp =
-                    AppendEntryResponse { term: self.pterm, index: self.pindex, peer: self.cfg.id, success: false };
-                if let Some(r) = reply {
-                    self.reply(r, Some(inbox), resp, out);
-                }
+                self.ask_catchup(&ae, now, reply, out);
                 return;
             }
         }
@@ -321,6 +311,16 @@ impl<L: Log> Engine<L> {
             // Catch-up entries are acked for flow control (Go 2.15).
             Some(r) if r.starts_with("$NRG.CP.") => self.reply(r, None, resp, out),
             _ => {}
+        }
+    }
+
+    /// Starts a catch-up to the point of `ae` and asks the leader for it:
+    /// failure, our `(pterm, pindex)`, and the catch-up inbox as the reply.
+    fn ask_catchup(&mut self, ae: &AppendEntry, now: Nanos, reply: Option<String>, out: &mut Vec<Output>) {
+        let inbox = self.create_catchup(ae, now, out);
+        let resp = AppendEntryResponse { term: self.pterm, index: self.pindex, peer: self.cfg.id, success: false };
+        if let Some(r) = reply {
+            self.reply(r, Some(inbox), resp, out);
         }
     }
 

@@ -249,26 +249,6 @@ impl Sim {
         }
     }
 
-    fn input_for(m: &Msg) -> Option<Input> {
-        let kind = m.subject.split('.').nth(1)?;
-        let p = &m.payload;
-        Some(match kind {
-            "V" => Input::VoteRequest { req: VoteRequest::decode(p).ok()?, reply: m.reply.clone()? },
-            "AE" => Input::AppendEntry { ae: AppendEntry::decode(p).ok()?, reply: m.reply.clone()? },
-            "R" if p.len() == 17 => Input::VoteResponse(VoteResponse::decode(p).ok()?),
-            "R" => Input::AppendEntryResponse { resp: AppendEntryResponse::decode(p).ok()?, reply: m.reply.clone() },
-            "CR" => Input::CatchupEntry {
-                ae: AppendEntry::decode(p).ok()?,
-                inbox: m.subject.clone(),
-                reply: m.reply.clone(),
-            },
-            "CP" => Input::CatchupAck(AppendEntryResponse::decode(p).ok()?),
-            "P" => Input::Forwarded(p.clone()),
-            "RP" => Input::ForwardedRemovePeer(p.clone()),
-            _ => return None,
-        })
-    }
-
     /// Runs one input on node `i` and applies its outputs.
     fn run(&mut self, i: usize, input: Input) {
         let Some(engine) = self.nodes[i].engine.as_mut() else { return };
@@ -481,7 +461,7 @@ impl Sim {
                     if !group_wide && !self.nodes[i].subs.contains(&m.subject) {
                         return true;
                     }
-                    if let Some(input) = Self::input_for(&m) {
+                    if let Some(input) = Input::from_message(&m.subject, m.reply.clone(), &m.payload) {
                         self.run(i, input);
                     }
                 }

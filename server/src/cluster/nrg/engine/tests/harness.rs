@@ -603,37 +603,12 @@ impl Cluster {
             .collect()
     }
 
-    fn input_for(m: &Msg) -> Option<Input> {
-        let p = &m.payload;
-        Some(match m.subject.split('.').nth(1)? {
-            "V" => Input::VoteRequest { req: VoteRequest::decode(p).ok()?, reply: m.reply.clone()? },
-            "AE" => Input::AppendEntry { ae: AppendEntry::decode(p).ok()?, reply: m.reply.clone()? },
-            "R" if p.len() == 17 => Input::VoteResponse(VoteResponse::decode(p).ok()?),
-            "R" => Input::AppendEntryResponse { resp: AppendEntryResponse::decode(p).ok()?, reply: m.reply.clone() },
-            "CR" => Input::CatchupEntry {
-                ae: AppendEntry::decode(p).ok()?,
-                inbox: m.subject.clone(),
-                reply: m.reply.clone(),
-            },
-            "CP" => Input::CatchupAck(AppendEntryResponse::decode(p).ok()?),
-            "P" => match m.reply.clone() {
-                Some(reply) => Input::ForwardedRequest { op: p.clone(), reply },
-                None => Input::Forwarded(p.clone()),
-            },
-            "RP" => match m.reply.clone() {
-                Some(reply) => Input::ForwardedRemovePeerRequest { peer: p.clone(), reply },
-                None => Input::ForwardedRemovePeer(p.clone()),
-            },
-            _ => return None,
-        })
-    }
-
     fn deliver(&mut self, to: usize, m: Msg) {
         if self.m[to].blocked {
             self.m[to].held.push_back(m);
             return;
         }
-        let Some(input) = Self::input_for(&m) else { return };
+        let Some(input) = Input::from_message(&m.subject, m.reply.clone(), &m.payload) else { return };
         let now = self.now;
         let Some(node) = self.m[to].node.as_mut() else { return };
         node.now = now;
