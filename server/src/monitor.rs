@@ -201,7 +201,9 @@ impl HealthStatus {
         let meta = srv.jetstream.as_ref().and_then(|js| js.meta());
         let problem = meta.and_then(|m| {
             let st = m.status();
-            if st.leader.is_none() {
+            if m.disabled() {
+                Some("JetStream not enabled (10076)")
+            } else if st.leader.is_none() {
                 Some("JetStream has not established contact with a meta leader")
             } else if !m.is_current() {
                 Some("JetStream is not current with the meta leader")
@@ -809,7 +811,9 @@ fn varz_jetstream(srv: &Server) -> Obj {
 /// (`accounts`, `streams`, `consumers` or `acc`).
 fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     let now = rfc3339(SystemTime::now());
-    let Some(js) = &srv.jetstream else {
+    // Off: not configured, or turned off by a removal from the cluster.
+    let js = srv.jetstream.as_ref().filter(|js| !js.meta().is_some_and(|m| m.disabled()));
+    let Some(js) = js else {
         return obj([
             ("memory", v(0)),
             ("storage", v(0)),

@@ -151,6 +151,7 @@ impl Server {
         if self.is_clustered() && !self.opts.no_system_account {
             let cfg = crate::jetstream::cluster::MetaConfig {
                 server_name: self.name.clone(),
+                server_id: self.id.clone(),
                 cluster_name: self.opts.cluster.name.clone().unwrap_or_default(),
                 store_dir: dir.clone(),
                 routes: self.opts.cluster.routes.len(),

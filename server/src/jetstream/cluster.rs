@@ -71,6 +71,7 @@ struct Assets {
 /// What the meta group needs of its server.
 pub(crate) struct MetaConfig {
     pub(crate) server_name: String,
+    pub(crate) server_id: String,
     pub(crate) cluster_name: String,
     /// JetStream's store directory (`<store_dir>/jetstream`).
     pub(crate) store_dir: PathBuf,
@@ -83,6 +84,10 @@ pub(crate) struct MetaConfig {
 /// The meta group of this server.
 pub(crate) struct Meta {
     server_name: String,
+    server_id: String,
+    /// This server was removed from the group while running: its JetStream
+    /// is off (Go's `DisableJetStream` from `processRemovePeer`).
+    disabled: std::sync::atomic::AtomicBool,
     cluster_name: String,
     sys: Arc<Account>,
     group: Group,
@@ -135,6 +140,8 @@ impl Meta {
         let leader_line = format!("JetStream cluster new metadata leader: {}/{}", cfg.server_name, cfg.cluster_name);
         let meta = Arc::new(Meta {
             server_name: cfg.server_name,
+            server_id: cfg.server_id,
+            disabled: Default::default(),
             cluster_name: cfg.cluster_name,
             sys: cfg.sys,
             group: group.clone(),
@@ -316,6 +323,11 @@ impl Meta {
         self.group.status().is_leader
     }
 
+    /// JetStream was turned off by this server's removal from the group.
+    pub(crate) fn disabled(&self) -> bool {
+        self.disabled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Leading, or following a leader heard from within two heartbeats with
     /// everything committed applied (Go's `isCurrent`).
     pub(crate) fn is_current(&self) -> bool {
@@ -357,7 +369,22 @@ impl Meta {
     /// the removed server leaves the group (Go's `processRemovePeer`).
     fn removed(&self, peer: PeerId) {
         if peer == peer_id(&self.server_name) {
-            crate::warn!("JetStream cluster: this server was removed from the meta group, leaving it");
+            // Removed while running, JetStream goes off and says so; one that
+            // learns of it catching up after a restart only leaves the group
+            // (as Go's servers are seen to do).
+            if self.status().removed_while_running {
+                crate::error!("JetStream being DISABLED, our server was removed from the cluster");
+                self.disabled.store(true, std::sync::atomic::Ordering::Relaxed);
+                let adv = ServerRemovedAdvisory {
+                    kind: "io.nats.jetstream.advisory.v1.server_removed",
+                    id: crate::nuid::next(),
+                    timestamp: crate::gotime::rfc3339(std::time::SystemTime::now()),
+                    server: &self.server_name,
+                    server_id: &self.server_id,
+                    cluster: &self.cluster_name,
+                };
+                self.publish("$JS.EVENT.ADVISORY.SERVER.REMOVED", crate::json::to_vec(&adv));
+            }
             self.group.stop();
             return;
         }
@@ -416,6 +443,18 @@ struct ApiErrorBody {
     code: u16,
     err_code: u32,
     description: String,
+}
+
+/// Go's `JSServerRemovedAdvisory`.
+#[derive(serde::Serialize)]
+struct ServerRemovedAdvisory<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    timestamp: String,
+    server: &'a str,
+    server_id: &'a str,
+    cluster: &'a str,
 }
 
 /// An API error answer of type `kind`.

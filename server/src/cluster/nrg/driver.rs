@@ -56,6 +56,8 @@ pub(crate) struct Status {
     pub(crate) catching_up: bool,
     pub(crate) observer: bool,
     pub(crate) membership_changing: bool,
+    /// A live append entry carried this node's removal.
+    pub(crate) removed_while_running: bool,
     pub(crate) vote: Option<PeerId>,
     /// A leader was ever known.
     pub(crate) had_leader: bool,
@@ -380,6 +382,7 @@ impl Runner {
         s.catching_up = e.is_catching_up();
         s.observer = e.is_observer();
         s.membership_changing = e.membership_changing();
+        s.removed_while_running = e.removed_while_running();
         s.vote = e.voted_for();
         s.had_leader |= e.leader().is_some();
         let now = Instant::now();

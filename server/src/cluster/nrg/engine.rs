@@ -347,6 +347,9 @@ pub struct Engine<L> {
     /// (`errNodeRemoved`); this one hands over and never campaigns again,
     /// though it still follows.
     retired: bool,
+    /// A live append entry (not a catch-up) removed this node: it was
+    /// running when its removal was decided.
+    removed_live: bool,
     peers: BTreeMap<PeerId, Peer>,
     cluster_size: usize,
     /// Peers removed, and when (they cannot rejoin an unmanaged group at
@@ -398,6 +401,7 @@ impl<L: Log> Engine<L> {
             had_leader: false,
             retired: false,
             peers,
+            removed_live: false,
             removed: BTreeMap::new(),
             membership: None,
             catchup: None,
@@ -519,6 +523,11 @@ impl<L: Log> Engine<L> {
 
     pub fn is_observer(&self) -> bool {
         self.observer
+    }
+
+    /// A live append entry (not a catch-up) carried this node's removal.
+    pub fn removed_while_running(&self) -> bool {
+        self.removed_live
     }
 
     /// A membership change is stored and not yet committed.

@@ -78,6 +78,7 @@ impl<L: Log> Engine<L> {
                     self.adjust_cluster_size();
                 }
                 (EntryType::RemovePeer, Some(p)) => {
+                    self.removed_live |= live && p == self.cfg.id;
                     let was = self.peers.remove(&p).unwrap_or_default();
                     self.membership = Some(MembershipChange { index, peer: p, removed: Some(was) });
                     self.adjust_cluster_size();
