@@ -800,11 +800,12 @@ fn varz_jetstream(srv: &Server) -> Obj {
     for (k, val) in js_stats(&st, js_accounts(srv, js).len()) {
         stats.put(k, val);
     }
-    obj([
-        ("config", J::O(js_config(srv, js))),
-        ("stats", J::O(stats)),
-        ("limits", J::O(obj([("default_max_consumers", v(1000))]))),
-    ])
+    let mut out = obj([("config", J::O(js_config(srv, js))), ("stats", J::O(stats))]);
+    if let Some(meta) = js.meta() {
+        out.put("meta", J::O(meta_cluster(srv, meta)));
+    }
+    out.put("limits", J::O(obj([("default_max_consumers", v(1000))])));
+    out
 }
 
 /// `/jsz` (Go's `JSInfo`): totals, and per-account details on request
@@ -1076,14 +1077,41 @@ fn accstatz(srv: &Server, unused: bool) -> Obj {
 /// JetStream section without the store directory, as Go sends it; `None`
 /// without JetStream.
 pub(crate) fn statsz_jetstream(srv: &Server) -> Option<Obj> {
-    srv.jetstream.as_ref()?;
+    let meta = srv.jetstream.as_ref()?.meta();
     let mut js = varz_jetstream(srv);
     for (k, val) in &mut js.0 {
-        if let (true, J::O(cfg)) = (k == "config", val) {
+        if let (true, J::O(cfg)) = (k == "config", &mut *val) {
             cfg.0.retain(|(k, _)| k != "store_dir");
+        }
+        // A follower sends the meta group in short: its name, the leader,
+        // the sizes (Go's `sendStatsz`).
+        if let (true, Some(m)) = (k == "meta", meta.filter(|m| !m.is_leader())) {
+            *val = J::O(meta_short(m));
         }
     }
     Some(js)
+}
+
+/// The meta group as a follower reports it in STATSZ.
+fn meta_short(meta: &crate::jetstream::cluster::Meta) -> Obj {
+    let st = meta.status();
+    let names = meta.server_names();
+    let mut out = Obj::default();
+    out.put("name", v(crate::jetstream::cluster::META_GROUP));
+    if let Some((name, _)) = st.leader.and_then(|l| names.get(&l)) {
+        out.put("leader", v(name));
+        out.put("peer", v(String::from_utf8_lossy(&crate::cluster::nrg::codec::peer_id(name)).into_owned()));
+    }
+    out.put("cluster_size", v(st.cluster_size));
+    out.put("quorum_needed", v(st.cluster_size / 2 + 1));
+    for k in ["pending", "pending_requests", "pending_infos"] {
+        out.put(k, v(0));
+    }
+    out.put(
+        "snapshot",
+        J::O(obj([("pending_entries", v(0)), ("pending_size", v(0)), ("last_time", v("0001-01-01T00:00:00Z"))])),
+    );
+    out
 }
 
 #[cfg(test)]

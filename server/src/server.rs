@@ -151,6 +151,8 @@ pub struct Server {
     pub(crate) lame_duck: AtomicBool,
     pub(crate) stop_accept: Notify,
     pub(crate) shutdown: Notify,
+    /// A route to a new server came up: send our STATSZ event soon.
+    pub(crate) announce: Notify,
     shutting_down: AtomicBool,
     pub(crate) config_file: Option<String>,
     /// The JetStream engine, when `jetstream` is enabled.
@@ -204,6 +206,7 @@ impl Server {
             lame_duck: AtomicBool::new(false),
             stop_accept: Notify::new(),
             shutdown: Notify::new(),
+            announce: Notify::new(),
             shutting_down: AtomicBool::new(false),
             config_file,
             jetstream,

@@ -41,6 +41,8 @@ const CAP_JETSTREAM: u64 = 1;
 /// State shared by the service callbacks.
 struct Ctx {
     srv: Weak<Server>,
+    /// Servers whose STATSZ events we have seen, by id.
+    known: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Go's `s.sys.seq`: numbers every message carrying a server-info header.
     seq: AtomicU64,
 }
@@ -49,6 +51,10 @@ struct Ctx {
 struct Request<'a> {
     /// The requesting connection; `None` when the server asked itself.
     from: Option<&'a Arc<Connection>>,
+    /// The account the request arrived in (where its answer goes): a
+    /// request routed from another server comes over a route connection,
+    /// which is no client of that account.
+    account: &'a str,
     reply: Option<&'a str>,
     payload: &'a [u8],
 }
@@ -62,18 +68,22 @@ pub(crate) fn install(srv: &Arc<Server>) {
     if srv.opts.no_system_account {
         return;
     }
-    let ctx = Arc::new(Ctx { srv: Arc::downgrade(srv), seq: AtomicU64::new(0) });
+    let ctx = Arc::new(Ctx { srv: Arc::downgrade(srv), seq: AtomicU64::new(0), known: Default::default() });
     let sys_name = srv.system_account_name().to_string();
     let sys = srv.accounts.get_or_create(&sys_name);
     let sys_client = Connection::new_internal(srv.next_client_id(), Kind::System, &sys.name, &sys.sublist);
     let sids = AtomicU64::new(1);
-    let sub = |subject: &str, h: Handler| subscribe(&sys_client, &sids, subject, callback(&ctx, h));
+    let sub = |subject: &str, h: Handler| subscribe(&sys_client, &sids, subject, callback(&ctx, &sys_name, h));
     sub(USER_INFO_SUBJECT, user_info);
     sub(SERVER_PING_SUBJECT, statsz);
     let services: [(&str, Handler); 4] = [("IDZ", idz), ("STATSZ", statsz), ("VARZ", varz), ("HEALTHZ", healthz)];
     for (name, h) in services {
         sub(&format!("$SYS.REQ.SERVER.{}.{name}", srv.id), h);
         sub(&format!("$SYS.REQ.SERVER.PING.{name}"), h);
+    }
+    if srv.is_clustered() {
+        tokio::spawn(statsz_heartbeat(Arc::clone(&ctx), sys_name.clone()));
+        sub("$SYS.SERVER.*.STATSZ", remote_statsz);
     }
     for acc in srv.accounts.list() {
         if acc.name == sys_name {
@@ -83,7 +93,40 @@ pub(crate) fn install(srv: &Arc<Server>) {
         // with sids of their own (Go's per-account internal client).
         let client = Connection::new_internal(srv.next_client_id(), Kind::Account, &acc.name, &acc.sublist);
         let sids = AtomicU64::new(1);
-        subscribe(&client, &sids, USER_INFO_SUBJECT, callback(&ctx, user_info));
+        subscribe(&client, &sids, USER_INFO_SUBJECT, callback(&ctx, &acc.name, user_info));
+    }
+}
+
+/// Another server's STATSZ event: the first from a server makes this one
+/// announce itself at once (Go's `processNewServer`), so servers learn of
+/// each other without waiting for the next heartbeat.
+fn remote_statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
+    let Ok(v) = serde_json::from_slice::<Value>(m.payload) else { return };
+    let Some(id) = v["server"]["id"].as_str() else { return };
+    if id == srv.id || !crate::connection::lock(&ctx.known).insert(id.to_string()) {
+        return;
+    }
+    statsz(srv, ctx, &Request { from: None, account: m.account, reply: None, payload: b"" });
+}
+
+/// Go's `heartbeatStatsz`: a clustered server sends its STATSZ event on
+/// `$SYS.SERVER.<id>.STATSZ`, every 250 ms at first, doubling to every
+/// 10 s, so the other servers know it (Go counts them in `active_servers`
+/// and names them in its monitoring).
+async fn statsz_heartbeat(ctx: Arc<Ctx>, sys_name: String) {
+    let mut every = std::time::Duration::from_millis(250);
+    let max = std::time::Duration::from_secs(10);
+    loop {
+        let Some(srv) = ctx.srv.upgrade() else { return };
+        tokio::select! {
+            _ = tokio::time::sleep(every) => every = (every * 2).min(max),
+            // A new server: announce once its interest has come over.
+            _ = srv.announce.notified() => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+        if srv.is_shutting_down() {
+            return;
+        }
+        statsz(&srv, &ctx, &Request { from: None, account: &sys_name, reply: None, payload: b"" });
     }
 }
 
@@ -91,22 +134,21 @@ fn subscribe(client: &Arc<Connection>, sids: &AtomicU64, subject: &str, icb: Int
     client.add_sub(Subscription::new_internal(client, subject, sids.fetch_add(1, Ordering::Relaxed), icb));
 }
 
-fn callback(ctx: &Arc<Ctx>, h: Handler) -> InternalCallback {
+/// A subscription callback of `account` running `h`.
+fn callback(ctx: &Arc<Ctx>, account: &str, h: Handler) -> InternalCallback {
     let ctx = Arc::clone(ctx);
+    let account = account.to_string();
     Arc::new(move |msg: &Msg, from: Option<&Arc<Connection>>| {
         if let Some(srv) = ctx.srv.upgrade() {
-            h(&srv, &ctx, &Request { from, reply: msg.reply_str(), payload: msg.payload() });
+            h(&srv, &ctx, &Request { from, account: &account, reply: msg.reply_str(), payload: msg.payload() });
         }
     })
 }
 
-/// Publishes `body` as JSON to `subject` in the requester's account (the
-/// system account for a request the server made itself).
+/// Publishes `body` as JSON to `subject` in the account the request came
+/// in.
 fn send(srv: &Server, m: &Request<'_>, subject: &str, body: &impl Serialize) {
-    let acc = match m.from {
-        Some(c) => srv.accounts.get_or_create(&c.account_name()),
-        None => srv.accounts.get_or_create(srv.system_account_name()),
-    };
+    let acc = srv.accounts.get_or_create(m.account);
     let msg = Msg::new(subject.to_string(), None, json::to_vec(body));
     acc.publish(&msg, &mut Publisher::server());
 }
@@ -117,6 +159,8 @@ struct ServerInfo<'a> {
     name: &'a str,
     host: &'a str,
     id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    cluster: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     domain: &'a str,
     ver: &'a str,
@@ -134,6 +178,7 @@ fn server_info<'a>(srv: &'a Server, ctx: &Ctx) -> ServerInfo<'a> {
         name: &srv.name,
         host: &srv.opts.host,
         id: &srv.id,
+        cluster: if srv.is_clustered() { srv.opts.cluster.name.as_deref().unwrap_or("") } else { "" },
         domain: srv.opts.jetstream.domain.as_deref().unwrap_or(""),
         ver: VERSION,
         feature_flags: feature_flags(),
@@ -438,8 +483,19 @@ fn statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
         stale_connections: stale,
         stale_connection_stats: KindStats::clients(stale),
         stalled_clients: load(&st.stalled_clients),
-        active_servers: 1,
-        jetstream: crate::monitor::statsz_jetstream(srv),
+        // Go counts the servers it heard from, and itself.
+        active_servers: crate::connection::lock(&srv.routes).len() as u32 + 1,
+        jetstream: crate::monitor::statsz_jetstream(srv).map(|mut js| {
+            // A Go meta leader places streams and consumers on the servers
+            // whose STATSZ events carry JetStream config and stats
+            // (`nodeInfo.selectable`). Until rnats hosts clustered assets
+            // (issue 12) its events leave them out, so Go keeps them on Go
+            // servers; answers to a request still carry them.
+            if m.reply.is_none() && srv.jetstream.as_ref().is_some_and(|j| j.meta().is_some()) {
+                js.0.retain(|(k, _)| k != "config" && k != "stats");
+            }
+            js
+        }),
         gomaxprocs: cores,
     };
     send(srv, m, reply, &ServerStatsMsg { server: server_info(srv, ctx), statsz });

@@ -526,6 +526,9 @@ impl Link {
             if let Some(meta) = srv.jetstream.as_ref().and_then(|js| js.meta()) {
                 meta.server_up(&info.server_name);
             }
+            if !routes.contains_key(&info.server_id) {
+                srv.announce.notify_one();
+            }
             let remote = routes.entry(info.server_id.clone()).or_insert_with(|| RemoteServer {
                 id: info.server_id.clone(),
                 name: info.server_name.clone(),
