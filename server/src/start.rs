@@ -32,6 +32,11 @@ impl Server {
             return;
         }
         info!("Entering lame duck mode, stop accepting new clients");
+        // RAFT groups stop campaigning and hand over any leadership (Go's
+        // `transferRaftLeaders` and observer mode for lame duck).
+        if let Some(meta) = self.jetstream.as_ref().and_then(|js| js.meta()) {
+            meta.lame_duck();
+        }
         self.stop_accept.notify_one();
         if self.is_clustered() {
             crate::route::announce_lame_duck(&self);

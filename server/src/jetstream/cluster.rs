@@ -395,6 +395,14 @@ impl Meta {
         }
     }
 
+    /// Lame duck: never campaign again, and hand leadership over.
+    pub(crate) fn lame_duck(&self) {
+        self.group.set_observer(true);
+        if self.is_leader() {
+            self.group.step_down(None);
+        }
+    }
+
     /// Hands leadership to another server (briefly waiting for the
     /// transfer to go out) and stops the group (shutdown).
     pub(crate) fn stop(&self) {
