@@ -341,6 +341,9 @@ pub(crate) fn varz(srv: &Server) -> Obj {
     put("http_req_stats", json!(req_stats));
     put("config_load_time", json!(rfc3339(srv.start_time)));
     put("config_digest", json!(o.config_digest));
+    if !o.server_tags.is_empty() {
+        put("tags", json!(o.server_tags));
+    }
     out.put("feature_flags", feature_flags());
     out.put("system_account", v(system_account(srv)));
     out.put("slow_consumer_stats", kinds(slow));

@@ -150,6 +150,9 @@ pub struct Options {
     /// Digest of the parsed config file (Go's `configDigest`), empty without one.
     pub config_digest: String,
     pub server_name: Option<String>,
+    /// `server_tags`: lower-cased, trimmed, without duplicates (Go's
+    /// `jwt.TagList`); JetStream placement matches them.
+    pub server_tags: Vec<String>,
     pub host: String,
     /// Client port; `-1` picks a random free port (Go's `RANDOM_PORT`).
     pub port: i32,
@@ -214,6 +217,7 @@ impl Default for Options {
             config_file: None,
             config_digest: String::new(),
             server_name: None,
+            server_tags: Vec::new(),
             host: "0.0.0.0".into(),
             port: 4222,
             client_advertise: None,

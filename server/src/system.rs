@@ -103,6 +103,11 @@ pub(crate) fn install(srv: &Arc<Server>) {
 fn remote_statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     let Ok(v) = serde_json::from_slice::<Value>(m.payload) else { return };
     let Some(id) = v["server"]["id"].as_str() else { return };
+    if let (Some(meta), Some(name)) = (srv.jetstream.as_ref().and_then(|js| js.meta()), v["server"]["name"].as_str()) {
+        let field = |k: &str| v["server"][k].as_str().unwrap_or("").to_string();
+        let tags = v["server"]["tags"].as_array().map(|t| t.iter().filter_map(|s| s.as_str()).map(str::to_string));
+        meta.server_info(name, field("cluster"), tags.map(Iterator::collect).unwrap_or_default());
+    }
     if id == srv.id || !crate::connection::lock(&ctx.known).insert(id.to_string()) {
         return;
     }
@@ -164,6 +169,8 @@ struct ServerInfo<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     domain: &'a str,
     ver: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
     feature_flags: Obj,
     jetstream: bool,
     flags: u64,
@@ -181,6 +188,7 @@ fn server_info<'a>(srv: &'a Server, ctx: &Ctx) -> ServerInfo<'a> {
         cluster: if srv.is_clustered() { srv.opts.cluster.name.as_deref().unwrap_or("") } else { "" },
         domain: srv.opts.jetstream.domain.as_deref().unwrap_or(""),
         ver: VERSION,
+        tags: &srv.opts.server_tags,
         feature_flags: feature_flags(),
         jetstream,
         // Go also claims binary stream snapshots and account NRG with

@@ -96,6 +96,9 @@ pub(crate) struct Meta {
     /// Server names by peer id, and whether each is offline: names stay
     /// once seen (Go's `nodeToInfo`).
     names: Mutex<HashMap<PeerId, (String, bool)>>,
+    /// Other servers' cluster and tags, from their STATSZ events (Go's
+    /// `nodeToInfo`).
+    placement: Mutex<HashMap<PeerId, (String, Vec<String>)>>,
     /// `SERVER.REMOVE` requests waiting for their removal to commit: the
     /// peer and the reply subject.
     removals: Mutex<HashMap<PeerId, String>>,
@@ -148,6 +151,7 @@ impl Meta {
             assets: Arc::default(),
             started: Instant::now(),
             names: Mutex::default(),
+            placement: Mutex::default(),
             removals: Mutex::default(),
         });
         let assets = Arc::clone(&meta.assets);
@@ -295,18 +299,25 @@ impl Meta {
                         None => return fail(400, 10005, format!("preferred server {want:?} not known")),
                     }
                 } else {
-                    let ours = &self.cluster_name;
-                    let cluster_ok = placement["cluster"].as_str().is_none_or(|c| c.is_empty() || c == ours);
-                    let tags = placement["tags"].as_array().is_some_and(|t| !t.is_empty());
-                    let online: Vec<PeerId> = peers
-                        .into_iter()
-                        .filter(|p| *p != me && names.get(p).is_some_and(|(_, offline)| !offline))
-                        .collect();
-                    // rnats does not know other servers' tags yet: a tag
-                    // placement finds no one.
-                    match online.first() {
-                        Some(p) if cluster_ok && !tags => preferred = Some(*p),
-                        _ => return fail(400, 10005, "no replacement peer connected".into()),
+                    // Online peers other than us, in the placement's
+                    // cluster, carrying every tag it names (Go's
+                    // `getStepDownPreferredPlacement`, tags as Go's TagList
+                    // compares them).
+                    let want_cluster = placement["cluster"].as_str().filter(|c| !c.is_empty());
+                    let want_tags: Vec<String> = placement["tags"]
+                        .as_array()
+                        .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
+                        .unwrap_or_default();
+                    let known = lock(&self.placement).clone();
+                    let fits = |p: &PeerId| {
+                        let (cluster, tags) =
+                            known.get(p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
+                        want_cluster.is_none_or(|c| c == cluster) && want_tags.iter().all(|t| tags.contains(t))
+                    };
+                    let online = peers.into_iter().filter(|p| *p != me && names.get(p).is_some_and(|(_, off)| !off));
+                    match online.filter(fits).min() {
+                        Some(p) => preferred = Some(p),
+                        None => return fail(400, 10005, "no replacement peer connected".into()),
                     }
                 }
             }
@@ -363,6 +374,11 @@ impl Meta {
         if !name.is_empty() {
             lock(&self.names).insert(peer_id(name), (name.to_string(), false));
         }
+    }
+
+    /// What another server's STATSZ says of it: its cluster and tags.
+    pub(crate) fn server_info(&self, name: &str, cluster: String, tags: Vec<String>) {
+        lock(&self.placement).insert(peer_id(name), (cluster, tags));
     }
 
     /// A server's removal committed: the leader answers whoever asked, and

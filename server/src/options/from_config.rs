@@ -151,6 +151,18 @@ impl Options {
                     self.server_name = Some(s.to_string());
                 }
             }
+            "server_tags" => {
+                let tags: Vec<&str> = match want_array(v) {
+                    Ok(items) => items.iter().map(want_str).collect::<R<_>>()?,
+                    Err(_) => vec![want_str(v)?],
+                };
+                for t in tags {
+                    let t = t.trim().to_lowercase();
+                    if !t.is_empty() && !self.server_tags.contains(&t) {
+                        self.server_tags.push(t);
+                    }
+                }
+            }
             "host" | "net" => self.host = want_str(v)?.to_string(),
             "debug" => self.debug = want_bool(v)?,
             "trace" => self.trace = want_bool(v)?,
@@ -291,7 +303,6 @@ impl Options {
             | "allow_non_tls"
             | "write_timeout"
             | "trace_headers"
-            | "server_tags"
             | "server_metadata"
             | "feature_flags"
             | "default_js_domain"

@@ -308,3 +308,10 @@ fn max_sub_tokens_and_max_closed_clients() {
     assert!(err("max_subscription_tokens: 0\n").contains("max_subscription_tokens value can not be negative"));
     assert!(ok("max_closed_clients: -1\n").validate().is_err());
 }
+
+#[test]
+fn server_tags_are_lower_cased_trimmed_and_unique_as_go_keeps_them() {
+    assert_eq!(ok("server_tags: [\"Cloud:AWS \", \"cloud:aws\", \"node:1\"]\n").server_tags, ["cloud:aws", "node:1"]);
+    assert_eq!(ok("server_tags: \"Zone:A\"\n").server_tags, ["zone:a"]);
+    assert!(!err("server_tags: [1, 2]\n").is_empty());
+}
