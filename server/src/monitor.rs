@@ -939,7 +939,10 @@ fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
         out.put("replicas", J::A(replicas));
     }
     out.put("cluster_size", v(st.cluster_size));
-    out.put("quorum_needed", v(st.cluster_size / 2 + 1));
+    out.put("quorum_needed", v(st.quorum));
+    if st.rescue {
+        out.put("rescue", v(true));
+    }
     out.put("pending", v(0));
     out.put("pending_requests", v(0));
     out.put("pending_infos", v(0));
@@ -986,7 +989,7 @@ fn raftz(srv: &Server, q: &BTreeMap<String, String>) -> Option<Obj> {
     g.put("id", v(id_str(&me)));
     g.put("state", v(state));
     g.put("size", v(st.cluster_size));
-    g.put("quorum_needed", v(st.cluster_size / 2 + 1));
+    g.put("quorum_needed", v(st.quorum));
     if st.observer {
         g.put("observer", v(true));
     }
@@ -1106,7 +1109,10 @@ fn meta_short(meta: &crate::jetstream::cluster::Meta) -> Obj {
         out.put("peer", v(String::from_utf8_lossy(&crate::cluster::nrg::codec::peer_id(name)).into_owned()));
     }
     out.put("cluster_size", v(st.cluster_size));
-    out.put("quorum_needed", v(st.cluster_size / 2 + 1));
+    out.put("quorum_needed", v(st.quorum));
+    if st.rescue {
+        out.put("rescue", v(true));
+    }
     for k in ["pending", "pending_requests", "pending_infos"] {
         out.put(k, v(0));
     }

@@ -36,6 +36,8 @@ use crate::message::Msg;
 pub(crate) const META_GROUP: &str = "_meta_";
 /// Asks the meta leader to hand over (system account only).
 const META_STEPDOWN: &str = "$JS.API.META.LEADER.STEPDOWN";
+/// Asks every server to lower the meta group's quorum (disaster recovery).
+const META_RESCUE: &str = "$JS.API.META.RESCUE";
 /// Asks the meta leader to remove a server from the group.
 const SERVER_REMOVE: &str = "$JS.API.SERVER.REMOVE";
 /// Go's `lostQuorumInterval`: a group without a leader this long after it
@@ -210,8 +212,11 @@ impl Meta {
         let sys = &self.sys;
         let client = Connection::new_internal(client_id, Kind::System, &sys.name, &sys.sublist);
         type Handler = fn(&Meta, &str, &[u8]) -> Option<Vec<u8>>;
-        let handlers: [(&str, Handler); 2] =
-            [(META_STEPDOWN, |m, _, p| m.leader_stepdown(p)), (SERVER_REMOVE, |m, r, p| m.server_remove(r, p))];
+        let handlers: [(&str, Handler); 3] = [
+            (META_STEPDOWN, |m, _, p| m.leader_stepdown(p)),
+            (SERVER_REMOVE, |m, r, p| m.server_remove(r, p)),
+            (META_RESCUE, |m, _, p| Some(m.rescue(p))),
+        ];
         for (sid, (subject, handler)) in handlers.into_iter().enumerate() {
             let weak_meta = Arc::downgrade(self);
             let icb: InternalCallback = Arc::new(move |msg: &Msg, _from: Option<&Arc<Connection>>| {
@@ -229,6 +234,50 @@ impl Meta {
                 }
             });
             client.add_sub(Subscription::new_internal(&client, subject, sid as u64 + 1, icb));
+        }
+    }
+
+    /// `$JS.API.META.RESCUE`, answered by every server (Go's
+    /// `jsMetaRescueRequest`): lowers the quorum this server needs, for a
+    /// group that lost too many peers to elect a leader, and announces it.
+    fn rescue(&self, payload: &[u8]) -> Vec<u8> {
+        let answer = |error: Option<ApiErrorBody>, prev: usize, new: usize| {
+            crate::json::to_vec(&RescueResponse {
+                kind: RESCUE_RESPONSE,
+                error,
+                server: &self.server_name,
+                server_id: &self.server_id,
+                prev_quorum: prev,
+                new_quorum: new,
+            })
+        };
+        let fail = |code, err_code, description| answer(Some(ApiErrorBody { code, err_code, description }), 0, 0);
+        let body = String::from_utf8_lossy(payload);
+        if matches!(body.trim(), "" | "{}") {
+            return fail(400, 10003, "bad request".into());
+        }
+        let req: Value = match serde_json::from_str(&body) {
+            Ok(v) => v,
+            Err(e) => return fail(400, 10025, format!("invalid JSON: {e}")),
+        };
+        let qn = req["quorum_needed"].as_u64().unwrap_or(0) as usize;
+        match self.group.rescue(qn) {
+            Err(why) => fail(400, 10224, format!("JetStream system rescue not applied: {why}")),
+            Ok((prev, new)) => {
+                crate::warn!("Unsafe quorum rescue applied, quorum lowered {prev} -> {new} for 5m0s");
+                let adv = RescueAdvisory {
+                    kind: "io.nats.jetstream.advisory.v1.meta_rescue",
+                    id: crate::nuid::next(),
+                    timestamp: crate::gotime::rfc3339(std::time::SystemTime::now()),
+                    server: &self.server_name,
+                    server_id: &self.server_id,
+                    prev_quorum: prev,
+                    new_quorum: new,
+                    cluster: &self.cluster_name,
+                };
+                self.publish("$JS.EVENT.ADVISORY.SERVER.META_RESCUE", crate::json::to_vec(&adv));
+                answer(None, prev, new)
+            }
         }
     }
 
@@ -467,6 +516,41 @@ struct ApiErrorBody {
     code: u16,
     err_code: u32,
     description: String,
+}
+
+const RESCUE_RESPONSE: &str = "io.nats.jetstream.api.v1.meta_rescue_response";
+
+/// Go's `JSApiMetaRescueResponse`.
+#[derive(serde::Serialize)]
+struct RescueResponse<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ApiErrorBody>,
+    server: &'a str,
+    server_id: &'a str,
+    #[serde(skip_serializing_if = "is_zero")]
+    prev_quorum: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    new_quorum: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Go's `JSMetaRescueAdvisory`.
+#[derive(serde::Serialize)]
+struct RescueAdvisory<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    timestamp: String,
+    server: &'a str,
+    server_id: &'a str,
+    prev_quorum: usize,
+    new_quorum: usize,
+    cluster: &'a str,
 }
 
 /// Go's `JSServerRemovedAdvisory`.

@@ -53,6 +53,9 @@ pub(crate) struct Status {
     pub(crate) applied: u64,
     pub(crate) peers: Vec<PeerId>,
     pub(crate) cluster_size: usize,
+    /// Votes or acks needed, lowered during a rescue.
+    pub(crate) quorum: usize,
+    pub(crate) rescue: bool,
     pub(crate) catching_up: bool,
     pub(crate) observer: bool,
     pub(crate) membership_changing: bool,
@@ -72,8 +75,18 @@ pub(crate) struct Status {
 
 /// What the thread takes in.
 enum Cmd {
-    Msg { subject: String, reply: Option<String>, payload: Vec<u8> },
+    Msg {
+        subject: String,
+        reply: Option<String>,
+        payload: Vec<u8>,
+    },
     Input(Input),
+    /// A quorum rescue, answered with the quorum before and after, or why
+    /// it does not apply.
+    Rescue {
+        qn: usize,
+        answer: Sender<Result<(usize, usize), &'static str>>,
+    },
     Stop,
 }
 
@@ -235,6 +248,14 @@ impl Group {
         self.send(Input::SetObserver(observer));
     }
 
+    /// Lowers the quorum for a while (Go's `RescueQuorum`): the quorum
+    /// before and after, or why not.
+    pub(crate) fn rescue(&self, qn: usize) -> Result<(usize, usize), &'static str> {
+        let (answer, rx) = mpsc::channel();
+        let _ = self.tx.send(Cmd::Rescue { qn, answer });
+        rx.recv_timeout(Duration::from_secs(2)).unwrap_or(Err("raft: node closed"))
+    }
+
     pub(crate) fn stop(&self) {
         let _ = self.tx.send(Cmd::Stop);
     }
@@ -269,6 +290,15 @@ impl Runner {
             let input = match rx.recv_timeout(Duration::from_nanos(wait)) {
                 Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(Cmd::Input(i)) => i,
+                Ok(Cmd::Rescue { qn, answer }) => {
+                    let prev = engine.quorum();
+                    let result = engine.can_rescue(qn).map(|()| (prev, qn));
+                    let _ = answer.send(result);
+                    if result.is_err() {
+                        continue;
+                    }
+                    Input::RescueQuorum(qn)
+                }
                 Ok(Cmd::Msg { subject, reply, payload }) => match Input::from_message(&subject, reply, &payload) {
                     // Our own broadcasts come back through our own
                     // subscriptions; Go's transport never delivers them
@@ -379,6 +409,8 @@ impl Runner {
         s.applied = e.applied();
         s.peers = e.peers();
         s.cluster_size = e.cluster_size();
+        s.quorum = e.quorum();
+        s.rescue = e.in_rescue();
         s.catching_up = e.is_catching_up();
         s.observer = e.is_observer();
         s.membership_changing = e.membership_changing();

@@ -78,6 +78,8 @@ impl Timers {
     };
 }
 
+/// How long a quorum rescue lasts (`rescueQuorumTimeout`).
+const RESCUE_TIMEOUT: Nanos = 300 * SECOND;
 /// An observer's election timer (`observerModeInterval`).
 const OBSERVER_PARK: Nanos = 48 * 3600 * SECOND;
 /// A transferred leadership's campaign (`xferCampaign`).
@@ -190,6 +192,12 @@ pub enum Input {
     Snapshot(Vec<u8>),
     /// Enter or leave observer mode.
     SetObserver(bool),
+    /// Disaster recovery: lower the quorum to this for 5 minutes, so that
+    /// the survivors of a group that lost too many peers can elect a leader
+    /// and remove the lost ones (Go's `RescueQuorum`; see
+    /// [`Engine::can_rescue`]). It ends early once the peer set is small
+    /// enough for its own quorum to be as low.
+    RescueQuorum(usize),
 }
 
 impl Input {
@@ -347,6 +355,8 @@ pub struct Engine<L> {
     /// (`errNodeRemoved`); this one hands over and never campaigns again,
     /// though it still follows.
     retired: bool,
+    /// An unsafe quorum rescue: the lowered quorum, until when.
+    rescue: Option<(usize, Nanos)>,
     /// A live append entry (not a catch-up) removed this node: it was
     /// running when its removal was decided.
     removed_live: bool,
@@ -402,6 +412,7 @@ impl<L: Log> Engine<L> {
             retired: false,
             peers,
             removed_live: false,
+            rescue: None,
             removed: BTreeMap::new(),
             membership: None,
             catchup: None,
@@ -514,7 +525,31 @@ impl<L: Log> Engine<L> {
 
     /// Votes or acks needed (`csz / 2 + 1`).
     pub fn quorum(&self) -> usize {
-        self.cluster_size / 2 + 1
+        self.rescue.map_or(self.cluster_size / 2 + 1, |(qn, _)| qn)
+    }
+
+    /// An unsafe quorum rescue is lowering the quorum.
+    pub fn in_rescue(&self) -> bool {
+        self.rescue.is_some()
+    }
+
+    /// Whether [`Input::RescueQuorum`] with `qn` would apply, else Go's
+    /// reason (`RescueQuorum`): the quorum only goes down, only in a group
+    /// with no known leader, on a voting member that holds data.
+    pub fn can_rescue(&self, qn: usize) -> Result<(), &'static str> {
+        if qn < 1 || qn > self.quorum() {
+            return Err("raft: rescue quorum must be between 1 and current quorum");
+        }
+        if self.leader.is_some() {
+            return Err("raft: leader is known");
+        }
+        if self.observer || !self.peers.contains_key(&self.cfg.id) {
+            return Err("raft: not a voting member");
+        }
+        if self.pindex == 0 {
+            return Err("raft: log is empty");
+        }
+        Ok(())
     }
 
     pub fn is_catching_up(&self) -> bool {
@@ -624,6 +659,13 @@ impl<L: Log> Engine<L> {
             }
             Input::Applied(index) => self.on_applied(index, &mut out),
             Input::Snapshot(data) => self.take_snapshot(data, &mut out),
+            Input::RescueQuorum(qn) => {
+                if self.can_rescue(qn).is_ok() {
+                    self.rescue = Some((qn, now + RESCUE_TIMEOUT));
+                    let t = self.cfg.timers;
+                    self.election_at = now + t.campaign_min + self.random() % (t.campaign_max - t.campaign_min).max(1);
+                }
+            }
             Input::SetObserver(observer) => {
                 self.observer = observer;
                 if !observer && self.role != Role::Leader {
@@ -731,6 +773,9 @@ impl<L: Log> Engine<L> {
     }
 
     fn tick(&mut self, now: Nanos, out: &mut Vec<Output>) {
+        if self.rescue.is_some_and(|(_, until)| now >= until) {
+            self.rescue = None;
+        }
         match self.role {
             Role::Leader => {
                 if now >= self.quorum_check_at {

@@ -127,7 +127,9 @@ impl<L: Log> Engine<L> {
                 if resp.granted && resp.term == self.term {
                     self.track_peer(now, resp.voter, out);
                     if self.counts_vote_of(resp.voter) {
-                        if resp.empty {
+                        // In a rescue, a node with data counts empty voters
+                        // too (Go's `countEmpty`).
+                        if resp.empty && !(self.rescue.is_some() && self.pindex > 0) {
                             self.empty_votes.insert(resp.voter);
                         } else {
                             self.votes.insert(resp.voter);

@@ -108,6 +108,7 @@ impl<L: Log> Engine<L> {
     pub(super) fn apply_peer_state(&mut self, bytes: &[u8], out: &mut Vec<Output>) {
         let Ok(ps) = PeerState::decode(bytes) else { return };
         self.cluster_size = (ps.cluster_size as usize).max(1);
+        self.recalc_quorum();
         let mut old = std::mem::take(&mut self.peers);
         for p in ps.peers {
             let known = old.remove(&p).unwrap_or_default();
@@ -157,6 +158,15 @@ impl<L: Log> Engine<L> {
     /// `adjustClusterSizeAndQuorum`).
     fn adjust_cluster_size(&mut self) {
         self.cluster_size = self.peers.len().max(1);
+        self.recalc_quorum();
+    }
+
+    /// A rescue ends once the group's own quorum is as low as the rescued
+    /// one (Go's `recalcQuorum`); above it, the rescued quorum stays.
+    pub(super) fn recalc_quorum(&mut self) {
+        if self.rescue.is_some_and(|(qn, _)| self.cluster_size / 2 < qn) {
+            self.rescue = None;
+        }
     }
 
     /// No quorum heard from within the interval, this node counted.
