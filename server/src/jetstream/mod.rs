@@ -1,6 +1,8 @@
 //! JetStream: streams, consumers and the `$JS.API` surface, as a
-//! self-contained engine the core server drives. Single server, no
-//! clustering; Go nats-server 2.15 is the reference for every reply.
+//! self-contained engine the core server drives; Go nats-server 2.15 is the
+//! reference for every reply. Streams and consumers live on one server; in
+//! a cluster, [`cluster`] runs the meta group (Go's `_meta_`) and only its
+//! leader answers the API, while replicated assets are still to come.
 //!
 //! # How the core drives it
 //!
@@ -29,7 +31,8 @@
 //! Each submodule uses only those below it (`server/tests/module_graph.rs`
 //! checks there is no import circle):
 //!
-//! - `service` (the core's side) over this engine, over
+//! - `service` (the core's side) over this engine, and `cluster` (the meta
+//!   group, over `crate::cluster::nrg`) beside it, over
 //! - `api` (the `$JS.API` requests), over
 //! - `persist` (files) and `sourcing` (mirrors and sources), over
 //! - `stream` (streams, an account's streams), over
