@@ -252,13 +252,9 @@ impl Meta {
             })
         };
         let fail = |code, err_code, description| answer(Some(ApiErrorBody { code, err_code, description }), 0, 0);
-        let body = String::from_utf8_lossy(payload);
-        if matches!(body.trim(), "" | "{}") {
-            return fail(400, 10003, "bad request".into());
-        }
-        let req: Value = match serde_json::from_str(&body) {
+        let req = match parse_request(payload) {
             Ok(v) => v,
-            Err(e) => return fail(400, 10025, format!("invalid JSON: {e}")),
+            Err((code, err_code, description)) => return fail(code, err_code, description),
         };
         let qn = req["quorum_needed"].as_u64().unwrap_or(0) as usize;
         match self.group.rescue(qn) {
@@ -289,13 +285,9 @@ impl Meta {
         }
         let fail =
             |code, err_code, description| Some(error_response(SERVER_REMOVE_RESPONSE, code, err_code, description));
-        let body = String::from_utf8_lossy(payload);
-        if matches!(body.trim(), "" | "{}") {
-            return fail(400, 10003, "bad request".into());
-        }
-        let req: Value = match serde_json::from_str(&body) {
+        let req = match parse_request(payload) {
             Ok(v) => v,
-            Err(e) => return fail(400, 10025, format!("invalid JSON: {e}")),
+            Err((code, err_code, description)) => return fail(code, err_code, description),
         };
         // One removal at a time (Go checks this before looking the peer up).
         if !lock(&self.removals).is_empty() || self.status().membership_changing {
@@ -563,6 +555,16 @@ struct ServerRemovedAdvisory<'a> {
     server: &'a str,
     server_id: &'a str,
     cluster: &'a str,
+}
+
+/// A request body that must hold JSON: an empty one is Go's "bad request"
+/// (10003), one that does not parse its "invalid JSON" (10025).
+fn parse_request(payload: &[u8]) -> Result<Value, (u16, u32, String)> {
+    let body = String::from_utf8_lossy(payload);
+    if matches!(body.trim(), "" | "{}") {
+        return Err((400, 10003, "bad request".into()));
+    }
+    serde_json::from_str(&body).map_err(|e| (400, 10025, format!("invalid JSON: {e}")))
 }
 
 /// An API error answer of type `kind`.
