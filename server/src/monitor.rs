@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use crate::connection::{Connection, Subscription};
 use crate::consts::{LANG_VERSION, PROTO, SYSTEM_ACCOUNT, VERSION};
 use crate::gotime::{duration_string, rfc3339};
+use crate::jetstream::cluster::META_GROUP;
 use crate::json::{self, go_quote, obj, val as v, Obj, J};
 use crate::server::Server;
 use crate::sublist::SublistStats;
@@ -202,18 +203,20 @@ impl HealthStatus {
         let problem = meta.and_then(|m| {
             let st = m.status();
             if m.disabled() {
-                Some("JetStream not enabled (10076)")
+                Some("JetStream not enabled (10076)".to_string())
+            } else if let Some(e) = st.stopped {
+                Some(format!("JetStream meta layer write error: {e}"))
             } else if st.leader.is_none() {
-                Some("JetStream has not established contact with a meta leader")
+                Some("JetStream has not established contact with a meta leader".to_string())
             } else if !m.is_current() {
-                Some("JetStream is not current with the meta leader")
+                Some("JetStream is not current with the meta leader".to_string())
             } else {
                 None
             }
         });
         match problem {
             None => HealthStatus::ok(if with_code { 200 } else { 0 }),
-            Some(e) => HealthStatus { status: "unavailable", status_code: 503, error: e.to_string() },
+            Some(error) => HealthStatus { status: "unavailable", status_code: 503, error },
         }
     }
 
@@ -805,7 +808,7 @@ fn varz_jetstream(srv: &Server) -> Obj {
     }
     let mut out = obj([("config", J::O(js_config(srv, js))), ("stats", J::O(stats))]);
     if let Some(meta) = js.meta() {
-        out.put("meta", J::O(meta_cluster(srv, meta)));
+        out.put("meta", J::O(meta_cluster(srv, meta, true)));
     }
     out.put("limits", J::O(obj([("default_max_consumers", v(1000))])));
     out
@@ -852,7 +855,7 @@ fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     out.put("messages", v(st.messages));
     out.put("bytes", v(st.bytes));
     if let Some(meta) = js.meta() {
-        out.put("meta_cluster", J::O(meta_cluster(srv, meta)));
+        out.put("meta_cluster", J::O(meta_cluster(srv, meta, true)));
     }
     let want = flag(q, "accounts") || flag(q, "streams") || flag(q, "consumers") || q.contains_key("acc");
     if want {
@@ -881,14 +884,16 @@ fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
 /// `/jsz` `meta_cluster` (Go's `MetaClusterInfo` from `clusterInfo`):
 /// the leader, and every other peer as this server sees it. A leader knows
 /// each replica's lag; a follower knows only whether it heard its leader
-/// within two heartbeats.
-fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
+/// within two heartbeats. `full: false` is the short form a follower sends
+/// in STATSZ (Go's `sendStatsz`): named after the group, without replicas.
+fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta, full: bool) -> Obj {
     let st = meta.status();
     let names = meta.server_names();
     let id_str = |id: &[u8; 8]| String::from_utf8_lossy(id).into_owned();
     let me = crate::cluster::nrg::codec::peer_id(&srv.name);
     let mut out = Obj::default();
-    out.put("name", v(srv.opts.cluster.name.clone().unwrap_or_default()));
+    let name = if full { srv.opts.cluster.name.clone().unwrap_or_default() } else { META_GROUP.into() };
+    out.put("name", v(name));
     if let Some((name, _)) = st.leader.and_then(|l| names.get(&l)) {
         out.put("leader", v(name));
         out.put("peer", v(id_str(&crate::cluster::nrg::codec::peer_id(name))));
@@ -896,7 +901,7 @@ fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
     let now = std::time::Instant::now();
     let mut replicas = Vec::new();
     // A leaderless server lists itself too.
-    for p in st.peers.iter().filter(|p| st.leader.is_none() || **p != me) {
+    for p in st.peers.iter().filter(|p| full && (st.leader.is_none() || **p != me)) {
         let heard = st.heard.get(p).map(|t| now.duration_since(*t));
         let (mut current, lag) = if *p == me {
             (true, 0)
@@ -958,7 +963,7 @@ fn meta_cluster(srv: &Server, meta: &crate::jetstream::cluster::Meta) -> Obj {
 fn raftz(srv: &Server, q: &BTreeMap<String, String>) -> Option<Obj> {
     let meta = srv.jetstream.as_ref().and_then(|js| js.meta())?;
     let sys = srv.system_account_name().to_string();
-    if q.get("acc").is_some_and(|a| *a != sys) || q.get("group").is_some_and(|g| g != "_meta_") {
+    if q.get("acc").is_some_and(|a| *a != sys) || q.get("group").is_some_and(|g| g != META_GROUP) {
         return None;
     }
     let st = meta.status();
@@ -1018,7 +1023,7 @@ fn raftz(srv: &Server, q: &BTreeMap<String, String>) -> Option<Obj> {
     }
     g.put("peers", J::O(peers));
     let mut groups = Obj::default();
-    groups.put("_meta_", J::O(g));
+    groups.put(META_GROUP, J::O(g));
     let mut out = Obj::default();
     out.put(&sys, J::O(groups));
     Some(out)
@@ -1092,35 +1097,10 @@ pub(crate) fn statsz_jetstream(srv: &Server) -> Option<Obj> {
         // A follower sends the meta group in short: its name, the leader,
         // the sizes (Go's `sendStatsz`).
         if let (true, Some(m)) = (k == "meta", meta.filter(|m| !m.is_leader())) {
-            *val = J::O(meta_short(m));
+            *val = J::O(meta_cluster(srv, m, false));
         }
     }
     Some(js)
-}
-
-/// The meta group as a follower reports it in STATSZ.
-fn meta_short(meta: &crate::jetstream::cluster::Meta) -> Obj {
-    let st = meta.status();
-    let names = meta.server_names();
-    let mut out = Obj::default();
-    out.put("name", v(crate::jetstream::cluster::META_GROUP));
-    if let Some((name, _)) = st.leader.and_then(|l| names.get(&l)) {
-        out.put("leader", v(name));
-        out.put("peer", v(String::from_utf8_lossy(&crate::cluster::nrg::codec::peer_id(name)).into_owned()));
-    }
-    out.put("cluster_size", v(st.cluster_size));
-    out.put("quorum_needed", v(st.quorum));
-    if st.rescue {
-        out.put("rescue", v(true));
-    }
-    for k in ["pending", "pending_requests", "pending_infos"] {
-        out.put(k, v(0));
-    }
-    out.put(
-        "snapshot",
-        J::O(obj([("pending_entries", v(0)), ("pending_size", v(0)), ("last_time", v("0001-01-01T00:00:00Z"))])),
-    );
-    out
 }
 
 #[cfg(test)]

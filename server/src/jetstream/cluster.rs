@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::api::ClusterView;
 use crate::account::Account;
 use crate::cluster::nrg::codec::{peer_id, EntryType, PeerId};
 use crate::cluster::nrg::driver::{Event, Group, Start, Status};
@@ -392,10 +393,15 @@ impl Meta {
         heard && st.applied >= st.commit
     }
 
-    /// No leader known, and long enough since the start to say so (Go's
-    /// `isLeaderless`).
-    pub(crate) fn leaderless(&self) -> bool {
-        self.group.status().leader.is_none() && self.started.elapsed() > LEADERLESS_AFTER
+    /// What an API request needs to know, from one read of the status:
+    /// leading, and leaderless (no leader known, long enough since the start
+    /// to say so: Go's `isLeaderless`).
+    pub(crate) fn api_view(&self) -> ClusterView {
+        let st = self.group.status();
+        ClusterView {
+            leader: st.is_leader,
+            leaderless: st.leader.is_none() && self.started.elapsed() > LEADERLESS_AFTER,
+        }
     }
 
     /// Hands meta leadership on, to `preferred` if it can take it.
@@ -463,13 +469,10 @@ impl Meta {
     /// Hands leadership to another server (briefly waiting for the
     /// transfer to go out) and stops the group (shutdown).
     pub(crate) fn stop(&self) {
-        self.group.set_observer(true);
-        if self.is_leader() {
-            self.group.step_down(None);
-            let deadline = Instant::now() + Duration::from_millis(250);
-            while self.is_leader() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+        self.lame_duck();
+        let deadline = Instant::now() + Duration::from_millis(250);
+        while self.is_leader() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
         }
         self.group.stop();
     }

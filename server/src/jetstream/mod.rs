@@ -410,9 +410,10 @@ impl JetStream {
         let mut out = Vec::new();
         // Clustered, only the meta leader answers (or anyone, to say there
         // is no leader); the meta API is the system account's alone.
-        if let Some(meta) = self.meta.get() {
+        let cluster = self.meta.get().map(|m| m.api_view());
+        if let Some(c) = cluster {
             let system_only = ["$JS.API.META.", "$JS.API.SERVER.", "$JS.API.ACCOUNT.PURGE."];
-            if system_only.iter().any(|p| subject.starts_with(p)) || (!meta.is_leader() && !meta.leaderless()) {
+            if system_only.iter().any(|p| subject.starts_with(p)) || (!c.leader && !c.leaderless) {
                 return out;
             }
         }
@@ -439,7 +440,7 @@ impl JetStream {
             limits: self.cfg.account_limits.get(account),
             account,
             store: self.store_env.as_ref(),
-            cluster: self.meta.get().map(|m| api::ClusterView { leader: m.is_leader(), leaderless: m.leaderless() }),
+            cluster,
         };
         api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut out);
         sourcing::sync(acc, now, &interest, &mut out);

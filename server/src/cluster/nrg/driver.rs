@@ -70,6 +70,7 @@ pub(crate) struct Status {
     /// The last index each peer told the leader it stored.
     pub(crate) peer_index: HashMap<PeerId, u64>,
     pub(crate) leader_since: Option<std::time::SystemTime>,
+    /// The write error that stopped the group (`/healthz` reports it).
     pub(crate) stopped: Option<String>,
 }
 

@@ -282,15 +282,13 @@ pub(crate) fn dispatch(
     }
     if let Some(c) = ctx.cluster {
         // Clustered (Go's `jsAccountInfoRequest` and the meta leader's
-        // requests): without a meta leader the request fails; a follower
-        // leaves it to the leader. rnats as leader answers account info and
+        // requests; followers were left out before): without a meta leader
+        // the request fails. rnats as leader answers account info and
         // cannot yet create, change or hold assets (issue 12): it says so
         // with Go's "not currently supported in clustered mode".
         let Some(kind) = api_type_for(subject) else { return };
         let err = if c.leaderless {
             E::ClusterNotAvail
-        } else if !c.leader {
-            return;
         } else if toks.as_slice() == ["INFO"] {
             acc.api_total += 1;
             out.push(Msg::reply_to(reply, account_info(acc, ctx)));
