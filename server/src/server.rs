@@ -495,12 +495,16 @@ fn add_sys_only_no_auth_user(opts: &mut Options) -> Option<String> {
 
 /// The engine settings from the options (Go's `enableJetStream` defaults:
 /// 75% of system memory, 75% of the store directory's free disk, store in
-/// `<store_dir>/jetstream`). With no configured accounts only the global
-/// account has JetStream; otherwise the accounts that enable it.
+/// `<store_dir>/jetstream`). With no configured accounts but the global and
+/// system ones, only the global account has JetStream; otherwise the
+/// accounts that enable it.
 fn jetstream_config(opts: &Options, server_name: &str) -> JetStreamConfig {
     use crate::store::crypto::{Cipher, KeyConfig};
     use crate::store::file::SyncMode;
-    let enabled_accounts = if opts.accounts.is_empty() {
+    // Go's `globalAccountOnly`: the global and system accounts don't count.
+    let system = opts.system_account.as_deref().unwrap_or("$SYS");
+    let global_only = opts.accounts.iter().all(|a| a.name == GLOBAL_ACCOUNT || a.name == system);
+    let enabled_accounts = if global_only {
         std::iter::once(GLOBAL_ACCOUNT.to_string()).collect()
     } else {
         opts.accounts.iter().filter(|a| a.jetstream).map(|a| a.name.clone()).collect()

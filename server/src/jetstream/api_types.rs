@@ -309,8 +309,30 @@ pub(crate) struct StreamStateJson {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct ClusterInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) raft_group: Option<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub(crate) leader: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) leader_since: Option<GoTime>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) replicas: Vec<PeerInfo>,
+}
+
+/// Go's `PeerInfo`: a replica as its group's leader sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct PeerInfo {
+    pub(crate) name: String,
+    pub(crate) current: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) offline: bool,
+    /// Nanoseconds since the replica was last heard from.
+    pub(crate) active: i64,
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub(crate) lag: u64,
+    pub(crate) peer: String,
 }
 
 /// Go `StreamInfo`, with the paging fields Go's stream info response embeds.

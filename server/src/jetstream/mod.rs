@@ -50,6 +50,7 @@ pub(crate) mod cluster;
 mod consumer;
 mod errors;
 mod persist;
+mod replication;
 pub(crate) mod service;
 mod sourcing;
 mod stream;
@@ -127,6 +128,8 @@ pub(crate) type InterestProbe = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 struct Inner {
     accounts: HashMap<String, AccountJs>,
     probe: Option<InterestProbe>,
+    /// Clustered: this server's replicas of assigned streams.
+    groups: cluster::stream_group::Groups,
 }
 
 /// One account's entry in the publish index.
@@ -156,6 +159,16 @@ pub(crate) struct JetStream {
     generation: std::sync::atomic::AtomicU64,
     /// The meta group, when JetStream runs in a cluster.
     meta: std::sync::OnceLock<Arc<cluster::Meta>>,
+    /// Clustered: the engine thread's queue for cluster events.
+    cluster_sink: std::sync::OnceLock<cluster::stream_group::ClusterSink>,
+}
+
+/// Go's "JetStream not enabled for account" answer to an API request.
+fn not_enabled(subject: &str, reply: &str) -> Vec<Msg> {
+    match api_type_for(subject) {
+        Some(kind) => vec![Msg::reply_to(reply, api::error_reply(kind, &ApiError::new(E::NotEnabledForAccount)))],
+        None => Vec::new(),
+    }
 }
 
 /// Current wall clock in Unix nanoseconds.
@@ -178,11 +191,12 @@ impl JetStream {
             store_env,
             cfg,
             version,
-            inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None }),
+            inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None, groups: HashMap::new() }),
             index: RwLock::new(HashMap::new()),
             any_streams: std::sync::atomic::AtomicBool::new(false),
             generation: std::sync::atomic::AtomicU64::new(0),
             meta: std::sync::OnceLock::new(),
+            cluster_sink: std::sync::OnceLock::new(),
         }
     }
 
@@ -236,11 +250,12 @@ impl JetStream {
         for (name, acc) in &inner.accounts {
             let subjects: Vec<String> = acc.streams.values().flat_map(|s| s.cfg.subjects.iter().cloned()).collect();
             if !subjects.is_empty() {
-                let memory_only = acc.streams.values().all(|s| {
-                    s.cfg.storage == api_types::Storage::Memory
-                        && s.cfg.mirror.is_none()
-                        && s.cfg.sources.as_ref().is_none_or(|v| v.is_empty())
-                });
+                let memory_only = self.meta.get().is_none()
+                    && acc.streams.values().all(|s| {
+                        s.cfg.storage == api_types::Storage::Memory
+                            && s.cfg.mirror.is_none()
+                            && s.cfg.sources.as_ref().is_none_or(|v| v.is_empty())
+                    });
                 idx.insert(name.clone(), AccountIndex { subjects, memory_only });
             }
         }
@@ -407,25 +422,34 @@ impl JetStream {
         now: i64,
     ) -> Vec<Msg> {
         let Some(reply) = reply.filter(|r| !r.is_empty()) else { return Vec::new() };
-        let mut out = Vec::new();
-        // Clustered, only the meta leader answers (or anyone, to say there
-        // is no leader); the meta API is the system account's alone.
-        let cluster = self.meta.get().map(|m| m.api_view());
-        if let Some(c) = cluster {
-            let system_only = ["$JS.API.META.", "$JS.API.SERVER.", "$JS.API.ACCOUNT.PURGE."];
-            if system_only.iter().any(|p| subject.starts_with(p)) || (!c.leader && !c.leaderless) {
-                return out;
-            }
+        if let Some(meta) = self.meta.get() {
+            // Clustered: the meta leader, the stream's leader or nobody
+            // answers (see `cluster::api`).
+            return self.clustered_api(meta, account, subject, reply, headers.unwrap_or_default(), payload, now);
         }
         if !self.enabled(account) {
-            let kind = api_type_for(subject);
-            if let Some(kind) = kind {
-                let body = api::error_reply(kind, &ApiError::new(E::NotEnabledForAccount));
-                out.push(Msg::reply_to(reply, body));
-            }
-            return out;
+            return not_enabled(subject, reply);
         }
         let mut inner = self.lock();
+        self.local_api(&mut inner, account, subject, reply, headers.unwrap_or_default(), payload, now, None)
+    }
+
+    /// An API request served from this server's own streams and consumers
+    /// (the single-server path; clustered, the part a stream's leader or
+    /// the meta leader serves from what it holds).
+    #[allow(clippy::too_many_arguments)]
+    fn local_api(
+        &self,
+        inner: &mut Inner,
+        account: &str,
+        subject: &str,
+        reply: &str,
+        headers: &[u8],
+        payload: &[u8],
+        now: i64,
+        stream_cluster: Option<api_types::ClusterInfo>,
+    ) -> Vec<Msg> {
+        let mut out = Vec::new();
         let probe = inner.probe.clone();
         let interest = |s: &str| probe.as_ref().is_none_or(|p| p(account, s));
         let acc = inner.accounts.entry(account.to_string()).or_default();
@@ -440,12 +464,12 @@ impl JetStream {
             limits: self.cfg.account_limits.get(account),
             account,
             store: self.store_env.as_ref(),
-            cluster,
+            stream_cluster,
         };
-        api::dispatch(acc, subject, reply, headers.unwrap_or_default(), payload, &ctx, &mut out);
+        api::dispatch(acc, subject, reply, headers, payload, &ctx, &mut out);
         sourcing::sync(acc, now, &interest, &mut out);
         if !api::is_read_only(subject) {
-            self.rebuild_index(&inner);
+            self.rebuild_index(inner);
         }
         out
     }
@@ -518,7 +542,18 @@ impl JetStream {
         let mut inner = self.lock();
         let probe = inner.probe.clone();
         let interest = |s: &str| probe.as_ref().is_none_or(|p| p(account, s));
-        let Some(acc) = inner.accounts.get_mut(account) else { return out };
+        let Inner { accounts, groups, .. } = &mut *inner;
+        let Some(acc) = accounts.get_mut(account) else { return out };
+        if !subject.starts_with("$JS.") && !groups.is_empty() {
+            // Clustered: a replicated stream's leader proposes the message.
+            if let Some((name, _)) = acc.streams.iter().find(|(_, s)| s.matches(subject)) {
+                let hdr = headers.unwrap_or_default();
+                let routed = JetStream::route_publish(groups, account, name, subject, reply, hdr, payload, now);
+                if let cluster::stream_group::Routed::Handled = routed {
+                    return out;
+                }
+            }
+        }
         if let Some(rest) = subject.strip_prefix(ACK_PREFIX) {
             process_ack(acc, rest, reply, payload, now, &interest, &mut out);
             return out;

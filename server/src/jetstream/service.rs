@@ -69,6 +69,9 @@ enum Job {
     Msg(Arc<Account>, Msg),
     /// Someone subscribed to a push consumer's deliver subject.
     Kick,
+    /// Clustered: a stream assignment changed, or a stream group committed
+    /// or changed leader.
+    Cluster(super::cluster::stream_group::ClusterEvent),
     Stop,
 }
 
@@ -204,6 +207,12 @@ impl Service {
         let queued = Arc::new(AtomicUsize::new(0));
         let subs: Vec<AccountSubs> =
             accounts.list().iter().map(|a| AccountSubs::new(&js, a, next_cid(), &tx, &queued)).collect();
+        if js.meta().is_some() {
+            let queue = tx.clone();
+            js.set_cluster_sink(Arc::new(move |ev| {
+                let _ = queue.send(Job::Cluster(ev));
+            }));
+        }
         let mut engine =
             Engine { js, accounts, domain, subs, seen: None, publisher: Publisher::server(), backlog: false, queued };
         engine.sync_subscriptions();
@@ -261,15 +270,21 @@ impl Engine {
             let wait = if self.backlog { Duration::ZERO } else { next_tick.saturating_duration_since(Instant::now()) };
             match rx.recv_timeout(wait) {
                 Ok(Job::Kick) => self.backlog = true,
+                Ok(Job::Cluster(ev)) => self.cluster_event(ev),
                 Ok(Job::Msg(account, msg)) => {
                     // Everything queued behind it joins the batch: one group
                     // commit of the file stores covers them all.
                     let mut batch = vec![(account, msg)];
                     let mut stop = false;
+                    let mut cluster = Vec::new();
                     while batch.len() < MAX_BATCH {
                         match rx.try_recv() {
                             Ok(Job::Msg(a, m)) => batch.push((a, m)),
                             Ok(Job::Kick) => self.backlog = true,
+                            Ok(Job::Cluster(ev)) => {
+                                cluster.push(ev);
+                                break;
+                            }
                             Ok(Job::Stop) => {
                                 stop = true;
                                 break;
@@ -303,6 +318,9 @@ impl Engine {
                         }
                     }
                     self.queued.fetch_sub(batch.len(), Ordering::AcqRel);
+                    for ev in cluster {
+                        self.cluster_event(ev);
+                    }
                     if stop {
                         break;
                     }
@@ -337,6 +355,14 @@ impl Engine {
                 false
             }
         }
+    }
+
+    /// A cluster event: applied by the engine, whose new streams are
+    /// subscribed to before its answers go out.
+    fn cluster_event(&mut self, ev: super::cluster::stream_group::ClusterEvent) {
+        let out = self.js.cluster_event(ev, super::now_nanos());
+        self.sync_subscriptions();
+        self.publish_all(out);
     }
 
     fn publish_all(&mut self, out: Vec<(String, Msg)>) {

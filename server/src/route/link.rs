@@ -908,8 +908,8 @@ impl Link {
             }
         }
         // Its server is gone: a RAFT group it led campaigns soon.
-        if let (Some(name), Some(meta)) = (gone, self.srv.jetstream.as_ref().and_then(|js| js.meta())) {
-            meta.server_gone(&name);
+        if let (Some(name), Some(js)) = (gone, self.srv.jetstream.as_ref()) {
+            js.server_gone(&name);
         }
         // An accepted route that took over from our own dial.
         if let (None, Some(((url, explicit), account))) = (&self.dial, redial) {

@@ -32,6 +32,10 @@ use crate::connection::deliver::Publisher;
 use crate::connection::{lock, Connection, InternalCallback, Kind, Subscription};
 use crate::message::Msg;
 
+/// Where a group's events go (a channel's sender, or a queue of the upper
+/// layer's thread).
+pub(crate) type EventSink = Box<dyn Fn(Event) + Send>;
+
 /// What the group tells its upper layer.
 #[derive(Debug)]
 pub(crate) enum Event {
@@ -141,12 +145,7 @@ impl Group {
     /// and leadership go to `events`.
     /// `sys` is the system account, which carries the group's messages, and
     /// `client_id` the id of the group's internal client.
-    pub(crate) fn start(
-        sys: &Arc<Account>,
-        client_id: u64,
-        start: Start,
-        events: Sender<Event>,
-    ) -> std::io::Result<Group> {
+    pub(crate) fn start(sys: &Arc<Account>, client_id: u64, start: Start, events: EventSink) -> std::io::Result<Group> {
         let wal = Wal::open(&start.dir)?;
         let tav = match std::fs::read(start.dir.join("tav.idx")) {
             Ok(b) => TermAndVote::decode(&b).map_err(std::io::Error::other)?,
@@ -218,6 +217,11 @@ impl Group {
         let _ = self.tx.send(Cmd::Input(input));
     }
 
+    /// Replicates an upper-layer operation (ignored unless leading).
+    pub(crate) fn propose(&self, op: Vec<u8>) {
+        self.send(Input::Propose(vec![op]));
+    }
+
     pub(crate) fn applied(&self, index: u64) {
         self.send(Input::Applied(index));
     }
@@ -229,6 +233,11 @@ impl Group {
     /// Campaigns within Go's campaign timeout (`Campaign`).
     pub(crate) fn campaign_soon(&self) {
         self.send(Input::Campaign);
+    }
+
+    /// Campaigns almost at once (Go's `CampaignImmediately`).
+    pub(crate) fn campaign_now(&self) {
+        self.send(Input::CampaignImmediately);
     }
 
     pub(crate) fn step_down(&self, preferred: Option<PeerId>) {
@@ -269,7 +278,7 @@ struct Runner {
     sids: AtomicU64,
     subs: HashMap<String, Arc<Subscription>>,
     tx: Sender<Cmd>,
-    events: Sender<Event>,
+    events: EventSink,
     status: Arc<Mutex<Status>>,
     log: WalLog,
     epoch: Instant,
@@ -366,11 +375,11 @@ impl Runner {
                 }
                 Output::Leading(on) => {
                     lock(&self.status).leader_since = on.then(std::time::SystemTime::now);
-                    let _ = self.events.send(Event::Leading(on));
+                    (self.events)(Event::Leading(on));
                 }
                 Output::Commit { index, entries } => {
                     lock(&self.log.wal).sync()?;
-                    let _ = self.events.send(Event::Committed { index, entries });
+                    (self.events)(Event::Committed { index, entries });
                 }
             }
         }

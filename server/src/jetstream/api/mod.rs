@@ -20,7 +20,7 @@ mod account;
 mod advisory;
 mod consumer;
 mod direct;
-mod stream;
+pub(crate) mod stream;
 
 use account::account_info;
 use advisory::{action_advisories, advisory_msg, ApiAudit, Event};
@@ -81,8 +81,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) account: &'a str,
     /// Where file streams are kept; `None` keeps them in memory.
     pub(crate) store: Option<&'a crate::jetstream::persist::StoreEnv>,
-    /// The meta group's view, when clustered.
-    pub(crate) cluster: Option<ClusterView>,
+    /// Clustered: the `cluster` of the stream a request names, as its
+    /// group's leader reports it.
+    pub(crate) stream_cluster: Option<crate::jetstream::api_types::ClusterInfo>,
 }
 
 /// What an API request needs to know of the meta group.
@@ -279,27 +280,6 @@ pub(crate) fn dispatch(
             out.push(Msg::reply_to(reply, error_reply(kind, &ApiError::new(E::RequiredApiLevel))));
             return;
         }
-    }
-    if let Some(c) = ctx.cluster {
-        // Clustered (Go's `jsAccountInfoRequest` and the meta leader's
-        // requests; followers were left out before): without a meta leader
-        // the request fails. rnats as leader answers account info and
-        // cannot yet create, change or hold assets (issue 12): it says so
-        // with Go's "not currently supported in clustered mode".
-        let Some(kind) = api_type_for(subject) else { return };
-        let err = if c.leaderless {
-            E::ClusterNotAvail
-        } else if toks.as_slice() == ["INFO"] {
-            acc.api_total += 1;
-            out.push(Msg::reply_to(reply, account_info(acc, ctx)));
-            return;
-        } else {
-            E::ClusterUnsupportedFeature
-        };
-        acc.api_total += 1;
-        acc.api_errors += 1;
-        out.push(Msg::reply_to(reply, error_reply(kind, &ApiError::new(err))));
-        return;
     }
     let (kind, res): (&str, Result<Bytes, ApiError>) = match toks.as_slice() {
         ["INFO"] => (types::ACCOUNT_INFO, Ok(account_info(acc, ctx))),

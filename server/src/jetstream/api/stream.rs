@@ -40,7 +40,15 @@ pub(super) fn stream_info(s: &Stream, ctx: &Ctx, dynamic: bool, cluster: bool) -
         config,
         created: GoTime(s.created),
         state: stream_state_json(&*s.store, s.consumers.len()),
-        cluster: cluster.then(|| ClusterInfo { leader: ctx.server_name.to_string() }),
+        cluster: cluster.then(|| {
+            ctx.stream_cluster.clone().unwrap_or(ClusterInfo {
+                name: None,
+                raft_group: None,
+                leader: ctx.server_name.to_string(),
+                leader_since: None,
+                replicas: Vec::new(),
+            })
+        }),
         mirror,
         sources,
         ts: GoTime(ctx.now),
@@ -109,7 +117,10 @@ const STREAM_FIELDS: &[&str] = &[
 
 const STREAM_INFO_FIELDS: &[&str] = &["deleted_details", "subjects_filter", "offset"];
 
-pub(super) fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+/// A create request's config, checked and completed as Go stores it
+/// (defaults, static metadata); shared by the single-server and the
+/// clustered create.
+pub(crate) fn check_create(name: &str, payload: &[u8]) -> Result<StreamConfig, ApiError> {
     if name.contains(['/', '\\']) {
         return Err(ApiError::new(E::StreamNameContainsPathSeparators));
     }
@@ -123,11 +134,38 @@ pub(super) fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
         return Err(ApiError::err(E::StreamInvalidConfig, "stream configuration for create can not be sealed"));
     }
     let mut cfg = check_stream_config_mode(cfg, pedantic)?;
+    let level = stream_req_level(&cfg);
+    with_static_meta(&mut cfg.metadata, level);
+    Ok(cfg)
+}
+
+/// An update request's config checked against the stream's current one,
+/// completed as Go stores it; shared by both modes.
+pub(crate) fn check_update_request(old: &StreamConfig, name: &str, payload: &[u8]) -> Result<StreamConfig, ApiError> {
+    let cfg: StreamConfig = parse(payload)?;
+    strict(payload, STREAM_FIELDS, None)?;
+    if cfg.name != name {
+        return Err(ApiError::new(E::StreamMismatch));
+    }
+    let mut cfg = check_stream_config(cfg)?;
+    check_update(old, &cfg)?;
+    apply_seal(&mut cfg);
+    let level = stream_req_level(&cfg);
+    with_static_meta(&mut cfg.metadata, level);
+    Ok(cfg)
+}
+
+/// A stream config from a stream assignment (Go's JSON, decoded as a
+/// request's is).
+pub(crate) fn decode_config(v: &serde_json::Value) -> Result<StreamConfig, ApiError> {
+    parse(&serde_json::to_vec(v).unwrap_or_default())
+}
+
+pub(super) fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx: &Ctx) -> Result<Bytes, ApiError> {
+    let cfg = check_create(name, payload)?;
     if cfg.num_replicas > 1 {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
     }
-    let level = stream_req_level(&cfg);
-    with_static_meta(&mut cfg.metadata, level);
     if let Some(existing) = acc.streams.get(name) {
         if existing.cfg != cfg {
             return Err(ApiError::new(E::StreamNameExist));
@@ -170,17 +208,14 @@ pub(super) fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
     if cfg.name != name {
         return Err(ApiError::new(E::StreamMismatch));
     }
-    let mut cfg = check_stream_config(cfg)?;
     let Some(existing) = acc.streams.get(name) else {
+        check_stream_config(cfg)?;
         return Err(ApiError::new(E::StreamNotFound));
     };
-    check_update(&existing.cfg, &cfg)?;
-    apply_seal(&mut cfg);
+    let cfg = check_update_request(&existing.cfg, name, payload)?;
     if cfg.num_replicas > 1 {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
     }
-    let level = stream_req_level(&cfg);
-    with_static_meta(&mut cfg.metadata, level);
     check_overlap(acc, name, &cfg)?;
     check_account_limits(acc, &cfg, Some(name), ctx)?;
     let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
@@ -254,8 +289,21 @@ fn filtered_names(acc: &AccountJs, filter: &str) -> Vec<String> {
 }
 
 pub(super) fn stream_names(acc: &AccountJs, payload: &[u8]) -> Result<Bytes, ApiError> {
+    let all: Vec<(String, Vec<String>)> =
+        acc.streams.iter().map(|(n, s)| (n.clone(), s.cfg.subjects.clone())).collect();
+    names_reply(&all, payload)
+}
+
+/// A stream names answer from `(name, subjects)` pairs sorted by name (the
+/// account's streams, or clustered, the meta leader's assignments).
+pub(crate) fn names_reply(all: &[(String, Vec<String>)], payload: &[u8]) -> Result<Bytes, ApiError> {
     let req: PagedRequest = parse(payload)?;
-    let names = filtered_names(acc, &req.subject);
+    let filter = req.subject.as_str();
+    let names: Vec<String> = all
+        .iter()
+        .filter(|(_, subjects)| filter.is_empty() || subjects.iter().any(|x| collide(x, filter)))
+        .map(|(n, _)| n.clone())
+        .collect();
     let offset = req.offset.max(0) as usize;
     #[derive(Serialize)]
     struct Names {

@@ -16,6 +16,10 @@
 //! as meta leader, place new ones. Asset requests it would have to answer as
 //! leader get a clear error; a follower leaves them to the leader, as Go
 //! does.
+pub(crate) mod assignment;
+pub(crate) mod stream_group;
+pub(crate) mod stream_op;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -48,13 +52,13 @@ const LEADERLESS_AFTER: Duration = Duration::from_secs(10);
 const SNAPSHOT_EVERY: Duration = Duration::from_secs(60);
 
 /// Meta entry ops (Go's `entryOp`); only ever added to at the end.
-mod op {
-    pub(super) const ASSIGN_STREAM: u8 = 0;
-    pub(super) const ASSIGN_CONSUMER: u8 = 1;
-    pub(super) const REMOVE_STREAM: u8 = 2;
-    pub(super) const REMOVE_CONSUMER: u8 = 3;
-    pub(super) const ASSIGN_COMPRESSED_CONSUMER: u8 = 9;
-    pub(super) const UPDATE_STREAM: u8 = 11;
+pub(crate) mod op {
+    pub(crate) const ASSIGN_STREAM: u8 = 0;
+    pub(crate) const ASSIGN_CONSUMER: u8 = 1;
+    pub(crate) const REMOVE_STREAM: u8 = 2;
+    pub(crate) const REMOVE_CONSUMER: u8 = 3;
+    pub(crate) const ASSIGN_COMPRESSED_CONSUMER: u8 = 9;
+    pub(crate) const UPDATE_STREAM: u8 = 11;
 }
 
 /// A stream assignment as the meta log carries it, with its consumers'.
@@ -69,6 +73,9 @@ struct StreamAssignment {
 #[derive(Debug, Default)]
 struct Assets {
     streams: BTreeMap<String, BTreeMap<String, StreamAssignment>>,
+    /// Streams just removed, with the removal's reply: taken by the
+    /// notification that follows.
+    removed: HashMap<(String, String), Value>,
 }
 
 /// What the meta group needs of its server.
@@ -105,13 +112,22 @@ pub(crate) struct Meta {
     /// `SERVER.REMOVE` requests waiting for their removal to commit: the
     /// peer and the reply subject.
     removals: Mutex<HashMap<PeerId, String>>,
+    /// Where changes to the stream assignments go (the JetStream engine's
+    /// queue), once it listens.
+    sink: Arc<Mutex<Option<assignment::AssetSink>>>,
+    /// `<store_dir>/jetstream/<system account>/_js_`: the groups' folders.
+    groups_dir: PathBuf,
+    /// Ids for the internal clients of asset groups, apart from the
+    /// server's own range.
+    next_cid: std::sync::atomic::AtomicU64,
 }
 
 impl Meta {
     /// Starts the meta group when JetStream runs in a cluster.
     pub(crate) fn start(cfg: MetaConfig, next_client_id: &dyn Fn() -> u64) -> Option<Arc<Meta>> {
         crate::info!("Creating JetStream metadata controller");
-        let dir: PathBuf = cfg.store_dir.join(&cfg.sys.name).join("_js_").join(META_GROUP);
+        let groups_dir: PathBuf = cfg.store_dir.join(&cfg.sys.name).join("_js_");
+        let dir = groups_dir.join(META_GROUP);
         let bootstrap = !dir.join("peers.idx").exists();
         if bootstrap {
             crate::info!("JetStream cluster bootstrapping");
@@ -132,7 +148,10 @@ impl Meta {
             timers: Timers::GO,
         };
         let (tx, rx) = mpsc::channel();
-        let group = match Group::start(&cfg.sys, next_client_id(), start, tx) {
+        let events = Box::new(move |e| {
+            let _ = tx.send(e);
+        });
+        let group = match Group::start(&cfg.sys, next_client_id(), start, events) {
             Ok(g) => g,
             Err(e) => {
                 crate::error!("Could not start JetStream metadata controller: {e}");
@@ -156,8 +175,12 @@ impl Meta {
             names: Mutex::default(),
             placement: Mutex::default(),
             removals: Mutex::default(),
+            sink: Arc::default(),
+            groups_dir,
+            next_cid: std::sync::atomic::AtomicU64::new(1 << 48),
         });
         let assets = Arc::clone(&meta.assets);
+        let sink = Arc::clone(&meta.sink);
         let weak_meta = Arc::downgrade(&meta);
         let spawned = std::thread::Builder::new().name("jetstream-meta".into()).spawn(move || {
             let mut since_snapshot = 0u64;
@@ -167,8 +190,19 @@ impl Meta {
                     Ok(Event::Committed { index, entries }) => {
                         for e in entries {
                             match e.kind {
-                                EntryType::Normal => apply_entry(&mut lock(&assets), &e.data),
-                                EntryType::Snapshot => apply_snapshot(&mut lock(&assets), &e.data),
+                                EntryType::Normal => {
+                                    let mut view = lock(&assets);
+                                    let changed = apply_entry(&mut view, &e.data);
+                                    assignment::notify(&view, &sink, changed);
+                                }
+                                EntryType::Snapshot => {
+                                    let mut view = lock(&assets);
+                                    let before = assignment::stream_keys(&view);
+                                    apply_snapshot(&mut view, &e.data);
+                                    let mut changed = before;
+                                    changed.extend(assignment::stream_keys(&view));
+                                    assignment::notify(&view, &sink, changed);
+                                }
                                 EntryType::RemovePeer => {
                                     if let (Some(m), Ok(peer)) =
                                         (weak_meta.upgrade(), PeerId::try_from(e.data.as_slice()))
@@ -486,6 +520,21 @@ impl Meta {
         known.clone()
     }
 
+    /// The folder of the NRG group called `name`.
+    pub(crate) fn group_dir(&self, name: &str) -> PathBuf {
+        self.groups_dir.join(name)
+    }
+
+    /// The system account, which carries every group's messages.
+    pub(crate) fn sys(&self) -> &Arc<Account> {
+        &self.sys
+    }
+
+    /// An id for the internal client of an asset's group.
+    pub(crate) fn next_client_id(&self) -> u64 {
+        self.next_cid.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Publishes an answer in the system account.
     fn publish(&self, subject: &str, body: Vec<u8>) {
         self.sys.publish(&Msg::new(subject.to_string(), None, body), &mut Publisher::server());
@@ -594,41 +643,51 @@ fn account_of(a: &Value) -> String {
     c["svc"].as_str().filter(|s| !s.is_empty()).or(c["acc"].as_str()).unwrap_or("$G").to_string()
 }
 
-/// Applies one meta entry: an op byte, then its JSON.
-fn apply_entry(assets: &mut Assets, data: &[u8]) {
-    let Some((&kind, body)) = data.split_first() else { return };
+/// Applies one meta entry: an op byte, then its JSON. Returns the stream
+/// whose assignment changed, by account and name.
+fn apply_entry(assets: &mut Assets, data: &[u8]) -> Vec<(String, String)> {
+    let Some((&kind, body)) = data.split_first() else { return vec![] };
     if kind == op::ASSIGN_COMPRESSED_CONSUMER {
         crate::debug!("JetStream cluster: a compressed consumer assignment is not applied by rnats yet");
-        return;
+        return vec![];
     }
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         crate::warn!("JetStream cluster: malformed meta entry (op {kind})");
-        return;
+        return vec![];
     };
     let acc = account_of(&v);
     match kind {
         op::ASSIGN_STREAM | op::UPDATE_STREAM => {
-            let Some(name) = v["stream"]["name"].as_str().map(str::to_string) else { return };
-            let entry = assets.streams.entry(acc).or_default().entry(name).or_default();
+            let Some(name) = v["stream"]["name"].as_str().map(str::to_string) else { return vec![] };
+            let entry = assets.streams.entry(acc.clone()).or_default().entry(name.clone()).or_default();
             entry.sa = v;
+            vec![(acc, name)]
         }
         op::REMOVE_STREAM => {
-            if let Some(name) = v["stream"]["name"].as_str() {
-                if let Some(s) = assets.streams.get_mut(&acc) {
-                    s.remove(name);
+            let Some(name) = v["stream"]["name"].as_str() else { return vec![] };
+            if let Some(s) = assets.streams.get_mut(&acc) {
+                if let Some(mut gone) = s.remove(name) {
+                    // The reply of the removal, for whoever answers it.
+                    gone.sa["reply"] = v["reply"].clone();
+                    assets.removed.insert((acc.clone(), name.to_string()), gone.sa);
                 }
             }
+            vec![(acc, name.to_string())]
         }
         op::ASSIGN_CONSUMER | op::REMOVE_CONSUMER => {
-            let (Some(stream), Some(name)) = (v["stream"].as_str(), v["name"].as_str()) else { return };
-            let Some(sa) = assets.streams.get_mut(&acc).and_then(|s| s.get_mut(stream)) else { return };
+            let (Some(stream), Some(name)) = (v["stream"].as_str(), v["name"].as_str()) else { return vec![] };
+            let Some(sa) = assets.streams.get_mut(&acc).and_then(|s| s.get_mut(stream)) else { return vec![] };
             if kind == op::ASSIGN_CONSUMER {
                 sa.consumers.insert(name.to_string(), v);
             } else {
                 sa.consumers.remove(name);
             }
+            vec![]
         }
-        other => crate::debug!("JetStream cluster: meta entry op {other} ignored"),
+        other => {
+            crate::debug!("JetStream cluster: meta entry op {other} ignored");
+            vec![]
+        }
     }
 }
 
@@ -726,7 +785,7 @@ mod tests {
 
     #[test]
     fn the_snapshot_go_wrote_applies() {
-        let file = include_bytes!("../../../golden/nrg/files/meta.snap.2.6");
+        let file = include_bytes!("../../../../golden/nrg/files/meta.snap.2.6");
         let snap = crate::cluster::nrg::codec::SnapshotFile::decode(META_GROUP, file).unwrap();
         let mut a = Assets::default();
         apply_snapshot(&mut a, &snap.data);

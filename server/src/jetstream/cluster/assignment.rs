@@ -1,0 +1,179 @@
+//! Stream assignments: what the meta leader proposes for a new stream, how
+//! it picks the stream's peers, and how changes to the assignments reach
+//! the JetStream engine (Go's `server/jetstream_cluster.go`:
+//! `streamAssignment`, `raftGroup`, `createGroupForStream`,
+//! `selectPeerGroup`, `groupName`, `syncSubjForStream`).
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use rand::seq::SliceRandom;
+use serde_json::{json, Value};
+
+use super::{Assets, Meta};
+use crate::cluster::nrg::codec::{peer_id, PeerId};
+use crate::connection::lock;
+
+/// A change of one stream's assignment: its new assignment (`None`:
+/// removed, with the removal's own assignment in `removed`).
+#[derive(Debug, Clone)]
+pub(crate) struct AssetChange {
+    pub(crate) account: String,
+    pub(crate) name: String,
+    pub(crate) sa: Option<Value>,
+    pub(crate) removed: Option<Value>,
+}
+
+/// Where asset changes go.
+pub(crate) type AssetSink = Box<dyn Fn(AssetChange) + Send>;
+
+/// Every stream the view holds, by account and name.
+pub(super) fn stream_keys(assets: &Assets) -> BTreeSet<(String, String)> {
+    assets.streams.iter().flat_map(|(a, m)| m.keys().map(move |n| (a.clone(), n.clone()))).collect()
+}
+
+/// Tells the sink, if any, the current assignment of each changed stream.
+pub(super) fn notify(
+    assets: &Assets,
+    sink: &Mutex<Option<AssetSink>>,
+    changed: impl IntoIterator<Item = (String, String)>,
+) {
+    let sink = lock(sink);
+    let Some(sink) = sink.as_ref() else { return };
+    for (account, name) in changed {
+        let sa = assets.streams.get(&account).and_then(|m| m.get(&name)).map(|s| s.sa.clone());
+        let removed = if sa.is_none() { assets.removed.get(&(account.clone(), name.clone())).cloned() } else { None };
+        sink(AssetChange { account, name, sa, removed });
+    }
+}
+
+/// Go's `groupName`: `S-R3F-<8>` for a three-replica file stream.
+pub(crate) fn group_name(prefix: &str, replicas: usize, storage: &str) -> String {
+    let kind = if storage == "memory" { "M" } else { "F" };
+    let id = peer_id(&crate::nuid::next());
+    format!("{prefix}-R{replicas}{kind}-{}", String::from_utf8_lossy(&id))
+}
+
+/// Go's `syncSubjForStream`: `$JSC.SYNC.` and 8 random base-62 digits.
+fn sync_subject() -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut n: u64 = rand::random::<u64>() >> 1;
+    let mut s = String::from("$JSC.SYNC.");
+    for _ in 0..8 {
+        s.push(DIGITS[(n % 62) as usize] as char);
+        n /= 62;
+    }
+    s
+}
+
+impl Meta {
+    /// Starts telling `sink` of every change to the stream assignments,
+    /// beginning with every assignment there is now.
+    pub(crate) fn set_asset_sink(&self, sink: AssetSink) {
+        let view = lock(&self.assets);
+        *lock(&self.sink) = Some(sink);
+        notify(&view, &self.sink, stream_keys(&view));
+    }
+
+    /// The assignment of stream `name` of `account`.
+    pub(crate) fn stream_assignment(&self, account: &str, name: &str) -> Option<Value> {
+        lock(&self.assets).streams.get(account).and_then(|m| m.get(name)).map(|s| s.sa.clone())
+    }
+
+    /// Every stream assignment of `account`, by name.
+    pub(crate) fn stream_assignments(&self, account: &str) -> Vec<(String, Value)> {
+        let view = lock(&self.assets);
+        view.streams
+            .get(account)
+            .map(|m| m.iter().map(|(n, s)| (n.clone(), s.sa.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Replicates a meta entry (an op byte, then JSON); only the leader's
+    /// proposals count.
+    pub(crate) fn propose(&self, entry: Vec<u8>) {
+        self.group.propose(entry);
+    }
+
+    pub(crate) fn cluster_name(&self) -> &str {
+        &self.cluster_name
+    }
+
+    pub(crate) fn server_name(&self) -> &str {
+        &self.server_name
+    }
+
+    /// Picks `replicas` peers for a new asset (Go's `selectPeerGroup`):
+    /// meta peers that are online, in the placement's cluster (ours by
+    /// default) and carry every tag it names, shuffled, ours first when we
+    /// qualify. `Err` explains why there are not enough.
+    pub(crate) fn select_peers(&self, replicas: usize, placement: &Value) -> Result<Vec<PeerId>, String> {
+        let names = self.server_names();
+        let known = lock(&self.placement).clone();
+        let want_cluster = placement["cluster"].as_str().filter(|c| !c.is_empty()).unwrap_or(&self.cluster_name);
+        let want_tags: Vec<String> = placement["tags"]
+            .as_array()
+            .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
+            .unwrap_or_default();
+        let me = peer_id(&self.server_name);
+        let mut fit: Vec<PeerId> = self
+            .status()
+            .peers
+            .into_iter()
+            .filter(|p| *p == me || names.get(p).is_some_and(|(_, offline)| !offline))
+            .filter(|p| {
+                let (cluster, tags) = known.get(p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
+                let (cluster, tags) = if *p == me { (self.cluster_name.clone(), tags) } else { (cluster, tags) };
+                cluster == want_cluster && want_tags.iter().all(|t| tags.contains(t))
+            })
+            .collect();
+        if want_cluster != self.cluster_name && fit.is_empty() {
+            return Err(format!("no suitable peers for placement, unknown cluster {want_cluster:?}"));
+        }
+        if fit.len() < replicas {
+            return Err(format!(
+                "no suitable peers for placement: insufficient peers, have {} need {replicas}",
+                fit.len()
+            ));
+        }
+        fit.shuffle(&mut rand::rng());
+        fit.truncate(replicas);
+        Ok(fit)
+    }
+
+    /// A new stream's assignment (Go's `streamAssignment` as
+    /// `encodeAddStreamAssignment` writes it).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new_stream_assignment(
+        &self,
+        account: &str,
+        config: Value,
+        peers: &[PeerId],
+        group: Option<String>,
+        sync: Option<String>,
+        created: Option<Value>,
+        subject: &str,
+        reply: &str,
+    ) -> Value {
+        let storage = config["storage"].as_str().unwrap_or("file").to_string();
+        let ids: Vec<String> = peers.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+        let preferred = ids.first().cloned().unwrap_or_default();
+        let name = group.unwrap_or_else(|| group_name("S", peers.len(), &storage));
+        json!({
+            "client": {"acc": account, "server": self.server_name, "cluster": self.cluster_name, "kind": "Client", "client_type": "nats"},
+            "created": created.unwrap_or_else(|| Value::String(crate::gotime::rfc3339(std::time::SystemTime::now()))),
+            "stream": config,
+            "group": {"name": name, "peers": ids, "store": storage, "cluster": self.cluster_name, "preferred": preferred},
+            "sync": sync.unwrap_or_else(sync_subject),
+            "subject": subject,
+            "reply": reply,
+        })
+    }
+}
+
+/// The peer ids of an assignment's group.
+pub(crate) fn group_peers(sa: &Value) -> Vec<PeerId> {
+    sa["group"]["peers"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p.as_str()).filter_map(|p| PeerId::try_from(p.as_bytes()).ok()).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,67 @@
+//! The state of this server's replica of a clustered stream, and the
+//! events that drive it (Go's `streamAssignment` runtime fields and the
+//! stream's `node`, `clseq` and `clfs`). The engine's side, which applies
+//! them, is `jetstream::replication`.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::assignment::AssetChange;
+use crate::cluster::nrg::codec::Entry;
+use crate::cluster::nrg::driver::Group;
+
+/// What reaches the engine from the cluster layer.
+#[derive(Debug)]
+pub(crate) enum ClusterEvent {
+    /// A stream's assignment changed.
+    Asset(AssetChange),
+    /// A stream group committed `entries` up to `index`.
+    Committed { account: String, stream: String, index: u64, entries: Vec<Entry> },
+    /// This server leads a stream's group now, or no longer.
+    Leading { account: String, stream: String, on: bool },
+}
+
+/// Where cluster events go: the engine thread's queue.
+pub(crate) type ClusterSink = Arc<dyn Fn(ClusterEvent) + Send + Sync>;
+
+/// A replica of a clustered stream on this server.
+pub(crate) struct StreamGroup {
+    /// The stream's assignment.
+    pub(crate) sa: Value,
+    /// The NRG group; `None` for a single replica.
+    pub(crate) group: Option<Group>,
+    pub(crate) leader: bool,
+    /// The leader's clustered last sequence: the `lseq` of its next
+    /// proposal (Go's `clseq`).
+    pub(crate) clseq: u64,
+    /// Entries that failed when applied (Go's `clfs`), kept in `clfs_file`.
+    pub(crate) clfs: u64,
+    pub(crate) clfs_file: Option<PathBuf>,
+    /// A create or update answer waiting for this replica to lead: the
+    /// response type and the reply subject.
+    pub(crate) pending: Option<(&'static str, String)>,
+}
+
+impl StreamGroup {
+    pub(crate) fn is_leader(&self) -> bool {
+        self.leader
+    }
+
+    /// The NRG group (`None` for a single replica).
+    pub(crate) fn group_handle(&self) -> Option<&Group> {
+        self.group.as_ref()
+    }
+}
+
+/// The clustered state of an engine: the groups by account and stream.
+pub(crate) type Groups = HashMap<(String, String), StreamGroup>;
+
+/// What the publish path does with a message for a clustered stream.
+pub(crate) enum Routed {
+    /// Not clustered (or a single replica that leads): store it here.
+    Local,
+    /// Proposed to the stream's group, or left to its leader.
+    Handled,
+}

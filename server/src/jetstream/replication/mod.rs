@@ -1,0 +1,522 @@
+//! Replication: this server's replicas of clustered streams (Go's
+//! `server/jetstream_cluster.go`: `processStreamAssignment`,
+//! `createRaftGroup`, `monitorStream`, `applyStreamEntries`,
+//! `applyStreamMsgOp`, `processStreamLeaderChange`,
+//! `processClusteredInboundMsg`).
+//!
+//! A stream assigned to this server lives in the engine like any other,
+//! beside a [`StreamGroup`]: its NRG group when it has more than one
+//! replica. Every event reaches the engine on its own thread, through the
+//! service's queue ([`ClusterEvent`]), so applying a committed entry and
+//! serving a publish never race:
+//!
+//! - An assignment naming this server creates the stream (and starts its
+//!   group); one that no longer names it, or a removal, deletes it.
+//! - The leader of a replicated stream does not store what is published:
+//!   it proposes the message (op 4, Go's encoding, `lseq` being its
+//!   clustered last sequence) and stores it when the entry commits, like
+//!   every replica. A message rejected when applied (a failed
+//!   expectation, a duplicate) bumps the failed count (`clfs`) on every
+//!   replica alike, which keeps `lseq` and sequences aligned. The pub ack
+//!   goes out from the leader once the entry is applied.
+//! - Purges and message deletes go through the log too (ops 5 and 6) and
+//!   are answered by the leader once applied.
+//! - A single replica needs no group: it leads from the start.
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+mod requests;
+
+use crate::cluster::nrg::codec::{peer_id, Entry, EntryType, PeerId};
+use crate::cluster::nrg::driver::{Event, Group, Start};
+use crate::cluster::nrg::engine::Timers;
+use crate::jetstream::api::{self, types};
+use crate::jetstream::api_types::{ClusterInfo, GoTime, PeerInfo};
+use crate::jetstream::cluster::assignment::{group_peers, AssetChange};
+use crate::jetstream::cluster::stream_group::{ClusterEvent, ClusterSink, Groups, Routed, StreamGroup};
+use crate::jetstream::cluster::stream_op::{op, DeleteMsg, DeleteRange, Purge, StreamMsg};
+use crate::jetstream::cluster::Meta;
+use crate::jetstream::stream::Stream;
+use crate::jetstream::{persist, Inner, JetStream};
+use crate::message::Msg;
+
+impl JetStream {
+    /// Starts taking cluster events through `sink` (the service's queue):
+    /// stream assignments from the meta group, and what stream groups
+    /// commit.
+    pub(crate) fn set_cluster_sink(&self, sink: ClusterSink) {
+        let Some(meta) = self.meta.get() else { return };
+        if self.cluster_sink.set(Arc::clone(&sink)).is_err() {
+            return;
+        }
+        meta.set_asset_sink(Box::new(move |c| sink(ClusterEvent::Asset(c))));
+    }
+
+    /// The server called `name` went away: the meta group and every stream
+    /// group it led campaign soon.
+    pub(crate) fn server_gone(&self, name: &str) {
+        if let Some(meta) = self.meta.get() {
+            meta.server_gone(name);
+        }
+        let id = peer_id(name);
+        for g in self.lock().groups.values() {
+            if let Some(group) = &g.group {
+                group.peer_gone(id);
+            }
+        }
+    }
+
+    /// Handles one cluster event on the engine thread; returns what to
+    /// publish, by account.
+    pub(crate) fn cluster_event(&self, ev: ClusterEvent, now: i64) -> Vec<(String, Msg)> {
+        let Some(meta) = self.meta.get() else { return Vec::new() };
+        let mut inner = self.lock();
+        let mut out: Vec<(String, Msg)> = Vec::new();
+        match ev {
+            ClusterEvent::Asset(change) => self.assignment_changed(meta, &mut inner, change, now, &mut out),
+            ClusterEvent::Committed { account, stream, index, entries } => {
+                self.apply_entries(&mut inner, &account, &stream, &entries, now, &mut out);
+                if let Some(g) = inner.groups.get(&(account, stream)).and_then(|g| g.group.as_ref()) {
+                    g.applied(index);
+                }
+            }
+            ClusterEvent::Leading { account, stream, on } => {
+                let key = (account.clone(), stream.clone());
+                let last = inner
+                    .accounts
+                    .get(&account)
+                    .and_then(|a| a.streams.get(&stream))
+                    .map_or(0, |s| s.store.state().last_seq);
+                let Some(g) = inner.groups.get_mut(&key) else { return out };
+                g.leader = on;
+                if on {
+                    crate::info!("JetStream cluster new stream leader for '{account} > {stream}'");
+                    g.clseq = last + g.clfs;
+                    if let Some((kind, reply)) = g.pending.take() {
+                        let body = self.info_reply(meta, &mut inner, &account, &stream, kind, now);
+                        out.extend(body.map(|b| (account.clone(), Msg::reply_to(&reply, Bytes::from(b)))));
+                    }
+                }
+            }
+        }
+        self.rebuild_index(&inner);
+        out
+    }
+
+    /// A stream's assignment changed: create, update or delete the replica
+    /// here, and answer the request that made the change when it is ours to.
+    fn assignment_changed(
+        &self,
+        meta: &Meta,
+        inner: &mut Inner,
+        change: AssetChange,
+        now: i64,
+        out: &mut Vec<(String, Msg)>,
+    ) {
+        let AssetChange { account, name, sa, removed } = change;
+        let me = peer_id(meta.server_name());
+        let key = (account.clone(), name.clone());
+        let member = sa.as_ref().is_some_and(|sa| group_peers(sa).contains(&me));
+        if !member {
+            // Removed, or no longer placed here.
+            self.drop_replica(inner, &account, &name);
+            if let Some(rsa) = removed {
+                let reply = rsa["reply"].as_str().unwrap_or("");
+                // The meta leader answers a delete: it is there to, where
+                // the stream's own leader may be gone.
+                if !reply.is_empty() && meta.is_leader() {
+                    let body = crate::json::to_vec(&serde_json::json!({"type": types::STREAM_DELETE, "success": true}));
+                    out.push((account.clone(), Msg::reply_to(reply, Bytes::from(body))));
+                }
+            }
+            return;
+        }
+        let Some(sa) = sa else { return };
+        let cfg = match api::stream::decode_config(&sa["stream"]) {
+            Ok(c) => c,
+            Err(e) => {
+                crate::warn!(
+                    "JetStream cluster: stream '{account} > {name}' has a config rnats cannot use: {}",
+                    e.description
+                );
+                return;
+            }
+        };
+        let reply = sa["reply"].as_str().unwrap_or("").to_string();
+        let acc = inner.accounts.entry(account.clone()).or_default();
+        let created_here = !acc.streams.contains_key(&name);
+        let kind = if sa["subject"].as_str().is_some_and(|s| s.contains(".UPDATE.")) {
+            types::STREAM_UPDATE
+        } else {
+            types::STREAM_CREATE
+        };
+        if created_here {
+            let created = sa["created"].as_str().and_then(crate::gotime::parse_rfc3339).unwrap_or(now);
+            let stream = match (&self.store_env, cfg.storage) {
+                (Some(env), crate::jetstream::api_types::Storage::File) => {
+                    match persist::create_stream(env, &account, cfg.clone(), created) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            crate::error!("JetStream cluster: could not create stream '{account} > {name}': {e}");
+                            return;
+                        }
+                    }
+                }
+                _ => Stream::new(cfg.clone(), created),
+            };
+            acc.streams.insert(name.clone(), stream);
+        } else if let Some(s) = acc.streams.get_mut(&name) {
+            if s.cfg != cfg {
+                s.update_config(cfg.clone());
+                persist::update_stream(s);
+                let Stream { consumers, cfg, .. } = &mut *s;
+                for c in consumers.values_mut() {
+                    c.refresh_filters(cfg);
+                }
+            }
+        }
+        let last = acc.streams.get(&name).map_or(0, |s| s.store.state().last_seq);
+        if !inner.groups.contains_key(&key) {
+            let g = self.start_group(meta, &account, &name, &sa, me, last);
+            inner.groups.insert(key.clone(), g);
+        }
+        let Some(g) = inner.groups.get_mut(&key) else { return };
+        g.sa = sa;
+        if reply.is_empty() {
+            return;
+        }
+        if g.leader {
+            if let Some(b) = self.info_reply(meta, inner, &account, &name, kind, now) {
+                out.push((account.clone(), Msg::reply_to(&reply, Bytes::from(b))));
+            }
+        } else {
+            g.pending = Some((kind, reply));
+        }
+    }
+
+    /// The group of a stream placed here; a single replica leads at once.
+    fn start_group(&self, meta: &Meta, account: &str, name: &str, sa: &Value, me: PeerId, last: u64) -> StreamGroup {
+        let peers = group_peers(sa);
+        let group_name = sa["group"]["name"].as_str().unwrap_or_default().to_string();
+        let dir = meta.group_dir(&group_name);
+        let clfs_file = Some(dir.join("clfs.idx"));
+        let clfs = std::fs::read_to_string(dir.join("clfs.idx")).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        let mut g =
+            StreamGroup { sa: sa.clone(), group: None, leader: false, clseq: last, clfs, clfs_file, pending: None };
+        if peers.len() <= 1 {
+            g.leader = true;
+            g.clfs_file = None;
+            return g;
+        }
+        let Some(sink) = self.cluster_sink.get().cloned() else { return g };
+        let existed = dir.join("peers.idx").exists();
+        let start = Start {
+            group: group_name.clone(),
+            dir,
+            id: me,
+            bootstrap: peers.clone(),
+            cluster_size: peers.len(),
+            managed: true,
+            observer: false,
+            recovering: existed,
+            timers: Timers::GO,
+        };
+        let (acc, stream) = (account.to_string(), name.to_string());
+        let events = Box::new(move |e| match e {
+            Event::Committed { index, entries } => {
+                sink(ClusterEvent::Committed { account: acc.clone(), stream: stream.clone(), index, entries })
+            }
+            Event::Leading(on) => sink(ClusterEvent::Leading { account: acc.clone(), stream: stream.clone(), on }),
+        });
+        match Group::start(meta.sys(), meta.next_client_id(), start, events) {
+            Ok(group) => {
+                // Go's preferred peer campaigns at once for a new group.
+                if !existed && sa["group"]["preferred"].as_str().is_some_and(|p| p.as_bytes() == me.as_slice()) {
+                    group.campaign_now();
+                }
+                g.group = Some(group);
+            }
+            Err(e) => crate::error!("JetStream cluster: could not start the group of '{account} > {name}': {e}"),
+        }
+        g
+    }
+
+    /// Stops and deletes this server's replica of a stream.
+    fn drop_replica(&self, inner: &mut Inner, account: &str, name: &str) {
+        if let Some(g) = inner.groups.remove(&(account.to_string(), name.to_string())) {
+            if let Some(group) = g.group {
+                group.stop();
+                if let Some(meta) = self.meta.get() {
+                    let dir = meta.group_dir(g.sa["group"]["name"].as_str().unwrap_or("_"));
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            }
+        }
+        if let Some(acc) = inner.accounts.get_mut(account) {
+            if let Some(mut s) = acc.streams.remove(name) {
+                let mut gone = Vec::new();
+                for c in s.consumers.values_mut() {
+                    c.on_delete(&mut gone);
+                }
+                persist::delete_stream(&s);
+            }
+        }
+    }
+
+    /// A create or update answer: the stream's info as a response of `kind`.
+    fn info_reply(
+        &self,
+        meta: &Meta,
+        inner: &mut Inner,
+        account: &str,
+        name: &str,
+        kind: &'static str,
+        now: i64,
+    ) -> Option<Vec<u8>> {
+        let cluster = self.stream_cluster_info(meta, inner, account, name);
+        let subject = format!("$JS.API.STREAM.INFO.{name}");
+        let out = self.local_api(inner, account, &subject, "_", &[], &[], now, cluster);
+        let body = out.into_iter().next()?.payload().to_vec();
+        let mut v: Value = serde_json::from_slice(&body).ok()?;
+        let m = v.as_object_mut()?;
+        m.insert("type".into(), Value::String(kind.to_string()));
+        for k in ["total", "offset", "limit"] {
+            m.remove(k);
+        }
+        if kind == types::STREAM_CREATE {
+            m.insert("did_create".into(), Value::Bool(true));
+        }
+        Some(crate::json::to_vec(&v))
+    }
+
+    /// The `cluster` of a stream's info as its leader sees the group.
+    pub(super) fn stream_cluster_info(
+        &self,
+        meta: &Meta,
+        inner: &Inner,
+        account: &str,
+        name: &str,
+    ) -> Option<ClusterInfo> {
+        let g = inner.groups.get(&(account.to_string(), name.to_string()))?;
+        let raft_group = g.sa["group"]["name"].as_str().map(str::to_string);
+        let names = meta.server_names();
+        let name_of = |p: &PeerId| {
+            names
+                .get(p)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_else(|| format!("Server name unknown at this time (peerID: {})", String::from_utf8_lossy(p)))
+        };
+        let me = peer_id(meta.server_name());
+        let Some(group) = &g.group else {
+            return Some(ClusterInfo {
+                name: Some(meta.cluster_name().to_string()),
+                raft_group,
+                leader: meta.server_name().to_string(),
+                leader_since: None,
+                replicas: Vec::new(),
+            });
+        };
+        let st = group.status();
+        let leader = st.leader.map(|l| name_of(&l)).unwrap_or_default();
+        let mut replicas = Vec::new();
+        if st.is_leader {
+            for p in st.peers.iter().filter(|p| **p != me) {
+                let heard = st.heard.get(p).map(|t| t.elapsed());
+                let index = st.peer_index.get(p).copied().unwrap_or(0);
+                let lag = st.pindex.saturating_sub(index);
+                let offline = names.get(p).is_some_and(|(_, off)| *off);
+                let recent = heard.is_some_and(|h| h <= std::time::Duration::from_secs(10));
+                replicas.push(PeerInfo {
+                    name: name_of(p),
+                    current: lag == 0 && recent,
+                    offline,
+                    active: heard.map_or(0, |h| h.as_nanos() as i64),
+                    lag,
+                    peer: String::from_utf8_lossy(p).into_owned(),
+                });
+            }
+            replicas.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        let leader_since = st
+            .leader_since
+            .filter(|_| st.is_leader)
+            .map(|t| GoTime(t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64)));
+        Some(ClusterInfo { name: Some(meta.cluster_name().to_string()), raft_group, leader, leader_since, replicas })
+    }
+
+    /// A message for a clustered stream: the leader of a replicated one
+    /// proposes it; other replicas leave it to their leader.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn route_publish(
+        groups: &mut Groups,
+        account: &str,
+        stream: &str,
+        subject: &str,
+        reply: Option<&str>,
+        hdr: &[u8],
+        payload: &[u8],
+        now: i64,
+    ) -> Routed {
+        let Some(g) = groups.get_mut(&(account.to_string(), stream.to_string())) else { return Routed::Local };
+        let Some(group) = &g.group else { return if g.leader { Routed::Local } else { Routed::Handled } };
+        if !g.leader {
+            return Routed::Handled;
+        }
+        let m = StreamMsg {
+            subject: subject.to_string(),
+            reply: reply.unwrap_or("").to_string(),
+            hdr: hdr.to_vec(),
+            msg: payload.to_vec(),
+            lseq: g.clseq,
+            ts: now,
+            sourced: false,
+        };
+        g.clseq += 1;
+        group.propose(m.encode());
+        Routed::Handled
+    }
+
+    /// Proposes a purge or message delete of a replicated stream (its
+    /// leader only); `false` when the stream has a single replica, which
+    /// serves the request itself.
+    pub(crate) fn propose_op(groups: &Groups, account: &str, stream: &str, entry: Vec<u8>) -> bool {
+        match groups.get(&(account.to_string(), stream.to_string())).and_then(|g| g.group.as_ref()) {
+            Some(group) => {
+                group.propose(entry);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Applies what a stream's group committed.
+    fn apply_entries(
+        &self,
+        inner: &mut Inner,
+        account: &str,
+        stream: &str,
+        entries: &[Entry],
+        now: i64,
+        out: &mut Vec<(String, Msg)>,
+    ) {
+        let key = (account.to_string(), stream.to_string());
+        for e in entries {
+            if e.kind == EntryType::Snapshot {
+                crate::debug!(
+                    "JetStream cluster: stream snapshots are not applied by rnats yet ('{account} > {stream}')"
+                );
+                continue;
+            }
+            if e.kind != EntryType::Normal {
+                continue;
+            }
+            let Some((&kind, body)) = e.data.split_first() else { continue };
+            let leader = inner.groups.get(&key).is_some_and(|g| g.leader);
+            match kind {
+                op::MSG | op::COMPRESSED_MSG => match StreamMsg::decode(kind, body) {
+                    Ok(m) => self.apply_msg(inner, account, stream, m, leader, now, out),
+                    Err(why) => crate::warn!("JetStream cluster: '{account} > {stream}': {why}"),
+                },
+                op::PURGE => {
+                    let Ok(p) = serde_json::from_slice::<Purge>(body) else { continue };
+                    let req = p.request.as_ref().map(crate::json::to_vec).unwrap_or_default();
+                    let subject = format!("$JS.API.STREAM.PURGE.{stream}");
+                    let replies = self.local_api(inner, account, &subject, "_", &[], &req, now, None);
+                    if leader && !p.reply.is_empty() {
+                        for r in replies.into_iter().take(1) {
+                            out.push((
+                                account.to_string(),
+                                Msg::reply_to(&p.reply, Bytes::copy_from_slice(r.payload())),
+                            ));
+                        }
+                    }
+                }
+                op::DELETE_MSG => {
+                    let Ok(d) = serde_json::from_slice::<DeleteMsg>(body) else { continue };
+                    let req = serde_json::json!({"seq": d.seq, "no_erase": d.no_erase});
+                    let subject = format!("$JS.API.STREAM.MSG.DELETE.{stream}");
+                    let replies =
+                        self.local_api(inner, account, &subject, "_", &[], &crate::json::to_vec(&req), now, None);
+                    if leader && !d.reply.is_empty() {
+                        for r in replies.into_iter().take(1) {
+                            out.push((
+                                account.to_string(),
+                                Msg::reply_to(&d.reply, Bytes::copy_from_slice(r.payload())),
+                            ));
+                        }
+                    }
+                }
+                op::DELETE_RANGE => {
+                    let Ok(r) = serde_json::from_slice::<DeleteRange>(body) else { continue };
+                    if let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) {
+                        for _ in 0..r.num {
+                            s.store.skip_msg(now);
+                        }
+                    }
+                }
+                op::BATCH_MSG | op::BATCH_COMMIT => {
+                    crate::warn!(
+                        "JetStream cluster: atomic batches are not applied by rnats yet ('{account} > {stream}')"
+                    )
+                }
+                other => crate::debug!("JetStream cluster: stream entry op {other} ignored"),
+            }
+        }
+    }
+
+    /// Applies one replicated message (Go's `applyStreamMsgOp`): skipped
+    /// when already stored, else stored as a publish at its time, the
+    /// leader answering the publisher.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_msg(
+        &self,
+        inner: &mut Inner,
+        account: &str,
+        stream: &str,
+        m: StreamMsg,
+        leader: bool,
+        now: i64,
+        out: &mut Vec<(String, Msg)>,
+    ) {
+        let key = (account.to_string(), stream.to_string());
+        let Inner { accounts, groups, probe } = inner;
+        let Some(g) = groups.get_mut(&key) else { return };
+        let Some(acc) = accounts.get_mut(account) else { return };
+        let Some(s) = acc.streams.get_mut(stream) else { return };
+        let last = s.store.state().last_seq;
+        if m.lseq.saturating_sub(g.clfs) < last || (m.lseq == 0 && last != 0) {
+            return;
+        }
+        if m.is_skip() {
+            s.store.skip_msg(now);
+            return;
+        }
+        if m.lseq != last + g.clfs {
+            crate::warn!(
+                "JetStream cluster: '{account} > {stream}' expected sequence {} and got {}",
+                last + g.clfs,
+                m.lseq
+            );
+        }
+        let probe = probe.clone();
+        let interest = |subj: &str| probe.as_ref().is_none_or(|p| p(account, subj));
+        let reply = if leader { Some(m.reply.as_str()).filter(|r| !r.is_empty()) } else { None };
+        let hdr = (!m.hdr.is_empty()).then_some(m.hdr.as_slice());
+        let mut msgs = Vec::new();
+        self.store_msg(acc, account, &m.subject, reply, hdr, &m.msg, m.ts, &interest, &mut msgs);
+        let after = acc.streams.get(stream).map_or(last, |s| s.store.state().last_seq);
+        if after == last {
+            g.clfs += 1;
+            if let Some(f) = &g.clfs_file {
+                if let Err(e) = std::fs::write(f, g.clfs.to_string()) {
+                    crate::warn!("JetStream cluster: could not keep the failed count of '{account} > {stream}': {e}");
+                }
+            }
+        }
+        if leader {
+            out.extend(msgs.into_iter().map(|o| (account.to_string(), o)));
+        }
+    }
+}

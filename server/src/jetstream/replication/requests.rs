@@ -1,0 +1,323 @@
+//! The JetStream API in a cluster: who answers which request (Go's
+//! `server/jetstream_api.go` handlers in clustered mode and
+//! `jsClusteredStreamRequest`, `jsClusteredStreamUpdateRequest`,
+//! `jsClusteredStreamDeleteRequest`, `jsClusteredStreamPurgeRequest`,
+//! `jsClusteredMsgDeleteRequest` of `server/jetstream_cluster.go`).
+//!
+//! Every server receives every request. The meta leader answers what
+//! changes assignments (stream create, update, delete) by proposing a meta
+//! entry; the answer comes from the stream's leader once the assignment is
+//! applied there (a delete's from the meta leader). It also answers stream
+//! names and account info. The stream's leader answers what reads or
+//! changes a stream's content: info, message get, direct get, purge and
+//! message delete (the last two through the stream's log), and leader
+//! step-down. Everyone else stays silent, except that without any meta
+//! leader the meta leader's requests fail with Go's "JetStream system
+//! temporarily unavailable". Consumers in a cluster are not run by rnats
+//! yet: the meta leader says so with Go's "not currently supported in
+//! clustered mode".
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::jetstream::api::{self, api_type_for, types};
+use crate::jetstream::cluster::stream_op::{encode_json, op as stream_ops, DeleteMsg, Purge};
+use crate::jetstream::cluster::{op, Meta};
+use crate::jetstream::errors::{ApiError, E};
+use crate::jetstream::{not_enabled, JetStream};
+use crate::message::Msg;
+use crate::subject::collide;
+
+/// Go's stream replica maximum (`StreamMaxReplicas`).
+const MAX_REPLICAS: usize = 5;
+
+impl JetStream {
+    /// Serves (or leaves to another server) one API request in a cluster.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn clustered_api(
+        &self,
+        meta: &Meta,
+        account: &str,
+        subject: &str,
+        reply: &str,
+        hdr: &[u8],
+        payload: &[u8],
+        now: i64,
+    ) -> Vec<Msg> {
+        let system_only = ["$JS.API.META.", "$JS.API.SERVER.", "$JS.API.ACCOUNT.PURGE."];
+        if system_only.iter().any(|p| subject.starts_with(p)) {
+            return Vec::new();
+        }
+        let Some(rest) = subject.strip_prefix("$JS.API.") else { return Vec::new() };
+        let view = meta.api_view();
+        let toks: Vec<&str> = rest.split('.').collect();
+        let kind = api_type_for(subject);
+        let answer = |res: Result<Bytes, ApiError>| -> Vec<Msg> {
+            match (res, kind) {
+                (Ok(b), _) => vec![Msg::reply_to(reply, b)],
+                (Err(e), Some(kind)) => vec![Msg::reply_to(reply, api::error_reply(kind, &e))],
+                (Err(_), None) => Vec::new(),
+            }
+        };
+        let stream_level = matches!(
+            toks.as_slice(),
+            ["STREAM", "INFO", _]
+                | ["STREAM", "MSG", "GET", _]
+                | ["STREAM", "MSG", "DELETE", _]
+                | ["STREAM", "PURGE", _]
+                | ["STREAM", "LEADER", "STEPDOWN", _]
+                | ["DIRECT", "GET", _, ..]
+        );
+        if stream_level {
+            return self.stream_leader_api(meta, &toks, account, subject, reply, hdr, payload, now);
+        }
+        // The meta leader's requests.
+        if !view.leader {
+            return if view.leaderless { answer(Err(ApiError::new(E::ClusterNotAvail))) } else { Vec::new() };
+        }
+        if !self.enabled(account) {
+            return not_enabled(subject, reply);
+        }
+        let level_err = crate::jetstream::stream::get_header(hdr, "Nats-Required-Api-Level")
+            .is_some_and(|v| v.parse::<u32>().map_or(true, |l| l > api::API_LEVEL));
+        if level_err && kind.is_some() {
+            return answer(Err(ApiError::new(E::RequiredApiLevel)));
+        }
+        match toks.as_slice() {
+            ["INFO"] => {
+                let mut inner = self.lock();
+                self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None)
+            }
+            ["STREAM", "CREATE", name] => match self.clustered_create(meta, account, name, subject, reply, payload) {
+                Ok(()) => Vec::new(),
+                Err(e) => answer(Err(e)),
+            },
+            ["STREAM", "UPDATE", name] => match self.clustered_update(meta, account, name, subject, reply, payload) {
+                Ok(()) => Vec::new(),
+                Err(e) => answer(Err(e)),
+            },
+            ["STREAM", "DELETE", name] => match clustered_delete(meta, account, name, subject, reply, payload) {
+                Ok(()) => Vec::new(),
+                Err(e) => answer(Err(e)),
+            },
+            ["STREAM", "NAMES"] => {
+                let all: Vec<(String, Vec<String>)> =
+                    meta.stream_assignments(account).into_iter().map(|(n, sa)| (n, subjects_of(&sa))).collect();
+                answer(api::stream::names_reply(&all, payload))
+            }
+            _ if kind.is_some() => answer(Err(ApiError::new(E::ClusterUnsupportedFeature))),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A request about one stream's content: answered by its leader here,
+    /// by the meta leader when no server has the stream, else by nobody.
+    #[allow(clippy::too_many_arguments)]
+    fn stream_leader_api(
+        &self,
+        meta: &Meta,
+        toks: &[&str],
+        account: &str,
+        subject: &str,
+        reply: &str,
+        hdr: &[u8],
+        payload: &[u8],
+        now: i64,
+    ) -> Vec<Msg> {
+        let name = match toks {
+            ["DIRECT", "GET", name, ..] => *name,
+            [.., name] => *name,
+            [] => return Vec::new(),
+        };
+        let kind = api_type_for(subject);
+        let fail = |e: E| match kind {
+            Some(kind) => vec![Msg::reply_to(reply, api::error_reply(kind, &ApiError::new(e)))],
+            None => Vec::new(),
+        };
+        let view = meta.api_view();
+        if meta.stream_assignment(account, name).is_none() {
+            if view.leader {
+                return if self.enabled(account) { fail(E::StreamNotFound) } else { not_enabled(subject, reply) };
+            }
+            return if view.leaderless { fail(E::ClusterNotAvail) } else { Vec::new() };
+        }
+        let mut inner = self.lock();
+        let key = (account.to_string(), name.to_string());
+        let Some(g) = inner.groups.get(&key) else { return Vec::new() };
+        if !g.is_leader() {
+            return Vec::new();
+        }
+        match toks {
+            ["STREAM", "INFO", _] => {
+                let cluster = self.stream_cluster_info(meta, &inner, account, name);
+                self.local_api(&mut inner, account, subject, reply, hdr, payload, now, cluster)
+            }
+            ["STREAM", "LEADER", "STEPDOWN", _] => {
+                // A single replica has no group to hand over: Go says yes.
+                if let Some(group) = inner.groups.get(&key).and_then(|g| g.group_handle()) {
+                    group.step_down(None);
+                }
+                let body = crate::json::to_vec(&serde_json::json!({"type": types::STREAM_STEPDOWN, "success": true}));
+                vec![Msg::reply_to(reply, Bytes::from(body))]
+            }
+            ["STREAM", "PURGE", _] => {
+                let last_seq = inner
+                    .accounts
+                    .get(account)
+                    .and_then(|a| a.streams.get(name))
+                    .map_or(0, |s| s.store.state().last_seq);
+                let trimmed = payload.trim_ascii();
+                let request = if trimmed.first().is_some_and(|&b| b == b'{') {
+                    match serde_json::from_slice::<Value>(trimmed) {
+                        Ok(v) => Some(v),
+                        // The local path gives Go's answer to bad JSON.
+                        Err(_) => return self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None),
+                    }
+                } else {
+                    None
+                };
+                let entry = Purge {
+                    client: None,
+                    stream: name.to_string(),
+                    last_seq,
+                    subject: subject.to_string(),
+                    reply: reply.to_string(),
+                    request,
+                };
+                if JetStream::propose_op(&inner.groups, account, name, encode_json(stream_ops::PURGE, &entry)) {
+                    return Vec::new();
+                }
+                self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None)
+            }
+            ["STREAM", "MSG", "DELETE", _] => {
+                let req: Option<Value> = serde_json::from_slice(payload).ok();
+                let seq = req.as_ref().and_then(|v| v["seq"].as_u64()).unwrap_or(0);
+                if seq == 0 {
+                    return self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None);
+                }
+                let entry = DeleteMsg {
+                    client: None,
+                    stream: name.to_string(),
+                    seq,
+                    no_erase: req.as_ref().and_then(|v| v["no_erase"].as_bool()).unwrap_or(false),
+                    subject: subject.to_string(),
+                    reply: reply.to_string(),
+                };
+                if JetStream::propose_op(&inner.groups, account, name, encode_json(stream_ops::DELETE_MSG, &entry)) {
+                    return Vec::new();
+                }
+                self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None)
+            }
+            _ => self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None),
+        }
+    }
+
+    /// Checks a create, picks its peers and proposes its assignment.
+    fn clustered_create(
+        &self,
+        meta: &Meta,
+        account: &str,
+        name: &str,
+        subject: &str,
+        reply: &str,
+        payload: &[u8],
+    ) -> Result<(), ApiError> {
+        let cfg = api::stream::check_create(name, payload)?;
+        let replicas = usize::try_from(cfg.num_replicas.max(1)).unwrap_or(1);
+        if replicas > MAX_REPLICAS {
+            return Err(ApiError::err(E::StreamInvalidConfig, format!("maximum replicas is {MAX_REPLICAS}")));
+        }
+        let existing = meta.stream_assignment(account, name);
+        if let Some(osa) = &existing {
+            if api::stream::decode_config(&osa["stream"]).ok().as_ref() != Some(&cfg) {
+                return Err(ApiError::new(E::StreamNameExist));
+            }
+        }
+        check_overlap(meta, account, name, &cfg.subjects)?;
+        let peers = match &existing {
+            Some(osa) => crate::jetstream::cluster::assignment::group_peers(osa),
+            None => meta
+                .select_peers(replicas, &serde_json::to_value(&cfg.placement).unwrap_or_default())
+                .map_err(|why| ApiError::err(E::ClusterNoPeers, why))?,
+        };
+        let config = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::StreamCreate, e.to_string()))?;
+        let sa = meta.new_stream_assignment(
+            account,
+            config,
+            &peers,
+            existing.as_ref().and_then(|o| o["group"]["name"].as_str().map(str::to_string)),
+            existing.as_ref().and_then(|o| o["sync"].as_str().map(str::to_string)),
+            existing.as_ref().map(|o| o["created"].clone()),
+            subject,
+            reply,
+        );
+        meta.propose(encode_json(op::ASSIGN_STREAM, &sa));
+        Ok(())
+    }
+
+    /// Checks an update against the assigned config and proposes it.
+    fn clustered_update(
+        &self,
+        meta: &Meta,
+        account: &str,
+        name: &str,
+        subject: &str,
+        reply: &str,
+        payload: &[u8],
+    ) -> Result<(), ApiError> {
+        let Some(mut sa) = meta.stream_assignment(account, name) else {
+            return Err(ApiError::new(E::StreamNotFound));
+        };
+        let old = api::stream::decode_config(&sa["stream"])?;
+        let cfg = api::stream::check_update_request(&old, name, payload)?;
+        if cfg.num_replicas.max(1) != old.num_replicas.max(1) {
+            return Err(ApiError::new(E::ClusterUnsupportedFeature));
+        }
+        check_overlap(meta, account, name, &cfg.subjects)?;
+        sa["stream"] = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::StreamUpdate, e.to_string()))?;
+        sa["subject"] = Value::String(subject.to_string());
+        sa["reply"] = Value::String(reply.to_string());
+        meta.propose(encode_json(op::UPDATE_STREAM, &sa));
+        Ok(())
+    }
+}
+
+/// Proposes a stream's removal.
+fn clustered_delete(
+    meta: &Meta,
+    account: &str,
+    name: &str,
+    subject: &str,
+    reply: &str,
+    payload: &[u8],
+) -> Result<(), ApiError> {
+    let t = payload.trim_ascii();
+    let empty = t.is_empty() || matches!(serde_json::from_slice::<Value>(t), Ok(Value::Object(m)) if m.is_empty());
+    if !empty {
+        return Err(ApiError::new(E::NotEmptyRequest));
+    }
+    let Some(mut sa) = meta.stream_assignment(account, name) else {
+        return Err(ApiError::new(E::StreamNotFound));
+    };
+    sa["subject"] = Value::String(subject.to_string());
+    sa["reply"] = Value::String(reply.to_string());
+    meta.propose(encode_json(op::REMOVE_STREAM, &sa));
+    Ok(())
+}
+
+/// Refuses subjects that another assigned stream of the account captures.
+fn check_overlap(meta: &Meta, account: &str, name: &str, subjects: &[String]) -> Result<(), ApiError> {
+    for (other, sa) in meta.stream_assignments(account) {
+        if other != name && subjects.iter().any(|a| subjects_of(&sa).iter().any(|b| collide(a, b))) {
+            return Err(ApiError::new(E::StreamSubjectOverlap));
+        }
+    }
+    Ok(())
+}
+
+/// The subjects of an assigned stream's config.
+fn subjects_of(sa: &Value) -> Vec<String> {
+    sa["stream"]["subjects"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
