@@ -11,6 +11,7 @@
 //! publish must be acknowledged with a sequence above every acknowledged one, and the
 //! next cycle's acks must not reuse an acknowledged sequence either.
 use crate::harness::ServerProc;
+use crate::progress::Progress;
 use crate::target::{Launch, Target};
 use crate::wire::{self, Frame};
 use anyhow::{anyhow, bail, Context, Result};
@@ -58,8 +59,11 @@ pub struct CrashOptions {
     /// Keep the server folder of a run that lost messages or broke (for a run whose
     /// failure is expected, there is nothing to look at).
     pub keep_failed: bool,
-    /// Print one progress line per cycle.
+    /// Print one line per cycle.
     pub verbose: bool,
+    /// Counts kills done, and those across which acknowledged messages were lost or
+    /// changed; hidden by default.
+    pub progress: Progress,
 }
 
 impl Default for CrashOptions {
@@ -73,6 +77,7 @@ impl Default for CrashOptions {
             keep: false,
             keep_failed: true,
             verbose: true,
+            progress: Progress::hidden(),
         }
     }
 }
@@ -298,7 +303,9 @@ pub async fn run(target: &Target, opts: &CrashOptions) -> Result<CrashReport> {
     let mut server = ServerProc::new("crash", root.path(), binary, args, CONFIG)?;
     server.ready_line = target.ready_log_line.clone();
     let mut report = CrashReport { target: target.name.clone(), seed: opts.seed, ..Default::default() };
-    println!(
+    opts.progress.add_to_plan(opts.kills as u64);
+    opts.progress.set_label(format!("filestore crash test on {}", target.name));
+    opts.progress.println(format!(
         "crash: target {} ({}), {} kills, seed {}, window {}, kill after {}-{} ms; server folder {}",
         target.name,
         target.version_text,
@@ -308,7 +315,7 @@ pub async fn run(target: &Target, opts: &CrashOptions) -> Result<CrashReport> {
         opts.min_delay.as_millis(),
         opts.max_delay.as_millis(),
         server.dir.display()
-    );
+    ));
     let outcome = cycles(&mut server, opts, &mut report).await;
     report.log_tail = server.log_tail(20);
     if outcome.is_ok() {
@@ -338,6 +345,7 @@ async fn cycles(server: &mut ServerProc, opts: &CrashOptions, report: &mut Crash
         let client = connect(server).await?;
         create_stream(&client).await?;
     }
+    let mut found_before = 0;
     for kill in 1..=opts.kills {
         // Publish until the server dies under the publisher.
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -402,7 +410,9 @@ async fn cycles(server: &mut ServerProc, opts: &CrashOptions, report: &mut Crash
                         found: None,
                     });
                 }
-                println!("crash: kill {kill}: stream {STREAM} is gone after the restart; creating it again");
+                opts.progress.println(format!(
+                    "crash: kill {kill}: stream {STREAM} is gone after the restart; creating it again"
+                ));
                 // A new stream starts its sequences over; only acks on it count from here.
                 ledger.high = 0;
                 create_stream(&client).await?;
@@ -423,15 +433,19 @@ async fn cycles(server: &mut ServerProc, opts: &CrashOptions, report: &mut Crash
             Err(e) => report.failed_probes.push(format!("probe publish after kill {kill} refused: {e:#}")),
         }
         drop(client);
+        // A kill "failed" when acknowledged messages were lost or changed across it.
+        let found_now = report.lost + report.changed;
+        opts.progress.advance(found_now > found_before);
+        found_before = found_now;
         if opts.verbose {
-            println!(
+            opts.progress.println(format!(
                 "crash: kill {kill}/{} after {} ms: {acked_now} acknowledged ({} unanswered); restarted and checked {expected_before} against {verified} stored in {} ms; {} lost so far",
                 opts.kills,
                 delay.as_millis(),
                 run.unanswered,
                 recovered_in.as_millis(),
                 report.lost + report.changed
-            );
+            ));
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! - `suite`: runs the features against one target and collects `results`;
 //! - `catalog`: finds scenarios, gives them stable ids, decides what is skipped;
 //! - `target`: target profiles (how to launch a server, its version, what it lacks);
+//! - `oracle`: the pinned Go oracle, installed on first use;
 //! - `expectations`: scenarios a target is known to fail, with reasons;
 //! - `world` + `steps`: the cucumber world and the step vocabulary;
 //! - `harness`: server processes (config, ports, start, kill, reload, signals);
@@ -12,10 +13,13 @@
 //! - `raw`: a raw TCP client for exact protocol bytes;
 //! - `wire`: the one reader of server protocol frames, shared by `raw`, `bench` and `crash`;
 //! - `golden`: insta snapshots of JSON replies;
-//! - `report`: Markdown, JSON, JUnit and HTML parity reports;
+//! - `report`: Markdown, JSON, JUnit and HTML parity reports, and the terminal's summary;
+//! - `browser`: opening the HTML report (`report --open`);
 //! - `bench`: the same workloads against several targets, with ratios to Go;
-//! - `crash`: `kill -9` under acknowledged JetStream publishes, then check nothing acknowledged is lost.
+//! - `crash`: `kill -9` under acknowledged JetStream publishes, then check nothing acknowledged is lost;
+//! - `progress`: how far a long run has got (a live bar on a terminal, plain lines elsewhere).
 pub mod bench;
+pub mod browser;
 pub mod capture;
 pub mod catalog;
 pub mod cluster;
@@ -23,6 +27,8 @@ pub mod crash;
 pub mod expectations;
 pub mod golden;
 pub mod harness;
+pub mod oracle;
+pub mod progress;
 pub mod raw;
 pub mod report;
 pub mod results;

@@ -1,8 +1,10 @@
 //! `conformance`: run the NATS conformance suite against one or more targets and
-//! write parity reports. See README.md for the commands.
+//! write parity reports. See README.md for the commands. Long runs show their progress
+//! on stderr (a live bar on a terminal, plain lines elsewhere).
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use conformance::catalog::{self, Selection};
+use conformance::progress::Progress;
 use conformance::results::{Outcome, TargetRun};
 use conformance::suite::{self, SuiteOptions};
 use conformance::{harness, target};
@@ -24,13 +26,17 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Run the suite against each target and write target/parity/ (report.md, .json, .html, junit).
+    /// Run the suite against each target (rnats and the Go oracle by default, installing the
+    /// oracle when it is missing) and write target/parity/ (report.md, .json, .html, junit).
     Report {
         #[arg(long = "target", default_values_t = vec!["rnats".to_string(), "go".to_string()])]
         targets: Vec<String>,
         /// Output folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Open report.html in the web browser afterwards ($BROWSER, xdg-open or open).
+        #[arg(long)]
+        open: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -71,6 +77,9 @@ enum Command {
         /// Keep the server folder (config, log, store) even when nothing was lost.
         #[arg(long)]
         keep: bool,
+        /// Print a line per kill/restart cycle.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Record NRG (RAFT) traffic of a three-node JetStream cluster as golden vectors
     /// (Go oracle only): `capture-nrg --out golden/nrg/capture-2.15.1.json`.
@@ -107,13 +116,14 @@ struct Common {
     /// Keep every scenario's folder (logs, configs, stores), not only failures'.
     #[arg(long)]
     keep: bool,
-    /// Also print cucumber's step-by-step output.
+    /// Print every scenario's result line and cucumber's step-by-step output (otherwise
+    /// the progress display counts them and only unmet expectations are printed).
     #[arg(long, short)]
     verbose: bool,
 }
 
 impl Common {
-    fn options(&self) -> SuiteOptions {
+    fn options(&self, progress: Progress) -> SuiteOptions {
         let mut o = SuiteOptions::default();
         o.feature_roots.extend(self.features.iter().cloned());
         o.selection = Selection { tags: self.tags.clone(), subsystem: self.subsystem.clone(), include_slow: self.slow };
@@ -122,6 +132,7 @@ impl Common {
         }
         o.keep_dirs = self.keep;
         o.verbose = self.verbose;
+        o.progress = progress;
         o
     }
 }
@@ -152,26 +163,43 @@ fn main() {
 async fn run(cli: Cli) -> Result<bool> {
     match cli.command {
         Command::Run { target, common } => {
-            let t = target::resolve(&target)?;
-            let run = suite::run_target(t, &common.options()).await?;
+            let t = target::resolve_or_install(&target)?;
+            let progress = Progress::on_stderr("scenarios");
+            let run = suite::run_target(t, &common.options(progress.clone())).await?;
+            progress.finish();
             let ok = suite::print_summary(&run);
+            print_failures(std::slice::from_ref(&run));
             closing_line(&[run]);
             Ok(ok)
         }
-        Command::Report { targets, out, common } => {
-            let opts = common.options();
+        Command::Report { targets, out, open, common } => {
+            // Every target first: a missing oracle is installed (or its absence
+            // reported) before minutes go into the first target.
+            let resolved = targets.iter().map(|n| target::resolve_or_install(n)).collect::<Result<Vec<_>>>()?;
+            let progress = Progress::on_stderr("scenarios");
+            let opts = common.options(progress.clone());
+            let mut total = 0;
+            for t in &resolved {
+                total += suite::runnable_count(t, &opts)?;
+            }
+            progress.fix_total(total as u64);
             let mut runs = Vec::new();
+            for t in resolved {
+                runs.push(suite::run_target(t, &opts).await?);
+            }
+            progress.finish();
             let mut ok = true;
-            for name in &targets {
-                let t = target::resolve(name)?;
-                let run = suite::run_target(t, &opts).await?;
-                ok &= suite::print_summary(&run);
-                runs.push(run);
+            for run in &runs {
+                ok &= suite::print_summary(run);
             }
             let out = out.unwrap_or_else(|| conformance::workspace_root().join("target/parity"));
             conformance::report::write_reports(&runs, &out, &conformance::report::GoCoverageIndex::builtin())?;
-            println!("\n{}", conformance::report::markdown_summary(&runs));
+            println!("\n{}", conformance::report::terminal_summary(&runs));
+            print_failures(&runs);
             println!("reports written to {}", out.display());
+            if open {
+                open_in_browser(&out.join("report.html"));
+            }
             closing_line(&runs);
             Ok(ok)
         }
@@ -180,21 +208,25 @@ async fn run(cli: Cli) -> Result<bool> {
             let mut scale = if quick { bench::Scale::quick() } else { bench::Scale::full() };
             scale.only = only;
             let root = tempfile::Builder::new().prefix("nats-conformance-bench-").tempdir()?;
-            let resolved = targets.iter().map(|n| target::resolve(n)).collect::<Result<Vec<_>>>()?;
+            let resolved = targets.iter().map(|n| target::resolve_or_install(n)).collect::<Result<Vec<_>>>()?;
             let mut results: Vec<(String, Vec<bench::Figure>)> =
                 resolved.iter().map(|t| (t.name.clone(), Vec::new())).collect();
-            for round in 1..=rounds.max(1) {
+            let rounds = rounds.max(1);
+            let progress = Progress::on_stderr("workload groups");
+            progress.fix_total((rounds * resolved.len() * scale.groups().len()) as u64);
+            for round in 1..=rounds {
                 for (i, t) in resolved.iter().enumerate() {
-                    println!("bench round {round}: {} ({})", t.name, t.version_text);
-                    let figs = bench::run_target(t, scale, root.path()).await?;
+                    progress.println(format!("bench round {round}: {} ({})", t.name, t.version_text));
+                    let figs = bench::run_target(t, scale, root.path(), &progress).await?;
                     bench::keep_best(&mut results[i].1, figs);
                 }
             }
+            progress.finish();
             println!("\n{}", bench::table(&results));
             Ok(true)
         }
         Command::CaptureNrg { target, out } => {
-            let t = target::resolve(&target)?;
+            let t = target::resolve_or_install(&target)?;
             if !t.records_goldens() {
                 anyhow::bail!("golden vectors are recorded from the Go oracle only (--target go)");
             }
@@ -203,9 +235,10 @@ async fn run(cli: Cli) -> Result<bool> {
             println!("capture-nrg: wrote {n} messages to {}", out.display());
             Ok(true)
         }
-        Command::Crash { target, kills, seed, window, min_delay_ms, max_delay_ms, keep } => {
+        Command::Crash { target, kills, seed, window, min_delay_ms, max_delay_ms, keep, verbose } => {
             use conformance::crash;
-            let t = target::resolve(&target)?;
+            let t = target::resolve_or_install(&target)?;
+            let progress = Progress::on_stderr("kills");
             let opts = crash::CrashOptions {
                 kills,
                 seed: seed.unwrap_or_else(crash::random_seed),
@@ -214,9 +247,12 @@ async fn run(cli: Cli) -> Result<bool> {
                 max_delay: std::time::Duration::from_millis(max_delay_ms.max(min_delay_ms)),
                 keep,
                 keep_failed: true,
-                verbose: true,
+                verbose,
+                progress: progress.clone(),
             };
-            let report = crash::run(&t, &opts).await?;
+            let report = crash::run(&t, &opts).await;
+            progress.finish();
+            let report = report?;
             if !report.ok() {
                 println!("crash: acknowledged messages were lost or changed (first of each kind):");
                 print!("{}", report.details());
@@ -235,7 +271,7 @@ async fn run(cli: Cli) -> Result<bool> {
             Ok(report.ok())
         }
         Command::List { common } => {
-            let opts = common.options();
+            let opts = common.options(Progress::hidden());
             let all = catalog::load(&opts.feature_roots)?;
             let sel = catalog::select(&all, &opts.selection)?;
             for e in &sel {
@@ -246,6 +282,22 @@ async fn run(cli: Cli) -> Result<bool> {
             }
             Ok(true)
         }
+    }
+}
+
+/// The unmet expectations of the runs, grouped by subsystem with their folders.
+fn print_failures(runs: &[TargetRun]) {
+    let text = conformance::report::failures_by_subsystem(runs);
+    if !text.is_empty() {
+        println!("{text}");
+    }
+}
+
+/// `report --open`: the page in a browser, or its path when there is none.
+fn open_in_browser(page: &std::path::Path) {
+    match conformance::browser::open(page) {
+        Some(how) => println!("opened {} ({how})", page.display()),
+        None => println!("no web browser found (set BROWSER to one); open file://{}", page.display()),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct ScenarioResult {
     pub expected_failure: Option<String>,
     /// Last lines of each server's log, attached to failures.
     pub server_logs: Vec<String>,
+    /// The scenario's folder (configs, logs, stores), kept after a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
     pub duration_ms: u64,
 }
 

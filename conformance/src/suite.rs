@@ -1,6 +1,7 @@
 //! Runs the scenario catalog against one target with cucumber and collects results.
 use crate::catalog::{self, Entry, Selection};
 use crate::expectations::Expectations;
+use crate::progress::{AboveProgress, Progress};
 use crate::results::{Outcome, ScenarioResult, TargetRun};
 use crate::target::Target;
 use crate::world::{self, NatsWorld, RunContext};
@@ -22,8 +23,12 @@ pub struct SuiteOptions {
     pub concurrency: usize,
     /// Keep every scenario's folder, not only failed ones.
     pub keep_dirs: bool,
-    /// Print cucumber's own step-by-step output too.
+    /// Print every scenario's result line and cucumber's own step-by-step output. Without
+    /// it, a shown progress leaves only the results that break expectations as lines.
     pub verbose: bool,
+    /// Where scenarios done and failed are counted and shown; hidden by default, in
+    /// which case every scenario's result line is printed.
+    pub progress: Progress,
 }
 
 impl Default for SuiteOptions {
@@ -34,6 +39,7 @@ impl Default for SuiteOptions {
             concurrency: default_concurrency(),
             keep_dirs: false,
             verbose: false,
+            progress: Progress::hidden(),
         }
     }
 }
@@ -42,6 +48,14 @@ impl Default for SuiteOptions {
 /// without starving the servers under test.
 pub fn default_concurrency() -> usize {
     std::thread::available_parallelism().map(|n| n.get() * 3).unwrap_or(4).clamp(2, 16)
+}
+
+/// How many of the selected scenarios `target` runs (the others it skips): what
+/// `run_target` will count, for a progress that spans several targets.
+pub fn runnable_count(target: &Target, opts: &SuiteOptions) -> Result<usize> {
+    let all = catalog::load(&opts.feature_roots)?;
+    let selected = catalog::select(&all, &opts.selection)?;
+    Ok(selected.iter().filter(|e| catalog::skip_reason(e, target).is_none()).count())
 }
 
 /// Runs every selected scenario against `target`.
@@ -85,13 +99,16 @@ pub async fn run_target(target: Target, opts: &SuiteOptions) -> Result<TargetRun
         keep_dirs: opts.keep_dirs,
     });
     world::set_context(ctx.clone());
-    println!(
+    let progress = &opts.progress;
+    progress.println(format!(
         "conformance: target {target_name} ({version}): {} scenarios selected, {} to run, {} skipped; scenario folders under {}",
         selected.len(),
         ctx.entries.len(),
         skipped.len(),
         run_root.display()
-    );
+    ));
+    progress.add_to_plan(ctx.entries.len() as u64);
+    progress.set_label(format!("starting on {target_name}"));
 
     if !ctx.entries.is_empty() {
         for root in &opts.feature_roots {
@@ -114,17 +131,20 @@ pub async fn run_target(target: Target, opts: &SuiteOptions) -> Result<TargetRun
     if !failed_any && !opts.keep_dirs {
         let _ = std::fs::remove_dir_all(&run_root);
     } else if failed_any {
-        println!("conformance: kept scenario folders of failures under {}", run_root.display());
+        progress.println(format!("conformance: kept scenario folders of failures under {}", run_root.display()));
     }
     Ok(TargetRun { target: target_name, version, scenarios: results, wall_time: started.elapsed() })
 }
 
 async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOptions) {
     let out: Box<dyn std::io::Write> =
-        if opts.verbose { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
+        if opts.verbose { Box::new(AboveProgress::new(opts.progress.clone())) } else { Box::new(std::io::sink()) };
     let filter_ctx = ctx.clone();
     let before_ctx = ctx.clone();
     let after_ctx = ctx.clone();
+    let (before_progress, after_progress) = (opts.progress.clone(), opts.progress.clone());
+    // Every result line, or only those that break expectations while a progress shows.
+    let every_line = opts.verbose || !opts.progress.is_shown();
     NatsWorld::cucumber()
         .with_writer(writer::Basic::raw(out, writer::Coloring::Never, writer::Verbosity::Default).normalized())
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
@@ -136,17 +156,20 @@ async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOpti
         })
         .before(move |feature, _rule, scenario, w| {
             let ctx = before_ctx.clone();
+            let progress = before_progress.clone();
             Box::pin(async move {
                 let key = (feature.path.clone().unwrap_or_default(), scenario.name.clone());
                 if let Some(e) = ctx.entries.get(&key) {
                     w.dir = ctx.run_root.join(sanitize(&e.id));
                     w.entry = Some(e.clone());
+                    progress.set_label(format!("{} on {}", e.subsystem, ctx.target.name));
                 }
                 w.started = Instant::now();
             })
         })
         .after(move |_feature, _rule, _scenario, finished, w| {
             let ctx = after_ctx.clone();
+            let progress = after_progress.clone();
             Box::pin(async move {
                 let Some(w) = w else { return };
                 let Some(entry) = w.entry.clone() else { return };
@@ -168,6 +191,7 @@ async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOpti
                 r.duration_ms = w.started.elapsed().as_millis() as u64;
                 if outcome == Outcome::Failed {
                     r.server_logs = w.server_logs();
+                    r.folder = Some(w.dir.display().to_string());
                     if let Some(m) = &mut r.message {
                         m.push_str(&format!("\nscenario folder: {}", w.dir.display()));
                     }
@@ -184,7 +208,10 @@ async fn run_root_features(root: PathBuf, ctx: Arc<RunContext>, opts: &SuiteOpti
                     (_, true) => "xfail",
                     (_, false) => "FAIL",
                 };
-                println!("{mark} {} ({} ms)", r.id, r.duration_ms);
+                if every_line || !r.meets_expectation() {
+                    progress.println(format!("{mark} {} ({} ms)", r.id, r.duration_ms));
+                }
+                progress.advance(!r.meets_expectation());
                 if let Ok(mut all) = ctx.results.lock() {
                     all.push(r);
                 }
@@ -219,6 +246,7 @@ fn result_for(e: &Entry, outcome: Outcome, message: Option<String>, exp: &Expect
         message,
         expected_failure: exp.reason(&e.id).map(str::to_string),
         server_logs: Vec::new(),
+        folder: None,
         duration_ms: 0,
     }
 }

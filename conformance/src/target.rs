@@ -112,7 +112,7 @@ pub fn profiles_dir() -> PathBuf {
 
 /// Where `scripts/install-go-server.sh` puts the oracle.
 pub fn oracle_default_path() -> PathBuf {
-    crate::workspace_root().join(".oracle/nats-server-2.15.1/nats-server")
+    crate::oracle::default_path()
 }
 
 /// Resolves a target spec from the command line.
@@ -256,10 +256,20 @@ fn oracle_binary() -> Result<PathBuf> {
     if path.is_file() {
         return Ok(path);
     }
-    bail!(
-        "the Go oracle (upstream nats-server) is not installed.\nInstall it with:\n    {}/scripts/install-go-server.sh\nor set NATS_SERVER_BIN to a nats-server binary.",
-        crate::workspace_root().display()
-    )
+    Err(crate::oracle::Missing { expected_at: path }.into())
+}
+
+/// Resolves a target spec as [`resolve`] does, and when it needs the Go oracle and the
+/// oracle is not installed (and `NATS_SERVER_BIN` is not set), installs the pinned one
+/// first: what the command line does, so a fresh machine needs no set-up step.
+pub fn resolve_or_install(spec: &str) -> Result<Target> {
+    match resolve(spec) {
+        Err(e) if e.downcast_ref::<crate::oracle::Missing>().is_some() => {
+            crate::oracle::Installer::pinned().install()?;
+            resolve(spec)
+        }
+        other => other,
+    }
 }
 
 /// A binary of this workspace: `$RNATS_BIN` if set, else built with cargo now, so a

@@ -1,5 +1,7 @@
 //! `cargo test -p conformance`: the default tier against the bundled rnats, honouring
-//! `targets/rnats.expect.toml`. Set CONFORMANCE_TARGET to run another target.
+//! `targets/rnats.expect.toml`. Set CONFORMANCE_TARGET to run another target. Shows its
+//! progress on stderr; `CONFORMANCE_VERBOSE=1` prints every scenario's line too.
+use conformance::progress::Progress;
 use conformance::suite::{self, SuiteOptions};
 use conformance::{harness, target};
 
@@ -16,9 +18,18 @@ fn main() {
                 return false;
             }
         };
-        match suite::run_target(t, &SuiteOptions::default()).await {
+        let progress = Progress::on_stderr("scenarios");
+        let verbose = std::env::var_os("CONFORMANCE_VERBOSE").is_some_and(|v| !v.is_empty() && v != "0");
+        let opts = SuiteOptions { progress: progress.clone(), verbose, ..SuiteOptions::default() };
+        let outcome = suite::run_target(t, &opts).await;
+        progress.finish();
+        match outcome {
             Ok(run) => {
                 let ok = suite::print_summary(&run);
+                let grouped = conformance::report::failures_by_subsystem(std::slice::from_ref(&run));
+                if !grouped.is_empty() {
+                    println!("{grouped}");
+                }
                 let passed = run.count(conformance::results::Outcome::Passed);
                 let failed = run.violations().count();
                 if run.expected_failures() > 0 {

@@ -24,6 +24,7 @@ fn kill_9_keeps_every_acknowledged_message() {
         keep: false,
         keep_failed: expected_loss.is_none(),
         verbose: true,
+        ..CrashOptions::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let report = rt.block_on(crash::run(&t, &opts)).unwrap_or_else(|e| panic!("{e:#}"));

@@ -15,6 +15,7 @@ use self::core::{memory_per_connection, pub_sub, queue_group, request_latency, w
 use self::filestore::{file_store_workloads, FsLaunch};
 use self::jetstream::jetstream_workloads;
 use crate::harness::ServerProc;
+use crate::progress::Progress;
 use crate::target::{Launch, Target};
 use anyhow::{bail, Result};
 use std::time::Duration;
@@ -33,11 +34,13 @@ pub struct Figure {
     /// Why there is no figure: the workload failed or the server never got there. Such a
     /// row is printed as `n/a`, never with a made-up number.
     pub failure: Option<String>,
+    /// The whole error behind `failure` (its first line), printed when the group ends.
+    pub failure_detail: Option<String>,
 }
 
 impl Figure {
     fn measured(workload: String, unit: &'static str, higher_is_better: bool, value: f64) -> Figure {
-        Figure { workload, unit, higher_is_better, value, failure: None }
+        Figure { workload, unit, higher_is_better, value, failure: None, failure_detail: None }
     }
 
     /// The figure of a workload that may fail on one target and not on another; the
@@ -46,9 +49,16 @@ impl Figure {
         match r {
             Ok(v) => Figure::measured(workload, unit, higher_is_better, v),
             Err(e) => {
-                eprintln!("bench: {workload}: failed: {e:#}");
-                let first = format!("{e:#}").lines().next().unwrap_or_default().to_string();
-                Figure { workload, unit, higher_is_better, value: f64::NAN, failure: Some(first) }
+                let detail = format!("{e:#}");
+                let first = detail.lines().next().unwrap_or_default().to_string();
+                Figure {
+                    workload,
+                    unit,
+                    higher_is_better,
+                    value: f64::NAN,
+                    failure: Some(first),
+                    failure_detail: Some(detail),
+                }
             }
         }
     }
@@ -83,7 +93,26 @@ pub enum Group {
     Filestore,
 }
 
+impl Group {
+    /// What the progress shows while the group runs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Group::Core => "core and jetstream",
+            Group::Cluster => "cluster",
+            Group::Filestore => "filestore",
+        }
+    }
+}
+
 impl Scale {
+    /// The groups a run measures, in the order it measures them.
+    pub fn groups(&self) -> Vec<Group> {
+        match self.only {
+            Some(g) => vec![g],
+            None => vec![Group::Core, Group::Cluster, Group::Filestore],
+        }
+    }
+
     pub fn full() -> Scale {
         Scale {
             bytes: 256 << 20,
@@ -118,18 +147,47 @@ fn count_for(size: usize, scale: &Scale) -> usize {
     (scale.bytes / size.max(1)).clamp(2_000, 2_000_000)
 }
 
-/// Runs every workload against one target.
-pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -> Result<Vec<Figure>> {
+/// Runs every workload of the scale's groups against one target; `progress` counts
+/// groups and failed figures.
+pub async fn run_target(
+    target: &Target,
+    scale: Scale,
+    root: &std::path::Path,
+    progress: &Progress,
+) -> Result<Vec<Figure>> {
     let Launch::Process { binary, args } = &target.launch else {
         bail!("bench needs a target it can start (not a url: target)");
     };
     let launch = FsLaunch { binary, args, ready_line: target.ready_log_line.clone(), root };
-    if scale.only == Some(Group::Filestore) {
-        return Ok(file_store_workloads(&launch, &scale).await);
+    let mut figs = Vec::new();
+    for group in scale.groups() {
+        progress.set_label(format!("{} on {}", group.label(), target.name));
+        let part = match group {
+            Group::Core => core_and_jetstream(target, binary, args, &scale, root).await?,
+            Group::Cluster => cluster_workloads(root, binary, args, target.ready_log_line.clone(), &scale).await,
+            Group::Filestore => file_store_workloads(&launch, &scale).await,
+        };
+        let mut failed = 0;
+        for f in &part {
+            if let Some(detail) = &f.failure_detail {
+                failed += 1;
+                progress.eprintln(format!("bench: {}: failed: {detail}", f.workload));
+            }
+        }
+        progress.advance_by(1, failed);
+        figs.extend(part);
     }
-    if scale.only == Some(Group::Cluster) {
-        return Ok(cluster_workloads(root, binary, args, target.ready_log_line.clone(), &scale).await);
-    }
+    Ok(figs)
+}
+
+/// The raw-protocol core workloads and the JetStream ones, on one fresh server.
+async fn core_and_jetstream(
+    target: &Target,
+    binary: &std::path::Path,
+    args: &[String],
+    scale: &Scale,
+    root: &std::path::Path,
+) -> Result<Vec<Figure>> {
     let config = "max_connections: 100000\nmax_pending: 256MB\njetstream { store_dir: \"{store_dir}\" }\n";
     let mut server = ServerProc::new(&crate::suite::sanitize(&target.name), root, binary, args, config)?;
     server.ready_line = target.ready_log_line.clone();
@@ -147,23 +205,23 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
         let per_conn = memory_per_connection(&addr, server.pid()?, scale.connections).await?;
         push(format!("memory per connection ({})", scale.connections), "KiB", false, per_conn);
         for size in [16usize, 128, 1024, 65536] {
-            let n = count_for(size, &scale);
+            let n = count_for(size, scale);
             let rate = pub_sub(&addr, size, n, 1).await?;
             push(format!("pub/sub 1:1 {size} B"), "msgs/s", true, rate);
         }
         for size in [16usize, 1024] {
-            let n = count_for(size, &scale) / 4;
+            let n = count_for(size, scale) / 4;
             let rate = pub_sub(&addr, size, n, 4).await?;
             push(format!("fan-out 1:4 {size} B"), "msgs/s", true, rate);
         }
-        let rate = queue_group(&addr, 128, count_for(128, &scale), 4).await?;
+        let rate = queue_group(&addr, 128, count_for(128, scale), 4).await?;
         push("queue group of 4, 128 B".into(), "msgs/s", true, rate);
-        let rate = wildcard_match(&addr, scale.wildcard_subs, count_for(64, &scale) / 4).await?;
+        let rate = wildcard_match(&addr, scale.wildcard_subs, count_for(64, scale) / 4).await?;
         push(format!("match with {} subs", scale.wildcard_subs), "msgs/s", true, rate);
         let (p50, p99) = request_latency(&url, scale.requests).await?;
         push("request/reply p50".into(), "µs", false, p50);
         push("request/reply p99".into(), "µs", false, p99);
-        jetstream_workloads(&url, &scale, &mut push).await?;
+        jetstream_workloads(&url, scale, &mut push).await?;
         anyhow::Ok(())
     };
     let res = tokio::time::timeout(WORKLOAD_TIMEOUT * 5, work).await;
@@ -171,10 +229,6 @@ pub async fn run_target(target: &Target, scale: Scale, root: &std::path::Path) -
     match res {
         Err(_) => bail!("bench against {} timed out", target.name),
         Ok(r) => r?,
-    }
-    if scale.only != Some(Group::Core) {
-        figs.extend(cluster_workloads(root, binary, args, target.ready_log_line.clone(), &scale).await);
-        figs.extend(file_store_workloads(&launch, &scale).await);
     }
     Ok(figs)
 }

@@ -11,13 +11,15 @@
 //! `conformance/data/`; see [`GoCoverageIndex`].
 //!
 //! `model` merges the runs, `coverage` maps them onto Go test files, and `markdown`, `json`,
-//! `junit` and `html` each render one format from those two.
+//! `junit` and `html` each render one format from those two; `terminal` renders what a run
+//! prints at its end.
 mod coverage;
 mod html;
 mod json;
 mod junit;
 mod markdown;
 mod model;
+mod terminal;
 #[cfg(test)]
 mod tests;
 
@@ -66,6 +68,18 @@ pub fn write_reports(runs: &[TargetRun], out_dir: &Path, coverage: &GoCoverageIn
 /// Markdown suitable for a terminal.
 pub fn markdown_summary(runs: &[TargetRun]) -> String {
     markdown::subsystem_table_md(&model::Model::new(runs))
+}
+
+/// The per-subsystem table for the terminal: each target's parity with a bar
+/// (`████████░░  83.4%`) and its passed/failed/skipped counts.
+pub fn terminal_summary(runs: &[TargetRun]) -> String {
+    terminal::parity_table(&model::Model::new(runs))
+}
+
+/// The unexpected failures and passes of all runs grouped by subsystem, each failure
+/// with the scenario folder to look in; empty when every result met its expectation.
+pub fn failures_by_subsystem(runs: &[TargetRun]) -> String {
+    terminal::failures_by_subsystem(&model::Model::new(runs))
 }
 
 /// Escapes text for XML or HTML content and (double- or single-quoted) attribute values.

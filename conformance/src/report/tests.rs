@@ -23,6 +23,7 @@ fn sc(id: &str, outcome: Outcome, go: &[&str]) -> ScenarioResult {
         message: (outcome != Outcome::Passed).then(|| format!("message for {id}")),
         expected_failure: None,
         server_logs: vec![],
+        folder: None,
         duration_ms: 12,
     }
 }
@@ -326,4 +327,50 @@ fn a_subsystem_a_target_skipped_entirely_has_no_parity() {
     let cluster = md.lines().find(|l| l.starts_with("| cluster ")).unwrap();
     assert!(cluster.matches("100.0% (1/1)").count() == 2, "{cluster}");
     assert_eq!(Parity::NotRun.value(), None);
+}
+
+#[test]
+fn the_terminal_table_has_a_parity_bar_per_subsystem() {
+    let runs = sample();
+    let t = terminal_summary(&runs);
+    let core = t.lines().find(|l| l.starts_with("core ")).unwrap();
+    // go passes 2 in core, bin:/x/y 1: half the bar.
+    assert!(core.contains("██████████ 100.0%  2/0/0"), "{t}");
+    assert!(core.contains("█████░░░░░  50.0%  1/1/0"), "{t}");
+    let cluster = t.lines().find(|l| l.starts_with("cluster ")).unwrap();
+    assert!(cluster.contains("n/a  1/0/0 (none pass on go)"), "{t}");
+    assert!(t.lines().last().unwrap().starts_with("total "), "{t}");
+    // Subsystems without scenarios are left out.
+    assert!(!t.lines().any(|l| l.starts_with("norace")), "{t}");
+    assert_eq!(super::terminal::parity_bar(Parity::Ratio { passed: 834, go_passed: 1000 }), "████████░░");
+    assert_eq!(super::terminal::parity_bar(Parity::Ratio { passed: 999, go_passed: 1000 }), "█████████░");
+    assert_eq!(super::terminal::parity_bar(Parity::NoGoRun), " ".repeat(10));
+}
+
+#[test]
+fn failures_are_grouped_by_subsystem_with_their_folder() {
+    use Outcome::*;
+    let mut a = sc("jetstream/streams/a", Failed, &[]);
+    a.message =
+        Some("Step failed: Then the reply field \"x\" is \"1\"\nexpected 1, got 2\nscenario folder: /tmp/r/a".into());
+    a.folder = Some("/tmp/r/a".into());
+    let mut b = sc("core/pubsub/b", Failed, &[]);
+    b.folder = Some("/tmp/r/b".into());
+    let mut c = sc("jetstream/streams/c", Passed, &[]);
+    c.expected_failure = Some("not yet".into());
+    let mut d = sc("jetstream/streams/d", Failed, &[]);
+    d.expected_failure = Some("not yet".into());
+    let runs = vec![run("rnats", vec![a, b, c, d, sc("core/pubsub/e", Passed, &[])])];
+    let text = failures_by_subsystem(&runs);
+    let expected = "Unmet expectations by subsystem (3):
+  core: 1
+    FAIL core/pubsub/b on rnats: message for core/pubsub/b
+         folder: /tmp/r/b
+  jetstream: 2
+    FAIL jetstream/streams/a on rnats: Step failed: Then the reply field \"x\" is \"1\"
+         folder: /tmp/r/a
+    PASS jetstream/streams/c on rnats: listed as an expected failure; remove it from the expectations file
+";
+    assert_eq!(text, expected);
+    assert_eq!(failures_by_subsystem(&[run("go", vec![sc("core/pubsub/e", Passed, &[])])]), "");
 }
