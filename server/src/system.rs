@@ -473,6 +473,9 @@ fn statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
     let (im, ib, om, ob) = (load(&st.in_msgs), load(&st.in_bytes), load(&st.out_msgs), load(&st.out_bytes));
     // The detail fields are omitted while zero, as in Go.
     let (slow, stale) = (load(&st.slow_consumers), load(&st.stale_connections));
+    // Go counts the servers it heard from, and itself. (Read apart: the
+    // routes' lock must not be held while JetStream's is taken below.)
+    let active_servers = crate::connection::lock(&srv.routes).len() as u32 + 1;
     let statsz = ServerStats {
         start: rfc3339(srv.start_time),
         mem: crate::monitor::resident_memory(),
@@ -491,19 +494,10 @@ fn statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
         stale_connections: stale,
         stale_connection_stats: KindStats::clients(stale),
         stalled_clients: load(&st.stalled_clients),
-        // Go counts the servers it heard from, and itself.
-        active_servers: crate::connection::lock(&srv.routes).len() as u32 + 1,
-        jetstream: crate::monitor::statsz_jetstream(srv).map(|mut js| {
-            // A Go meta leader places streams and consumers on the servers
-            // whose STATSZ events carry JetStream config and stats
-            // (`nodeInfo.selectable`). Until rnats hosts clustered assets
-            // (issue 12) its events leave them out, so Go keeps them on Go
-            // servers; answers to a request still carry them.
-            if m.reply.is_none() && srv.jetstream.as_ref().is_some_and(|j| j.meta().is_some()) {
-                js.0.retain(|(k, _)| k != "config" && k != "stats");
-            }
-            js
-        }),
+        active_servers,
+        // A Go meta leader places streams on the servers whose STATSZ
+        // events carry JetStream config and stats (`nodeInfo.selectable`).
+        jetstream: crate::monitor::statsz_jetstream(srv),
         gomaxprocs: cores,
     };
     send(srv, m, reply, &ServerStatsMsg { server: server_info(srv, ctx), statsz });

@@ -317,6 +317,12 @@ pub(crate) struct ClusterInfo {
     pub(crate) leader: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) leader_since: Option<GoTime>,
+    /// The group's traffic runs in the system account (Go's
+    /// `system_account` and `traffic_account`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) system_account: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) traffic_account: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) replicas: Vec<PeerInfo>,
 }

@@ -45,6 +45,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 pub(crate) mod api;
+pub(crate) mod api_import;
 mod api_types;
 pub(crate) mod cluster;
 mod consumer;
@@ -281,6 +282,11 @@ impl JetStream {
             Some(set) => set.iter().cloned().collect(),
             None => inner.accounts.keys().cloned().collect(),
         };
+        if let Some(meta) = self.meta.get() {
+            // Clustered: stream leaders answer the meta leader's info requests.
+            let sys = meta.sys().name.clone();
+            all.insert(sys, vec![format!("{}*.*", replication::INFO_REQUEST_PREFIX)]);
+        }
         for name in names {
             let mut subjects = vec![format!("{ACK_PREFIX}>"), format!("{FC_PREFIX}>")];
             if let Some(acc) = inner.accounts.get(&name) {
@@ -423,9 +429,18 @@ impl JetStream {
     ) -> Vec<Msg> {
         let Some(reply) = reply.filter(|r| !r.is_empty()) else { return Vec::new() };
         if let Some(meta) = self.meta.get() {
-            // Clustered: the meta leader, the stream's leader or nobody
-            // answers (see `cluster::api`).
-            return self.clustered_api(meta, account, subject, reply, headers.unwrap_or_default(), payload, now);
+            // Clustered: requests arrive in the system account, naming the
+            // requester's (`api_import`), and the meta leader, the stream's
+            // leader or nobody answers there (`replication::requests`).
+            let sys = &meta.sys().name;
+            let account = match (account == sys, api_import::stays_in_account(subject)) {
+                // Direct gets and pull requests stay in their account.
+                (false, true) => account.to_string(),
+                (true, false) => api_import::request_account(headers, account),
+                _ => return Vec::new(),
+            };
+            let hdr = headers.unwrap_or_default();
+            return self.clustered_api(meta, &account, subject, reply, hdr, payload, now);
         }
         if !self.enabled(account) {
             return not_enabled(subject, reply);
@@ -450,6 +465,26 @@ impl JetStream {
         stream_cluster: Option<api_types::ClusterInfo>,
     ) -> Vec<Msg> {
         let mut out = Vec::new();
+        self.with_ctx(inner, account, now, stream_cluster, |acc, ctx| {
+            api::dispatch(acc, subject, reply, headers, payload, ctx, &mut out);
+            sourcing::sync(acc, now, ctx.interest, &mut out);
+        });
+        if !api::is_read_only(subject) {
+            self.rebuild_index(inner);
+        }
+        out
+    }
+
+    /// Runs `f` on an account's JetStream with the context API handlers
+    /// take.
+    fn with_ctx<R>(
+        &self,
+        inner: &mut Inner,
+        account: &str,
+        now: i64,
+        stream_cluster: Option<api_types::ClusterInfo>,
+        f: impl FnOnce(&mut AccountJs, &Ctx) -> R,
+    ) -> R {
         let probe = inner.probe.clone();
         let interest = |s: &str| probe.as_ref().is_none_or(|p| p(account, s));
         let acc = inner.accounts.entry(account.to_string()).or_default();
@@ -465,13 +500,9 @@ impl JetStream {
             account,
             store: self.store_env.as_ref(),
             stream_cluster,
+            assets: self.meta.get().map(|m| m.asset_counts(account)),
         };
-        api::dispatch(acc, subject, reply, headers, payload, &ctx, &mut out);
-        sourcing::sync(acc, now, &interest, &mut out);
-        if !api::is_read_only(subject) {
-            self.rebuild_index(inner);
-        }
-        out
+        f(acc, &ctx)
     }
 
     /// A direct get served on the requester's thread, as Go serves them in
@@ -530,6 +561,9 @@ impl JetStream {
         }
         if let Some(api) = self.domain_api(subject) {
             return self.handle_api_at(account, &api, reply, headers, payload, now);
+        }
+        if subject.starts_with(replication::INFO_REQUEST_PREFIX) {
+            return self.info_request(account, subject, reply, now);
         }
         let mut out = Vec::new();
         // Fast path: most subjects are neither JetStream's own nor captured.

@@ -49,6 +49,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::api::{api_subjects, API_PREFIX};
+use super::api_import::{stays_in_account, Imports};
 use super::consumer::PUSH_BATCH;
 use super::JetStream;
 use crate::account::{Account, Accounts};
@@ -106,6 +107,9 @@ struct Tap {
     queue: Sender<Job>,
     /// Messages queued and not yet fully handled by the engine thread.
     queued: Arc<AtomicUsize>,
+    /// Clustered: the API's crossing into the system account, and that
+    /// account's name.
+    imports: Option<(Arc<Imports>, String)>,
 }
 
 impl Tap {
@@ -114,8 +118,20 @@ impl Tap {
     /// nothing is queued ahead of it and the engine's lock is free (Go serves
     /// both in the client's read loop); queues everything else. Nothing
     /// queued ahead keeps each publisher's messages in order.
-    fn on_msg(&self, msg: &Msg) {
+    fn on_msg(&self, msg: &Msg, from: Option<&Arc<Connection>>) {
         let Some(acc) = self.account.upgrade() else { return };
+        if let Some((imports, sys)) = &self.imports {
+            // Clustered, the API is the system account's (see `api_import`):
+            // a local client's request crosses into it; one that came over a
+            // route crossed on its own server.
+            let subject = msg.subject_str();
+            if acc.name != *sys && subject.starts_with(API_PREFIX) && !stays_in_account(subject) {
+                if from.is_none_or(|c| c.kind == Kind::Client) {
+                    imports.forward(&acc, msg);
+                }
+                return;
+            }
+        }
         if self.queued.load(Ordering::Acquire) == 0 && !INLINE.get() {
             let (subject, reply, headers, payload) = (msg.subject_str(), msg.reply_str(), msg.headers(), msg.payload());
             let served = if subject.starts_with(DIRECT_GET_PREFIX) {
@@ -151,6 +167,7 @@ impl AccountSubs {
         cid: u64,
         tx: &Sender<Job>,
         queued: &Arc<AtomicUsize>,
+        imports: Option<(Arc<Imports>, String)>,
     ) -> AccountSubs {
         let conn = Connection::new_internal(cid, Kind::JetStream, &account.name, &account.sublist);
         let tap = Tap {
@@ -158,8 +175,9 @@ impl AccountSubs {
             engine: Arc::clone(js),
             queue: tx.clone(),
             queued: Arc::clone(queued),
+            imports,
         };
-        let icb: InternalCallback = Arc::new(move |msg: &Msg, _from| tap.on_msg(msg));
+        let icb: InternalCallback = Arc::new(move |msg: &Msg, from| tap.on_msg(msg, from));
         let deliver_subjects: Arc<Mutex<Vec<String>>> = Arc::default();
         let (kick, watched) = (tx.clone(), Arc::clone(&deliver_subjects));
         account.sublist.set_insert_hook(Some(Arc::new(move |subject: &str| {
@@ -205,8 +223,16 @@ impl Service {
         }));
         let domain = js.config().domain.clone().filter(|d| !d.is_empty());
         let queued = Arc::new(AtomicUsize::new(0));
-        let subs: Vec<AccountSubs> =
-            accounts.list().iter().map(|a| AccountSubs::new(&js, a, next_cid(), &tx, &queued)).collect();
+        let imports = js.meta().map(|meta| {
+            let cfg = js.config();
+            let imports = Imports::new(meta.sys(), next_cid(), &cfg.server_name, meta.cluster_name());
+            (Arc::new(imports), meta.sys().name.clone())
+        });
+        let subs: Vec<AccountSubs> = accounts
+            .list()
+            .iter()
+            .map(|a| AccountSubs::new(&js, a, next_cid(), &tx, &queued, imports.clone()))
+            .collect();
         if js.meta().is_some() {
             let queue = tx.clone();
             js.set_cluster_sink(Arc::new(move |ev| {

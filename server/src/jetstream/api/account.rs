@@ -61,8 +61,9 @@ pub(super) fn account_info(acc: &AccountJs, ctx: &Ctx) -> Bytes {
             storage,
             reserved_memory: rmem,
             reserved_storage: rsto,
-            streams: acc.streams.len(),
-            consumers: acc.streams.values().map(|s| s.consumers.len()).sum(),
+            // Clustered: what the meta group assigns, wherever it runs.
+            streams: ctx.assets.map_or(acc.streams.len(), |(s, _)| s),
+            consumers: ctx.assets.map_or_else(|| acc.streams.values().map(|s| s.consumers.len()).sum(), |(_, c)| c),
             limits: {
                 let l = ctx.limits.copied().unwrap_or_default();
                 Limits {

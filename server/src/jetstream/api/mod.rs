@@ -39,7 +39,7 @@ pub(crate) const API_LEVEL: u32 = 5;
 
 /// Go `JSApiNamesLimit` / `JSApiListLimit` / `JSMaxSubjectDetails`.
 const NAMES_LIMIT: usize = 1024;
-const LIST_LIMIT: usize = 256;
+pub(crate) const LIST_LIMIT: usize = 256;
 const MAX_SUBJECT_DETAILS: usize = 100_000;
 
 /// Response type names (Go `JSApi*ResponseType`).
@@ -84,6 +84,9 @@ pub(crate) struct Ctx<'a> {
     /// Clustered: the `cluster` of the stream a request names, as its
     /// group's leader reports it.
     pub(crate) stream_cluster: Option<crate::jetstream::api_types::ClusterInfo>,
+    /// Clustered: the account's streams and consumers as the meta group
+    /// assigns them.
+    pub(crate) assets: Option<(usize, usize)>,
 }
 
 /// What an API request needs to know of the meta group.

@@ -46,6 +46,8 @@ pub(super) fn stream_info(s: &Stream, ctx: &Ctx, dynamic: bool, cluster: bool) -
                 raft_group: None,
                 leader: ctx.server_name.to_string(),
                 leader_since: None,
+                system_account: None,
+                traffic_account: None,
                 replicas: Vec::new(),
             })
         }),
@@ -153,6 +155,26 @@ pub(crate) fn check_update_request(old: &StreamConfig, name: &str, payload: &[u8
     let level = stream_req_level(&cfg);
     with_static_meta(&mut cfg.metadata, level);
     Ok(cfg)
+}
+
+/// Clustered: the answer to a create or update that a stream's leader
+/// sends once the assignment is applied (Go's `processClusterCreateStream`
+/// and `processClusterUpdateStream`).
+pub(crate) fn assignment_reply(acc: &AccountJs, name: &str, ctx: &Ctx, create: bool) -> Option<Bytes> {
+    let s = acc.streams.get(name)?;
+    let info = stream_info(s, ctx, true, true);
+    Some(if create {
+        typed(types::STREAM_CREATE, Created { info, did_create: true })
+    } else {
+        typed(types::STREAM_UPDATE, info)
+    })
+}
+
+/// Clustered: a stream's info as its leader gives it to the meta leader
+/// for a stream list (Go's `jsClusteredStreamInfoRequest`: the bare
+/// `StreamInfo`).
+pub(crate) fn leader_info(acc: &AccountJs, name: &str, ctx: &Ctx) -> Option<Bytes> {
+    acc.streams.get(name).map(|s| go_json(&stream_info(s, ctx, false, true)))
 }
 
 /// A stream config from a stream assignment (Go's JSON, decoded as a

@@ -88,6 +88,12 @@ impl Meta {
             .unwrap_or_default()
     }
 
+    /// How many streams and consumers the group assigns to `account`.
+    pub(crate) fn asset_counts(&self, account: &str) -> (usize, usize) {
+        let view = lock(&self.assets);
+        view.streams.get(account).map_or((0, 0), |m| (m.len(), m.values().map(|s| s.consumers.len()).sum()))
+    }
+
     /// Replicates a meta entry (an op byte, then JSON); only the leader's
     /// proposals count.
     pub(crate) fn propose(&self, entry: Vec<u8>) {
@@ -103,9 +109,10 @@ impl Meta {
     }
 
     /// Picks `replicas` peers for a new asset (Go's `selectPeerGroup`):
-    /// meta peers that are online, in the placement's cluster (ours by
-    /// default) and carry every tag it names, shuffled, ours first when we
-    /// qualify. `Err` explains why there are not enough.
+    /// meta peers this server has heard of, in the placement's cluster (ours
+    /// by default) and carrying every tag it names, shuffled, online ones
+    /// first; at least a quorum of them must be online. `Err` is Go's "no
+    /// suitable peers for placement" with its reasons.
     pub(crate) fn select_peers(&self, replicas: usize, placement: &Value) -> Result<Vec<PeerId>, String> {
         let names = self.server_names();
         let known = lock(&self.placement).clone();
@@ -115,29 +122,45 @@ impl Meta {
             .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
             .unwrap_or_default();
         let me = peer_id(&self.server_name);
-        let mut fit: Vec<PeerId> = self
-            .status()
-            .peers
-            .into_iter()
-            .filter(|p| *p == me || names.get(p).is_some_and(|(_, offline)| !offline))
-            .filter(|p| {
-                let (cluster, tags) = known.get(p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
-                let (cluster, tags) = if *p == me { (self.cluster_name.clone(), tags) } else { (cluster, tags) };
-                cluster == want_cluster && want_tags.iter().all(|t| tags.contains(t))
-            })
-            .collect();
-        if want_cluster != self.cluster_name && fit.is_empty() {
-            return Err(format!("no suitable peers for placement, unknown cluster {want_cluster:?}"));
+        let mut peers = self.status().peers;
+        peers.shuffle(&mut rand::rng());
+        let (mut misc, mut unmatched) = (false, BTreeSet::new());
+        let mut nodes: Vec<(PeerId, bool)> = Vec::new();
+        for p in peers {
+            let Some((_, offline)) = names.get(&p) else {
+                misc = true;
+                continue;
+            };
+            let (cluster, tags) = known.get(&p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
+            let cluster = if p == me { self.cluster_name.clone() } else { cluster };
+            if cluster != want_cluster {
+                continue;
+            }
+            let missing: Vec<&String> = want_tags.iter().filter(|t| !tags.contains(t)).collect();
+            if !missing.is_empty() {
+                unmatched.extend(missing.into_iter().cloned());
+                continue;
+            }
+            nodes.push((p, *offline && p != me));
         }
-        if fit.len() < replicas {
-            return Err(format!(
-                "no suitable peers for placement: insufficient peers, have {} need {replicas}",
-                fit.len()
-            ));
+        let online = nodes.iter().filter(|(_, off)| !off).count();
+        let missing_quorum = online < replicas / 2 + 1;
+        if nodes.len() < replicas || missing_quorum {
+            let mut why = String::from("no suitable peers for placement");
+            if nodes.len() >= replicas && missing_quorum {
+                why.push_str(", peer offline");
+            }
+            if misc {
+                why.push_str(", miscellaneous issue");
+            }
+            if !unmatched.is_empty() {
+                let list: Vec<String> = unmatched.iter().map(|t| format!("'{t}'")).collect();
+                why.push_str(&format!(", tags not matched [{}]", list.join(", ")));
+            }
+            return Err(why);
         }
-        fit.shuffle(&mut rand::rng());
-        fit.truncate(replicas);
-        Ok(fit)
+        nodes.sort_by_key(|(_, off)| *off);
+        Ok(nodes.into_iter().take(replicas).map(|(p, _)| p).collect())
     }
 
     /// A new stream's assignment (Go's `streamAssignment` as

@@ -353,53 +353,61 @@ impl Meta {
             return None;
         }
         let fail = |code, err_code, description| Some(error_response(STEPDOWN_RESPONSE, code, err_code, description));
-        let body = String::from_utf8_lossy(payload);
-        let mut preferred = None;
-        if body.trim_start().starts_with(['{', '[']) {
-            let req: Value = match serde_json::from_str(&body) {
-                Ok(v) => v,
-                Err(e) => return fail(400, 10025, format!("invalid JSON: {e}")),
-            };
-            let placement = &req["placement"];
-            if placement.is_object() {
-                let names = self.server_names();
-                let peers = self.status().peers;
-                let me = peer_id(&self.server_name);
-                if let Some(want) = placement["preferred"].as_str().filter(|s| !s.is_empty()) {
-                    let found = peers.iter().find(|p| names.get(*p).is_some_and(|(n, _)| n == want));
-                    match found {
-                        Some(p) if *p == me => {
-                            return fail(400, 10005, format!("preferred server {want:?} is already leader"))
-                        }
-                        Some(p) => preferred = Some(*p),
-                        None => return fail(400, 10005, format!("preferred server {want:?} not known")),
-                    }
-                } else {
-                    // Online peers other than us, in the placement's
-                    // cluster, carrying every tag it names (Go's
-                    // `getStepDownPreferredPlacement`, tags as Go's TagList
-                    // compares them).
-                    let want_cluster = placement["cluster"].as_str().filter(|c| !c.is_empty());
-                    let want_tags: Vec<String> = placement["tags"]
-                        .as_array()
-                        .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
-                        .unwrap_or_default();
-                    let known = lock(&self.placement).clone();
-                    let fits = |p: &PeerId| {
-                        let (cluster, tags) =
-                            known.get(p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
-                        want_cluster.is_none_or(|c| c == cluster) && want_tags.iter().all(|t| tags.contains(t))
-                    };
-                    let online = peers.into_iter().filter(|p| *p != me && names.get(p).is_some_and(|(_, off)| !off));
-                    match online.filter(fits).min() {
-                        Some(p) => preferred = Some(p),
-                        None => return fail(400, 10005, "no replacement peer connected".into()),
-                    }
-                }
-            }
-        }
+        let peers = self.status().peers;
+        let preferred = match self.stepdown_placement(peers, payload) {
+            Ok(p) => p,
+            Err((err_code, description)) => return fail(400, err_code, description),
+        };
         self.step_down(preferred);
         Some(crate::json::to_vec(&ApiResponse { kind: STEPDOWN_RESPONSE, error: None, success: true }))
+    }
+
+    /// The successor a step-down request asks for (Go's
+    /// `getStepDownPreferredPlacement`) among a group's `peers`: the named
+    /// preferred server, or an online peer other than us in the placement's
+    /// cluster with its tags; `None` when the request names no placement.
+    /// `Err` is Go's error code and description.
+    pub(crate) fn stepdown_placement(
+        &self,
+        peers: Vec<PeerId>,
+        payload: &[u8],
+    ) -> Result<Option<PeerId>, (u32, String)> {
+        let body = String::from_utf8_lossy(payload);
+        if !body.trim_start().starts_with(['{', '[']) {
+            return Ok(None);
+        }
+        let req: Value = serde_json::from_str(&body).map_err(|e| (10025, format!("invalid JSON: {e}")))?;
+        let placement = &req["placement"];
+        if !placement.is_object() {
+            return Ok(None);
+        }
+        let names = self.server_names();
+        let me = peer_id(&self.server_name);
+        if let Some(want) = placement["preferred"].as_str().filter(|s| !s.is_empty()) {
+            let found = peers.iter().find(|p| names.get(*p).is_some_and(|(n, _)| n == want));
+            return match found {
+                Some(p) if *p == me => Err((10005, format!("preferred server {want:?} is already leader"))),
+                Some(p) => Ok(Some(*p)),
+                None => Err((10005, format!("preferred server {want:?} not known"))),
+            };
+        }
+        // Online peers other than us, in the placement's cluster, carrying
+        // every tag it names (tags as Go's TagList compares them).
+        let want_cluster = placement["cluster"].as_str().filter(|c| !c.is_empty());
+        let want_tags: Vec<String> = placement["tags"]
+            .as_array()
+            .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
+            .unwrap_or_default();
+        let known = lock(&self.placement).clone();
+        let fits = |p: &PeerId| {
+            let (cluster, tags) = known.get(p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
+            want_cluster.is_none_or(|c| c == cluster) && want_tags.iter().all(|t| tags.contains(t))
+        };
+        let online = peers.into_iter().filter(|p| *p != me && names.get(p).is_some_and(|(_, off)| !off));
+        match online.filter(fits).min() {
+            Some(p) => Ok(Some(p)),
+            None => Err((10005, "no replacement peer connected".into())),
+        }
     }
 
     pub(crate) fn status(&self) -> Status {
@@ -628,12 +636,7 @@ fn error_response(kind: &'static str, code: u16, err_code: u32, description: Str
 /// Whether a request in the system account was made there (no
 /// `Nats-Request-Info`, or one naming the system account).
 fn from_system_account(msg: &Msg, system: &str) -> bool {
-    let Some(info) = msg.headers().and_then(|h| crate::jetstream::stream::get_header(h, "Nats-Request-Info")) else {
-        return true;
-    };
-    let Ok(v) = serde_json::from_str::<Value>(info) else { return false };
-    let acc = v["svc"].as_str().filter(|s| !s.is_empty()).or(v["acc"].as_str());
-    acc.is_none_or(|a| a == system)
+    crate::jetstream::api_import::request_account(msg.headers(), system) == system
 }
 
 /// The account an assignment belongs to: its client's service account, else

@@ -42,7 +42,30 @@ use crate::jetstream::stream::Stream;
 use crate::jetstream::{persist, Inner, JetStream};
 use crate::message::Msg;
 
+/// The meta leader's requests for a stream's info, `$JSC.SI.<acc>.<stream>`
+/// in the system account (Go's `clusterStreamInfoT`).
+pub(crate) const INFO_REQUEST_PREFIX: &str = "$JSC.SI.";
+
 impl JetStream {
+    /// Answers `$JSC.SI.<account>.<stream>` when this server leads the
+    /// stream (Go's `jsClusteredStreamInfoRequest`).
+    pub(crate) fn info_request(&self, account: &str, subject: &str, reply: Option<&str>, now: i64) -> Vec<Msg> {
+        let (Some(meta), Some(reply)) = (self.meta.get(), reply.filter(|r| !r.is_empty())) else { return Vec::new() };
+        if account != meta.sys().name {
+            return Vec::new();
+        }
+        let Some((acc, name)) = subject.strip_prefix(INFO_REQUEST_PREFIX).and_then(|r| r.split_once('.')) else {
+            return Vec::new();
+        };
+        let mut inner = self.lock();
+        if !inner.groups.get(&(acc.to_string(), name.to_string())).is_some_and(|g| g.is_leader()) {
+            return Vec::new();
+        }
+        let cluster = self.stream_cluster_info(meta, &inner, acc, name);
+        let info = self.with_ctx(&mut inner, acc, now, cluster, |a, ctx| api::stream::leader_info(a, name, ctx));
+        info.map(|b| Msg::reply_to(reply, b)).into_iter().collect()
+    }
+
     /// Starts taking cluster events through `sink` (the service's queue):
     /// stream assignments from the meta group, and what stream groups
     /// commit.
@@ -96,7 +119,7 @@ impl JetStream {
                     g.clseq = last + g.clfs;
                     if let Some((kind, reply)) = g.pending.take() {
                         let body = self.info_reply(meta, &mut inner, &account, &stream, kind, now);
-                        out.extend(body.map(|b| (account.clone(), Msg::reply_to(&reply, Bytes::from(b)))));
+                        out.extend(body.map(|b| (meta.sys().name.clone(), Msg::reply_to(&reply, b))));
                     }
                 }
             }
@@ -128,7 +151,7 @@ impl JetStream {
                 // the stream's own leader may be gone.
                 if !reply.is_empty() && meta.is_leader() {
                     let body = crate::json::to_vec(&serde_json::json!({"type": types::STREAM_DELETE, "success": true}));
-                    out.push((account.clone(), Msg::reply_to(reply, Bytes::from(body))));
+                    out.push((meta.sys().name.clone(), Msg::reply_to(reply, Bytes::from(body))));
                 }
             }
             return;
@@ -189,7 +212,7 @@ impl JetStream {
         }
         if g.leader {
             if let Some(b) = self.info_reply(meta, inner, &account, &name, kind, now) {
-                out.push((account.clone(), Msg::reply_to(&reply, Bytes::from(b))));
+                out.push((meta.sys().name.clone(), Msg::reply_to(&reply, b)));
             }
         } else {
             g.pending = Some((kind, reply));
@@ -274,21 +297,10 @@ impl JetStream {
         name: &str,
         kind: &'static str,
         now: i64,
-    ) -> Option<Vec<u8>> {
+    ) -> Option<Bytes> {
         let cluster = self.stream_cluster_info(meta, inner, account, name);
-        let subject = format!("$JS.API.STREAM.INFO.{name}");
-        let out = self.local_api(inner, account, &subject, "_", &[], &[], now, cluster);
-        let body = out.into_iter().next()?.payload().to_vec();
-        let mut v: Value = serde_json::from_slice(&body).ok()?;
-        let m = v.as_object_mut()?;
-        m.insert("type".into(), Value::String(kind.to_string()));
-        for k in ["total", "offset", "limit"] {
-            m.remove(k);
-        }
-        if kind == types::STREAM_CREATE {
-            m.insert("did_create".into(), Value::Bool(true));
-        }
-        Some(crate::json::to_vec(&v))
+        let create = kind == types::STREAM_CREATE;
+        self.with_ctx(inner, account, now, cluster, |acc, ctx| api::stream::assignment_reply(acc, name, ctx, create))
     }
 
     /// The `cluster` of a stream's info as its leader sees the group.
@@ -315,6 +327,8 @@ impl JetStream {
                 raft_group,
                 leader: meta.server_name().to_string(),
                 leader_since: None,
+                system_account: None,
+                traffic_account: None,
                 replicas: Vec::new(),
             });
         };
@@ -343,7 +357,15 @@ impl JetStream {
             .leader_since
             .filter(|_| st.is_leader)
             .map(|t| GoTime(t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64)));
-        Some(ClusterInfo { name: Some(meta.cluster_name().to_string()), raft_group, leader, leader_since, replicas })
+        Some(ClusterInfo {
+            name: Some(meta.cluster_name().to_string()),
+            raft_group,
+            leader,
+            leader_since,
+            system_account: Some(true),
+            traffic_account: Some(meta.sys().name.clone()),
+            replicas,
+        })
     }
 
     /// A message for a clustered stream: the leader of a replicated one
@@ -402,6 +424,8 @@ impl JetStream {
         out: &mut Vec<(String, Msg)>,
     ) {
         let key = (account.to_string(), stream.to_string());
+        // API answers go out in the system account (`api_import`).
+        let sys = self.meta.get().map(|m| m.sys().name.clone()).unwrap_or_default();
         for e in entries {
             if e.kind == EntryType::Snapshot {
                 crate::debug!(
@@ -426,10 +450,7 @@ impl JetStream {
                     let replies = self.local_api(inner, account, &subject, "_", &[], &req, now, None);
                     if leader && !p.reply.is_empty() {
                         for r in replies.into_iter().take(1) {
-                            out.push((
-                                account.to_string(),
-                                Msg::reply_to(&p.reply, Bytes::copy_from_slice(r.payload())),
-                            ));
+                            out.push((sys.clone(), Msg::reply_to(&p.reply, Bytes::copy_from_slice(r.payload()))));
                         }
                     }
                 }
@@ -441,10 +462,7 @@ impl JetStream {
                         self.local_api(inner, account, &subject, "_", &[], &crate::json::to_vec(&req), now, None);
                     if leader && !d.reply.is_empty() {
                         for r in replies.into_iter().take(1) {
-                            out.push((
-                                account.to_string(),
-                                Msg::reply_to(&d.reply, Bytes::copy_from_slice(r.payload())),
-                            ));
+                            out.push((sys.clone(), Msg::reply_to(&d.reply, Bytes::copy_from_slice(r.payload()))));
                         }
                     }
                 }

@@ -16,9 +16,14 @@
 //! temporarily unavailable". Consumers in a cluster are not run by rnats
 //! yet: the meta leader says so with Go's "not currently supported in
 //! clustered mode".
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::connection::deliver::Publisher;
+use crate::connection::{Connection, InternalCallback, Kind, Subscription};
 use crate::jetstream::api::{self, api_type_for, types};
 use crate::jetstream::cluster::stream_op::{encode_json, op as stream_ops, DeleteMsg, Purge};
 use crate::jetstream::cluster::{op, Meta};
@@ -99,6 +104,7 @@ impl JetStream {
                 Ok(()) => Vec::new(),
                 Err(e) => answer(Err(e)),
             },
+            ["STREAM", "LIST"] => self.clustered_list(meta, account, reply, payload, now),
             ["STREAM", "NAMES"] => {
                 let all: Vec<(String, Vec<String>)> =
                     meta.stream_assignments(account).into_iter().map(|(n, sa)| (n, subjects_of(&sa))).collect();
@@ -154,7 +160,13 @@ impl JetStream {
             ["STREAM", "LEADER", "STEPDOWN", _] => {
                 // A single replica has no group to hand over: Go says yes.
                 if let Some(group) = inner.groups.get(&key).and_then(|g| g.group_handle()) {
-                    group.step_down(None);
+                    match meta.stepdown_placement(group.status().peers, payload) {
+                        Ok(preferred) => group.step_down(preferred),
+                        Err((err_code, description)) => {
+                            let e = ApiError { code: 400, err_code: err_code as u16, description };
+                            return vec![Msg::reply_to(reply, api::error_reply(types::STREAM_STEPDOWN, &e))];
+                        }
+                    }
                 }
                 let body = crate::json::to_vec(&serde_json::json!({"type": types::STREAM_STEPDOWN, "success": true}));
                 vec![Msg::reply_to(reply, Bytes::from(body))]
@@ -209,6 +221,54 @@ impl JetStream {
             }
             _ => self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None),
         }
+    }
+
+    /// A stream list from the meta leader (Go's
+    /// `jsClusteredStreamListRequest`): the infos of the streams it leads,
+    /// and of the others from their leaders over `$JSC.SI`, gathered off
+    /// the engine's thread for at most [`LIST_WAIT`]; streams whose leader
+    /// did not answer are listed as `missing`.
+    fn clustered_list(&self, meta: &Meta, account: &str, reply: &str, payload: &[u8], now: i64) -> Vec<Msg> {
+        let req: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+        let filter = req["subject"].as_str().unwrap_or("");
+        let offset = req["offset"].as_u64().unwrap_or(0) as usize;
+        let names: Vec<String> = meta
+            .stream_assignments(account)
+            .into_iter()
+            .filter(|(_, sa)| filter.is_empty() || subjects_of(sa).iter().any(|x| collide(x, filter)))
+            .map(|(n, _)| n)
+            .collect();
+        let total = names.len();
+        let page: Vec<String> = names.into_iter().skip(offset).take(api::LIST_LIMIT).collect();
+        let mut inner = self.lock();
+        let mut infos: Vec<(String, Bytes)> = Vec::new();
+        let mut remote = Vec::new();
+        for name in page {
+            let leads = inner.groups.get(&(account.to_string(), name.clone())).is_some_and(|g| g.is_leader());
+            let cluster = if leads { self.stream_cluster_info(meta, &inner, account, &name) } else { None };
+            let local = if leads {
+                self.with_ctx(&mut inner, account, now, cluster, |acc, ctx| api::stream::leader_info(acc, &name, ctx))
+            } else {
+                None
+            };
+            match local {
+                Some(info) => infos.push((name, info)),
+                None => remote.push(name),
+            }
+        }
+        drop(inner);
+        let head = ListHead { total, offset, account: account.to_string(), reply: reply.to_string() };
+        if remote.is_empty() {
+            return vec![Msg::reply_to(reply, head.render(infos, &[]))];
+        }
+        let Some(meta) = self.meta.get().cloned() else { return Vec::new() };
+        let spawned = std::thread::Builder::new()
+            .name("jetstream-list".into())
+            .spawn(move || gather_list(&meta, head, infos, remote));
+        if let Err(e) = spawned {
+            crate::warn!("JetStream cluster: could not gather a stream list: {e}");
+        }
+        Vec::new()
     }
 
     /// Checks a create, picks its peers and proposes its assignment.
@@ -279,6 +339,76 @@ impl JetStream {
         meta.propose(encode_json(op::UPDATE_STREAM, &sa));
         Ok(())
     }
+}
+
+/// How long the meta leader waits for stream leaders' infos.
+const LIST_WAIT: Duration = Duration::from_secs(2);
+
+/// A stream list's paging and where it goes.
+struct ListHead {
+    total: usize,
+    offset: usize,
+    account: String,
+    reply: String,
+}
+
+impl ListHead {
+    /// Go's `JSApiStreamListResponse`, the infos sorted by name.
+    fn render(&self, mut infos: Vec<(String, Bytes)>, missing: &[String]) -> Bytes {
+        infos.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = format!(
+            "{{\"type\":\"{}\",\"total\":{},\"offset\":{},\"limit\":{},\"streams\":[",
+            types::STREAM_LIST,
+            self.total,
+            self.offset,
+            api::LIST_LIMIT
+        )
+        .into_bytes();
+        for (i, (_, info)) in infos.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(info);
+        }
+        out.push(b']');
+        if !missing.is_empty() {
+            out.extend_from_slice(b",\"missing\":");
+            out.extend_from_slice(&crate::json::to_vec(&missing));
+        }
+        out.push(b'}');
+        Bytes::from(out)
+    }
+}
+
+/// Asks the leaders of `remote` streams for their infos over `$JSC.SI`
+/// and answers the list once all came or [`LIST_WAIT`] passed.
+fn gather_list(meta: &Meta, head: ListHead, mut infos: Vec<(String, Bytes)>, mut remote: Vec<String>) {
+    let sys = meta.sys();
+    let inbox = format!("$JSC.R.{}", crate::nuid::next());
+    let (tx, rx) = std::sync::mpsc::channel::<Bytes>();
+    let conn = Connection::new_internal(meta.next_client_id(), Kind::System, &sys.name, &sys.sublist);
+    let icb: InternalCallback = Arc::new(move |msg: &Msg, _from: Option<&Arc<Connection>>| {
+        let _ = tx.send(Bytes::copy_from_slice(msg.payload()));
+    });
+    let sub = Subscription::new_internal(&conn, &inbox, 1, icb);
+    conn.add_sub(Arc::clone(&sub));
+    for name in &remote {
+        let request =
+            Msg::new(format!("$JSC.SI.{}.{name}", head.account), Some(Bytes::from(inbox.clone())), Bytes::new());
+        sys.publish(&request, &mut Publisher::server());
+    }
+    let deadline = Instant::now() + LIST_WAIT;
+    while !remote.is_empty() {
+        let Ok(body) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else { break };
+        let name =
+            serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["config"]["name"].as_str().map(str::to_string));
+        if let Some(pos) = name.and_then(|n| remote.iter().position(|r| *r == n)) {
+            infos.push((remote.swap_remove(pos), body));
+        }
+    }
+    conn.remove_sub(&sub);
+    remote.sort();
+    sys.publish(&Msg::reply_to(&head.reply, head.render(infos, &remote)), &mut Publisher::server());
 }
 
 /// Proposes a stream's removal.
