@@ -24,7 +24,7 @@ Feature: A JetStream cluster forms and survives the loss of its meta leader
     When the JetStream meta leader is stopped
     Then a JetStream meta leader is elected within 15s
 
-  @go:TestJetStreamClusterMultiReplicaStreams @go:TestJetStreamClusterStreamPublishWithActiveConsumers @needs-clustered-assets
+  @go:TestJetStreamClusterMultiReplicaStreams @go:TestJetStreamClusterStreamPublishWithActiveConsumers @needs-clustered-streams
   Scenario: A three-replica stream keeps its messages on a replica that is killed and started again
     Given a cluster of 3 servers with JetStream
     And a client "c1" to server "A"

@@ -197,7 +197,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
     Then the reply field "success" is true
     And the JetStream meta leader is server "C" within 5s
 
-  @go:TestJetStreamClusterLeader @needs-clustered-assets
+  @go:TestJetStreamClusterLeader @needs-clustered-streams
   Scenario: With two of three servers stopped, the last one has no meta leader and says so
     Given a cluster of 3 servers with JetStream
     And the JetStream meta leader is moved to server "A"
@@ -354,7 +354,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
       """
     And the reply list "meta_cluster.replicas" has no entry with "name" equal to "C"
 
-  @go:TestJetStreamClusterJszRaftLeaderReporting @needs-clustered-assets
+  @go:TestJetStreamClusterJszRaftLeaderReporting @needs-clustered-streams @needs-clustered-consumers
   Scenario: /jsz with raft=true counts the streams and consumers a server leads, R1 ones included
     Given cluster node "B" has config:
       """
@@ -433,7 +433,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
          "cluster_size": 3, "quorum_needed": 2, "replicas": null}}}}
       """
 
-  @go:TestJetStreamClusterAccountInfo @needs-clustered-assets
+  @go:TestJetStreamClusterAccountInfo @needs-clustered-streams
   Scenario: $JS.API.INFO in a cluster gets exactly one answer, whichever server the client uses
     Given a cluster of 3 servers with JetStream
     And the JetStream meta leader is moved to server "A"
@@ -497,7 +497,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
                  "description": "JetStream system rescue not applied: raft: rescue quorum must be between 1 and current quorum"}}
       """
 
-  @go:TestJetStreamClusterMetaSnapshotsAndCatchup @needs-clustered-assets
+  @go:TestJetStreamClusterMetaSnapshotsAndCatchup @needs-clustered-streams
   Scenario: A server that was down while streams were created, and again while they were deleted, catches up
     Given a cluster of 3 servers with JetStream
     And the JetStream meta leader is moved to server "A"
@@ -536,7 +536,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
     And "c1" sends a "$JS.API.STREAM.NAMES" request
     Then the reply field "total" is 0
 
-  @go:TestJetStreamClusterMetaSnapshotsMultiChange @needs-clustered-assets
+  @go:TestJetStreamClusterMetaSnapshotsMultiChange @needs-clustered-streams @needs-clustered-consumers
   Scenario: A server that was down while streams and consumers were added and removed catches up on every change
     Given a cluster of 3 servers with JetStream
     And the JetStream meta leader is moved to server "A"
@@ -590,7 +590,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
     Then the reply field "consumers" has 1 items
     And the reply field "consumers" contains "S3C1"
 
-  @go:TestJetStreamClusterStreamInfoList @needs-clustered-assets
+  @go:TestJetStreamClusterStreamInfoList @needs-clustered-streams
   Scenario: Streams created through one server are listed through every server, before and after a meta leader change
     Given a cluster of 3 servers with JetStream
     And the JetStream meta leader is moved to server "A"
@@ -616,7 +616,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
     And the reply list "streams" entry with "config.name" equal to "foo" has "state.messages" equal to "2"
     And the reply list "streams" entry with "config.name" equal to "bar" has "state.messages" equal to "3"
 
-  @go:TestJetStreamClusterSingleReplicaStreams @go:TestJetStreamClusterNewHealthz @needs-clustered-assets
+  @go:TestJetStreamClusterSingleReplicaStreams @go:TestJetStreamClusterNewHealthz @needs-clustered-streams @needs-clustered-consumers
   Scenario: An R1 stream comes back with its server, which is healthy again once it has caught up
     Given cluster node "B" has config:
       """
@@ -654,7 +654,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
     And the monitoring endpoint "/healthz?account=$G&stream=R1" of server "B" answers with status 200
     And the monitoring endpoint "/healthz?account=$G&stream=R1&consumer=dlc" of server "B" answers with status 200
 
-  @go:TestJetStreamClusterNewHealthz @needs-clustered-assets
+  @go:TestJetStreamClusterNewHealthz @needs-clustered-streams
   Scenario: /healthz checks of one stream look at the local server only and name what is missing
     Given cluster node "B" has config:
       """
@@ -721,7 +721,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
       {"meta_cluster": {"leader": "A", "cluster_size": 2, "quorum_needed": 2}}
       """
 
-  @go:TestJetStreamClusterMultiRestartBug @go:TestJetStreamClusterLeader @needs-clustered-assets
+  @go:TestJetStreamClusterMultiRestartBug @go:TestJetStreamClusterLeader @needs-clustered-streams
   Scenario: A JetStream cluster restarted as a whole elects a meta leader that still knows every stream
     Given a cluster of 3 servers with JetStream
     And a client "c1" to server "A"
@@ -868,7 +868,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
     And the JetStream meta leader is one of "B,C" within 20s
     And the server "A" is running
 
-  @go:TestJetStreamClusterLeader @go:TestJetStreamClusterSingleReplicaStreams @slow @needs-clustered-assets
+  @go:TestJetStreamClusterLeader @go:TestJetStreamClusterSingleReplicaStreams @slow @needs-clustered-streams
   Scenario: After the meta leader is killed, the new leader knows every stream and places new ones
     Given cluster node "B" has config:
       """

@@ -48,6 +48,47 @@ pub(super) async fn api_ok(w: &mut NatsWorld, client: &str, subject: &str, body:
     Ok(())
 }
 
+/// Requests a JSON API (empty body) until `check` accepts the reply (it says why not
+/// otherwise), within `bound`; the last reply stays as the last JSON reply.
+async fn poll_reply(
+    w: &mut NatsWorld,
+    client: &str,
+    subject: &str,
+    bound: Duration,
+    check: impl Fn(&serde_json::Value) -> Result<(), String>,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + bound;
+    let c = w.client(client)?.clone();
+    loop {
+        // A request can fail while a restarted server comes back, or while an asset
+        // elects a leader: that is "not yet".
+        let why = match tokio::time::timeout(Duration::from_secs(1), c.request(subject.to_string(), Bytes::new())).await
+        {
+            Ok(Ok(reply)) => {
+                let v: serde_json::Value = serde_json::from_slice(&reply.payload)
+                    .map_err(|e| anyhow!("reply to {subject} is not JSON ({e})"))?;
+                let verdict = check(&v);
+                w.last_json = Some(v);
+                match verdict {
+                    Ok(()) => return Ok(()),
+                    Err(why) => why,
+                }
+            }
+            Ok(Err(e)) => format!("request error: {e}"),
+            Err(_) => "no reply".to_string(),
+        };
+        if tokio::time::Instant::now() >= deadline {
+            fail!("{subject} after {bound:?}: {why}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `within 10s` of a polling step, or 5 s.
+fn bound_of(within: &str) -> Result<Duration> {
+    Ok(if within.is_empty() { DEFAULT_WAIT } else { within.parse::<Dur>().map_err(|e| anyhow!(e))?.0 })
+}
+
 /// Requests a JSON API (empty body) until a reply field equals a value, within 5s or
 /// the stated bound; the last reply stays as the last JSON reply.
 #[when(regex = r#"^"([^"]*)" polls "([^"]*)" until the reply field "([^"]*)" is (.+?)(?: within (\d+(?:ms|s|m)))?$"#)]
@@ -60,30 +101,46 @@ async fn poll_until(
     within: String,
 ) -> StepResult {
     let want = json_value(value.trim());
-    let bound = if within.is_empty() { DEFAULT_WAIT } else { within.parse::<Dur>().map_err(|e| anyhow!(e))?.0 };
-    let deadline = tokio::time::Instant::now() + bound;
-    let c = w.client(&client)?.clone();
-    loop {
-        // A request can fail while a restarted server comes back: that is "not yet".
-        let got = match tokio::time::timeout(Duration::from_secs(1), c.request(subject.clone(), Bytes::new())).await {
-            Ok(Ok(reply)) => {
-                let v: serde_json::Value = serde_json::from_slice(&reply.payload)
-                    .map_err(|e| anyhow!("reply to {subject} is not JSON ({e})"))?;
-                let got = get_path(&v, &path).cloned();
-                w.last_json = Some(v);
-                if got.as_ref() == Some(&want) {
-                    return Ok(());
-                }
-                format!("{got:?}")
-            }
-            Ok(Err(e)) => format!("request error: {e}"),
-            Err(_) => "no reply".to_string(),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            fail!("{subject}: field {path} is {got} after {bound:?}, expected {want}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let check = |v: &serde_json::Value| match get_path(v, &path) {
+        Some(got) if got == &want => Ok(()),
+        got => Err(format!("field {path} is {got:?}, expected {want}")),
+    };
+    Ok(poll_reply(w, &client, &subject, bound_of(&within)?, check).await?)
+}
+
+/// Requests a JSON API (empty body) until a list field of the reply has `n` items (e.g.
+/// the replicas of a stream being scaled), within 5s or the stated bound.
+#[when(
+    regex = r#"^"([^"]*)" polls "([^"]*)" until the reply field "([^"]*)" has (\d+) items(?: within (\d+(?:ms|s|m)))?$"#
+)]
+async fn poll_until_items(
+    w: &mut NatsWorld,
+    client: String,
+    subject: String,
+    path: String,
+    n: usize,
+    within: String,
+) -> StepResult {
+    let check = |v: &serde_json::Value| match get_path(v, &path) {
+        Some(serde_json::Value::Array(a)) if a.len() == n => Ok(()),
+        got => Err(format!("field {path} is {got:?}, expected {n} items")),
+    };
+    Ok(poll_reply(w, &client, &subject, bound_of(&within)?, check).await?)
+}
+
+/// Requests a JSON API (empty body) until the reply includes the docstring's JSON (see
+/// `json_includes`), within 5s or the stated bound.
+#[when(regex = r#"^"([^"]*)" polls "([^"]*)" until the reply includes(?: within (\d+(?:ms|s|m)))?:$"#)]
+async fn poll_until_includes(
+    w: &mut NatsWorld,
+    client: String,
+    subject: String,
+    within: String,
+    step: &Step,
+) -> StepResult {
+    let want = docstring_json(step)?;
+    let check = |v: &serde_json::Value| json_includes(v, &want).map_err(|why| format!("{why}\nreply: {v}"));
+    Ok(poll_reply(w, &client, &subject, bound_of(&within)?, check).await?)
 }
 
 #[then(expr = "the reply field {string} is {string}")]

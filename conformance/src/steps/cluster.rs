@@ -3,8 +3,9 @@
 //! place, cut and heal the network between nodes, read what each node sees of its
 //! routes and of the remote interest, speak the route protocol as a fake server, check
 //! the client URLs servers gossip to clients, and find, move (by a preferred step-down)
-//! and check the JetStream meta leader through `/jsz?leader-only=true`. The fixtures
-//! and the proxy are in `crate::cluster`.
+//! and check the JetStream meta leader through `/jsz?leader-only=true`, and the leaders
+//! of replicated streams and consumers through their INFO replies. The fixtures and the
+//! proxy are in `crate::cluster`.
 use super::{docstring, Dur, StepResult};
 use crate::cluster::{self, poll, route_names, Cluster, FORM_TIMEOUT};
 use crate::fail;
@@ -603,5 +604,157 @@ async fn async_info_urls(w: &mut NatsWorld, raw: String, names: String, within: 
             return Ok(());
         }
         seen.push(got);
+    }
+}
+
+/// A replicated JetStream asset of the global account, as a step names it:
+/// `stream "S"` (`consumer` empty) or `consumer "C" of stream "S"`.
+struct Asset {
+    stream: String,
+    consumer: String,
+}
+
+impl Asset {
+    /// From a step's captures: the stream of `stream "S"`, or the consumer and stream
+    /// of `consumer "C" of stream "S"` (the unused alternative captures nothing).
+    fn new(stream: String, consumer: String, consumer_stream: String) -> Asset {
+        if consumer.is_empty() {
+            Asset { stream, consumer }
+        } else {
+            Asset { stream: consumer_stream, consumer }
+        }
+    }
+
+    fn api(&self, verb: &str) -> String {
+        if self.consumer.is_empty() {
+            format!("$JS.API.STREAM.{verb}.{}", self.stream)
+        } else {
+            format!("$JS.API.CONSUMER.{verb}.{}.{}", self.stream, self.consumer)
+        }
+    }
+
+    fn describe(&self) -> String {
+        if self.consumer.is_empty() {
+            format!("stream {}", self.stream)
+        } else {
+            format!("consumer {} of stream {}", self.consumer, self.stream)
+        }
+    }
+}
+
+/// A client of the global account on the first running node, for the steps that ask
+/// the cluster who leads an asset.
+async fn probe_client(w: &mut NatsWorld) -> Result<async_nats::Client> {
+    let node = running_http(w)?.into_iter().next().map(|(n, _)| n).ok_or_else(|| anyhow!("no node is running"))?;
+    let url = w.url_of(Some(&node))?;
+    let opts = async_nats::ConnectOptions::new().connection_timeout(DEFAULT_WAIT);
+    Ok(tokio::time::timeout(DEFAULT_WAIT, opts.connect(url.as_str()))
+        .await
+        .map_err(|_| anyhow!("no connection to {node} in time"))??)
+}
+
+/// Sends one request (1 s bound) and reads the reply as JSON; any failure is text.
+async fn probe(c: &async_nats::Client, subject: &str, body: String) -> Result<serde_json::Value, String> {
+    match tokio::time::timeout(Duration::from_secs(1), c.request(subject.to_string(), body.into())).await {
+        Ok(Ok(reply)) => serde_json::from_slice(&reply.payload)
+            .map_err(|e| format!("not JSON ({e}): {}", String::from_utf8_lossy(&reply.payload))),
+        Ok(Err(e)) => Err(format!("request failed: {e}")),
+        Err(_) => Err("no reply".into()),
+    }
+}
+
+/// The asset's leader as its INFO reply names it (`cluster.leader`), or why there is
+/// none: no answer (an election under way), an error reply, no leader field.
+async fn asset_leader(c: &async_nats::Client, a: &Asset) -> Result<String, String> {
+    let info = probe(c, &a.api("INFO"), String::new()).await?;
+    match info.pointer("/cluster/leader").and_then(|l| l.as_str()) {
+        Some(l) if !l.is_empty() => Ok(l.to_string()),
+        _ => Err(format!("no leader in {info}")),
+    }
+}
+
+/// Makes `target` the asset's leader: nothing when it already leads, else a step-down
+/// request preferring it, then a wait for it to lead; repeated until `within` (Go hands
+/// the leadership to another peer when the preferred one is not current yet).
+async fn move_asset_leader(w: &mut NatsWorld, a: &Asset, target: &str, within: Duration) -> Result<()> {
+    let c = probe_client(w).await?;
+    let deadline = std::time::Instant::now() + within;
+    let left = || deadline.saturating_duration_since(std::time::Instant::now());
+    let mut last: String;
+    loop {
+        match asset_leader(&c, a).await {
+            Ok(l) if l == target => return Ok(()),
+            Ok(_) => {
+                let body = serde_json::json!({"placement": {"preferred": target}}).to_string();
+                last = match probe(&c, &a.api("LEADER.STEPDOWN"), body).await {
+                    Ok(v) => v.to_string(),
+                    Err(e) => e,
+                };
+                let settle = std::time::Instant::now() + Duration::from_secs(3).min(left());
+                while std::time::Instant::now() < settle {
+                    if asset_leader(&c, a).await.as_deref() == Ok(target) {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            Err(why) => {
+                last = why;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        if left().is_zero() {
+            bail!("{target} did not become the leader of {} within {within:?}; last: {last}", a.describe());
+        }
+    }
+}
+
+/// Moves the leadership of a stream or consumer (global account) to a node through a
+/// step-down preferring it, so that a scenario can name the leader and its followers.
+#[given(
+    regex = r#"^the leader of (?:stream "([^"]+)"|consumer "([^"]+)" of stream "([^"]+)") is moved to server "([^"]+)"$"#
+)]
+#[when(
+    regex = r#"^the leader of (?:stream "([^"]+)"|consumer "([^"]+)" of stream "([^"]+)") is moved to server "([^"]+)"$"#
+)]
+async fn asset_moved_to(w: &mut NatsWorld, stream: String, consumer: String, cs: String, target: String) -> StepResult {
+    let a = Asset::new(stream, consumer, cs);
+    Ok(move_asset_leader(w, &a, &target, Duration::from_secs(20)).await?)
+}
+
+/// The stream's or consumer's INFO names one of these nodes as its leader: `within`
+/// polls until it does (through a failover), `for` checks it does throughout.
+#[then(
+    regex = r#"^the leader of (?:stream "([^"]+)"|consumer "([^"]+)" of stream "([^"]+)") is (?:server|one of) "([^"]+)" (within|for) (\d+(?:ms|s|m))$"#
+)]
+async fn asset_leader_is(
+    w: &mut NatsWorld,
+    stream: String,
+    consumer: String,
+    cs: String,
+    names: String,
+    mode: String,
+    bound: Dur,
+) -> StepResult {
+    let a = Asset::new(stream, consumer, cs);
+    let want = list(&names);
+    let c = probe_client(w).await?;
+    let deadline = std::time::Instant::now() + bound.0;
+    loop {
+        let got = asset_leader(&c, &a).await;
+        let ok = matches!(&got, Ok(l) if want.contains(l));
+        if mode == "within" && ok {
+            return Ok(());
+        }
+        if mode == "for" && !ok {
+            fail!("the leader of {}: {got:?}, expected one of {want:?} throughout {:?}", a.describe(), bound.0);
+        }
+        if std::time::Instant::now() >= deadline {
+            if ok {
+                return Ok(());
+            }
+            fail!("the leader of {}: {got:?} after {:?}, expected one of {want:?}", a.describe(), bound.0);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
