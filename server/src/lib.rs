@@ -8,6 +8,7 @@
 //! - `gotime`: times and durations as Go writes and reads them (RFC 3339 with
 //!   nanoseconds, log timestamps, `time.Duration`).
 //! - `nuid`: unique random ids (Go's `nuid`).
+//! - `varint`: Go's `encoding/binary` varints, as cluster messages carry them.
 //! - `consts`: the version, protocol level and well-known account names.
 //! - `subject`: subject rules (validity, matching, subset and overlap checks)
 //!   and subject transforms; a leaf that imports nothing.
@@ -33,7 +34,8 @@
 //! - `client`: the client protocol on client connections.
 //! - `route`: routes between the servers of a cluster (handshake, interest,
 //!   routed messages, gossip).
-//! - `s2`: Go's S2 compression, block format (meta snapshots).
+//! - `s2`: Go's S2 compression, block and stream formats (meta snapshots,
+//!   replicated messages, compressed consumer assignments).
 //! - `monitor`: HTTP monitoring endpoints.
 //! - `system`: the system account's internal services (`$SYS.REQ.*`).
 //! - `start`: starting and stopping: listeners, accept loop, signals, lame duck.
@@ -64,3 +66,4 @@ pub mod store;
 pub(crate) mod subject;
 pub(crate) mod sublist;
 pub(crate) mod system;
+pub(crate) mod varint;

@@ -8,6 +8,8 @@
 //! refuses anything malformed with an error, never a panic.
 use std::fmt;
 
+use crate::varint::{put_uvarint, uvarint};
+
 /// Decoded blocks larger than this are refused (Go's meta snapshots are far
 /// smaller; a corrupt length must not allocate gigabytes).
 const MAX_DECODED: usize = 256 * 1024 * 1024;
@@ -37,6 +39,38 @@ pub(crate) fn encode_block(data: &[u8]) -> Vec<u8> {
         }
         out
     })
+}
+
+/// Decompresses S2's stream (framing) format, as Go's `s2.NewWriter`
+/// writes it (the meta group's compressed consumer assignments, op 9):
+/// chunks of a type byte and a 3-byte length; a stream identifier (0xff),
+/// compressed (0x00) or uncompressed (0x01) data after a 4-byte checksum
+/// (not checked here: NRG entries carry their own), padding and skippable
+/// chunks (0x80..=0xfe) ignored.
+pub(crate) fn decode_stream(src: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    let mut s = 0usize;
+    while s < src.len() {
+        let head = src.get(s..s + 4).ok_or(Error("truncated chunk header"))?;
+        let (kind, len) = (head[0], usize::from(head[1]) | usize::from(head[2]) << 8 | usize::from(head[3]) << 16);
+        let body = src.get(s + 4..s + 4 + len).ok_or(Error("truncated chunk"))?;
+        s += 4 + len;
+        match kind {
+            0xff if body != b"S2sTwO" && body != b"sNaPpY" => return Err(Error("not an S2 stream")),
+            0xff => {}
+            0x00 => {
+                let block = body.get(4..).ok_or(Error("truncated chunk"))?;
+                out.extend_from_slice(&decode_block(block)?);
+            }
+            0x01 => out.extend_from_slice(body.get(4..).ok_or(Error("truncated chunk"))?),
+            0x02..=0x7f => return Err(Error("unknown chunk type")),
+            _ => {}
+        }
+        if out.len() > MAX_DECODED {
+            return Err(Error("too large"));
+        }
+    }
+    Ok(out)
 }
 
 /// Decompresses one block.
@@ -111,28 +145,26 @@ pub(crate) fn decode_block(src: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-fn uvarint(buf: &[u8]) -> Option<(u64, usize)> {
-    let mut x = 0u64;
-    for (i, &b) in buf.iter().enumerate().take(10) {
-        x |= u64::from(b & 0x7f) << (7 * i);
-        if b < 0x80 {
-            return Some((x, i + 1));
-        }
-    }
-    None
-}
-
-fn put_uvarint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_framed_stream_decodes() {
+        let data = b"{\"name\":\"C\",\"stream\":\"S\"}".repeat(20);
+        let block = encode_block(&data);
+        let mut framed = vec![0xff, 6, 0, 0];
+        framed.extend_from_slice(b"S2sTwO");
+        let len = block.len() + 4;
+        framed.extend_from_slice(&[0x00, len as u8, (len >> 8) as u8, (len >> 16) as u8, 0, 0, 0, 0]);
+        framed.extend_from_slice(&block);
+        framed.extend_from_slice(&[0x01, 6, 0, 0, 0, 0, 0, 0, b'x', b'y']);
+        let mut want = data.clone();
+        want.extend_from_slice(b"xy");
+        assert_eq!(decode_stream(&framed).unwrap(), want);
+        assert!(decode_stream(&framed[..framed.len() - 1]).is_err());
+        assert!(decode_stream(&[0xff, 6, 0, 0, b'n', b'o', b'p', b'e', b'!', b'!']).is_err());
+    }
 
     #[test]
     fn blocks_round_trip() {

@@ -392,6 +392,9 @@ pub(crate) struct ConsumerInfo {
     pub(crate) num_redelivered: u64,
     pub(crate) num_waiting: u64,
     pub(crate) num_pending: u64,
+    /// Clustered: the consumer's group as its leader sees it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cluster: Option<ClusterInfo>,
     #[serde(skip_serializing_if = "is_false")]
     pub(crate) push_bound: bool,
     #[serde(skip_serializing_if = "is_false")]

@@ -119,6 +119,8 @@ pub(crate) enum E {
     ClusterNotAvail,
     ClusterNoPeers,
     ClusterUnsupportedFeature,
+    ConsumerReplicasExceedsStream,
+    StreamOffline,
 }
 
 /// (id, code, err_code, description). Kept sorted by err_code.
@@ -214,6 +216,7 @@ const TABLE: &[(E, u16, u16, &str)] = &[
     (E::ConsumerMaxRequestExpiresTooSmall, 400, 10115, "consumer max request expires needs to be >= 1ms"),
     (E::ConsumerMaxDeliverBackoff, 400, 10116, "max deliver is required to be > length of backoff values"),
     (E::ConsumerMaxPendingAckExcess, 400, 10121, "consumer max ack pending exceeds system limit of {limit}"),
+    (E::ConsumerReplicasExceedsStream, 400, 10126, "consumer config replica count exceeds parent stream"),
     (E::ConsumerNameContainsPathSeparators, 400, 10127, "Consumer name can not contain path separators"),
     (E::StreamNameContainsPathSeparators, 400, 10128, "Stream name can not contain path separators"),
     (
@@ -228,6 +231,7 @@ const TABLE: &[(E, u16, u16, &str)] = &[
         10132,
         "Consumer Durable and Name have to be equal if both are provided",
     ),
+    (E::StreamOffline, 500, 10118, "stream is offline"),
     (E::ReplicasCountCannotBeNegative, 400, 10133, "replicas count cannot be negative"),
     (
         E::ConsumerDuplicateFilterSubjects,

@@ -1,8 +1,11 @@
 //! JetStream: streams, consumers and the `$JS.API` surface, as a
 //! self-contained engine the core server drives; Go nats-server 2.15 is the
-//! reference for every reply. Streams and consumers live on one server; in
-//! a cluster, [`cluster`] runs the meta group (Go's `_meta_`) and only its
-//! leader answers the API, while replicated assets are still to come.
+//! reference for every reply. On a lone server streams and consumers live
+//! here alone. In a cluster, [`cluster`] runs the meta group (Go's
+//! `_meta_`), whose leader places streams and consumers on servers, and
+//! `replication` runs this server's replicas of them, each with its own NRG
+//! group, and decides who answers each API request (Go's
+//! `jetstream_cluster.go`).
 //!
 //! # How the core drives it
 //!
@@ -31,8 +34,11 @@
 //! Each submodule uses only those below it (`server/tests/module_graph.rs`
 //! checks there is no import circle):
 //!
-//! - `service` (the core's side) over this engine, and `cluster` (the meta
-//!   group, over `crate::cluster::nrg`) beside it, over
+//! - `service` (the core's side, with `api_import`, the API's crossing into
+//!   the system account in a cluster) over this engine, with
+//! - `replication` (the engine's clustered side) over `cluster` (the meta
+//!   group, assignments and the codecs of replicated entries, over
+//!   `crate::cluster::nrg`), over
 //! - `api` (the `$JS.API` requests), over
 //! - `persist` (files) and `sourcing` (mirrors and sources), over
 //! - `stream` (streams, an account's streams), over
@@ -131,6 +137,8 @@ struct Inner {
     probe: Option<InterestProbe>,
     /// Clustered: this server's replicas of assigned streams.
     groups: cluster::stream_group::Groups,
+    /// Clustered: this server's replicas of assigned consumers.
+    consumer_groups: cluster::stream_group::ConsumerGroups,
 }
 
 /// One account's entry in the publish index.
@@ -192,7 +200,12 @@ impl JetStream {
             store_env,
             cfg,
             version,
-            inner: Mutex::new(Inner { accounts: HashMap::new(), probe: None, groups: HashMap::new() }),
+            inner: Mutex::new(Inner {
+                accounts: HashMap::new(),
+                probe: None,
+                groups: HashMap::new(),
+                consumer_groups: HashMap::new(),
+            }),
             index: RwLock::new(HashMap::new()),
             any_streams: std::sync::atomic::AtomicBool::new(false),
             generation: std::sync::atomic::AtomicU64::new(0),
@@ -285,7 +298,8 @@ impl JetStream {
         if let Some(meta) = self.meta.get() {
             // Clustered: stream leaders answer the meta leader's info requests.
             let sys = meta.sys().name.clone();
-            all.insert(sys, vec![format!("{}*.*", replication::INFO_REQUEST_PREFIX)]);
+            let stream_info = format!("{}*.*", cluster::INFO_REQUEST_PREFIX);
+            all.insert(sys, vec![stream_info, format!("{}*.*.*", cluster::CONSUMER_INFO_REQUEST_PREFIX)]);
         }
         for name in names {
             let mut subjects = vec![format!("{ACK_PREFIX}>"), format!("{FC_PREFIX}>")];
@@ -431,7 +445,7 @@ impl JetStream {
         if let Some(meta) = self.meta.get() {
             // Clustered: requests arrive in the system account, naming the
             // requester's (`api_import`), and the meta leader, the stream's
-            // leader or nobody answers there (`replication::requests`).
+            // leader or nobody answers there (see the `replication` module).
             let sys = &meta.sys().name;
             let account = match (account == sys, api_import::stays_in_account(subject)) {
                 // Direct gets and pull requests stay in their account.
@@ -562,7 +576,9 @@ impl JetStream {
         if let Some(api) = self.domain_api(subject) {
             return self.handle_api_at(account, &api, reply, headers, payload, now);
         }
-        if subject.starts_with(replication::INFO_REQUEST_PREFIX) {
+        if subject.starts_with(cluster::INFO_REQUEST_PREFIX)
+            || subject.starts_with(cluster::CONSUMER_INFO_REQUEST_PREFIX)
+        {
             return self.info_request(account, subject, reply, now);
         }
         let mut out = Vec::new();

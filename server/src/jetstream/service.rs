@@ -365,6 +365,9 @@ impl Engine {
                 self.publish_all(out);
             }
             self.sync_subscriptions();
+            // Clustered: what the consumers led here changed goes to their
+            // followers.
+            self.js.replicate_consumers();
         }
         self.js.save();
     }

@@ -154,7 +154,7 @@ impl AppendEntry {
             out.extend_from_slice(&e.data);
         }
         if let Some(lterm) = self.lterm {
-            put_uvarint(&mut out, lterm);
+            crate::varint::put_uvarint(&mut out, lterm);
         }
         Ok(out)
     }
@@ -474,27 +474,9 @@ fn id_at(msg: &[u8], at: usize) -> PeerId {
     id
 }
 
-fn put_uvarint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-/// Go's `binary.Uvarint`: `None` for an empty, unfinished or overflowing one.
+/// Go's `binary.Uvarint`, the value only.
 fn get_uvarint(buf: &[u8]) -> Option<u64> {
-    let mut x: u64 = 0;
-    for (i, &b) in buf.iter().enumerate().take(10) {
-        if b < 0x80 {
-            if i == 9 && b > 1 {
-                return None;
-            }
-            return Some(x | (u64::from(b) << (7 * i)));
-        }
-        x |= u64::from(b & 0x7f) << (7 * i);
-    }
-    None
+    crate::varint::uvarint(buf).map(|(v, _)| v)
 }
 
 #[cfg(test)]

@@ -222,6 +222,11 @@ impl Group {
         self.send(Input::Propose(vec![op]));
     }
 
+    /// Proposes `op` when leading, else sends it to the leader.
+    pub(crate) fn forward(&self, op: Vec<u8>) {
+        self.send(Input::Forward(op));
+    }
+
     pub(crate) fn applied(&self, index: u64) {
         self.send(Input::Applied(index));
     }

@@ -10,11 +10,13 @@ use serde::Serialize;
 
 use super::*;
 use crate::jetstream::consumer::{check_consumer_config, check_consumer_pedantic, set_consumer_defaults, Consumer};
+use crate::jetstream::stream::Stream;
 use crate::store::StreamStore;
 use crate::subject::collide;
 
 fn consumer_info(c: &Consumer, store: &dyn StreamStore, ctx: &Ctx, dynamic: bool) -> ConsumerInfo {
     let mut info = c.info(store, ctx.now);
+    info.cluster = ctx.stream_cluster.clone();
     info.push_bound = c.is_push() && (ctx.interest)(&c.cfg.deliver_subject);
     if dynamic {
         info.config.metadata = with_dynamic_meta(&info.config.metadata, ctx.version);
@@ -131,7 +133,7 @@ pub(super) fn consumer_create(
     if !filtered.is_empty() && cfg.filter_subject != filtered {
         return Err(ApiError::new(E::ConsumerCreateFilterSubjectMismatch));
     }
-    if cfg.num_replicas > 1 {
+    if cfg.num_replicas > 1 && ctx.assets.is_none() {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
     }
     let total_consumers: usize = acc.streams.values().map(|s| s.consumers.len()).sum();
@@ -220,6 +222,58 @@ pub(super) fn consumer_create(
     }
     s.sweep_retention();
     Ok(typed(types::CONSUMER_CREATE, info))
+}
+
+/// Clustered, on the meta leader: a create checked as the single-server
+/// path checks it, against a scratch copy of the stream (its config, and
+/// its consumers' configs from their assignments). Returns the consumer's
+/// name and its config with Go's defaults, or the error to answer.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn dry_run_create(
+    stream_cfg: &StreamConfig,
+    existing: &[(String, ConsumerConfig)],
+    stream: &str,
+    rest: &[&str],
+    legacy_durable: bool,
+    payload: &[u8],
+    ctx: &Ctx,
+) -> Result<(String, ConsumerConfig), ApiError> {
+    let ctx = Ctx { store: None, stream_cluster: None, ..*ctx };
+    let mut acc = AccountJs::default();
+    let mut s = Stream::new(stream_cfg.clone(), ctx.now);
+    for (n, c) in existing {
+        let consumer = Consumer::new(stream_cfg, n, c.clone(), &*s.store, ctx.now);
+        s.consumers.insert(n.clone(), consumer);
+    }
+    acc.streams.insert(stream.to_string(), s);
+    let body = consumer_create(&mut acc, stream, rest, legacy_durable, payload, &ctx, &mut Vec::new())?;
+    let name = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["name"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let cfg = acc.streams.get(stream).and_then(|s| s.consumers.get(&name)).map(|c| c.cfg.clone());
+    cfg.map(|c| (name, c)).ok_or_else(|| ApiError::err(E::ConsumerCreate, "consumer was not created"))
+}
+
+/// Clustered: a consumer's info as its leader gives it for a consumer list
+/// (Go's `jsClusteredConsumerInfoRequest`: the bare `ConsumerInfo`).
+pub(crate) fn leader_info(acc: &AccountJs, stream: &str, name: &str, ctx: &Ctx) -> Option<Bytes> {
+    let s = acc.streams.get(stream)?;
+    let c = s.consumers.get(name)?;
+    Some(go_json(&consumer_info(c, &*s.store, ctx, false)))
+}
+
+/// A consumer config from a consumer assignment.
+pub(crate) fn decode_config(v: &serde_json::Value) -> Result<ConsumerConfig, ApiError> {
+    parse(&serde_json::to_vec(v).unwrap_or_default())
+}
+
+/// Clustered: the answer to a create the consumer's leader sends once the
+/// assignment is applied (Go's `processClusterCreateConsumer`).
+pub(crate) fn assignment_reply(acc: &AccountJs, stream: &str, name: &str, ctx: &Ctx) -> Option<Bytes> {
+    let s = acc.streams.get(stream)?;
+    let c = s.consumers.get(name)?;
+    Some(typed(types::CONSUMER_CREATE, consumer_info(c, &*s.store, ctx, true)))
 }
 
 /// Go `checkNewConsumerConfig`: what a consumer update may not change.

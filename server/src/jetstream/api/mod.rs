@@ -18,7 +18,7 @@ use crate::message::Msg;
 
 mod account;
 mod advisory;
-mod consumer;
+pub(crate) mod consumer;
 mod direct;
 pub(crate) mod stream;
 
@@ -38,7 +38,7 @@ pub(crate) const API_PREFIX: &str = "$JS.API.";
 pub(crate) const API_LEVEL: u32 = 5;
 
 /// Go `JSApiNamesLimit` / `JSApiListLimit` / `JSMaxSubjectDetails`.
-const NAMES_LIMIT: usize = 1024;
+pub(crate) const NAMES_LIMIT: usize = 1024;
 pub(crate) const LIST_LIMIT: usize = 256;
 const MAX_SUBJECT_DETAILS: usize = 100_000;
 
@@ -81,8 +81,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) account: &'a str,
     /// Where file streams are kept; `None` keeps them in memory.
     pub(crate) store: Option<&'a crate::jetstream::persist::StoreEnv>,
-    /// Clustered: the `cluster` of the stream a request names, as its
-    /// group's leader reports it.
+    /// Clustered: the `cluster` of the stream or consumer a request names,
+    /// as its group's leader reports it.
     pub(crate) stream_cluster: Option<crate::jetstream::api_types::ClusterInfo>,
     /// Clustered: the account's streams and consumers as the meta group
     /// assigns them.

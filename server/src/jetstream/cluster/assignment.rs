@@ -9,16 +9,19 @@ use std::sync::Mutex;
 use rand::seq::SliceRandom;
 use serde_json::{json, Value};
 
-use super::{Assets, Meta};
+use super::{AssetKey, Assets, Meta};
 use crate::cluster::nrg::codec::{peer_id, PeerId};
 use crate::connection::lock;
 
-/// A change of one stream's assignment: its new assignment (`None`:
-/// removed, with the removal's own assignment in `removed`).
+/// A change of one stream's or consumer's assignment: its new assignment
+/// (`None`: removed, with the removal's own assignment in `removed`).
 #[derive(Debug, Clone)]
 pub(crate) struct AssetChange {
     pub(crate) account: String,
+    /// The stream's name.
     pub(crate) name: String,
+    /// A consumer's name, when the change is a consumer's.
+    pub(crate) consumer: Option<String>,
     pub(crate) sa: Option<Value>,
     pub(crate) removed: Option<Value>,
 }
@@ -26,24 +29,41 @@ pub(crate) struct AssetChange {
 /// Where asset changes go.
 pub(crate) type AssetSink = Box<dyn Fn(AssetChange) + Send>;
 
-/// Every stream the view holds, by account and name.
-pub(super) fn stream_keys(assets: &Assets) -> BTreeSet<(String, String)> {
-    assets.streams.iter().flat_map(|(a, m)| m.keys().map(move |n| (a.clone(), n.clone()))).collect()
+/// Every stream and consumer the view holds, streams before their
+/// consumers.
+pub(super) fn asset_keys(assets: &Assets) -> Vec<AssetKey> {
+    let mut keys = Vec::new();
+    for (a, m) in &assets.streams {
+        for (n, s) in m {
+            keys.push((a.clone(), n.clone(), None));
+            keys.extend(s.consumers.keys().map(|c| (a.clone(), n.clone(), Some(c.clone()))));
+        }
+    }
+    keys
 }
 
-/// Tells the sink, if any, the current assignment of each changed stream.
+/// Tells the sink, if any, the current assignment of each changed asset.
 pub(super) fn notify(
-    assets: &Assets,
+    assets: &mut Assets,
     sink: &Mutex<Option<AssetSink>>,
-    changed: impl IntoIterator<Item = (String, String)>,
+    changed: impl IntoIterator<Item = AssetKey>,
 ) {
     let sink = lock(sink);
-    let Some(sink) = sink.as_ref() else { return };
-    for (account, name) in changed {
-        let sa = assets.streams.get(&account).and_then(|m| m.get(&name)).map(|s| s.sa.clone());
-        let removed = if sa.is_none() { assets.removed.get(&(account.clone(), name.clone())).cloned() } else { None };
-        sink(AssetChange { account, name, sa, removed });
+    let Some(sink) = sink.as_ref() else {
+        assets.removed.clear();
+        return;
+    };
+    for key in changed {
+        let (account, name, consumer) = key.clone();
+        let stream = assets.streams.get(&account).and_then(|m| m.get(&name));
+        let sa = match &consumer {
+            None => stream.map(|s| s.sa.clone()),
+            Some(c) => stream.and_then(|s| s.consumers.get(c)).cloned(),
+        };
+        let removed = if sa.is_none() { assets.removed.remove(&key) } else { None };
+        sink(AssetChange { account, name, consumer, sa, removed });
     }
+    assets.removed.clear();
 }
 
 /// Go's `groupName`: `S-R3F-<8>` for a three-replica file stream.
@@ -69,9 +89,26 @@ impl Meta {
     /// Starts telling `sink` of every change to the stream assignments,
     /// beginning with every assignment there is now.
     pub(crate) fn set_asset_sink(&self, sink: AssetSink) {
-        let view = lock(&self.assets);
+        let mut view = lock(&self.assets);
         *lock(&self.sink) = Some(sink);
-        notify(&view, &self.sink, stream_keys(&view));
+        let keys = asset_keys(&view);
+        notify(&mut view, &self.sink, keys);
+    }
+
+    /// The assignment of consumer `name` of stream `stream`.
+    pub(crate) fn consumer_assignment(&self, account: &str, stream: &str, name: &str) -> Option<Value> {
+        let view = lock(&self.assets);
+        view.streams.get(account).and_then(|m| m.get(stream)).and_then(|s| s.consumers.get(name)).cloned()
+    }
+
+    /// Every consumer assignment of a stream, by name.
+    pub(crate) fn consumer_assignments(&self, account: &str, stream: &str) -> Vec<(String, Value)> {
+        let view = lock(&self.assets);
+        view.streams
+            .get(account)
+            .and_then(|m| m.get(stream))
+            .map(|s| s.consumers.iter().map(|(n, c)| (n.clone(), c.clone())).collect())
+            .unwrap_or_default()
     }
 
     /// The assignment of stream `name` of `account`.
@@ -92,6 +129,11 @@ impl Meta {
     pub(crate) fn asset_counts(&self, account: &str) -> (usize, usize) {
         let view = lock(&self.assets);
         view.streams.get(account).map_or((0, 0), |m| (m.len(), m.values().map(|s| s.consumers.len()).sum()))
+    }
+
+    /// Proposes a meta entry when leading, else sends it to the leader.
+    pub(crate) fn forward(&self, entry: Vec<u8>) {
+        self.group.forward(entry);
     }
 
     /// Replicates a meta entry (an op byte, then JSON); only the leader's
@@ -161,6 +203,52 @@ impl Meta {
         }
         nodes.sort_by_key(|(_, off)| *off);
         Ok(nodes.into_iter().take(replicas).map(|(p, _)| p).collect())
+    }
+
+    /// `n` of a stream's `peers` for one of its consumers: all of them when
+    /// `n` is the stream's count, else online ones first, shuffled.
+    pub(crate) fn pick_among(&self, peers: &[PeerId], n: usize) -> Vec<PeerId> {
+        if n >= peers.len() {
+            return peers.to_vec();
+        }
+        let names = self.server_names();
+        let me = peer_id(&self.server_name);
+        let mut pick = peers.to_vec();
+        pick.shuffle(&mut rand::rng());
+        pick.sort_by_key(|p| *p != me && names.get(p).is_none_or(|(_, off)| *off));
+        pick.truncate(n);
+        pick
+    }
+
+    /// A consumer's assignment (Go's `consumerAssignment` as
+    /// `encodeAddConsumerAssignment` writes it).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new_consumer_assignment(
+        &self,
+        account: &str,
+        stream: &str,
+        name: &str,
+        config: Value,
+        peers: &[PeerId],
+        storage: &str,
+        group: Option<String>,
+        created: Option<Value>,
+        subject: &str,
+        reply: &str,
+    ) -> Value {
+        let ids: Vec<String> = peers.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+        let preferred = ids.first().cloned().unwrap_or_default();
+        let group = group.unwrap_or_else(|| group_name("C", peers.len(), storage));
+        json!({
+            "client": {"acc": account, "server": self.server_name, "cluster": self.cluster_name, "kind": "Client", "client_type": "nats"},
+            "created": created.unwrap_or_else(|| Value::String(crate::gotime::rfc3339(std::time::SystemTime::now()))),
+            "name": name,
+            "stream": stream,
+            "consumer": config,
+            "group": {"name": group, "peers": ids, "store": storage, "cluster": self.cluster_name, "preferred": preferred},
+            "subject": subject,
+            "reply": reply,
+        })
     }
 
     /// A new stream's assignment (Go's `streamAssignment` as

@@ -17,6 +17,7 @@
 //! leader get a clear error; a follower leaves them to the leader, as Go
 //! does.
 pub(crate) mod assignment;
+pub(crate) mod consumer_op;
 pub(crate) mod stream_group;
 pub(crate) mod stream_op;
 
@@ -36,6 +37,13 @@ use crate::cluster::nrg::engine::Timers;
 use crate::connection::deliver::Publisher;
 use crate::connection::{lock, Connection, InternalCallback, Kind, Subscription};
 use crate::message::Msg;
+
+/// The meta leader's requests for a stream's info, `$JSC.SI.<acc>.<stream>`
+/// in the system account (Go's `clusterStreamInfoT`), answered by the
+/// stream's leader.
+pub(crate) const INFO_REQUEST_PREFIX: &str = "$JSC.SI.";
+/// The same for a consumer, `$JSC.CI.<acc>.<stream>.<consumer>`.
+pub(crate) const CONSUMER_INFO_REQUEST_PREFIX: &str = "$JSC.CI.";
 
 /// The meta group's name (Go's `defaultMetaGroupName`).
 pub(crate) const META_GROUP: &str = "_meta_";
@@ -68,14 +76,17 @@ struct StreamAssignment {
     consumers: BTreeMap<String, Value>,
 }
 
+/// An asset: account, stream and, for a consumer, its name.
+pub(crate) type AssetKey = (String, String, Option<String>);
+
 /// The cluster's assets as the meta log describes them: by account, then
 /// stream name.
 #[derive(Debug, Default)]
 struct Assets {
     streams: BTreeMap<String, BTreeMap<String, StreamAssignment>>,
-    /// Streams just removed, with the removal's reply: taken by the
+    /// Assets just removed, with the removal's reply: taken by the
     /// notification that follows.
-    removed: HashMap<(String, String), Value>,
+    removed: HashMap<AssetKey, Value>,
 }
 
 /// What the meta group needs of its server.
@@ -193,15 +204,16 @@ impl Meta {
                                 EntryType::Normal => {
                                     let mut view = lock(&assets);
                                     let changed = apply_entry(&mut view, &e.data);
-                                    assignment::notify(&view, &sink, changed);
+                                    assignment::notify(&mut view, &sink, changed);
                                 }
                                 EntryType::Snapshot => {
                                     let mut view = lock(&assets);
-                                    let before = assignment::stream_keys(&view);
+                                    let mut changed = assignment::asset_keys(&view);
                                     apply_snapshot(&mut view, &e.data);
-                                    let mut changed = before;
-                                    changed.extend(assignment::stream_keys(&view));
-                                    assignment::notify(&view, &sink, changed);
+                                    changed.extend(assignment::asset_keys(&view));
+                                    changed.sort();
+                                    changed.dedup();
+                                    assignment::notify(&mut view, &sink, changed);
                                 }
                                 EntryType::RemovePeer => {
                                     if let (Some(m), Ok(peer)) =
@@ -646,14 +658,25 @@ fn account_of(a: &Value) -> String {
     c["svc"].as_str().filter(|s| !s.is_empty()).or(c["acc"].as_str()).unwrap_or("$G").to_string()
 }
 
-/// Applies one meta entry: an op byte, then its JSON. Returns the stream
-/// whose assignment changed, by account and name.
-fn apply_entry(assets: &mut Assets, data: &[u8]) -> Vec<(String, String)> {
+/// Applies one meta entry: an op byte, then its JSON. Returns the assets
+/// whose assignment changed: account, stream and, for a consumer, its name.
+fn apply_entry(assets: &mut Assets, data: &[u8]) -> Vec<AssetKey> {
     let Some((&kind, body)) = data.split_first() else { return vec![] };
-    if kind == op::ASSIGN_COMPRESSED_CONSUMER {
-        crate::debug!("JetStream cluster: a compressed consumer assignment is not applied by rnats yet");
-        return vec![];
-    }
+    let decoded;
+    let body = if kind == op::ASSIGN_COMPRESSED_CONSUMER {
+        match crate::s2::decode_stream(body) {
+            Ok(b) => {
+                decoded = b;
+                &decoded[..]
+            }
+            Err(e) => {
+                crate::warn!("JetStream cluster: malformed compressed consumer assignment: {e}");
+                return vec![];
+            }
+        }
+    } else {
+        body
+    };
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         crate::warn!("JetStream cluster: malformed meta entry (op {kind})");
         return vec![];
@@ -664,28 +687,36 @@ fn apply_entry(assets: &mut Assets, data: &[u8]) -> Vec<(String, String)> {
             let Some(name) = v["stream"]["name"].as_str().map(str::to_string) else { return vec![] };
             let entry = assets.streams.entry(acc.clone()).or_default().entry(name.clone()).or_default();
             entry.sa = v;
-            vec![(acc, name)]
+            vec![(acc, name, None)]
         }
         op::REMOVE_STREAM => {
             let Some(name) = v["stream"]["name"].as_str() else { return vec![] };
+            let mut changed = vec![(acc.clone(), name.to_string(), None)];
             if let Some(s) = assets.streams.get_mut(&acc) {
                 if let Some(mut gone) = s.remove(name) {
                     // The reply of the removal, for whoever answers it.
                     gone.sa["reply"] = v["reply"].clone();
-                    assets.removed.insert((acc.clone(), name.to_string()), gone.sa);
+                    for c in gone.consumers.keys() {
+                        changed.push((acc.clone(), name.to_string(), Some(c.clone())));
+                    }
+                    assets.removed.insert((acc.clone(), name.to_string(), None), gone.sa);
                 }
             }
-            vec![(acc, name.to_string())]
+            changed
         }
-        op::ASSIGN_CONSUMER | op::REMOVE_CONSUMER => {
+        op::ASSIGN_CONSUMER | op::ASSIGN_COMPRESSED_CONSUMER | op::REMOVE_CONSUMER => {
             let (Some(stream), Some(name)) = (v["stream"].as_str(), v["name"].as_str()) else { return vec![] };
+            let key = (acc.clone(), stream.to_string(), Some(name.to_string()));
             let Some(sa) = assets.streams.get_mut(&acc).and_then(|s| s.get_mut(stream)) else { return vec![] };
-            if kind == op::ASSIGN_CONSUMER {
-                sa.consumers.insert(name.to_string(), v);
+            if kind == op::REMOVE_CONSUMER {
+                if let Some(mut gone) = sa.consumers.remove(name) {
+                    gone["reply"] = v["reply"].clone();
+                    assets.removed.insert(key.clone(), gone);
+                }
             } else {
-                sa.consumers.remove(name);
+                sa.consumers.insert(name.to_string(), v);
             }
-            vec![]
+            vec![key]
         }
         other => {
             crate::debug!("JetStream cluster: meta entry op {other} ignored");

@@ -11,16 +11,19 @@ use serde_json::Value;
 use super::assignment::AssetChange;
 use crate::cluster::nrg::codec::Entry;
 use crate::cluster::nrg::driver::Group;
+use crate::jetstream::consumer::{ConsumerSnapshot, StateFingerprint};
 
 /// What reaches the engine from the cluster layer.
 #[derive(Debug)]
 pub(crate) enum ClusterEvent {
     /// A stream's assignment changed.
     Asset(AssetChange),
-    /// A stream group committed `entries` up to `index`.
-    Committed { account: String, stream: String, index: u64, entries: Vec<Entry> },
-    /// This server leads a stream's group now, or no longer.
-    Leading { account: String, stream: String, on: bool },
+    /// A stream's group (or, naming one, a consumer's) committed `entries`
+    /// up to `index`.
+    Committed { account: String, stream: String, consumer: Option<String>, index: u64, entries: Vec<Entry> },
+    /// This server leads a stream's (or a consumer's) group now, or no
+    /// longer.
+    Leading { account: String, stream: String, consumer: Option<String>, on: bool },
 }
 
 /// Where cluster events go: the engine thread's queue.
@@ -65,3 +68,21 @@ pub(crate) enum Routed {
     /// Proposed to the stream's group, or left to its leader.
     Handled,
 }
+
+/// A replica of a clustered consumer on this server (its stream has one
+/// here too).
+pub(crate) struct ConsumerGroup {
+    /// The consumer's assignment.
+    pub(crate) ca: Value,
+    /// The NRG group; `None` for a single replica.
+    pub(crate) group: Option<Group>,
+    pub(crate) leader: bool,
+    /// A create answer waiting for this replica to lead.
+    pub(crate) pending: Option<String>,
+    /// Leading: the state the followers were last told of, and its
+    /// fingerprint (see `Consumer::state_fingerprint`).
+    pub(crate) replicated: Option<(ConsumerSnapshot, StateFingerprint)>,
+}
+
+/// The consumer groups by account, stream and consumer.
+pub(crate) type ConsumerGroups = HashMap<(String, String, String), ConsumerGroup>;

@@ -7,6 +7,8 @@
 //! Decoding never panics: malformed bytes give an error naming what broke.
 use serde::{Deserialize, Serialize};
 
+use crate::varint::{put_uvarint, uvarint};
+
 /// Stream entry ops (Go's `entryOp`; the numbering is shared with the meta
 /// group's).
 pub(crate) mod op {
@@ -107,7 +109,7 @@ impl StreamMsg {
         let hdr = take(hl)?.to_vec();
         let ml = u32::from_le_bytes(take(4)?.try_into().unwrap_or_default()) as usize;
         let msg = take(ml)?.to_vec();
-        let flags = uvarint(b).unwrap_or(0);
+        let flags = uvarint(b).map_or(0, |(f, _)| f);
         Ok(StreamMsg { subject, reply, hdr, msg, lseq, ts, sourced: flags & FLAG_SOURCED != 0 })
     }
 
@@ -162,25 +164,6 @@ pub(crate) fn encode_json<T: Serialize>(op_byte: u8, v: &T) -> Vec<u8> {
     let mut b = vec![op_byte];
     b.extend_from_slice(&crate::json::to_vec(v));
     b
-}
-
-fn put_uvarint(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
-
-fn uvarint(b: &[u8]) -> Option<u64> {
-    let mut v = 0u64;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte < 0x80 {
-            return Some(v);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -67,6 +67,9 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) -> Vec<u64> {
+        if self.passive {
+            return Vec::new();
+        }
         self.last_activity = now;
         let mut acked = Vec::new();
         let mut ack_reply = true;

@@ -79,7 +79,7 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
-        if self.is_paused(now) {
+        if self.passive || self.is_paused(now) {
             return;
         }
         if self.is_push() {
@@ -289,6 +289,9 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
+        if self.passive {
+            return;
+        }
         let mut due: Vec<u64> = Vec::new();
         if now >= self.next_check {
             let mut next = i64::MAX;

@@ -253,6 +253,10 @@ pub(crate) fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig)
     Ok(())
 }
 
+/// What changes whenever a consumer's delivery state does (see
+/// [`Consumer::state_fingerprint`]).
+pub(crate) type StateFingerprint = (u64, u64, u64, u64, usize, usize);
+
 /// A consumer's delivery state as persisted across restarts.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ConsumerSnapshot {
@@ -275,6 +279,10 @@ struct Pending {
 
 /// One consumer of a stream.
 pub(crate) struct Consumer {
+    /// Clustered, a replica that does not lead: it keeps the state its
+    /// leader replicates and neither delivers, nor takes acks or pull
+    /// requests, nor runs timers, nor goes inactive.
+    pub(crate) passive: bool,
     pub(crate) name: String,
     pub(crate) stream: String,
     pub(crate) cfg: ConsumerConfig,
@@ -349,7 +357,7 @@ impl Consumer {
     /// Changes whenever [`Consumer::state_snapshot`] would (every delivery
     /// moves `dseq`, every ack a floor or the pending count), so persistence
     /// can skip unchanged consumers without building the snapshot.
-    pub(crate) fn state_fingerprint(&self) -> (u64, u64, u64, u64, usize, usize) {
+    pub(crate) fn state_fingerprint(&self) -> StateFingerprint {
         (self.sseq, self.dseq, self.asflr, self.adflr, self.pending.len(), self.rdc.len())
     }
 
@@ -384,6 +392,7 @@ impl Consumer {
     ) -> Consumer {
         let filters = effective_filters(&cfg, stream);
         let mut c = Consumer {
+            passive: false,
             name: name.to_string(),
             stream: stream.name.clone(),
             cfg,
@@ -537,6 +546,7 @@ impl Consumer {
             num_redelivered: self.rdc.len() as u64,
             num_waiting: self.waiting.len() as u64,
             num_pending: self.num_pending(store),
+            cluster: None,
             push_bound: false,
             paused: remaining > 0,
             pause_remaining: remaining.max(0),
@@ -545,7 +555,7 @@ impl Consumer {
         }
     }
 
-    fn update_floors(&mut self) {
+    pub(crate) fn update_floors(&mut self) {
         if let Some((&s, p)) = self.pending.iter().next() {
             self.asflr = s - 1;
             self.adflr = p.dseq - 1;
@@ -558,7 +568,9 @@ impl Consumer {
     /// True when an inactivity threshold has passed (ephemerals and
     /// durables with `inactive_threshold`).
     pub(crate) fn is_inactive(&self, now: i64) -> bool {
-        self.cfg.inactive_threshold > 0 && now.saturating_sub(self.last_activity) > self.cfg.inactive_threshold
+        !self.passive
+            && self.cfg.inactive_threshold > 0
+            && now.saturating_sub(self.last_activity) > self.cfg.inactive_threshold
     }
 
     /// After a purge: skip what is gone and forget pending acks for it.

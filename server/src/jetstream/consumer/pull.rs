@@ -58,6 +58,9 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
+        if self.passive {
+            return;
+        }
         self.last_activity = now;
         if self.is_push() {
             out.push(status_out(reply, "409 Consumer is push based"));

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
+mod consumers;
 mod requests;
 
 use crate::cluster::nrg::codec::{peer_id, Entry, EntryType, PeerId};
@@ -37,32 +38,38 @@ use crate::jetstream::api_types::{ClusterInfo, GoTime, PeerInfo};
 use crate::jetstream::cluster::assignment::{group_peers, AssetChange};
 use crate::jetstream::cluster::stream_group::{ClusterEvent, ClusterSink, Groups, Routed, StreamGroup};
 use crate::jetstream::cluster::stream_op::{op, DeleteMsg, DeleteRange, Purge, StreamMsg};
-use crate::jetstream::cluster::Meta;
+use crate::jetstream::cluster::{Meta, CONSUMER_INFO_REQUEST_PREFIX, INFO_REQUEST_PREFIX};
 use crate::jetstream::stream::Stream;
 use crate::jetstream::{persist, Inner, JetStream};
 use crate::message::Msg;
 
-/// The meta leader's requests for a stream's info, `$JSC.SI.<acc>.<stream>`
-/// in the system account (Go's `clusterStreamInfoT`).
-pub(crate) const INFO_REQUEST_PREFIX: &str = "$JSC.SI.";
-
 impl JetStream {
-    /// Answers `$JSC.SI.<account>.<stream>` when this server leads the
-    /// stream (Go's `jsClusteredStreamInfoRequest`).
+    /// Answers `$JSC.SI.<account>.<stream>` and
+    /// `$JSC.CI.<account>.<stream>.<consumer>` when this server leads the
+    /// stream or consumer (Go's `jsClusteredStreamInfoRequest` and
+    /// `jsClusteredConsumerInfoRequest`).
     pub(crate) fn info_request(&self, account: &str, subject: &str, reply: Option<&str>, now: i64) -> Vec<Msg> {
         let (Some(meta), Some(reply)) = (self.meta.get(), reply.filter(|r| !r.is_empty())) else { return Vec::new() };
         if account != meta.sys().name {
             return Vec::new();
         }
-        let Some((acc, name)) = subject.strip_prefix(INFO_REQUEST_PREFIX).and_then(|r| r.split_once('.')) else {
-            return Vec::new();
-        };
         let mut inner = self.lock();
-        if !inner.groups.get(&(acc.to_string(), name.to_string())).is_some_and(|g| g.is_leader()) {
-            return Vec::new();
-        }
-        let cluster = self.stream_cluster_info(meta, &inner, acc, name);
-        let info = self.with_ctx(&mut inner, acc, now, cluster, |a, ctx| api::stream::leader_info(a, name, ctx));
+        let info = if let Some(rest) = subject.strip_prefix(CONSUMER_INFO_REQUEST_PREFIX) {
+            let mut toks = rest.splitn(3, '.');
+            let (Some(acc), Some(stream), Some(name)) = (toks.next(), toks.next(), toks.next()) else {
+                return Vec::new();
+            };
+            self.consumer_leader_info(meta, &mut inner, acc, stream, name, now)
+        } else {
+            let Some((acc, name)) = subject.strip_prefix(INFO_REQUEST_PREFIX).and_then(|r| r.split_once('.')) else {
+                return Vec::new();
+            };
+            if !inner.groups.get(&(acc.to_string(), name.to_string())).is_some_and(|g| g.is_leader()) {
+                return Vec::new();
+            }
+            let cluster = self.stream_cluster_info(meta, &inner, acc, name);
+            self.with_ctx(&mut inner, acc, now, cluster, |a, ctx| api::stream::leader_info(a, name, ctx))
+        };
         info.map(|b| Msg::reply_to(reply, b)).into_iter().collect()
     }
 
@@ -98,14 +105,27 @@ impl JetStream {
         let mut inner = self.lock();
         let mut out: Vec<(String, Msg)> = Vec::new();
         match ev {
-            ClusterEvent::Asset(change) => self.assignment_changed(meta, &mut inner, change, now, &mut out),
-            ClusterEvent::Committed { account, stream, index, entries } => {
+            ClusterEvent::Asset(change) => match change.consumer.clone() {
+                Some(c) => self.consumer_assignment_changed(meta, &mut inner, change, c, now, &mut out),
+                None => self.assignment_changed(meta, &mut inner, change, now, &mut out),
+            },
+            ClusterEvent::Committed { account, stream, consumer: Some(c), index, entries } => {
+                let key = (account, stream, c);
+                self.apply_consumer_entries(&mut inner, &key, &entries);
+                if let Some(g) = inner.consumer_groups.get(&key).and_then(|g| g.group.as_ref()) {
+                    g.applied(index);
+                }
+            }
+            ClusterEvent::Leading { account, stream, consumer: Some(c), on } => {
+                self.consumer_leading(meta, &mut inner, &(account, stream, c), on, now, &mut out);
+            }
+            ClusterEvent::Committed { account, stream, consumer: None, index, entries } => {
                 self.apply_entries(&mut inner, &account, &stream, &entries, now, &mut out);
                 if let Some(g) = inner.groups.get(&(account, stream)).and_then(|g| g.group.as_ref()) {
                     g.applied(index);
                 }
             }
-            ClusterEvent::Leading { account, stream, on } => {
+            ClusterEvent::Leading { account, stream, consumer: None, on } => {
                 let key = (account.clone(), stream.clone());
                 let last = inner
                     .accounts
@@ -138,7 +158,7 @@ impl JetStream {
         now: i64,
         out: &mut Vec<(String, Msg)>,
     ) {
-        let AssetChange { account, name, sa, removed } = change;
+        let AssetChange { account, name, sa, removed, .. } = change;
         let me = peer_id(meta.server_name());
         let key = (account.clone(), name.clone());
         let member = sa.as_ref().is_some_and(|sa| group_peers(sa).contains(&me));
@@ -248,10 +268,16 @@ impl JetStream {
         };
         let (acc, stream) = (account.to_string(), name.to_string());
         let events = Box::new(move |e| match e {
-            Event::Committed { index, entries } => {
-                sink(ClusterEvent::Committed { account: acc.clone(), stream: stream.clone(), index, entries })
+            Event::Committed { index, entries } => sink(ClusterEvent::Committed {
+                account: acc.clone(),
+                stream: stream.clone(),
+                consumer: None,
+                index,
+                entries,
+            }),
+            Event::Leading(on) => {
+                sink(ClusterEvent::Leading { account: acc.clone(), stream: stream.clone(), consumer: None, on })
             }
-            Event::Leading(on) => sink(ClusterEvent::Leading { account: acc.clone(), stream: stream.clone(), on }),
         });
         match Group::start(meta.sys(), meta.next_client_id(), start, events) {
             Ok(group) => {
@@ -268,6 +294,13 @@ impl JetStream {
 
     /// Stops and deletes this server's replica of a stream.
     fn drop_replica(&self, inner: &mut Inner, account: &str, name: &str) {
+        let consumers: Vec<_> =
+            inner.consumer_groups.keys().filter(|(a, s, _)| a == account && s == name).cloned().collect();
+        for key in consumers {
+            if let Some(g) = inner.consumer_groups.remove(&key).and_then(|g| g.group) {
+                g.stop();
+            }
+        }
         if let Some(g) = inner.groups.remove(&(account.to_string(), name.to_string())) {
             if let Some(group) = g.group {
                 group.stop();
@@ -313,6 +346,17 @@ impl JetStream {
     ) -> Option<ClusterInfo> {
         let g = inner.groups.get(&(account.to_string(), name.to_string()))?;
         let raft_group = g.sa["group"]["name"].as_str().map(str::to_string);
+        self.group_cluster_info(meta, g.group.as_ref(), raft_group)
+    }
+
+    /// Go's `clusterInfo` of a group: its leader, and as the leader sees
+    /// them, the other replicas (a single replica: this server alone).
+    fn group_cluster_info(
+        &self,
+        meta: &Meta,
+        group: Option<&Group>,
+        raft_group: Option<String>,
+    ) -> Option<ClusterInfo> {
         let names = meta.server_names();
         let name_of = |p: &PeerId| {
             names
@@ -321,7 +365,7 @@ impl JetStream {
                 .unwrap_or_else(|| format!("Server name unknown at this time (peerID: {})", String::from_utf8_lossy(p)))
         };
         let me = peer_id(meta.server_name());
-        let Some(group) = &g.group else {
+        let Some(group) = group else {
             return Some(ClusterInfo {
                 name: Some(meta.cluster_name().to_string()),
                 raft_group,
@@ -499,7 +543,7 @@ impl JetStream {
         out: &mut Vec<(String, Msg)>,
     ) {
         let key = (account.to_string(), stream.to_string());
-        let Inner { accounts, groups, probe } = inner;
+        let Inner { accounts, groups, probe, .. } = inner;
         let Some(g) = groups.get_mut(&key) else { return };
         let Some(acc) = accounts.get_mut(account) else { return };
         let Some(s) = acc.streams.get_mut(stream) else { return };

@@ -25,8 +25,11 @@ use serde_json::Value;
 use crate::connection::deliver::Publisher;
 use crate::connection::{Connection, InternalCallback, Kind, Subscription};
 use crate::jetstream::api::{self, api_type_for, types};
+use crate::jetstream::api_types::ConsumerConfig;
+use crate::jetstream::cluster::assignment::group_peers;
 use crate::jetstream::cluster::stream_op::{encode_json, op as stream_ops, DeleteMsg, Purge};
 use crate::jetstream::cluster::{op, Meta};
+use crate::jetstream::cluster::{CONSUMER_INFO_REQUEST_PREFIX, INFO_REQUEST_PREFIX};
 use crate::jetstream::errors::{ApiError, E};
 use crate::jetstream::{not_enabled, JetStream};
 use crate::message::Msg;
@@ -75,6 +78,13 @@ impl JetStream {
         if stream_level {
             return self.stream_leader_api(meta, &toks, account, subject, reply, hdr, payload, now);
         }
+        let consumer_level = matches!(
+            toks.as_slice(),
+            ["CONSUMER", "INFO", _, _] | ["CONSUMER", "LEADER", "STEPDOWN", _, _] | ["CONSUMER", "MSG", "NEXT", _, _]
+        );
+        if consumer_level {
+            return self.consumer_leader_api(meta, &toks, account, subject, reply, hdr, payload, now);
+        }
         // The meta leader's requests.
         if !view.leader {
             return if view.leaderless { answer(Err(ApiError::new(E::ClusterNotAvail))) } else { Vec::new() };
@@ -105,6 +115,26 @@ impl JetStream {
                 Err(e) => answer(Err(e)),
             },
             ["STREAM", "LIST"] => self.clustered_list(meta, account, reply, payload, now),
+            ["CONSUMER", "CREATE", stream, rest @ ..] => {
+                match self.clustered_consumer_create(meta, account, stream, rest, false, subject, reply, payload, now) {
+                    Ok(()) => Vec::new(),
+                    Err(e) => answer(Err(e)),
+                }
+            }
+            ["CONSUMER", "DURABLE", "CREATE", stream, rest @ ..] => {
+                match self.clustered_consumer_create(meta, account, stream, rest, true, subject, reply, payload, now) {
+                    Ok(()) => Vec::new(),
+                    Err(e) => answer(Err(e)),
+                }
+            }
+            ["CONSUMER", "DELETE", stream, name] => {
+                match clustered_consumer_delete(meta, account, stream, name, subject, reply) {
+                    Ok(()) => Vec::new(),
+                    Err(e) => answer(Err(e)),
+                }
+            }
+            ["CONSUMER", "NAMES", stream] => answer(consumer_names(meta, account, stream, payload)),
+            ["CONSUMER", "LIST", stream] => self.clustered_consumer_list(meta, account, stream, reply, payload, now),
             ["STREAM", "NAMES"] => {
                 let all: Vec<(String, Vec<String>)> =
                     meta.stream_assignments(account).into_iter().map(|(n, sa)| (n, subjects_of(&sa))).collect();
@@ -257,7 +287,7 @@ impl JetStream {
             }
         }
         drop(inner);
-        let head = ListHead { total, offset, account: account.to_string(), reply: reply.to_string() };
+        let head = ListHead { total, offset, account: account.to_string(), reply: reply.to_string(), stream: None };
         if remote.is_empty() {
             return vec![Msg::reply_to(reply, head.render(infos, &[]))];
         }
@@ -269,6 +299,189 @@ impl JetStream {
             crate::warn!("JetStream cluster: could not gather a stream list: {e}");
         }
         Vec::new()
+    }
+
+    /// A request about one consumer: answered by its leader here; when no
+    /// server has it, by the meta leader.
+    #[allow(clippy::too_many_arguments)]
+    fn consumer_leader_api(
+        &self,
+        meta: &Meta,
+        toks: &[&str],
+        account: &str,
+        subject: &str,
+        reply: &str,
+        hdr: &[u8],
+        payload: &[u8],
+        now: i64,
+    ) -> Vec<Msg> {
+        let [.., stream, name] = toks else { return Vec::new() };
+        let kind = api_type_for(subject);
+        let fail = |e: ApiError| match kind {
+            Some(kind) => vec![Msg::reply_to(reply, api::error_reply(kind, &e))],
+            None => Vec::new(),
+        };
+        let view = meta.api_view();
+        if meta.consumer_assignment(account, stream, name).is_none() {
+            if kind.is_none() {
+                return Vec::new();
+            }
+            if view.leader {
+                if !self.enabled(account) {
+                    return not_enabled(subject, reply);
+                }
+                let missing = if meta.stream_assignment(account, stream).is_none() {
+                    E::StreamNotFound
+                } else {
+                    E::ConsumerNotFound
+                };
+                return fail(ApiError::new(missing));
+            }
+            return if view.leaderless { fail(ApiError::new(E::ClusterNotAvail)) } else { Vec::new() };
+        }
+        let mut inner = self.lock();
+        let key = (account.to_string(), stream.to_string(), name.to_string());
+        if !inner.consumer_groups.get(&key).is_some_and(|g| g.leader) {
+            return Vec::new();
+        }
+        match toks {
+            ["CONSUMER", "INFO", ..] => {
+                let cluster = self.consumer_cluster_info(meta, &inner, &key);
+                self.local_api(&mut inner, account, subject, reply, hdr, payload, now, cluster)
+            }
+            ["CONSUMER", "LEADER", "STEPDOWN", ..] => {
+                if let Some(group) = inner.consumer_groups.get(&key).and_then(|g| g.group.as_ref()) {
+                    match meta.stepdown_placement(group.status().peers, payload) {
+                        Ok(preferred) => group.step_down(preferred),
+                        Err((err_code, description)) => {
+                            return fail(ApiError { code: 400, err_code: err_code as u16, description })
+                        }
+                    }
+                }
+                let body = crate::json::to_vec(&serde_json::json!({"type": types::CONSUMER_STEPDOWN, "success": true}));
+                vec![Msg::reply_to(reply, Bytes::from(body))]
+            }
+            _ => self.local_api(&mut inner, account, subject, reply, hdr, payload, now, None),
+        }
+    }
+
+    /// Checks a consumer create against the stream's assignment, places
+    /// the consumer on the stream's peers and proposes its assignment
+    /// (Go's `jsClusteredConsumerRequest`).
+    #[allow(clippy::too_many_arguments)]
+    fn clustered_consumer_create(
+        &self,
+        meta: &Meta,
+        account: &str,
+        stream: &str,
+        rest: &[&str],
+        legacy_durable: bool,
+        subject: &str,
+        reply: &str,
+        payload: &[u8],
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let Some(sa) = meta.stream_assignment(account, stream) else {
+            return Err(ApiError::new(E::StreamNotFound));
+        };
+        let stream_cfg = api::stream::decode_config(&sa["stream"])?;
+        let existing: Vec<(String, ConsumerConfig)> = meta
+            .consumer_assignments(account, stream)
+            .into_iter()
+            .filter_map(|(n, ca)| api::consumer::decode_config(&ca["consumer"]).ok().map(|c| (n, c)))
+            .collect();
+        let (name, cfg) = {
+            let mut inner = self.lock();
+            self.with_ctx(&mut inner, account, now, None, |_, ctx| {
+                api::consumer::dry_run_create(&stream_cfg, &existing, stream, rest, legacy_durable, payload, ctx)
+            })?
+        };
+        let stream_peers = group_peers(&sa);
+        let replicas = match usize::try_from(cfg.num_replicas).unwrap_or(0) {
+            0 if cfg.durable.is_empty() => 1,
+            0 => stream_peers.len(),
+            r => r,
+        };
+        if replicas > stream_peers.len() {
+            return Err(ApiError::new(E::ConsumerReplicasExceedsStream));
+        }
+        let prior = meta.consumer_assignment(account, stream, &name);
+        let (group, peers) = match &prior {
+            Some(ca) => (ca["group"]["name"].as_str().map(str::to_string), group_peers(ca)),
+            None => (None, meta.pick_among(&stream_peers, replicas)),
+        };
+        let storage = if cfg.mem_storage || sa["group"]["store"] == "memory" { "memory" } else { "file" };
+        let config = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::ConsumerCreate, e.to_string()))?;
+        let created = prior.as_ref().map(|ca| ca["created"].clone());
+        let ca = meta
+            .new_consumer_assignment(account, stream, &name, config, &peers, storage, group, created, subject, reply);
+        meta.propose(encode_json(op::ASSIGN_CONSUMER, &ca));
+        Ok(())
+    }
+
+    /// A consumer list from the meta leader, gathered as a stream list is.
+    fn clustered_consumer_list(
+        &self,
+        meta: &Meta,
+        account: &str,
+        stream: &str,
+        reply: &str,
+        payload: &[u8],
+        now: i64,
+    ) -> Vec<Msg> {
+        if meta.stream_assignment(account, stream).is_none() {
+            let e = ApiError::new(E::StreamNotFound);
+            return vec![Msg::reply_to(reply, api::error_reply(types::CONSUMER_LIST, &e))];
+        }
+        let req: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+        let offset = req["offset"].as_u64().unwrap_or(0) as usize;
+        let names: Vec<String> = meta.consumer_assignments(account, stream).into_iter().map(|(n, _)| n).collect();
+        let total = names.len();
+        let mut inner = self.lock();
+        let (mut infos, mut remote) = (Vec::new(), Vec::new());
+        for name in names.into_iter().skip(offset).take(api::LIST_LIMIT) {
+            match self.consumer_leader_info(meta, &mut inner, account, stream, &name, now) {
+                Some(info) => infos.push((name, info)),
+                None => remote.push(name),
+            }
+        }
+        drop(inner);
+        let head = ListHead {
+            total,
+            offset,
+            account: account.to_string(),
+            reply: reply.to_string(),
+            stream: Some(stream.to_string()),
+        };
+        if remote.is_empty() {
+            return vec![Msg::reply_to(reply, head.render(infos, &[]))];
+        }
+        let Some(meta) = self.meta.get().cloned() else { return Vec::new() };
+        let spawned = std::thread::Builder::new()
+            .name("jetstream-list".into())
+            .spawn(move || gather_list(&meta, head, infos, remote));
+        if let Err(e) = spawned {
+            crate::warn!("JetStream cluster: could not gather a consumer list: {e}");
+        }
+        Vec::new()
+    }
+
+    /// A consumer's info when this server leads it (what `$JSC.CI` answers).
+    pub(super) fn consumer_leader_info(
+        &self,
+        meta: &Meta,
+        inner: &mut crate::jetstream::Inner,
+        account: &str,
+        stream: &str,
+        name: &str,
+        now: i64,
+    ) -> Option<Bytes> {
+        let key = (account.to_string(), stream.to_string(), name.to_string());
+        if !inner.consumer_groups.get(&key).is_some_and(|g| g.leader) {
+            return None;
+        }
+        let cluster = self.consumer_cluster_info(meta, inner, &key);
+        self.with_ctx(inner, account, now, cluster, |acc, ctx| api::consumer::leader_info(acc, stream, name, ctx))
     }
 
     /// Checks a create, picks its peers and proposes its assignment.
@@ -294,7 +507,7 @@ impl JetStream {
         }
         check_overlap(meta, account, name, &cfg.subjects)?;
         let peers = match &existing {
-            Some(osa) => crate::jetstream::cluster::assignment::group_peers(osa),
+            Some(osa) => group_peers(osa),
             None => meta
                 .select_peers(replicas, &serde_json::to_value(&cfg.placement).unwrap_or_default())
                 .map_err(|why| ApiError::err(E::ClusterNoPeers, why))?,
@@ -344,21 +557,27 @@ impl JetStream {
 /// How long the meta leader waits for stream leaders' infos.
 const LIST_WAIT: Duration = Duration::from_secs(2);
 
-/// A stream list's paging and where it goes.
+/// A stream or consumer list's paging and where it goes.
 struct ListHead {
     total: usize,
     offset: usize,
     account: String,
     reply: String,
+    /// `None` for a stream list, else the stream whose consumers these are.
+    stream: Option<String>,
 }
 
 impl ListHead {
-    /// Go's `JSApiStreamListResponse`, the infos sorted by name.
+    /// Go's `JSApiStreamListResponse` or `JSApiConsumerListResponse`, the
+    /// infos sorted by name.
     fn render(&self, mut infos: Vec<(String, Bytes)>, missing: &[String]) -> Bytes {
         infos.sort_by(|a, b| a.0.cmp(&b.0));
+        let (kind, field) = match self.stream {
+            None => (types::STREAM_LIST, "streams"),
+            Some(_) => (types::CONSUMER_LIST, "consumers"),
+        };
         let mut out = format!(
-            "{{\"type\":\"{}\",\"total\":{},\"offset\":{},\"limit\":{},\"streams\":[",
-            types::STREAM_LIST,
+            "{{\"type\":\"{kind}\",\"total\":{},\"offset\":{},\"limit\":{},\"{field}\":[",
             self.total,
             self.offset,
             api::LIST_LIMIT
@@ -380,8 +599,9 @@ impl ListHead {
     }
 }
 
-/// Asks the leaders of `remote` streams for their infos over `$JSC.SI`
-/// and answers the list once all came or [`LIST_WAIT`] passed.
+/// Asks the leaders of `remote` streams (or consumers) for their infos over
+/// `$JSC.SI` (`$JSC.CI`) and answers the list once all came or
+/// [`LIST_WAIT`] passed.
 fn gather_list(meta: &Meta, head: ListHead, mut infos: Vec<(String, Bytes)>, mut remote: Vec<String>) {
     let sys = meta.sys();
     let inbox = format!("$JSC.R.{}", crate::nuid::next());
@@ -393,15 +613,19 @@ fn gather_list(meta: &Meta, head: ListHead, mut infos: Vec<(String, Bytes)>, mut
     let sub = Subscription::new_internal(&conn, &inbox, 1, icb);
     conn.add_sub(Arc::clone(&sub));
     for name in &remote {
-        let request =
-            Msg::new(format!("$JSC.SI.{}.{name}", head.account), Some(Bytes::from(inbox.clone())), Bytes::new());
+        let subject = match &head.stream {
+            None => format!("{INFO_REQUEST_PREFIX}{}.{name}", head.account),
+            Some(stream) => format!("{CONSUMER_INFO_REQUEST_PREFIX}{}.{stream}.{name}", head.account),
+        };
+        let request = Msg::new(subject, Some(Bytes::from(inbox.clone())), Bytes::new());
         sys.publish(&request, &mut Publisher::server());
     }
     let deadline = Instant::now() + LIST_WAIT;
     while !remote.is_empty() {
         let Ok(body) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else { break };
-        let name =
-            serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["config"]["name"].as_str().map(str::to_string));
+        let v = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+        let name = if head.stream.is_none() { v["config"]["name"].as_str() } else { v["name"].as_str() };
+        let name = name.map(str::to_string);
         if let Some(pos) = name.and_then(|n| remote.iter().position(|r| *r == n)) {
             infos.push((remote.swap_remove(pos), body));
         }
@@ -409,6 +633,49 @@ fn gather_list(meta: &Meta, head: ListHead, mut infos: Vec<(String, Bytes)>, mut
     conn.remove_sub(&sub);
     remote.sort();
     sys.publish(&Msg::reply_to(&head.reply, head.render(infos, &remote)), &mut Publisher::server());
+}
+
+/// Proposes a consumer's removal.
+fn clustered_consumer_delete(
+    meta: &Meta,
+    account: &str,
+    stream: &str,
+    name: &str,
+    subject: &str,
+    reply: &str,
+) -> Result<(), ApiError> {
+    let Some(mut ca) = meta.consumer_assignment(account, stream, name) else {
+        let missing =
+            if meta.stream_assignment(account, stream).is_none() { E::StreamNotFound } else { E::ConsumerNotFound };
+        return Err(ApiError::new(missing));
+    };
+    ca["subject"] = Value::String(subject.to_string());
+    ca["reply"] = Value::String(reply.to_string());
+    meta.propose(encode_json(op::REMOVE_CONSUMER, &ca));
+    Ok(())
+}
+
+/// Consumer names from the assignments (Go's `JSApiConsumerNamesResponse`).
+fn consumer_names(meta: &Meta, account: &str, stream: &str, payload: &[u8]) -> Result<Bytes, ApiError> {
+    if meta.stream_assignment(account, stream).is_none() {
+        return Err(ApiError::new(E::StreamNotFound));
+    }
+    let req: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+    let offset = req["offset"].as_u64().unwrap_or(0) as usize;
+    let names: Vec<String> = meta.consumer_assignments(account, stream).into_iter().map(|(n, _)| n).collect();
+    #[derive(serde::Serialize)]
+    struct Names {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        total: usize,
+        offset: usize,
+        limit: usize,
+        consumers: Vec<String>,
+    }
+    let total = names.len();
+    let consumers = names.into_iter().skip(offset).take(api::NAMES_LIMIT).collect();
+    let body = Names { kind: types::CONSUMER_NAMES, total, offset, limit: api::NAMES_LIMIT, consumers };
+    Ok(Bytes::from(crate::json::to_vec(&body)))
 }
 
 /// Proposes a stream's removal.

@@ -124,17 +124,6 @@ fn bad_bytes_are_refused_without_a_panic() {
     }
 }
 
-#[test]
-fn uvarints_as_go_reads_them() {
-    for n in [0u64, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX] {
-        let mut b = Vec::new();
-        put_uvarint(&mut b, n);
-        assert_eq!(get_uvarint(&b), Some(n));
-    }
-    assert_eq!(get_uvarint(&[0x80]), None, "unfinished");
-    assert_eq!(get_uvarint(&[0xff; 10]), None, "overflow");
-}
-
 fn golden_file(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/../golden/nrg/files/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }

@@ -1,0 +1,425 @@
+//! This server's replicas of clustered consumers (Go's
+//! `server/jetstream_cluster.go`: `processConsumerAssignment`,
+//! `processClusterCreateConsumer`, `monitorConsumer`,
+//! `applyConsumerEntries`, `processConsumerLeaderChange`).
+//!
+//! A consumer assigned here lives on this server's replica of its stream.
+//! Only its leader acts: it delivers, takes acks and pull requests and
+//! runs the timers; the other replicas are passive (`Consumer::passive`)
+//! and follow the state the leader replicates. After each round of engine
+//! work the leader compares every consumer's state with what it last
+//! replicated and proposes the difference as Go's ops: a delivery (op 7)
+//! for each message newly pending or redelivered, and an ack (op 8) for
+//! each that left pending. A follower applies them to its copy; a new
+//! leader starts from that copy, so what was acknowledged stays
+//! acknowledged and what was pending is redelivered.
+//!
+//! Unlike Go, a delivery goes out before its op is committed: a leader
+//! lost in between makes its successor redeliver the message, which
+//! at-least-once delivery allows.
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::cluster::nrg::codec::{peer_id, Entry, EntryType};
+use crate::cluster::nrg::driver::{Event, Group, Start};
+use crate::cluster::nrg::engine::Timers;
+use crate::jetstream::api::{self, types};
+use crate::jetstream::api_types::AckPolicy;
+use crate::jetstream::cluster::assignment::{group_peers, AssetChange};
+use crate::jetstream::cluster::consumer_op::ConsumerOp;
+use crate::jetstream::cluster::stream_group::{ClusterEvent, ConsumerGroup};
+use crate::jetstream::cluster::Meta;
+use crate::jetstream::consumer::{Consumer, ConsumerSnapshot};
+use crate::jetstream::{Inner, JetStream};
+use crate::message::Msg;
+
+/// A consumer: account, stream, name.
+pub(super) type ConsumerKey = (String, String, String);
+
+impl JetStream {
+    /// A consumer's assignment changed: create, update or drop the replica
+    /// here, and answer the request when it is ours to.
+    pub(super) fn consumer_assignment_changed(
+        &self,
+        meta: &Meta,
+        inner: &mut Inner,
+        change: AssetChange,
+        consumer: String,
+        now: i64,
+        out: &mut Vec<(String, Msg)>,
+    ) {
+        let AssetChange { account, name: stream, sa: ca, removed, .. } = change;
+        let key = (account.clone(), stream.clone(), consumer.clone());
+        let me = peer_id(meta.server_name());
+        let member = ca.as_ref().is_some_and(|ca| group_peers(ca).contains(&me));
+        if !member {
+            self.drop_consumer_replica(meta, inner, &key);
+            if let Some(rca) = removed {
+                let reply = rca["reply"].as_str().unwrap_or("");
+                if !reply.is_empty() && meta.is_leader() {
+                    let body =
+                        crate::json::to_vec(&serde_json::json!({"type": types::CONSUMER_DELETE, "success": true}));
+                    out.push((meta.sys().name.clone(), Msg::reply_to(reply, Bytes::from(body))));
+                }
+            }
+            return;
+        }
+        let Some(ca) = ca else { return };
+        let cfg = match api::consumer::decode_config(&ca["consumer"]) {
+            Ok(c) => c,
+            Err(e) => {
+                crate::warn!(
+                    "JetStream cluster: consumer '{account} > {stream} > {consumer}' has a config rnats cannot use: {}",
+                    e.description
+                );
+                return;
+            }
+        };
+        let Some(s) = inner.accounts.get_mut(&account).and_then(|a| a.streams.get_mut(&stream)) else {
+            crate::warn!("JetStream cluster: consumer '{account} > {stream} > {consumer}' has no stream here");
+            return;
+        };
+        match s.consumers.get_mut(&consumer) {
+            Some(c) if c.cfg != cfg => {
+                c.cfg = cfg;
+                c.refresh_filters(&s.cfg);
+            }
+            Some(_) => {}
+            None => {
+                let created = ca["created"].as_str().and_then(crate::gotime::parse_rfc3339).unwrap_or(now);
+                let mut c = Consumer::new(&s.cfg, &consumer, cfg, &*s.store, created);
+                c.passive = true;
+                s.consumers.insert(consumer.clone(), c);
+            }
+        }
+        if !inner.consumer_groups.contains_key(&key) {
+            let g = self.start_consumer_group(meta, &key, &ca, me);
+            inner.consumer_groups.insert(key.clone(), g);
+        }
+        let leader = {
+            let Some(g) = inner.consumer_groups.get_mut(&key) else { return };
+            g.ca = ca.clone();
+            g.leader
+        };
+        if let Some(c) = inner
+            .accounts
+            .get_mut(&account)
+            .and_then(|a| a.streams.get_mut(&stream))
+            .and_then(|s| s.consumers.get_mut(&consumer))
+        {
+            c.passive = !leader;
+        }
+        let reply = ca["reply"].as_str().unwrap_or("").to_string();
+        if reply.is_empty() {
+            return;
+        }
+        if leader {
+            if let Some(b) = self.consumer_create_reply(meta, inner, &key, now) {
+                out.push((meta.sys().name.clone(), Msg::reply_to(&reply, b)));
+            }
+        } else if let Some(g) = inner.consumer_groups.get_mut(&key) {
+            g.pending = Some(reply);
+        }
+    }
+
+    /// The group of a consumer placed here; a single replica leads at once.
+    fn start_consumer_group(&self, meta: &Meta, key: &ConsumerKey, ca: &Value, me: [u8; 8]) -> ConsumerGroup {
+        let peers = group_peers(ca);
+        let mut g = ConsumerGroup { ca: ca.clone(), group: None, leader: false, pending: None, replicated: None };
+        if peers.len() <= 1 {
+            g.leader = true;
+            return g;
+        }
+        let Some(sink) = self.cluster_sink.get().cloned() else { return g };
+        let group_name = ca["group"]["name"].as_str().unwrap_or_default().to_string();
+        let dir = meta.group_dir(&group_name);
+        let existed = dir.join("peers.idx").exists();
+        let start = Start {
+            group: group_name,
+            dir,
+            id: me,
+            bootstrap: peers.clone(),
+            cluster_size: peers.len(),
+            managed: true,
+            observer: false,
+            recovering: existed,
+            timers: Timers::GO,
+        };
+        let (acc, stream, name) = key.clone();
+        let events = Box::new(move |e| match e {
+            Event::Committed { index, entries } => sink(ClusterEvent::Committed {
+                account: acc.clone(),
+                stream: stream.clone(),
+                consumer: Some(name.clone()),
+                index,
+                entries,
+            }),
+            Event::Leading(on) => sink(ClusterEvent::Leading {
+                account: acc.clone(),
+                stream: stream.clone(),
+                consumer: Some(name.clone()),
+                on,
+            }),
+        });
+        match Group::start(meta.sys(), meta.next_client_id(), start, events) {
+            Ok(group) => {
+                if !existed && ca["group"]["preferred"].as_str().is_some_and(|p| p.as_bytes() == me.as_slice()) {
+                    group.campaign_now();
+                }
+                g.group = Some(group);
+            }
+            Err(e) => crate::error!("JetStream cluster: could not start the group of consumer {key:?}: {e}"),
+        }
+        g
+    }
+
+    /// Stops and removes this server's replica of a consumer.
+    fn drop_consumer_replica(&self, meta: &Meta, inner: &mut Inner, key: &ConsumerKey) {
+        if let Some(g) = inner.consumer_groups.remove(key) {
+            if let Some(group) = g.group {
+                group.stop();
+                let _ = std::fs::remove_dir_all(meta.group_dir(g.ca["group"]["name"].as_str().unwrap_or("_")));
+            }
+        }
+        let (account, stream, name) = key;
+        if let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) {
+            if let Some(mut c) = s.consumers.remove(name) {
+                c.on_delete(&mut Vec::new());
+                crate::jetstream::persist::delete_consumer(s, name);
+            }
+        }
+    }
+
+    /// This server leads a consumer now, or no longer.
+    pub(super) fn consumer_leading(
+        &self,
+        meta: &Meta,
+        inner: &mut Inner,
+        key: &ConsumerKey,
+        on: bool,
+        now: i64,
+        out: &mut Vec<(String, Msg)>,
+    ) {
+        let (account, stream, name) = key;
+        let Some(g) = inner.consumer_groups.get_mut(key) else { return };
+        g.leader = on;
+        let pending = if on { g.pending.take() } else { None };
+        let Some(c) = inner
+            .accounts
+            .get_mut(account)
+            .and_then(|a| a.streams.get_mut(stream))
+            .and_then(|s| s.consumers.get_mut(name))
+        else {
+            return;
+        };
+        c.passive = !on;
+        if on {
+            crate::info!("JetStream cluster new consumer leader for '{account} > {stream} > {name}'");
+            // Pending messages are due again one ack wait from now.
+            let snap = c.state_snapshot();
+            let created = c.created;
+            c.restore_state(&snap, created, now);
+            let fp = c.state_fingerprint();
+            if let Some(g) = inner.consumer_groups.get_mut(key) {
+                g.replicated = Some((snap, fp));
+            }
+            if let Some(reply) = pending {
+                if let Some(b) = self.consumer_create_reply(meta, inner, key, now) {
+                    out.push((meta.sys().name.clone(), Msg::reply_to(&reply, b)));
+                }
+            }
+        }
+    }
+
+    /// A create answer with the consumer's info.
+    fn consumer_create_reply(&self, meta: &Meta, inner: &mut Inner, key: &ConsumerKey, now: i64) -> Option<Bytes> {
+        let (account, stream, name) = key;
+        let cluster = self.consumer_cluster_info(meta, inner, key);
+        self.with_ctx(inner, account, now, cluster, |acc, ctx| api::consumer::assignment_reply(acc, stream, name, ctx))
+    }
+
+    /// The `cluster` of a consumer's info as its leader sees the group.
+    pub(super) fn consumer_cluster_info(
+        &self,
+        meta: &Meta,
+        inner: &Inner,
+        key: &ConsumerKey,
+    ) -> Option<crate::jetstream::api_types::ClusterInfo> {
+        let g = inner.consumer_groups.get(key)?;
+        let raft_group = g.ca["group"]["name"].as_str().map(str::to_string);
+        self.group_cluster_info(meta, g.group.as_ref(), raft_group)
+    }
+
+    /// Applies what a consumer's group committed: a follower takes in its
+    /// leader's deliveries and acks; the leader made them itself.
+    pub(super) fn apply_consumer_entries(&self, inner: &mut Inner, key: &ConsumerKey, entries: &[Entry]) {
+        if inner.consumer_groups.get(key).is_none_or(|g| g.leader) {
+            return;
+        }
+        let (account, stream, name) = key;
+        let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { return };
+        let Some(c) = s.consumers.get_mut(name) else { return };
+        let ops: Vec<ConsumerOp> = entries
+            .iter()
+            .filter(|e| e.kind == EntryType::Normal)
+            .filter_map(|e| ConsumerOp::decode(&e.data))
+            .collect();
+        if ops.is_empty() {
+            return;
+        }
+        let mut snap = c.state_snapshot();
+        let mut acked = Vec::new();
+        for o in ops {
+            apply_op(&mut snap, c.cfg.ack_policy, o, &mut acked);
+        }
+        let created = c.created;
+        c.restore_state(&snap, created, 0);
+        c.update_floors();
+        for seq in acked {
+            s.check_retention_ack(seq);
+        }
+    }
+
+    /// Proposes what changed in the consumers this server leads since they
+    /// were last replicated; asks the meta leader to remove a consumer that
+    /// went away here (an inactive ephemeral).
+    pub(crate) fn replicate_consumers(&self) {
+        let Some(meta) = self.meta.get() else { return };
+        let mut inner = self.lock();
+        let Inner { accounts, consumer_groups, .. } = &mut *inner;
+        for ((account, stream, name), g) in consumer_groups.iter_mut() {
+            if !g.leader {
+                continue;
+            }
+            let Some(s) = accounts.get(account).and_then(|a| a.streams.get(stream)) else { continue };
+            let Some(c) = s.consumers.get(name) else {
+                // Gone here without a meta removal: an inactive consumer.
+                if g.pending.is_none() {
+                    let mut ca = g.ca.clone();
+                    ca["reply"] = Value::String(String::new());
+                    meta.forward(crate::jetstream::cluster::stream_op::encode_json(
+                        crate::jetstream::cluster::op::REMOVE_CONSUMER,
+                        &ca,
+                    ));
+                    g.pending = Some(String::new());
+                }
+                continue;
+            };
+            let Some(group) = &g.group else { continue };
+            let fp = c.state_fingerprint();
+            if g.replicated.as_ref().is_some_and(|(_, old)| *old == fp) {
+                continue;
+            }
+            let snap = c.state_snapshot();
+            let old = g.replicated.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
+            for o in diff(&old, &snap, c.cfg.ack_policy, crate::jetstream::now_nanos()) {
+                group.propose(o.encode());
+            }
+            g.replicated = Some((snap, fp));
+        }
+    }
+}
+
+/// The ops that take a follower from `old` to `new` (see the module doc).
+fn diff(old: &ConsumerSnapshot, new: &ConsumerSnapshot, ack: AckPolicy, now: i64) -> Vec<ConsumerOp> {
+    let before: BTreeMap<u64, (u64, u64)> = old.pending.iter().map(|&(s, d, rc)| (s, (d, rc))).collect();
+    let after: BTreeMap<u64, (u64, u64)> = new.pending.iter().map(|&(s, d, rc)| (s, (d, rc))).collect();
+    let mut ops = Vec::new();
+    for (&sseq, &(dseq, rc)) in &after {
+        if before.get(&sseq) != Some(&(dseq, rc)) {
+            ops.push(ConsumerOp::Delivered { dseq, sseq, dc: rc + 1, ts: now });
+        }
+    }
+    for (&sseq, &(dseq, _)) in &before {
+        if !after.contains_key(&sseq) {
+            ops.push(ConsumerOp::Acked { dseq, sseq });
+        }
+    }
+    // The delivered position moved past what pending shows (no acks, or
+    // delivered and acknowledged in one go, or skipped by a filter).
+    if (new.dseq, new.sseq) != (old.dseq, old.sseq) && new.dseq > 1 {
+        let (dseq, sseq) = (new.dseq - 1, new.sseq - 1);
+        if !after.contains_key(&sseq) {
+            ops.push(ConsumerOp::Delivered { dseq, sseq, dc: 1, ts: now });
+            if ack != AckPolicy::None {
+                ops.push(ConsumerOp::Acked { dseq, sseq });
+            }
+        }
+    }
+    ops
+}
+
+/// Applies one op to a follower's copy of the state (Go's
+/// `consumerFileStore.UpdateDelivered` and `UpdateAcks`); `acked` collects
+/// the stream sequences acknowledged.
+fn apply_op(snap: &mut ConsumerSnapshot, ack: AckPolicy, o: ConsumerOp, acked: &mut Vec<u64>) {
+    match o {
+        ConsumerOp::Delivered { dseq, sseq, dc, .. } => {
+            if dc <= 1 {
+                snap.dseq = snap.dseq.max(dseq + 1);
+                snap.sseq = snap.sseq.max(sseq + 1);
+                if ack != AckPolicy::None && !snap.pending.iter().any(|p| p.0 == sseq) {
+                    snap.pending.push((sseq, dseq, 0));
+                }
+            } else if let Some(p) = snap.pending.iter_mut().find(|p| p.0 == sseq) {
+                *p = (sseq, dseq, dc - 1);
+            }
+        }
+        ConsumerOp::Acked { sseq, .. } => {
+            let before = snap.pending.len();
+            if ack == AckPolicy::All {
+                snap.pending.retain(|p| p.0 > sseq);
+            } else {
+                snap.pending.retain(|p| p.0 != sseq);
+            }
+            if snap.pending.len() != before || ack == AckPolicy::All {
+                acked.push(sseq);
+            }
+        }
+        ConsumerOp::Skip { sseq } => {
+            snap.sseq = snap.sseq.max(sseq);
+        }
+    }
+    snap.pending.sort_unstable();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(sseq: u64, dseq: u64, pending: &[(u64, u64, u64)]) -> ConsumerSnapshot {
+        ConsumerSnapshot { sseq, dseq, asflr: 0, adflr: 0, pending: pending.to_vec() }
+    }
+
+    #[test]
+    fn a_follower_applying_the_diff_reaches_the_leaders_state() {
+        let cases = [
+            (snap(1, 1, &[]), snap(4, 4, &[(1, 1, 0), (2, 2, 0), (3, 3, 0)])),
+            (snap(4, 4, &[(1, 1, 0), (2, 2, 0), (3, 3, 0)]), snap(5, 5, &[(2, 2, 0), (4, 4, 0)])),
+            (snap(5, 5, &[(2, 2, 0)]), snap(5, 6, &[(2, 5, 1)])),
+            (snap(5, 6, &[(2, 5, 1)]), snap(9, 9, &[])),
+        ];
+        for (old, new) in cases {
+            let mut follower = old.clone();
+            let mut acked = Vec::new();
+            for o in diff(&old, &new, AckPolicy::Explicit, 7) {
+                apply_op(&mut follower, AckPolicy::Explicit, o, &mut acked);
+            }
+            assert_eq!((follower.sseq, follower.dseq, &follower.pending), (new.sseq, new.dseq, &new.pending));
+        }
+    }
+
+    #[test]
+    fn without_acks_only_the_position_moves() {
+        let (old, new) = (snap(1, 1, &[]), snap(11, 11, &[]));
+        let ops = diff(&old, &new, AckPolicy::None, 7);
+        assert_eq!(ops, vec![ConsumerOp::Delivered { dseq: 10, sseq: 10, dc: 1, ts: 7 }]);
+        let mut follower = old.clone();
+        for o in ops {
+            apply_op(&mut follower, AckPolicy::None, o, &mut Vec::new());
+        }
+        assert_eq!((follower.sseq, follower.dseq, follower.pending.len()), (11, 11, 0));
+    }
+}
