@@ -106,7 +106,11 @@ fn handle(srv: &Server, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         "/healthz" => {
             // Only whether JetStream is on, or this server alone: no meta check.
             let js_only = flag(&q, "js-enabled-only") || flag(&q, "js-server-only");
-            let health = if js_only { HealthStatus::ok(0) } else { HealthStatus::of(srv, false) };
+            let health = match HealthStatus::of_asset(srv, &q) {
+                Some(h) => h,
+                None if js_only => HealthStatus::ok(0),
+                None => HealthStatus::of(srv, false),
+            };
             return respond(health.http_status(), "application/json", json::to_string(&health));
         }
         "/varz" => varz(srv),
@@ -188,11 +192,73 @@ pub(crate) struct HealthStatus {
     status_code: u16,
     #[serde(skip_serializing_if = "str::is_empty")]
     error: String,
+    /// With `details=true`: each problem apart (Go's `HealthzError`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<HealthzError>,
+}
+
+/// Go's `HealthzError`.
+#[derive(Serialize)]
+struct HealthzError {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    account: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    stream: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    consumer: String,
+    error: String,
 }
 
 impl HealthStatus {
     pub(crate) fn ok(status_code: u16) -> HealthStatus {
-        HealthStatus { status: "ok", status_code, error: String::new() }
+        HealthStatus { status: "ok", status_code, error: String::new(), errors: Vec::new() }
+    }
+
+    /// Go's `healthz` for one account's stream, or one of its consumers
+    /// (`account`, `stream`, `consumer`, `details`): what this server holds,
+    /// whoever leads it. `None` when the request names no asset.
+    fn of_asset(srv: &Server, q: &BTreeMap<String, String>) -> Option<HealthStatus> {
+        let get = |k: &str| q.get(k).map(String::as_str).filter(|s| !s.is_empty());
+        let (account, stream, consumer) = (get("account"), get("stream"), get("consumer"));
+        if account.is_none() && stream.is_none() && consumer.is_none() {
+            return None;
+        }
+        let details = flag(q, "details");
+        let fail = |code: u16, kind: &'static str, error: String| {
+            let (a, s, c) = (account.unwrap_or(""), stream.unwrap_or(""), consumer.unwrap_or(""));
+            if details {
+                let e = HealthzError { kind, account: a.into(), stream: s.into(), consumer: c.into(), error };
+                HealthStatus { status: "error", status_code: code, error: String::new(), errors: vec![e] }
+            } else {
+                let status = if code == 400 { "error" } else { "unavailable" };
+                HealthStatus { status, status_code: code, error, errors: Vec::new() }
+            }
+        };
+        let Some(account) = account else {
+            return Some(fail(400, "BAD_REQUEST", "\"account\" must not be empty when checking stream health".into()));
+        };
+        let Some(stream) = stream else {
+            if consumer.is_some() {
+                let e = "\"stream\" must not be empty when checking consumer health".into();
+                return Some(fail(400, "BAD_REQUEST", e));
+            }
+            return None;
+        };
+        let Some(js) = &srv.jetstream else {
+            return Some(fail(503, "JETSTREAM", "JetStream not enabled".into()));
+        };
+        let (has_stream, has_consumer) = js.holds(account, stream, consumer);
+        if !has_stream {
+            let e = format!("JetStream stream {stream:?} not found on account {account:?}");
+            return Some(fail(404, "STREAM", e));
+        }
+        if let (Some(c), false) = (consumer, has_consumer) {
+            let e = format!("JetStream consumer {c:?} not found for stream {stream:?} on account {account:?}");
+            return Some(fail(404, "CONSUMER", e));
+        }
+        Some(HealthStatus::ok(0))
     }
 
     /// Go's `healthz`: with clustered JetStream, the server is healthy once
@@ -216,7 +282,7 @@ impl HealthStatus {
         });
         match problem {
             None => HealthStatus::ok(if with_code { 200 } else { 0 }),
-            Some(error) => HealthStatus { status: "unavailable", status_code: 503, error },
+            Some(error) => HealthStatus { status: "unavailable", status_code: 503, error, errors: Vec::new() },
         }
     }
 
@@ -856,6 +922,14 @@ fn jsz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     out.put("bytes", v(st.bytes));
     if let Some(meta) = js.meta() {
         out.put("meta_cluster", J::O(meta_cluster(srv, meta, true)));
+        // Go's `streams_leader` and `consumers_leader` (left out at zero).
+        let (streams, consumers) = js.leader_counts();
+        if streams > 0 {
+            out.put("streams_leader", v(streams));
+        }
+        if consumers > 0 {
+            out.put("consumers_leader", v(consumers));
+        }
     }
     let want = flag(q, "accounts") || flag(q, "streams") || flag(q, "consumers") || q.contains_key("acc");
     if want {

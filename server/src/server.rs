@@ -443,8 +443,11 @@ impl Server {
             return;
         }
         info!("Initiating Shutdown...");
-        // Hand meta leadership over while the routes still carry it (Go's
-        // `stepdownRaftNodes`).
+        // Hand the leadership of every RAFT group over while the routes
+        // still carry it (Go's `stepdownRaftNodes`).
+        if let Some(js) = self.jetstream.as_ref().filter(|js| js.meta().is_some()) {
+            js.hand_over_groups(true);
+        }
         if let Some(meta) = self.jetstream.as_ref().and_then(|js| js.meta()) {
             meta.stop();
         }

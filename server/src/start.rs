@@ -34,6 +34,9 @@ impl Server {
         info!("Entering lame duck mode, stop accepting new clients");
         // RAFT groups stop campaigning and hand over any leadership (Go's
         // `transferRaftLeaders` and observer mode for lame duck).
+        if let Some(js) = self.jetstream.as_ref().filter(|js| js.meta().is_some()) {
+            js.hand_over_groups(false);
+        }
         if let Some(meta) = self.jetstream.as_ref().and_then(|js| js.meta()) {
             meta.lame_duck();
         }

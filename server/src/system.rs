@@ -107,6 +107,14 @@ fn remote_statsz(srv: &Server, ctx: &Ctx, m: &Request<'_>) {
         let field = |k: &str| v["server"][k].as_str().unwrap_or("").to_string();
         let tags = v["server"]["tags"].as_array().map(|t| t.iter().filter_map(|s| s.as_str()).map(str::to_string));
         meta.server_info(name, field("cluster"), tags.map(Iterator::collect).unwrap_or_default());
+        let js = &v["statsz"]["jetstream"];
+        if js["config"].is_object() {
+            let n = |x: &Value| x.as_i64().unwrap_or(0);
+            let used = |a: &str, b: &str| n(&js["stats"][a]).max(n(&js["stats"][b]));
+            let memory = (n(&js["config"]["max_memory"]), used("memory", "reserved_memory"));
+            let storage = (n(&js["config"]["max_storage"]), used("storage", "reserved_storage"));
+            meta.server_capacity(name, memory, storage);
+        }
     }
     if id == srv.id || !crate::connection::lock(&ctx.known).insert(id.to_string()) {
         return;

@@ -138,6 +138,30 @@ async fn receives_payloads(w: &mut NatsWorld, name: String, payloads: String, wi
     Ok(())
 }
 
+/// The next messages carry exactly these payloads, in any order (comma separated): for
+/// deliveries whose order depends on timing, such as redeliveries that are due or not
+/// when a new consumer leader takes over.
+#[then(expr = "{string} receives the payloads {string} in any order within {duration}")]
+async fn receives_payloads_unordered(w: &mut NatsWorld, name: String, payloads: String, within: Dur) -> StepResult {
+    let deadline = tokio::time::Instant::now() + within.0;
+    let mut want: Vec<String> = payloads.split(',').map(|p| p.trim().to_string()).collect();
+    want.sort();
+    let mut got = Vec::new();
+    while got.len() < want.len() {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let m = next_message(w, &name, left, false).await.with_context(|| format!("got only {got:?}"))?;
+        if m.status.is_some() {
+            fail!("'{name}' got a status message after {got:?}: {}", describe(&m));
+        }
+        got.push(String::from_utf8_lossy(&m.payload).to_string());
+    }
+    got.sort();
+    if got != want {
+        fail!("'{name}' expected the payloads {want:?} in any order, got {got:?}");
+    }
+    Ok(())
+}
+
 /// Makes the payload of the last message the last JSON reply (advisories, API replies
 /// collected on a subscription).
 #[when(expr = "the last message on {string} is read as JSON")]

@@ -238,6 +238,21 @@ impl JetStream {
         &self.cfg
     }
 
+    /// Whether this server holds stream `stream` of `account` and, when
+    /// named, its consumer `consumer` (for `/healthz` checks of one asset).
+    pub(crate) fn holds(&self, account: &str, stream: &str, consumer: Option<&str>) -> (bool, bool) {
+        let inner = self.lock();
+        let s = inner.accounts.get(account).and_then(|a| a.streams.get(stream));
+        (s.is_some(), consumer.is_some_and(|c| s.is_some_and(|s| s.consumers.contains_key(c))))
+    }
+
+    /// Clustered: how many streams and consumers this server leads.
+    pub(crate) fn leader_counts(&self) -> (usize, usize) {
+        let inner = self.lock();
+        let streams = inner.groups.values().filter(|g| g.is_leader()).count();
+        (streams, inner.consumer_groups.values().filter(|g| g.leader).count())
+    }
+
     /// Whether JetStream is enabled for `account`.
     pub(crate) fn account_enabled(&self, account: &str) -> bool {
         self.enabled(account)
@@ -734,10 +749,15 @@ impl JetStream {
             let interest = |s: &str| probe.as_ref().is_none_or(|p| p(name, s));
             let mut out = Vec::new();
             for s in acc.streams.values_mut() {
-                s.expire(now);
+                let expired = s.expire(now);
                 let Stream { consumers, store, .. } = s;
                 let mut gone = Vec::new();
                 for (cname, c) in consumers.iter_mut() {
+                    // What aged out is no longer pending (Go's
+                    // `decStreamPending` from the store's removal callback).
+                    if expired > 0 {
+                        c.on_purge(&**store);
+                    }
                     c.tick(&**store, now, &interest, &mut out);
                     if c.is_inactive(now) {
                         gone.push(cname.clone());

@@ -750,12 +750,12 @@ impl Stream {
     }
 
     /// Drops dedupe entries past the window and expired messages.
-    pub(crate) fn expire(&mut self, now: i64) {
+    /// Removes what aged out (max age, TTLs); returns how many messages went.
+    pub(crate) fn expire(&mut self, now: i64) -> u64 {
         self.prune_dedupe(now);
         let sdm = self.cfg.subject_delete_marker_ttl;
         if sdm <= 0 || self.cfg.max_age <= 0 {
-            self.store.expire(now);
-            return;
+            return self.store.expire(now);
         }
         // Subject delete markers: a subject whose last message ages out
         // gets a marker (Go `subjectDeleteMarker`), which expires by TTL.
@@ -771,8 +771,9 @@ impl Stream {
                 aged.push(m.subject.to_string());
             }
         }
-        if self.store.expire(now) == 0 {
-            return;
+        let expired = self.store.expire(now);
+        if expired == 0 {
+            return 0;
         }
         let secs = (sdm / 1_000_000_000).max(1);
         for subj in aged {
@@ -782,6 +783,7 @@ impl Stream {
             let hdr = format!("NATS/1.0\r\nNats-Marker-Reason: MaxAge\r\nNats-TTL: {secs}s\r\n\r\n");
             let _ = self.store.store_msg(&subj, hdr.as_bytes(), &[], now, secs);
         }
+        expired
     }
 
     /// For interest and work-queue retention: drops leading messages every

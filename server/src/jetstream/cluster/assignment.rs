@@ -155,9 +155,16 @@ impl Meta {
     /// by default) and carrying every tag it names, shuffled, online ones
     /// first; at least a quorum of them must be online. `Err` is Go's "no
     /// suitable peers for placement" with its reasons.
-    pub(crate) fn select_peers(&self, replicas: usize, placement: &Value) -> Result<Vec<PeerId>, String> {
+    pub(crate) fn select_peers(
+        &self,
+        replicas: usize,
+        placement: &Value,
+        memory: bool,
+        max_bytes: i64,
+    ) -> Result<Vec<PeerId>, String> {
         let names = self.server_names();
         let known = lock(&self.placement).clone();
+        let capacity = lock(&self.capacity).clone();
         let want_cluster = placement["cluster"].as_str().filter(|c| !c.is_empty()).unwrap_or(&self.cluster_name);
         let want_tags: Vec<String> = placement["tags"]
             .as_array()
@@ -166,7 +173,7 @@ impl Meta {
         let me = peer_id(&self.server_name);
         let mut peers = self.status().peers;
         peers.shuffle(&mut rand::rng());
-        let (mut misc, mut unmatched) = (false, BTreeSet::new());
+        let (mut misc, mut no_storage, mut unmatched) = (false, false, BTreeSet::new());
         let mut nodes: Vec<(PeerId, bool)> = Vec::new();
         for p in peers {
             let Some((_, offline)) = names.get(&p) else {
@@ -183,14 +190,27 @@ impl Meta {
                 unmatched.extend(missing.into_iter().cloned());
                 continue;
             }
+            // Room for the stream's `max_bytes` (Go's `available`).
+            if max_bytes > 0 {
+                let c = capacity.get(&p).copied().unwrap_or_default();
+                let (limit, used) = if memory { c.memory } else { c.storage };
+                if max_bytes > limit.saturating_sub(used).max(0) {
+                    no_storage = true;
+                    continue;
+                }
+            }
             nodes.push((p, *offline && p != me));
         }
         let online = nodes.iter().filter(|(_, off)| !off).count();
         let missing_quorum = online < replicas / 2 + 1;
         if nodes.len() < replicas || missing_quorum {
+            // Go's `selectPeerError`, its reasons in its order.
             let mut why = String::from("no suitable peers for placement");
             if nodes.len() >= replicas && missing_quorum {
                 why.push_str(", peer offline");
+            }
+            if no_storage {
+                why.push_str(", insufficient storage");
             }
             if misc {
                 why.push_str(", miscellaneous issue");

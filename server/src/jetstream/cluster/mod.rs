@@ -89,6 +89,14 @@ struct Assets {
     removed: HashMap<AssetKey, Value>,
 }
 
+/// A server's JetStream memory and storage, each as (limit, used or
+/// reserved), from its STATSZ.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Capacity {
+    pub(crate) memory: (i64, i64),
+    pub(crate) storage: (i64, i64),
+}
+
 /// What the meta group needs of its server.
 pub(crate) struct MetaConfig {
     pub(crate) server_name: String,
@@ -120,6 +128,9 @@ pub(crate) struct Meta {
     /// Other servers' cluster and tags, from their STATSZ events (Go's
     /// `nodeToInfo`).
     placement: Mutex<HashMap<PeerId, (String, Vec<String>)>>,
+    /// Other servers' (and our own) JetStream memory and storage, each as
+    /// (limit, used or reserved), from their STATSZ events.
+    capacity: Mutex<HashMap<PeerId, Capacity>>,
     /// `SERVER.REMOVE` requests waiting for their removal to commit: the
     /// peer and the reply subject.
     removals: Mutex<HashMap<PeerId, String>>,
@@ -185,6 +196,7 @@ impl Meta {
             started: Instant::now(),
             names: Mutex::default(),
             placement: Mutex::default(),
+            capacity: Mutex::default(),
             removals: Mutex::default(),
             sink: Arc::default(),
             groups_dir,
@@ -480,6 +492,12 @@ impl Meta {
     /// What another server's STATSZ says of it: its cluster and tags.
     pub(crate) fn server_info(&self, name: &str, cluster: String, tags: Vec<String>) {
         lock(&self.placement).insert(peer_id(name), (cluster, tags));
+    }
+
+    /// What another server's STATSZ says of its JetStream memory and
+    /// storage: each as (limit, used or reserved).
+    pub(crate) fn server_capacity(&self, name: &str, memory: (i64, i64), storage: (i64, i64)) {
+        lock(&self.capacity).insert(peer_id(name), Capacity { memory, storage });
     }
 
     /// A server's removal committed: the leader answers whoever asked, and

@@ -177,6 +177,46 @@ impl Consumer {
         out.push(o);
     }
 
+    /// Clustered, a follower: a delivery its leader replicated (Go's
+    /// `consumerFileStore.UpdateDelivered`): the `dc`th delivery of stream
+    /// sequence `sseq` as delivery `dseq` at `ts`, due again one ack wait
+    /// later should this replica come to lead.
+    pub(crate) fn replicated_delivery(&mut self, dseq: u64, sseq: u64, dc: u64, ts: i64) {
+        let deadline = ts.saturating_add(self.ack_wait_for(dc.max(1)));
+        self.dseq = self.dseq.max(dseq + 1);
+        self.last_delivered = ts;
+        if dc <= 1 {
+            self.sseq = self.sseq.max(sseq + 1);
+            if self.cfg.ack_policy != AckPolicy::None {
+                self.pending.entry(sseq).or_insert(super::Pending { dseq, deadline, queued: false });
+            }
+        } else if let Some(p) = self.pending.get_mut(&sseq) {
+            // As this leader's own redeliveries do: the pending delivery
+            // takes the new delivery sequence.
+            (p.dseq, p.deadline) = (dseq, deadline);
+            self.rdc.insert(sseq, dc - 1);
+        } else {
+            return;
+        }
+        self.next_check = self.next_check.min(deadline);
+        self.update_floors();
+    }
+
+    /// Clustered, a follower: an ack its leader replicated (Go's
+    /// `consumerFileStore.UpdateAcks`); returns the stream sequences now
+    /// acknowledged.
+    pub(crate) fn replicated_ack(&mut self, dseq: u64, sseq: u64, ts: i64) -> Vec<u64> {
+        let mut acked = Vec::new();
+        self.ack(sseq, dseq, ts, &mut acked);
+        acked
+    }
+
+    /// Clustered, a new leader skips ahead to stream sequence `sseq`.
+    pub(crate) fn replicated_skip(&mut self, sseq: u64) {
+        self.sseq = self.sseq.max(sseq);
+        self.update_floors();
+    }
+
     fn ack(&mut self, sseq: u64, _dseq: u64, now: i64, acked: &mut Vec<u64>) {
         match self.cfg.ack_policy {
             AckPolicy::None => return,

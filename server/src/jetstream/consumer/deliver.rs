@@ -165,6 +165,12 @@ impl Consumer {
             }
             let dseq = self.dseq;
             self.dseq += 1;
+            crate::trace!(
+                "JetStream consumer '{} > {}' delivers {} as {dseq} (count {dc})",
+                self.stream,
+                self.name,
+                m.seq
+            );
             if self.cfg.ack_policy == AckPolicy::None {
                 self.update_floors();
             } else {

@@ -508,7 +508,7 @@ impl Consumer {
         n
     }
 
-    fn ack_wait_for(&self, dc: u64) -> i64 {
+    pub(crate) fn ack_wait_for(&self, dc: u64) -> i64 {
         if self.cfg.backoff.is_empty() {
             if self.cfg.ack_wait > 0 {
                 self.cfg.ack_wait

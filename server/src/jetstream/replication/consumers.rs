@@ -217,10 +217,9 @@ impl JetStream {
         c.passive = !on;
         if on {
             crate::info!("JetStream cluster new consumer leader for '{account} > {stream} > {name}'");
-            // Pending messages are due again one ack wait from now.
+            // Pending messages are due one ack wait after their delivery,
+            // as the replicated deliveries say.
             let snap = c.state_snapshot();
-            let created = c.created;
-            c.restore_state(&snap, created, now);
             let fp = c.state_fingerprint();
             if let Some(g) = inner.consumer_groups.get_mut(key) {
                 g.replicated = Some((snap, fp));
@@ -261,22 +260,11 @@ impl JetStream {
         let (account, stream, name) = key;
         let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { return };
         let Some(c) = s.consumers.get_mut(name) else { return };
-        let ops: Vec<ConsumerOp> = entries
-            .iter()
-            .filter(|e| e.kind == EntryType::Normal)
-            .filter_map(|e| ConsumerOp::decode(&e.data))
-            .collect();
-        if ops.is_empty() {
-            return;
-        }
-        let mut snap = c.state_snapshot();
+        let ops = entries.iter().filter(|e| e.kind == EntryType::Normal).filter_map(|e| ConsumerOp::decode(&e.data));
         let mut acked = Vec::new();
         for o in ops {
-            apply_op(&mut snap, c.cfg.ack_policy, o, &mut acked);
+            apply_op(c, o, &mut acked);
         }
-        let created = c.created;
-        c.restore_state(&snap, created, 0);
-        c.update_floors();
         for seq in acked {
             s.check_retention_ack(seq);
         }
@@ -351,43 +339,28 @@ fn diff(old: &ConsumerSnapshot, new: &ConsumerSnapshot, ack: AckPolicy, now: i64
     ops
 }
 
-/// Applies one op to a follower's copy of the state (Go's
-/// `consumerFileStore.UpdateDelivered` and `UpdateAcks`); `acked` collects
-/// the stream sequences acknowledged.
-fn apply_op(snap: &mut ConsumerSnapshot, ack: AckPolicy, o: ConsumerOp, acked: &mut Vec<u64>) {
+/// Applies one of its leader's ops to a follower's consumer; `acked`
+/// collects the stream sequences acknowledged.
+fn apply_op(c: &mut Consumer, o: ConsumerOp, acked: &mut Vec<u64>) {
     match o {
-        ConsumerOp::Delivered { dseq, sseq, dc, .. } => {
-            if dc <= 1 {
-                snap.dseq = snap.dseq.max(dseq + 1);
-                snap.sseq = snap.sseq.max(sseq + 1);
-                if ack != AckPolicy::None && !snap.pending.iter().any(|p| p.0 == sseq) {
-                    snap.pending.push((sseq, dseq, 0));
-                }
-            } else if let Some(p) = snap.pending.iter_mut().find(|p| p.0 == sseq) {
-                *p = (sseq, dseq, dc - 1);
-            }
-        }
-        ConsumerOp::Acked { sseq, .. } => {
-            let before = snap.pending.len();
-            if ack == AckPolicy::All {
-                snap.pending.retain(|p| p.0 > sseq);
-            } else {
-                snap.pending.retain(|p| p.0 != sseq);
-            }
-            if snap.pending.len() != before || ack == AckPolicy::All {
-                acked.push(sseq);
-            }
-        }
-        ConsumerOp::Skip { sseq } => {
-            snap.sseq = snap.sseq.max(sseq);
-        }
+        ConsumerOp::Delivered { dseq, sseq, dc, ts } => c.replicated_delivery(dseq, sseq, dc, ts),
+        ConsumerOp::Acked { dseq, sseq } => acked.extend(c.replicated_ack(dseq, sseq, crate::jetstream::now_nanos())),
+        ConsumerOp::Skip { sseq } => c.replicated_skip(sseq),
     }
-    snap.pending.sort_unstable();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jetstream::api_types::{ConsumerConfig, StreamConfig};
+    use crate::store::MemStore;
+
+    fn consumer(ack_policy: AckPolicy) -> (Consumer, MemStore) {
+        let stream = StreamConfig { name: "S".into(), subjects: vec!["s".into()], ..Default::default() };
+        let store = MemStore::with_first_seq(Default::default(), 0);
+        let cfg = ConsumerConfig { durable: "C".into(), ack_policy, ..Default::default() };
+        (Consumer::new(&stream, "C", cfg, &store, 0), store)
+    }
 
     fn snap(sseq: u64, dseq: u64, pending: &[(u64, u64, u64)]) -> ConsumerSnapshot {
         ConsumerSnapshot { sseq, dseq, asflr: 0, adflr: 0, pending: pending.to_vec() }
@@ -402,12 +375,14 @@ mod tests {
             (snap(5, 6, &[(2, 5, 1)]), snap(9, 9, &[])),
         ];
         for (old, new) in cases {
-            let mut follower = old.clone();
+            let (mut follower, _store) = consumer(AckPolicy::Explicit);
+            follower.restore_state(&old, 0, 0);
             let mut acked = Vec::new();
             for o in diff(&old, &new, AckPolicy::Explicit, 7) {
-                apply_op(&mut follower, AckPolicy::Explicit, o, &mut acked);
+                apply_op(&mut follower, o, &mut acked);
             }
-            assert_eq!((follower.sseq, follower.dseq, &follower.pending), (new.sseq, new.dseq, &new.pending));
+            let got = follower.state_snapshot();
+            assert_eq!((got.sseq, got.dseq, &got.pending), (new.sseq, new.dseq, &new.pending));
         }
     }
 
@@ -416,10 +391,11 @@ mod tests {
         let (old, new) = (snap(1, 1, &[]), snap(11, 11, &[]));
         let ops = diff(&old, &new, AckPolicy::None, 7);
         assert_eq!(ops, vec![ConsumerOp::Delivered { dseq: 10, sseq: 10, dc: 1, ts: 7 }]);
-        let mut follower = old.clone();
+        let (mut follower, _store) = consumer(AckPolicy::None);
         for o in ops {
-            apply_op(&mut follower, AckPolicy::None, o, &mut Vec::new());
+            apply_op(&mut follower, o, &mut Vec::new());
         }
-        assert_eq!((follower.sseq, follower.dseq, follower.pending.len()), (11, 11, 0));
+        let got = follower.state_snapshot();
+        assert_eq!((got.sseq, got.dseq, got.pending.len()), (11, 11, 0));
     }
 }

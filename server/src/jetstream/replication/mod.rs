@@ -84,6 +84,43 @@ impl JetStream {
         meta.set_asset_sink(Box::new(move |c| sink(ClusterEvent::Asset(c))));
     }
 
+    /// Hands over the leadership of every stream and consumer group led
+    /// here once what it proposed is committed (Go's `stepdownRaftNodes`
+    /// and `transferRaftLeaders`), waiting a little for each; with `stop`,
+    /// stops the groups too (shutdown; lame duck keeps them following).
+    pub(crate) fn hand_over_groups(&self, stop: bool) {
+        self.replicate_consumers();
+        let groups: Vec<Group> = {
+            let inner = self.lock();
+            let streams = inner.groups.values().filter_map(|g| g.group.clone());
+            streams.chain(inner.consumer_groups.values().filter_map(|g| g.group.clone())).collect()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        for g in &groups {
+            if !g.status().is_leader {
+                continue;
+            }
+            while std::time::Instant::now() < deadline {
+                let st = g.status();
+                if !st.is_leader || st.commit >= st.pindex {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            g.set_observer(true);
+            g.step_down(None);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(250);
+        while groups.iter().any(|g| g.status().is_leader) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if stop {
+            for g in &groups {
+                g.stop();
+            }
+        }
+    }
+
     /// The server called `name` went away: the meta group and every stream
     /// group it led campaign soon.
     pub(crate) fn server_gone(&self, name: &str) {
@@ -91,10 +128,10 @@ impl JetStream {
             meta.server_gone(name);
         }
         let id = peer_id(name);
-        for g in self.lock().groups.values() {
-            if let Some(group) = &g.group {
-                group.peer_gone(id);
-            }
+        let inner = self.lock();
+        let streams = inner.groups.values().filter_map(|g| g.group.as_ref());
+        for group in streams.chain(inner.consumer_groups.values().filter_map(|g| g.group.as_ref())) {
+            group.peer_gone(id);
         }
     }
 
@@ -366,9 +403,11 @@ impl JetStream {
         };
         let me = peer_id(meta.server_name());
         let Some(group) = group else {
+            // A single replica has no group to name (Go leaves it out).
+            let _ = raft_group;
             return Some(ClusterInfo {
                 name: Some(meta.cluster_name().to_string()),
-                raft_group,
+                raft_group: None,
                 leader: meta.server_name().to_string(),
                 leader_since: None,
                 system_account: None,
@@ -577,8 +616,12 @@ impl JetStream {
                 }
             }
         }
-        if leader {
-            out.extend(msgs.into_iter().map(|o| (account.to_string(), o)));
-        }
+        // The stream's leader republishes and answers the publisher; every
+        // replica delivers for the consumers it leads (passive ones send
+        // nothing).
+        let republish = acc.streams.get(stream).and_then(|s| s.cfg.republish.as_ref()).map(|r| r.destination.clone());
+        let ours =
+            |o: &Msg| leader || republish.as_deref().is_none_or(|d| !crate::subject::matches(o.subject_str(), d));
+        out.extend(msgs.into_iter().filter(ours).map(|o| (account.to_string(), o)));
     }
 }

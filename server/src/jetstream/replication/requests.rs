@@ -170,11 +170,21 @@ impl JetStream {
             None => Vec::new(),
         };
         let view = meta.api_view();
-        if meta.stream_assignment(account, name).is_none() {
+        let Some(sa) = meta.stream_assignment(account, name) else {
             if view.leader {
                 return if self.enabled(account) { fail(E::StreamNotFound) } else { not_enabled(subject, reply) };
             }
             return if view.leaderless { fail(E::ClusterNotAvail) } else { Vec::new() };
+        };
+        // Every server of the stream is down: the meta leader says so (Go's
+        // `allPeersOffline`).
+        if view.leader && matches!(toks, ["STREAM", "INFO", _]) {
+            let names = meta.server_names();
+            let me = crate::cluster::nrg::codec::peer_id(meta.server_name());
+            let offline = |p: &[u8; 8]| *p != me && names.get(p).is_none_or(|(_, off)| *off);
+            if group_peers(&sa).iter().all(offline) {
+                return fail(E::StreamOffline);
+            }
         }
         let mut inner = self.lock();
         let key = (account.to_string(), name.to_string());
@@ -508,9 +518,12 @@ impl JetStream {
         check_overlap(meta, account, name, &cfg.subjects)?;
         let peers = match &existing {
             Some(osa) => group_peers(osa),
-            None => meta
-                .select_peers(replicas, &serde_json::to_value(&cfg.placement).unwrap_or_default())
-                .map_err(|why| ApiError::err(E::ClusterNoPeers, why))?,
+            None => {
+                let placement = serde_json::to_value(&cfg.placement).unwrap_or_default();
+                let memory = cfg.storage == crate::jetstream::api_types::Storage::Memory;
+                meta.select_peers(replicas, &placement, memory, cfg.max_bytes)
+                    .map_err(|why| ApiError::err(E::ClusterNoPeers, why))?
+            }
         };
         let config = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::StreamCreate, e.to_string()))?;
         let sa = meta.new_stream_assignment(
@@ -543,6 +556,12 @@ impl JetStream {
         let old = api::stream::decode_config(&sa["stream"])?;
         let cfg = api::stream::check_update_request(&old, name, payload)?;
         if cfg.num_replicas.max(1) != old.num_replicas.max(1) {
+            // Scaling is not run by rnats yet; Go's placement refusal first.
+            let want = usize::try_from(cfg.num_replicas.max(1)).unwrap_or(1);
+            let placement = serde_json::to_value(&cfg.placement).unwrap_or_default();
+            let memory = cfg.storage == crate::jetstream::api_types::Storage::Memory;
+            meta.select_peers(want, &placement, memory, cfg.max_bytes)
+                .map_err(|why| ApiError::err(E::ClusterNoPeers, why))?;
             return Err(ApiError::new(E::ClusterUnsupportedFeature));
         }
         check_overlap(meta, account, name, &cfg.subjects)?;
