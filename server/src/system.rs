@@ -84,6 +84,7 @@ pub(crate) fn install(srv: &Arc<Server>) {
     if srv.is_clustered() {
         tokio::spawn(statsz_heartbeat(Arc::clone(&ctx), sys_name.clone()));
         sub("$SYS.SERVER.*.STATSZ", remote_statsz);
+        sub("$SYS.SERVER.*.SHUTDOWN", remote_shutdown);
     }
     for acc in srv.accounts.list() {
         if acc.name == sys_name {
@@ -94,6 +95,32 @@ pub(crate) fn install(srv: &Arc<Server>) {
         let client = Connection::new_internal(srv.next_client_id(), Kind::Account, &acc.name, &acc.sublist);
         let sids = AtomicU64::new(1);
         subscribe(&client, &sids, USER_INFO_SUBJECT, callback(&ctx, &acc.name, user_info));
+    }
+}
+
+/// Tells the cluster this server is going away (Go's `sendShutdownEvent`,
+/// `$SYS.SERVER.<id>.SHUTDOWN` with its server info): a Go meta leader
+/// then counts it offline at once, for placement and for the info of the
+/// streams it held.
+pub(crate) fn shutdown_event(srv: &Server) {
+    if srv.opts.no_system_account || !srv.is_clustered() {
+        return;
+    }
+    let ctx = Ctx { srv: Weak::new(), seq: AtomicU64::new(0), known: Default::default() };
+    let acc = srv.accounts.get_or_create(srv.system_account_name());
+    let body = json::to_vec(&server_info(srv, &ctx));
+    acc.publish(&Msg::new(format!("$SYS.SERVER.{}.SHUTDOWN", srv.id), None, body), &mut Publisher::server());
+}
+
+/// Another server's shutdown event: it counts as offline (Go's
+/// `remoteServerShutdown`).
+fn remote_shutdown(srv: &Server, _ctx: &Ctx, m: &Request<'_>) {
+    let Ok(v) = serde_json::from_slice::<Value>(m.payload) else { return };
+    let (Some(name), Some(id)) = (v["name"].as_str(), v["id"].as_str()) else { return };
+    if id != srv.id {
+        if let Some(meta) = srv.jetstream.as_ref().and_then(|js| js.meta()) {
+            meta.server_offline(name);
+        }
     }
 }
 

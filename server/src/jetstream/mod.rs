@@ -611,11 +611,11 @@ impl JetStream {
         let Some(acc) = accounts.get_mut(account) else { return out };
         if !subject.starts_with("$JS.") && !groups.is_empty() {
             // Clustered: a replicated stream's leader proposes the message.
-            if let Some((name, _)) = acc.streams.iter().find(|(_, s)| s.matches(subject)) {
+            if let Some(s) = acc.streams.values_mut().find(|s| s.matches(subject)) {
                 let hdr = headers.unwrap_or_default();
-                let routed = JetStream::route_publish(groups, account, name, subject, reply, hdr, payload, now);
-                if let cluster::stream_group::Routed::Handled = routed {
-                    return out;
+                let routed = self.route_publish(groups, s, account, subject, reply, hdr, payload, now);
+                if let cluster::stream_group::Routed::Handled(msgs) = routed {
+                    return msgs;
                 }
             }
         }
@@ -634,13 +634,14 @@ impl JetStream {
             }
             return out;
         }
-        self.store_msg(acc, account, subject, reply, headers, payload, now, &interest, &mut out);
+        self.store_msg(acc, account, subject, reply, headers, payload, now, false, &interest, &mut out);
         out
     }
 
     /// A message for a stream: stores it (or refuses it) in the stream that
     /// captures `subject`, emits the pub ack, and hands the news to that
-    /// stream's consumers and to streams sourcing from it.
+    /// stream's consumers and to streams sourcing from it. `checked`: a
+    /// replicated message, its publish checks done by the leader.
     #[allow(clippy::too_many_arguments)]
     fn store_msg(
         &self,
@@ -651,6 +652,7 @@ impl JetStream {
         headers: Option<&[u8]>,
         payload: &[u8],
         now: i64,
+        checked: bool,
         interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
@@ -676,7 +678,7 @@ impl JetStream {
         let result = if over {
             Err(ApiError::new(E::AccountResourcesExceeded))
         } else {
-            s.process_msg(subject, hdr, payload, now, &mut ack, out)
+            s.process_msg(subject, hdr, payload, now, checked, &mut ack, out)
         };
         if let Err(e) = &result {
             ack = pub_ack_error(&s.cfg.name, e);
@@ -725,7 +727,7 @@ impl JetStream {
         let acc = inner.accounts.get_mut(account)?;
         let interest = |s: &str| probe.as_ref().is_none_or(|p| p(account, s));
         let mut out = Vec::new();
-        self.store_msg(acc, account, subject, reply, headers, payload, now_nanos(), &interest, &mut out);
+        self.store_msg(acc, account, subject, reply, headers, payload, now_nanos(), false, &interest, &mut out);
         Some(out)
     }
 

@@ -553,22 +553,68 @@ impl Stream {
         }
     }
 
-    /// Go `processJetStreamMsg` for a single server: checks the publish
-    /// preconditions, stores the message, applies rollups and republish.
-    /// Returns the stored sequence or the pub-ack error; a duplicate returns
-    /// `Err(None)` after writing its ack into `ack`.
-    pub(crate) fn process_msg(
+    /// Go's publish checks (`processJetStreamMsg` on a lone server, and the
+    /// stream leader's `processClusteredInboundMsg` before it proposes):
+    /// the stream may take the message given its headers, with `last_seq`
+    /// the stream's last sequence (clustered, the leader's, counting what
+    /// it proposed). `Err(None)` is a duplicate, with its ack in `ack`.
+    pub(crate) fn check_publish(
         &mut self,
         subject: &str,
         hdr: &[u8],
         payload: &[u8],
         now: i64,
+        last_seq: u64,
+        last_msg_id: Option<&str>,
         ack: &mut String,
-        out: &mut Vec<Msg>,
-    ) -> Result<Option<u64>, ApiError> {
+    ) -> Result<(), Option<ApiError>> {
         if self.cfg.sealed {
-            return Err(ApiError::new(E::StreamSealed));
+            return Err(Some(ApiError::new(E::StreamSealed)));
         }
+        self.parse_publish(hdr, payload).map_err(Some)?;
+        if !hdr.is_empty() {
+            if let Some(s) = get_header(hdr, HDR_EXPECTED_STREAM) {
+                if !s.is_empty() && s != self.cfg.name {
+                    return Err(Some(ApiError::new(E::StreamNotMatch)));
+                }
+            }
+            if let Some(v) = get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ) {
+                let want: Option<u64> = v.parse().ok();
+                let seq_subj =
+                    get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ).filter(|s| !s.is_empty()).unwrap_or(subject);
+                let found = self.store.load_last_msg(seq_subj).map_or(0, |m| m.seq);
+                if want != Some(found) {
+                    return Err(Some(ApiError::with(E::StreamWrongLastSequence, "seq", found)));
+                }
+            } else if get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ).is_some_and(|s| !s.is_empty()) {
+                return Err(Some(ApiError::new(E::StreamExpectedLastSeqPerSubjectInvalid)));
+            }
+            if let Some(v) = get_header(hdr, HDR_EXPECTED_LAST_SEQ) {
+                if v.parse::<u64>().ok() != Some(last_seq) {
+                    return Err(Some(ApiError::with(E::StreamWrongLastSequence, "seq", last_seq)));
+                }
+            }
+            if let Some(id) = get_header(hdr, HDR_MSG_ID).filter(|s| !s.is_empty()) {
+                self.prune_dedupe(now);
+                if let Some(&seq) = self.dedupe.get(id) {
+                    *ack = duplicate_ack(&self.cfg.name, seq);
+                    return Err(None);
+                }
+            }
+            if let Some(want) = get_header(hdr, HDR_EXPECTED_LAST_MSG_ID).filter(|s| !s.is_empty()) {
+                let last = last_msg_id.unwrap_or(&self.last_msg_id);
+                if want != last {
+                    return Err(Some(ApiError::with(E::StreamWrongLastMsgId, "id", last)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What a message's headers ask of the store, checked: a counter
+    /// increment, its id, its TTL and a rollup (Go's header parsing in
+    /// `processJetStreamMsg`), and the size limits.
+    fn parse_publish<'h>(&self, hdr: &'h [u8], payload: &[u8]) -> Result<Publish<'h>, ApiError> {
         // Counter streams (Go 2.12 `AllowMsgCounter`): each message carries an
         // increment and stores the subject's running total.
         let incr = get_header(hdr, "Nats-Incr");
@@ -582,9 +628,7 @@ impl Stream {
                 Err(_) => return Err(ApiError::new(E::MessageCounterIncrInvalid)),
             },
         };
-        let mut msg_id = "";
-        let mut ttl = 0i64;
-        let (mut rollup_sub, mut rollup_all) = (false, false);
+        let mut p = Publish { incr, msg_id: "", ttl: 0, rollup_sub: false, rollup_all: false };
         if !hdr.is_empty() {
             if has_source_header(hdr) {
                 return Err(ApiError {
@@ -593,11 +637,6 @@ impl Stream {
                     description: "message stream source header is not allowed".into(),
                 });
             }
-            if let Some(s) = get_header(hdr, HDR_EXPECTED_STREAM) {
-                if !s.is_empty() && s != self.cfg.name {
-                    return Err(ApiError::new(E::StreamNotMatch));
-                }
-            }
             let ttl_hdr = get_header(hdr, HDR_TTL);
             if let Some(v) = ttl_hdr {
                 let parsed = parse_msg_ttl(v);
@@ -605,53 +644,19 @@ impl Stream {
                     return Err(ApiError::new(E::MessageTtlDisabled));
                 }
             }
-            if let Some(v) = get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ) {
-                let want: Option<u64> = v.parse().ok();
-                let seq_subj =
-                    get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ).filter(|s| !s.is_empty()).unwrap_or(subject);
-                let found = self.store.load_last_msg(seq_subj).map_or(0, |m| m.seq);
-                if want != Some(found) {
-                    return Err(ApiError::with(E::StreamWrongLastSequence, "seq", found));
-                }
-            } else if get_header(hdr, HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ).is_some_and(|s| !s.is_empty()) {
-                return Err(ApiError::new(E::StreamExpectedLastSeqPerSubjectInvalid));
-            }
-            if let Some(v) = get_header(hdr, HDR_EXPECTED_LAST_SEQ) {
-                let last = self.store.state().last_seq;
-                if v.parse::<u64>().ok() != Some(last) {
-                    return Err(ApiError::with(E::StreamWrongLastSequence, "seq", last));
-                }
-            }
-            if let Some(id) = get_header(hdr, HDR_MSG_ID).filter(|s| !s.is_empty()) {
-                msg_id = id;
-                self.prune_dedupe(now);
-                if let Some(&seq) = self.dedupe.get(id) {
-                    // Go writes this literal, space included (stream.go).
-                    let _ = write!(
-                        ack,
-                        "{{\"stream\":{},\"seq\":{seq},\"duplicate\": true}}",
-                        crate::json::quote(&self.cfg.name)
-                    );
-                    return Ok(None);
-                }
-            }
-            if let Some(want) = get_header(hdr, HDR_EXPECTED_LAST_MSG_ID).filter(|s| !s.is_empty()) {
-                if want != self.last_msg_id {
-                    return Err(ApiError::with(E::StreamWrongLastMsgId, "id", &self.last_msg_id));
-                }
-            }
+            p.msg_id = get_header(hdr, HDR_MSG_ID).filter(|s| !s.is_empty()).unwrap_or("");
             if let Some(r) = get_header(hdr, HDR_ROLLUP).filter(|s| !s.is_empty()) {
                 if !self.cfg.allow_rollup_hdrs || self.cfg.deny_purge {
                     return Err(ApiError::err(E::StreamRollupFailed, "rollup not permitted"));
                 }
                 match r {
-                    "sub" => rollup_sub = true,
-                    "all" => rollup_all = true,
+                    "sub" => p.rollup_sub = true,
+                    "all" => p.rollup_all = true,
                     _ => return Err(ApiError::err(E::StreamRollupFailed, format!("rollup value invalid: {r:?}"))),
                 }
             }
             if let Some(v) = ttl_hdr {
-                ttl = parse_msg_ttl(v)?;
+                p.ttl = parse_msg_ttl(v)?;
             }
         }
         let max = self.cfg.max_msg_size;
@@ -661,6 +666,35 @@ impl Stream {
         if hdr.len() > u16::MAX as usize {
             return Err(ApiError::new(E::StreamHeaderExceedsMaximum));
         }
+        Ok(p)
+    }
+
+    /// Go `processJetStreamMsg`: checks the publish preconditions (unless
+    /// `checked`: a replicated message its leader checked before proposing
+    /// it, which every replica stores alike), stores the message, applies
+    /// rollups and republish. Returns the stored sequence or the pub-ack
+    /// error; a duplicate returns `Ok(None)` after writing its ack into
+    /// `ack`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn process_msg(
+        &mut self,
+        subject: &str,
+        hdr: &[u8],
+        payload: &[u8],
+        now: i64,
+        checked: bool,
+        ack: &mut String,
+        out: &mut Vec<Msg>,
+    ) -> Result<Option<u64>, ApiError> {
+        if !checked {
+            let last = self.store.state().last_seq;
+            match self.check_publish(subject, hdr, payload, now, last, None, ack) {
+                Ok(()) => {}
+                Err(None) => return Ok(None),
+                Err(Some(e)) => return Err(e),
+            }
+        }
+        let Publish { incr, msg_id, ttl, rollup_sub, rollup_all } = self.parse_publish(hdr, payload)?;
 
         let store_subject: std::borrow::Cow<str> = match &self.cfg.subject_transform {
             Some(tr) => transform_subject(&tr.source, &tr.destination, subject).map_or(subject.into(), Into::into),
@@ -739,6 +773,16 @@ impl Stream {
             }
         }
         Ok(Some(seq))
+    }
+
+    /// Clustered, the leader: a message id it proposed counts as seen (with
+    /// the sequence it will likely get) until the message is stored (Go's
+    /// `storeMsgIdLocked` from `processClusteredInboundMsg`).
+    pub(crate) fn expect_msg_id(&mut self, hdr: &[u8], seq: u64, now: i64) {
+        if let Some(id) = get_header(hdr, HDR_MSG_ID).filter(|s| !s.is_empty()) {
+            let id = id.to_string();
+            self.remember_msg_id(&id, seq, now);
+        }
     }
 
     fn remember_msg_id(&mut self, id: &str, seq: u64, now: i64) {
@@ -839,6 +883,21 @@ impl Stream {
 
 /// Go's `getHash` (`events.go`): the first 8 bytes of the SHA-256 of `name`,
 /// each mapped to one of 62 letters and digits.
+/// What a message's headers ask of the store (see `Stream::parse_publish`).
+struct Publish<'h> {
+    incr: Option<i128>,
+    msg_id: &'h str,
+    ttl: i64,
+    rollup_sub: bool,
+    rollup_all: bool,
+}
+
+/// The pub ack of a duplicate (Go writes this literal, space included:
+/// `stream.go`).
+fn duplicate_ack(stream: &str, seq: u64) -> String {
+    format!("{{\"stream\":{},\"seq\":{seq},\"duplicate\": true}}", crate::json::quote(stream))
+}
+
 fn identity_hash(name: &str) -> String {
     use sha2::Digest as _;
     const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

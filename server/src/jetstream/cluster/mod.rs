@@ -482,6 +482,11 @@ impl Meta {
         self.group.peer_gone(peer_id(name));
     }
 
+    /// The server called `name` said it is shutting down: it shows offline.
+    pub(crate) fn server_offline(&self, name: &str) {
+        lock(&self.names).insert(peer_id(name), (name.to_string(), true));
+    }
+
     /// A route to the server called `name` came up.
     pub(crate) fn server_up(&self, name: &str) {
         if !name.is_empty() {

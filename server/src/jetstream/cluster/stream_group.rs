@@ -65,8 +65,9 @@ pub(crate) type Groups = HashMap<(String, String), StreamGroup>;
 pub(crate) enum Routed {
     /// Not clustered (or a single replica that leads): store it here.
     Local,
-    /// Proposed to the stream's group, or left to its leader.
-    Handled,
+    /// Proposed to the stream's group, refused by its leader (with the
+    /// pub ack to send), or left to the leader.
+    Handled(Vec<crate::message::Msg>),
 }
 
 /// A replica of a clustered consumer on this server (its stream has one

@@ -55,10 +55,11 @@ impl JetStream {
         let me = peer_id(meta.server_name());
         let member = ca.as_ref().is_some_and(|ca| group_peers(ca).contains(&me));
         if !member {
+            let answers = inner.consumer_groups.get(&key).map(|g| super::answers_removal(g.leader, g.group.as_ref()));
             self.drop_consumer_replica(meta, inner, &key);
             if let Some(rca) = removed {
                 let reply = rca["reply"].as_str().unwrap_or("");
-                if !reply.is_empty() && meta.is_leader() {
+                if !reply.is_empty() && (answers == Some(true) || super::all_offline_and_meta_leader(meta, &rca)) {
                     let body =
                         crate::json::to_vec(&serde_json::json!({"type": types::CONSUMER_DELETE, "success": true}));
                     out.push((meta.sys().name.clone(), Msg::reply_to(reply, Bytes::from(body))));

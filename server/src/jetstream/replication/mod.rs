@@ -201,12 +201,11 @@ impl JetStream {
         let member = sa.as_ref().is_some_and(|sa| group_peers(sa).contains(&me));
         if !member {
             // Removed, or no longer placed here.
+            let answers = inner.groups.get(&key).map(|g| answers_removal(g.leader, g.group.as_ref()));
             self.drop_replica(inner, &account, &name);
             if let Some(rsa) = removed {
                 let reply = rsa["reply"].as_str().unwrap_or("");
-                // The meta leader answers a delete: it is there to, where
-                // the stream's own leader may be gone.
-                if !reply.is_empty() && meta.is_leader() {
+                if !reply.is_empty() && (answers == Some(true) || all_offline_and_meta_leader(meta, &rsa)) {
                     let body = crate::json::to_vec(&serde_json::json!({"type": types::STREAM_DELETE, "success": true}));
                     out.push((meta.sys().name.clone(), Msg::reply_to(reply, Bytes::from(body))));
                 }
@@ -452,22 +451,40 @@ impl JetStream {
     }
 
     /// A message for a clustered stream: the leader of a replicated one
-    /// proposes it; other replicas leave it to their leader.
+    /// checks it as Go's leader does (`processClusteredInboundMsg`: what
+    /// it refuses, every replica would store, as Go's do) and proposes it;
+    /// other replicas leave it to their leader.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn route_publish(
+        &self,
         groups: &mut Groups,
+        s: &mut Stream,
         account: &str,
-        stream: &str,
         subject: &str,
         reply: Option<&str>,
         hdr: &[u8],
         payload: &[u8],
         now: i64,
     ) -> Routed {
-        let Some(g) = groups.get_mut(&(account.to_string(), stream.to_string())) else { return Routed::Local };
-        let Some(group) = &g.group else { return if g.leader { Routed::Local } else { Routed::Handled } };
+        let Some(g) = groups.get_mut(&(account.to_string(), s.cfg.name.clone())) else { return Routed::Local };
+        let Some(group) = &g.group else { return if g.leader { Routed::Local } else { Routed::Handled(Vec::new()) } };
         if !g.leader {
-            return Routed::Handled;
+            return Routed::Handled(Vec::new());
+        }
+        let last = g.clseq.saturating_sub(g.clfs);
+        let mut ack = String::new();
+        if let Err(e) = s.check_publish(subject, hdr, payload, now, last, None, &mut ack) {
+            let Some(reply) = reply.filter(|r| !r.is_empty() && !s.cfg.no_ack) else {
+                return Routed::Handled(Vec::new());
+            };
+            let mut body = match e {
+                Some(e) => crate::jetstream::pub_ack_error(&s.cfg.name, &e),
+                None => ack,
+            };
+            if let Some(d) = self.cfg.domain.as_deref().filter(|d| !d.is_empty()) {
+                body = crate::jetstream::with_domain(&body, d);
+            }
+            return Routed::Handled(vec![Msg::reply_to(reply, Bytes::from(body))]);
         }
         let m = StreamMsg {
             subject: subject.to_string(),
@@ -479,8 +496,9 @@ impl JetStream {
             sourced: false,
         };
         g.clseq += 1;
+        s.expect_msg_id(hdr, last + 1, now);
         group.propose(m.encode());
-        Routed::Handled
+        Routed::Handled(Vec::new())
     }
 
     /// Proposes a purge or message delete of a replicated stream (its
@@ -606,7 +624,7 @@ impl JetStream {
         let reply = if leader { Some(m.reply.as_str()).filter(|r| !r.is_empty()) } else { None };
         let hdr = (!m.hdr.is_empty()).then_some(m.hdr.as_slice());
         let mut msgs = Vec::new();
-        self.store_msg(acc, account, &m.subject, reply, hdr, &m.msg, m.ts, &interest, &mut msgs);
+        self.store_msg(acc, account, &m.subject, reply, hdr, &m.msg, m.ts, true, &interest, &mut msgs);
         let after = acc.streams.get(stream).map_or(last, |s| s.store.state().last_seq);
         if after == last {
             g.clfs += 1;
@@ -624,4 +642,21 @@ impl JetStream {
             |o: &Msg| leader || republish.as_deref().is_none_or(|d| !crate::subject::matches(o.subject_str(), d));
         out.extend(msgs.into_iter().filter(ours).map(|o| (account.to_string(), o)));
     }
+}
+
+/// Go's `processClusterDeleteStream` and `processClusterDeleteConsumer`: a
+/// removed asset's leader answers its delete, or every member when the
+/// group had no leader.
+pub(super) fn answers_removal(leader: bool, group: Option<&Group>) -> bool {
+    leader || group.is_some_and(|g| g.status().leader.is_none())
+}
+
+/// The meta leader answers a delete when every member of the asset is down.
+pub(super) fn all_offline_and_meta_leader(meta: &Meta, assignment: &Value) -> bool {
+    if !meta.is_leader() {
+        return false;
+    }
+    let names = meta.server_names();
+    let me = peer_id(meta.server_name());
+    group_peers(assignment).iter().all(|p| *p != me && names.get(p).is_none_or(|(_, off)| *off))
 }

@@ -407,6 +407,12 @@ impl JetStream {
             })?
         };
         let stream_peers = group_peers(&sa);
+        // Nowhere to run it: every server of the stream is down.
+        let names = meta.server_names();
+        let me = crate::cluster::nrg::codec::peer_id(meta.server_name());
+        if stream_peers.iter().all(|p| *p != me && names.get(p).is_none_or(|(_, off)| *off)) {
+            return Err(ApiError::new(E::InsufficientResources));
+        }
         let replicas = match usize::try_from(cfg.num_replicas).unwrap_or(0) {
             0 if cfg.durable.is_empty() => 1,
             0 => stream_peers.len(),
