@@ -565,7 +565,6 @@ impl Stream {
         payload: &[u8],
         now: i64,
         last_seq: u64,
-        last_msg_id: Option<&str>,
         ack: &mut String,
     ) -> Result<(), Option<ApiError>> {
         if self.cfg.sealed {
@@ -602,9 +601,8 @@ impl Stream {
                 }
             }
             if let Some(want) = get_header(hdr, HDR_EXPECTED_LAST_MSG_ID).filter(|s| !s.is_empty()) {
-                let last = last_msg_id.unwrap_or(&self.last_msg_id);
-                if want != last {
-                    return Err(Some(ApiError::with(E::StreamWrongLastMsgId, "id", last)));
+                if want != self.last_msg_id {
+                    return Err(Some(ApiError::with(E::StreamWrongLastMsgId, "id", &self.last_msg_id)));
                 }
             }
         }
@@ -688,7 +686,7 @@ impl Stream {
     ) -> Result<Option<u64>, ApiError> {
         if !checked {
             let last = self.store.state().last_seq;
-            match self.check_publish(subject, hdr, payload, now, last, None, ack) {
+            match self.check_publish(subject, hdr, payload, now, last, ack) {
                 Ok(()) => {}
                 Err(None) => return Ok(None),
                 Err(Some(e)) => return Err(e),

@@ -473,7 +473,7 @@ impl JetStream {
         }
         let last = g.clseq.saturating_sub(g.clfs);
         let mut ack = String::new();
-        if let Err(e) = s.check_publish(subject, hdr, payload, now, last, None, &mut ack) {
+        if let Err(e) = s.check_publish(subject, hdr, payload, now, last, &mut ack) {
             let Some(reply) = reply.filter(|r| !r.is_empty() && !s.cfg.no_ack) else {
                 return Routed::Handled(Vec::new());
             };
