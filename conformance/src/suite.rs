@@ -64,7 +64,7 @@ pub async fn run_target(target: Target, opts: &SuiteOptions) -> Result<TargetRun
     let all = catalog::load(&opts.feature_roots)?;
     let selected = catalog::select(&all, &opts.selection)?;
     let expectations = Expectations::load(target.expectations.as_deref())?;
-    for id in expectations.expected_failures.keys() {
+    for id in expectations.expected_failures.keys().chain(expectations.unstable.keys()) {
         if !all.iter().any(|e| &e.id == id) {
             bail!("expectations file lists '{id}', which is not a scenario (remove it)");
         }
@@ -245,6 +245,7 @@ fn result_for(e: &Entry, outcome: Outcome, message: Option<String>, exp: &Expect
         outcome,
         message,
         expected_failure: exp.reason(&e.id).map(str::to_string),
+        unstable: exp.is_unstable(&e.id),
         server_logs: Vec::new(),
         folder: None,
         duration_ms: 0,

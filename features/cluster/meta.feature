@@ -538,12 +538,17 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
 
   @go:TestJetStreamClusterMetaSnapshotsMultiChange @needs-clustered-streams @needs-clustered-consumers
   Scenario: A server that was down while streams and consumers were added and removed catches up on every change
-    Given a cluster of 3 servers with JetStream
+    # S1 and S2 stay off C: a consumer of a stream whose one server is down cannot be created.
+    Given cluster node "A" has config:
+      """
+      server_tags: ["node:a"]
+      """
+    And a cluster of 3 servers with JetStream
     And the JetStream meta leader is moved to server "A"
     And a client "c1" to server "A"
     When "c1" sends a "$JS.API.STREAM.CREATE.S1" request with:
       """
-      {"name": "S1", "num_replicas": 1}
+      {"name": "S1", "num_replicas": 1, "placement": {"tags": ["node:a"]}}
       """
     And "c1" sends a "$JS.API.CONSUMER.CREATE.S1.S1C1" request with:
       """
@@ -551,7 +556,7 @@ Feature: The JetStream meta group: formation, leadership, step-down and monitori
       """
     And "c1" sends a "$JS.API.STREAM.CREATE.S2" request with:
       """
-      {"name": "S2", "num_replicas": 1}
+      {"name": "S2", "num_replicas": 1, "placement": {"tags": ["node:a"]}}
       """
     And "c1" sends a "$JS.API.CONSUMER.CREATE.S2.S2C1" request with:
       """

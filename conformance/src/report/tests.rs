@@ -22,6 +22,7 @@ fn sc(id: &str, outcome: Outcome, go: &[&str]) -> ScenarioResult {
         outcome,
         message: (outcome != Outcome::Passed).then(|| format!("message for {id}")),
         expected_failure: None,
+        unstable: false,
         server_logs: vec![],
         folder: None,
         duration_ms: 12,

@@ -82,6 +82,13 @@ impl JetStream {
             crate::warn!("JetStream cluster: consumer '{account} > {stream} > {consumer}' has no stream here");
             return;
         };
+        // A Go meta leader assigns the config as asked: the server that runs
+        // the consumer fills in the defaults (Go's `addConsumerWithAssignment`).
+        let mut cfg = cfg;
+        if cfg.name.is_empty() {
+            cfg.name = consumer.clone();
+        }
+        crate::jetstream::consumer::set_consumer_defaults(&mut cfg, &s.cfg);
         match s.consumers.get_mut(&consumer) {
             Some(c) if c.cfg != cfg => {
                 c.cfg = cfg;
