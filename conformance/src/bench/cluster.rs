@@ -4,7 +4,8 @@
 //! every server, a queue group spread over the servers, request/reply across
 //! servers). With JetStream on, the failover rows kill the meta leader
 //! (`kill -9`) and time until both survivors name the same new one, over
-//! several kills.
+//! several kills. The JetStream cluster, its meta leader and the failover
+//! figures are shared with the replicated-stream rows (`replicated`).
 //!
 //! Before each workload the publisher's server must know the remote
 //! subscribers' interest. A subscriber subscribes to the workload subject and
@@ -24,9 +25,12 @@ const FORMATION: Duration = Duration::from_secs(30);
 /// How long interest may take to cross a route.
 const PROPAGATION: Duration = Duration::from_secs(10);
 
-/// Three servers with every route URL listed on each.
-struct Cluster {
-    nodes: Vec<ServerProc>,
+/// Three servers with every route URL listed on each. Fields drop in order: the
+/// processes are killed before a JetStream cluster's folder goes.
+pub(super) struct Cluster {
+    pub(super) nodes: Vec<ServerProc>,
+    /// The fresh folder of a JetStream cluster, so no run recovers another's stores.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Cluster {
@@ -51,13 +55,32 @@ impl Cluster {
             node.start().await?;
             nodes.push(node);
         }
-        let cluster = Cluster { nodes };
+        let cluster = Cluster { nodes, _dir: None };
         cluster.wait_formed().await?;
         Ok(cluster)
     }
 
+    /// Three JetStream servers on fresh stores in a new folder under `root` (named
+    /// after `name`), once they agree on a meta leader.
+    pub(super) async fn start_jetstream(
+        root: &Path,
+        name: &str,
+        binary: &Path,
+        args: &[String],
+        ready_line: Option<String>,
+    ) -> Result<Cluster> {
+        std::fs::create_dir_all(root)?;
+        let dir = tempfile::Builder::new().prefix(&format!("{name}-")).tempdir_in(root)?;
+        let js = "jetstream { store_dir: \"{store_dir}\" }\n";
+        let mut c = Cluster::start(dir.path(), binary, args, ready_line, js).await?;
+        c._dir = Some(dir);
+        let all: Vec<&ServerProc> = c.nodes.iter().collect();
+        agreed_leader(&all, None, FAILOVER_BOUND).await?;
+        Ok(c)
+    }
+
     /// Polls `/routez` until every server has routes to both others.
-    async fn wait_formed(&self) -> Result<()> {
+    pub(super) async fn wait_formed(&self) -> Result<()> {
         let deadline = Instant::now() + FORMATION;
         loop {
             let mut formed = true;
@@ -86,7 +109,22 @@ impl Cluster {
         format!("127.0.0.1:{}", self.nodes[i].port)
     }
 
-    fn kill(&mut self) {
+    /// Which of the nodes has the server name `name`.
+    pub(super) fn index_of(&self, name: &str) -> Result<usize> {
+        self.nodes.iter().position(|n| n.name == name).with_context(|| format!("{name} is not one of our servers"))
+    }
+
+    /// The last `lines` log lines of every node, each under its name, for a
+    /// failure's details.
+    pub(super) fn log_tails(&self, lines: usize) -> String {
+        let mut out = String::new();
+        for n in &self.nodes {
+            out.push_str(&format!("--- {} log, last {lines} lines:\n{}\n", n.name, n.log_tail(lines).trim_end()));
+        }
+        out
+    }
+
+    pub(super) fn kill(&mut self) {
         for n in &mut self.nodes {
             n.kill();
         }
@@ -182,27 +220,34 @@ pub(super) async fn cluster_workloads(
         }
     }
     cluster.kill();
-    let names = ["meta failover after kill -9, median", "meta failover after kill -9, max"];
-    match meta_failover(&root.join("failover"), binary, args, ready_line, scale.failovers).await {
-        Ok(mut ms) => {
+    let ms = meta_failover(root, binary, args, ready_line, scale.failovers).await;
+    figs.extend(failover_figures("meta failover", ms));
+    figs
+}
+
+/// The median and max rows of a failover workload's samples (milliseconds), named
+/// `<what> after kill -9, median|max`; both `n/a` with the reason when it failed.
+pub(super) fn failover_figures(what: &str, samples: Result<Vec<f64>>) -> Vec<Figure> {
+    let names = [format!("{what} after kill -9, median"), format!("{what} after kill -9, max")];
+    match samples {
+        Ok(mut ms) if !ms.is_empty() => {
             ms.sort_by(f64::total_cmp);
             let median = ms[ms.len() / 2];
             let max = ms[ms.len() - 1];
-            figs.push(Figure::outcome(names[0].into(), "ms", false, Ok(median)));
-            figs.push(Figure::outcome(names[1].into(), "ms", false, Ok(max)));
+            let [a, b] = names;
+            vec![Figure::outcome(a, "ms", false, Ok(median)), Figure::outcome(b, "ms", false, Ok(max))]
         }
+        Ok(_) => names.map(|n| Figure::outcome(n, "ms", false, Err(anyhow::anyhow!("no samples")))).into(),
         Err(e) => {
             let why = format!("{e:#}");
-            figs.push(Figure::outcome(names[0].into(), "ms", false, Err(anyhow::anyhow!("{why}"))));
-            figs.push(Figure::outcome(names[1].into(), "ms", false, Err(e)));
+            names.map(|n| Figure::outcome(n, "ms", false, Err(anyhow::anyhow!("{why}")))).into()
         }
     }
-    figs
 }
 
 /// How long a kill-induced failover may take (Go's election timers run to
 /// 9 s, and a split vote adds a round).
-const FAILOVER_BOUND: Duration = Duration::from_secs(40);
+pub(super) const FAILOVER_BOUND: Duration = Duration::from_secs(40);
 
 /// The meta leader `node` reports (`/jsz` `meta_cluster.leader`).
 async fn meta_leader_of(node: &ServerProc) -> Option<String> {
@@ -242,14 +287,15 @@ async fn meta_failover(
     ready_line: Option<String>,
     rounds: usize,
 ) -> Result<Vec<f64>> {
-    let js = "jetstream { store_dir: \"{store_dir}\" }\n";
-    let mut c = Cluster::start(root, binary, args, ready_line, js).await.context("starting a JetStream cluster")?;
+    let mut c = Cluster::start_jetstream(root, "failover", binary, args, ready_line)
+        .await
+        .context("starting a JetStream cluster")?;
     let mut samples = Vec::new();
     let result = async {
         for _ in 0..rounds.max(1) {
             let all: Vec<&ServerProc> = c.nodes.iter().collect();
             let leader = agreed_leader(&all, None, FAILOVER_BOUND).await?;
-            let i = c.nodes.iter().position(|n| n.name == leader).context("the leader is one of ours")?;
+            let i = c.index_of(&leader)?;
             c.nodes[i].kill();
             let started = Instant::now();
             let survivors: Vec<&ServerProc> =
@@ -264,4 +310,19 @@ async fn meta_failover(
     .await;
     c.kill();
     result.map(|_| samples)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failover_rows_are_median_and_max_or_both_failed() {
+        let rows = failover_figures("x failover", Ok(vec![30.0, 10.0, 20.0]));
+        let got: Vec<(&str, f64)> = rows.iter().map(|f| (f.workload.as_str(), f.value)).collect();
+        assert_eq!(got, [("x failover after kill -9, median", 20.0), ("x failover after kill -9, max", 30.0)]);
+        let rows = failover_figures("x failover", Err(anyhow::anyhow!("no leader\nlog lines")));
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|f| f.failure.as_deref() == Some("no leader")), "{rows:?}");
+    }
 }

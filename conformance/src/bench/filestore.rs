@@ -1,7 +1,8 @@
 //! Bench workloads on the JetStream file store, each on a server with a fresh store of
 //! its own: publish at several sizes, with s2 and with each cipher, read back, and
 //! recovery after `kill -9`.
-use super::{Figure, Scale, WORKLOAD_TIMEOUT};
+use super::jetstream::js_publish;
+use super::{bounded, connect, Figure, Scale, WORKLOAD_TIMEOUT};
 use crate::harness::ServerProc;
 use anyhow::{anyhow, bail, Result};
 use futures::StreamExt;
@@ -24,8 +25,6 @@ struct FsServer {
 
 /// The file-store publish payload sizes: 16 B, 1 KiB and 64 KiB.
 const FS_SIZES: [usize; 3] = [16, 1024, 65536];
-/// Acks in flight for async publishing, as in the memory-stream rows.
-const ACK_WINDOW: usize = 256;
 /// Filling the read-back stream is set-up, not a figure, but it is bounded too.
 const FILL_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -58,40 +57,6 @@ fn fs_payload(size: usize) -> bytes::Bytes {
 /// Messages per file-store publish row: the byte budget caps the large payloads.
 fn fs_count(size: usize, scale: &Scale) -> usize {
     (scale.bytes / size.max(1)).clamp(2_000, scale.js_messages)
-}
-
-async fn bounded<T>(what: &str, limit: Duration, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-    tokio::time::timeout(limit, f).await.map_err(|_| anyhow!("{what}: no result within {limit:?}"))?
-}
-
-/// Publishes `count` messages to a subject of a stream, each ack awaited before the
-/// next (sync) or `ACK_WINDOW` in flight (async); returns messages per second.
-async fn js_publish(
-    js: &async_nats::jetstream::Context,
-    subject: &str,
-    payload: &bytes::Bytes,
-    count: usize,
-    sync: bool,
-) -> Result<f64> {
-    let start = Instant::now();
-    let mut acks = Vec::with_capacity(ACK_WINDOW);
-    for _ in 0..count {
-        let ack = js.publish(subject.to_string(), payload.clone()).await?;
-        if sync {
-            ack.await?;
-            continue;
-        }
-        acks.push(ack);
-        if acks.len() == ACK_WINDOW {
-            for a in acks.drain(..) {
-                a.await?;
-            }
-        }
-    }
-    for a in acks.drain(..) {
-        a.await?;
-    }
-    Ok(count as f64 / start.elapsed().as_secs_f64())
 }
 
 /// Creates a file stream (optionally s2-compressed), publishes into it and deletes it,
@@ -136,12 +101,6 @@ async fn stream_messages(client: &async_nats::Client, stream: &str) -> Result<u6
     v["state"]["messages"].as_u64().ok_or_else(|| "STREAM.INFO reply has no state.messages".into())
 }
 
-/// Connects with a bounded wait and no reconnect attempts at start.
-async fn fs_client(url: &str) -> Result<async_nats::Client> {
-    let connect = async_nats::ConnectOptions::new().connection_timeout(Duration::from_secs(5)).connect(url);
-    bounded("connect", Duration::from_secs(10), async { Ok(connect.await?) }).await
-}
-
 /// Drains a file stream of `n` messages with a pull consumer (batches of 1000,
 /// pipelined by the client); returns messages per second.
 async fn fs_read_back(stream: &async_nats::jetstream::stream::Stream, n: usize) -> Result<f64> {
@@ -181,7 +140,7 @@ async fn fs_recovery(srv: &mut FsServer, name: &str, n: usize, bound: Duration) 
         }
         srv.proc.wait_ready(deadline.saturating_duration_since(Instant::now())).await?;
     }
-    let client = fs_client(&srv.proc.client_url()).await?;
+    let client = connect(&srv.proc.client_url()).await?;
     let mut last;
     loop {
         last = match stream_messages(&client, name).await {
@@ -203,7 +162,7 @@ async fn fs_fill_read_recover(launch: &FsLaunch<'_>, scale: &Scale) -> (Result<f
     let name = "FSREAD";
     let prepared = async {
         let srv = fs_server(launch, "fs-recovery", "").await?;
-        let client = fs_client(&srv.proc.client_url()).await?;
+        let client = connect(&srv.proc.client_url()).await?;
         let js = async_nats::jetstream::new(client.clone());
         let stream = js
             .create_stream(async_nats::jetstream::stream::Config {
@@ -242,7 +201,7 @@ pub(super) async fn file_store_workloads(launch: &FsLaunch<'_>, scale: &Scale) -
     let mut figs = Vec::new();
     let plain = async {
         let srv = fs_server(launch, "fs", "").await?;
-        let js = async_nats::jetstream::new(fs_client(&srv.proc.client_url()).await?);
+        let js = async_nats::jetstream::new(connect(&srv.proc.client_url()).await?);
         anyhow::Ok((srv, js))
     }
     .await
@@ -276,7 +235,7 @@ pub(super) async fn file_store_workloads(launch: &FsLaunch<'_>, scale: &Scale) -
             let srv =
                 fs_server(launch, &format!("fs-{cipher}"), &format!("  key: \"bench-key\"\n  cipher: {cipher}\n"))
                     .await?;
-            let js = async_nats::jetstream::new(fs_client(&srv.proc.client_url()).await?);
+            let js = async_nats::jetstream::new(connect(&srv.proc.client_url()).await?);
             let name = format!("FS_{}", cipher.to_uppercase());
             bounded(&name, WORKLOAD_TIMEOUT, fs_publish_row(&js, &name, None, 1024, count, false)).await
         }

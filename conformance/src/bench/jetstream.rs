@@ -1,8 +1,42 @@
 //! Bench workloads on JetStream memory streams and a KV bucket, through async-nats:
-//! publish with sync and async acks, pull and push consumers, KV put and get.
+//! publish with sync and async acks, pull and push consumers, KV put and get. The
+//! acked publish loop is shared with the file-store and replicated rows.
 use anyhow::{anyhow, bail, Result};
 use futures::StreamExt;
 use std::time::Instant;
+
+/// Acks in flight for async publishing.
+const ACK_WINDOW: usize = 256;
+
+/// Publishes `count` messages to a subject of a stream, each ack awaited before the
+/// next (sync) or `ACK_WINDOW` in flight (async); returns messages per second.
+pub(super) async fn js_publish(
+    js: &async_nats::jetstream::Context,
+    subject: &str,
+    payload: &bytes::Bytes,
+    count: usize,
+    sync: bool,
+) -> Result<f64> {
+    let start = Instant::now();
+    let mut acks = Vec::with_capacity(ACK_WINDOW);
+    for _ in 0..count {
+        let ack = js.publish(subject.to_string(), payload.clone()).await?;
+        if sync {
+            ack.await?;
+            continue;
+        }
+        acks.push(ack);
+        if acks.len() == ACK_WINDOW {
+            for a in acks.drain(..) {
+                a.await?;
+            }
+        }
+    }
+    for a in acks.drain(..) {
+        a.await?;
+    }
+    Ok(count as f64 / start.elapsed().as_secs_f64())
+}
 
 /// JetStream workloads on a memory stream: publish with acks (sync and async), a pull
 /// consumer fetching in batches, a push consumer, and KV put and get.
@@ -24,27 +58,12 @@ pub(super) async fn jetstream_workloads(
     };
 
     js.create_stream(cfg("BSYNC", "bench.sync")).await?;
-    let start = Instant::now();
-    for _ in 0..n / 4 {
-        js.publish("bench.sync", payload.clone()).await?.await?;
-    }
-    push("JetStream publish, sync acks, 128 B".into(), "msgs/s", true, (n / 4) as f64 / start.elapsed().as_secs_f64());
+    let rate = js_publish(&js, "bench.sync", &payload, n / 4, true).await?;
+    push("JetStream publish, sync acks, 128 B".into(), "msgs/s", true, rate);
 
     let s = js.create_stream(cfg("BASYNC", "bench.async")).await?;
-    let start = Instant::now();
-    let mut acks = Vec::with_capacity(256);
-    for _ in 0..n {
-        acks.push(js.publish("bench.async", payload.clone()).await?);
-        if acks.len() == 256 {
-            for a in acks.drain(..) {
-                a.await?;
-            }
-        }
-    }
-    for a in acks.drain(..) {
-        a.await?;
-    }
-    push("JetStream publish, async acks, 128 B".into(), "msgs/s", true, n as f64 / start.elapsed().as_secs_f64());
+    let rate = js_publish(&js, "bench.async", &payload, n, false).await?;
+    push("JetStream publish, async acks, 128 B".into(), "msgs/s", true, rate);
 
     let pull = s
         .create_consumer(consumer::pull::Config {

@@ -1,7 +1,7 @@
 //! Server benchmarks: the same workloads against several targets in one run, printed
 //! with the ratio to the Go oracle: scales, figures, rounds and the table. The workloads
 //! live in `core` (raw-protocol clients), `jetstream`, `cluster` (three servers joined
-//! by routes) and `filestore`.
+//! by routes), `replicated` (R3 streams and consumers on such a cluster) and `filestore`.
 //!
 //! These are measurements, never pass/fail tests: the machine, its load and the
 //! client share the cores with the server under test.
@@ -9,19 +9,32 @@ mod cluster;
 mod core;
 mod filestore;
 mod jetstream;
+mod replicated;
 
 use self::cluster::cluster_workloads;
 use self::core::{memory_per_connection, pub_sub, queue_group, request_latency, wildcard_match};
 use self::filestore::{file_store_workloads, FsLaunch};
 use self::jetstream::jetstream_workloads;
+use self::replicated::replicated_workloads;
 use crate::harness::ServerProc;
 use crate::progress::Progress;
 use crate::target::{Launch, Target};
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use std::time::Duration;
 
 /// Upper bound for any single workload, so a broken server cannot hang the bench.
 const WORKLOAD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `f`, or an error naming `what` when it has no result within `limit`.
+async fn bounded<T>(what: &str, limit: Duration, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::time::timeout(limit, f).await.map_err(|_| anyhow!("{what}: no result within {limit:?}"))?
+}
+
+/// A client of `url`, connected with a bounded wait and no reconnect attempts at start.
+async fn connect(url: &str) -> Result<async_nats::Client> {
+    let connect = async_nats::ConnectOptions::new().connection_timeout(Duration::from_secs(5)).connect(url);
+    bounded("connect", Duration::from_secs(10), async { Ok(connect.await?) }).await
+}
 
 /// One figure of one workload on one target.
 #[derive(Debug, Clone)]
@@ -80,12 +93,17 @@ pub struct Scale {
     pub fs_recovery_bound: Duration,
     /// Meta leaders killed in the failover workload.
     pub failovers: usize,
+    /// Messages per replicated (R3) publish and consumer workload.
+    pub r3_messages: usize,
+    /// R3 stream leaders killed in the stream failover workload.
+    pub stream_failovers: usize,
     /// Only the core or the file-store workloads (`--only core|filestore`).
     pub only: Option<Group>,
 }
 
 /// The parts of the bench: one server for the core and JetStream workloads, a
-/// three-server cluster, and a fresh server per file-store workload.
+/// three-server cluster (with replicated JetStream), and a fresh server per
+/// file-store workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Group {
     Core,
@@ -98,7 +116,7 @@ impl Group {
     pub fn label(self) -> &'static str {
         match self {
             Group::Core => "core and jetstream",
-            Group::Cluster => "cluster",
+            Group::Cluster => "cluster and R3 JetStream",
             Group::Filestore => "filestore",
         }
     }
@@ -123,6 +141,8 @@ impl Scale {
             fs_messages: 1_000_000,
             fs_recovery_bound: Duration::from_secs(120),
             failovers: 10,
+            r3_messages: 20_000,
+            stream_failovers: 3,
             only: None,
         }
     }
@@ -138,6 +158,8 @@ impl Scale {
             fs_messages: 100_000,
             fs_recovery_bound: Duration::from_secs(30),
             failovers: 3,
+            r3_messages: 5_000,
+            stream_failovers: 2,
             only: None,
         }
     }
@@ -164,7 +186,12 @@ pub async fn run_target(
         progress.set_label(format!("{} on {}", group.label(), target.name));
         let part = match group {
             Group::Core => core_and_jetstream(target, binary, args, &scale, root).await?,
-            Group::Cluster => cluster_workloads(root, binary, args, target.ready_log_line.clone(), &scale).await,
+            Group::Cluster => {
+                let ready = target.ready_log_line.clone();
+                let mut figs = cluster_workloads(root, binary, args, ready.clone(), &scale).await;
+                figs.extend(replicated_workloads(root, binary, args, ready, &scale).await);
+                figs
+            }
             Group::Filestore => file_store_workloads(&launch, &scale).await,
         };
         let mut failed = 0;
