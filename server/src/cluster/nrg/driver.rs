@@ -36,6 +36,10 @@ use crate::message::Msg;
 /// layer's thread).
 pub(crate) type EventSink = Box<dyn Fn(Event) + Send>;
 
+/// Most proposals gathered into one step (the engine splits them into
+/// append entries of Go's size limits).
+const MAX_PROPOSALS_PER_STEP: usize = 4096;
+
 /// What the group tells its upper layer.
 #[derive(Debug)]
 pub(crate) enum Event {
@@ -299,11 +303,34 @@ impl Runner {
         if let Err(e) = self.carry_out(outs) {
             return self.fail(&engine, e);
         }
+        // A command taken off the channel while gathering proposals, to
+        // handle next.
+        let mut held: Option<Cmd> = None;
         loop {
             self.update_status(&engine);
             let wait = engine.next_deadline().saturating_sub(self.now());
-            let input = match rx.recv_timeout(Duration::from_nanos(wait)) {
+            let next = match held.take() {
+                Some(cmd) => Ok(cmd),
+                None => rx.recv_timeout(Duration::from_nanos(wait)),
+            };
+            let input = match next {
                 Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                // Proposals queued behind one another go out as one append
+                // entry (Go's leader drains its proposal queue the same way),
+                // so a burst costs one write, one sync and one round of acks.
+                Ok(Cmd::Input(Input::Propose(mut ops))) => {
+                    while ops.len() < MAX_PROPOSALS_PER_STEP {
+                        match rx.try_recv() {
+                            Ok(Cmd::Input(Input::Propose(more))) => ops.extend(more),
+                            Ok(other) => {
+                                held = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    Input::Propose(ops)
+                }
                 Ok(Cmd::Input(i)) => i,
                 Ok(Cmd::Rescue { qn, answer }) => {
                     let prev = engine.quorum();
