@@ -320,7 +320,14 @@ impl JetStream {
             let mut subjects = vec![format!("{ACK_PREFIX}>"), format!("{FC_PREFIX}>")];
             if let Some(acc) = inner.accounts.get(&name) {
                 for (sname, s) in &acc.streams {
-                    subjects.extend(s.cfg.subjects.iter().cloned());
+                    // Clustered, only a stream's leader takes its subjects (Go's
+                    // `subscribeToStream` on becoming leader): a stream without
+                    // a leader has no responders, and a follower that has not
+                    // yet applied an update takes no publish to a dropped subject.
+                    let follower = inner.groups.get(&(name.clone(), sname.clone())).is_some_and(|g| !g.is_leader());
+                    if !follower {
+                        subjects.extend(s.cfg.subjects.iter().cloned());
+                    }
                     if s.cfg.allow_direct {
                         subjects.push(format!("{API_PREFIX}DIRECT.GET.{sname}"));
                         subjects.push(format!("{API_PREFIX}DIRECT.GET.{sname}.>"));

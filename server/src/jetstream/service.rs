@@ -63,6 +63,10 @@ const DIRECT_GET_PREFIX: &str = "$JS.API.DIRECT.GET.";
 /// How often the engine's timer work runs.
 const TICK: Duration = Duration::from_millis(50);
 
+/// How long an answer waits after the subscriptions it depends on changed
+/// (see `Engine::cluster_event`).
+const INTEREST_SETTLE: Duration = Duration::from_millis(20);
+
 /// Most queued messages handled before their replies go out.
 const MAX_BATCH: usize = 256;
 
@@ -190,10 +194,12 @@ impl AccountSubs {
         AccountSubs { account: Arc::clone(account), conn, icb, sids: 0, subs: HashMap::new(), deliver_subjects }
     }
 
-    /// Subscribes to `want` (plus the API) and drops what is no longer wanted.
-    fn sync(&mut self, api: &[String], want: &[String]) {
+    /// Subscribes to `want` (plus the API) and drops what is no longer
+    /// wanted; `true` when anything changed.
+    fn sync(&mut self, api: &[String], want: &[String]) -> bool {
         let want: std::collections::HashSet<&str> = api.iter().chain(want).map(String::as_str).collect();
         let gone: Vec<String> = self.subs.keys().filter(|s| !want.contains(s.as_str())).cloned().collect();
+        let mut changed = !gone.is_empty();
         for subject in gone {
             if let Some(sub) = self.subs.remove(&subject) {
                 self.conn.remove_sub(&sub);
@@ -207,8 +213,10 @@ impl AccountSubs {
             let sub = Subscription::new_internal(&self.conn, subject, self.sids, Arc::clone(&self.icb));
             if self.conn.add_sub(Arc::clone(&sub)) {
                 self.subs.insert(subject.to_string(), sub);
+                changed = true;
             }
         }
+        changed
     }
 }
 
@@ -390,7 +398,15 @@ impl Engine {
     /// subscribed to before its answers go out.
     fn cluster_event(&mut self, ev: super::cluster::stream_group::ClusterEvent) {
         let out = self.js.cluster_event(ev, super::now_nanos());
-        self.sync_subscriptions();
+        // A new stream leader subscribes to the stream's subjects (an
+        // update's leader changes them), then answers the request. Interest
+        // and answer travel over different routes (the account's and the
+        // system account's), so the answer waits a moment: a client that
+        // publishes as soon as it reads the answer must find the interest
+        // already where it is connected.
+        if self.sync_subscriptions() && !out.is_empty() {
+            std::thread::sleep(INTEREST_SETTLE);
+        }
         self.publish_all(out);
     }
 
@@ -411,23 +427,25 @@ impl Engine {
 
     /// Brings the subscriptions in line with the engine when its streams or
     /// consumers changed.
-    fn sync_subscriptions(&mut self) {
+    fn sync_subscriptions(&mut self) -> bool {
         let generation = self.js.generation();
         if self.seen == Some(generation) {
-            return;
+            return false;
         }
         self.seen = Some(generation);
         let api = self.domain_variants(api_subjects());
         let mut wanted = self.js.listen_subjects();
         let mut deliver = self.js.push_deliver_subjects();
         let mut subs = std::mem::take(&mut self.subs);
+        let mut changed = false;
         for s in &mut subs {
             let want = self.domain_variants(wanted.remove(&s.account.name).unwrap_or_default());
-            s.sync(&api, &want);
+            changed |= s.sync(&api, &want);
             *s.deliver_subjects.lock().unwrap_or_else(|e| e.into_inner()) =
                 deliver.remove(&s.account.name).unwrap_or_default();
         }
         self.subs = subs;
+        changed
     }
 
     /// Adds `$JS.<domain>.API.x` for every `$JS.API.x` when there is a domain.

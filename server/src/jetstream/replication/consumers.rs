@@ -57,14 +57,7 @@ impl JetStream {
         if !member {
             let answers = inner.consumer_groups.get(&key).map(|g| super::answers_removal(g.leader, g.group.as_ref()));
             self.drop_consumer_replica(meta, inner, &key);
-            if let Some(rca) = removed {
-                let reply = rca["reply"].as_str().unwrap_or("");
-                if !reply.is_empty() && (answers == Some(true) || super::all_offline_and_meta_leader(meta, &rca)) {
-                    let body =
-                        crate::json::to_vec(&serde_json::json!({"type": types::CONSUMER_DELETE, "success": true}));
-                    out.push((meta.sys().name.clone(), Msg::reply_to(reply, Bytes::from(body))));
-                }
-            }
+            out.extend(super::removal_answer(meta, removed.as_ref(), answers, types::CONSUMER_DELETE));
             return;
         }
         let Some(ca) = ca else { return };

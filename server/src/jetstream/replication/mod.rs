@@ -203,13 +203,7 @@ impl JetStream {
             // Removed, or no longer placed here.
             let answers = inner.groups.get(&key).map(|g| answers_removal(g.leader, g.group.as_ref()));
             self.drop_replica(inner, &account, &name);
-            if let Some(rsa) = removed {
-                let reply = rsa["reply"].as_str().unwrap_or("");
-                if !reply.is_empty() && (answers == Some(true) || all_offline_and_meta_leader(meta, &rsa)) {
-                    let body = crate::json::to_vec(&serde_json::json!({"type": types::STREAM_DELETE, "success": true}));
-                    out.push((meta.sys().name.clone(), Msg::reply_to(reply, Bytes::from(body))));
-                }
-            }
+            out.extend(removal_answer(meta, removed.as_ref(), answers, types::STREAM_DELETE));
             return;
         }
         let Some(sa) = sa else { return };
@@ -651,8 +645,26 @@ pub(super) fn answers_removal(leader: bool, group: Option<&Group>) -> bool {
     leader || group.is_some_and(|g| g.status().leader.is_none())
 }
 
+/// The answer to a delete, when this server gives it: `answers` says
+/// whether it held the asset and answers for it (see [`answers_removal`]);
+/// the meta leader answers when every member is down.
+pub(super) fn removal_answer(
+    meta: &Meta,
+    removed: Option<&Value>,
+    answers: Option<bool>,
+    kind: &str,
+) -> Option<(String, Msg)> {
+    let removed = removed?;
+    let reply = removed["reply"].as_str().filter(|r| !r.is_empty())?;
+    if answers != Some(true) && !all_offline_and_meta_leader(meta, removed) {
+        return None;
+    }
+    let body = crate::json::to_vec(&serde_json::json!({"type": kind, "success": true}));
+    Some((meta.sys().name.clone(), Msg::reply_to(reply, Bytes::from(body))))
+}
+
 /// The meta leader answers a delete when every member of the asset is down.
-pub(super) fn all_offline_and_meta_leader(meta: &Meta, assignment: &Value) -> bool {
+fn all_offline_and_meta_leader(meta: &Meta, assignment: &Value) -> bool {
     if !meta.is_leader() {
         return false;
     }

@@ -298,17 +298,7 @@ impl JetStream {
         }
         drop(inner);
         let head = ListHead { total, offset, account: account.to_string(), reply: reply.to_string(), stream: None };
-        if remote.is_empty() {
-            return vec![Msg::reply_to(reply, head.render(infos, &[]))];
-        }
-        let Some(meta) = self.meta.get().cloned() else { return Vec::new() };
-        let spawned = std::thread::Builder::new()
-            .name("jetstream-list".into())
-            .spawn(move || gather_list(&meta, head, infos, remote));
-        if let Err(e) = spawned {
-            crate::warn!("JetStream cluster: could not gather a stream list: {e}");
-        }
-        Vec::new()
+        self.answer_list(head, infos, remote)
     }
 
     /// A request about one consumer: answered by its leader here; when no
@@ -469,15 +459,21 @@ impl JetStream {
             reply: reply.to_string(),
             stream: Some(stream.to_string()),
         };
+        self.answer_list(head, infos, remote)
+    }
+
+    /// Answers a list at once when this server leads every asset on the
+    /// page, else gathers the others' infos off the engine's thread.
+    fn answer_list(&self, head: ListHead, infos: Vec<(String, Bytes)>, remote: Vec<String>) -> Vec<Msg> {
         if remote.is_empty() {
-            return vec![Msg::reply_to(reply, head.render(infos, &[]))];
+            return vec![Msg::reply_to(&head.reply, head.render(infos, &[]))];
         }
         let Some(meta) = self.meta.get().cloned() else { return Vec::new() };
         let spawned = std::thread::Builder::new()
             .name("jetstream-list".into())
             .spawn(move || gather_list(&meta, head, infos, remote));
         if let Err(e) = spawned {
-            crate::warn!("JetStream cluster: could not gather a consumer list: {e}");
+            crate::warn!("JetStream cluster: could not gather a list: {e}");
         }
         Vec::new()
     }
