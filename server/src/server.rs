@@ -451,7 +451,6 @@ impl Server {
         if let Some(meta) = self.jetstream.as_ref().and_then(|js| js.meta()) {
             meta.stop();
         }
-        crate::system::shutdown_event(self);
         for c in self.clients() {
             c.close(CloseReason::ServerShutdown);
         }

@@ -67,6 +67,7 @@ impl Server {
                 }
             }
         }
+        crate::system::shutdown_event(&self);
         self.shutdown();
     }
 
@@ -324,5 +325,6 @@ async fn watch_signals(srv: Arc<Server>) {
             }
         }
     }
+    crate::system::shutdown_event(&srv);
     srv.shutdown();
 }

@@ -101,7 +101,8 @@ pub(crate) fn install(srv: &Arc<Server>) {
 /// Tells the cluster this server is going away (Go's `sendShutdownEvent`,
 /// `$SYS.SERVER.<id>.SHUTDOWN` with its server info): a Go meta leader
 /// then counts it offline at once, for placement and for the info of the
-/// streams it held.
+/// streams it held. Sent just before the shutdown starts, while the routes
+/// still carry it.
 pub(crate) fn shutdown_event(srv: &Server) {
     if srv.opts.no_system_account || !srv.is_clustered() {
         return;
