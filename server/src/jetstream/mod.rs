@@ -618,9 +618,14 @@ impl JetStream {
         let Some(acc) = accounts.get_mut(account) else { return out };
         if !subject.starts_with("$JS.") && !groups.is_empty() {
             // Clustered: a replicated stream's leader proposes the message.
-            if let Some(s) = acc.streams.values_mut().find(|s| s.matches(subject)) {
+            if let Some(name) = acc.streams.iter().find(|(_, s)| s.matches(subject)).map(|(n, _)| n.clone()) {
                 let hdr = headers.unwrap_or_default();
-                let routed = self.route_publish(groups, s, account, subject, reply, hdr, payload, now);
+                let over = acc
+                    .streams
+                    .get(&name)
+                    .is_some_and(|s| self.over_account_limits(acc, account, &s.cfg, subject, hdr, payload));
+                let Some(s) = acc.streams.get_mut(&name) else { return out };
+                let routed = self.route_publish(groups, s, account, subject, reply, hdr, payload, over, now);
                 if let cluster::stream_group::Routed::Handled(msgs) = routed {
                     return msgs;
                 }
@@ -667,31 +672,15 @@ impl JetStream {
         let sname = sname.clone();
         let mut ack = String::new();
         let hdr = headers.unwrap_or_default();
-        let over = self.cfg.account_limits.get(account).is_some_and(|l| {
-            let memory = s.cfg.storage == api_types::Storage::Memory;
-            let max = if memory { l.max_memory } else { l.max_store };
-            max >= 0 && {
-                let size = stream::store_limits(&s.cfg).size_model.size(subject.len(), hdr.len(), payload.len());
-                let used: u64 = acc
-                    .streams
-                    .values()
-                    .filter(|o| (o.cfg.storage == api_types::Storage::Memory) == memory)
-                    .map(|o| o.store.state().bytes)
-                    .sum();
-                used + size > max as u64
-            }
-        });
+        // A replicated message was held to the account's limits by its leader.
+        let over = !checked && self.over_account_limits(acc, account, &s.cfg, subject, hdr, payload);
         let Some(s) = acc.streams.get_mut(&sname) else { return };
         let result = if over {
             Err(ApiError::new(E::AccountResourcesExceeded))
         } else {
             s.process_msg(subject, hdr, payload, now, checked, &mut ack, out)
         };
-        if let Err(e) = &result {
-            ack = pub_ack_error(&s.cfg.name, e);
-        } else if let Some(d) = self.cfg.domain.as_deref().filter(|d| !d.is_empty()) {
-            ack = with_domain(&ack, d);
-        }
+        let ack = self.pub_ack(&s.cfg.name, result.as_ref().err(), ack);
         if let Some(r) = reply.filter(|r| !r.is_empty()) {
             if !s.cfg.no_ack {
                 // After a republish, before consumer deliveries (Go order).
@@ -705,6 +694,43 @@ impl JetStream {
             }
             s.sweep_retention();
             sourcing::sync(acc, now, interest, out);
+        }
+    }
+
+    /// Whether storing this message would take the account past its
+    /// JetStream memory or storage limit.
+    fn over_account_limits(
+        &self,
+        acc: &AccountJs,
+        account: &str,
+        cfg: &api_types::StreamConfig,
+        subject: &str,
+        hdr: &[u8],
+        payload: &[u8],
+    ) -> bool {
+        self.cfg.account_limits.get(account).is_some_and(|l| {
+            let memory = cfg.storage == api_types::Storage::Memory;
+            let max = if memory { l.max_memory } else { l.max_store };
+            max >= 0 && {
+                let size = stream::store_limits(cfg).size_model.size(subject.len(), hdr.len(), payload.len());
+                let used: u64 = acc
+                    .streams
+                    .values()
+                    .filter(|o| (o.cfg.storage == api_types::Storage::Memory) == memory)
+                    .map(|o| o.store.state().bytes)
+                    .sum();
+                used + size > max as u64
+            }
+        })
+    }
+
+    /// The pub ack to send: `error` as Go's error ack, else `ack` (a
+    /// stored or duplicate message's) with the domain when there is one.
+    fn pub_ack(&self, stream: &str, error: Option<&ApiError>, ack: String) -> String {
+        match (error, self.cfg.domain.as_deref().filter(|d| !d.is_empty())) {
+            (Some(e), _) => pub_ack_error(stream, e),
+            (None, Some(d)) => with_domain(&ack, d),
+            (None, None) => ack,
         }
     }
 

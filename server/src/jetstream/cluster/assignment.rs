@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use rand::seq::SliceRandom;
 use serde_json::{json, Value};
 
-use super::{AssetKey, Assets, Meta};
+use super::{placement_tags, AssetKey, Assets, Meta};
 use crate::cluster::nrg::codec::{peer_id, PeerId};
 use crate::connection::lock;
 
@@ -166,10 +166,7 @@ impl Meta {
         let known = lock(&self.placement).clone();
         let capacity = lock(&self.capacity).clone();
         let want_cluster = placement["cluster"].as_str().filter(|c| !c.is_empty()).unwrap_or(&self.cluster_name);
-        let want_tags: Vec<String> = placement["tags"]
-            .as_array()
-            .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
-            .unwrap_or_default();
+        let want_tags = placement_tags(placement);
         let me = peer_id(&self.server_name);
         let mut peers = self.status().peers;
         peers.shuffle(&mut rand::rng());
@@ -180,8 +177,7 @@ impl Meta {
                 misc = true;
                 continue;
             };
-            let (cluster, tags) = known.get(&p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
-            let cluster = if p == me { self.cluster_name.clone() } else { cluster };
+            let (cluster, tags) = self.node_placement(&known, &p);
             if cluster != want_cluster {
                 continue;
             }

@@ -418,13 +418,10 @@ impl Meta {
         // Online peers other than us, in the placement's cluster, carrying
         // every tag it names (tags as Go's TagList compares them).
         let want_cluster = placement["cluster"].as_str().filter(|c| !c.is_empty());
-        let want_tags: Vec<String> = placement["tags"]
-            .as_array()
-            .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
-            .unwrap_or_default();
+        let want_tags = placement_tags(placement);
         let known = lock(&self.placement).clone();
         let fits = |p: &PeerId| {
-            let (cluster, tags) = known.get(p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
+            let (cluster, tags) = self.node_placement(&known, p);
             want_cluster.is_none_or(|c| c == cluster) && want_tags.iter().all(|t| tags.contains(t))
         };
         let online = peers.into_iter().filter(|p| *p != me && names.get(p).is_some_and(|(_, off)| !off));
@@ -492,6 +489,20 @@ impl Meta {
         if !name.is_empty() {
             lock(&self.names).insert(peer_id(name), (name.to_string(), false));
         }
+    }
+
+    /// A server's cluster and tags as its STATSZ told them (ours for
+    /// ourselves, and for a server not heard from yet: our cluster, no tags).
+    pub(crate) fn node_placement(
+        &self,
+        known: &HashMap<PeerId, (String, Vec<String>)>,
+        p: &PeerId,
+    ) -> (String, Vec<String>) {
+        let (cluster, tags) = known.get(p).cloned().unwrap_or_else(|| (self.cluster_name.clone(), vec![]));
+        if *p == peer_id(&self.server_name) {
+            return (self.cluster_name.clone(), tags);
+        }
+        (cluster, tags)
     }
 
     /// What another server's STATSZ says of it: its cluster and tags.
@@ -650,6 +661,14 @@ struct ServerRemovedAdvisory<'a> {
     server: &'a str,
     server_id: &'a str,
     cluster: &'a str,
+}
+
+/// A placement's tags as Go's `TagList` compares them: trimmed, lower-cased.
+pub(crate) fn placement_tags(placement: &Value) -> Vec<String> {
+    placement["tags"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|s| s.as_str()).map(|s| s.trim().to_lowercase()).collect())
+        .unwrap_or_default()
 }
 
 /// A request body that must hold JSON: an empty one is Go's "bad request"

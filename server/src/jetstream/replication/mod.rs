@@ -39,9 +39,13 @@ use crate::jetstream::cluster::assignment::{group_peers, AssetChange};
 use crate::jetstream::cluster::stream_group::{ClusterEvent, ClusterSink, Groups, Routed, StreamGroup};
 use crate::jetstream::cluster::stream_op::{op, DeleteMsg, DeleteRange, Purge, StreamMsg};
 use crate::jetstream::cluster::{Meta, CONSUMER_INFO_REQUEST_PREFIX, INFO_REQUEST_PREFIX};
+use crate::jetstream::errors::{ApiError, E};
 use crate::jetstream::stream::Stream;
 use crate::jetstream::{persist, Inner, JetStream};
 use crate::message::Msg;
+
+/// Most sequences one replicated delete range skips.
+const MAX_DELETE_RANGE: u64 = 1 << 24;
 
 impl JetStream {
     /// Answers `$JSC.SI.<account>.<stream>` and
@@ -397,7 +401,6 @@ impl JetStream {
         let me = peer_id(meta.server_name());
         let Some(group) = group else {
             // A single replica has no group to name (Go leaves it out).
-            let _ = raft_group;
             return Some(ClusterInfo {
                 name: Some(meta.cluster_name().to_string()),
                 raft_group: None,
@@ -446,7 +449,8 @@ impl JetStream {
 
     /// A message for a clustered stream: the leader of a replicated one
     /// checks it as Go's leader does (`processClusteredInboundMsg`: what
-    /// it refuses, every replica would store, as Go's do) and proposes it;
+    /// it refuses, every replica would store, as Go's do), `over` saying
+    /// whether it takes the account past its limits, and proposes it;
     /// other replicas leave it to their leader.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn route_publish(
@@ -458,6 +462,7 @@ impl JetStream {
         reply: Option<&str>,
         hdr: &[u8],
         payload: &[u8],
+        over: bool,
         now: i64,
     ) -> Routed {
         let Some(g) = groups.get_mut(&(account.to_string(), s.cfg.name.clone())) else { return Routed::Local };
@@ -467,17 +472,16 @@ impl JetStream {
         }
         let last = g.clseq.saturating_sub(g.clfs);
         let mut ack = String::new();
-        if let Err(e) = s.check_publish(subject, hdr, payload, now, last, &mut ack) {
+        let checked = if over {
+            Err(Some(ApiError::new(E::AccountResourcesExceeded)))
+        } else {
+            s.check_publish(subject, hdr, payload, now, last, &mut ack)
+        };
+        if let Err(e) = checked {
             let Some(reply) = reply.filter(|r| !r.is_empty() && !s.cfg.no_ack) else {
                 return Routed::Handled(Vec::new());
             };
-            let mut body = match e {
-                Some(e) => crate::jetstream::pub_ack_error(&s.cfg.name, &e),
-                None => ack,
-            };
-            if let Some(d) = self.cfg.domain.as_deref().filter(|d| !d.is_empty()) {
-                body = crate::jetstream::with_domain(&body, d);
-            }
+            let body = self.pub_ack(&s.cfg.name, e.as_ref(), ack);
             return Routed::Handled(vec![Msg::reply_to(reply, Bytes::from(body))]);
         }
         let m = StreamMsg {
@@ -563,10 +567,23 @@ impl JetStream {
                 }
                 op::DELETE_RANGE => {
                     let Ok(r) = serde_json::from_slice::<DeleteRange>(body) else { continue };
-                    if let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) {
-                        for _ in 0..r.num {
-                            s.store.skip_msg(now);
-                        }
+                    let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else {
+                        continue;
+                    };
+                    // Only a range that starts right after the last message,
+                    // and of a sane size: bytes from another server never
+                    // make this loop run for ever.
+                    let last = s.store.state().last_seq;
+                    if r.first != last + 1 || r.num > MAX_DELETE_RANGE {
+                        crate::warn!(
+                            "JetStream cluster: '{account} > {stream}' skipped a delete range {}+{} after {last}",
+                            r.first,
+                            r.num
+                        );
+                        continue;
+                    }
+                    for _ in 0..r.num {
+                        s.store.skip_msg(now);
                     }
                 }
                 op::BATCH_MSG | op::BATCH_COMMIT => {
