@@ -363,7 +363,8 @@ impl Engine {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if Instant::now() >= next_tick {
-                let out = self.js.tick();
+                let mut out = self.js.tick();
+                out.extend(self.js.catchup_tick());
                 self.backlog |= out.len() >= PUSH_BATCH;
                 self.publish_all(out);
                 next_tick = Instant::now() + TICK;

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
+mod catchup;
 mod consumers;
 mod requests;
 
@@ -161,10 +162,19 @@ impl JetStream {
                 self.consumer_leading(meta, &mut inner, &(account, stream, c), on, now, &mut out);
             }
             ClusterEvent::Committed { account, stream, consumer: None, index, entries } => {
-                self.apply_entries(&mut inner, &account, &stream, &entries, now, &mut out);
-                if let Some(g) = inner.groups.get(&(account, stream)).and_then(|g| g.group.as_ref()) {
-                    g.applied(index);
-                }
+                self.apply_committed(meta, &mut inner, &account, &stream, index, entries, now, &mut out);
+            }
+            ClusterEvent::SyncRequest { account, stream, inbox, body } => {
+                self.sync_request(meta, &mut inner, &account, &stream, &inbox, &body, &mut out);
+                return out;
+            }
+            ClusterEvent::CatchupAck { id, size, abort } => {
+                self.catchup_ack(meta, &mut inner, id, size, abort, &mut out);
+                return out;
+            }
+            ClusterEvent::CatchupMsg { account, stream, inbox, data, ack } => {
+                self.catchup_msg(meta, &mut inner, &account, &stream, &inbox, &data, ack, now, &mut out);
+                return out;
             }
             ClusterEvent::Leading { account, stream, consumer: None, on } => {
                 let key = (account.clone(), stream.clone());
@@ -175,7 +185,9 @@ impl JetStream {
                     .map_or(0, |s| s.store.state().last_seq);
                 let Some(g) = inner.groups.get_mut(&key) else { return out };
                 g.leader = on;
-                if on {
+                self.leading_stream(meta, &mut inner, &account, &stream, on);
+                let Some(g) = inner.groups.get_mut(&key) else { return out };
+                if on && g.leader {
                     crate::info!("JetStream cluster new stream leader for '{account} > {stream}'");
                     g.clseq = last + g.clfs;
                     if let Some((kind, reply)) = g.pending.take() {
@@ -280,8 +292,7 @@ impl JetStream {
         let dir = meta.group_dir(&group_name);
         let clfs_file = Some(dir.join("clfs.idx"));
         let clfs = std::fs::read_to_string(dir.join("clfs.idx")).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-        let mut g =
-            StreamGroup { sa: sa.clone(), group: None, leader: false, clseq: last, clfs, clfs_file, pending: None };
+        let mut g = StreamGroup::new(sa.clone(), last, clfs, clfs_file);
         if peers.len() <= 1 {
             g.leader = true;
             g.clfs_file = None;
@@ -526,12 +537,7 @@ impl JetStream {
         // API answers go out in the system account (`api_import`).
         let sys = self.meta.get().map(|m| m.sys().name.clone()).unwrap_or_default();
         for e in entries {
-            if e.kind == EntryType::Snapshot {
-                crate::debug!(
-                    "JetStream cluster: stream snapshots are not applied by rnats yet ('{account} > {stream}')"
-                );
-                continue;
-            }
+            // Snapshots are installed by `apply_committed`.
             if e.kind != EntryType::Normal {
                 continue;
             }
