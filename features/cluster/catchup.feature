@@ -53,3 +53,39 @@ Feature: A replica catches up from its leader's snapshot
       """
       {"state": {"messages": 105, "last_seq": 116}, "cluster": {"leader": "C"}}
       """
+
+  @go:TestJetStreamClusterConsumerState @needs-clustered-streams @needs-clustered-consumers
+  Scenario: A consumer replica that was away while its leader delivered, acked and compacted takes over with the acked state
+    Given a cluster of 3 servers with JetStream
+    And a client "c1" to server "A"
+    When "c1" creates the stream:
+      """
+      {"name": "TEST", "subjects": ["foo"], "num_replicas": 3}
+      """
+    And "c1" stores 10 messages on "foo"
+    And "c1" creates the consumer on "TEST":
+      """
+      {"durable_name": "dlc", "ack_policy": "explicit", "ack_wait": 30000000000}
+      """
+    And the leader of consumer "dlc" of stream "TEST" is moved to server "A"
+    And the server "C" is stopped
+    And "c1" pulls from consumer "dlc" of stream "TEST" with 6 as "f1"
+    Then "f1" receives the payloads "1, 2, 3, 4, 5, 6" within 5s
+    When "c1" acks all messages on "f1"
+    And "c1" polls "$JS.API.CONSUMER.INFO.TEST.dlc" until the reply field "ack_floor.stream_seq" is 6 within 5s
+    And "c1" pulls from consumer "dlc" of stream "TEST" with 2 as "f2"
+    Then "f2" receives the payloads "7, 8" within 5s
+    When "c1" polls "$JS.API.CONSUMER.INFO.TEST.dlc" until the reply field "num_ack_pending" is 2 within 5s
+    And the leader of consumer "dlc" of stream "TEST" is moved to server "B"
+    And the leader of consumer "dlc" of stream "TEST" is moved to server "A"
+    And the server "C" is started again
+    Then the cluster is formed within 30s
+    When the leader of consumer "dlc" of stream "TEST" is moved to server "C"
+    And "c1" sends a "$JS.API.CONSUMER.INFO.TEST.dlc" request
+    Then the reply includes:
+      """
+      {"delivered": {"consumer_seq": 8, "stream_seq": 8}, "ack_floor": {"consumer_seq": 6, "stream_seq": 6},
+       "num_ack_pending": 2, "num_pending": 2, "cluster": {"leader": "C"}}
+      """
+    When "c1" pulls from consumer "dlc" of stream "TEST" with 2 as "f3"
+    Then "f3" receives the payloads "9, 10" within 5s

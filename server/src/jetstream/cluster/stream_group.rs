@@ -126,6 +126,25 @@ pub(crate) struct ConsumerGroup {
     /// Leading: the state the followers were last told of, and its
     /// fingerprint (see `Consumer::state_fingerprint`).
     pub(crate) replicated: Option<(ConsumerSnapshot, StateFingerprint)>,
+    /// Entries applied since this replica last snapshotted its group, and
+    /// when that was (or when the replica started).
+    pub(crate) since_snapshot: u64,
+    pub(crate) snapshotted: std::time::Instant,
+}
+
+impl ConsumerGroup {
+    /// A replica with no group yet, or a single one.
+    pub(crate) fn new(ca: Value) -> ConsumerGroup {
+        ConsumerGroup {
+            ca,
+            group: None,
+            leader: false,
+            pending: None,
+            replicated: None,
+            since_snapshot: 0,
+            snapshotted: std::time::Instant::now(),
+        }
+    }
 }
 
 /// The consumer groups by account, stream and consumer.

@@ -14,6 +14,7 @@
 //!   back what its group commits next and asks the leader for the rest.
 //!   Each message is stored, then acked (after the store's group commit);
 //!   at the end the held entries are applied.
+//! - The same tick snapshots consumer groups (see `consumers`).
 //! - A leader serves each request in windows of [`MAX_OUT_MSGS`] messages
 //!   or [`MAX_OUT_BYTES`] unacked, a batch per engine turn.
 use std::sync::Arc;
@@ -531,6 +532,7 @@ impl JetStream {
                 self.snapshot_stream(&mut inner, &account, &stream);
             }
         }
+        self.snapshot_consumers(&mut inner);
         out
     }
 }

@@ -29,6 +29,7 @@ use crate::jetstream::api::{self, types};
 use crate::jetstream::api_types::AckPolicy;
 use crate::jetstream::cluster::assignment::{group_peers, AssetChange};
 use crate::jetstream::cluster::consumer_op::ConsumerOp;
+use crate::jetstream::cluster::consumer_state::ConsumerState;
 use crate::jetstream::cluster::stream_group::{ClusterEvent, ConsumerGroup};
 use crate::jetstream::cluster::Meta;
 use crate::jetstream::consumer::{Consumer, ConsumerSnapshot};
@@ -37,6 +38,14 @@ use crate::message::Msg;
 
 /// A consumer: account, stream, name.
 pub(super) type ConsumerKey = (String, String, String);
+
+/// A replica snapshots its consumer's group after this many applied
+/// entries, but not more often than every [`MIN_SNAPSHOT_GAP`], and every
+/// [`SNAPSHOT_EVERY`] when it applied anything (Go's `monitorConsumer`:
+/// `compactNumMin`, `minSnapDelta`, `compactInterval`).
+const SNAPSHOT_ENTRIES: u64 = 1024;
+const MIN_SNAPSHOT_GAP: std::time::Duration = std::time::Duration::from_secs(10);
+pub(super) const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl JetStream {
     /// A consumer's assignment changed: create, update or drop the replica
@@ -128,7 +137,7 @@ impl JetStream {
     /// The group of a consumer placed here; a single replica leads at once.
     fn start_consumer_group(&self, meta: &Meta, key: &ConsumerKey, ca: &Value, me: [u8; 8]) -> ConsumerGroup {
         let peers = group_peers(ca);
-        let mut g = ConsumerGroup { ca: ca.clone(), group: None, leader: false, pending: None, replicated: None };
+        let mut g = ConsumerGroup::new(ca.clone());
         if peers.len() <= 1 {
             g.leader = true;
             return g;
@@ -253,21 +262,78 @@ impl JetStream {
     }
 
     /// Applies what a consumer's group committed: a follower takes in its
-    /// leader's deliveries and acks; the leader made them itself.
-    pub(super) fn apply_consumer_entries(&self, inner: &mut Inner, key: &ConsumerKey, entries: &[Entry]) {
-        if inner.consumer_groups.get(key).is_none_or(|g| g.leader) {
-            return;
+    /// leader's deliveries and acks, and the state of a snapshot it is
+    /// sent; the leader made them itself. Every replica snapshots its group
+    /// now and then (see [`SNAPSHOT_ENTRIES`]).
+    pub(super) fn apply_consumer_entries(&self, inner: &mut Inner, key: &ConsumerKey, index: u64, entries: &[Entry]) {
+        let Some(g) = inner.consumer_groups.get_mut(key) else { return };
+        if let Some(group) = &g.group {
+            group.applied(index);
         }
+        g.since_snapshot += entries.len() as u64;
+        let snapshot_due = g.since_snapshot >= SNAPSHOT_ENTRIES && g.snapshotted.elapsed() >= MIN_SNAPSHOT_GAP;
+        if !g.leader {
+            let (account, stream, name) = key;
+            let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { return };
+            let Some(c) = s.consumers.get_mut(name) else { return };
+            let mut acked = Vec::new();
+            for e in entries {
+                match e.kind {
+                    EntryType::Normal => {
+                        if let Some(o) = ConsumerOp::decode(&e.data) {
+                            apply_op(c, o, &mut acked);
+                        }
+                    }
+                    EntryType::Snapshot => match ConsumerState::decode(&e.data) {
+                        Ok(st) => {
+                            let created = c.created;
+                            c.restore_state(&from_state(&st), created, crate::jetstream::now_nanos());
+                        }
+                        Err(why) => {
+                            crate::warn!("JetStream cluster: consumer {key:?} got a snapshot rnats cannot read: {why}")
+                        }
+                    },
+                    _ => {}
+                }
+            }
+            for seq in acked {
+                s.check_retention_ack(seq);
+            }
+        }
+        if snapshot_due {
+            self.snapshot_consumer(inner, key);
+        }
+    }
+
+    /// Snapshots the group of a consumer replica: its state in Go's
+    /// encoding, after which the group drops its log up to there.
+    pub(super) fn snapshot_consumer(&self, inner: &mut Inner, key: &ConsumerKey) {
         let (account, stream, name) = key;
-        let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { return };
-        let Some(c) = s.consumers.get_mut(name) else { return };
-        let ops = entries.iter().filter(|e| e.kind == EntryType::Normal).filter_map(|e| ConsumerOp::decode(&e.data));
-        let mut acked = Vec::new();
-        for o in ops {
-            apply_op(c, o, &mut acked);
-        }
-        for seq in acked {
-            s.check_retention_ack(seq);
+        let Some(c) =
+            inner.accounts.get(account).and_then(|a| a.streams.get(stream)).and_then(|s| s.consumers.get(name))
+        else {
+            return;
+        };
+        let now = crate::jetstream::now_nanos();
+        let state = to_state(&c.state_snapshot(), now);
+        let Some(g) = inner.consumer_groups.get_mut(key) else { return };
+        let Some(group) = &g.group else { return };
+        group.snapshot(state.encode(now));
+        g.since_snapshot = 0;
+        g.snapshotted = std::time::Instant::now();
+    }
+
+    /// Snapshots the consumer groups that applied anything for
+    /// [`SNAPSHOT_EVERY`] (the engine's tick).
+    pub(super) fn snapshot_consumers(&self, inner: &mut Inner) {
+        let due: Vec<ConsumerKey> = inner
+            .consumer_groups
+            .iter()
+            .filter(|(_, g)| g.group.is_some() && g.since_snapshot > 0 && g.snapshotted.elapsed() >= SNAPSHOT_EVERY)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            self.snapshot_consumer(inner, &key);
         }
     }
 
@@ -308,6 +374,33 @@ impl JetStream {
             }
             g.replicated = Some((snap, fp));
         }
+    }
+}
+
+/// Go's consumer state from rnats's: the last delivered rather than the
+/// next sequences, and each pending message delivered at `now` (what
+/// rnats keeps is its redelivery deadline).
+fn to_state(s: &ConsumerSnapshot, now: i64) -> ConsumerState {
+    ConsumerState {
+        delivered: (s.dseq.saturating_sub(1), s.sseq.saturating_sub(1)),
+        ack_floor: (s.adflr, s.asflr),
+        pending: s.pending.iter().map(|&(sseq, dseq, _)| (sseq, (dseq, now))).collect(),
+        redelivered: s.pending.iter().filter(|p| p.2 > 0).map(|&(sseq, _, rc)| (sseq, rc)).collect(),
+    }
+}
+
+/// rnats's consumer state from Go's.
+fn from_state(st: &ConsumerState) -> ConsumerSnapshot {
+    ConsumerSnapshot {
+        sseq: st.delivered.1 + 1,
+        dseq: st.delivered.0 + 1,
+        asflr: st.ack_floor.1,
+        adflr: st.ack_floor.0,
+        pending: st
+            .pending
+            .iter()
+            .map(|(&sseq, &(dseq, _))| (sseq, dseq, st.redelivered.get(&sseq).copied().unwrap_or(0)))
+            .collect(),
     }
 }
 
@@ -385,6 +478,18 @@ mod tests {
             let got = follower.state_snapshot();
             assert_eq!((got.sseq, got.dseq, &got.pending), (new.sseq, new.dseq, &new.pending));
         }
+    }
+
+    #[test]
+    fn a_snapshot_in_gos_encoding_carries_the_whole_state() {
+        let s = snap(9, 7, &[(3, 2, 0), (5, 4, 2), (8, 6, 0)]);
+        let s = ConsumerSnapshot { asflr: 2, adflr: 1, ..s };
+        let now = 1_700_000_000_000_000_000;
+        let st = ConsumerState::decode(&to_state(&s, now).encode(now)).unwrap();
+        assert_eq!((st.delivered, st.ack_floor), ((6, 8), (1, 2)), "Go keeps the last delivered, not the next");
+        assert_eq!(st.redelivered.into_iter().collect::<Vec<_>>(), [(5, 2)]);
+        let back = from_state(&ConsumerState::decode(&to_state(&s, now).encode(now)).unwrap());
+        assert_eq!((back.sseq, back.dseq, back.asflr, back.adflr, &back.pending), (9, 7, 2, 1, &s.pending));
     }
 
     #[test]

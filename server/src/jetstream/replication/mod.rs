@@ -152,11 +152,7 @@ impl JetStream {
                 None => self.assignment_changed(meta, &mut inner, change, now, &mut out),
             },
             ClusterEvent::Committed { account, stream, consumer: Some(c), index, entries } => {
-                let key = (account, stream, c);
-                self.apply_consumer_entries(&mut inner, &key, &entries);
-                if let Some(g) = inner.consumer_groups.get(&key).and_then(|g| g.group.as_ref()) {
-                    g.applied(index);
-                }
+                self.apply_consumer_entries(&mut inner, &(account, stream, c), index, &entries);
             }
             ClusterEvent::Leading { account, stream, consumer: Some(c), on } => {
                 self.consumer_leading(meta, &mut inner, &(account, stream, c), on, now, &mut out);
