@@ -162,8 +162,7 @@ pub(super) fn consumer_create(
             return Err(ApiError::new(E::ConsumerAlreadyExists));
         }
         check_consumer_update(&existing.cfg, &cfg).map_err(|e| ApiError::err(E::ConsumerCreate, e))?;
-        existing.cfg = cfg;
-        existing.refresh_filters(&s.cfg);
+        existing.update_config(cfg, &s.cfg);
         let info = consumer_info(existing, &*s.store, ctx, true);
         if let Some(env) = ctx.store {
             crate::jetstream::persist::save_consumer_config(s, &name, env);

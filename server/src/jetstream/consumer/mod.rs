@@ -337,6 +337,34 @@ fn effective_filters(cfg: &ConsumerConfig, stream: &StreamConfig) -> Vec<String>
 }
 
 impl Consumer {
+    /// Takes an updated config (Go's `consumer.updateConfig`). A new ack
+    /// wait or backoff re-times what is pending from when it was delivered,
+    /// as Go's pending check does, so a shorter wait redelivers at once what
+    /// is now overdue.
+    pub(crate) fn update_config(&mut self, cfg: ConsumerConfig, stream: &StreamConfig) {
+        let retime = cfg.ack_wait != self.cfg.ack_wait || cfg.backoff != self.cfg.backoff;
+        let delivered_at: Vec<(u64, i64)> = if retime {
+            self.pending
+                .iter()
+                .filter(|(_, p)| !p.queued)
+                .map(|(&s, p)| {
+                    (s, p.deadline.saturating_sub(self.ack_wait_for(self.rdc.get(&s).copied().unwrap_or(0) + 1)))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.cfg = cfg;
+        self.refresh_filters(stream);
+        for (s, at) in delivered_at {
+            let deadline = at.saturating_add(self.ack_wait_for(self.rdc.get(&s).copied().unwrap_or(0) + 1));
+            if let Some(p) = self.pending.get_mut(&s) {
+                p.deadline = deadline;
+                self.next_check = self.next_check.min(deadline);
+            }
+        }
+    }
+
     /// Re-derives filters after a config change of the consumer or stream.
     pub(crate) fn refresh_filters(&mut self, stream: &StreamConfig) {
         self.filters = effective_filters(&self.cfg, stream);

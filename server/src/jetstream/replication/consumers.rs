@@ -65,7 +65,7 @@ impl JetStream {
         let member = ca.as_ref().is_some_and(|ca| group_peers(ca).contains(&me));
         if !member {
             let answers = inner.consumer_groups.get(&key).map(|g| super::answers_removal(g.leader, g.group.as_ref()));
-            self.drop_consumer_replica(meta, inner, &key);
+            self.drop_consumer_replica(meta, inner, &key, out);
             out.extend(super::removal_answer(meta, removed.as_ref(), answers, types::CONSUMER_DELETE));
             return;
         }
@@ -92,10 +92,7 @@ impl JetStream {
         }
         crate::jetstream::consumer::set_consumer_defaults(&mut cfg, &s.cfg);
         match s.consumers.get_mut(&consumer) {
-            Some(c) if c.cfg != cfg => {
-                c.cfg = cfg;
-                c.refresh_filters(&s.cfg);
-            }
+            Some(c) if c.cfg != cfg => c.update_config(cfg, &s.cfg),
             Some(_) => {}
             None => {
                 let created = ca["created"].as_str().and_then(crate::gotime::parse_rfc3339).unwrap_or(now);
@@ -185,8 +182,9 @@ impl JetStream {
         g
     }
 
-    /// Stops and removes this server's replica of a consumer.
-    fn drop_consumer_replica(&self, meta: &Meta, inner: &mut Inner, key: &ConsumerKey) {
+    /// Stops and removes this server's replica of a consumer; its waiting
+    /// pull requests (the leader's) are ended with Go's 409.
+    fn drop_consumer_replica(&self, meta: &Meta, inner: &mut Inner, key: &ConsumerKey, out: &mut Vec<(String, Msg)>) {
         if let Some(g) = inner.consumer_groups.remove(key) {
             if let Some(group) = g.group {
                 group.stop();
@@ -196,7 +194,9 @@ impl JetStream {
         let (account, stream, name) = key;
         if let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) {
             if let Some(mut c) = s.consumers.remove(name) {
-                c.on_delete(&mut Vec::new());
+                let mut gone = Vec::new();
+                c.on_delete(&mut gone);
+                out.extend(gone.into_iter().map(|m| (account.clone(), m)));
                 crate::jetstream::persist::delete_consumer(s, name);
             }
         }

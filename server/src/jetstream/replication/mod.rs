@@ -214,7 +214,7 @@ impl JetStream {
         if !member {
             // Removed, or no longer placed here.
             let answers = inner.groups.get(&key).map(|g| answers_removal(g.leader, g.group.as_ref()));
-            self.drop_replica(inner, &account, &name);
+            self.drop_replica(inner, &account, &name, out);
             out.extend(removal_answer(meta, removed.as_ref(), answers, types::STREAM_DELETE));
             return;
         }
@@ -333,8 +333,9 @@ impl JetStream {
         g
     }
 
-    /// Stops and deletes this server's replica of a stream.
-    fn drop_replica(&self, inner: &mut Inner, account: &str, name: &str) {
+    /// Stops and deletes this server's replica of a stream; the waiting
+    /// pull requests of its consumers are ended with Go's 409.
+    fn drop_replica(&self, inner: &mut Inner, account: &str, name: &str, out: &mut Vec<(String, Msg)>) {
         let consumers: Vec<_> =
             inner.consumer_groups.keys().filter(|(a, s, _)| a == account && s == name).cloned().collect();
         for key in consumers {
@@ -357,6 +358,7 @@ impl JetStream {
                 for c in s.consumers.values_mut() {
                     c.on_delete(&mut gone);
                 }
+                out.extend(gone.into_iter().map(|m| (account.to_string(), m)));
                 persist::delete_stream(&s);
             }
         }
@@ -684,9 +686,12 @@ pub(super) fn removal_answer(
 
 /// The meta leader answers a delete when every member of the asset is down.
 fn all_offline_and_meta_leader(meta: &Meta, assignment: &Value) -> bool {
-    if !meta.is_leader() {
-        return false;
-    }
+    meta.is_leader() && all_peers_offline(meta, assignment)
+}
+
+/// Whether every server of an asset is down, as this server knows (Go's
+/// `allPeersOffline`; this server itself is never offline).
+pub(super) fn all_peers_offline(meta: &Meta, assignment: &Value) -> bool {
     let names = meta.server_names();
     let me = peer_id(meta.server_name());
     group_peers(assignment).iter().all(|p| *p != me && names.get(p).is_none_or(|(_, off)| *off))

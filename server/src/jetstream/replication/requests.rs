@@ -178,13 +178,8 @@ impl JetStream {
         };
         // Every server of the stream is down: the meta leader says so (Go's
         // `allPeersOffline`).
-        if view.leader && matches!(toks, ["STREAM", "INFO", _]) {
-            let names = meta.server_names();
-            let me = crate::cluster::nrg::codec::peer_id(meta.server_name());
-            let offline = |p: &[u8; 8]| *p != me && names.get(p).is_none_or(|(_, off)| *off);
-            if group_peers(&sa).iter().all(offline) {
-                return fail(E::StreamOffline);
-            }
+        if view.leader && matches!(toks, ["STREAM", "INFO", _]) && super::all_peers_offline(meta, &sa) {
+            return fail(E::StreamOffline);
         }
         let mut inner = self.lock();
         let key = (account.to_string(), name.to_string());
@@ -555,6 +550,9 @@ impl JetStream {
         let Some(mut sa) = meta.stream_assignment(account, name) else {
             return Err(ApiError::new(E::StreamNotFound));
         };
+        if super::all_peers_offline(meta, &sa) {
+            return Err(ApiError::new(E::StreamOffline));
+        }
         let old = api::stream::decode_config(&sa["stream"])?;
         let cfg = api::stream::check_update_request(&old, name, payload)?;
         if cfg.num_replicas.max(1) != old.num_replicas.max(1) {
