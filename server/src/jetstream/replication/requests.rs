@@ -134,6 +134,9 @@ impl JetStream {
                 }
             }
             ["CONSUMER", "NAMES", stream] => answer(consumer_names(meta, account, stream, payload)),
+            ["CONSUMER", "PAUSE", stream, name] => {
+                answer(clustered_consumer_pause(meta, account, stream, name, payload, now))
+            }
             ["CONSUMER", "LIST", stream] => self.clustered_consumer_list(meta, account, stream, reply, payload, now),
             ["STREAM", "NAMES"] => {
                 let all: Vec<(String, Vec<String>)> =
@@ -393,9 +396,7 @@ impl JetStream {
         };
         let stream_peers = group_peers(&sa);
         // Nowhere to run it: every server of the stream is down.
-        let names = meta.server_names();
-        let me = crate::cluster::nrg::codec::peer_id(meta.server_name());
-        if stream_peers.iter().all(|p| *p != me && names.get(p).is_none_or(|(_, off)| *off)) {
+        if super::all_peers_offline(meta, &sa) {
             return Err(ApiError::new(E::InsufficientResources));
         }
         let replicas = match usize::try_from(cfg.num_replicas).unwrap_or(0) {
@@ -571,6 +572,30 @@ impl JetStream {
         meta.propose(encode_json(op::UPDATE_STREAM, &sa));
         Ok(())
     }
+}
+
+/// `$JS.API.CONSUMER.PAUSE` on the meta leader (Go's clustered
+/// `jsConsumerPauseRequest`): the consumer's assignment is proposed again
+/// with its new `pause_until`, and the answer goes out at once.
+fn clustered_consumer_pause(
+    meta: &Meta,
+    account: &str,
+    stream: &str,
+    name: &str,
+    payload: &[u8],
+    now: i64,
+) -> Result<Bytes, ApiError> {
+    let until = api::consumer::pause_request(payload)?;
+    if meta.stream_assignment(account, stream).is_none() {
+        return Err(ApiError::new(E::StreamNotFound));
+    }
+    let mut ca = meta.consumer_assignment(account, stream, name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
+    let mut cfg = api::consumer::decode_config(&ca["consumer"])?;
+    api::consumer::set_pause(&mut cfg, until);
+    ca["consumer"] = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::ConsumerCreate, e.to_string()))?;
+    ca["reply"] = Value::String(String::new());
+    meta.propose(encode_json(op::ASSIGN_CONSUMER, &ca));
+    Ok(api::consumer::pause_reply(until, now))
 }
 
 /// How long the meta leader waits for stream leaders' infos.
