@@ -238,6 +238,7 @@ pub(super) fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
     if cfg.num_replicas > 1 {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
     }
+    check_consumer_limits_update(&existing.cfg, &cfg, existing.consumers.iter().map(|(n, c)| (n.as_str(), &c.cfg)))?;
     check_overlap(acc, name, &cfg)?;
     check_account_limits(acc, &cfg, Some(name), ctx)?;
     let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
@@ -248,6 +249,33 @@ pub(super) fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
         c.refresh_filters(cfg);
     }
     Ok(typed(types::STREAM_UPDATE, stream_info(s, ctx, true, false)))
+}
+
+/// Refuses an update whose new consumer limits an existing consumer
+/// exceeds (Go's `updateWithAdvisory`, and the meta leader's check in
+/// `jsClusteredStreamUpdateRequest`).
+pub(crate) fn check_consumer_limits_update<'a>(
+    old: &StreamConfig,
+    new: &StreamConfig,
+    consumers: impl Iterator<Item = (&'a str, &'a crate::jetstream::api_types::ConsumerConfig)>,
+) -> Result<(), ApiError> {
+    let (threshold, pending) = (new.consumer_limits.inactive_threshold, new.consumer_limits.max_ack_pending);
+    let changed = (threshold > 0 && threshold != old.consumer_limits.inactive_threshold)
+        || (pending > 0 && pending != old.consumer_limits.max_ack_pending);
+    if !changed {
+        return Ok(());
+    }
+    let mut over: Vec<&str> = consumers
+        .filter(|(_, c)| {
+            (threshold > 0 && c.inactive_threshold > threshold) || (pending > 0 && c.max_ack_pending > pending)
+        })
+        .map(|(n, _)| n)
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    over.sort_unstable();
+    Err(ApiError::err(E::StreamUpdate, format!("change to limits violates consumers: {}", over.join(", "))))
 }
 
 pub(super) fn stream_delete(

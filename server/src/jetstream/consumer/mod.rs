@@ -175,6 +175,11 @@ pub(crate) fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig)
     if limit > 0 && cfg.max_ack_pending > limit {
         return Err(ApiError::with(E::ConsumerMaxPendingAckExcess, "limit", limit));
     }
+    let limit = stream.consumer_limits.inactive_threshold;
+    if limit > 0 && cfg.inactive_threshold > limit {
+        let limit = crate::gotime::duration_string(limit);
+        return Err(ApiError::with(E::ConsumerInactiveThresholdExcess, "limit", limit));
+    }
     let policy = cfg.priority_policy.as_deref().unwrap_or("none");
     if policy != "none" && !policy.is_empty() {
         if !cfg.deliver_subject.is_empty() {

@@ -383,11 +383,7 @@ impl JetStream {
             return Err(ApiError::new(E::StreamNotFound));
         };
         let stream_cfg = api::stream::decode_config(&sa["stream"])?;
-        let existing: Vec<(String, ConsumerConfig)> = meta
-            .consumer_assignments(account, stream)
-            .into_iter()
-            .filter_map(|(n, ca)| api::consumer::decode_config(&ca["consumer"]).ok().map(|c| (n, c)))
-            .collect();
+        let existing = consumer_configs(meta, account, stream);
         let (name, cfg) = {
             let mut inner = self.lock();
             self.with_ctx(&mut inner, account, now, None, |_, ctx| {
@@ -566,12 +562,22 @@ impl JetStream {
             return Err(ApiError::new(E::ClusterUnsupportedFeature));
         }
         check_overlap(meta, account, name, &cfg.subjects)?;
+        let consumers = consumer_configs(meta, account, name);
+        api::stream::check_consumer_limits_update(&old, &cfg, consumers.iter().map(|(n, c)| (n.as_str(), c)))?;
         sa["stream"] = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::StreamUpdate, e.to_string()))?;
         sa["subject"] = Value::String(subject.to_string());
         sa["reply"] = Value::String(reply.to_string());
         meta.propose(encode_json(op::UPDATE_STREAM, &sa));
         Ok(())
     }
+}
+
+/// The configs of a stream's consumers, as the meta group assigned them.
+fn consumer_configs(meta: &Meta, account: &str, stream: &str) -> Vec<(String, ConsumerConfig)> {
+    meta.consumer_assignments(account, stream)
+        .into_iter()
+        .filter_map(|(n, ca)| api::consumer::decode_config(&ca["consumer"]).ok().map(|c| (n, c)))
+        .collect()
 }
 
 /// `$JS.API.CONSUMER.PAUSE` on the meta leader (Go's clustered
