@@ -500,6 +500,17 @@ impl Consumer {
             }
         }
         .max(1);
+        // Go's `selectStartingSeqNo` clamps: an empty stream starts at 1, a
+        // start past the end (not asked for by sequence) right after it,
+        // and one before the first message left at that message.
+        let asked = self.cfg.opt_start_seq > 0;
+        if st.first_seq == 0 && !asked {
+            self.sseq = 1;
+        } else if self.sseq > st.last_seq && !asked {
+            self.sseq = st.last_seq + 1;
+        } else if self.sseq < st.first_seq {
+            self.sseq = st.first_seq;
+        }
         // Go reports the floors one below the starting point.
         self.asflr = self.sseq - 1;
     }

@@ -479,6 +479,13 @@ impl JetStream {
         if !g.leader {
             return Routed::Handled(Vec::new());
         }
+        // The clustered sequence never lags the store: a purge past the
+        // end moved the last sequence without a message (Go's
+        // `recalculateClusteredSeq` in `processClusteredInboundMsg`).
+        let stored = s.store.state().last_seq;
+        if g.clseq == 0 || g.clseq < stored + g.clfs {
+            g.clseq = stored + g.clfs;
+        }
         let last = g.clseq.saturating_sub(g.clfs);
         let mut ack = String::new();
         let checked = if over {
