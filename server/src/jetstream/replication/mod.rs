@@ -492,6 +492,7 @@ impl JetStream {
             Err(Some(ApiError::new(E::AccountResourcesExceeded)))
         } else {
             s.check_publish(subject, hdr, payload, now, last, &mut ack)
+                .and_then(|()| s.check_discard_new_per_subject(subject, hdr).map_err(Some))
         };
         if let Err(e) = checked {
             let Some(reply) = reply.filter(|r| !r.is_empty() && !s.cfg.no_ack) else {
