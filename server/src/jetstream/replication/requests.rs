@@ -499,6 +499,7 @@ impl JetStream {
         payload: &[u8],
     ) -> Result<(), ApiError> {
         let cfg = api::stream::check_create(name, payload)?;
+        api::stream::check_cycle(&cfg, &|n| assigned_config(meta, account, n))?;
         let replicas = usize::try_from(cfg.num_replicas.max(1)).unwrap_or(1);
         if replicas > MAX_REPLICAS {
             return Err(ApiError::err(E::StreamInvalidConfig, format!("maximum replicas is {MAX_REPLICAS}")));
@@ -551,7 +552,7 @@ impl JetStream {
             return Err(ApiError::new(E::StreamOffline));
         }
         let old = api::stream::decode_config(&sa["stream"])?;
-        let cfg = api::stream::check_update_request(&old, name, payload)?;
+        let cfg = api::stream::check_update_request(&old, name, payload, &|n| assigned_config(meta, account, n))?;
         if cfg.num_replicas.max(1) != old.num_replicas.max(1) {
             // Scaling is not run by rnats yet; Go's placement refusal first.
             let want = usize::try_from(cfg.num_replicas.max(1)).unwrap_or(1);
@@ -570,6 +571,11 @@ impl JetStream {
         meta.propose(encode_json(op::UPDATE_STREAM, &sa));
         Ok(())
     }
+}
+
+/// A stream's config, as the meta group assigned it.
+fn assigned_config(meta: &Meta, account: &str, stream: &str) -> Option<crate::jetstream::api_types::StreamConfig> {
+    meta.stream_assignment(account, stream).and_then(|sa| api::stream::decode_config(&sa["stream"]).ok())
 }
 
 /// The configs of a stream's consumers, as the meta group assigned them.
