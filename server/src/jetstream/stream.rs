@@ -758,6 +758,13 @@ impl Stream {
             .map_err(|e| ApiError::err(E::StreamStoreFailed, e))?;
         self.remember_msg_id(msg_id, seq, now);
         self.last_msg_id = msg_id.to_string();
+        if !self.consumers.is_empty() {
+            // What the limits dropped to make room is no longer pending.
+            let first = self.store.state().first_seq;
+            for c in self.consumers.values_mut() {
+                c.drop_pending_below(first);
+            }
+        }
 
         if rollup_sub {
             self.store.purge_ex(&store_subject, 0, 1);

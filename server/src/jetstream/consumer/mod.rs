@@ -617,6 +617,23 @@ impl Consumer {
             && now.saturating_sub(self.last_activity) > self.cfg.inactive_threshold
     }
 
+    /// Messages below `first` left the stream (its limits dropped them):
+    /// what of them was pending is done with, as if terminated (Go's
+    /// `decStreamPending`, which processes such a message as a term).
+    pub(crate) fn drop_pending_below(&mut self, first: u64) {
+        if self.pending.first_key_value().is_none_or(|(&s, _)| s >= first) {
+            return;
+        }
+        let rest = self.pending.split_off(&first);
+        let gone = std::mem::replace(&mut self.pending, rest);
+        for s in gone.keys() {
+            self.rdc.remove(s);
+        }
+        let pending = &self.pending;
+        self.rdq.retain(|s| *s >= first || pending.contains_key(s));
+        self.update_floors();
+    }
+
     /// After a purge: skip what is gone and forget pending acks for it.
     pub(crate) fn on_purge(&mut self, store: &dyn StreamStore) {
         let first = store.state().first_seq;
