@@ -98,6 +98,15 @@ impl JetStream {
                 let created = ca["created"].as_str().and_then(crate::gotime::parse_rfc3339).unwrap_or(now);
                 let mut c = Consumer::new(&s.cfg, &consumer, cfg, &*s.store, created);
                 c.passive = true;
+                // A replica that comes back with its group's log takes its
+                // position from the log (the leader's skip op and what
+                // followed), not from its deliver policy against today's
+                // stream: a deliver-new consumer must not jump over what
+                // arrived while it was down.
+                let group = ca["group"]["name"].as_str().unwrap_or("_");
+                if meta.group_dir(group).join("peers.idx").exists() {
+                    c.restore_state(&ConsumerSnapshot { sseq: 1, dseq: 1, ..Default::default() }, created, now);
+                }
                 s.consumers.insert(consumer.clone(), c);
             }
         }
@@ -231,8 +240,15 @@ impl JetStream {
             // as the replicated deliveries say.
             let snap = c.state_snapshot();
             let fp = c.state_fingerprint();
+            // A leader of a consumer that never delivered tells its followers
+            // where it starts (Go's `updateSkipped` on becoming leader), so
+            // the position survives restarts and leader changes.
+            let start = (snap.dseq <= 1 && snap.pending.is_empty()).then_some(snap.sseq);
             if let Some(g) = inner.consumer_groups.get_mut(key) {
                 g.replicated = Some((snap, fp));
+                if let (Some(sseq), Some(group)) = (start, &g.group) {
+                    group.propose(ConsumerOp::Skip { sseq }.encode());
+                }
             }
             if let Some(reply) = pending {
                 if let Some(b) = self.consumer_create_reply(meta, inner, key, now) {
