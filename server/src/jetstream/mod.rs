@@ -604,7 +604,7 @@ impl JetStream {
         if subject.starts_with(cluster::INFO_REQUEST_PREFIX)
             || subject.starts_with(cluster::CONSUMER_INFO_REQUEST_PREFIX)
         {
-            return self.info_request(account, subject, reply, now);
+            return self.info_request(account, subject, reply, payload, now);
         }
         let mut out = Vec::new();
         // Fast path: most subjects are neither JetStream's own nor captured.

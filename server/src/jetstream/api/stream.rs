@@ -30,6 +30,12 @@ fn stream_state_json(store: &dyn StreamStore, consumers: usize) -> StreamStateJs
     }
 }
 
+/// A stream's state as its info shows it (without subject or delete
+/// details).
+pub(crate) fn state_json(s: &Stream) -> StreamStateJson {
+    stream_state_json(&*s.store, s.consumers.len())
+}
+
 pub(super) fn stream_info(s: &Stream, ctx: &Ctx, dynamic: bool, cluster: bool) -> StreamInfo {
     let mut config = s.cfg.clone();
     if dynamic {

@@ -52,13 +52,41 @@ impl JetStream {
     /// Answers `$JSC.SI.<account>.<stream>` and
     /// `$JSC.CI.<account>.<stream>.<consumer>` when this server leads the
     /// stream or consumer (Go's `jsClusteredStreamInfoRequest` and
-    /// `jsClusteredConsumerInfoRequest`).
-    pub(crate) fn info_request(&self, account: &str, subject: &str, reply: Option<&str>, now: i64) -> Vec<Msg> {
+    /// `jsClusteredConsumerInfoRequest`). A stream info request whose body
+    /// is `{"state":true}` (a 2.15 group leader asking where each replica
+    /// is during a migration) is answered by every replica with its peer
+    /// id and stream state.
+    pub(crate) fn info_request(
+        &self,
+        account: &str,
+        subject: &str,
+        reply: Option<&str>,
+        payload: &[u8],
+        now: i64,
+    ) -> Vec<Msg> {
         let (Some(meta), Some(reply)) = (self.meta.get(), reply.filter(|r| !r.is_empty())) else { return Vec::new() };
         if account != meta.sys().name {
             return Vec::new();
         }
         let mut inner = self.lock();
+        let wants_state = serde_json::from_slice::<Value>(payload).is_ok_and(|v| v["state"] == Value::Bool(true));
+        if wants_state {
+            let Some((acc, name)) = subject.strip_prefix(INFO_REQUEST_PREFIX).and_then(|r| r.split_once('.')) else {
+                return Vec::new();
+            };
+            let Some(s) = inner.accounts.get(acc).and_then(|a| a.streams.get(name)) else { return Vec::new() };
+            if !inner.groups.contains_key(&(acc.to_string(), name.to_string())) {
+                return Vec::new();
+            }
+            #[derive(serde::Serialize)]
+            struct PeerState {
+                peer: String,
+                state: crate::jetstream::api_types::StreamStateJson,
+            }
+            let peer = String::from_utf8_lossy(&peer_id(meta.server_name())).into_owned();
+            let body = PeerState { peer, state: api::stream::state_json(s) };
+            return vec![Msg::reply_to(reply, Bytes::from(crate::json::to_vec(&body)))];
+        }
         let info = if let Some(rest) = subject.strip_prefix(CONSUMER_INFO_REQUEST_PREFIX) {
             let mut toks = rest.splitn(3, '.');
             let (Some(acc), Some(stream), Some(name)) = (toks.next(), toks.next(), toks.next()) else {
