@@ -89,3 +89,33 @@ Feature: A replica catches up from its leader's snapshot
       """
     When "c1" pulls from consumer "dlc" of stream "TEST" with 2 as "f3"
     Then "f3" receives the payloads "9, 10" within 5s
+
+  @go:TestJetStreamClusterStreamCatchupNoState @needs-clustered-streams
+  Scenario: A replica whose message blocks were lost while it was down gets every message back from its group
+    Given a cluster of 3 servers with JetStream
+    And a client "c1" to server "A"
+    When "c1" creates the stream:
+      """
+      {"name": "TEST", "subjects": ["foo"], "num_replicas": 3}
+      """
+    And the leader of stream "TEST" is moved to server "A"
+    And "c1" stores 50 messages on "foo"
+    And the leader of stream "TEST" is moved to server "C"
+    And the leader of stream "TEST" is moved to server "A"
+    And the server "C" is stopped
+    And the store file "jetstream/$G/streams/TEST/msgs/1.blk" of the server "C" is truncated to 0 bytes
+    And the store file "jetstream/$G/streams/TEST/msgs/index.db" of the server "C" is deleted
+    And "c1" stores 5 messages on "foo"
+    And the server "C" is started again
+    Then the cluster is formed within 30s
+    When the leader of stream "TEST" is moved to server "C"
+    And "c1" sends a "$JS.API.STREAM.INFO.TEST" request
+    Then the reply includes:
+      """
+      {"state": {"messages": 55, "first_seq": 1, "last_seq": 55}, "cluster": {"leader": "C"}}
+      """
+    When "c1" sends a "$JS.API.STREAM.MSG.GET.TEST" request with:
+      """
+      {"seq": 7}
+      """
+    Then the reply field "message.seq" is 7

@@ -132,6 +132,39 @@ impl JetStream {
         true
     }
 
+    /// A replica whose store lacks the messages before the next one its
+    /// group committed asks the leader for them up to `last`, holding that
+    /// message and what follows (`held`, of batch `index`) until it has them.
+    #[allow(clippy::too_many_arguments)]
+    fn catch_up_to(
+        &self,
+        meta: &Meta,
+        inner: &mut Inner,
+        account: &str,
+        stream: &str,
+        last: u64,
+        index: u64,
+        held: Vec<Entry>,
+    ) {
+        let key = (account.to_string(), stream.to_string());
+        let ours =
+            inner.accounts.get(account).and_then(|a| a.streams.get(stream)).map_or(0, |s| s.store.state().last_seq);
+        let Some(g) = inner.groups.get_mut(&key) else { return };
+        let snap = StreamSnapshot { last_seq: last, failed: g.clfs, ..Default::default() };
+        let mut r = Receiving {
+            snap,
+            index,
+            inbox: String::new(),
+            sub: None,
+            asked: Instant::now(),
+            heard: None,
+            tries: 0,
+            held: vec![(index, held)],
+        };
+        self.ask_for_catchup(meta, g, &mut r, account, stream, ours);
+        g.receiving = Some(r);
+    }
+
     /// Sends (again) a follower's sync request, from a fresh inbox.
     fn ask_for_catchup(&self, meta: &Meta, g: &StreamGroup, r: &mut Receiving, account: &str, stream: &str, last: u64) {
         let Some(sink) = self.cluster_sink.get().cloned() else { return };
@@ -323,23 +356,27 @@ impl JetStream {
             return;
         }
         let n = entries.len() as u64;
-        let mut entries = entries.into_iter();
-        let mut run = Vec::new();
-        while let Some(e) = entries.next() {
-            if e.kind != EntryType::Snapshot {
-                run.push(e);
-                continue;
+        let mut rest = entries;
+        loop {
+            // Everything before the next snapshot, then the snapshot.
+            let upto = rest.iter().position(|e| e.kind == EntryType::Snapshot).unwrap_or(rest.len());
+            let tail = rest.split_off(upto);
+            if let Some((at, before)) = self.apply_entries(inner, account, stream, &rest, now, out) {
+                let mut held = rest.split_off(at);
+                held.extend(tail);
+                self.catch_up_to(meta, inner, account, stream, before, index, held);
+                return;
             }
-            self.apply_entries(inner, account, stream, &std::mem::take(&mut run), now, out);
-            if self.install_snapshot(meta, inner, account, stream, &e.data, index) {
-                let rest: Vec<Entry> = entries.collect();
+            let mut tail = tail.into_iter();
+            let Some(snap) = tail.next() else { break };
+            rest = tail.collect();
+            if self.install_snapshot(meta, inner, account, stream, &snap.data, index) {
                 if let Some(r) = inner.groups.get_mut(&key).and_then(|g| g.receiving.as_mut()) {
                     r.held.push((index, rest));
                 }
                 return;
             }
         }
-        self.apply_entries(inner, account, stream, &run, now, out);
         let Some(g) = inner.groups.get_mut(&key) else { return };
         if let Some(group) = &g.group {
             group.applied(index);

@@ -558,6 +558,10 @@ impl JetStream {
     }
 
     /// Applies what a stream's group committed.
+    /// Stops at a message that lands past the replica's last sequence (it
+    /// lacks what came before: a store that lost messages) and returns its
+    /// position in `entries` and the last sequence before it, which the
+    /// replica must catch up to first.
     fn apply_entries(
         &self,
         inner: &mut Inner,
@@ -566,11 +570,11 @@ impl JetStream {
         entries: &[Entry],
         now: i64,
         out: &mut Vec<(String, Msg)>,
-    ) {
+    ) -> Option<(usize, u64)> {
         let key = (account.to_string(), stream.to_string());
         // API answers go out in the system account (`api_import`).
         let sys = self.meta.get().map(|m| m.sys().name.clone()).unwrap_or_default();
-        for e in entries {
+        for (at, e) in entries.iter().enumerate() {
             // Snapshots are installed by `apply_committed`.
             if e.kind != EntryType::Normal {
                 continue;
@@ -579,7 +583,11 @@ impl JetStream {
             let leader = inner.groups.get(&key).is_some_and(|g| g.leader);
             match kind {
                 op::MSG | op::COMPRESSED_MSG => match StreamMsg::decode(kind, body) {
-                    Ok(m) => self.apply_msg(inner, account, stream, m, leader, now, out),
+                    Ok(m) => {
+                        if let Some(before) = self.apply_msg(inner, account, stream, m, leader, now, out) {
+                            return Some((at, before));
+                        }
+                    }
                     Err(why) => crate::warn!("JetStream cluster: '{account} > {stream}': {why}"),
                 },
                 op::PURGE => {
@@ -634,6 +642,7 @@ impl JetStream {
                 other => crate::debug!("JetStream cluster: stream entry op {other} ignored"),
             }
         }
+        None
     }
 
     /// Applies one replicated message (Go's `applyStreamMsgOp`): skipped
@@ -649,26 +658,31 @@ impl JetStream {
         leader: bool,
         now: i64,
         out: &mut Vec<(String, Msg)>,
-    ) {
+    ) -> Option<u64> {
         let key = (account.to_string(), stream.to_string());
         let Inner { accounts, groups, probe, .. } = inner;
-        let Some(g) = groups.get_mut(&key) else { return };
-        let Some(acc) = accounts.get_mut(account) else { return };
-        let Some(s) = acc.streams.get_mut(stream) else { return };
+        let g = groups.get_mut(&key)?;
+        let acc = accounts.get_mut(account)?;
+        let s = acc.streams.get_mut(stream)?;
         let last = s.store.state().last_seq;
         if m.lseq.saturating_sub(g.clfs) < last || (m.lseq == 0 && last != 0) {
-            return;
+            return None;
         }
-        if m.is_skip() {
-            s.store.skip_msg(now);
-            return;
-        }
-        if m.lseq != last + g.clfs {
+        if m.lseq.saturating_sub(g.clfs) > last {
+            // The store lacks what comes before (it lost messages, or was
+            // rebuilt short): storing this one would give it another
+            // sequence than every other replica's. Catch up first (Go
+            // refuses it with `errLastSeqMismatch`).
             crate::warn!(
-                "JetStream cluster: '{account} > {stream}' expected sequence {} and got {}",
+                "JetStream cluster: '{account} > {stream}' expected sequence {} and got {}, catching up",
                 last + g.clfs,
                 m.lseq
             );
+            return Some(m.lseq - g.clfs);
+        }
+        if m.is_skip() {
+            s.store.skip_msg(now);
+            return None;
         }
         let probe = probe.clone();
         let interest = |subj: &str| probe.as_ref().is_none_or(|p| p(account, subj));
@@ -692,6 +706,7 @@ impl JetStream {
         let ours =
             |o: &Msg| leader || republish.as_deref().is_none_or(|d| !crate::subject::matches(o.subject_str(), d));
         out.extend(msgs.into_iter().filter(ours).map(|o| (account.to_string(), o)));
+        None
     }
 }
 
