@@ -378,8 +378,12 @@ impl Engine {
             }
             self.sync_subscriptions();
             // Clustered: what the consumers led here changed goes to their
-            // followers.
-            self.js.replicate_consumers();
+            // followers; what they sent meanwhile waits for that.
+            let (out, backlog) = self.js.replicate_consumers();
+            self.backlog |= backlog;
+            if !out.is_empty() {
+                self.publish_all(out);
+            }
         }
         self.js.save();
     }

@@ -20,6 +20,7 @@ pub(crate) mod assignment;
 pub(crate) mod catchup;
 pub(crate) mod consumer_op;
 pub(crate) mod consumer_state;
+pub(crate) mod pending_deliveries;
 pub(crate) mod stream_group;
 pub(crate) mod stream_op;
 pub(crate) mod stream_snapshot;

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::assignment::AssetChange;
 use super::catchup::{Receiving, SysSub};
+use super::pending_deliveries::PendingDeliveries;
 use crate::cluster::nrg::codec::Entry;
 use crate::cluster::nrg::driver::Group;
 use crate::jetstream::consumer::{ConsumerSnapshot, StateFingerprint};
@@ -126,6 +127,8 @@ pub(crate) struct ConsumerGroup {
     /// Leading: the state the followers were last told of, and its
     /// fingerprint (see `Consumer::state_fingerprint`).
     pub(crate) replicated: Option<(ConsumerSnapshot, StateFingerprint)>,
+    /// Leading: what was sent and waits for its ops to be committed.
+    pub(crate) deliveries: PendingDeliveries,
     /// Entries applied since this replica last snapshotted its group, and
     /// when that was (or when the replica started).
     pub(crate) since_snapshot: u64,
@@ -141,6 +144,7 @@ impl ConsumerGroup {
             leader: false,
             pending: None,
             replicated: None,
+            deliveries: PendingDeliveries::default(),
             since_snapshot: 0,
             snapshotted: std::time::Instant::now(),
         }

@@ -67,6 +67,23 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) -> Vec<u64> {
+        // Held, an ack reply goes out once the ack op is committed (Go's
+        // `addAckReply`).
+        self.sending(out, |c, out| c.process_ack_now(sseq, dseq, payload, reply, store, now, has_interest, out))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn process_ack_now(
+        &mut self,
+        sseq: u64,
+        dseq: u64,
+        payload: &[u8],
+        reply: Option<&str>,
+        store: &dyn StreamStore,
+        now: i64,
+        has_interest: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Msg>,
+    ) -> Vec<u64> {
         if self.passive {
             return Vec::new();
         }

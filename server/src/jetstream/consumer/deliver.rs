@@ -79,6 +79,16 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
+        self.sending(out, |c, out| c.deliver_now(store, now, has_interest, out));
+    }
+
+    fn deliver_now(
+        &mut self,
+        store: &dyn StreamStore,
+        now: i64,
+        has_interest: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Msg>,
+    ) {
         if self.passive {
             return;
         }
@@ -303,6 +313,10 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
+        self.sending(out, |c, out| c.tick_now(store, now, has_interest, out));
+    }
+
+    fn tick_now(&mut self, store: &dyn StreamStore, now: i64, has_interest: &dyn Fn(&str) -> bool, out: &mut Vec<Msg>) {
         if self.passive {
             return;
         }

@@ -288,6 +288,15 @@ pub(crate) struct Consumer {
     /// leader replicates and neither delivers, nor takes acks or pull
     /// requests, nor runs timers, nor goes inactive.
     pub(crate) passive: bool,
+    /// Clustered, the leader of a replica group whose deliveries wait for
+    /// quorum (see [`Consumer::holds_deliveries`]): what it would send
+    /// (deliveries, the statuses and ack replies behind them) gathers in
+    /// `held` until the replication layer has proposed the round's ops, and
+    /// goes out once they are committed.
+    pub(crate) hold: bool,
+    pub(crate) held: Vec<Msg>,
+    /// Gathering into `held` now (nested calls pass their output through).
+    holding: bool,
     pub(crate) name: String,
     pub(crate) stream: String,
     pub(crate) cfg: ConsumerConfig,
@@ -370,6 +379,29 @@ impl Consumer {
         }
     }
 
+    /// Whether a replicated consumer with this config sends a delivery only
+    /// once its delivered op is committed (Go's `replicateDeliveries`): not
+    /// without acks, whose position alone is replicated, nor with flow
+    /// control, which Go finds incompatible.
+    pub(crate) fn holds_deliveries(cfg: &ConsumerConfig) -> bool {
+        cfg.ack_policy != AckPolicy::None && !cfg.flow_control
+    }
+
+    /// Runs `f` with what it sends going to `out`, or to `held` when this
+    /// consumer holds its output (the outermost call gathers, calls nested
+    /// in it pass their output through).
+    fn sending<R>(&mut self, out: &mut Vec<Msg>, f: impl FnOnce(&mut Self, &mut Vec<Msg>) -> R) -> R {
+        if !self.hold || self.holding {
+            return f(self, out);
+        }
+        self.holding = true;
+        let mut held = std::mem::take(&mut self.held);
+        let r = f(self, &mut held);
+        self.held = held;
+        self.holding = false;
+        r
+    }
+
     /// Re-derives filters after a config change of the consumer or stream.
     pub(crate) fn refresh_filters(&mut self, stream: &StreamConfig) {
         self.filters = effective_filters(&self.cfg, stream);
@@ -426,6 +458,9 @@ impl Consumer {
         let filters = effective_filters(&cfg, stream);
         let mut c = Consumer {
             passive: false,
+            hold: false,
+            held: Vec::new(),
+            holding: false,
             name: name.to_string(),
             stream: stream.name.clone(),
             cfg,

@@ -58,6 +58,18 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
+        self.sending(out, |c, out| c.next_request_now(reply, payload, store, now, has_interest, out));
+    }
+
+    fn next_request_now(
+        &mut self,
+        reply: &str,
+        payload: &[u8],
+        store: &dyn StreamStore,
+        now: i64,
+        has_interest: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Msg>,
+    ) {
         if self.passive {
             return;
         }

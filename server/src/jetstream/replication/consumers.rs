@@ -14,9 +14,18 @@
 //! leader starts from that copy, so what was acknowledged stays
 //! acknowledged and what was pending is redelivered.
 //!
-//! Unlike Go, a delivery goes out before its op is committed: a leader
-//! lost in between makes its successor redeliver the message, which
-//! at-least-once delivery allows.
+//! As in Go, a delivery goes out only once its op is committed (when the
+//! consumer acks: Go's `replicateDeliveries`): the leader's consumer
+//! gathers what it sends in a round (deliveries, and the statuses and ack
+//! replies that must not overtake them) instead of sending it, the round's
+//! ops are proposed, and the messages wait in the group's
+//! [`PendingDeliveries`](crate::jetstream::cluster::pending_deliveries::PendingDeliveries) until the leader's log commits that many of its
+//! entries. A client that sees a delivery therefore finds it, and every ack
+//! it made before, on a quorum: a new leader neither redelivers what was
+//! acknowledged nor hands out again the delivery sequences the client saw.
+//! A leader that loses the lead drops what it held; those deliveries stay
+//! pending and go out again after their ack wait. A single replica sends at
+//! once.
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
@@ -114,10 +123,10 @@ impl JetStream {
             let g = self.start_consumer_group(meta, &key, &ca, me);
             inner.consumer_groups.insert(key.clone(), g);
         }
-        let leader = {
+        let (leader, replicated) = {
             let Some(g) = inner.consumer_groups.get_mut(&key) else { return };
             g.ca = ca.clone();
-            g.leader
+            (g.leader, g.group.is_some())
         };
         if let Some(c) = inner
             .accounts
@@ -126,6 +135,7 @@ impl JetStream {
             .and_then(|s| s.consumers.get_mut(&consumer))
         {
             c.passive = !leader;
+            c.hold = leader && replicated && Consumer::holds_deliveries(&c.cfg);
         }
         let reply = ca["reply"].as_str().unwrap_or("").to_string();
         if reply.is_empty() {
@@ -224,6 +234,8 @@ impl JetStream {
         let (account, stream, name) = key;
         let Some(g) = inner.consumer_groups.get_mut(key) else { return };
         g.leader = on;
+        g.deliveries.reset();
+        let replicated = g.group.is_some();
         let pending = if on { g.pending.take() } else { None };
         let Some(c) = inner
             .accounts
@@ -234,6 +246,8 @@ impl JetStream {
             return;
         };
         c.passive = !on;
+        c.hold = on && replicated && Consumer::holds_deliveries(&c.cfg);
+        c.held.clear();
         if on {
             crate::info!("JetStream cluster new consumer leader for '{account} > {stream} > {name}'");
             // Pending messages are due one ack wait after their delivery,
@@ -279,16 +293,28 @@ impl JetStream {
 
     /// Applies what a consumer's group committed: a follower takes in its
     /// leader's deliveries and acks, and the state of a snapshot it is
-    /// sent; the leader made them itself. Every replica snapshots its group
-    /// now and then (see [`SNAPSHOT_ENTRIES`]).
-    pub(super) fn apply_consumer_entries(&self, inner: &mut Inner, key: &ConsumerKey, index: u64, entries: &[Entry]) {
+    /// sent; the leader made them itself, and sends what waited for them
+    /// (see the module doc) to `out`. Every replica snapshots its group now
+    /// and then (see [`SNAPSHOT_ENTRIES`]).
+    pub(super) fn apply_consumer_entries(
+        &self,
+        inner: &mut Inner,
+        key: &ConsumerKey,
+        index: u64,
+        entries: &[Entry],
+        out: &mut Vec<(String, Msg)>,
+    ) {
         let Some(g) = inner.consumer_groups.get_mut(key) else { return };
         if let Some(group) = &g.group {
             group.applied(index);
         }
         g.since_snapshot += entries.len() as u64;
         let snapshot_due = g.since_snapshot >= SNAPSHOT_ENTRIES && g.snapshotted.elapsed() >= MIN_SNAPSHOT_GAP;
-        if !g.leader {
+        if g.leader {
+            // What a leader commits after it starts leading is its own ops.
+            let ops = entries.iter().filter(|e| e.kind == EntryType::Normal).count() as u64;
+            out.extend(g.deliveries.committed(ops).into_iter().map(|m| (key.0.clone(), m)));
+        } else {
             let (account, stream, name) = key;
             let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { return };
             let Some(c) = s.consumers.get_mut(name) else { return };
@@ -354,18 +380,23 @@ impl JetStream {
     }
 
     /// Proposes what changed in the consumers this server leads since they
-    /// were last replicated; asks the meta leader to remove a consumer that
-    /// went away here (an inactive ephemeral).
-    pub(crate) fn replicate_consumers(&self) {
-        let Some(meta) = self.meta.get() else { return };
+    /// were last replicated, and holds what they sent meanwhile until it is
+    /// committed; asks the meta leader to remove a consumer that went away
+    /// here (an inactive ephemeral). Returns what may go out now, by
+    /// account, and whether a consumer held a full push batch (it may have
+    /// more to deliver).
+    pub(crate) fn replicate_consumers(&self) -> (Vec<(String, Msg)>, bool) {
+        let mut out = Vec::new();
+        let mut backlog = false;
+        let Some(meta) = self.meta.get() else { return (out, backlog) };
         let mut inner = self.lock();
         let Inner { accounts, consumer_groups, .. } = &mut *inner;
         for ((account, stream, name), g) in consumer_groups.iter_mut() {
             if !g.leader {
                 continue;
             }
-            let Some(s) = accounts.get(account).and_then(|a| a.streams.get(stream)) else { continue };
-            let Some(c) = s.consumers.get(name) else {
+            let Some(s) = accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { continue };
+            let Some(c) = s.consumers.get_mut(name) else {
                 // Gone here without a meta removal: an inactive consumer.
                 if g.pending.is_none() {
                     let mut ca = g.ca.clone();
@@ -379,17 +410,22 @@ impl JetStream {
                 continue;
             };
             let Some(group) = &g.group else { continue };
+            let mut proposed = 0;
             let fp = c.state_fingerprint();
-            if g.replicated.as_ref().is_some_and(|(_, old)| *old == fp) {
-                continue;
+            if g.replicated.as_ref().is_none_or(|(_, old)| *old != fp) {
+                let snap = c.state_snapshot();
+                let old = g.replicated.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
+                for o in diff(&old, &snap, c.cfg.ack_policy, crate::jetstream::now_nanos()) {
+                    group.propose(o.encode());
+                    proposed += 1;
+                }
+                g.replicated = Some((snap, fp));
             }
-            let snap = c.state_snapshot();
-            let old = g.replicated.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
-            for o in diff(&old, &snap, c.cfg.ack_policy, crate::jetstream::now_nanos()) {
-                group.propose(o.encode());
-            }
-            g.replicated = Some((snap, fp));
+            let held = std::mem::take(&mut c.held);
+            backlog |= c.is_push() && held.len() >= crate::jetstream::consumer::PUSH_BATCH;
+            out.extend(g.deliveries.add_round(proposed, held).into_iter().map(|m| (account.clone(), m)));
         }
+        (out, backlog)
     }
 }
 
@@ -494,6 +530,35 @@ mod tests {
             let got = follower.state_snapshot();
             assert_eq!((got.sseq, got.dseq, &got.pending), (new.sseq, new.dseq, &new.pending));
         }
+    }
+
+    #[test]
+    fn a_holding_leader_gathers_what_it_sends_in_order() {
+        use crate::store::StreamStore;
+        let (mut c, mut store) = consumer(AckPolicy::Explicit);
+        for i in 0..3 {
+            store.store_msg("s", b"", format!("m{i}").as_bytes(), 0, 0).unwrap();
+        }
+        c.hold = true;
+        let interest = |_: &str| true;
+        let mut out = Vec::new();
+        c.next_request("inbox", br#"{"batch": 5, "no_wait": true}"#, &store, 1, &interest, &mut out);
+        assert!(out.is_empty(), "nothing goes out before the ops are committed");
+        let acked = c.process_ack(1, 1, b"+ACK", Some("ack.reply"), &store, 2, &interest, &mut out);
+        assert_eq!(acked, [1]);
+        assert!(out.is_empty());
+        let held: Vec<(String, bool)> =
+            c.held.iter().map(|m| (m.subject_str().to_string(), m.payload().is_empty())).collect();
+        let want = [("inbox", false), ("inbox", false), ("inbox", false), ("inbox", true), ("ack.reply", true)];
+        assert_eq!(
+            held,
+            want.map(|(s, e)| (s.to_string(), e)),
+            "three deliveries, the end of the request, the ack reply"
+        );
+        c.hold = false;
+        c.held.clear();
+        c.next_request("inbox", br#"{"batch": 1, "no_wait": true}"#, &store, 3, &interest, &mut out);
+        assert_eq!(out.len(), 1, "a consumer that does not hold sends at once");
     }
 
     #[test]

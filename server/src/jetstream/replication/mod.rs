@@ -122,7 +122,8 @@ impl JetStream {
     /// and `transferRaftLeaders`), waiting a little for each; with `stop`,
     /// stops the groups too (shutdown; lame duck keeps them following).
     pub(crate) fn hand_over_groups(&self, stop: bool) {
-        self.replicate_consumers();
+        // What they hold back no longer goes out: it stays pending.
+        let _ = self.replicate_consumers();
         let groups: Vec<Group> = {
             let inner = self.lock();
             let streams = inner.groups.values().filter_map(|g| g.group.clone());
@@ -180,7 +181,7 @@ impl JetStream {
                 None => self.assignment_changed(meta, &mut inner, change, now, &mut out),
             },
             ClusterEvent::Committed { account, stream, consumer: Some(c), index, entries } => {
-                self.apply_consumer_entries(&mut inner, &(account, stream, c), index, &entries);
+                self.apply_consumer_entries(&mut inner, &(account, stream, c), index, &entries, &mut out);
             }
             ClusterEvent::Leading { account, stream, consumer: Some(c), on } => {
                 self.consumer_leading(meta, &mut inner, &(account, stream, c), on, now, &mut out);
