@@ -165,6 +165,7 @@ impl Server {
                 store_dir: dir.clone(),
                 routes: self.opts.cluster.routes.len(),
                 sys: self.accounts.get_or_create(self.system_account_name()),
+                sync_every: js.config().sync.interval(),
             };
             if let Some(meta) = crate::jetstream::cluster::Meta::start(cfg, &|| self.next_client_id()) {
                 js.set_meta(meta);

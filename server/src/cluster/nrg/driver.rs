@@ -120,6 +120,12 @@ pub(crate) struct Start {
     /// Go's `Recovering`: false for a new asset's group.
     pub(crate) recovering: bool,
     pub(crate) timers: Timers,
+    /// When the log is forced to disk (`jetstream { sync_interval }`, as
+    /// Go's raft WAL takes it): `None` before anything that depends on a
+    /// write goes out (`sync_interval: always`), else every so often and on
+    /// stop. Between syncs what a node stored survives its process dying,
+    /// not its machine losing power; the other replicas hold it.
+    pub(crate) sync_every: Option<Duration>,
 }
 
 /// The WAL shared between the engine (reads) and the thread (writes).
@@ -202,6 +208,8 @@ impl Group {
             log: log.clone(),
             epoch: Instant::now(),
             group: start.group.clone(),
+            sync_every: start.sync_every,
+            synced: Instant::now(),
         };
         for subject in [format!("$NRG.V.{}", start.group), format!("$NRG.AE.{}", start.group), inbox] {
             runner.subscribe(subject);
@@ -292,6 +300,8 @@ struct Runner {
     log: WalLog,
     epoch: Instant,
     group: String,
+    sync_every: Option<Duration>,
+    synced: Instant,
 }
 
 impl Runner {
@@ -363,6 +373,9 @@ impl Runner {
                 return self.fail(&engine, e);
             }
         }
+        if let Err(e) = self.sync_now() {
+            warn!("RAFT [{}] could not sync its log on stop: {e}", self.group);
+        }
         for (_, sub) in self.subs.drain() {
             self.client.remove_sub(&sub);
         }
@@ -392,7 +405,7 @@ impl Runner {
                     lock(&self.log.wal).compact(snap.last_index)?;
                 }
                 Output::Publish { subject, reply, payload } => {
-                    lock(&self.log.wal).sync()?;
+                    self.sync_if_always()?;
                     self.publish(subject, reply, payload);
                 }
                 Output::Subscribe(subject) => self.subscribe(subject),
@@ -410,11 +423,28 @@ impl Runner {
                     (self.events)(Event::Leading(on));
                 }
                 Output::Commit { index, entries } => {
-                    lock(&self.log.wal).sync()?;
+                    self.sync_if_always()?;
                     (self.events)(Event::Committed { index, entries });
                 }
             }
         }
+        match self.sync_every {
+            Some(every) if self.synced.elapsed() < every => Ok(()),
+            _ => self.sync_now(),
+        }
+    }
+
+    /// Syncs the log before what depends on it goes out, with
+    /// `sync_interval: always`.
+    fn sync_if_always(&mut self) -> std::io::Result<()> {
+        if self.sync_every.is_none() {
+            lock(&self.log.wal).sync()?;
+        }
+        Ok(())
+    }
+
+    fn sync_now(&mut self) -> std::io::Result<()> {
+        self.synced = Instant::now();
         lock(&self.log.wal).sync()
     }
 

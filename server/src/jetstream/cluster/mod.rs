@@ -112,6 +112,8 @@ pub(crate) struct MetaConfig {
     pub(crate) routes: usize,
     /// The system account, which carries NRG and the meta API.
     pub(crate) sys: Arc<Account>,
+    /// How often the meta group's log is synced (`None`: every write).
+    pub(crate) sync_every: Option<std::time::Duration>,
 }
 
 /// The meta group of this server.
@@ -172,6 +174,7 @@ impl Meta {
             observer: false,
             recovering: true,
             timers: Timers::GO,
+            sync_every: cfg.sync_every,
         };
         let (tx, rx) = mpsc::channel();
         let events = Box::new(move |e| {

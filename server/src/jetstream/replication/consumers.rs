@@ -172,6 +172,7 @@ impl JetStream {
             observer: false,
             recovering: existed,
             timers: Timers::GO,
+            sync_every: self.config().sync.interval(),
         };
         let (acc, stream, name) = key.clone();
         let events = Box::new(move |e| match e {

@@ -335,6 +335,7 @@ impl JetStream {
             observer: false,
             recovering: existed,
             timers: Timers::GO,
+            sync_every: self.config().sync.interval(),
         };
         let (acc, stream) = (account.to_string(), name.to_string());
         let events = Box::new(move |e| match e {

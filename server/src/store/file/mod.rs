@@ -101,6 +101,16 @@ pub enum SyncMode {
     Every(Duration),
 }
 
+impl SyncMode {
+    /// The period between syncs; `None` syncs every change.
+    pub(crate) fn interval(&self) -> Option<Duration> {
+        match self {
+            SyncMode::Always => None,
+            SyncMode::Every(d) => Some(*d),
+        }
+    }
+}
+
 impl Default for SyncMode {
     fn default() -> Self {
         SyncMode::Every(Duration::from_secs(120))
