@@ -6,7 +6,9 @@
 //! (sync) or a window in flight (async), as the single-server rows do, from a
 //! client on the stream leader's server and from one on a follower's; the
 //! consumer fetching in batches of 100 and acking each message, timed until its
-//! ack floor covers them all; and the stream leader killed (`kill -9`), timed
+//! ack floor covers them all; an R3 key-value bucket's puts and (direct) gets,
+//! each awaited, from a client on a server that does not lead the bucket's
+//! stream, over a fixed set of keys; and the stream leader killed (`kill -9`), timed
 //! until a publish through a survivor is acknowledged again, over a few kills.
 //! A publish row whose leader moves while it runs fails: it would no longer
 //! measure what it names. A failure's details end with every server's log tail.
@@ -23,6 +25,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 const STREAM: &str = "R3BENCH";
+/// The key-value bucket of the KV rows, and how many keys its puts cycle over.
+const BUCKET: &str = "R3KV";
+const KEYS: usize = 1000;
 const SUBJECT: &str = "r3.bench";
 const CONSUMER: &str = "R3PULL";
 /// Payload bytes per message.
@@ -114,6 +119,56 @@ async fn publish_row(c: &Cluster, on_leader: bool, sync: bool, count: usize) -> 
         bail!("the stream leader moved from {leader} to {after} during the row");
     }
     Ok(rate)
+}
+
+/// Creates the R3 bucket.
+async fn create_bucket(c: &Cluster) -> Result<()> {
+    let admin = js_on(c, 0, API_WAIT).await?;
+    let cfg = async_nats::jetstream::kv::Config { bucket: BUCKET.into(), num_replicas: 3, ..Default::default() };
+    admin.create_key_value(cfg).await.context("creating the R3 bucket")?;
+    Ok(())
+}
+
+/// The bucket through a server that does not lead its stream (the common
+/// case for a client of a three-server cluster).
+async fn kv_off_leader(c: &Cluster) -> Result<async_nats::jetstream::kv::Store> {
+    let admin = js_on(c, 0, API_WAIT).await?;
+    let mut info = admin.get_stream(format!("KV_{BUCKET}")).await?;
+    let leader = loop {
+        let i = info.info().await?;
+        if let Some(l) = i.cluster.as_ref().and_then(|c| c.leader.clone()).filter(|l| !l.is_empty()) {
+            break l;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let i = (c.index_of(&leader)? + 1) % c.nodes.len();
+    Ok(js_on(c, i, API_WAIT).await?.get_key_value(BUCKET).await?)
+}
+
+/// Puts `count` values, each awaited, cycling over [`KEYS`] keys; ops per second.
+async fn kv_put_row(c: &Cluster, count: usize) -> Result<f64> {
+    create_bucket(c).await?;
+    let kv = kv_off_leader(c).await?;
+    let value = payload();
+    let start = Instant::now();
+    for n in 0..count {
+        kv.put(format!("k{}", n % KEYS), value.clone()).await.with_context(|| format!("put {n}"))?;
+    }
+    Ok(count as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Gets `count` values, each awaited, over the keys the put row wrote; ops
+/// per second. A missing key fails the row.
+async fn kv_get_row(c: &Cluster, count: usize) -> Result<f64> {
+    let kv = kv_off_leader(c).await?;
+    let start = Instant::now();
+    for n in 0..count {
+        let key = format!("k{}", n % KEYS);
+        if kv.get(&key).await.with_context(|| format!("get {key}"))?.is_none() {
+            bail!("{key} has no value");
+        }
+    }
+    Ok(count as f64 / start.elapsed().as_secs_f64())
 }
 
 /// The leader the consumer's info names, polled until there is one.
@@ -286,6 +341,10 @@ pub(super) async fn replicated_workloads(
         }
     }
     let fetch_row = format!("R3 pull consumer, batches of {BATCH}, ack each");
+    let kv_rows = [
+        format!("R3 KV put, {SIZE} B values, each awaited, client off the leader"),
+        "R3 KV get (direct), each awaited, client off the leader".to_string(),
+    ];
     let failover = "R3 stream leader failover";
     let mut figs = Vec::new();
     let started = async {
@@ -305,6 +364,7 @@ pub(super) async fn replicated_workloads(
             let failed = |name: String| Figure::outcome(name, "msgs/s", true, Err(anyhow!("{why}")));
             figs.extend(publish_rows.into_iter().map(|(name, ..)| failed(name)));
             figs.push(failed(fetch_row));
+            figs.extend(kv_rows.into_iter().map(|name| Figure::outcome(name, "ops/s", true, Err(anyhow!("{why}")))));
             figs.extend(failover_figures(failover, Err(e)));
             return figs;
         }
@@ -315,6 +375,17 @@ pub(super) async fn replicated_workloads(
     }
     let r = bounded(&fetch_row, WORKLOAD_TIMEOUT, fetch_and_ack(&c, n)).await;
     figs.push(Figure::outcome(fetch_row, "msgs/s", true, r.map_err(|e| with_logs(&c, e))));
+    let [put_row, get_row] = kv_rows;
+    let kv_ops = (n / 4).max(KEYS);
+    let r = bounded(&put_row, WORKLOAD_TIMEOUT, kv_put_row(&c, kv_ops)).await;
+    let put_ok = r.is_ok();
+    figs.push(Figure::outcome(put_row, "ops/s", true, r.map_err(|e| with_logs(&c, e))));
+    let r = if put_ok {
+        bounded(&get_row, WORKLOAD_TIMEOUT, kv_get_row(&c, kv_ops)).await
+    } else {
+        Err(anyhow!("the put row failed, so there is nothing to get"))
+    };
+    figs.push(Figure::outcome(get_row, "ops/s", true, r.map_err(|e| with_logs(&c, e))));
     let rounds = scale.stream_failovers.max(1);
     let bound = (FAILOVER_BOUND + CATCH_UP + Duration::from_secs(30)) * rounds as u32;
     let ms = bounded(failover, bound, stream_failover(&mut c, rounds)).await;
