@@ -42,6 +42,14 @@ pub(crate) struct Publisher {
     pub(crate) queue_filter: Vec<Bytes>,
     /// Routes to send the current message to, each once.
     routes: Vec<RouteTarget>,
+    /// The service imports the current message passed through, to stop a
+    /// cycle (Go's `pa.psi`).
+    chain: Vec<u64>,
+    /// Set while a message crosses a service import: stream import shadows
+    /// do not get it (Go's `pmrMsgImportedFromService`), and a message a
+    /// route brought reaches queue groups without a queue list
+    /// (`pmrIgnoreEmptyQueueFilter`).
+    crossing: bool,
 }
 
 /// A route the current message goes to, and the queue groups it was picked
@@ -67,11 +75,42 @@ impl Publisher {
             line: Vec::new(),
             queue_filter: Vec::new(),
             routes: Vec::new(),
+            chain: Vec::new(),
+            crossing: false,
         }
     }
 
-    fn is_route(&self) -> bool {
+    pub(crate) fn is_route(&self) -> bool {
         self.from.as_ref().is_some_and(|c| c.kind == Kind::Router)
+    }
+
+    /// The publishing connection, if a connection published.
+    pub(crate) fn publishing_conn(&self) -> Option<&Arc<Connection>> {
+        self.from.as_ref()
+    }
+
+    /// Whether the current message already passed the service import `id`.
+    pub(crate) fn passed(&self, id: u64) -> bool {
+        self.chain.contains(&id)
+    }
+
+    /// How many service imports the current message passed.
+    pub(crate) fn chain_len(&self) -> usize {
+        self.chain.len()
+    }
+
+    /// Runs `f` (a fan-out into another account) for the message crossing
+    /// the service import `id`, with the route targets gathered so far put
+    /// aside (Go saves `c.in.rts` around `processServiceImport`).
+    pub(crate) fn crossing<T>(&mut self, id: u64, f: impl FnOnce(&mut Publisher) -> T) -> T {
+        let routes = std::mem::take(&mut self.routes);
+        let was_crossing = std::mem::replace(&mut self.crossing, true);
+        self.chain.push(id);
+        let out = f(self);
+        self.chain.pop();
+        self.crossing = was_crossing;
+        self.routes = routes;
+        out
     }
 
     /// Notes that `sub`'s route gets the current message, for `queue` if given.
@@ -114,7 +153,7 @@ pub(crate) fn fan_out(acc: &str, sublist: &Sublist<Subscription>, msg: &Msg, p: 
         }
         delivered |= deliver(sub, msg, p, false);
     }
-    if !from_route || !p.queue_filter.is_empty() {
+    if !from_route || !p.queue_filter.is_empty() || p.crossing {
         for group in &result.qsubs {
             delivered |= deliver_to_group(group, msg, p, from_route);
         }
@@ -136,7 +175,8 @@ pub(crate) fn fan_out(acc: &str, sublist: &Sublist<Subscription>, msg: &Msg, p: 
 fn deliver_to_group(group: &[Arc<Subscription>], msg: &Msg, p: &mut Publisher, from_route: bool) -> bool {
     let Some(first) = group.first() else { return false };
     let queue = first.queue.as_deref().unwrap_or("");
-    if from_route && !p.queue_filter.iter().any(|q| q.as_ref() == queue.as_bytes()) {
+    let named = p.queue_filter.iter().any(|q| q.as_ref() == queue.as_bytes());
+    if from_route && !named && !(p.crossing && p.queue_filter.is_empty()) {
         return false;
     }
     let weight = |s: &Subscription| -> u32 {
@@ -182,6 +222,22 @@ fn deliver_to_group(group: &[Arc<Subscription>], msg: &Msg, p: &mut Publisher, f
 /// subscription even without echo (Go's no-responders status). Returns
 /// whether it was delivered.
 pub(crate) fn deliver(sub: &Arc<Subscription>, msg: &Msg, p: &mut Publisher, to_self: bool) -> bool {
+    if let Some(cb) = &sub.import_cb {
+        return cb(msg, p);
+    }
+    if let Some(shown_as) = &sub.shown_as {
+        // A stream import's shadow: never for what a service import brought.
+        if p.crossing {
+            return false;
+        }
+        let Some(subject) = shown_as.apply(&msg.subject) else { return false };
+        let imported = Msg { subject, shown: None, ..msg.clone() };
+        return deliver_plain(sub, &imported, p, to_self);
+    }
+    deliver_plain(sub, msg, p, to_self)
+}
+
+fn deliver_plain(sub: &Arc<Subscription>, msg: &Msg, p: &mut Publisher, to_self: bool) -> bool {
     if let Some(icb) = &sub.icb {
         sub.delivered.fetch_add(1, Ordering::Relaxed);
         icb(msg, p.from.as_ref());

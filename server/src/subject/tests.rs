@@ -384,3 +384,16 @@ fn transforms() {
         assert_eq!(transform_subject(src, dest, subject).as_deref(), want, "{src} -> {dest} on {subject}");
     }
 }
+
+#[test]
+fn transform_tokenize_and_reverse() {
+    use super::transform::{reverse, tokenize, transform_subject, untokenize};
+    assert_eq!(tokenize("foo.*.bar.*.>"), "foo.$1.bar.$2.>");
+    assert_eq!(untokenize("foo.$2.{{wildcard(1)}}.x"), "foo.*.*.x");
+    let (rs, rd) = reverse("foo.*.*", "bar.$2.$1").unwrap();
+    assert_eq!((rs.as_str(), rd.as_str()), ("bar.*.*", "foo.$2.$1"));
+    assert_eq!(transform_subject(&rs, &rd, "bar.b.a").as_deref(), Some("foo.a.b"));
+    let (rs, rd) = reverse("news.>", "p.news.>").unwrap();
+    assert_eq!(transform_subject(&rs, &rd, "p.news.x.y").as_deref(), Some("news.x.y"));
+    assert!(reverse("foo.*.*", "bar.$1").is_none());
+}

@@ -2,19 +2,26 @@
 //! account and only sees messages published in it. The default is `$G`
 //! (Go's `server/accounts.go`, `globalAccountName`).
 //!
-//! Imports and exports are not implemented yet; they would hang off [`Account`] as
-//! extra sublist entries that forward into another account.
+//! Accounts meet through exports and imports (config mode, as Go's
+//! `configureAccounts`): [`stream_import`] (shadow subscriptions in the
+//! exporting account), [`service_import`] (requests crossing over, replies
+//! mapped back) and [`mapping`] (subject mappings of publishers).
 //!
 //! The account's sublist is shared with the connections bound to it (see
 //! `connection`), so this module sits above `connection` and below every
 //! protocol that binds connections to accounts.
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::connection::deliver::{fan_out, Publisher};
-use crate::connection::Subscription;
+use crate::connection::{Connection, Kind, Subscription};
 use crate::message::Msg;
+use crate::options::Options;
 use crate::sublist::{FxHashMap, Sublist};
+
+pub(crate) mod mapping;
+pub(crate) mod service_import;
+pub(crate) mod stream_import;
 
 /// A subject and optional queue group, as routes count interest in them.
 pub(crate) type InterestKey = (Box<str>, Option<Box<str>>);
@@ -35,6 +42,17 @@ pub(crate) struct Account {
     /// subscriptions each (subject, queue) has. Plain subjects go out to
     /// routes on 0→1 and 1→0; queue groups on every change, with the count.
     pub(crate) route_interest: Mutex<FxHashMap<InterestKey, i32>>,
+    /// Streams this account imports.
+    pub(crate) stream_imports: RwLock<Vec<stream_import::StreamImport>>,
+    /// This account's mapped service replies, when it exports a service
+    /// that some account imports.
+    pub(crate) responses: OnceLock<service_import::Responses>,
+    /// Subject mappings of this account's publishers, and the cluster whose
+    /// cluster-scoped destinations apply.
+    mappings: RwLock<(Vec<mapping::Mapping>, String)>,
+    /// The account's internal connection (Go's `ic`), holding its import
+    /// and reply subscriptions.
+    internal: OnceLock<Arc<Connection>>,
 }
 
 impl Account {
@@ -48,7 +66,26 @@ impl Account {
             out_msgs: AtomicU64::new(0),
             out_bytes: AtomicU64::new(0),
             route_interest: Mutex::new(FxHashMap::default()),
+            stream_imports: RwLock::new(Vec::new()),
+            responses: OnceLock::new(),
+            mappings: RwLock::new((Vec::new(), String::new())),
+            internal: OnceLock::new(),
         }
+    }
+
+    /// The subject a publish on `subject` goes to under the account's
+    /// mappings: `None` when no mapping applies, `Some("")` when the message
+    /// is dropped (Go's `selectMappedSubject`).
+    pub(crate) fn map_subject(&self, subject: &str) -> Option<String> {
+        let m = self.mappings.read().unwrap_or_else(|e| e.into_inner());
+        if m.0.is_empty() {
+            return None;
+        }
+        mapping::select(&m.0, subject, &m.1)
+    }
+
+    fn internal_conn(&self, next_cid: &dyn Fn() -> u64) -> &Arc<Connection> {
+        self.internal.get_or_init(|| Connection::new_internal(next_cid(), Kind::Account, &self.name, &self.sublist))
     }
 
     pub(crate) fn client_count(&self) -> usize {
@@ -116,6 +153,58 @@ impl Accounts {
 
     pub(crate) fn get(&self, name: &str) -> Option<Arc<Account>> {
         self.map.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+    }
+
+    /// Sets up what the config says accounts share: mappings, stream
+    /// imports and service imports (already checked by `options`). Internal
+    /// connections take their ids from `next_cid`.
+    pub(crate) fn configure(&self, opts: &Options, cluster: &str, next_cid: &dyn Fn() -> u64) {
+        use crate::options::ResponseType;
+        let set_mappings = |acc: &Account, list: &[crate::options::MappingOpts]| {
+            if !list.is_empty() {
+                let built = list.iter().map(mapping::Mapping::new).collect();
+                *acc.mappings.write().unwrap_or_else(|e| e.into_inner()) = (built, cluster.to_string());
+            }
+        };
+        set_mappings(&self.get_or_create(crate::consts::GLOBAL_ACCOUNT), &opts.mappings);
+        for a in &opts.accounts {
+            set_mappings(&self.get_or_create(&a.name), &a.mappings);
+        }
+        let mut sid = 0u64;
+        let mut next_sid = || {
+            sid += 1;
+            sid
+        };
+        for a in &opts.accounts {
+            let importer = self.get_or_create(&a.name);
+            for im in &a.imports {
+                let exporter = self.get_or_create(&im.account);
+                if !im.service {
+                    let si = stream_import::StreamImport::new(&exporter, &im.subject, &im.to);
+                    importer.stream_imports.write().unwrap_or_else(|e| e.into_inner()).push(si);
+                    continue;
+                }
+                // The export that authorized it: exact, else the first wider one.
+                let exports = opts.accounts.iter().find(|x| x.name == im.account).map(|x| x.exports.as_slice());
+                let exports = exports.unwrap_or_default();
+                let export = exports.iter().filter(|e| e.service).find(|e| e.subject == im.subject).or_else(|| {
+                    exports.iter().filter(|e| e.service).find(|e| crate::subject::is_subset(&im.subject, &e.subject))
+                });
+                let answering = service_import::Answering {
+                    response_type: export.map_or(ResponseType::Singleton, |e| e.response_type),
+                    threshold: export
+                        .and_then(|e| e.response_threshold)
+                        .unwrap_or(service_import::DEFAULT_RESPONSE_THRESHOLD),
+                };
+                if exporter.responses.get().is_none() {
+                    let conn = Arc::clone(exporter.internal_conn(next_cid));
+                    let rs = service_import::Responses::new(&exporter, &conn, next_sid());
+                    let _ = exporter.responses.set(rs);
+                }
+                let conn = Arc::clone(importer.internal_conn(next_cid));
+                service_import::subscribe(&importer, &exporter, &im.subject, &im.to, answering, &conn, next_sid());
+            }
+        }
     }
 
     /// Snapshot of all accounts, sorted by name.
