@@ -1,0 +1,473 @@
+@process
+Feature: Service exports and imports between accounts
+  An account exports a service; another imports it, optionally under a local
+  subject. The importer's request crosses into the exporter with a reply
+  subject the server maps back, and the export's response type decides how
+  many answers come back and for how long. Ported from server/accounts_test.go
+  and test/services_test.go.
+
+  @go:TestCrossAccountRequestReply @go:TestAddServiceExport
+  Scenario: A request on an imported service is answered by the exporter
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "test.request" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "test.request" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies "22 degrees" to requests on "test.request"
+    And "svc" flushes
+    And "cli" requests "weather?" on "test.request" as "r1"
+    Then reply "r1" is "22 degrees"
+
+  @go:TestCrossAccountRequestReply
+  Scenario: The exporter sees the request under a mapped reply subject with the requester's account
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "test.request" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "test.request" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "test.request" as "s1"
+    And "svc" flushes
+    And "cli" publishes "hi" to "test.request" with reply "my.inbox"
+    Then "s1" receives "hi" on "test.request" within 1s
+    And the last message on "s1" has reply matching "^_R_\.[0-9A-Za-z]+\.[0-9A-Za-z]+$"
+    And the last message on "s1" has header "Nats-Request-Info" matching "\"acc\":\"B\""
+
+  @go:TestServiceImportWithWildcards @go:TestServiceExportWithWildcards
+  Scenario: A wildcard service export and import answer any matching subject
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "ngs.update.*" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "ngs.update.*" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "ngs.update.*" as "s1"
+    And "svc" replies "ok" to requests on "ngs.update.*"
+    And "svc" flushes
+    And "cli" requests "x" on "ngs.update.cluster" as "r1"
+    Then reply "r1" is "ok"
+    And "s1" receives "x" on "ngs.update.cluster" within 1s
+
+  @go:TestAccountImportsWithWildcardSupport
+  Scenario: A service imported under a local subject is requested there
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "request" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "request" }, to: "my.request" } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "request" as "s1"
+    And "svc" replies "yes" to requests on "request"
+    And "svc" flushes
+    And "cli" requests "q" on "my.request" as "r1"
+    Then reply "r1" is "yes"
+    And "s1" receives "q" on "request" within 1s
+
+  @go:TestAccountImportsWithWildcardSupport @go:TestAccountImportsWithWildcardSupportStreamAndService
+  Scenario: A wildcard service imported under a local wildcard subject maps its tokens
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "request.*" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "request.*" }, to: "my.request.*" } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "request.*" as "s1"
+    And "svc" replies "yes" to requests on "request.*"
+    And "svc" flushes
+    And "cli" requests "q" on "my.request.22" as "r1"
+    Then reply "r1" is "yes"
+    And "s1" receives "q" on "request.22" within 1s
+
+  @go:TestAccountServiceImportNoResponders
+  Scenario: A request on an imported service without a responder gets no responders
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "cli" with user "b" and password "b"
+    Then a request from "cli" on "foo" fails with no responders
+
+  @go:TestAccountIsolationExportImport
+  Scenario: The exporter's own publishes on the service subject do not reach the importer
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "ca" with user "a" and password "a"
+    And a client "cb" with user "b" and password "b"
+    When "cb" subscribes to "foo" as "s1"
+    And "cb" flushes
+    And "ca" publishes "hello" to "foo"
+    Then "s1" receives no message within 300ms
+
+  @go:TestImportAuthorized
+  Scenario: A private service export answers an account on its list
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "svc", accounts: [ "B" ] } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "svc" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies "private" to requests on "svc"
+    And "svc" flushes
+    And "cli" requests "q" on "svc" as "r1"
+    Then reply "r1" is "private"
+
+  @go:TestImportAuthorized
+  Scenario: Importing a private service from an account that did not list the importer is refused
+    Then a server with this config fails to start with "service import not authorized":
+      """
+      accounts {
+        A { exports: [ { service: "svc", accounts: [ "C" ] } ] }
+        B { imports: [ { service: { account: "A", subject: "svc" } } ] }
+        C { }
+      }
+      """
+
+  @go:TestImportAuthorized
+  Scenario: Importing a service that is not exported is refused
+    Then a server with this config fails to start with "service import not authorized":
+      """
+      accounts {
+        A { exports: [ { stream: "svc" } ] }
+        B { imports: [ { service: { account: "A", subject: "svc" } } ] }
+      }
+      """
+
+  @go:TestImportExportConfigFailures
+  Scenario: A service import from an undefined account is refused
+    Then a server with this config fails to start with "\"nowhere\" account not defined for service import":
+      """
+      accounts {
+        B { imports: [ { service: { account: "nowhere", subject: "svc" } } ] }
+      }
+      """
+
+  @go:TestImportExportConfigFailures
+  Scenario: A service export restricted to an undefined account is refused
+    Then a server with this config fails to start with "\"nowhere\" account not defined for service export":
+      """
+      accounts {
+        A { exports: [ { service: "svc", accounts: [ "nowhere" ] } ] }
+      }
+      """
+
+  @go:TestImportExportConfigFailures
+  Scenario: An export with an unknown field is refused
+    Then a server with this config fails to start with "unknown field \"wat\"":
+      """
+      accounts {
+        A { exports = [ { service: "foo.*", wat: true } ] }
+      }
+      """
+
+  @go:TestAccountDuplicateServiceImportSubject
+  Scenario: Importing two services from one account under the same local subject is refused
+    Then a server with this config fails to start with "Duplicate service import subject \"foo\", previously used in import for account \"A\", subject \"foo\"":
+      """
+      accounts {
+        A { exports: [ { service: "foo" }, { service: "bar" } ] }
+        B {
+          imports: [
+            { service: { account: "A", subject: "foo" } }
+            { service: { account: "A", subject: "bar" }, to: "foo" }
+          ]
+        }
+      }
+      """
+
+  @go:TestCrossAccountServiceResponseTypes
+  Scenario: An unknown response type is refused
+    Then a server with this config fails to start with "Unknown response type: \"bogus\"":
+      """
+      accounts {
+        A { exports: [ { service: "foo", response_type: "bogus" } ] }
+      }
+      """
+
+  @go:TestCrossAccountServiceResponseTypes
+  Scenario: A response type on a stream export is refused
+    Then a server with this config fails to start with "Detected response directive on non-service":
+      """
+      accounts {
+        A { exports: [ { stream: "foo", response_type: "stream" } ] }
+      }
+      """
+
+  @go:TestCrossAccountServiceResponseTypes
+  Scenario: A singleton service delivers only the first response
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies "part" 3 times to requests on "foo"
+    And "svc" flushes
+    And "cli" subscribes to "my.inbox" as "s1"
+    And "cli" flushes
+    And "cli" publishes "q" to "foo" with reply "my.inbox"
+    Then "s1" receives "part" on "my.inbox" within 1s
+    And "s1" receives no message within 300ms
+
+  @go:TestCrossAccountServiceResponseTypes @go:TestServiceImportWithStreamed
+  Scenario: A streamed service delivers every response
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo", response_type: "stream" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies "part" 3 times to requests on "foo"
+    And "svc" flushes
+    And "cli" subscribes to "my.inbox" as "s1"
+    And "cli" flushes
+    And "cli" publishes "q" to "foo" with reply "my.inbox"
+    Then "s1" receives 3 messages within 2s
+    And "s1" receives no message within 200ms
+
+  @go:TestCrossAccountServiceResponseTypes @go:TestServiceExportsResponseThresholdChunked
+  Scenario: A chunked service delivers every response
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo", response_type: "chunked" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies "chunk" 4 times to requests on "foo"
+    And "svc" flushes
+    And "cli" subscribes to "my.inbox" as "s1"
+    And "cli" flushes
+    And "cli" publishes "q" to "foo" with reply "my.inbox"
+    Then "s1" receives 4 messages within 2s
+
+  @go:TestServiceExportsResponseThreshold
+  Scenario: A response later than the export's response threshold is dropped
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo", response_threshold: "50ms" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies "late" to requests on "foo" after 600ms
+    And "svc" flushes
+    And "cli" subscribes to "my.inbox" as "s1"
+    And "cli" flushes
+    And "cli" publishes "q" to "foo" with reply "my.inbox"
+    Then "s1" receives no message within 1500ms
+
+  @go:TestServiceExportsResponseThreshold
+  Scenario: A response within the export's response threshold is delivered
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo", response_threshold: "5s" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies "slow" to requests on "foo" after 300ms
+    And "svc" flushes
+    And "cli" subscribes to "my.inbox" as "s1"
+    And "cli" flushes
+    And "cli" publishes "q" to "foo" with reply "my.inbox"
+    Then "s1" receives "slow" on "my.inbox" within 2s
+
+  @go:TestServiceExportsResponseThreshold
+  Scenario: A response threshold that is not a duration is refused
+    Then a server with this config fails to start with "Expected response threshold to be a parseable time duration, got \"soon\"":
+      """
+      accounts {
+        A { exports: [ { service: "foo", response_threshold: "soon" } ] }
+      }
+      """
+
+  @go:TestAccountCycleServiceNonCycleChain
+  Scenario: A request travels a chain of service imports and the answer comes back
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: help } ]
+          imports: [ { service { subject: help, account: B } } ]
+        }
+        B {
+          exports: [ { service: help } ]
+          imports: [ { service { subject: help, account: C } } ]
+        }
+        C {
+          exports: [ { service: help } ]
+          imports: [ { service { subject: help, account: D } } ]
+        }
+        D {
+          users: [ { user: "d", password: "d" } ]
+          exports: [ { service: help } ]
+        }
+      }
+      """
+    And a client "svc" with user "d" and password "d"
+    And a client "cli" with user "a" and password "a"
+    When "svc" replies "from D" to requests on "help"
+    And "svc" flushes
+    And "cli" requests "help me" on "help" as "r1"
+    Then reply "r1" is "from D"
+
+  @go:TestAccountImportOwnExport
+  Scenario: An account may import its own service export
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "user", password: "pass" } ]
+          exports: [ { service: echo, accounts: [ A ] } ]
+          imports: [ { service: { account: A, subject: echo } } ]
+        }
+      }
+      """
+    And a client "c" with user "user" and password "pass"
+    When "c" replies "echoed" to requests on "echo"
+    And "c" flushes
+    And "c" requests "request" on "echo" as "r1"
+    Then reply "r1" is "echoed"
+
+  @go:TestAccountServiceAndStreamExportDoubleDelivery
+  Scenario: A subject exported as stream and service is delivered once to the exporter's own subscriber
+    Given a server with config:
+      """
+      accounts {
+        tenant1 {
+          users: [ { user: "one", password: "one" } ]
+          exports: [ { stream: "DW.>" }, { service: "DW.>" } ]
+        }
+        global {
+          users: [ { user: "global", password: "global" } ]
+          imports: [
+            { stream: { account: tenant1, subject: "DW.>" }, prefix: tenant1 }
+            { service: { account: tenant1, subject: "DW.>" }, to: "tenant1.DW.>" }
+          ]
+        }
+      }
+      """
+    And a client "c1" with user "one" and password "one"
+    When "c1" subscribes to ">" as "s1"
+    And "c1" flushes
+    And "c1" publishes "test" to "DW.test.123"
+    Then "s1" receives "test" on "DW.test.123" within 1s
+    And "s1" receives no message within 300ms
