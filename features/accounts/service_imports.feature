@@ -471,3 +471,77 @@ Feature: Service exports and imports between accounts
     And "c1" publishes "test" to "DW.test.123"
     Then "s1" receives "test" on "DW.test.123" within 1s
     And "s1" receives no message within 300ms
+
+  @go:TestCrossAccountRequestReply
+  Scenario: A publish without a reply on an imported service reaches the exporter without one
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "events" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "events" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "events" as "s1"
+    And "svc" flushes
+    And "cli" publishes "fire" to "events"
+    Then "s1" receives "fire" on "events" within 1s
+    And the last message on "s1" has header "Nats-Request-Info" matching "\"acc\":\"B\""
+
+  @go:TestAccountCycleServiceNonCycleChain
+  Scenario: Past a chain of service imports the request names the first account and the last importer
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          imports: [ { service { subject: help, account: B } } ]
+        }
+        B {
+          exports: [ { service: help } ]
+          imports: [ { service { subject: help, account: C } } ]
+        }
+        C {
+          users: [ { user: "c", password: "c" } ]
+          exports: [ { service: help } ]
+        }
+      }
+      """
+    And a client "svc" with user "c" and password "c"
+    And a client "cli" with user "a" and password "a"
+    When "svc" subscribes to "help" as "s1"
+    And "svc" flushes
+    And "cli" publishes "q" to "help" with reply "my.inbox"
+    Then "s1" receives "q" on "help" within 1s
+    And the last message on "s1" has header "Nats-Request-Info" matching "\"acc\":\"A\",\"svc\":\"B\""
+    And the last message on "s1" has reply matching "^_R_\."
+
+  @go:TestCrossAccountRequestReply
+  Scenario: Requests on an imported service reach a queue group of responders once
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "work" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "work" } } ]
+        }
+      }
+      """
+    And a client "w" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "w" subscribes to "work" in queue "workers" as "q1"
+    And "w" subscribes to "work" in queue "workers" as "q2"
+    And "w" flushes
+    And "cli" publishes 20 messages to "work"
+    Then "q1" and "q2" together receive 20 messages within 2s, each at least 1

@@ -15,7 +15,13 @@ Feature: Renamed imports, streamed responses and mappings across a cluster
         ACC_A {
           users: [ { user: "a", password: "a" } ]
           exports: [ { stream: "news.>" }, { service: "svc.>", response_type: "stream" } ]
-          mappings: { "old.*": "new.$1" }
+          mappings: {
+            "old.*": "new.$1"
+            "route.*": [
+              { destination: "here.$1", weight: 100%, cluster: "C1" }
+              { destination: "there.$1", weight: 100% }
+            ]
+          }
         }
         ACC_B {
           users: [ { user: "b", password: "b" } ]
@@ -76,4 +82,17 @@ Feature: Renamed imports, streamed responses and mappings across a cluster
     Then server "A" sees interest in "new.*" from "B" within 5s
     When "pub" publishes "moved" to "old.x"
     Then "s1" receives "moved" on "new.x" within 2s
+    And "s2" receives no message within 300ms
+
+  @go:TestAccountRouteMappingsWithOriginClusterFilter
+  Scenario: A mapping destination scoped to the publisher's cluster wins over the unscoped one
+    Given a cluster of 2 servers
+    And a client "pub" to server "A" with user "a" and password "a"
+    And a client "sub" to server "B" with user "a" and password "a"
+    When "sub" subscribes to "here.*" as "s1"
+    And "sub" subscribes to "there.*" as "s2"
+    And "sub" flushes
+    Then server "A" sees interest in "here.*" from "B" within 5s
+    When "pub" publishes "local" to "route.x"
+    Then "s1" receives "local" on "here.x" within 2s
     And "s2" receives no message within 300ms
