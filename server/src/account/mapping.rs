@@ -2,7 +2,7 @@
 //! (and the subject a service import sends to it), picking one of several
 //! weighted destinations (Go's `server/accounts.go`: `AddWeightedMappings`
 //! and `selectMappedSubject`).
-use crate::options::MappingOpts;
+use crate::options::{MapDest, MappingOpts};
 use crate::subject::{self, transform};
 
 /// A destination and the upper end of its weight range (the weights are
@@ -57,6 +57,23 @@ impl Mapping {
             dests: layout(plain),
             cluster_dests: clusters.into_iter().map(|(c, l)| (c, layout(l))).collect(),
         }
+    }
+}
+
+impl Mapping {
+    /// The source and each destination with the upper end of its weight
+    /// range as its weight, as `/accountz` lists them.
+    pub(crate) fn entries(&self) -> (String, Vec<MapDest>) {
+        let shown = |d: &Dest, cluster: &str| MapDest {
+            subject: d.subject.clone(),
+            weight: d.upto,
+            cluster: cluster.to_string(),
+        };
+        let mut out: Vec<MapDest> = self.dests.iter().map(|d| shown(d, "")).collect();
+        for (c, dests) in &self.cluster_dests {
+            out.extend(dests.iter().map(|d| shown(d, c)));
+        }
+        (self.src.clone(), out)
     }
 }
 

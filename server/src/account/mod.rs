@@ -84,6 +84,12 @@ impl Account {
         mapping::select(&m.0, subject, &m.1)
     }
 
+    /// Each mapping's source and destinations, in order.
+    pub(crate) fn mapping_entries(&self) -> Vec<(String, Vec<crate::options::MapDest>)> {
+        let m = self.mappings.read().unwrap_or_else(|e| e.into_inner());
+        m.0.iter().map(mapping::Mapping::entries).collect()
+    }
+
     fn internal_conn(&self, next_cid: &dyn Fn() -> u64) -> &Arc<Connection> {
         self.internal.get_or_init(|| Connection::new_internal(next_cid(), Kind::Account, &self.name, &self.sublist))
     }
