@@ -164,3 +164,105 @@ Feature: Import cycles are refused at startup
         }
       }
       """
+
+  @go:TestAccountCycleServiceCycleWithMapping
+  Scenario: Service imports renamed into each other's exports are refused
+    Then a server with this config fails to start with "import forms a cycle":
+      """
+      accounts {
+        A {
+          exports [ { service: a } ]
+          imports [ { service { subject: b, account: B }, to: a } ]
+        }
+        B {
+          exports [ { service: b } ]
+          imports [ { service { subject: a, account: A }, to: b } ]
+        }
+      }
+      """
+
+  @go:TestAccountCycleServiceNonCycle
+  Scenario: Wildcard service exports that do not close a loop are accepted
+    Given a server with config:
+      """
+      accounts {
+        A {
+          exports [ { service: * } ]
+          imports [ { service { subject: help, account: B } } ]
+        }
+        B {
+          exports [ { service: help } ]
+          imports [ { service { subject: nohelp, account: C } } ]
+        }
+        C {
+          exports [ { service: * } ]
+          imports [ { service { subject: *, account: A } } ]
+        }
+      }
+      """
+    Then the server is running
+
+  @go:TestAccountCycleFalsePositiveSubjectMapping
+  Scenario: Renamed service imports that only look circular are accepted
+    Given a server with config:
+      """
+      accounts {
+        A {
+          exports [ { service: "a.*" } ]
+          imports [ { service { subject: "a.*", account: B }, to: "b.*" } ]
+        }
+        B {
+          exports [ { service: "a.*" } ]
+          imports [ { service { subject: "a.foo", account: A }, to: "c.foo" } ]
+        }
+      }
+      """
+    Then the server is running
+
+  @go:TestAccountCycleServiceMissedDueToFromMutation
+  Scenario: A service cycle behind an unrelated import of the same account is refused
+    Then a server with this config fails to start with "import forms a cycle":
+      """
+      accounts {
+        A {
+          exports [ { service: * } ]
+          imports [
+            { service { subject: narrow, account: C } }
+            { service { subject: other, account: D } }
+          ]
+        }
+        C { exports [ { service: narrow } ] }
+        D {
+          exports [ { service: other } ]
+          imports [ { service { subject: other, account: E } } ]
+        }
+        E {
+          exports [ { service: * } ]
+          imports [ { service { subject: *, account: A } } ]
+        }
+      }
+      """
+
+  @go:TestAccountCycleStreamMissedDueToToMutation
+  Scenario: A stream cycle behind an unrelated import of the same account is refused
+    Then a server with this config fails to start with "import forms a cycle":
+      """
+      accounts {
+        A {
+          exports [ { stream: * } ]
+          imports [
+            { stream { subject: narrow, account: C }, to: narrow }
+            { stream { subject: other, account: D }, to: other }
+          ]
+        }
+        C { exports [ { stream: narrow } ] }
+        D {
+          exports [ { stream: other } ]
+          imports [ { stream { subject: other, account: E }, to: other } ]
+        }
+        E {
+          exports [ { stream: * } ]
+          imports [ { stream { subject: *, account: A } } ]
+        }
+      }
+      """

@@ -545,3 +545,75 @@ Feature: Service exports and imports between accounts
     And "w" flushes
     And "cli" publishes 20 messages to "work"
     Then "q1" and "q2" together receive 20 messages within 2s, each at least 1
+
+  @go:TestServiceImportWithStreamedResponseAndEOF
+  Scenario: An empty response ends a streamed service's responses
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "foo", response_type: "stream" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "foo" }, to: "foo_request" } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" replies with the payloads "world-1|world-2||late" to requests on "foo"
+    And "svc" flushes
+    And "cli" subscribes to "my.inbox" as "s1"
+    And "cli" flushes
+    And "cli" publishes "XOXO" to "foo_request" with reply "my.inbox"
+    Then "s1" receives "world-1" on "my.inbox" within 1s
+    And "s1" receives "world-2" on "my.inbox" within 1s
+    And "s1" receives "" on "my.inbox" within 1s
+    And "s1" receives no message within 300ms
+
+  @go:TestServiceAllowResponsesPerms
+  Scenario: A responder allowed only to respond answers an imported service's request
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: a, password: pwd, permissions = { subscribe = foo, allow_responses = true } } ]
+          exports: [ { service: "foo" } ]
+        }
+        B {
+          users: [ { user: b, password: pwd } ]
+          imports: [ { service: { account: A, subject: "foo" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "pwd"
+    And a client "cli" with user "b" and password "pwd"
+    When "svc" replies "Hello" to requests on "foo"
+    And "svc" flushes
+    And "cli" requests "help" on "foo" as "r1"
+    Then reply "r1" is "Hello"
+
+  @go:TestServiceImportReplyMatchCycle
+  Scenario: Importing every subject as a service still answers a request once
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: d, password: x } ]
+          imports [ { service: { account: B, subject: ">" } } ]
+        }
+        B {
+          users: [ { user: x, password: x } ]
+          exports [ { service: ">" } ]
+        }
+      }
+      no_auth_user: d
+      """
+    And a client "svc" with user "x" and password "x"
+    And a client "cli"
+    When "svc" replies "HELLO" to requests on "foo"
+    And "svc" flushes
+    And "cli" requests "q" on "foo" as "r1"
+    Then reply "r1" is "HELLO"

@@ -455,6 +455,14 @@ async fn responder_after(
     spawn_responder(w, &client, payload, subject, 1, delay.0).await
 }
 
+/// A responder that answers every request with each of the `|`-separated
+/// payloads in turn (an empty one is a streamed service's end).
+#[when(expr = "{string} replies with the payloads {string} to requests on {string}")]
+async fn responder_payloads(w: &mut NatsWorld, client: String, payloads: String, subject: String) -> StepResult {
+    let bodies = payloads.split('|').map(|p| Bytes::from(p.to_string())).collect();
+    spawn_responder_with(w, &client, bodies, subject, Duration::ZERO).await
+}
+
 async fn spawn_responder(
     w: &mut NatsWorld,
     client: &str,
@@ -463,18 +471,28 @@ async fn spawn_responder(
     times: usize,
     delay: Duration,
 ) -> StepResult {
+    let bodies = vec![Bytes::from(payload); times];
+    spawn_responder_with(w, client, bodies, subject, delay).await
+}
+
+async fn spawn_responder_with(
+    w: &mut NatsWorld,
+    client: &str,
+    bodies: Vec<Bytes>,
+    subject: String,
+    delay: Duration,
+) -> StepResult {
     let c = w.client(client)?.clone();
     let mut sub = c.subscribe(subject).await?;
     round_trip(&c).await?;
-    let body = Bytes::from(payload);
     let task = tokio::spawn(async move {
         while let Some(m) = sub.next().await {
             let Some(reply) = m.reply else { continue };
-            let (c, body) = (c.clone(), body.clone());
+            let (c, bodies) = (c.clone(), bodies.clone());
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                for _ in 0..times {
-                    let _ = c.publish(reply.clone(), body.clone()).await;
+                for body in bodies {
+                    let _ = c.publish(reply.clone(), body).await;
                 }
                 let _ = c.flush().await;
             });

@@ -176,6 +176,8 @@ impl Accounts {
         for a in &opts.accounts {
             set_mappings(&self.get_or_create(&a.name), &a.mappings);
         }
+        // One id per service export (exporter, subject), shared by its imports.
+        let mut export_ids: Vec<(String, String, u64)> = Vec::new();
         let mut sid = 0u64;
         let mut next_sid = || {
             sid += 1;
@@ -196,7 +198,17 @@ impl Accounts {
                 let export = exports.iter().filter(|e| e.service).find(|e| e.subject == im.subject).or_else(|| {
                     exports.iter().filter(|e| e.service).find(|e| crate::subject::is_subset(&im.subject, &e.subject))
                 });
+                let key = (im.account.clone(), export.map_or(im.subject.clone(), |e| e.subject.clone()));
+                let export_id = match export_ids.iter().find(|(a, e, _)| *a == key.0 && *e == key.1) {
+                    Some((_, _, id)) => *id,
+                    None => {
+                        let id = service_import::export_id();
+                        export_ids.push((key.0, key.1, id));
+                        id
+                    }
+                };
                 let answering = service_import::Answering {
+                    export: export_id,
                     response_type: export.map_or(ResponseType::Singleton, |e| e.response_type),
                     threshold: export
                         .and_then(|e| e.response_threshold)

@@ -28,15 +28,22 @@ use crate::sublist::FxHashMap;
 /// Go's default `response_threshold`.
 pub(crate) const DEFAULT_RESPONSE_THRESHOLD: Duration = Duration::from_secs(120);
 
-/// Ids of service imports and response tables, to notice a message coming
-/// round to one it already passed.
+/// Ids of service exports, to notice a message coming round to an export it
+/// already passed (a request or its answer; Go compares `si.se`).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// How a service export answers: its response type and threshold.
+/// A new service export id.
+pub(crate) fn export_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// How a service export answers: its response type and threshold, and the
+/// export's id.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Answering {
     pub(crate) response_type: ResponseType,
     pub(crate) threshold: Duration,
+    pub(crate) export: u64,
 }
 
 /// A reply waiting for its answer(s).
@@ -52,7 +59,6 @@ pub(crate) struct Responses {
     /// `_R_.<6 chars>.`
     prefix: String,
     pending: std::sync::Mutex<FxHashMap<String, Pending>>,
-    id: u64,
 }
 
 impl Responses {
@@ -64,7 +70,7 @@ impl Responses {
             weak.upgrade().is_some_and(|acc| answer(&acc, msg, p))
         });
         conn.add_sub(Subscription::new_import(conn, &format!("{prefix}>"), sid, false, cb));
-        Responses { prefix, pending: Default::default(), id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
+        Responses { prefix, pending: Default::default() }
     }
 
     /// A new reply subject in the exporting account that maps to `reply` in
@@ -116,7 +122,7 @@ fn answer(exporter: &Account, msg: &Msg, p: &mut Publisher) -> bool {
         return false;
     };
     let out = Msg { subject: reply, shown: None, reply: None, header_len: msg.header_len, data: msg.data.clone() };
-    let delivered = p.crossing(rs.id, |p| fan_out(&requester.name, &requester.sublist, &out, p));
+    let delivered = p.crossing(answering.export, |p| fan_out(&requester.name, &requester.sublist, &out, p));
     // The one answer of a singleton, an empty end-of-stream message, or an
     // answer nobody took ends the mapping; other answers keep it alive.
     if !delivered || answering.response_type == ResponseType::Singleton || msg.data.is_empty() {
@@ -161,7 +167,7 @@ pub(crate) fn subscribe(
             None => Remote::Literal(remote.to_string()),
         }
     };
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let id = answering.export;
     let (imp, exp) = (Arc::downgrade(importer), Arc::downgrade(exporter));
     let cb: ImportCallback = Arc::new(move |msg: &Msg, p: &mut Publisher| -> bool {
         // A request a route brought was handled on the requester's server.
