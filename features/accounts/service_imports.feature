@@ -617,3 +617,53 @@ Feature: Service exports and imports between accounts
     And "svc" flushes
     And "cli" requests "q" on "foo" as "r1"
     Then reply "r1" is "HELLO"
+
+  @go:TestParseExport
+  Scenario: A service export with an account token position answers each importer on its own subject
+    Given a server with config:
+      """
+      accounts {
+        accE {
+          users: [ { user: ue, password: pwd } ]
+          exports [ { service: foo.*, account_token_position: 2 } ]
+        }
+        accI1 {
+          users: [ { user: u1, password: pwd } ]
+          imports [ { service { account: accE, subject: foo.accI1 }, to: foo } ]
+        }
+        accI2 {
+          users: [ { user: u2, password: pwd } ]
+          imports [ { service { account: accE, subject: foo.accI2 }, to: foo } ]
+        }
+      }
+      """
+    And a client "svc" with user "ue" and password "pwd"
+    And a client "c1" with user "u1" and password "pwd"
+    And a client "c2" with user "u2" and password "pwd"
+    When "svc" replies "for accI1" to requests on "foo.accI1"
+    And "svc" replies "for accI2" to requests on "foo.accI2"
+    And "svc" flushes
+    And "c1" requests "q" on "foo" as "r1"
+    And "c2" requests "q" on "foo" as "r2"
+    Then reply "r1" is "for accI1"
+    And reply "r2" is "for accI2"
+
+  @go:TestParseExport
+  Scenario: Importing another account's token of an export with a token position is refused
+    Then a server with this config fails to start with "service import not authorized":
+      """
+      accounts {
+        accE { exports [ { service: foo.*, account_token_position: 2 } ] }
+        accI1 { imports [ { service { account: accE, subject: foo.accI2 }, to: foo } ] }
+        accI2 { }
+      }
+      """
+
+  @go:TestParseExport
+  Scenario: An account token position that is not a wildcard of the export is refused
+    Then a server with this config fails to start with "sublist: invalid subject":
+      """
+      accounts {
+        accE { exports [ { service: foo.bar, account_token_position: 2 } ] }
+      }
+      """

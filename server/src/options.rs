@@ -99,6 +99,9 @@ pub(crate) struct ExportOpts {
     pub(crate) response_type: ResponseType,
     /// How long responses may take (`response_threshold`); Go's default is 2m.
     pub(crate) response_threshold: Option<Duration>,
+    /// `account_token_position`: the 1-based token (a `*` in the export)
+    /// that must be the importing account's name; 0 when unset.
+    pub(crate) account_token_position: usize,
 }
 
 /// One `imports` entry. `subject` is the exporter's subject; `to` the local

@@ -168,7 +168,15 @@ fn parse_export(v: &Value, rep: &mut Report) -> R<Option<ExportOpts>> {
                     rep.err(mv, "Detected allow_trace directive on non-service");
                 }
             }
-            "account_token_position" => {}
+            "account_token_position" => match mv.as_int() {
+                Some(n) => e.account_token_position = n.max(0) as usize,
+                None => {
+                    return Err(Diagnostic::at(
+                        &mv.pos,
+                        format!("interface conversion: interface {{}} is {}, not int64", mv.kind.go_type()),
+                    ))
+                }
+            },
             _ => unknown(rep, k, mv),
         }
     }
@@ -323,8 +331,9 @@ pub(crate) fn check(accounts: &mut [AccountOpts], raw: &[(usize, Vec<RawImport>)
                     rep.err(at, format!("{n:?} account not defined for {kind} export"));
                 }
             }
-            if !subject::is_valid(&e.subject) {
-                rep.err(at, format!("Error adding {kind} export {:?}: invalid subject", e.subject));
+            let pos = e.account_token_position;
+            if pos > 0 && e.subject.split('.').nth(pos - 1) != Some("*") {
+                rep.err(at, format!("Error adding {kind} export {:?}: sublist: invalid subject", e.subject));
             }
         }
     }
@@ -387,16 +396,20 @@ fn authorized(exports: &[ExportOpts], service: bool, importer: &str, subject: &s
         return false;
     }
     let kind: Vec<&ExportOpts> = exports.iter().filter(|e| e.service == service).collect();
-    let found = kind
-        .iter()
-        .find(|e| e.subject == subject)
-        .or_else(|| kind.iter().find(|e| subject::is_subset(subject, &e.subject)));
-    match found {
-        None => false,
-        Some(e) => match &e.accounts {
-            None => true,
-            Some(list) => list.is_empty() || list.iter().any(|a| a == importer),
-        },
+    // An exact match is checked without the subject's tokens, so an export
+    // with a token position never authorizes its own subject (as Go).
+    let (found, tokens) = match kind.iter().find(|e| e.subject == subject) {
+        Some(e) => (Some(e), None),
+        None => (kind.iter().find(|e| subject::is_subset(subject, &e.subject)), Some(subject)),
+    };
+    let Some(e) = found else { return false };
+    if e.account_token_position > 0 {
+        let pos = e.account_token_position;
+        return tokens.and_then(|t| t.split('.').nth(pos - 1)) == Some(importer);
+    }
+    match &e.accounts {
+        None => true,
+        Some(list) => list.is_empty() || list.iter().any(|a| a == importer),
     }
 }
 
@@ -478,7 +491,7 @@ fn add_service_import(
     let remote = im.subject.as_str();
     let local = if im.to.is_empty() { remote.to_string() } else { im.to.clone() };
     if !subject::is_valid(&local) || !subject::is_valid(remote) {
-        return Err("invalid subject".into());
+        return Err("sublist: invalid subject".into());
     }
     if !authorized(exporter_exports, true, importer, remote) {
         return Err("service import not authorized".into());
