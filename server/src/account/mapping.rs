@@ -92,3 +92,31 @@ pub(crate) fn select(mappings: &[Mapping], subject: &str, cluster: &str) -> Opti
     let Some(d) = d else { return Some(String::new()) };
     Some(transform::transform_subject(&m.src, &d.subject, subject).unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::MapDest;
+
+    fn mapping(src: &str, dests: &[(&str, u8)]) -> Mapping {
+        let dests = dests.iter().map(|(s, w)| MapDest { subject: s.to_string(), weight: *w, cluster: String::new() });
+        Mapping::new(&MappingOpts { source: src.to_string(), dests: dests.collect() })
+    }
+
+    #[test]
+    fn the_source_takes_what_the_weights_leave() {
+        let (_, d) = mapping("foo", &[("bar", 40)]).entries();
+        let shown: Vec<(&str, u8)> = d.iter().map(|d| (d.subject.as_str(), d.weight)).collect();
+        assert_eq!(shown, [("bar", 40), ("foo", 100)]);
+        // Naming the source leaves a gap: those messages are dropped.
+        let m = mapping("foo", &[("foo", 0)]);
+        assert_eq!(select(&[m], "foo", ""), Some(String::new()));
+    }
+
+    #[test]
+    fn wildcards_and_no_match() {
+        let m = mapping("a.*.*", &[("b.$2.$1", 100)]);
+        assert_eq!(select(std::slice::from_ref(&m), "a.x.y", "").as_deref(), Some("b.y.x"));
+        assert_eq!(select(&[m], "c.x.y", ""), None);
+    }
+}
