@@ -123,7 +123,8 @@ impl Subscription {
             max: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
             qw: AtomicI32::new(1),
-            icb: None,
+            // An internal subscription's shadow calls the same callback.
+            icb: sub.icb.clone(),
             import_cb: None,
             local_only: false,
             shown_as: Some(shown_as),
