@@ -667,3 +667,38 @@ Feature: Service exports and imports between accounts
         accE { exports [ { service: foo.bar, account_token_position: 2 } ] }
       }
       """
+
+  @go:TestAccountMultipleServiceImportsWithSameSubjectFromDifferentAccounts
+  Scenario: The same subject imported as a service from two accounts gets an answer from each
+    Given a server with config:
+      """
+      accounts: {
+        SVC-E: {
+          users: [ { user: svc-e, password: svc-e } ]
+          exports: [ { accounts: [CLIENTS], service: "SvcReq.>", response_type: singleton } ]
+        }
+        SVC-W: {
+          users: [ { user: svc-w, password: svc-w } ]
+          exports: [ { accounts: [CLIENTS], service: "SvcReq.>", response_type: singleton } ]
+        }
+        CLIENTS: {
+          users: [ { user: cl, password: cl } ]
+          imports: [
+            { service: { account: SVC-E, subject: "SvcReq.>" } }
+            { service: { account: SVC-W, subject: "SvcReq.>" } }
+          ]
+        }
+      }
+      """
+    And a client "e" with user "svc-e" and password "svc-e"
+    And a client "w" with user "svc-w" and password "svc-w"
+    And a client "cl" with user "cl" and password "cl"
+    When "e" replies "From SVC-E" to requests on "SvcReq.>"
+    And "w" replies "From SVC-W" to requests on "SvcReq.>"
+    And "e" flushes
+    And "w" flushes
+    And "cl" subscribes to "my.inbox" as "s1"
+    And "cl" flushes
+    And "cl" publishes "test" to "SvcReq.Test" with reply "my.inbox"
+    Then "s1" receives 2 messages within 2s
+    And "s1" receives no message within 200ms

@@ -452,3 +452,88 @@ Feature: Stream exports and imports between accounts
     And "sb" flushes
     And "pa" publishes 20 messages to "foo"
     Then "q1" and "q2" together receive 20 messages within 2s, each at least 1
+
+  @go:TestImportSubscriptionPartialOverlapWithTransform
+  Scenario Outline: Subscription shape <n> overlapping an import renamed by "to" receives it renamed
+    Given a server with config:
+      """
+      accounts {
+        X {
+          users: [ { user: "publisher", password: "p" } ]
+          exports: [ { stream: "*.*.>" } ]
+        }
+        Y {
+          users: [ { user: "subscriber", password: "s" } ]
+          imports: [ { stream: { account: "X", subject: "*.*.>" }, to: "myprefix.$2.$1.>" } ]
+        }
+      }
+      """
+    And a client "px" with user "publisher" and password "p"
+    And a client "sy" with user "subscriber" and password "s"
+    When "sy" subscribes to "<subject>" as "s1"
+    And "sy" flushes
+    And "px" publishes "hello" to "1.2.test"
+    Then "s1" receives "hello" on "myprefix.2.1.test" within 1s
+    And "s1" receives no message within 100ms
+
+    Examples:
+      | n  | subject           |
+      | 1  | >                 |
+      | 2  | *.*.*.>           |
+      | 3  | *.2.*.>           |
+      | 4  | *.*.1.>           |
+      | 5  | *.2.1.>           |
+      | 6  | *.*.*.*           |
+      | 7  | *.2.1.*           |
+      | 8  | *.*.*.test        |
+      | 9  | *.*.1.test        |
+      | 10 | *.2.*.test        |
+      | 11 | *.2.1.test        |
+      | 12 | myprefix.*.*.*    |
+      | 13 | myprefix.>        |
+      | 14 | myprefix.*.>      |
+      | 15 | myprefix.*.*.>    |
+      | 16 | myprefix.2.>      |
+      | 17 | myprefix.2.1.>    |
+      | 18 | myprefix.*.1.>    |
+      | 19 | myprefix.2.*.>    |
+      | 20 | myprefix.2.1.*    |
+      | 21 | myprefix.*.*.test |
+      | 22 | myprefix.2.1.test |
+
+  @go:TestMultipleImportsAndSingleWCSub
+  Scenario: One wildcard subscription receives two prefixed imports
+    Given a server with config:
+      """
+      accounts {
+        foo {
+          users: [ { user: "f", password: "f" } ]
+          exports: [ { stream: "foo", accounts: [ bar ] }, { stream: "bar", accounts: [ bar ] } ]
+        }
+        bar {
+          users: [ { user: "b", password: "b" } ]
+          imports: [
+            { stream: { account: foo, subject: "foo" }, prefix: "pub" }
+            { stream: { account: foo, subject: "bar" }, prefix: "pub" }
+          ]
+        }
+      }
+      """
+    And a client "cf" with user "f" and password "f"
+    And a client "cb" with user "b" and password "b"
+    When "cb" subscribes to "pub.*" as "s1"
+    And "cb" flushes
+    And "cf" publishes "hello" to "foo"
+    And "cf" publishes "world" to "bar"
+    Then "s1" receives "hello" on "pub.foo" within 1s
+    And "s1" receives "world" on "pub.bar" within 1s
+
+  @go:TestStreamImportLengthBug
+  Scenario: A stream import prefix ending in a full wildcard is refused
+    Then a server with this config fails to start with "stream import prefix can not contain wildcard tokens":
+      """
+      accounts {
+        foo { exports = [ { stream: "client.>" } ] }
+        bar { imports = [ { stream: { account: "foo", subject: "client.>" }, prefix: "events.>" } ] }
+      }
+      """

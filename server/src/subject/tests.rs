@@ -397,3 +397,10 @@ fn transform_tokenize_and_reverse() {
     assert_eq!(transform_subject(&rs, &rd, "p.news.x.y").as_deref(), Some("news.x.y"));
     assert!(reverse("foo.*.*", "bar.$1").is_none());
 }
+
+#[test]
+fn a_destination_full_wildcard_takes_the_source_full_wildcard() {
+    use super::transform::transform_subject;
+    assert_eq!(transform_subject("*.*.>", "myprefix.$2.$1.>", "1.2.test").as_deref(), Some("myprefix.2.1.test"));
+    assert_eq!(transform_subject("foo.*.>", "bar.*.>", "foo.a.b.c").as_deref(), Some("bar.a.b.c"));
+}

@@ -202,10 +202,16 @@ pub(crate) fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<
     }
     let stoks: Vec<&str> = subject.split('.').collect();
     let mut wild: Vec<String> = Vec::new();
+    // What the source's `>` took: a destination `>` always stands for it.
+    let mut rest = None;
     for (i, t) in src.split('.').enumerate() {
         match t {
             "*" => wild.push(stoks.get(i)?.to_string()),
-            ">" => wild.push(stoks[i..].join(".")),
+            ">" => {
+                let r = stoks[i..].join(".");
+                rest = Some(r.clone());
+                wild.push(r);
+            }
             _ => {}
         }
     }
@@ -216,6 +222,8 @@ pub(crate) fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<
             out.push(apply_mapping_fn(&name, &args, &wild, subject)?);
         } else if let Some(n) = t.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
             out.push(wild.get(n.checked_sub(1)?)?.clone());
+        } else if let (">", Some(r)) = (t, &rest) {
+            out.push(r.clone());
         } else if t == "*" || t == ">" {
             out.push(wild.get(next_positional)?.clone());
             next_positional += 1;
