@@ -269,6 +269,7 @@ Feature: Stream exports and imports between accounts
       | the literal subject          | myprefix.test |
       | any first token and the rest | *.>           |
       | any first token then test    | *.test        |
+      | any two tokens               | *.*           |
 
   @go:TestAccountImportSubjectMapping
   Scenario: A stream imported with "to" is delivered under the mapped subject
@@ -537,3 +538,36 @@ Feature: Stream exports and imports between accounts
         bar { imports = [ { stream: { account: "foo", subject: "client.>" }, prefix: "events.>" } ] }
       }
       """
+
+  @go:TestAccountImportsWithWildcardSupport
+  Scenario: Stream imports renamed with "to" reach subset and wider subscriptions
+    Given a server with config:
+      """
+      accounts {
+        foo {
+          users = [ { user: derek, password: foo } ]
+          exports = [
+            { service: "request.*" }
+            { stream: "events.>" }
+            { stream: "info.*.*.>" }
+          ]
+        }
+        bar {
+          users = [ { user: ivan, password: bar } ]
+          imports = [
+            { service: { account: "foo", subject: "request.*" }, to: "my.request.*" }
+            { stream: { account: "foo", subject: "events.>" }, to: "foo.events.>" }
+            { stream: { account: "foo", subject: "info.*.*.>" }, to: "foo.info.$2.$1.>" }
+          ]
+        }
+      }
+      """
+    And a client "cf" with user "derek" and password "foo"
+    And a client "cb" with user "ivan" and password "bar"
+    When "cb" subscribes to "foo.events.*" as "esub"
+    And "cb" subscribes to "foo.info.>" as "isub"
+    And "cb" flushes
+    And "cf" publishes "e" to "events.22"
+    And "cf" publishes "i" to "info.11.22.bar"
+    Then "esub" receives "e" on "foo.events.22" within 1s
+    And "isub" receives "i" on "foo.info.22.11.bar" within 1s
