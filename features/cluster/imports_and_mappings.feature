@@ -96,3 +96,18 @@ Feature: Renamed imports, streamed responses and mappings across a cluster
     When "pub" publishes "local" to "route.x"
     Then "s1" receives "local" on "here.x" within 2s
     And "s2" receives no message within 300ms
+
+  @go:TestAccountServiceImportReplyDroppedAcrossClusterRoutes
+  Scenario: An answer that came over a route goes on over a route to a reply subscription on the responder's server
+    Given a cluster of 2 servers
+    And a client "svc" to server "A" with user "a" and password "a"
+    And a client "inbox" to server "A" with user "b" and password "b"
+    And a client "pub" to server "B" with user "b" and password "b"
+    When "svc" replies "pong" to requests on "svc.ping"
+    And "svc" flushes
+    And "inbox" subscribes to "xroute.reply" as "s1"
+    And "inbox" flushes
+    Then server "B" sees interest in "svc.ping" from "A" within 5s
+    And server "B" sees interest in "xroute.reply" from "A" within 5s
+    When "pub" publishes "ping" to "remote.svc.ping" with reply "xroute.reply"
+    Then "s1" receives "pong" on "xroute.reply" within 2s

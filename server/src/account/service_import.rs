@@ -122,7 +122,7 @@ fn answer(exporter: &Account, msg: &Msg, p: &mut Publisher) -> bool {
         return false;
     };
     let out = Msg { subject: reply, shown: None, reply: None, header_len: msg.header_len, data: msg.data.clone() };
-    let delivered = p.crossing(answering.export, |p| fan_out(&requester.name, &requester.sublist, &out, p));
+    let delivered = p.answer_crossing(answering.export, |p| fan_out(&requester.name, &requester.sublist, &out, p));
     // The one answer of a singleton, an empty end-of-stream message, or an
     // answer nobody took ends the mapping; other answers keep it alive.
     if !delivered || answering.response_type == ResponseType::Singleton || msg.data.is_empty() {

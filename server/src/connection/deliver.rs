@@ -50,6 +50,9 @@ pub(crate) struct Publisher {
     /// route brought reaches queue groups without a queue list
     /// (`pmrIgnoreEmptyQueueFilter`).
     crossing: bool,
+    /// Set while an answer a route brought crosses back to the requester:
+    /// it may go on over another route (Go's `pmrAllowSendFromRouteToRoute`).
+    route_to_route: bool,
 }
 
 /// A route the current message goes to, and the queue groups it was picked
@@ -77,6 +80,7 @@ impl Publisher {
             routes: Vec::new(),
             chain: Vec::new(),
             crossing: false,
+            route_to_route: false,
         }
     }
 
@@ -103,11 +107,25 @@ impl Publisher {
     /// the service import `id`, with the route targets gathered so far put
     /// aside (Go saves `c.in.rts` around `processServiceImport`).
     pub(crate) fn crossing<T>(&mut self, id: u64, f: impl FnOnce(&mut Publisher) -> T) -> T {
+        self.crossing_to(id, false, f)
+    }
+
+    /// [`Publisher::crossing`] for an answer going back to its requester:
+    /// when a route brought it, it may leave over a route again (the
+    /// requester's reply subscription may be on another server).
+    pub(crate) fn answer_crossing<T>(&mut self, id: u64, f: impl FnOnce(&mut Publisher) -> T) -> T {
+        let to_routes = self.is_route();
+        self.crossing_to(id, to_routes, f)
+    }
+
+    fn crossing_to<T>(&mut self, id: u64, route_to_route: bool, f: impl FnOnce(&mut Publisher) -> T) -> T {
         let routes = std::mem::take(&mut self.routes);
         let was_crossing = std::mem::replace(&mut self.crossing, true);
+        let was_r2r = std::mem::replace(&mut self.route_to_route, route_to_route);
         self.chain.push(id);
         let out = f(self);
         self.chain.pop();
+        self.route_to_route = was_r2r;
         self.crossing = was_crossing;
         self.routes = routes;
         out
@@ -146,7 +164,9 @@ pub(crate) fn fan_out(acc: &str, sublist: &Sublist<Subscription>, msg: &Msg, p: 
     let mut delivered = false;
     for sub in &result.psubs {
         if sub.conn.kind == Kind::Router {
-            if !from_route {
+            // Never back where it came from.
+            let origin = p.from.as_ref().is_some_and(|c| c.cid == sub.conn.cid);
+            if !from_route || p.route_to_route && !origin {
                 p.add_route_target(sub, None);
             }
             continue;
