@@ -263,3 +263,17 @@ Feature: Subject mappings
       """
       mappings = { "foo.*": "bar.{{nope(1)}}" }
       """
+
+  @go:TestAccountRouteMappingsWithLossInjection
+  Scenario: A request dropped by a lossy mapping gets no responders
+    Given a server with config:
+      """
+      mappings = {
+        foo: [ { destination: foo, weight: 0% } ]
+      }
+      """
+    And a client "svc"
+    And a client "cli"
+    When "svc" replies "never" to requests on "foo"
+    And "svc" flushes
+    Then a request from "cli" on "foo" fails with no responders

@@ -655,13 +655,15 @@ impl Client {
         }
         self.send_ok();
         // Mappings apply after the permission check (Go's `selectMappedSubject`).
+        // A weighted mapping may drop the message (an empty subject, which
+        // nothing matches).
         let subject = match self.account.map_subject(subj) {
             None => subject,
-            Some(mapped) if mapped.is_empty() => return Flow::Continue,
             Some(mapped) => Bytes::from(mapped),
         };
         let msg = Msg { subject, shown: None, reply, header_len, data: payload };
-        let delivered = fan_out(&self.account.name, &self.account.sublist, &msg, &mut self.publisher);
+        let delivered =
+            !msg.subject.is_empty() && fan_out(&self.account.name, &self.account.sublist, &msg, &mut self.publisher);
         if !delivered && self.opts.no_responders && self.opts.headers {
             if let Some(reply) = &msg.reply {
                 self.send_no_responders(&msg.subject, reply);
