@@ -64,7 +64,9 @@ pub(crate) struct Responses {
 impl Responses {
     /// Subscribes to the reply prefix of `exporter` with its internal connection.
     pub(crate) fn new(exporter: &Arc<Account>, conn: &Arc<Connection>, sid: u64) -> Responses {
-        let prefix = format!("_R_.{}.", token(6));
+        // Go's `_R_.<6 characters>.` prefix (and 6-character tokens below),
+        // random characters taken from a nuid.
+        let prefix = format!("_R_.{}.", &crate::nuid::next()[..6]);
         let weak = Arc::downgrade(exporter);
         let cb: ImportCallback = Arc::new(move |msg: &Msg, p: &mut Publisher| -> bool {
             weak.upgrade().is_some_and(|acc| answer(&acc, msg, p))
@@ -76,7 +78,7 @@ impl Responses {
     /// A new reply subject in the exporting account that maps to `reply` in
     /// `requester`.
     fn register(&self, requester: &Arc<Account>, reply: &str, answering: Answering) -> String {
-        let subject = format!("{}{}", self.prefix, token(10));
+        let subject = format!("{}{}", self.prefix, &crate::nuid::next()[16..]);
         let mut pending = lock(&self.pending);
         if pending.len() > 1024 {
             pending.retain(|_, p| p.last.elapsed() <= p.answering.threshold);
@@ -96,12 +98,6 @@ impl Responses {
     fn forget(&self, subject: &str) {
         lock(&self.pending).remove(subject);
     }
-}
-
-/// Random base-62 characters, as Go's reply tokens.
-fn token(n: usize) -> String {
-    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    (0..n).map(|_| DIGITS[rand::random::<u32>() as usize % DIGITS.len()] as char).collect()
 }
 
 /// An answer on the exporter's reply prefix goes to the requester's reply.

@@ -32,7 +32,7 @@ impl Report {
         }
     }
     /// Go's `unknownConfigFieldErr`, skipped for keys used as `$variables`.
-    fn unknown(&mut self, key: &str, v: &Value) {
+    pub(crate) fn unknown(&mut self, key: &str, v: &Value) {
         if !v.used_variable {
             self.err(v, format!("unknown field {key:?}"));
         }
@@ -689,7 +689,7 @@ impl Options {
 
 /// A value as Go's `%v` prints it (`[a b]`, `map[k:v]`), for messages that
 /// echo a value.
-fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match &v.kind {
         Kind::String(s) | Kind::DateTime(s) => s.clone(),
         Kind::Int(i) => i.to_string(),

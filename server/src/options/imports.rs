@@ -9,9 +9,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::from_config::{want_str, Report};
+use super::from_config::{value_text, want_str, Report};
 use super::{AccountOpts, ExportOpts, ImportOpts, ResponseType};
-use crate::config::{Diagnostic, Kind, Value};
+use crate::config::{Diagnostic, Value};
 use crate::gotime;
 use crate::subject::{self, transform};
 
@@ -25,13 +25,6 @@ pub(crate) struct RawImport {
     service: bool,
     prefix: String,
     to: String,
-}
-
-/// Go's `unknownConfigFieldErr`, skipped for keys used as `$variables`.
-fn unknown(rep: &mut Report, key: &str, v: &Value) {
-    if !v.used_variable {
-        rep.err(v, format!("unknown field {key:?}"));
-    }
 }
 
 /// `exports: [ {stream: "a.>"}, {service: "b", accounts: [X], response_type: stream} ]`.
@@ -177,7 +170,7 @@ fn parse_export(v: &Value, rep: &mut Report) -> R<Option<ExportOpts>> {
                     ))
                 }
             },
-            _ => unknown(rep, k, mv),
+            _ => rep.unknown(k, mv),
         }
     }
     Ok((stream || service).then_some(e))
@@ -258,7 +251,7 @@ fn parse_import(v: &Value, rep: &mut Report) -> R<Option<RawImport>> {
                     match ak.to_ascii_lowercase().as_str() {
                         "account" => account = want_str(av)?.to_string(),
                         "subject" => subj = want_str(av)?.to_string(),
-                        _ => unknown(rep, ak, av),
+                        _ => rep.unknown(ak, av),
                     }
                 }
                 if account.is_empty() || subj.is_empty() {
@@ -292,7 +285,7 @@ fn parse_import(v: &Value, rep: &mut Report) -> R<Option<RawImport>> {
                     rep.err(mv, "Detected allow_trace directive on a non-stream");
                 }
             }
-            _ => unknown(rep, k, mv),
+            _ => rep.unknown(k, mv),
         }
     }
     // Go applies `prefix` only to streams and checks the prefix/to clash
@@ -439,7 +432,7 @@ fn add_stream_import<'a>(
         let mut visited = vec![importer.to_string()];
         stream_cycle(&im.account, subj, &mut visited, registered, exports_of)?;
     }
-    if has_wildcard(from) && to != from {
+    if !subject::is_literal(from) && to != from {
         let tokenized = transform::tokenize(&to);
         if let Err(e) = transform::validate_mapping(from, &tokenized) {
             return Err(format!(
@@ -496,7 +489,7 @@ fn add_service_import(
     if !authorized(exporter_exports, true, importer, remote) {
         return Err("service import not authorized".into());
     }
-    let local_t = if has_wildcard(remote) { transform::untokenize(&local) } else { local.clone() };
+    let local_t = if !subject::is_literal(remote) { transform::untokenize(&local) } else { local.clone() };
     let mut visited = vec![importer.to_string()];
     service_cycle(&im.account, &local_t, &mut visited, registered)?;
     if let Some(dup) =
@@ -507,7 +500,7 @@ fn add_service_import(
             dup.exporter, dup.remote
         ));
     }
-    if has_wildcard(remote) && remote != local {
+    if !subject::is_literal(remote) && remote != local {
         let untok = transform::untokenize(remote);
         if let Err(e) = transform::validate_mapping(&untok, &transform::tokenize(&local)) {
             return Err(format!(
@@ -536,16 +529,4 @@ fn service_cycle(acc: &str, from: &str, visited: &mut Vec<String>, registered: &
         }
     }
     Ok(())
-}
-
-fn has_wildcard(s: &str) -> bool {
-    s.split('.').any(|t| t == "*" || t == ">")
-}
-
-/// A value as Go's `%q` of `%v` shows it in "Detected stream ..." errors.
-fn value_text(v: &Value) -> String {
-    match &v.kind {
-        Kind::String(s) => s.clone(),
-        k => k.go_type().to_string(),
-    }
 }
