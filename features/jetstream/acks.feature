@@ -248,3 +248,33 @@ Feature: JetStream acknowledgements
     Then the reply field "num_pending" is 1
     And the reply field "num_ack_pending" is 1
     And the reply field "num_redelivered" is 1
+
+  @go:TestJetStreamClusterAckDeleted
+  Scenario: Pending messages that the stream's limits drop no longer count, and acking them still works
+    When "c1" creates the stream:
+      """
+      {"name":"L","subjects":["l.*"],"storage":"memory","max_msgs":1}
+      """
+    And "c1" creates the consumer on "L":
+      """
+      {"durable_name":"d","ack_policy":"explicit"}
+      """
+    And "c1" stores "1" on "l.1"
+    And "c1" pulls from consumer "d" of stream "L" with 1 as "f1"
+    Then "f1" receives the payloads "1" within 2s
+    When "c1" stores "2" on "l.2"
+    And "c1" pulls from consumer "d" of stream "L" with 1 as "f2"
+    Then "f2" receives the payloads "2" within 2s
+    # Go drops the pending message off the publisher's path: poll for it.
+    When "c1" polls "$JS.API.CONSUMER.INFO.L.d" until the reply field "num_ack_pending" is 1
+    Then the reply includes:
+      """
+      {"num_ack_pending": 1, "num_pending": 0, "ack_floor": {"consumer_seq": 1, "stream_seq": 1}}
+      """
+    When "c1" acks the last message on "f1" and waits for the confirmation
+    And "c1" acks the last message on "f2" and waits for the confirmation
+    And "c1" sends a "$JS.API.CONSUMER.INFO.L.d" request
+    Then the reply includes:
+      """
+      {"num_ack_pending": 0, "ack_floor": {"consumer_seq": 2, "stream_seq": 2}}
+      """

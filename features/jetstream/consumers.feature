@@ -455,6 +455,32 @@ Feature: JetStream consumers
       """
     Then the reply is an error with code 400, err_code 10121 and description "consumer max ack pending exceeds system limit of 15"
 
+  @go:TestJetStreamConsumerDefaultsFromStream @since-2.10
+  Scenario: A consumer above the stream's inactive threshold limit is refused, and so is a stream update below an existing consumer
+    When "c1" creates the stream:
+      """
+      {"name":"L","subjects":["l"],"storage":"memory","consumer_limits":{"inactive_threshold":1000000000}}
+      """
+    And "c1" sends a "$JS.API.CONSUMER.CREATE.L.idle" request with:
+      """
+      {"stream_name":"L","config":{"name":"idle","ack_policy":"explicit","inactive_threshold":2000000000}}
+      """
+    Then the reply is an error with code 400, err_code 10153 and description "consumer inactive threshold exceeds system limit of 1s"
+    When "c1" creates the consumer on "L":
+      """
+      {"name":"busy","ack_policy":"explicit","max_ack_pending":50}
+      """
+    And "c1" sends a "$JS.API.STREAM.UPDATE.L" request with:
+      """
+      {"name":"L","subjects":["l"],"storage":"memory","consumer_limits":{"inactive_threshold":1000000000,"max_ack_pending":10}}
+      """
+    Then the reply is an error with code 500, err_code 10069 and description "change to limits violates consumers: busy"
+    When "c1" sends a "$JS.API.STREAM.UPDATE.L" request with:
+      """
+      {"name":"L","subjects":["l"],"storage":"memory","consumer_limits":{"inactive_threshold":1000000000,"max_ack_pending":50}}
+      """
+    Then the reply field "config.consumer_limits.max_ack_pending" is 50
+
   @go:TestJetStreamConsumerAndStreamDescriptions
   Scenario: Consumer descriptions are kept
     Given "c1" creates the consumer on "S":

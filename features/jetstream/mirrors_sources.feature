@@ -63,6 +63,47 @@ Feature: JetStream mirrors and sources
       """
     Then the reply is an error with code 400, err_code 10055 and description "stream mirror configuration can not be updated"
 
+  @go:TestJetStreamClusterStreamExtendedUpdates
+  Scenario: Mirrors and sources that lead back to the stream itself are refused as a cycle
+    When "c1" sends a "$JS.API.STREAM.CREATE.SELF" request with:
+      """
+      {"name":"SELF","storage":"memory","mirror":{"name":"SELF"}}
+      """
+    Then the reply is an error with code 500, err_code 10052 and description "detected cycle"
+    When "c1" creates the stream:
+      """
+      {"name":"M","storage":"memory","mirror":{"name":"O"}}
+      """
+    And "c1" sends a "$JS.API.STREAM.UPDATE.O" request with:
+      """
+      {"name":"O","subjects":["orders.*"],"storage":"memory","sources":[{"name":"M"}]}
+      """
+    Then the reply is an error with code 500, err_code 10052 and description "detected cycle"
+    When "c1" creates the stream:
+      """
+      {"name":"A","subjects":["a.*"],"storage":"memory","sources":[{"name":"O","filter_subject":"orders.new"}]}
+      """
+    And "c1" sends a "$JS.API.STREAM.UPDATE.O" request with:
+      """
+      {"name":"O","subjects":["orders.*"],"storage":"memory","sources":[{"name":"A","filter_subject":"b.>"}]}
+      """
+    Then the reply field "config.sources" has 1 items
+    # A's own source is filtered to orders.new, which A's subjects do not overlap: no cycle.
+    When "c1" sends a "$JS.API.STREAM.UPDATE.O" request with:
+      """
+      {"name":"O","subjects":["orders.*"],"storage":"memory","sources":[{"name":"A","filter_subject":"a.>"}]}
+      """
+    Then the reply field "config.sources" has 1 items
+    When "c1" creates the stream:
+      """
+      {"name":"B","subjects":["b.*"],"storage":"memory","sources":[{"name":"O"}]}
+      """
+    And "c1" sends a "$JS.API.STREAM.UPDATE.O" request with:
+      """
+      {"name":"O","subjects":["orders.*"],"storage":"memory","sources":[{"name":"B"}]}
+      """
+    Then the reply is an error with code 500, err_code 10052 and description "detected cycle"
+
   @go:TestJetStreamMirrorUpdatePreventsSubjects
   Scenario: Subjects cannot be added to a mirror
     When "c1" creates the stream:

@@ -76,6 +76,15 @@ async fn pub_sized_for_ack(w: &mut NatsWorld, client: String, n: usize, subject:
     Ok(publish_for_ack(w, &client, &subject, Bytes::from(vec![b'x'; n]), None).await?)
 }
 
+/// Publishes a payload for a pub ack with one header whose value is `n` bytes long
+/// (the limit on a stored message's headers is 64 KiB).
+#[when(expr = "{string} publishes {string} to {string} for an ack with a {int} byte header")]
+async fn pub_large_header(w: &mut NatsWorld, client: String, payload: String, subject: String, n: usize) -> StepResult {
+    let mut h = async_nats::HeaderMap::new();
+    h.insert("Large-Header", "x".repeat(n).as_str());
+    Ok(publish_for_ack(w, &client, &subject, Bytes::from(payload), Some(h)).await?)
+}
+
 /// Publishes one message for a pub ack and fails unless it was stored.
 #[given(expr = "{string} stores {string} on {string}")]
 #[when(expr = "{string} stores {string} on {string}")]

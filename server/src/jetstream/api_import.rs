@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::api::API_PREFIX;
 use crate::account::Account;
 use crate::connection::deliver::Publisher;
 use crate::connection::{lock, Connection, InternalCallback, Kind, Subscription};
@@ -27,6 +28,11 @@ use crate::message::Msg;
 
 /// How long a mapping waits for its one answer.
 const ANSWER_WITHIN: Duration = Duration::from_secs(30);
+
+/// Longest an answer is held for the interest it announces (see
+/// [`relied_on_interest`]), and how often that interest is looked for.
+const INTEREST_WITHIN: Duration = Duration::from_secs(1);
+const INTEREST_POLL: Duration = Duration::from_millis(2);
 
 /// Requests that are not the system account's to serve: direct gets and
 /// pull requests are subscribed to in the stream's own account.
@@ -37,6 +43,8 @@ pub(crate) fn stays_in_account(subject: &str) -> bool {
 /// One reply waiting for its answer.
 struct Waiting {
     account: Weak<Account>,
+    /// The request's subject (what its answer may announce).
+    request: String,
     reply: Bytes,
     since: Instant,
 }
@@ -67,7 +75,24 @@ impl Imports {
                 Some(h) => Msg::with_headers(w.reply, None, h, msg.payload()),
                 None => Msg::new(w.reply, None, Bytes::copy_from_slice(msg.payload())),
             };
-            account.publish(&answer, &mut Publisher::server());
+            let needs = relied_on_interest(&w.request, msg.payload());
+            if needs.iter().all(|s| has_interest(&account, s)) {
+                account.publish(&answer, &mut Publisher::server());
+                return;
+            }
+            // The answer came before the interest it announces: hold it
+            // (without blocking this connection) until that interest is here.
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                account.publish(&answer, &mut Publisher::server());
+                return;
+            };
+            runtime.spawn(async move {
+                let until = Instant::now() + INTEREST_WITHIN;
+                while Instant::now() < until && !needs.iter().all(|s| has_interest(&account, s)) {
+                    tokio::time::sleep(INTEREST_POLL).await;
+                }
+                account.publish(&answer, &mut Publisher::server());
+            });
         });
         conn.add_sub(Subscription::new_internal(&conn, &format!("{prefix}>"), 1, icb));
         Imports {
@@ -93,6 +118,7 @@ impl Imports {
                     token.clone(),
                     Waiting {
                         account: Arc::downgrade(account),
+                        request: msg.subject_str().to_string(),
                         reply: Bytes::copy_from_slice(r.as_bytes()),
                         since: Instant::now(),
                     },
@@ -115,6 +141,45 @@ impl Imports {
     }
 }
 
+/// The subscriptions a client may rely on as soon as it reads `answer` to
+/// `request`: a created or updated stream's subjects (its leader subscribes
+/// to them), and a created pull consumer's next-message subject (its leader
+/// serves it). The leader's interest reaches this server over the account's
+/// route and the answer over the system account's, which may be another
+/// connection, so the answer can come first; the client's next publish or
+/// pull request would then find no responders here.
+fn relied_on_interest(request: &str, answer: &[u8]) -> Vec<String> {
+    let Some(op) = request.strip_prefix(API_PREFIX) else { return Vec::new() };
+    let stream = ["STREAM.CREATE.", "STREAM.UPDATE."].iter().any(|p| op.starts_with(p));
+    let consumer = ["CONSUMER.CREATE.", "CONSUMER.DURABLE.CREATE."].iter().any(|p| op.starts_with(p));
+    if !stream && !consumer {
+        return Vec::new();
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(answer) else { return Vec::new() };
+    if v.get("error").is_some() {
+        return Vec::new();
+    }
+    let subjects = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect()
+    };
+    if stream {
+        return subjects(&v["config"]["subjects"]);
+    }
+    let push = v["config"]["deliver_subject"].as_str().is_some_and(|d| !d.is_empty());
+    match (v["stream_name"].as_str(), v["name"].as_str()) {
+        (Some(stream), Some(name)) if !push => vec![format!("{API_PREFIX}CONSUMER.MSG.NEXT.{stream}.{name}")],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `account` holds a subscription to exactly `filter` (a route's,
+/// a stream's or a consumer's).
+fn has_interest(account: &Account, filter: &str) -> bool {
+    let literal: Vec<&str> = filter.split('.').map(|t| if t == "*" || t == ">" { "_" } else { t }).collect();
+    let matched = account.sublist.match_subject(&literal.join("."));
+    matched.psubs.iter().chain(matched.qsubs.iter().flatten()).any(|s| &*s.subject == filter)
+}
+
 /// The account a request in the system account was made in: the one its
 /// `Nats-Request-Info` names (its service account first, as Go's
 /// `ClientInfo.serviceAccount`), else the system account itself.
@@ -124,4 +189,37 @@ pub(crate) fn request_account(headers: Option<&[u8]>, system: &str) -> String {
         return system.to_string();
     };
     v["svc"].as_str().filter(|s| !s.is_empty()).or(v["acc"].as_str()).unwrap_or(system).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_created_stream_announces_its_subjects_and_a_pull_consumer_its_next_subject() {
+        let stream = br#"{"type":"io.nats.jetstream.api.v1.stream_create_response","config":{"name":"S","subjects":["foo","bar.>"]}}"#;
+        assert_eq!(relied_on_interest("$JS.API.STREAM.CREATE.S", stream), ["foo", "bar.>"]);
+        assert_eq!(relied_on_interest("$JS.API.STREAM.UPDATE.S", stream), ["foo", "bar.>"]);
+        assert!(relied_on_interest("$JS.API.STREAM.INFO.S", stream).is_empty());
+        let refused = br#"{"error":{"code":400,"err_code":10058,"description":"x"},"config":{"subjects":["foo"]}}"#;
+        assert!(relied_on_interest("$JS.API.STREAM.CREATE.S", refused).is_empty());
+        let pull = br#"{"stream_name":"S","name":"d","config":{"durable_name":"d"}}"#;
+        assert_eq!(relied_on_interest("$JS.API.CONSUMER.CREATE.S.d", pull), ["$JS.API.CONSUMER.MSG.NEXT.S.d"]);
+        assert_eq!(relied_on_interest("$JS.API.CONSUMER.DURABLE.CREATE.S.d", pull), ["$JS.API.CONSUMER.MSG.NEXT.S.d"]);
+        let push = br#"{"stream_name":"S","name":"p","config":{"deliver_subject":"out"}}"#;
+        assert!(relied_on_interest("$JS.API.CONSUMER.CREATE.S.p", push).is_empty());
+        assert!(relied_on_interest("$JS.API.STREAM.CREATE.S", b"garbage").is_empty());
+    }
+
+    #[test]
+    fn interest_is_an_exact_subscription() {
+        let acc = crate::account::Accounts::new(false).get_or_create("A");
+        let conn = Connection::new_internal(1, Kind::Account, &acc.name, &acc.sublist);
+        let icb: InternalCallback = Arc::new(|_, _| {});
+        assert!(!has_interest(&acc, "bar.>"));
+        conn.add_sub(Subscription::new_internal(&conn, "bar.*.>", 1, Arc::clone(&icb)));
+        assert!(!has_interest(&acc, "bar.>"), "a wider or other wildcard is not the stream's own interest");
+        conn.add_sub(Subscription::new_internal(&conn, "bar.>", 2, icb));
+        assert!(has_interest(&acc, "bar.>"));
+    }
 }

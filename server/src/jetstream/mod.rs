@@ -139,6 +139,8 @@ struct Inner {
     groups: cluster::stream_group::Groups,
     /// Clustered: this server's replicas of assigned consumers.
     consumer_groups: cluster::stream_group::ConsumerGroups,
+    /// Clustered: the catch-ups this server sends as a stream leader.
+    sending: Vec<cluster::catchup::Sending>,
 }
 
 /// One account's entry in the publish index.
@@ -205,6 +207,7 @@ impl JetStream {
                 probe: None,
                 groups: HashMap::new(),
                 consumer_groups: HashMap::new(),
+                sending: Vec::new(),
             }),
             index: RwLock::new(HashMap::new()),
             any_streams: std::sync::atomic::AtomicBool::new(false),
@@ -601,7 +604,7 @@ impl JetStream {
         if subject.starts_with(cluster::INFO_REQUEST_PREFIX)
             || subject.starts_with(cluster::CONSUMER_INFO_REQUEST_PREFIX)
         {
-            return self.info_request(account, subject, reply, now);
+            return self.info_request(account, subject, reply, payload, now);
         }
         let mut out = Vec::new();
         // Fast path: most subjects are neither JetStream's own nor captured.

@@ -64,8 +64,11 @@ const DIRECT_GET_PREFIX: &str = "$JS.API.DIRECT.GET.";
 const TICK: Duration = Duration::from_millis(50);
 
 /// How long an answer waits after the subscriptions it depends on changed
-/// (see `Engine::cluster_event`).
-const INTEREST_SETTLE: Duration = Duration::from_millis(20);
+/// (see `Engine::cluster_event`). An rnats server that receives the answer
+/// waits for the interest itself (`api_import`); a Go server does not, so
+/// this covers route writers on a loaded machine (20 ms was seen to fall
+/// short with two builds running).
+const INTEREST_SETTLE: Duration = Duration::from_millis(50);
 
 /// Most queued messages handled before their replies go out.
 const MAX_BATCH: usize = 256;
@@ -366,7 +369,8 @@ impl Engine {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if Instant::now() >= next_tick {
-                let out = self.js.tick();
+                let mut out = self.js.tick();
+                out.extend(self.js.catchup_tick());
                 self.backlog |= out.len() >= PUSH_BATCH;
                 self.publish_all(out);
                 next_tick = Instant::now() + TICK;

@@ -597,6 +597,27 @@ impl Stream {
         Ok(())
     }
 
+    /// A replicated stream's leader refuses what the per-subject discard-new
+    /// limit would refuse when applied, before proposing it (Go's
+    /// `checkMsgHeadersPreClusteredProposal`; a rollup goes through, as it
+    /// purges once stored).
+    pub(crate) fn check_discard_new_per_subject(&self, subject: &str, hdr: &[u8]) -> Result<(), ApiError> {
+        let limit = self.cfg.max_msgs_per_subject;
+        let rollup = !hdr.is_empty() && get_header(hdr, HDR_ROLLUP).is_some_and(|r| !r.is_empty());
+        if self.cfg.discard != crate::jetstream::api_types::Discard::New
+            || !self.cfg.discard_new_per_subject
+            || limit <= 0
+            || rollup
+        {
+            return Ok(());
+        }
+        let n = self.store.subjects_state(subject).get(subject).map_or(0, |s| s.msgs);
+        if n >= limit as u64 {
+            return Err(ApiError::err(E::StreamStoreFailed, crate::store::StoreError::MaxMsgsPerSubject));
+        }
+        Ok(())
+    }
+
     /// What a message's headers ask of the store, checked: a counter
     /// increment, its id, its TTL and a rollup (Go's header parsing in
     /// `processJetStreamMsg`), and the size limits.
@@ -725,6 +746,13 @@ impl Stream {
             .map_err(|e| ApiError::err(E::StreamStoreFailed, e))?;
         self.remember_msg_id(msg_id, seq, now);
         self.last_msg_id = msg_id.to_string();
+        if !self.consumers.is_empty() {
+            // What the limits dropped to make room is no longer pending.
+            let first = self.store.state().first_seq;
+            for c in self.consumers.values_mut() {
+                c.drop_pending_below(first);
+            }
+        }
 
         if rollup_sub {
             self.store.purge_ex(&store_subject, 0, 1);

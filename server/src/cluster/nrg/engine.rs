@@ -435,6 +435,10 @@ impl<L: Log> Engine<L> {
             self.commit = snap.last_index;
             self.applied = snap.last_index;
             self.snapshot = Some((snap.last_term, snap.last_index));
+            // The upper layer starts from its snapshot, then what the log
+            // holds after it (Go replays the last snapshot on restart).
+            let entries = vec![Entry { kind: super::codec::EntryType::Snapshot, data: snap.data }];
+            out.push(Output::Commit { index: snap.last_index, entries });
         }
         let mut commit = self.commit;
         let mut stored = Vec::new();

@@ -162,8 +162,7 @@ pub(super) fn consumer_create(
             return Err(ApiError::new(E::ConsumerAlreadyExists));
         }
         check_consumer_update(&existing.cfg, &cfg).map_err(|e| ApiError::err(E::ConsumerCreate, e))?;
-        existing.cfg = cfg;
-        existing.refresh_filters(&s.cfg);
+        existing.update_config(cfg, &s.cfg);
         let info = consumer_info(existing, &*s.store, ctx, true);
         if let Some(env) = ctx.store {
             crate::jetstream::persist::save_consumer_config(s, &name, env);
@@ -373,17 +372,33 @@ pub(super) fn consumer_pause(
     ctx: &Ctx,
     out: &mut Vec<Msg>,
 ) -> Result<Bytes, ApiError> {
-    let req: PauseRequest = parse(payload)?;
+    let until = pause_request(payload)?;
     let s = acc.streams.get_mut(stream).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
     let c = s.consumers.get_mut(name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
-    let until = req.pause_until.filter(|t| !t.is_zero());
-    c.cfg.pause_until = until;
-    let level = consumer_req_level(&c.cfg);
-    with_static_meta(&mut c.cfg.metadata, level);
-    let remaining = until.map_or(0, |t| t.0.saturating_sub(ctx.now).max(0));
-    if remaining == 0 {
+    set_pause(&mut c.cfg, until);
+    if until.is_none_or(|t| t.0 <= ctx.now) {
         c.deliver(&*s.store, ctx.now, ctx.interest, out);
     }
+    Ok(pause_reply(until, ctx.now))
+}
+
+/// The time a `CONSUMER.PAUSE` request pauses until (`None`: resume).
+pub(crate) fn pause_request(payload: &[u8]) -> Result<Option<GoTime>, ApiError> {
+    let req: PauseRequest = parse(payload)?;
+    Ok(req.pause_until.filter(|t| !t.is_zero()))
+}
+
+/// Pauses a consumer's config until `until` (or resumes it), with the API
+/// level metadata that goes with it (Go's `setStaticConsumerMetadata`).
+pub(crate) fn set_pause(cfg: &mut ConsumerConfig, until: Option<GoTime>) {
+    cfg.pause_until = until;
+    let level = consumer_req_level(cfg);
+    with_static_meta(&mut cfg.metadata, level);
+}
+
+/// Go's `JSApiConsumerPauseResponse`.
+pub(crate) fn pause_reply(until: Option<GoTime>, now: i64) -> Bytes {
+    let remaining = until.map_or(0, |t| t.0.saturating_sub(now).max(0));
     #[derive(Serialize)]
     struct Paused {
         paused: bool,
@@ -394,8 +409,8 @@ pub(super) fn consumer_pause(
     fn is_zero(v: &i64) -> bool {
         *v == 0
     }
-    Ok(typed(
+    typed(
         types::CONSUMER_PAUSE,
         Paused { paused: remaining > 0, pause_until: until.unwrap_or_default(), pause_remaining: remaining },
-    ))
+    )
 }

@@ -30,6 +30,12 @@ fn stream_state_json(store: &dyn StreamStore, consumers: usize) -> StreamStateJs
     }
 }
 
+/// A stream's state as its info shows it (without subject or delete
+/// details).
+pub(crate) fn state_json(s: &Stream) -> StreamStateJson {
+    stream_state_json(&*s.store, s.consumers.len())
+}
+
 pub(super) fn stream_info(s: &Stream, ctx: &Ctx, dynamic: bool, cluster: bool) -> StreamInfo {
     let mut config = s.cfg.clone();
     if dynamic {
@@ -143,13 +149,21 @@ pub(crate) fn check_create(name: &str, payload: &[u8]) -> Result<StreamConfig, A
 
 /// An update request's config checked against the stream's current one,
 /// completed as Go stores it; shared by both modes.
-pub(crate) fn check_update_request(old: &StreamConfig, name: &str, payload: &[u8]) -> Result<StreamConfig, ApiError> {
+pub(crate) fn check_update_request(
+    old: &StreamConfig,
+    name: &str,
+    payload: &[u8],
+    lookup: &dyn Fn(&str) -> Option<StreamConfig>,
+) -> Result<StreamConfig, ApiError> {
     let cfg: StreamConfig = parse(payload)?;
     strict(payload, STREAM_FIELDS, None)?;
     if cfg.name != name {
         return Err(ApiError::new(E::StreamMismatch));
     }
     let mut cfg = check_stream_config(cfg)?;
+    // Go's `checkStreamCfg` ends with the cycle check, before the update's
+    // own checks.
+    check_cycle(&cfg, lookup)?;
     check_update(old, &cfg)?;
     apply_seal(&mut cfg);
     let level = stream_req_level(&cfg);
@@ -188,6 +202,7 @@ pub(super) fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
     if cfg.num_replicas > 1 {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
     }
+    check_cycle(&cfg, &|n| acc.streams.get(n).map(|s| s.cfg.clone()))?;
     if let Some(existing) = acc.streams.get(name) {
         if existing.cfg != cfg {
             return Err(ApiError::new(E::StreamNameExist));
@@ -212,6 +227,48 @@ pub(super) fn stream_create(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
     Ok(typed(types::STREAM_CREATE, body))
 }
 
+/// Refuses a stream whose sources or mirror lead back to itself (Go's
+/// cycle check in `checkStreamCfg`): a source seen before is a cycle when
+/// its filter overlaps the subjects of the stream that sources it, a
+/// mirror seen before always is. `lookup` finds the account's other
+/// streams (the engine's, or the meta leader's assignments).
+pub(crate) fn check_cycle(cfg: &StreamConfig, lookup: &dyn Fn(&str) -> Option<StreamConfig>) -> Result<(), ApiError> {
+    let cycle = || Err(ApiError::err(E::StreamInvalidConfig, "detected cycle"));
+    let local = |v: &serde_json::Value| v.get("external").is_none_or(|e| e.is_null());
+    let mut to_visit = std::collections::VecDeque::from([cfg.clone()]);
+    let mut visited: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Each stream is looked up at most once per name seen, so this ends.
+    let mut steps = 0usize;
+    while let Some(c) = to_visit.pop_front() {
+        steps += 1;
+        if steps > 10_000 {
+            break;
+        }
+        visited.insert(c.name.clone());
+        for src in c.sources.iter().flatten().filter(|s| local(s)) {
+            let name = src["name"].as_str().unwrap_or_default();
+            if visited.contains(name) {
+                let filter = src["filter_subject"].as_str().unwrap_or_default();
+                if filter.is_empty() || c.subjects.iter().any(|s| collide(s, filter)) {
+                    return cycle();
+                }
+            } else if let Some(next) = lookup(name) {
+                to_visit.push_back(next);
+            }
+        }
+        if let Some(m) = c.mirror.as_ref().filter(|m| local(m)) {
+            let name = m["name"].as_str().unwrap_or_default();
+            if visited.contains(name) {
+                return cycle();
+            }
+            if let Some(next) = lookup(name) {
+                to_visit.push_back(next);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_overlap(acc: &AccountJs, name: &str, cfg: &StreamConfig) -> Result<(), ApiError> {
     for (other, s) in &acc.streams {
         if other == name {
@@ -234,10 +291,11 @@ pub(super) fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
         check_stream_config(cfg)?;
         return Err(ApiError::new(E::StreamNotFound));
     };
-    let cfg = check_update_request(&existing.cfg, name, payload)?;
+    let cfg = check_update_request(&existing.cfg, name, payload, &|n| acc.streams.get(n).map(|s| s.cfg.clone()))?;
     if cfg.num_replicas > 1 {
         return Err(ApiError::new(E::StreamReplicasNotSupported));
     }
+    check_consumer_limits_update(&existing.cfg, &cfg, existing.consumers.iter().map(|(n, c)| (n.as_str(), &c.cfg)))?;
     check_overlap(acc, name, &cfg)?;
     check_account_limits(acc, &cfg, Some(name), ctx)?;
     let s = acc.streams.get_mut(name).ok_or_else(|| ApiError::new(E::StreamNotFound))?;
@@ -248,6 +306,33 @@ pub(super) fn stream_update(acc: &mut AccountJs, name: &str, payload: &[u8], ctx
         c.refresh_filters(cfg);
     }
     Ok(typed(types::STREAM_UPDATE, stream_info(s, ctx, true, false)))
+}
+
+/// Refuses an update whose new consumer limits an existing consumer
+/// exceeds (Go's `updateWithAdvisory`, and the meta leader's check in
+/// `jsClusteredStreamUpdateRequest`).
+pub(crate) fn check_consumer_limits_update<'a>(
+    old: &StreamConfig,
+    new: &StreamConfig,
+    consumers: impl Iterator<Item = (&'a str, &'a crate::jetstream::api_types::ConsumerConfig)>,
+) -> Result<(), ApiError> {
+    let (threshold, pending) = (new.consumer_limits.inactive_threshold, new.consumer_limits.max_ack_pending);
+    let changed = (threshold > 0 && threshold != old.consumer_limits.inactive_threshold)
+        || (pending > 0 && pending != old.consumer_limits.max_ack_pending);
+    if !changed {
+        return Ok(());
+    }
+    let mut over: Vec<&str> = consumers
+        .filter(|(_, c)| {
+            (threshold > 0 && c.inactive_threshold > threshold) || (pending > 0 && c.max_ack_pending > pending)
+        })
+        .map(|(n, _)| n)
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    over.sort_unstable();
+    Err(ApiError::err(E::StreamUpdate, format!("change to limits violates consumers: {}", over.join(", "))))
 }
 
 pub(super) fn stream_delete(

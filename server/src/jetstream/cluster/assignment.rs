@@ -2,7 +2,7 @@
 //! it picks the stream's peers, and how changes to the assignments reach
 //! the JetStream engine (Go's `server/jetstream_cluster.go`:
 //! `streamAssignment`, `raftGroup`, `createGroupForStream`,
-//! `selectPeerGroup`, `groupName`, `syncSubjForStream`).
+//! `selectPeerGroup`, `groupName`).
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
@@ -71,18 +71,6 @@ pub(crate) fn group_name(prefix: &str, replicas: usize, storage: &str) -> String
     let kind = if storage == "memory" { "M" } else { "F" };
     let id = peer_id(&crate::nuid::next());
     format!("{prefix}-R{replicas}{kind}-{}", String::from_utf8_lossy(&id))
-}
-
-/// Go's `syncSubjForStream`: `$JSC.SYNC.` and 8 random base-62 digits.
-fn sync_subject() -> String {
-    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut n: u64 = rand::random::<u64>() >> 1;
-    let mut s = String::from("$JSC.SYNC.");
-    for _ in 0..8 {
-        s.push(DIGITS[(n % 62) as usize] as char);
-        n /= 62;
-    }
-    s
 }
 
 impl Meta {
@@ -290,7 +278,7 @@ impl Meta {
             "created": created.unwrap_or_else(|| Value::String(crate::gotime::rfc3339(std::time::SystemTime::now()))),
             "stream": config,
             "group": {"name": name, "peers": ids, "store": storage, "cluster": self.cluster_name, "preferred": preferred},
-            "sync": sync.unwrap_or_else(sync_subject),
+            "sync": sync.unwrap_or_else(super::catchup::sync_subject),
             "subject": subject,
             "reply": reply,
         })

@@ -17,9 +17,12 @@
 //! leader get a clear error; a follower leaves them to the leader, as Go
 //! does.
 pub(crate) mod assignment;
+pub(crate) mod catchup;
 pub(crate) mod consumer_op;
+pub(crate) mod consumer_state;
 pub(crate) mod stream_group;
 pub(crate) mod stream_op;
+pub(crate) mod stream_snapshot;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

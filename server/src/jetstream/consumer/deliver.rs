@@ -79,7 +79,15 @@ impl Consumer {
         has_interest: &dyn Fn(&str) -> bool,
         out: &mut Vec<Msg>,
     ) {
-        if self.passive || self.is_paused(now) {
+        if self.passive {
+            return;
+        }
+        if self.is_paused(now) {
+            // Paused, pull requests still end when they expire (Go's
+            // `processWaiting` runs regardless).
+            if !self.is_push() {
+                self.expire_requests(now, out);
+            }
             return;
         }
         if self.is_push() {

@@ -175,6 +175,11 @@ pub(crate) fn check_consumer_config(cfg: &ConsumerConfig, stream: &StreamConfig)
     if limit > 0 && cfg.max_ack_pending > limit {
         return Err(ApiError::with(E::ConsumerMaxPendingAckExcess, "limit", limit));
     }
+    let limit = stream.consumer_limits.inactive_threshold;
+    if limit > 0 && cfg.inactive_threshold > limit {
+        let limit = crate::gotime::duration_string(limit);
+        return Err(ApiError::with(E::ConsumerInactiveThresholdExcess, "limit", limit));
+    }
     let policy = cfg.priority_policy.as_deref().unwrap_or("none");
     if policy != "none" && !policy.is_empty() {
         if !cfg.deliver_subject.is_empty() {
@@ -337,6 +342,34 @@ fn effective_filters(cfg: &ConsumerConfig, stream: &StreamConfig) -> Vec<String>
 }
 
 impl Consumer {
+    /// Takes an updated config (Go's `consumer.updateConfig`). A new ack
+    /// wait or backoff re-times what is pending from when it was delivered,
+    /// as Go's pending check does, so a shorter wait redelivers at once what
+    /// is now overdue.
+    pub(crate) fn update_config(&mut self, cfg: ConsumerConfig, stream: &StreamConfig) {
+        let retime = cfg.ack_wait != self.cfg.ack_wait || cfg.backoff != self.cfg.backoff;
+        let delivered_at: Vec<(u64, i64)> = if retime {
+            self.pending
+                .iter()
+                .filter(|(_, p)| !p.queued)
+                .map(|(&s, p)| {
+                    (s, p.deadline.saturating_sub(self.ack_wait_for(self.rdc.get(&s).copied().unwrap_or(0) + 1)))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.cfg = cfg;
+        self.refresh_filters(stream);
+        for (s, at) in delivered_at {
+            let deadline = at.saturating_add(self.ack_wait_for(self.rdc.get(&s).copied().unwrap_or(0) + 1));
+            if let Some(p) = self.pending.get_mut(&s) {
+                p.deadline = deadline;
+                self.next_check = self.next_check.min(deadline);
+            }
+        }
+    }
+
     /// Re-derives filters after a config change of the consumer or stream.
     pub(crate) fn refresh_filters(&mut self, stream: &StreamConfig) {
         self.filters = effective_filters(&self.cfg, stream);
@@ -467,6 +500,17 @@ impl Consumer {
             }
         }
         .max(1);
+        // Go's `selectStartingSeqNo` clamps: an empty stream starts at 1, a
+        // start past the end (not asked for by sequence) right after it,
+        // and one before the first message left at that message.
+        let asked = self.cfg.opt_start_seq > 0;
+        if st.first_seq == 0 && !asked {
+            self.sseq = 1;
+        } else if self.sseq > st.last_seq && !asked {
+            self.sseq = st.last_seq + 1;
+        } else if self.sseq < st.first_seq {
+            self.sseq = st.first_seq;
+        }
         // Go reports the floors one below the starting point.
         self.asflr = self.sseq - 1;
     }
@@ -571,6 +615,23 @@ impl Consumer {
         !self.passive
             && self.cfg.inactive_threshold > 0
             && now.saturating_sub(self.last_activity) > self.cfg.inactive_threshold
+    }
+
+    /// Messages below `first` left the stream (its limits dropped them):
+    /// what of them was pending is done with, as if terminated (Go's
+    /// `decStreamPending`, which processes such a message as a term).
+    pub(crate) fn drop_pending_below(&mut self, first: u64) {
+        if self.pending.first_key_value().is_none_or(|(&s, _)| s >= first) {
+            return;
+        }
+        let rest = self.pending.split_off(&first);
+        let gone = std::mem::replace(&mut self.pending, rest);
+        for s in gone.keys() {
+            self.rdc.remove(s);
+        }
+        let pending = &self.pending;
+        self.rdq.retain(|s| *s >= first || pending.contains_key(s));
+        self.update_floors();
     }
 
     /// After a purge: skip what is gone and forget pending acks for it.

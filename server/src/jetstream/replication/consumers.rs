@@ -29,6 +29,7 @@ use crate::jetstream::api::{self, types};
 use crate::jetstream::api_types::AckPolicy;
 use crate::jetstream::cluster::assignment::{group_peers, AssetChange};
 use crate::jetstream::cluster::consumer_op::ConsumerOp;
+use crate::jetstream::cluster::consumer_state::ConsumerState;
 use crate::jetstream::cluster::stream_group::{ClusterEvent, ConsumerGroup};
 use crate::jetstream::cluster::Meta;
 use crate::jetstream::consumer::{Consumer, ConsumerSnapshot};
@@ -37,6 +38,14 @@ use crate::message::Msg;
 
 /// A consumer: account, stream, name.
 pub(super) type ConsumerKey = (String, String, String);
+
+/// A replica snapshots its consumer's group after this many applied
+/// entries, but not more often than every [`MIN_SNAPSHOT_GAP`], and every
+/// [`SNAPSHOT_EVERY`] when it applied anything (Go's `monitorConsumer`:
+/// `compactNumMin`, `minSnapDelta`, `compactInterval`).
+const SNAPSHOT_ENTRIES: u64 = 1024;
+const MIN_SNAPSHOT_GAP: std::time::Duration = std::time::Duration::from_secs(10);
+pub(super) const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl JetStream {
     /// A consumer's assignment changed: create, update or drop the replica
@@ -56,7 +65,7 @@ impl JetStream {
         let member = ca.as_ref().is_some_and(|ca| group_peers(ca).contains(&me));
         if !member {
             let answers = inner.consumer_groups.get(&key).map(|g| super::answers_removal(g.leader, g.group.as_ref()));
-            self.drop_consumer_replica(meta, inner, &key);
+            self.drop_consumer_replica(meta, inner, &key, out);
             out.extend(super::removal_answer(meta, removed.as_ref(), answers, types::CONSUMER_DELETE));
             return;
         }
@@ -83,15 +92,21 @@ impl JetStream {
         }
         crate::jetstream::consumer::set_consumer_defaults(&mut cfg, &s.cfg);
         match s.consumers.get_mut(&consumer) {
-            Some(c) if c.cfg != cfg => {
-                c.cfg = cfg;
-                c.refresh_filters(&s.cfg);
-            }
+            Some(c) if c.cfg != cfg => c.update_config(cfg, &s.cfg),
             Some(_) => {}
             None => {
                 let created = ca["created"].as_str().and_then(crate::gotime::parse_rfc3339).unwrap_or(now);
                 let mut c = Consumer::new(&s.cfg, &consumer, cfg, &*s.store, created);
                 c.passive = true;
+                // A replica that comes back with its group's log takes its
+                // position from the log (the leader's skip op and what
+                // followed), not from its deliver policy against today's
+                // stream: a deliver-new consumer must not jump over what
+                // arrived while it was down.
+                let group = ca["group"]["name"].as_str().unwrap_or("_");
+                if meta.group_dir(group).join("peers.idx").exists() {
+                    c.restore_state(&ConsumerSnapshot { sseq: 1, dseq: 1, ..Default::default() }, created, now);
+                }
                 s.consumers.insert(consumer.clone(), c);
             }
         }
@@ -128,7 +143,7 @@ impl JetStream {
     /// The group of a consumer placed here; a single replica leads at once.
     fn start_consumer_group(&self, meta: &Meta, key: &ConsumerKey, ca: &Value, me: [u8; 8]) -> ConsumerGroup {
         let peers = group_peers(ca);
-        let mut g = ConsumerGroup { ca: ca.clone(), group: None, leader: false, pending: None, replicated: None };
+        let mut g = ConsumerGroup::new(ca.clone());
         if peers.len() <= 1 {
             g.leader = true;
             return g;
@@ -176,8 +191,9 @@ impl JetStream {
         g
     }
 
-    /// Stops and removes this server's replica of a consumer.
-    fn drop_consumer_replica(&self, meta: &Meta, inner: &mut Inner, key: &ConsumerKey) {
+    /// Stops and removes this server's replica of a consumer; its waiting
+    /// pull requests (the leader's) are ended with Go's 409.
+    fn drop_consumer_replica(&self, meta: &Meta, inner: &mut Inner, key: &ConsumerKey, out: &mut Vec<(String, Msg)>) {
         if let Some(g) = inner.consumer_groups.remove(key) {
             if let Some(group) = g.group {
                 group.stop();
@@ -187,7 +203,9 @@ impl JetStream {
         let (account, stream, name) = key;
         if let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) {
             if let Some(mut c) = s.consumers.remove(name) {
-                c.on_delete(&mut Vec::new());
+                let mut gone = Vec::new();
+                c.on_delete(&mut gone);
+                out.extend(gone.into_iter().map(|m| (account.clone(), m)));
                 crate::jetstream::persist::delete_consumer(s, name);
             }
         }
@@ -222,8 +240,15 @@ impl JetStream {
             // as the replicated deliveries say.
             let snap = c.state_snapshot();
             let fp = c.state_fingerprint();
+            // A leader of a consumer that never delivered tells its followers
+            // where it starts (Go's `updateSkipped` on becoming leader), so
+            // the position survives restarts and leader changes.
+            let start = (snap.dseq <= 1 && snap.pending.is_empty()).then_some(snap.sseq);
             if let Some(g) = inner.consumer_groups.get_mut(key) {
                 g.replicated = Some((snap, fp));
+                if let (Some(sseq), Some(group)) = (start, &g.group) {
+                    group.propose(ConsumerOp::Skip { sseq }.encode());
+                }
             }
             if let Some(reply) = pending {
                 if let Some(b) = self.consumer_create_reply(meta, inner, key, now) {
@@ -253,21 +278,78 @@ impl JetStream {
     }
 
     /// Applies what a consumer's group committed: a follower takes in its
-    /// leader's deliveries and acks; the leader made them itself.
-    pub(super) fn apply_consumer_entries(&self, inner: &mut Inner, key: &ConsumerKey, entries: &[Entry]) {
-        if inner.consumer_groups.get(key).is_none_or(|g| g.leader) {
-            return;
+    /// leader's deliveries and acks, and the state of a snapshot it is
+    /// sent; the leader made them itself. Every replica snapshots its group
+    /// now and then (see [`SNAPSHOT_ENTRIES`]).
+    pub(super) fn apply_consumer_entries(&self, inner: &mut Inner, key: &ConsumerKey, index: u64, entries: &[Entry]) {
+        let Some(g) = inner.consumer_groups.get_mut(key) else { return };
+        if let Some(group) = &g.group {
+            group.applied(index);
         }
+        g.since_snapshot += entries.len() as u64;
+        let snapshot_due = g.since_snapshot >= SNAPSHOT_ENTRIES && g.snapshotted.elapsed() >= MIN_SNAPSHOT_GAP;
+        if !g.leader {
+            let (account, stream, name) = key;
+            let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { return };
+            let Some(c) = s.consumers.get_mut(name) else { return };
+            let mut acked = Vec::new();
+            for e in entries {
+                match e.kind {
+                    EntryType::Normal => {
+                        if let Some(o) = ConsumerOp::decode(&e.data) {
+                            apply_op(c, o, &mut acked);
+                        }
+                    }
+                    EntryType::Snapshot => match ConsumerState::decode(&e.data) {
+                        Ok(st) => {
+                            let created = c.created;
+                            c.restore_state(&from_state(&st), created, crate::jetstream::now_nanos());
+                        }
+                        Err(why) => {
+                            crate::warn!("JetStream cluster: consumer {key:?} got a snapshot rnats cannot read: {why}")
+                        }
+                    },
+                    _ => {}
+                }
+            }
+            for seq in acked {
+                s.check_retention_ack(seq);
+            }
+        }
+        if snapshot_due {
+            self.snapshot_consumer(inner, key);
+        }
+    }
+
+    /// Snapshots the group of a consumer replica: its state in Go's
+    /// encoding, after which the group drops its log up to there.
+    pub(super) fn snapshot_consumer(&self, inner: &mut Inner, key: &ConsumerKey) {
         let (account, stream, name) = key;
-        let Some(s) = inner.accounts.get_mut(account).and_then(|a| a.streams.get_mut(stream)) else { return };
-        let Some(c) = s.consumers.get_mut(name) else { return };
-        let ops = entries.iter().filter(|e| e.kind == EntryType::Normal).filter_map(|e| ConsumerOp::decode(&e.data));
-        let mut acked = Vec::new();
-        for o in ops {
-            apply_op(c, o, &mut acked);
-        }
-        for seq in acked {
-            s.check_retention_ack(seq);
+        let Some(c) =
+            inner.accounts.get(account).and_then(|a| a.streams.get(stream)).and_then(|s| s.consumers.get(name))
+        else {
+            return;
+        };
+        let now = crate::jetstream::now_nanos();
+        let state = to_state(&c.state_snapshot(), now);
+        let Some(g) = inner.consumer_groups.get_mut(key) else { return };
+        let Some(group) = &g.group else { return };
+        group.snapshot(state.encode(now));
+        g.since_snapshot = 0;
+        g.snapshotted = std::time::Instant::now();
+    }
+
+    /// Snapshots the consumer groups that applied anything for
+    /// [`SNAPSHOT_EVERY`] (the engine's tick).
+    pub(super) fn snapshot_consumers(&self, inner: &mut Inner) {
+        let due: Vec<ConsumerKey> = inner
+            .consumer_groups
+            .iter()
+            .filter(|(_, g)| g.group.is_some() && g.since_snapshot > 0 && g.snapshotted.elapsed() >= SNAPSHOT_EVERY)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            self.snapshot_consumer(inner, &key);
         }
     }
 
@@ -308,6 +390,33 @@ impl JetStream {
             }
             g.replicated = Some((snap, fp));
         }
+    }
+}
+
+/// Go's consumer state from rnats's: the last delivered rather than the
+/// next sequences, and each pending message delivered at `now` (what
+/// rnats keeps is its redelivery deadline).
+fn to_state(s: &ConsumerSnapshot, now: i64) -> ConsumerState {
+    ConsumerState {
+        delivered: (s.dseq.saturating_sub(1), s.sseq.saturating_sub(1)),
+        ack_floor: (s.adflr, s.asflr),
+        pending: s.pending.iter().map(|&(sseq, dseq, _)| (sseq, (dseq, now))).collect(),
+        redelivered: s.pending.iter().filter(|p| p.2 > 0).map(|&(sseq, _, rc)| (sseq, rc)).collect(),
+    }
+}
+
+/// rnats's consumer state from Go's.
+fn from_state(st: &ConsumerState) -> ConsumerSnapshot {
+    ConsumerSnapshot {
+        sseq: st.delivered.1 + 1,
+        dseq: st.delivered.0 + 1,
+        asflr: st.ack_floor.1,
+        adflr: st.ack_floor.0,
+        pending: st
+            .pending
+            .iter()
+            .map(|(&sseq, &(dseq, _))| (sseq, dseq, st.redelivered.get(&sseq).copied().unwrap_or(0)))
+            .collect(),
     }
 }
 
@@ -385,6 +494,18 @@ mod tests {
             let got = follower.state_snapshot();
             assert_eq!((got.sseq, got.dseq, &got.pending), (new.sseq, new.dseq, &new.pending));
         }
+    }
+
+    #[test]
+    fn a_snapshot_in_gos_encoding_carries_the_whole_state() {
+        let s = snap(9, 7, &[(3, 2, 0), (5, 4, 2), (8, 6, 0)]);
+        let s = ConsumerSnapshot { asflr: 2, adflr: 1, ..s };
+        let now = 1_700_000_000_000_000_000;
+        let st = ConsumerState::decode(&to_state(&s, now).encode(now)).unwrap();
+        assert_eq!((st.delivered, st.ack_floor), ((6, 8), (1, 2)), "Go keeps the last delivered, not the next");
+        assert_eq!(st.redelivered.into_iter().collect::<Vec<_>>(), [(5, 2)]);
+        let back = from_state(&ConsumerState::decode(&to_state(&s, now).encode(now)).unwrap());
+        assert_eq!((back.sseq, back.dseq, back.asflr, back.adflr, &back.pending), (9, 7, 2, 1, &s.pending));
     }
 
     #[test]

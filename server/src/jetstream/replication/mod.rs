@@ -27,6 +27,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
+mod catchup;
 mod consumers;
 mod requests;
 
@@ -51,13 +52,41 @@ impl JetStream {
     /// Answers `$JSC.SI.<account>.<stream>` and
     /// `$JSC.CI.<account>.<stream>.<consumer>` when this server leads the
     /// stream or consumer (Go's `jsClusteredStreamInfoRequest` and
-    /// `jsClusteredConsumerInfoRequest`).
-    pub(crate) fn info_request(&self, account: &str, subject: &str, reply: Option<&str>, now: i64) -> Vec<Msg> {
+    /// `jsClusteredConsumerInfoRequest`). A stream info request whose body
+    /// is `{"state":true}` (a 2.15 group leader asking where each replica
+    /// is during a migration) is answered by every replica with its peer
+    /// id and stream state.
+    pub(crate) fn info_request(
+        &self,
+        account: &str,
+        subject: &str,
+        reply: Option<&str>,
+        payload: &[u8],
+        now: i64,
+    ) -> Vec<Msg> {
         let (Some(meta), Some(reply)) = (self.meta.get(), reply.filter(|r| !r.is_empty())) else { return Vec::new() };
         if account != meta.sys().name {
             return Vec::new();
         }
         let mut inner = self.lock();
+        let wants_state = serde_json::from_slice::<Value>(payload).is_ok_and(|v| v["state"] == Value::Bool(true));
+        if wants_state {
+            let Some((acc, name)) = subject.strip_prefix(INFO_REQUEST_PREFIX).and_then(|r| r.split_once('.')) else {
+                return Vec::new();
+            };
+            let Some(s) = inner.accounts.get(acc).and_then(|a| a.streams.get(name)) else { return Vec::new() };
+            if !inner.groups.contains_key(&(acc.to_string(), name.to_string())) {
+                return Vec::new();
+            }
+            #[derive(serde::Serialize)]
+            struct PeerState {
+                peer: String,
+                state: crate::jetstream::api_types::StreamStateJson,
+            }
+            let peer = String::from_utf8_lossy(&peer_id(meta.server_name())).into_owned();
+            let body = PeerState { peer, state: api::stream::state_json(s) };
+            return vec![Msg::reply_to(reply, Bytes::from(crate::json::to_vec(&body)))];
+        }
         let info = if let Some(rest) = subject.strip_prefix(CONSUMER_INFO_REQUEST_PREFIX) {
             let mut toks = rest.splitn(3, '.');
             let (Some(acc), Some(stream), Some(name)) = (toks.next(), toks.next(), toks.next()) else {
@@ -151,20 +180,25 @@ impl JetStream {
                 None => self.assignment_changed(meta, &mut inner, change, now, &mut out),
             },
             ClusterEvent::Committed { account, stream, consumer: Some(c), index, entries } => {
-                let key = (account, stream, c);
-                self.apply_consumer_entries(&mut inner, &key, &entries);
-                if let Some(g) = inner.consumer_groups.get(&key).and_then(|g| g.group.as_ref()) {
-                    g.applied(index);
-                }
+                self.apply_consumer_entries(&mut inner, &(account, stream, c), index, &entries);
             }
             ClusterEvent::Leading { account, stream, consumer: Some(c), on } => {
                 self.consumer_leading(meta, &mut inner, &(account, stream, c), on, now, &mut out);
             }
             ClusterEvent::Committed { account, stream, consumer: None, index, entries } => {
-                self.apply_entries(&mut inner, &account, &stream, &entries, now, &mut out);
-                if let Some(g) = inner.groups.get(&(account, stream)).and_then(|g| g.group.as_ref()) {
-                    g.applied(index);
-                }
+                self.apply_committed(meta, &mut inner, &account, &stream, index, entries, now, &mut out);
+            }
+            ClusterEvent::SyncRequest { account, stream, inbox, body } => {
+                self.sync_request(meta, &mut inner, &account, &stream, &inbox, &body, &mut out);
+                return out;
+            }
+            ClusterEvent::CatchupAck { id, size, abort } => {
+                self.catchup_ack(meta, &mut inner, id, size, abort, &mut out);
+                return out;
+            }
+            ClusterEvent::CatchupMsg { account, stream, inbox, data, ack } => {
+                self.catchup_msg(meta, &mut inner, &account, &stream, &inbox, &data, ack, now, &mut out);
+                return out;
             }
             ClusterEvent::Leading { account, stream, consumer: None, on } => {
                 let key = (account.clone(), stream.clone());
@@ -175,7 +209,9 @@ impl JetStream {
                     .map_or(0, |s| s.store.state().last_seq);
                 let Some(g) = inner.groups.get_mut(&key) else { return out };
                 g.leader = on;
-                if on {
+                self.leading_stream(meta, &mut inner, &account, &stream, on);
+                let Some(g) = inner.groups.get_mut(&key) else { return out };
+                if on && g.leader {
                     crate::info!("JetStream cluster new stream leader for '{account} > {stream}'");
                     g.clseq = last + g.clfs;
                     if let Some((kind, reply)) = g.pending.take() {
@@ -206,7 +242,7 @@ impl JetStream {
         if !member {
             // Removed, or no longer placed here.
             let answers = inner.groups.get(&key).map(|g| answers_removal(g.leader, g.group.as_ref()));
-            self.drop_replica(inner, &account, &name);
+            self.drop_replica(inner, &account, &name, out);
             out.extend(removal_answer(meta, removed.as_ref(), answers, types::STREAM_DELETE));
             return;
         }
@@ -280,8 +316,7 @@ impl JetStream {
         let dir = meta.group_dir(&group_name);
         let clfs_file = Some(dir.join("clfs.idx"));
         let clfs = std::fs::read_to_string(dir.join("clfs.idx")).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-        let mut g =
-            StreamGroup { sa: sa.clone(), group: None, leader: false, clseq: last, clfs, clfs_file, pending: None };
+        let mut g = StreamGroup::new(sa.clone(), last, clfs, clfs_file);
         if peers.len() <= 1 {
             g.leader = true;
             g.clfs_file = None;
@@ -326,8 +361,9 @@ impl JetStream {
         g
     }
 
-    /// Stops and deletes this server's replica of a stream.
-    fn drop_replica(&self, inner: &mut Inner, account: &str, name: &str) {
+    /// Stops and deletes this server's replica of a stream; the waiting
+    /// pull requests of its consumers are ended with Go's 409.
+    fn drop_replica(&self, inner: &mut Inner, account: &str, name: &str, out: &mut Vec<(String, Msg)>) {
         let consumers: Vec<_> =
             inner.consumer_groups.keys().filter(|(a, s, _)| a == account && s == name).cloned().collect();
         for key in consumers {
@@ -350,6 +386,7 @@ impl JetStream {
                 for c in s.consumers.values_mut() {
                     c.on_delete(&mut gone);
                 }
+                out.extend(gone.into_iter().map(|m| (account.to_string(), m)));
                 persist::delete_stream(&s);
             }
         }
@@ -470,12 +507,20 @@ impl JetStream {
         if !g.leader {
             return Routed::Handled(Vec::new());
         }
+        // The clustered sequence never lags the store: a purge past the
+        // end moved the last sequence without a message (Go's
+        // `recalculateClusteredSeq` in `processClusteredInboundMsg`).
+        let stored = s.store.state().last_seq;
+        if g.clseq == 0 || g.clseq < stored + g.clfs {
+            g.clseq = stored + g.clfs;
+        }
         let last = g.clseq.saturating_sub(g.clfs);
         let mut ack = String::new();
         let checked = if over {
             Err(Some(ApiError::new(E::AccountResourcesExceeded)))
         } else {
             s.check_publish(subject, hdr, payload, now, last, &mut ack)
+                .and_then(|()| s.check_discard_new_per_subject(subject, hdr).map_err(Some))
         };
         if let Err(e) = checked {
             let Some(reply) = reply.filter(|r| !r.is_empty() && !s.cfg.no_ack) else {
@@ -513,6 +558,10 @@ impl JetStream {
     }
 
     /// Applies what a stream's group committed.
+    /// Stops at a message that lands past the replica's last sequence (it
+    /// lacks what came before: a store that lost messages) and returns its
+    /// position in `entries` and the last sequence before it, which the
+    /// replica must catch up to first.
     fn apply_entries(
         &self,
         inner: &mut Inner,
@@ -521,17 +570,12 @@ impl JetStream {
         entries: &[Entry],
         now: i64,
         out: &mut Vec<(String, Msg)>,
-    ) {
+    ) -> Option<(usize, u64)> {
         let key = (account.to_string(), stream.to_string());
         // API answers go out in the system account (`api_import`).
         let sys = self.meta.get().map(|m| m.sys().name.clone()).unwrap_or_default();
-        for e in entries {
-            if e.kind == EntryType::Snapshot {
-                crate::debug!(
-                    "JetStream cluster: stream snapshots are not applied by rnats yet ('{account} > {stream}')"
-                );
-                continue;
-            }
+        for (at, e) in entries.iter().enumerate() {
+            // Snapshots are installed by `apply_committed`.
             if e.kind != EntryType::Normal {
                 continue;
             }
@@ -539,7 +583,11 @@ impl JetStream {
             let leader = inner.groups.get(&key).is_some_and(|g| g.leader);
             match kind {
                 op::MSG | op::COMPRESSED_MSG => match StreamMsg::decode(kind, body) {
-                    Ok(m) => self.apply_msg(inner, account, stream, m, leader, now, out),
+                    Ok(m) => {
+                        if let Some(before) = self.apply_msg(inner, account, stream, m, leader, now, out) {
+                            return Some((at, before));
+                        }
+                    }
                     Err(why) => crate::warn!("JetStream cluster: '{account} > {stream}': {why}"),
                 },
                 op::PURGE => {
@@ -594,6 +642,7 @@ impl JetStream {
                 other => crate::debug!("JetStream cluster: stream entry op {other} ignored"),
             }
         }
+        None
     }
 
     /// Applies one replicated message (Go's `applyStreamMsgOp`): skipped
@@ -609,26 +658,31 @@ impl JetStream {
         leader: bool,
         now: i64,
         out: &mut Vec<(String, Msg)>,
-    ) {
+    ) -> Option<u64> {
         let key = (account.to_string(), stream.to_string());
         let Inner { accounts, groups, probe, .. } = inner;
-        let Some(g) = groups.get_mut(&key) else { return };
-        let Some(acc) = accounts.get_mut(account) else { return };
-        let Some(s) = acc.streams.get_mut(stream) else { return };
+        let g = groups.get_mut(&key)?;
+        let acc = accounts.get_mut(account)?;
+        let s = acc.streams.get_mut(stream)?;
         let last = s.store.state().last_seq;
         if m.lseq.saturating_sub(g.clfs) < last || (m.lseq == 0 && last != 0) {
-            return;
+            return None;
         }
-        if m.is_skip() {
-            s.store.skip_msg(now);
-            return;
-        }
-        if m.lseq != last + g.clfs {
+        if m.lseq.saturating_sub(g.clfs) > last {
+            // The store lacks what comes before (it lost messages, or was
+            // rebuilt short): storing this one would give it another
+            // sequence than every other replica's. Catch up first (Go
+            // refuses it with `errLastSeqMismatch`).
             crate::warn!(
-                "JetStream cluster: '{account} > {stream}' expected sequence {} and got {}",
+                "JetStream cluster: '{account} > {stream}' expected sequence {} and got {}, catching up",
                 last + g.clfs,
                 m.lseq
             );
+            return Some(m.lseq - g.clfs);
+        }
+        if m.is_skip() {
+            s.store.skip_msg(now);
+            return None;
         }
         let probe = probe.clone();
         let interest = |subj: &str| probe.as_ref().is_none_or(|p| p(account, subj));
@@ -652,6 +706,7 @@ impl JetStream {
         let ours =
             |o: &Msg| leader || republish.as_deref().is_none_or(|d| !crate::subject::matches(o.subject_str(), d));
         out.extend(msgs.into_iter().filter(ours).map(|o| (account.to_string(), o)));
+        None
     }
 }
 
@@ -682,9 +737,12 @@ pub(super) fn removal_answer(
 
 /// The meta leader answers a delete when every member of the asset is down.
 fn all_offline_and_meta_leader(meta: &Meta, assignment: &Value) -> bool {
-    if !meta.is_leader() {
-        return false;
-    }
+    meta.is_leader() && all_peers_offline(meta, assignment)
+}
+
+/// Whether every server of an asset is down, as this server knows (Go's
+/// `allPeersOffline`; this server itself is never offline).
+pub(super) fn all_peers_offline(meta: &Meta, assignment: &Value) -> bool {
     let names = meta.server_names();
     let me = peer_id(meta.server_name());
     group_peers(assignment).iter().all(|p| *p != me && names.get(p).is_none_or(|(_, off)| *off))

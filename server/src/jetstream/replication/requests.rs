@@ -134,6 +134,9 @@ impl JetStream {
                 }
             }
             ["CONSUMER", "NAMES", stream] => answer(consumer_names(meta, account, stream, payload)),
+            ["CONSUMER", "PAUSE", stream, name] => {
+                answer(clustered_consumer_pause(meta, account, stream, name, payload, now))
+            }
             ["CONSUMER", "LIST", stream] => self.clustered_consumer_list(meta, account, stream, reply, payload, now),
             ["STREAM", "NAMES"] => {
                 let all: Vec<(String, Vec<String>)> =
@@ -178,13 +181,8 @@ impl JetStream {
         };
         // Every server of the stream is down: the meta leader says so (Go's
         // `allPeersOffline`).
-        if view.leader && matches!(toks, ["STREAM", "INFO", _]) {
-            let names = meta.server_names();
-            let me = crate::cluster::nrg::codec::peer_id(meta.server_name());
-            let offline = |p: &[u8; 8]| *p != me && names.get(p).is_none_or(|(_, off)| *off);
-            if group_peers(&sa).iter().all(offline) {
-                return fail(E::StreamOffline);
-            }
+        if view.leader && matches!(toks, ["STREAM", "INFO", _]) && super::all_peers_offline(meta, &sa) {
+            return fail(E::StreamOffline);
         }
         let mut inner = self.lock();
         let key = (account.to_string(), name.to_string());
@@ -385,11 +383,7 @@ impl JetStream {
             return Err(ApiError::new(E::StreamNotFound));
         };
         let stream_cfg = api::stream::decode_config(&sa["stream"])?;
-        let existing: Vec<(String, ConsumerConfig)> = meta
-            .consumer_assignments(account, stream)
-            .into_iter()
-            .filter_map(|(n, ca)| api::consumer::decode_config(&ca["consumer"]).ok().map(|c| (n, c)))
-            .collect();
+        let existing = consumer_configs(meta, account, stream);
         let (name, cfg) = {
             let mut inner = self.lock();
             self.with_ctx(&mut inner, account, now, None, |_, ctx| {
@@ -398,9 +392,7 @@ impl JetStream {
         };
         let stream_peers = group_peers(&sa);
         // Nowhere to run it: every server of the stream is down.
-        let names = meta.server_names();
-        let me = crate::cluster::nrg::codec::peer_id(meta.server_name());
-        if stream_peers.iter().all(|p| *p != me && names.get(p).is_none_or(|(_, off)| *off)) {
+        if super::all_peers_offline(meta, &sa) {
             return Err(ApiError::new(E::InsufficientResources));
         }
         let replicas = match usize::try_from(cfg.num_replicas).unwrap_or(0) {
@@ -507,6 +499,7 @@ impl JetStream {
         payload: &[u8],
     ) -> Result<(), ApiError> {
         let cfg = api::stream::check_create(name, payload)?;
+        api::stream::check_cycle(&cfg, &|n| assigned_config(meta, account, n))?;
         let replicas = usize::try_from(cfg.num_replicas.max(1)).unwrap_or(1);
         if replicas > MAX_REPLICAS {
             return Err(ApiError::err(E::StreamInvalidConfig, format!("maximum replicas is {MAX_REPLICAS}")));
@@ -555,8 +548,11 @@ impl JetStream {
         let Some(mut sa) = meta.stream_assignment(account, name) else {
             return Err(ApiError::new(E::StreamNotFound));
         };
+        if super::all_peers_offline(meta, &sa) {
+            return Err(ApiError::new(E::StreamOffline));
+        }
         let old = api::stream::decode_config(&sa["stream"])?;
-        let cfg = api::stream::check_update_request(&old, name, payload)?;
+        let cfg = api::stream::check_update_request(&old, name, payload, &|n| assigned_config(meta, account, n))?;
         if cfg.num_replicas.max(1) != old.num_replicas.max(1) {
             // Scaling is not run by rnats yet; Go's placement refusal first.
             let want = usize::try_from(cfg.num_replicas.max(1)).unwrap_or(1);
@@ -567,12 +563,51 @@ impl JetStream {
             return Err(ApiError::new(E::ClusterUnsupportedFeature));
         }
         check_overlap(meta, account, name, &cfg.subjects)?;
+        let consumers = consumer_configs(meta, account, name);
+        api::stream::check_consumer_limits_update(&old, &cfg, consumers.iter().map(|(n, c)| (n.as_str(), c)))?;
         sa["stream"] = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::StreamUpdate, e.to_string()))?;
         sa["subject"] = Value::String(subject.to_string());
         sa["reply"] = Value::String(reply.to_string());
         meta.propose(encode_json(op::UPDATE_STREAM, &sa));
         Ok(())
     }
+}
+
+/// A stream's config, as the meta group assigned it.
+fn assigned_config(meta: &Meta, account: &str, stream: &str) -> Option<crate::jetstream::api_types::StreamConfig> {
+    meta.stream_assignment(account, stream).and_then(|sa| api::stream::decode_config(&sa["stream"]).ok())
+}
+
+/// The configs of a stream's consumers, as the meta group assigned them.
+fn consumer_configs(meta: &Meta, account: &str, stream: &str) -> Vec<(String, ConsumerConfig)> {
+    meta.consumer_assignments(account, stream)
+        .into_iter()
+        .filter_map(|(n, ca)| api::consumer::decode_config(&ca["consumer"]).ok().map(|c| (n, c)))
+        .collect()
+}
+
+/// `$JS.API.CONSUMER.PAUSE` on the meta leader (Go's clustered
+/// `jsConsumerPauseRequest`): the consumer's assignment is proposed again
+/// with its new `pause_until`, and the answer goes out at once.
+fn clustered_consumer_pause(
+    meta: &Meta,
+    account: &str,
+    stream: &str,
+    name: &str,
+    payload: &[u8],
+    now: i64,
+) -> Result<Bytes, ApiError> {
+    let until = api::consumer::pause_request(payload)?;
+    if meta.stream_assignment(account, stream).is_none() {
+        return Err(ApiError::new(E::StreamNotFound));
+    }
+    let mut ca = meta.consumer_assignment(account, stream, name).ok_or_else(|| ApiError::new(E::ConsumerNotFound))?;
+    let mut cfg = api::consumer::decode_config(&ca["consumer"])?;
+    api::consumer::set_pause(&mut cfg, until);
+    ca["consumer"] = serde_json::to_value(&cfg).map_err(|e| ApiError::err(E::ConsumerCreate, e.to_string()))?;
+    ca["reply"] = Value::String(String::new());
+    meta.propose(encode_json(op::ASSIGN_CONSUMER, &ca));
+    Ok(api::consumer::pause_reply(until, now))
 }
 
 /// How long the meta leader waits for stream leaders' infos.

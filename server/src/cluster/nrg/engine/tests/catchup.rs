@@ -583,18 +583,21 @@ fn a_follower_that_snapshotted_and_stopped_catches_up_on_restart() {
     assert!(c.wait_total(total));
 }
 
-/// Go: TestNRGSnapshotRecovery (the upper layer restores the snapshot
-/// itself, so a restart counts it applied; Go hands it up first)
+/// Go: TestNRGSnapshotRecovery (a restart hands the snapshot up first, as
+/// Go does, so the upper layer starts from it; it counts as applied)
 #[test]
 fn a_restart_recovers_the_point_and_commit_from_the_snapshot() {
     let mut n = node(&[]);
     n.live(&ae(nats(0), 1, 1, 0, 0, normal()));
     assert_eq!((n.e.last().1, n.e.commit(), n.e.applied()), (1, 1, 0));
     n.step(Input::Applied(1));
-    n.step(Input::Snapshot(Vec::new()));
+    n.step(Input::Snapshot(b"state".to_vec()));
     let n = n.restart();
-    assert_eq!((n.e.last(), n.e.commit()), ((1, 1), 1));
-    assert!(commits(&n.boot).is_empty(), "nothing after the snapshot to hand up");
+    assert_eq!((n.e.last(), n.e.commit(), n.e.applied()), ((1, 1), 1, 1));
+    let handed = commits(&n.boot);
+    assert_eq!(handed.len(), 1, "the snapshot and nothing after it: {handed:?}");
+    assert_eq!(handed[0].0, 1);
+    assert_eq!(handed[0].1, [Entry { kind: EntryType::Snapshot, data: b"state".to_vec() }]);
 }
 
 /// Go: TestNRGDontRemoveSnapshotIfTruncateToApplied
