@@ -50,6 +50,9 @@ pub(crate) struct Account {
     /// Subject mappings of this account's publishers, and the cluster whose
     /// cluster-scoped destinations apply.
     mappings: RwLock<(Vec<mapping::Mapping>, String)>,
+    /// Whether there are any mappings, so a publish skips the lock when
+    /// there are none (Go's `hasMapped`).
+    has_mappings: std::sync::atomic::AtomicBool,
     /// The account's internal connection (Go's `ic`), holding its import
     /// and reply subscriptions.
     internal: OnceLock<Arc<Connection>>,
@@ -69,6 +72,7 @@ impl Account {
             stream_imports: RwLock::new(Vec::new()),
             responses: OnceLock::new(),
             mappings: RwLock::new((Vec::new(), String::new())),
+            has_mappings: std::sync::atomic::AtomicBool::new(false),
             internal: OnceLock::new(),
         }
     }
@@ -77,6 +81,9 @@ impl Account {
     /// mappings: `None` when no mapping applies, `Some("")` when the message
     /// is dropped (Go's `selectMappedSubject`).
     pub(crate) fn map_subject(&self, subject: &str) -> Option<String> {
+        if !self.has_mappings.load(Ordering::Relaxed) {
+            return None;
+        }
         let m = self.mappings.read().unwrap_or_else(|e| e.into_inner());
         if m.0.is_empty() {
             return None;
@@ -170,6 +177,7 @@ impl Accounts {
             if !list.is_empty() {
                 let built = list.iter().map(mapping::Mapping::new).collect();
                 *acc.mappings.write().unwrap_or_else(|e| e.into_inner()) = (built, cluster.to_string());
+                acc.has_mappings.store(true, Ordering::Relaxed);
             }
         };
         set_mappings(&self.get_or_create(crate::consts::GLOBAL_ACCOUNT), &opts.mappings);
