@@ -702,3 +702,73 @@ Feature: Service exports and imports between accounts
     And "cl" publishes "test" to "SvcReq.Test" with reply "my.inbox"
     Then "s1" receives 2 messages within 2s
     And "s1" receives no message within 200ms
+
+  @go:TestCrossAccountRequestReply
+  Scenario: Without sharing, the request names only the requester's account and round trip time
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "svc" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "svc" } } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "svc" as "s1"
+    And "svc" flushes
+    And "cli" publishes "q" to "svc" with reply "my.inbox"
+    Then "s1" receives "q" on "svc" within 1s
+    And the last message on "s1" has header "Nats-Request-Info" matching "^\{\"acc\":\"B\"(,\"rtt\":[0-9]+)?\}$"
+
+  @go:TestSamplingHeader
+  Scenario: A shared service import tells the exporter who is asking and from which server
+    Given a server with config:
+      """
+      accounts {
+        A {
+          users: [ { user: "a", password: "a" } ]
+          exports: [ { service: "svc" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "A", subject: "svc" }, share: true } ]
+        }
+      }
+      """
+    And a client "svc" with user "a" and password "a"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "svc" as "s1"
+    And "svc" flushes
+    And "cli" publishes "q" to "svc" with reply "my.inbox"
+    Then "s1" receives "q" on "svc" within 1s
+    And the last message on "s1" has header "Nats-Request-Info" matching "^\{\"start\":\"[^\"]+\",\"host\":\"127\.0\.0\.1\",\"id\":[0-9]+,\"acc\":\"B\",\"user\":\"b\",\"name\":\"cli\",\"lang\":\"rust\",\"ver\":\"[^\"]+\"(,\"rtt\":[0-9]+)?,\"server\":\"S\",\"kind\":\"Client\",\"client_type\":\"nats\"\}$"
+
+  @go:TestCrossAccountRequestReply
+  Scenario: A request into the system account names this server
+    Given a server with config:
+      """
+      accounts {
+        SYS {
+          users: [ { user: "sys", password: "sys" } ]
+          exports: [ { service: "sys.help" } ]
+        }
+        B {
+          users: [ { user: "b", password: "b" } ]
+          imports: [ { service: { account: "SYS", subject: "sys.help" } } ]
+        }
+      }
+      system_account: SYS
+      """
+    And a client "svc" with user "sys" and password "sys"
+    And a client "cli" with user "b" and password "b"
+    When "svc" subscribes to "sys.help" as "s1"
+    And "svc" flushes
+    And "cli" publishes "q" to "sys.help" with reply "my.inbox"
+    Then "s1" receives "q" on "sys.help" within 1s
+    And the last message on "s1" has header "Nats-Request-Info" matching "^\{\"acc\":\"B\"(,\"rtt\":[0-9]+)?,\"server\":\"S\"\}$"

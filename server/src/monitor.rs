@@ -1205,7 +1205,7 @@ fn account_links(srv: &Server, acc: &crate::account::Account, detail: &mut Obj) 
             ("local_subject", v(&local)),
             ("type", v("service")),
             ("invalid", v(false)),
-            ("share", v(false)),
+            ("share", v(i.share)),
             ("tracking", v(false)),
         ])));
     }

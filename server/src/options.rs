@@ -113,6 +113,9 @@ pub(crate) struct ImportOpts {
     pub(crate) subject: String,
     pub(crate) service: bool,
     pub(crate) to: String,
+    /// A service import that shares the requester's details with the
+    /// exporter (`share`).
+    pub(crate) share: bool,
 }
 
 /// One mapping: a source subject and its destinations.

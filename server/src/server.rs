@@ -224,7 +224,7 @@ impl Server {
             opts,
         });
         let cluster = srv.cluster_name();
-        srv.accounts.configure(&srv.opts, &cluster, &|| srv.next_client_id());
+        srv.accounts.configure(&srv.opts, &srv.name, &cluster, &|| srv.next_client_id());
         srv
     }
 

@@ -171,7 +171,12 @@ impl Accounts {
     /// Sets up what the config says accounts share: mappings, stream
     /// imports and service imports (already checked by `options`). Internal
     /// connections take their ids from `next_cid`.
-    pub(crate) fn configure(&self, opts: &Options, cluster: &str, next_cid: &dyn Fn() -> u64) {
+    pub(crate) fn configure(&self, opts: &Options, server: &str, cluster: &str, next_cid: &dyn Fn() -> u64) {
+        let origin = Arc::new(service_import::Origin {
+            server: server.to_string(),
+            cluster: cluster.to_string(),
+            system: opts.system_account.clone().unwrap_or_else(|| crate::consts::SYSTEM_ACCOUNT.to_string()),
+        });
         use crate::options::ResponseType;
         let set_mappings = |acc: &Account, list: &[crate::options::MappingOpts]| {
             if !list.is_empty() {
@@ -228,7 +233,8 @@ impl Accounts {
                     let _ = exporter.responses.set(rs);
                 }
                 let conn = Arc::clone(importer.internal_conn(next_cid));
-                service_import::subscribe(&importer, &exporter, &im.subject, &im.to, answering, &conn, next_sid());
+                let how = service_import::Crossing { answering, share: im.share, origin: Arc::clone(&origin) };
+                service_import::subscribe(&importer, &exporter, &im.subject, &im.to, how, &conn, next_sid());
             }
         }
     }

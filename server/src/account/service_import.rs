@@ -46,6 +46,23 @@ pub(crate) struct Answering {
     pub(crate) export: u64,
 }
 
+/// This server, as a request's `Nats-Request-Info` names it when shared
+/// or sent into the system account.
+pub(crate) struct Origin {
+    pub(crate) server: String,
+    pub(crate) cluster: String,
+    /// The system account's name.
+    pub(crate) system: String,
+}
+
+/// How a service import sends a request on: the export's answering, and
+/// whether the requester's details are shared (`share`).
+pub(crate) struct Crossing {
+    pub(crate) answering: Answering,
+    pub(crate) share: bool,
+    pub(crate) origin: Arc<Origin>,
+}
+
 /// A reply waiting for its answer(s).
 struct Pending {
     requester: Weak<Account>,
@@ -142,16 +159,17 @@ enum Remote {
 }
 
 /// Subscribes `importer`'s internal connection `conn` to the local subject
-/// of its import of `remote` from `exporter`, answered as `answering`.
+/// of its import of `remote` from `exporter`, sent on as `crossing` says.
 pub(crate) fn subscribe(
     importer: &Arc<Account>,
     exporter: &Arc<Account>,
     remote: &str,
     local: &str,
-    answering: Answering,
+    crossing: Crossing,
     conn: &Arc<Connection>,
     sid: u64,
 ) {
+    let answering = crossing.answering;
     let local_filter = transform::untokenize(local);
     let how = if subject::is_literal(remote) {
         Remote::Literal(remote.to_string())
@@ -197,7 +215,11 @@ pub(crate) fn subscribe(
                 None => None,
             },
         };
-        let headers = request_info(msg, &importer.name, p);
+        let detail = Detail {
+            share: crossing.share,
+            origin: (crossing.share || exporter.name == crossing.origin.system).then_some(&*crossing.origin),
+        };
+        let headers = request_info(msg, &importer.name, p, &detail);
         let fwd = match &headers {
             Some(h) => Msg::with_headers(to, reply, h, msg.payload()),
             None => Msg { subject: Bytes::from(to), shown: None, reply, ..msg.clone() },
@@ -213,11 +235,47 @@ pub(crate) fn subscribe(
     conn.add_sub(Subscription::new_import(conn, &local_filter, sid, true, cb));
 }
 
+/// What a request's `Nats-Request-Info` tells beyond the account and RTT:
+/// the requester's details (`share`), this server and cluster (`origin`,
+/// when shared or sent into the system account).
+struct Detail<'a> {
+    share: bool,
+    origin: Option<&'a Origin>,
+}
+
+/// Go's `ClientInfo` fields in their order (its JSON encoding order).
+const CLIENT_INFO_FIELDS: [&str; 23] = [
+    "start",
+    "host",
+    "id",
+    "acc",
+    "svc",
+    "user",
+    "name",
+    "lang",
+    "ver",
+    "rtt",
+    "server",
+    "cluster",
+    "alts",
+    "stop",
+    "jwt",
+    "issuer_key",
+    "name_tag",
+    "tags",
+    "kind",
+    "client_type",
+    "client_id",
+    "nonce",
+    "reply",
+];
+
 /// The request's `Nats-Request-Info` header as it enters the exporter (Go's
-/// `ClientInfo` with the account and RTT; past an earlier import, the first
-/// one's, naming this importing account as `svc`). `None` when the server
-/// itself published.
-fn request_info(msg: &Msg, importer: &str, p: &Publisher) -> Option<Vec<u8>> {
+/// `ClientInfo`: the account and RTT, more as `detail` says; past an earlier
+/// import, the first one's, naming this importing account as `svc`). `None`
+/// when the server itself published.
+fn request_info(msg: &Msg, importer: &str, p: &Publisher, detail: &Detail<'_>) -> Option<Vec<u8>> {
+    use serde_json::{Map, Value};
     let conn = p.publishing_conn()?;
     if matches!(conn.kind, Kind::System | Kind::Router | Kind::Gateway) {
         return None;
@@ -226,25 +284,44 @@ fn request_info(msg: &Msg, importer: &str, p: &Publisher) -> Option<Vec<u8>> {
     let earlier = (p.chain_len() > 0)
         .then(|| crate::message::get_header(hdr, "Nats-Request-Info"))
         .flatten()
-        .and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok());
-    let (acc, svc, rtt) = match &earlier {
-        Some(v) => (
-            v["acc"].as_str().unwrap_or_default().to_string(),
-            Some(importer.to_string()),
-            v["rtt"].as_i64().unwrap_or(0),
-        ),
+        .and_then(|v| serde_json::from_str::<Map<String, Value>>(v).ok());
+    let mut ci = match earlier {
+        Some(mut ci) => {
+            ci.insert("svc".into(), importer.into());
+            ci
+        }
         None => {
             let meta = lock(&conn.meta);
-            (meta.account.clone(), None, meta.rtt.as_nanos() as i64)
+            let mut ci = Map::new();
+            if detail.share {
+                ci.insert("start".into(), crate::gotime::rfc3339(meta.start).into());
+                ci.insert("host".into(), conn.addr.ip().to_string().into());
+                ci.insert("id".into(), conn.cid.into());
+                for (k, v) in [("user", meta.user.as_deref()), ("name", Some(&meta.name)), ("lang", Some(&meta.lang))] {
+                    ci.insert(k.into(), v.unwrap_or_default().into());
+                }
+                ci.insert("ver".into(), meta.version.clone().into());
+                ci.insert("kind".into(), conn.kind.as_str().into());
+                ci.insert("client_type".into(), "nats".into());
+            }
+            ci.insert("acc".into(), meta.account.clone().into());
+            ci.insert("rtt".into(), (meta.rtt.as_nanos() as u64).into());
+            ci
         }
     };
-    let mut info = format!("{{\"acc\":{}", crate::json::go_quote(acc.as_bytes()));
-    if let Some(svc) = svc {
-        info.push_str(&format!(",\"svc\":{}", crate::json::go_quote(svc.as_bytes())));
+    if let Some(o) = detail.origin {
+        ci.insert("server".into(), o.server.clone().into());
+        ci.insert("cluster".into(), o.cluster.clone().into());
     }
-    if rtt != 0 {
-        info.push_str(&format!(",\"rtt\":{rtt}"));
+    // Go leaves out empty fields (`omitempty`).
+    let mut info = crate::json::Obj::default();
+    for k in CLIENT_INFO_FIELDS {
+        match ci.get(k) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s.is_empty() => {}
+            Some(Value::Number(n)) if n.as_u64() == Some(0) => {}
+            Some(v) => info.put(k, v.clone()),
+        }
     }
-    info.push('}');
-    Some(crate::message::set_header(hdr, "Nats-Request-Info", &info))
+    Some(crate::message::set_header(hdr, "Nats-Request-Info", &crate::json::to_string(&info)))
 }

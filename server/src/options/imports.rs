@@ -25,6 +25,7 @@ pub(crate) struct RawImport {
     service: bool,
     prefix: String,
     to: String,
+    share: bool,
 }
 
 /// `exports: [ {stream: "a.>"}, {service: "b", accounts: [X], response_type: stream} ]`.
@@ -272,14 +273,15 @@ fn parse_import(v: &Value, rep: &mut Report) -> R<Option<RawImport>> {
                     continue;
                 }
             }
-            "share" => {
-                if mv.as_bool().is_none() {
+            "share" => match mv.as_bool() {
+                Some(b) => im.share = b,
+                None => {
                     return Err(Diagnostic::at(
                         &mv.pos,
                         format!("interface conversion: interface {{}} is {}, not bool", mv.kind.go_type()),
-                    ));
+                    ))
                 }
-            }
+            },
             "allow_trace" => {
                 if service {
                     rep.err(mv, "Detected allow_trace directive on a non-stream");
@@ -369,6 +371,7 @@ pub(crate) fn check(accounts: &mut [AccountOpts], raw: &[(usize, Vec<RawImport>)
                             subject: im.subject.clone(),
                             service: im.service,
                             to: local,
+                            share: im.service && im.share,
                         };
                         accepted.push((*ai, opts));
                     }
