@@ -654,8 +654,16 @@ impl Client {
             return Flow::Continue;
         }
         self.send_ok();
+        // Mappings apply after the permission check (Go's `selectMappedSubject`).
+        // A weighted mapping may drop the message (an empty subject, which
+        // nothing matches).
+        let subject = match self.account.map_subject(subj) {
+            None => subject,
+            Some(mapped) => Bytes::from(mapped),
+        };
         let msg = Msg { subject, shown: None, reply, header_len, data: payload };
-        let delivered = fan_out(&self.account.name, &self.account.sublist, &msg, &mut self.publisher);
+        let delivered =
+            !msg.subject.is_empty() && fan_out(&self.account.name, &self.account.sublist, &msg, &mut self.publisher);
         if !delivered && self.opts.no_responders && self.opts.headers {
             if let Some(reply) = &msg.reply {
                 self.send_no_responders(&msg.subject, reply);
@@ -731,10 +739,12 @@ impl Client {
         // Go keeps the first subscription when a sid is reused.
         if !lock(&self.shared.subs).contains_key(&sid) {
             let valid = !subj.is_empty() && queue_str.is_none_or(|q| !q.is_empty());
-            if !valid || !self.shared.add_sub(Subscription::new(&self.shared, subj, queue_str, sid)) {
+            let sub = Subscription::new(&self.shared, subj, queue_str, sid);
+            if !valid || !self.shared.add_sub(Arc::clone(&sub)) {
                 self.send_err("Invalid Subject");
                 return Flow::Continue;
             }
+            crate::account::stream_import::add_shadows(&self.account, &sub);
         }
         self.send_ok();
         Flow::Continue

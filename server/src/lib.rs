@@ -24,7 +24,8 @@
 //! - `auth`: client authentication and permissions.
 //! - `connection`: a connection of any kind (client, route, internal, ...): its
 //!   outbound queue and writer, its subscriptions, and the one delivery path.
-//! - `account`: accounts, each an isolated subject namespace with its sublist.
+//! - `account`: accounts, each an isolated subject namespace with its sublist,
+//!   and what they share: stream and service imports, subject mappings.
 //! - `store`: message storage behind streams (`StreamStore`, memory and file stores).
 //! - `cluster`: clustering beyond routes: `nrg`, Go's RAFT on the wire, its
 //!   engine, log and driver.

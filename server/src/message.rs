@@ -110,9 +110,39 @@ pub(crate) fn add_header_lines(hdr: &[u8], lines: &str) -> Vec<u8> {
     out
 }
 
+/// Value of header `name` in a `NATS/1.0` header block. Matching is exact on
+/// the name, like Go's `getHeader` (it searches for `\r\nName:`).
+pub(crate) fn get_header<'a>(hdr: &'a [u8], name: &str) -> Option<&'a str> {
+    let text = std::str::from_utf8(hdr).ok()?;
+    for line in text.split("\r\n").skip(1) {
+        if let Some((k, v)) = line.split_once(':') {
+            if k == name {
+                return Some(v.trim());
+            }
+        }
+    }
+    None
+}
+
+/// A header block with `key` set to `value`: an existing `key` line (any
+/// case) is replaced, else the line is added (Go's `setHeader`).
+pub(crate) fn set_header(hdr: &[u8], key: &str, value: &str) -> Vec<u8> {
+    let line = format!("{key}: {value}\r\n");
+    let text = String::from_utf8_lossy(hdr);
+    let prefix = format!("{}:", key.to_ascii_lowercase());
+    let kept: String = text.split_inclusive("\r\n").filter(|l| !l.to_ascii_lowercase().starts_with(&prefix)).collect();
+    add_header_lines(kept.as_bytes(), &line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_header_replaces_or_adds() {
+        assert_eq!(set_header(b"", "K", "v"), b"NATS/1.0\r\nK: v\r\n\r\n");
+        assert_eq!(set_header(b"NATS/1.0\r\nk: old\r\nX: 1\r\n\r\n", "K", "v"), b"NATS/1.0\r\nX: 1\r\nK: v\r\n\r\n");
+    }
 
     #[test]
     fn headers_and_payload_share_one_buffer() {

@@ -1109,7 +1109,7 @@ fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
         let Some(acc) = srv.accounts.get(name) else {
             return obj([("server_id", v(&srv.id)), ("now", v(now)), ("system_account", v(system_account(srv)))]);
         };
-        let detail = obj([
+        let mut detail = obj([
             ("account_name", v(&acc.name)),
             ("update_time", v(rfc3339(srv.start_time))),
             ("expired", v(false)),
@@ -1118,9 +1118,9 @@ fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
             ("leafnode_connections", v(0)),
             ("client_connections", v(acc.client_count())),
             ("subscriptions", v(acc.sublist.count())),
-            ("name_tag", v(&acc.name)),
-            ("sublist_stats", J::O(stats_json(&acc.sublist.stats()))),
         ]);
+        account_links(srv, &acc, &mut detail);
+        detail.0.extend(obj([("name_tag", v(&acc.name)), ("sublist_stats", J::O(stats_json(&acc.sublist.stats())))]).0);
         return obj([
             ("server_id", v(&srv.id)),
             ("now", v(now)),
@@ -1132,6 +1132,86 @@ fn accountz(srv: &Server, q: &BTreeMap<String, String>) -> Obj {
     let sys = system_account(srv);
     let names: Vec<String> = srv.accounts.list().into_iter().map(|a| a.name.clone()).collect();
     obj([("server_id", v(&srv.id)), ("now", v(now)), ("system_account", v(sys)), ("accounts", v(names))])
+}
+
+/// An account's `mappings`, `exports` and `imports` in `/accountz`, each
+/// left out when empty (Go's `AccountInfo`; config mode only).
+fn account_links(srv: &Server, acc: &crate::account::Account, detail: &mut Obj) {
+    let mappings: Vec<(String, J)> = acc
+        .mapping_entries()
+        .into_iter()
+        .map(|(src, dests)| {
+            let dests = dests
+                .into_iter()
+                .map(|d| {
+                    let mut o = obj([("subject", v(&d.subject)), ("weight", v(d.weight))]);
+                    if !d.cluster.is_empty() {
+                        o.put("cluster", v(&d.cluster));
+                    }
+                    let d = o;
+                    J::O(d)
+                })
+                .collect();
+            (src, J::A(dests))
+        })
+        .collect();
+    if !mappings.is_empty() {
+        detail.put("mappings", J::O(Obj(mappings)));
+    }
+    let Some(opts) = srv.opts.accounts.iter().find(|a| a.name == acc.name) else { return };
+    let exports: Vec<J> = opts
+        .exports
+        .iter()
+        .map(|e| {
+            let mut x = obj([("subject", v(&e.subject)), ("type", v(if e.service { "service" } else { "stream" }))]);
+            if e.service {
+                let rt = match e.response_type {
+                    crate::options::ResponseType::Singleton => "Singleton",
+                    crate::options::ResponseType::Streamed => "Streamed",
+                    crate::options::ResponseType::Chunked => "Chunked",
+                };
+                x.put("response_type", v(rt));
+            }
+            if let Some(list) = e.accounts.as_ref().filter(|l| !l.is_empty()) {
+                x.put("approved_accounts", v(list));
+            }
+            J::O(x)
+        })
+        .collect();
+    if !exports.is_empty() {
+        detail.put("exports", J::A(exports));
+    }
+    let (streams, services): (Vec<_>, Vec<_>) = opts.imports.iter().partition(|i| !i.service);
+    let mut imports: Vec<J> = Vec::new();
+    for i in streams {
+        imports.push(J::O(obj([
+            ("subject", v(&i.subject)),
+            ("account", v(&i.account)),
+            ("local_subject", v(crate::subject::transform::untokenize(&i.to))),
+            ("type", v("stream")),
+            ("invalid", v(false)),
+            ("share", v(false)),
+            ("tracking", v(false)),
+        ])));
+    }
+    for i in services {
+        let local = crate::subject::transform::untokenize(&i.to);
+        let remote =
+            if i.to == i.subject { i.subject.clone() } else { crate::subject::transform::untokenize(&i.subject) };
+        imports.push(J::O(obj([
+            ("subject", v(remote)),
+            ("account", v(&i.account)),
+            ("to", v(&local)),
+            ("local_subject", v(&local)),
+            ("type", v("service")),
+            ("invalid", v(false)),
+            ("share", v(i.share)),
+            ("tracking", v(false)),
+        ])));
+    }
+    if !imports.is_empty() {
+        detail.put("imports", J::A(imports));
+    }
 }
 
 fn accstatz(srv: &Server, unused: bool) -> Obj {

@@ -8,6 +8,8 @@ use std::time::Duration;
 use crate::config::{self, ConfigError, Diagnostic};
 
 mod from_config;
+mod imports;
+mod mappings;
 pub(crate) use from_config::split_host_port;
 #[cfg(test)]
 mod tests;
@@ -68,6 +70,68 @@ pub struct AccountOpts {
     /// Limits from an account's `jetstream { ... }` map (`None` for
     /// `jetstream: enabled`, i.e. unlimited).
     pub(crate) jetstream_limits: Option<JsAccountLimits>,
+    /// What the account offers other accounts (`exports`).
+    pub(crate) exports: Vec<ExportOpts>,
+    /// What the account takes from other accounts (`imports`), checked
+    /// against the exports and for cycles.
+    pub(crate) imports: Vec<ImportOpts>,
+    /// Subject mappings for the account's publishers (`mappings`).
+    pub(crate) mappings: Vec<MappingOpts>,
+}
+
+/// How many responses a service export sends back per request (Go's
+/// `ServiceRespType`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum ResponseType {
+    #[default]
+    Singleton,
+    Streamed,
+    Chunked,
+}
+
+/// One `exports` entry: a stream or a service, public or for the listed accounts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ExportOpts {
+    pub(crate) subject: String,
+    pub(crate) service: bool,
+    /// `None`: public (an empty list is public too).
+    pub(crate) accounts: Option<Vec<String>>,
+    pub(crate) response_type: ResponseType,
+    /// How long responses may take (`response_threshold`); Go's default is 2m.
+    pub(crate) response_threshold: Option<Duration>,
+    /// `account_token_position`: the 1-based token (a `*` in the export)
+    /// that must be the importing account's name; 0 when unset.
+    pub(crate) account_token_position: usize,
+}
+
+/// One `imports` entry. `subject` is the exporter's subject; `to` the local
+/// one (a service's local subject, or a stream's mapped subject, with the
+/// prefix already applied).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ImportOpts {
+    pub(crate) account: String,
+    pub(crate) subject: String,
+    pub(crate) service: bool,
+    pub(crate) to: String,
+    /// A service import that shares the requester's details with the
+    /// exporter (`share`).
+    pub(crate) share: bool,
+}
+
+/// One mapping: a source subject and its destinations.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MappingOpts {
+    pub(crate) source: String,
+    pub(crate) dests: Vec<MapDest>,
+}
+
+/// A mapping destination with its weight in percent, optionally only for
+/// the servers of one cluster (Go's `MapDest`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MapDest {
+    pub(crate) subject: String,
+    pub(crate) weight: u8,
+    pub(crate) cluster: String,
 }
 
 /// Per-account JetStream limits (Go `JetStreamAccountLimits`); -1 = unlimited.
@@ -195,6 +259,8 @@ pub struct Options {
     /// The no-auth user the server made up (see `server`), if it did.
     pub sys_only_no_auth_user: Option<String>,
     pub accounts: Vec<AccountOpts>,
+    /// Server-level `mappings`: the global account's.
+    pub mappings: Vec<MappingOpts>,
     pub system_account: Option<String>,
     pub no_system_account: bool,
     pub jetstream: JetStreamOpts,
@@ -249,6 +315,7 @@ impl Default for Options {
             no_auth_user: None,
             sys_only_no_auth_user: None,
             accounts: Vec::new(),
+            mappings: Vec::new(),
             system_account: None,
             no_system_account: false,
             jetstream: JetStreamOpts::default(),

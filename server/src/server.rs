@@ -190,7 +190,7 @@ impl Server {
         }
         let config_file = opts.config_file.as_ref().map(|p| p.display().to_string());
         let jetstream = opts.jetstream.enabled.then(|| Arc::new(JetStream::new(jetstream_config(&opts, &name))));
-        Arc::new(Server {
+        let srv = Arc::new(Server {
             id,
             name,
             auth,
@@ -222,7 +222,10 @@ impl Server {
                 .as_ref()
                 .map(|p| Arc::new(crate::auth::ClientPermissions::from_opts(p))),
             opts,
-        })
+        });
+        let cluster = srv.cluster_name();
+        srv.accounts.configure(&srv.opts, &srv.name, &cluster, &|| srv.next_client_id());
+        srv
     }
 
     /// The INFO JSON for a new client connection.

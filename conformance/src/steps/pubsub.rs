@@ -249,27 +249,48 @@ async fn receives_none(w: &mut NatsWorld, name: String, quiet: Dur) -> StepResul
 async fn together(w: &mut NatsWorld, a: String, b: String, n: usize, within: Dur, min: usize) -> StepResult {
     let deadline = tokio::time::Instant::now() + within.0;
     let mut counts = [0usize; 2];
-    while counts[0] + counts[1] < n {
-        if tokio::time::Instant::now() >= deadline {
-            fail!("'{a}' got {} and '{b}' got {} within {:?}, expected {n} in total", counts[0], counts[1], within.0);
+    // Both subscriptions are read at once, so a lopsided split (a weighted
+    // mapping) is taken as fast as it arrives.
+    let mut sa = w.subs.remove(&a).ok_or_else(|| anyhow!("no subscription '{a}'"))?;
+    let mut sb = match w.subs.remove(&b) {
+        Some(s) => s,
+        None => {
+            w.subs.insert(a.clone(), sa);
+            fail!("no subscription '{b}'");
         }
-        let mut progressed = false;
-        for (i, name) in [&a, &b].into_iter().enumerate() {
-            if counts[0] + counts[1] >= n {
-                break;
+    };
+    let outcome: Result<()> = async {
+        while counts[0] + counts[1] < n {
+            let next = tokio::time::timeout_at(deadline, async {
+                tokio::select! {
+                    m = sa.subscriber.next() => (0, m),
+                    m = sb.subscriber.next() => (1, m),
+                }
+            })
+            .await;
+            match next {
+                Err(_) => {
+                    fail!(
+                        "'{a}' got {} and '{b}' got {} within {:?}, expected {n} in total",
+                        counts[0],
+                        counts[1],
+                        within.0
+                    )
+                }
+                Ok((i, None)) => fail!("subscription '{}' ended", if i == 0 { &a } else { &b }),
+                Ok((_, Some(m))) if is_barrier(&m) => {}
+                Ok((i, Some(m))) => {
+                    if i == 0 { &mut sa } else { &mut sb }.received.push(m);
+                    counts[i] += 1;
+                }
             }
-            let sub = w.sub(name)?;
-            if let Ok(next) = tokio::time::timeout(Duration::from_millis(20), sub.subscriber.next()).await {
-                let m = next.ok_or_else(|| anyhow!("subscription '{name}' ended"))?;
-                sub.received.push(m);
-                counts[i] += 1;
-                progressed = true;
-            }
         }
-        if !progressed {
-            tokio::task::yield_now().await;
-        }
+        Ok(())
     }
+    .await;
+    w.subs.insert(a.clone(), sa);
+    w.subs.insert(b.clone(), sb);
+    outcome?;
     if counts[0] < min || counts[1] < min {
         fail!("'{a}' got {} and '{b}' got {}, expected each at least {min}", counts[0], counts[1]);
     }
@@ -406,6 +427,112 @@ async fn responder(w: &mut NatsWorld, client: String, payload: String, subject: 
         }
     });
     w.tasks.push(task.abort_handle());
+    Ok(())
+}
+
+/// A responder that answers every request `times` times (a streamed or chunked
+/// service's several responses).
+#[when(expr = "{string} replies {string} {int} times to requests on {string}")]
+async fn responder_times(
+    w: &mut NatsWorld,
+    client: String,
+    payload: String,
+    times: usize,
+    subject: String,
+) -> StepResult {
+    spawn_responder(w, &client, payload, subject, times, Duration::ZERO).await
+}
+
+/// A responder that waits `delay` before it answers (response thresholds).
+#[when(expr = "{string} replies {string} to requests on {string} after {duration}")]
+async fn responder_after(
+    w: &mut NatsWorld,
+    client: String,
+    payload: String,
+    subject: String,
+    delay: Dur,
+) -> StepResult {
+    spawn_responder(w, &client, payload, subject, 1, delay.0).await
+}
+
+/// A responder that answers every request with each of the `|`-separated
+/// payloads in turn (an empty one is a streamed service's end).
+#[when(expr = "{string} replies with the payloads {string} to requests on {string}")]
+async fn responder_payloads(w: &mut NatsWorld, client: String, payloads: String, subject: String) -> StepResult {
+    let bodies = payloads.split('|').map(|p| Bytes::from(p.to_string())).collect();
+    spawn_responder_with(w, &client, bodies, subject, Duration::ZERO).await
+}
+
+async fn spawn_responder(
+    w: &mut NatsWorld,
+    client: &str,
+    payload: String,
+    subject: String,
+    times: usize,
+    delay: Duration,
+) -> StepResult {
+    let bodies = vec![Bytes::from(payload); times];
+    spawn_responder_with(w, client, bodies, subject, delay).await
+}
+
+async fn spawn_responder_with(
+    w: &mut NatsWorld,
+    client: &str,
+    bodies: Vec<Bytes>,
+    subject: String,
+    delay: Duration,
+) -> StepResult {
+    let c = w.client(client)?.clone();
+    let mut sub = c.subscribe(subject).await?;
+    round_trip(&c).await?;
+    let task = tokio::spawn(async move {
+        while let Some(m) = sub.next().await {
+            let Some(reply) = m.reply else { continue };
+            let (c, bodies) = (c.clone(), bodies.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                for body in bodies {
+                    let _ = c.publish(reply.clone(), body).await;
+                }
+                let _ = c.flush().await;
+            });
+        }
+    });
+    w.tasks.push(task.abort_handle());
+    Ok(())
+}
+
+/// Counts what a subscription has taken so far (by earlier receive steps);
+/// weighted mappings are checked this way, with a wide tolerance.
+#[then(expr = "{string} has received between {int} and {int} messages")]
+async fn has_received_between(w: &mut NatsWorld, name: String, min: usize, max: usize) -> StepResult {
+    let n = w.sub(&name)?.received.iter().filter(|m| !is_barrier(m)).count();
+    if n < min || n > max {
+        fail!("'{name}' has received {n} messages, expected between {min} and {max}");
+    }
+    Ok(())
+}
+
+/// Takes every message that arrives for the whole of `within` (a lossy mapping
+/// delivers an unknown share), then checks the count.
+#[then(expr = "{string} receives between {int} and {int} messages within {duration}")]
+async fn receives_between(w: &mut NatsWorld, name: String, min: usize, max: usize, within: Dur) -> StepResult {
+    let sub = w.sub(&name)?;
+    let deadline = tokio::time::Instant::now() + within.0;
+    let mut n = 0;
+    loop {
+        match tokio::time::timeout_at(deadline, sub.subscriber.next()).await {
+            Err(_) | Ok(None) => break,
+            Ok(Some(m)) if is_barrier(&m) => continue,
+            Ok(Some(m)) => {
+                sub.received.push(m);
+                n += 1;
+            }
+        }
+    }
+    if n < min || n > max {
+        fail!("'{name}' received {n} messages within {:?}, expected between {min} and {max}", within.0);
+    }
     Ok(())
 }
 

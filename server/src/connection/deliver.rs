@@ -42,6 +42,17 @@ pub(crate) struct Publisher {
     pub(crate) queue_filter: Vec<Bytes>,
     /// Routes to send the current message to, each once.
     routes: Vec<RouteTarget>,
+    /// The service imports the current message passed through, to stop a
+    /// cycle (Go's `pa.psi`).
+    chain: Vec<u64>,
+    /// Set while a message crosses a service import: stream import shadows
+    /// do not get it (Go's `pmrMsgImportedFromService`), and a message a
+    /// route brought reaches queue groups without a queue list
+    /// (`pmrIgnoreEmptyQueueFilter`).
+    crossing: bool,
+    /// Set while an answer a route brought crosses back to the requester:
+    /// it may go on over another route (Go's `pmrAllowSendFromRouteToRoute`).
+    route_to_route: bool,
 }
 
 /// A route the current message goes to, and the queue groups it was picked
@@ -67,11 +78,57 @@ impl Publisher {
             line: Vec::new(),
             queue_filter: Vec::new(),
             routes: Vec::new(),
+            chain: Vec::new(),
+            crossing: false,
+            route_to_route: false,
         }
     }
 
-    fn is_route(&self) -> bool {
+    pub(crate) fn is_route(&self) -> bool {
         self.from.as_ref().is_some_and(|c| c.kind == Kind::Router)
+    }
+
+    /// The publishing connection, if a connection published.
+    pub(crate) fn publishing_conn(&self) -> Option<&Arc<Connection>> {
+        self.from.as_ref()
+    }
+
+    /// Whether the current message already passed the service import `id`.
+    pub(crate) fn passed(&self, id: u64) -> bool {
+        self.chain.contains(&id)
+    }
+
+    /// How many service imports the current message passed.
+    pub(crate) fn chain_len(&self) -> usize {
+        self.chain.len()
+    }
+
+    /// Runs `f` (a fan-out into another account) for the message crossing
+    /// the service import `id`, with the route targets gathered so far put
+    /// aside (Go saves `c.in.rts` around `processServiceImport`).
+    pub(crate) fn crossing<T>(&mut self, id: u64, f: impl FnOnce(&mut Publisher) -> T) -> T {
+        self.crossing_to(id, false, f)
+    }
+
+    /// [`Publisher::crossing`] for an answer going back to its requester:
+    /// when a route brought it, it may leave over a route again (the
+    /// requester's reply subscription may be on another server).
+    pub(crate) fn answer_crossing<T>(&mut self, id: u64, f: impl FnOnce(&mut Publisher) -> T) -> T {
+        let to_routes = self.is_route();
+        self.crossing_to(id, to_routes, f)
+    }
+
+    fn crossing_to<T>(&mut self, id: u64, route_to_route: bool, f: impl FnOnce(&mut Publisher) -> T) -> T {
+        let routes = std::mem::take(&mut self.routes);
+        let was_crossing = std::mem::replace(&mut self.crossing, true);
+        let was_r2r = std::mem::replace(&mut self.route_to_route, route_to_route);
+        self.chain.push(id);
+        let out = f(self);
+        self.chain.pop();
+        self.route_to_route = was_r2r;
+        self.crossing = was_crossing;
+        self.routes = routes;
+        out
     }
 
     /// Notes that `sub`'s route gets the current message, for `queue` if given.
@@ -107,14 +164,16 @@ pub(crate) fn fan_out(acc: &str, sublist: &Sublist<Subscription>, msg: &Msg, p: 
     let mut delivered = false;
     for sub in &result.psubs {
         if sub.conn.kind == Kind::Router {
-            if !from_route {
+            // Never back where it came from.
+            let origin = p.from.as_ref().is_some_and(|c| c.cid == sub.conn.cid);
+            if !from_route || p.route_to_route && !origin {
                 p.add_route_target(sub, None);
             }
             continue;
         }
         delivered |= deliver(sub, msg, p, false);
     }
-    if !from_route || !p.queue_filter.is_empty() {
+    if !from_route || !p.queue_filter.is_empty() || p.crossing {
         for group in &result.qsubs {
             delivered |= deliver_to_group(group, msg, p, from_route);
         }
@@ -136,7 +195,8 @@ pub(crate) fn fan_out(acc: &str, sublist: &Sublist<Subscription>, msg: &Msg, p: 
 fn deliver_to_group(group: &[Arc<Subscription>], msg: &Msg, p: &mut Publisher, from_route: bool) -> bool {
     let Some(first) = group.first() else { return false };
     let queue = first.queue.as_deref().unwrap_or("");
-    if from_route && !p.queue_filter.iter().any(|q| q.as_ref() == queue.as_bytes()) {
+    let named = p.queue_filter.iter().any(|q| q.as_ref() == queue.as_bytes());
+    if from_route && !named && !(p.crossing && p.queue_filter.is_empty()) {
         return false;
     }
     let weight = |s: &Subscription| -> u32 {
@@ -182,6 +242,22 @@ fn deliver_to_group(group: &[Arc<Subscription>], msg: &Msg, p: &mut Publisher, f
 /// subscription even without echo (Go's no-responders status). Returns
 /// whether it was delivered.
 pub(crate) fn deliver(sub: &Arc<Subscription>, msg: &Msg, p: &mut Publisher, to_self: bool) -> bool {
+    if let Some(cb) = &sub.import_cb {
+        return cb(msg, p);
+    }
+    if let Some(shown_as) = &sub.shown_as {
+        // A stream import's shadow: never for what a service import brought.
+        if p.crossing {
+            return false;
+        }
+        let Some(subject) = shown_as.apply(&msg.subject) else { return false };
+        let imported = Msg { subject, shown: None, ..msg.clone() };
+        return deliver_plain(sub, &imported, p, to_self);
+    }
+    deliver_plain(sub, msg, p, to_self)
+}
+
+fn deliver_plain(sub: &Arc<Subscription>, msg: &Msg, p: &mut Publisher, to_self: bool) -> bool {
     if let Some(icb) = &sub.icb {
         sub.delivered.fetch_add(1, Ordering::Relaxed);
         icb(msg, p.from.as_ref());

@@ -29,7 +29,7 @@ mod subscription;
 
 pub(crate) use outbound::write_loop;
 use outbound::Outbound;
-pub(crate) use subscription::{InternalCallback, Subscription};
+pub(crate) use subscription::{ImportCallback, ImportSubject, InternalCallback, Shadow, Subscription};
 
 /// What is at the other end of a connection (Go's `CLIENT`, `ROUTER`,
 /// `GATEWAY`, `LEAF`, `SYSTEM`, `JETSTREAM` and `ACCOUNT` kinds).
@@ -313,6 +313,7 @@ impl Connection {
         if sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key) {
             sublist.interest_changed(sub, -1);
         }
+        sub.drop_shadows();
         let mut subs = lock(&self.subs);
         if subs.get(&sub.sid).is_some_and(|s| s.key == sub.key) {
             subs.remove(&sub.sid);
@@ -329,6 +330,7 @@ impl Connection {
         let subjects = subs
             .iter()
             .map(|sub| {
+                sub.drop_shadows();
                 if sublist.remove(&sub.subject, sub.queue.as_deref(), sub.key) {
                     if sub.queue.is_none() {
                         sublist.interest_changed(sub, -1);

@@ -215,6 +215,9 @@ impl AccountSubs {
             self.sids += 1;
             let sub = Subscription::new_internal(&self.conn, subject, self.sids, Arc::clone(&self.icb));
             if self.conn.add_sub(Arc::clone(&sub)) {
+                // A stream may store what its account imports (Go's shadow
+                // subscriptions are made for JetStream's subscriptions too).
+                crate::account::stream_import::add_shadows(&self.account, &sub);
                 self.subs.insert(subject.to_string(), sub);
                 changed = true;
             }

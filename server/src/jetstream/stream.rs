@@ -32,19 +32,7 @@ const HDR_EXPECTED_LAST_MSG_ID: &str = "Nats-Expected-Last-Msg-Id";
 const HDR_ROLLUP: &str = "Nats-Rollup";
 pub(crate) const HDR_TTL: &str = "Nats-TTL";
 
-/// Value of header `name` in a `NATS/1.0` header block. Matching is exact on
-/// the name, like Go's `getHeader` (it searches for `\r\nName:`).
-pub(crate) fn get_header<'a>(hdr: &'a [u8], name: &str) -> Option<&'a str> {
-    let text = std::str::from_utf8(hdr).ok()?;
-    for line in text.split("\r\n").skip(1) {
-        if let Some((k, v)) = line.split_once(':') {
-            if k == name {
-                return Some(v.trim());
-            }
-        }
-    }
-    None
-}
+pub(crate) use crate::message::get_header;
 
 /// Go refuses a client publish carrying the stream-source header.
 fn has_source_header(hdr: &[u8]) -> bool {

@@ -32,7 +32,7 @@ impl Report {
         }
     }
     /// Go's `unknownConfigFieldErr`, skipped for keys used as `$variables`.
-    fn unknown(&mut self, key: &str, v: &Value) {
+    pub(crate) fn unknown(&mut self, key: &str, v: &Value) {
         if !v.used_variable {
             self.err(v, format!("unknown field {key:?}"));
         }
@@ -251,6 +251,7 @@ impl Options {
                 Ok(n) => self.lame_duck_grace_period = nanos_to_duration(n),
             },
             "no_auth_user" => self.no_auth_user = Some(want_str(v)?.to_string()),
+            "mappings" | "maps" => self.mappings = super::mappings::parse(v, rep),
             // Read before everything else (Go: configureSystemAccount).
             "system_account" | "system" => {}
             "no_system_account" | "no_system" | "no_sys_acc" => self.no_system_account = want_bool(v)?,
@@ -296,8 +297,6 @@ impl Options {
             | "resolver_pinned_accounts"
             | "trusted"
             | "trusted_keys"
-            | "mappings"
-            | "maps"
             | "ocsp"
             | "ocsp_cache"
             | "allow_non_tls"
@@ -566,6 +565,7 @@ impl Options {
                 }
             }
             Kind::Map(m) => {
+                let mut raw_imports = Vec::new();
                 let mut names = self.user_names();
                 for (aname, av) in m.iter() {
                     if av.used_variable {
@@ -621,8 +621,16 @@ impl Options {
                                     default_perms = Some(p);
                                 }
                             }
-                            "nkey" | "imports" | "exports" | "mappings" | "maps" | "limits" | "msg_trace"
-                            | "trace_dest" => {
+                            "exports" => match super::imports::parse_exports(mv, rep) {
+                                Ok(e) => acc.exports.extend(e),
+                                Err(d) => rep.errors.push(d),
+                            },
+                            "imports" => match super::imports::parse_imports(mv, rep) {
+                                Ok(i) => raw_imports.push((aname.clone(), i)),
+                                Err(d) => rep.errors.push(d),
+                            },
+                            "mappings" | "maps" => acc.mappings.extend(super::mappings::parse(mv, rep)),
+                            "nkey" | "limits" | "msg_trace" | "trace_dest" => {
                                 rep.err(mv, format!("field \"accounts.{aname}.{k}\" is not supported by rnats"));
                             }
                             _ => rep.unknown(k, mv),
@@ -663,6 +671,14 @@ impl Options {
                     }
                     self.accounts.push(acc);
                 }
+                // Go checks imports against exports only when all else parsed.
+                if rep.errors.is_empty() {
+                    let raw: Vec<_> = raw_imports
+                        .into_iter()
+                        .filter_map(|(name, ims)| self.accounts.iter().position(|a| a.name == name).map(|i| (i, ims)))
+                        .collect();
+                    super::imports::check(&mut self.accounts, &raw, v, rep);
+                }
             }
             // Go quirk (`parseAccounts`): any other type is silently ignored.
             _ => {}
@@ -673,7 +689,7 @@ impl Options {
 
 /// A value as Go's `%v` prints it (`[a b]`, `map[k:v]`), for messages that
 /// echo a value.
-fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match &v.kind {
         Kind::String(s) | Kind::DateTime(s) => s.clone(),
         Kind::Int(i) => i.to_string(),

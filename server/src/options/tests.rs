@@ -315,3 +315,49 @@ fn server_tags_are_lower_cased_trimmed_and_unique_as_go_keeps_them() {
     assert_eq!(ok("server_tags: \"Zone:A\"\n").server_tags, ["zone:a"]);
     assert!(!err("server_tags: [1, 2]\n").is_empty());
 }
+
+#[test]
+fn imports_exports_and_mappings() {
+    let o = ok(r#"
+        mappings = { "g.*": "h.$1" }
+        accounts {
+          A {
+            exports: [ { stream: "news.>" }, { service: "svc.*", response_type: chunked, response_threshold: "3s", accounts: [B] } ]
+            mappings: { w: [ { destination: x, weight: 40% } ] }
+          }
+          B {
+            imports: [
+              { stream: { account: A, subject: "news.>" }, prefix: p }
+              { service: { account: A, subject: "svc.*" }, to: "local.*" }
+            ]
+          }
+        }
+    "#);
+    assert_eq!(o.mappings.len(), 1);
+    let a = o.accounts.iter().find(|a| a.name == "A").unwrap();
+    assert_eq!(a.exports.len(), 2);
+    assert_eq!(a.exports[1].response_type, ResponseType::Chunked);
+    assert_eq!(a.exports[1].response_threshold, Some(Duration::from_secs(3)));
+    assert_eq!(a.exports[1].accounts.as_deref(), Some(&["B".to_string()][..]));
+    assert_eq!(a.mappings[0].dests[0].weight, 40);
+    let b = o.accounts.iter().find(|a| a.name == "B").unwrap();
+    assert_eq!(b.imports[0].to, "p.news.>");
+    assert!(b.imports[1].service);
+    assert_eq!(b.imports[1].to, "local.*");
+}
+
+#[test]
+fn import_refusals_use_go_texts() {
+    let e =
+        err("accounts { A { exports: [ {stream: foo} ] }, B { imports: [ {stream: {account: A, subject: bar}} ] } }");
+    assert!(e.contains("Error adding stream import \"bar\": stream import not authorized"), "{e}");
+    let e = err("accounts { B { imports: [ {service: {account: X, subject: bar}} ] } }");
+    assert!(e.contains("\"X\" account not defined for service import"), "{e}");
+    let e = err("accounts { A { exports [ {service: help} ], imports [ {service {subject: help, account: B}} ] }, \
+         B { exports [ {service: help} ], imports [ {service {subject: help, account: A}} ] } }");
+    assert!(e.contains("import forms a cycle"), "{e}");
+    let e = err("mappings = { foo: [ {destination: a, weight: 60%}, {destination: b, weight: 50%} ] }");
+    assert!(e.contains("Error adding mapping for \"foo\" : total weight needs to be <= 100"), "{e}");
+    let e = err("accounts { A { exports: [ {service: foo, response_type: bogus} ] } }");
+    assert!(e.contains("Unknown response type: \"bogus\""), "{e}");
+}

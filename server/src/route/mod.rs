@@ -270,14 +270,15 @@ fn watch_interest(srv: &Arc<Server>, acc: &Arc<Account>) {
         let mut rm = lock(&acc.route_interest);
         rm.clear();
         for sub in acc.sublist.all() {
-            if !matches!(sub.conn.kind, Kind::Router | Kind::Gateway) {
+            if !matches!(sub.conn.kind, Kind::Router | Kind::Gateway) && !sub.local_only {
                 *rm.entry((sub.subject.clone(), sub.queue.clone())).or_insert(0) += 1;
             }
         }
     }
     let (srv, weak_acc): (Weak<Server>, Weak<Account>) = (Arc::downgrade(srv), Arc::downgrade(acc));
     acc.sublist.set_interest_hook(Some(Arc::new(move |sub: &Subscription, delta: i32| {
-        if matches!(sub.conn.kind, Kind::Router | Kind::Gateway) {
+        // Service import subscriptions stay local (Go's `noForward`).
+        if matches!(sub.conn.kind, Kind::Router | Kind::Gateway) || sub.local_only {
             return;
         }
         if let (Some(srv), Some(acc)) = (srv.upgrade(), weak_acc.upgrade()) {

@@ -384,3 +384,23 @@ fn transforms() {
         assert_eq!(transform_subject(src, dest, subject).as_deref(), want, "{src} -> {dest} on {subject}");
     }
 }
+
+#[test]
+fn transform_tokenize_and_reverse() {
+    use super::transform::{reverse, tokenize, transform_subject, untokenize};
+    assert_eq!(tokenize("foo.*.bar.*.>"), "foo.$1.bar.$2.>");
+    assert_eq!(untokenize("foo.$2.{{wildcard(1)}}.x"), "foo.*.*.x");
+    let (rs, rd) = reverse("foo.*.*", "bar.$2.$1").unwrap();
+    assert_eq!((rs.as_str(), rd.as_str()), ("bar.*.*", "foo.$2.$1"));
+    assert_eq!(transform_subject(&rs, &rd, "bar.b.a").as_deref(), Some("foo.a.b"));
+    let (rs, rd) = reverse("news.>", "p.news.>").unwrap();
+    assert_eq!(transform_subject(&rs, &rd, "p.news.x.y").as_deref(), Some("news.x.y"));
+    assert!(reverse("foo.*.*", "bar.$1").is_none());
+}
+
+#[test]
+fn a_destination_full_wildcard_takes_the_source_full_wildcard() {
+    use super::transform::transform_subject;
+    assert_eq!(transform_subject("*.*.>", "myprefix.$2.$1.>", "1.2.test").as_deref(), Some("myprefix.2.1.test"));
+    assert_eq!(transform_subject("foo.*.>", "bar.*.>", "foo.a.b.c").as_deref(), Some("bar.a.b.c"));
+}

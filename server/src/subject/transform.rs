@@ -4,7 +4,9 @@
 //! one of the mapping functions (`partition`, `random`, `splitFromLeft`,
 //! `splitFromRight`, `sliceFromLeft`, `sliceFromRight`, `split`, `left`,
 //! `right`). Used by
-//! stream subject transforms, republish, and source/mirror transforms.
+//! stream subject transforms, republish, source/mirror transforms, account
+//! mappings, and the renaming of stream and service imports (`tokenize`,
+//! `untokenize`, `reverse`).
 //!
 //! Follows Go's `server/subject_transform.go` (`ValidateMapping` lives in
 //! Go's `sublist.go`).
@@ -200,10 +202,16 @@ pub(crate) fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<
     }
     let stoks: Vec<&str> = subject.split('.').collect();
     let mut wild: Vec<String> = Vec::new();
+    // What the source's `>` took: a destination `>` always stands for it.
+    let mut rest = None;
     for (i, t) in src.split('.').enumerate() {
         match t {
             "*" => wild.push(stoks.get(i)?.to_string()),
-            ">" => wild.push(stoks[i..].join(".")),
+            ">" => {
+                let r = stoks[i..].join(".");
+                rest = Some(r.clone());
+                wild.push(r);
+            }
             _ => {}
         }
     }
@@ -214,6 +222,8 @@ pub(crate) fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<
             out.push(apply_mapping_fn(&name, &args, &wild, subject)?);
         } else if let Some(n) = t.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
             out.push(wild.get(n.checked_sub(1)?)?.clone());
+        } else if let (">", Some(r)) = (t, &rest) {
+            out.push(r.clone());
         } else if t == "*" || t == ">" {
             out.push(wild.get(next_positional)?.clone());
             next_positional += 1;
@@ -222,4 +232,70 @@ pub(crate) fn transform_subject(src: &str, dest: &str, subject: &str) -> Option<
         }
     }
     Some(out.join("."))
+}
+
+/// Go's `transformTokenize`: numbers the `*` tokens of a destination
+/// (`foo.*.*` becomes `foo.$1.$2`), so it refers to the source's wildcards.
+pub(crate) fn tokenize(subject: &str) -> String {
+    let mut n = 0;
+    let tokens: Vec<String> = subject
+        .split('.')
+        .map(|t| {
+            if t == "*" {
+                n += 1;
+                format!("${n}")
+            } else {
+                t.to_string()
+            }
+        })
+        .collect();
+    tokens.join(".")
+}
+
+/// The source wildcard a destination token refers to: `$n` or
+/// `{{wildcard(n)}}`.
+fn wildcard_ref(token: &str) -> Option<usize> {
+    if let Some(n) = token.strip_prefix('$') {
+        return n.parse().ok().filter(|n| *n >= 1);
+    }
+    match mapping_fn(token) {
+        Some((name, args)) if name == "wildcard" && args.len() == 1 => args[0].parse().ok().filter(|n| *n >= 1),
+        _ => None,
+    }
+}
+
+/// Go's `transformUntokenize`: a destination as a subject filter, each
+/// wildcard reference back to `*` (`foo.$2.{{wildcard(1)}}` is `foo.*.*`).
+pub(crate) fn untokenize(subject: &str) -> String {
+    let tokens: Vec<&str> = subject.split('.').map(|t| if wildcard_ref(t).is_some() { "*" } else { t }).collect();
+    tokens.join(".")
+}
+
+/// The transform that undoes `src -> dest` when the destination only moves
+/// wildcards around (Go's `subjectTransform.reverse`): returns the reverse
+/// source (the destination as a filter) and destination (the source with
+/// references). `None` when a source wildcard is not used.
+pub(crate) fn reverse(src: &str, dest: &str) -> Option<(String, String)> {
+    let dest = tokenize(dest);
+    let rev_src = untokenize(&dest);
+    // For each source `*` (1-based), its position among the reverse source's `*`s.
+    let mut at: Vec<Option<usize>> = vec![None; src.split('.').filter(|t| *t == "*").count()];
+    let mut k = 0;
+    for t in dest.split('.') {
+        if let Some(n) = wildcard_ref(t) {
+            k += 1;
+            *at.get_mut(n - 1)? = Some(k);
+        }
+    }
+    let mut i = 0;
+    let mut out = Vec::new();
+    for t in src.split('.') {
+        if t == "*" {
+            out.push(format!("${}", at[i]?));
+            i += 1;
+        } else {
+            out.push(t.to_string());
+        }
+    }
+    Some((rev_src, out.join(".")))
 }
